@@ -1,0 +1,114 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Body, PreparedRequest};
+
+/// One request as it was sent, and what came back (or why nothing did), with timing. The
+/// `request` keeps its secret list in memory only; `redacted()` is what leaves the process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub request: PreparedRequest,
+    pub response: Option<ResponseDump>,
+    pub error: Option<TransportError>,
+    /// RFC 3339 time the request started.
+    pub started_at: String,
+    pub elapsed_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseDump {
+    pub status: u16,
+    pub reason: String,
+    pub version: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+    /// True when the body was longer than the transport keeps; `body` is the first part.
+    #[serde(default)]
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportErrorKind {
+    Connect,
+    Timeout,
+    Tls,
+    Cancelled,
+    Refused,
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct TransportError {
+    pub kind: TransportErrorKind,
+    /// What happened and what to do, in words.
+    pub message: String,
+    /// The underlying error text, for developers.
+    pub detail: String,
+}
+
+impl ResponseDump {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> &str {
+        self.body.as_text().unwrap_or("")
+    }
+
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(self.text()).ok()
+    }
+
+    /// `Retry-After` in seconds, when given as a number of seconds.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.header("retry-after")?.trim().parse().ok()
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl Exchange {
+    /// A copy safe to show, store or print: every secret masked, request and response alike.
+    pub fn redacted(&self) -> Exchange {
+        let secrets = &self.request.secrets;
+        let mask = |t: &str| super::redact::mask_all(t, secrets);
+        Exchange {
+            request: self.request.redacted(),
+            response: self.response.as_ref().map(|r| ResponseDump {
+                status: r.status,
+                reason: r.reason.clone(),
+                version: r.version.clone(),
+                headers: r.headers.iter().map(|(n, v)| (n.clone(), mask(v))).collect(),
+                body: match &r.body {
+                    Body::Text(t) => Body::Text(mask(t)),
+                    other => other.clone(),
+                },
+                truncated: r.truncated,
+            }),
+            error: self.error.as_ref().map(|e| TransportError {
+                kind: e.kind,
+                message: mask(&e.message),
+                detail: mask(&e.detail),
+            }),
+            started_at: self.started_at.clone(),
+            elapsed_ms: self.elapsed_ms,
+        }
+    }
+
+    /// An exchange for a request that was built but never sent (preview, dry run).
+    pub fn unsent(request: PreparedRequest) -> Exchange {
+        Exchange {
+            request,
+            response: None,
+            error: None,
+            started_at: crate::clock::now_rfc3339(),
+            elapsed_ms: 0.0,
+        }
+    }
+}

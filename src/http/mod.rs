@@ -1,0 +1,15 @@
+//! What goes over the wire: prepared requests, the recorded exchange, redaction, copy-as-curl, and
+//! the one transport that sends.
+
+mod curl;
+pub mod dump;
+mod exchange;
+mod redact;
+mod request;
+mod transport;
+
+pub use curl::to_curl;
+pub use exchange::{Exchange, ResponseDump, TransportError, TransportErrorKind};
+pub use redact::{REDACTION, redact_value};
+pub use request::{Body, PreparedRequest, SecretRef, check_base_url, is_loopback_url};
+pub use transport::{MAX_RESPONSE_BYTES, Transport};

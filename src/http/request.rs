@@ -1,0 +1,223 @@
+use serde::{Deserialize, Serialize};
+
+/// A request a provider built from a draft: exactly what the transport will send, plus which
+/// values in it are secrets (so every dump can mask them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreparedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+    /// Which recipient of a fan-out this request is for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
+    /// Secret values that occur in the URL, headers or body, with the field they came from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretRef>,
+}
+
+/// A secret value used in a request, and the profile field it belongs to (for `$PUSHDECK_<FIELD>`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretRef {
+    pub field: String,
+    pub value: String,
+}
+
+impl std::fmt::Debug for SecretRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SecretRef({}: {})", self.field, super::redact_value(&self.value))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", content = "content", rename_all = "snake_case")]
+pub enum Body {
+    #[default]
+    Empty,
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Body {
+    pub fn len(&self) -> usize {
+        match self {
+            Body::Empty => 0,
+            Body::Text(s) => s.len(),
+            Body::Bytes(b) => b.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Body::Text(s) => Some(s),
+            Body::Empty => Some(""),
+            Body::Bytes(_) => None,
+        }
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Body::Empty => &[],
+            Body::Text(s) => s.as_bytes(),
+            Body::Bytes(b) => b,
+        }
+    }
+}
+
+impl PreparedRequest {
+    pub fn new(method: &str, url: impl Into<String>) -> Self {
+        Self {
+            method: method.to_string(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: Body::Empty,
+            recipient: None,
+            secrets: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// A header whose value carries a secret (e.g. `Authorization: Key …`).
+    pub fn secret_header(
+        mut self,
+        name: &str,
+        value: impl Into<String>,
+        field: &str,
+        secret: &str,
+    ) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self.add_secret(field, secret);
+        self
+    }
+
+    pub fn add_secret(&mut self, field: &str, secret: &str) {
+        if !secret.is_empty() && !self.secrets.iter().any(|s| s.value == secret) {
+            self.secrets.push(SecretRef {
+                field: field.to_string(),
+                value: secret.to_string(),
+            });
+        }
+    }
+
+    pub fn json_body(mut self, value: &serde_json::Value) -> Self {
+        // Pretty-printed: this is what the user reads in the Request pane and what is sent, so the
+        // dump never differs from the wire.
+        let text = serde_json::to_string_pretty(value).unwrap_or_default();
+        self.headers.push((
+            "Content-Type".to_string(),
+            "application/json; charset=utf-8".to_string(),
+        ));
+        self.body = Body::Text(text);
+        self
+    }
+
+    pub fn header_value(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A copy with every secret masked: what dumps, history and `--json` show by default.
+    pub fn redacted(&self) -> PreparedRequest {
+        let mask = |text: &str| super::redact::mask_all(text, &self.secrets);
+        PreparedRequest {
+            method: self.method.clone(),
+            url: mask(&self.url),
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), mask(v)))
+                .collect(),
+            body: match &self.body {
+                Body::Text(t) => Body::Text(mask(t)),
+                other => other.clone(),
+            },
+            recipient: self.recipient.as_deref().map(mask),
+            secrets: Vec::new(),
+        }
+    }
+
+    /// The origin (`scheme://host[:port]`) of the URL, for grouping and for VAPID audiences.
+    pub fn host(&self) -> String {
+        url::Url::parse(&self.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// True when the URL's host is loopback (127.0.0.0/8, ::1, localhost).
+pub fn is_loopback_url(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Validates a base URL: https anywhere, plain http only to loopback so secrets never cross a
+/// network in clear text. Returns the URL without a trailing slash.
+pub fn check_base_url(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let url = url::Url::parse(trimmed).map_err(|e| format!("`{raw}` is not a URL ({e})"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_url(&url) => {}
+        "http" => {
+            return Err(format!(
+                "plain http:// is only allowed to this computer (127.0.0.1, ::1, localhost); use https:// for `{}`",
+                url.host_str().unwrap_or(raw)
+            ));
+        }
+        other => return Err(format!("`{other}://` is not supported; use https://")),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{raw}` has no host"));
+    }
+    Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_only_to_loopback() {
+        assert!(check_base_url("http://127.0.0.1:8080/").is_ok());
+        assert!(check_base_url("http://127.5.0.1").is_ok());
+        assert!(check_base_url("http://[::1]:9000").is_ok());
+        assert!(check_base_url("http://localhost:1").is_ok());
+        assert_eq!(
+            check_base_url("https://api.example.com/").as_deref(),
+            Ok("https://api.example.com")
+        );
+        let err = check_base_url("http://api.example.com").expect_err("cleartext to a real host");
+        assert!(err.contains("only allowed"), "{err}");
+        assert!(check_base_url("http://10.0.0.1").is_err());
+        assert!(check_base_url("ftp://127.0.0.1").is_err());
+        assert!(check_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn redacted_copy_masks_every_place() {
+        let req = PreparedRequest::new("POST", "https://x.test/botSECRET123456/send")
+            .secret_header("Authorization", "Key SECRET123456", "api_key", "SECRET123456")
+            .json_body(&serde_json::json!({"token": "SECRET123456"}));
+        let mut req = req;
+        req.add_secret("bot_token", "SECRET123456");
+        let red = req.redacted();
+        let dump = serde_json::to_string(&red).expect("json");
+        assert!(!dump.contains("SECRET123456"), "{dump}");
+        assert!(red.url.contains("SE••••"), "{}", red.url);
+    }
+}

@@ -1,0 +1,23 @@
+//! Argument parsing only: no subcommand opens the app, otherwise the command line runs.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Logs go to stderr, off by default; PUSHDECK_LOG=debug turns them on. Secrets never reach a
+    // log: only redacted dumps are ever formatted.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PUSHDECK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = pushdeck::cli::Cli::parse();
+    let code = match cli.command {
+        Some(command) => pushdeck::cli::run(command),
+        None => pushdeck::ui::run_app(),
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}

@@ -1,0 +1,225 @@
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::{write_atomic, StoreError};
+use crate::draft::Draft;
+use crate::http::Exchange;
+use crate::outcome::Outcome;
+
+/// One past send: the draft that made it, every (redacted) exchange and its outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub id: String,
+    pub at: String,
+    pub provider: String,
+    pub profile: String,
+    pub audience: String,
+    pub draft: Draft,
+    pub results: Vec<HistoryResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryResult {
+    pub exchange: Exchange,
+    pub outcome: Outcome,
+}
+
+/// What the history list shows without loading every dump.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistorySummary {
+    pub id: String,
+    pub at: String,
+    pub provider: String,
+    pub profile: String,
+    pub audience: String,
+    pub ok: bool,
+    pub summary: String,
+    pub requests: usize,
+}
+
+impl HistoryEntry {
+    pub fn summary(&self) -> HistorySummary {
+        let ok = !self.results.is_empty() && self.results.iter().all(|r| r.outcome.is_ok());
+        let summary = match self.results.as_slice() {
+            [one] => one.outcome.summary.clone(),
+            many => {
+                let good = many.iter().filter(|r| r.outcome.is_ok()).count();
+                format!("{good} of {} requests accepted", many.len())
+            }
+        };
+        HistorySummary {
+            id: self.id.clone(),
+            at: self.at.clone(),
+            provider: self.provider.clone(),
+            profile: self.profile.clone(),
+            audience: self.audience.clone(),
+            ok,
+            summary,
+            requests: self.results.len(),
+        }
+    }
+}
+
+/// History in `data/history/<id>.json`, one file per send, newest kept: at most `max_entries`
+/// files and `max_bytes` in all, the oldest dropped first.
+pub struct HistoryStore {
+    dir: PathBuf,
+    pub max_entries: usize,
+    pub max_bytes: u64,
+}
+
+impl HistoryStore {
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir, max_entries: 1000, max_bytes: 50 * 1024 * 1024 }
+    }
+
+    /// A sortable, unique id: UTC time then a random suffix.
+    pub fn new_id() -> String {
+        let now = time::OffsetDateTime::now_utc();
+        let suffix = &uuid::Uuid::new_v4().simple().to_string()[..8];
+        format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}{:03}Z-{suffix}",
+            now.year(),
+            u8::from(now.month()),
+            now.day(),
+            now.hour(),
+            now.minute(),
+            now.second(),
+            now.millisecond()
+        )
+    }
+
+    /// Saves an entry. Exchanges must already be redacted; this re-redacts as a safety net.
+    pub fn add(&self, entry: &HistoryEntry) -> Result<(), StoreError> {
+        let mut safe = entry.clone();
+        for r in &mut safe.results {
+            r.exchange = r.exchange.redacted();
+        }
+        let text = serde_json::to_vec_pretty(&safe).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        write_atomic(&self.path_of(&entry.id)?, &text)?;
+        self.prune()
+    }
+
+    fn path_of(&self, id: &str) -> Result<PathBuf, StoreError> {
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(StoreError::Invalid(format!("`{id}` is not a history id")));
+        }
+        Ok(self.dir.join(format!("{id}.json")))
+    }
+
+    /// Entry files, newest first.
+    fn files(&self) -> Vec<(String, PathBuf, u64)> {
+        let Ok(read) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut files: Vec<_> = read
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let id = name.strip_suffix(".json")?.to_string();
+                if id.starts_with('.') {
+                    return None;
+                }
+                let len = e.metadata().map(|m| m.len()).unwrap_or(0);
+                Some((id, e.path(), len))
+            })
+            .collect();
+        files.sort_by(|a, b| b.0.cmp(&a.0));
+        files
+    }
+
+    fn prune(&self) -> Result<(), StoreError> {
+        let mut total = 0u64;
+        for (i, (_, path, len)) in self.files().into_iter().enumerate() {
+            total += len;
+            if i >= self.max_entries || total > self.max_bytes {
+                std::fs::remove_file(&path).map_err(|e| StoreError::io("remove", &path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Result<Option<HistoryEntry>, StoreError> {
+        let path = self.path_of(id)?;
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| StoreError::Invalid(format!("history entry {id} is damaged: {e}"))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io("read", &path, e)),
+        }
+    }
+
+    /// Newest first. Damaged files are skipped (and logged), never fatal.
+    pub fn list(&self) -> Vec<HistorySummary> {
+        self.files()
+            .into_iter()
+            .filter_map(|(id, path, _)| {
+                let bytes = std::fs::read(&path).ok()?;
+                match serde_json::from_slice::<HistoryEntry>(&bytes) {
+                    Ok(entry) => Some(entry.summary()),
+                    Err(e) => {
+                        tracing::warn!(%id, error = %e, "skipping a damaged history entry");
+                        None
+                    }
+                }
+            })
+            .collect()
+    }
+
+    pub fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        let path = self.path_of(id)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(StoreError::io("remove", &path, e)),
+        }
+    }
+}
+
+/// The history form of one result: the exchange redacted.
+pub fn history_result(exchange: &Exchange, outcome: &Outcome) -> HistoryResult {
+    HistoryResult { exchange: exchange.redacted(), outcome: outcome.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::PreparedRequest;
+
+    fn entry(id: &str) -> HistoryEntry {
+        let request = PreparedRequest::new("POST", "https://x.test/")
+            .secret_header("Authorization", "Key verysecretvalue123", "api_key", "verysecretvalue123");
+        HistoryEntry {
+            id: id.into(),
+            at: "2026-11-24T00:00:00Z".into(),
+            provider: "onesignal".into(),
+            profile: "p".into(),
+            audience: "'All'".into(),
+            draft: Draft::default(),
+            results: vec![HistoryResult {
+                exchange: Exchange::unsent(request),
+                outcome: Outcome::accepted("ok"),
+            }],
+        }
+    }
+
+    #[test]
+    fn keeps_newest_and_never_a_secret() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = HistoryStore::new(dir.path().join("h"));
+        store.max_entries = 2;
+        for id in ["20260101T000000000Z-a", "20260102T000000000Z-b", "20260103T000000000Z-c"] {
+            store.add(&entry(id)).expect("add");
+        }
+        let ids: Vec<_> = store.list().into_iter().map(|s| s.id).collect();
+        assert_eq!(ids, ["20260103T000000000Z-c", "20260102T000000000Z-b"]);
+        for f in std::fs::read_dir(dir.path().join("h")).expect("ls") {
+            let text = std::fs::read_to_string(f.expect("f").path()).expect("read");
+            assert!(!text.contains("verysecretvalue123"));
+        }
+        assert!(store.delete("20260103T000000000Z-c").expect("delete"));
+        assert!(store.get("../etc/passwd").is_err());
+    }
+}
