@@ -120,7 +120,7 @@ impl SecretStore {
     }
 
     pub fn session_only(reason: String) -> SecretStore {
-        tracing::warn!(%reason, "no keyring: secrets are kept in memory for this session only");
+        tracing::debug!(%reason, "no keyring: secrets are kept in memory for this session only");
         SecretStore { backend: Arc::new(MemoryBackend::default()), status: KeyringStatus::SessionOnly(reason) }
     }
 
