@@ -28,7 +28,7 @@ static INFO: ProviderInfo = ProviderInfo {
     id: "onesignal",
     name: NAME,
     default_base_url: "https://api.onesignal.com",
-    settings: &[FieldSpec::new("app_id", "App ID", FieldKind::Text, "Settings → Keys & IDs: the app's UUID").required()],
+    settings: &[FieldSpec::new("app_id", "App ID", FieldKind::Text, "Settings > Keys & IDs: the app's UUID").required()],
     secrets: &[FieldSpec::new("api_key", "App API key", FieldKind::Text, "an App API key (os_v2_app_…), not an Organization key").required()],
     audience: &[
         FieldSpec::new("segments", "Segments", FieldKind::List, "segment names, e.g. Active Users (a broadcast)"),
@@ -110,7 +110,7 @@ impl Provider for OneSignal {
                 response.status,
                 or_status(&errors, response.status)
             ))
-            .with_hint("Use an App API key (os_v2_app_…) of this very app: check App ID and key under Settings → Keys & IDs."),
+            .with_hint("Use an App API key (os_v2_app_…) of this very app: check App ID and key under Settings > Keys & IDs."),
             404 => Outcome::refused(format!("{NAME} could not find the app: {}", or_status(&errors, 404)))
                 .with_hint("Check the App ID in this profile."),
             429 => {
@@ -185,13 +185,13 @@ impl Provider for OneSignal {
                 response.status,
                 or_status(&errors, response.status)
             ))
-            .with_hint("This must be an App API key of this app (Settings → Keys & IDs); an Organization key or another app's key is refused."),
+            .with_hint("This must be an App API key of this app (Settings > Keys & IDs); an Organization key or another app's key is refused."),
             400 | 404 => Outcome::refused(format!(
                 "{NAME} does not know this app ({}): {}",
                 response.status,
                 or_status(&errors, response.status)
             ))
-            .with_hint("Check the App ID: it is the UUID under Settings → Keys & IDs."),
+            .with_hint("Check the App ID: it is the UUID under Settings > Keys & IDs."),
             status => Outcome::from_status(NAME, status, &errors),
         }
     }

@@ -118,6 +118,12 @@ impl ProfileStore {
         Ok(store)
     }
 
+    /// A store with no profiles that writes to `path` only when the user saves one (used when the
+    /// file could not be read at all).
+    pub fn empty(path: PathBuf) -> Self {
+        Self { path, profiles: BTreeMap::new(), warning: None }
+    }
+
     fn fill_names(&mut self) {
         for (name, profile) in &mut self.profiles {
             profile.name = name.clone();

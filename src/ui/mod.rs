@@ -1,5 +1,68 @@
-//! The egui front end.
+//! The egui front end: it draws, and calls the engine and the store. No provider or HTTP logic.
 
+mod app;
+mod audience;
+mod composer;
+mod credentials;
+mod dialogs;
+pub mod form;
+mod history;
+mod inspector;
+mod task;
+mod widgets;
+
+pub use app::{AppSetup, PushdeckApp, RightTab};
+
+use crate::store::{Paths, SecretStore};
+
+/// Opens the main window; returns the process exit status.
 pub fn run_app() -> i32 {
-    0
+    let paths = match Paths::from_env() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("pushdeck: {e}");
+            return 2;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("pushdeck-net")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pushdeck: could not start the network runtime: {e}");
+            return 3;
+        }
+    };
+    let keyring = SecretStore::open_os_keyring();
+    let options = eframe::NativeOptions {
+        viewport: eframe::egui::ViewportBuilder::default()
+            .with_title("Pushdeck")
+            .with_app_id("pushdeck")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([960.0, 600.0]),
+        persistence_path: Some(paths.ui_state_dir().join("window.ron")),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    let handle = runtime.handle().clone();
+    let result = eframe::run_native(
+        "Pushdeck",
+        options,
+        Box::new(move |_cc| {
+            let app = PushdeckApp::new(AppSetup { paths, keyring, runtime: handle })?;
+            Ok(Box::new(app) as Box<dyn eframe::App>)
+        }),
+    );
+    // Let in-flight requests finish or time out on their own without blocking exit.
+    runtime.shutdown_background();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("pushdeck: the window could not open: {e}. Use the command line (pushdeck --help) on machines without a display.");
+            1
+        }
+    }
 }

@@ -1,0 +1,581 @@
+//! The main window: state, the frame's layout, and the actions (send, check, open, save…).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText};
+
+use super::form::ComposerForm;
+use super::task::Task;
+use super::{credentials, dialogs, history, inspector, widgets};
+use crate::draft::{Draft, DraftError};
+use crate::engine::{DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Engine, EngineEvent, SendHandle, SendJob, SendReport, SendResult};
+use crate::outcome::Outcome;
+use crate::provider::{self, Prepared, Provider, Secrets};
+use crate::store::{HistoryStore, KeyringStatus, Paths, Profile, ProfileStore, SecretStore};
+
+pub const SEND_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
+pub const OPEN_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+pub const SAVE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+pub const HISTORY_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::H);
+
+/// What the app needs from outside: where files live, the secret store, and the runtime to send on.
+pub struct AppSetup {
+    pub paths: Paths,
+    pub keyring: SecretStore,
+    pub runtime: tokio::runtime::Handle,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RightTab {
+    Request,
+    Response,
+}
+
+/// Per provider tab: its profile, what is being composed, and the idempotency key of that message.
+pub struct TabState {
+    pub profile: Option<String>,
+    pub form: ComposerForm,
+    pub idempotency_key: String,
+    /// The draft last sent from this tab: the key is renewed once the message changes.
+    last_sent: Option<Draft>,
+    pub check: Option<Outcome>,
+    pub lookup_items: HashMap<String, Vec<String>>,
+}
+
+impl TabState {
+    fn new() -> Self {
+        Self {
+            profile: None,
+            form: ComposerForm::default(),
+            idempotency_key: uuid::Uuid::new_v4().to_string(),
+            last_sent: None,
+            check: None,
+            lookup_items: HashMap::new(),
+        }
+    }
+}
+
+pub struct ActiveSend {
+    handle: SendHandle,
+    pub total: usize,
+    pub done: usize,
+    pub results: Vec<SendResult>,
+}
+
+pub struct PushdeckApp {
+    pub(super) runtime: tokio::runtime::Handle,
+    pub(super) engine: Engine,
+    pub(super) paths: Paths,
+    pub(super) profiles: ProfileStore,
+    pub(super) keyring: SecretStore,
+    /// Secrets of the profiles used this session, so the Request pane can render as you type
+    /// without a keyring round trip per frame. Memory only.
+    secrets_cache: HashMap<String, Secrets>,
+    pub tab: usize,
+    pub(super) tabs: Vec<TabState>,
+    pub right: RightTab,
+    pub(super) reveal: bool,
+    pub(super) sending: Option<ActiveSend>,
+    pub(super) last_report: Option<SendReport>,
+    pub(super) selected_result: usize,
+    /// The last outcome in words, for the status bar: (ok, text).
+    pub status: Option<(bool, String)>,
+    /// A broadcast waiting for the user's confirmation: the audience in words.
+    pub(super) confirm: Option<String>,
+    pub(super) credentials: Option<credentials::Editor>,
+    pub(super) history: history::HistoryView,
+    pub(super) file_dialog: Option<dialogs::FileDialog>,
+    pub(super) notices: Vec<String>,
+    pub(super) check_task: Option<(usize, Task<Result<SendResult, DraftError>>)>,
+    pub(super) lookup_task: Option<(usize, String, Task<Result<SendResult, DraftError>>)>,
+    pub(super) clipboard_note: Option<String>,
+    /// Kept so the runtime can wake the UI when a send reports.
+    egui_ctx: Option<egui::Context>,
+}
+
+impl PushdeckApp {
+    pub fn new(setup: AppSetup) -> Result<Self, String> {
+        let AppSetup { paths, keyring, runtime } = setup;
+        let mut notices = Vec::new();
+        let profiles = match ProfileStore::open(paths.profiles_file()) {
+            Ok(store) => store,
+            Err(e) => {
+                notices.push(format!("Profiles could not be read: {e}. Pushdeck started without them; fix the file's permissions and restart."));
+                ProfileStore::empty(paths.profiles_file())
+            }
+        };
+        if let Some(w) = &profiles.warning {
+            notices.push(w.clone());
+        }
+        if let KeyringStatus::SessionOnly(reason) = &keyring.status {
+            notices.push(format!(
+                "No keyring: {reason}. Secrets you enter now are kept in memory for this session only and never written to disk."
+            ));
+        }
+        let history_store = HistoryStore::new(paths.history_dir());
+        let engine = Engine::new(history_store).map_err(|e| format!("the network client could not start: {e}"))?;
+        let mut tabs: Vec<TabState> = provider::all().iter().map(|_| TabState::new()).collect();
+        for (i, p) in provider::all().iter().enumerate() {
+            tabs[i].profile = profiles.list().find(|pr| pr.provider == p.info().id).map(|pr| pr.name.clone());
+        }
+        let history = history::HistoryView::new(engine.history().list());
+        Ok(Self {
+            runtime,
+            engine,
+            paths,
+            profiles,
+            keyring,
+            secrets_cache: HashMap::new(),
+            tab: 0,
+            tabs,
+            right: RightTab::Request,
+            reveal: false,
+            sending: None,
+            last_report: None,
+            selected_result: 0,
+            status: None,
+            confirm: None,
+            credentials: None,
+            history,
+            file_dialog: None,
+            notices,
+            check_task: None,
+            lookup_task: None,
+            clipboard_note: None,
+            egui_ctx: None,
+        })
+    }
+
+    pub fn provider(&self) -> &'static dyn Provider {
+        provider::all()[self.tab]
+    }
+
+    pub(super) fn tab_state(&mut self) -> &mut TabState {
+        &mut self.tabs[self.tab]
+    }
+
+    pub(super) fn current_profile(&self) -> Option<&Profile> {
+        self.tabs[self.tab].profile.as_deref().and_then(|n| self.profiles.get(n))
+    }
+
+    /// Secrets for a profile, read from the keyring once per session (and after edits).
+    pub(super) fn secrets_for(&mut self, profile: &Profile) -> Result<Secrets, String> {
+        if let Some(s) = self.secrets_cache.get(&profile.name) {
+            return Ok(s.clone());
+        }
+        let info = provider::find(&profile.provider).ok_or("unknown provider")?.info();
+        let secrets = self.keyring.load(&profile.name, info).map_err(|e| e.to_string())?;
+        self.secrets_cache.insert(profile.name.clone(), secrets.clone());
+        Ok(secrets)
+    }
+
+    pub(super) fn forget_secrets(&mut self, profile: &str) {
+        self.secrets_cache.remove(profile);
+    }
+
+    /// The draft being composed in the current tab.
+    pub fn current_draft(&self) -> Result<Draft, DraftError> {
+        let state = &self.tabs[self.tab];
+        let profile = state.profile.clone().unwrap_or_default();
+        state.form.to_draft(&profile, self.provider().info())
+    }
+
+    /// What Send would do now: the job, or why it cannot be built.
+    pub(super) fn current_job(&mut self) -> Result<SendJob, String> {
+        let profile = self
+            .current_profile()
+            .cloned()
+            .ok_or_else(|| "Choose or create a profile first (Edit credentials…).".to_string())?;
+        let draft = self.current_draft().map_err(|e| e.to_string())?;
+        let secrets = self.secrets_for(&profile)?;
+        let key = self.tabs[self.tab].idempotency_key.clone();
+        Ok(SendJob {
+            provider: self.provider(),
+            draft,
+            profile,
+            secrets,
+            idempotency_key: key,
+            dry_run: false,
+            timeout: DEFAULT_TIMEOUT,
+            concurrency: DEFAULT_CONCURRENCY,
+        })
+    }
+
+    /// The requests Send would make, for the live Request pane.
+    pub(super) fn current_preview(&mut self) -> Result<Prepared, String> {
+        let job = self.current_job()?;
+        Engine::prepare(&job).map_err(|e| e.to_string())
+    }
+
+    pub fn is_sending(&self) -> bool {
+        self.sending.is_some()
+    }
+
+    /// Send was pressed (button or Ctrl+Enter): validate, confirm a broadcast, then send.
+    pub fn request_send(&mut self) {
+        if self.sending.is_some() || self.confirm.is_some() {
+            return; // no double send
+        }
+        let job = match self.current_job() {
+            Ok(job) => job,
+            Err(e) => {
+                self.status = Some((false, format!("Not sent: {e}")));
+                return;
+            }
+        };
+        if let Err(e) = Engine::prepare(&job) {
+            self.status = Some((false, format!("Not sent: {e}")));
+            return;
+        }
+        match job.provider.broadcast(&job.draft) {
+            Some(audience) if job.profile.confirm_broadcast => self.confirm = Some(audience),
+            _ => self.start_send(job),
+        }
+    }
+
+    pub(super) fn confirm_send(&mut self) {
+        self.confirm = None;
+        match self.current_job() {
+            Ok(job) => self.start_send(job),
+            Err(e) => self.status = Some((false, format!("Not sent: {e}"))),
+        }
+    }
+
+    fn start_send(&mut self, mut job: SendJob) {
+        let state = &mut self.tabs[self.tab];
+        // One idempotency key per composed message: a repeat of the same message reuses it (the
+        // provider dedupes), a changed message gets a new one.
+        if state.last_sent.as_ref().is_some_and(|d| d != &job.draft) {
+            state.idempotency_key = uuid::Uuid::new_v4().to_string();
+            job.idempotency_key = state.idempotency_key.clone();
+        }
+        state.last_sent = Some(job.draft.clone());
+        let ctx = self.egui_ctx.clone();
+        let notify: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+            if let Some(ctx) = &ctx {
+                ctx.request_repaint();
+            }
+        });
+        let handle = self.engine.spawn_send(&self.runtime, job, notify);
+        self.sending = Some(ActiveSend { handle, total: 0, done: 0, results: Vec::new() });
+        self.status = Some((true, "Sending…".into()));
+        self.right = RightTab::Response;
+        self.reveal = false;
+    }
+
+    pub fn cancel_send(&mut self) {
+        if let Some(s) = &self.sending {
+            s.handle.cancel.cancel();
+        }
+    }
+
+    /// Drains engine events and finished tasks. Runs every frame; cheap when nothing happened.
+    fn poll(&mut self) {
+        let mut finished = None;
+        if let Some(active) = &mut self.sending {
+            while let Ok(event) = active.handle.events.try_recv() {
+                match event {
+                    EngineEvent::Started { total, .. } => active.total = total,
+                    EngineEvent::Result(r) => {
+                        active.done += 1;
+                        active.results.push(r);
+                    }
+                    EngineEvent::Finished(report) => finished = Some(Ok(report)),
+                    EngineEvent::Invalid(e) => finished = Some(Err(e)),
+                }
+            }
+        }
+        if let Some(done) = finished {
+            self.sending = None;
+            match done {
+                Ok(report) => self.finish_send(report),
+                Err(e) => self.status = Some((false, format!("Not sent: {e}"))),
+            }
+        }
+        if let Some((tab, task)) = &self.check_task
+            && let Some(result) = task.poll()
+        {
+            let tab = *tab;
+            self.check_task = None;
+            self.tabs[tab].check = Some(match result {
+                Ok(r) => r.outcome,
+                Err(e) => Outcome::refused(e.to_string()),
+            });
+        }
+        if let Some((tab, key, task)) = &self.lookup_task
+            && let Some(result) = task.poll()
+        {
+            let (tab, key) = (*tab, key.clone());
+            self.lookup_task = None;
+            match result {
+                Ok(r) if r.outcome.is_ok() => {
+                    self.status = Some((true, r.outcome.summary.clone()));
+                    self.tabs[tab].lookup_items.insert(key, r.outcome.items);
+                }
+                Ok(r) => self.status = Some((false, with_hint(&r.outcome))),
+                Err(e) => self.status = Some((false, e.to_string())),
+            }
+        }
+    }
+
+    fn finish_send(&mut self, report: SendReport) {
+        let audience = self.current_draft().map(|d| self.provider().audience_label(&d)).unwrap_or_default();
+        let text = match report.results.as_slice() {
+            [] => "Nothing was sent.".to_string(),
+            [one] => {
+                let status = one
+                    .exchange
+                    .response
+                    .as_ref()
+                    .map(|r| format!(" — {} {} in {:.0} ms", r.status, r.reason, one.exchange.elapsed_ms))
+                    .unwrap_or_default();
+                let to = if one.outcome.is_ok() && !audience.is_empty() { format!(" to {audience}") } else { String::new() };
+                format!("{}{to}{status}", with_hint(&one.outcome))
+            }
+            many => {
+                let ok = many.iter().filter(|r| r.outcome.is_ok()).count();
+                format!("{ok} of {} accepted{}", many.len(), if report.cancelled { " (cancelled)" } else { "" })
+            }
+        };
+        let ok = !report.results.is_empty() && report.results.iter().all(|r| r.outcome.is_ok());
+        self.status = Some((ok, text));
+        if let Some(e) = &report.history_error {
+            self.notices.push(e.clone());
+        }
+        self.selected_result = 0;
+        self.last_report = Some(report);
+        self.history.refresh(self.engine.history().list());
+    }
+
+    pub(super) fn start_check(&mut self, ctx: &egui::Context) {
+        let Some(profile) = self.current_profile().cloned() else { return };
+        let secrets = match self.secrets_for(&profile) {
+            Ok(s) => s,
+            Err(e) => {
+                self.tab_state().check = Some(Outcome::refused(e));
+                return;
+            }
+        };
+        let engine = self.engine.clone();
+        let provider = self.provider();
+        self.tab_state().check = None;
+        let task = Task::spawn(&self.runtime, ctx, async move { engine.check(provider, &profile, &secrets, Duration::from_secs(20)).await });
+        self.check_task = Some((self.tab, task));
+    }
+
+    pub(super) fn start_lookup(&mut self, ctx: &egui::Context, lookup: &str, key: &str) {
+        let Some(profile) = self.current_profile().cloned() else {
+            self.status = Some((false, "Choose a profile first.".into()));
+            return;
+        };
+        let secrets = match self.secrets_for(&profile) {
+            Ok(s) => s,
+            Err(e) => {
+                self.status = Some((false, e));
+                return;
+            }
+        };
+        let engine = self.engine.clone();
+        let provider = self.provider();
+        let lookup = lookup.to_string();
+        let task = Task::spawn(&self.runtime, ctx, async move { engine.lookup(provider, &lookup, &profile, &secrets, Duration::from_secs(20)).await });
+        self.lookup_task = Some((self.tab, key.to_string(), task));
+    }
+
+    /// Loads a draft into the tab of its profile's provider.
+    pub fn load_draft(&mut self, draft: &Draft) -> Result<(), String> {
+        let provider_id = match self.profiles.get(&draft.profile) {
+            Some(p) => p.provider.clone(),
+            None => self.provider().info().id.to_string(),
+        };
+        let index = provider::all().iter().position(|p| p.info().id == provider_id).ok_or_else(|| format!("provider `{provider_id}` is not in this build"))?;
+        self.tab = index;
+        let info = provider::all()[index].info();
+        let state = &mut self.tabs[index];
+        state.form = ComposerForm::from_draft(draft, info);
+        if self.profiles.get(&draft.profile).is_some() {
+            state.profile = Some(draft.profile.clone());
+        }
+        state.idempotency_key = uuid::Uuid::new_v4().to_string();
+        state.last_sent = None;
+        if self.profiles.get(&draft.profile).is_none() && !draft.profile.is_empty() {
+            return Err(format!("Loaded, but profile `{}` does not exist here: pick or create one.", draft.profile));
+        }
+        Ok(())
+    }
+
+    pub(super) fn copy_text(&mut self, ctx: &egui::Context, text: String, what: &str) {
+        ctx.copy_text(text);
+        self.clipboard_note = Some(format!("{what} copied"));
+    }
+
+    /// The whole window. Tests call this through kittest; eframe through `App::ui`.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        if self.egui_ctx.is_none() {
+            self.egui_ctx = Some(ui.ctx().clone());
+        }
+        self.poll();
+        self.shortcuts(ui.ctx());
+        self.top_bar(ui);
+        for (i, notice) in self.notices.clone().iter().enumerate() {
+            egui::Panel::top(("notice", i)).show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new("Note:").strong().color(widgets::note_color(ui)));
+                    ui.label(notice);
+                    if ui.small_button("Dismiss").on_hover_text("Hide this notice").clicked() {
+                        self.notices.remove(i);
+                    }
+                });
+            });
+        }
+        credentials::profile_bar(self, ui);
+        self.bottom_bar(ui);
+        egui::Panel::right("inspector")
+            .resizable(true)
+            .default_size(ui.available_width() * 0.42)
+            .min_size(320.0)
+            .show(ui, |ui| inspector::show(self, ui));
+        egui::Panel::left("compose")
+            .resizable(true)
+            .default_size(ui.available_width() * 0.5)
+            .min_size(280.0)
+            .show(ui, |ui| super::composer::show(self, ui));
+        egui::CentralPanel::default().show(ui, |ui| super::audience::show(self, ui));
+        self.modals(ui.ctx());
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        if ctx.input_mut(|i| i.consume_shortcut(&SEND_SHORTCUT)) {
+            self.request_send();
+        }
+        if self.sending.is_some() && ctx.input(|i| i.key_pressed(Key::Escape)) {
+            self.cancel_send();
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&OPEN_SHORTCUT)) {
+            self.file_dialog = Some(dialogs::FileDialog::open(&self.paths));
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&SAVE_SHORTCUT)) {
+            self.file_dialog = Some(dialogs::FileDialog::save(&self.paths));
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&HISTORY_SHORTCUT)) {
+            self.history.open = !self.history.open;
+        }
+    }
+
+    fn top_bar(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::top("providers").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading(RichText::new("Pushdeck").strong());
+                ui.add_space(12.0);
+                for (i, p) in provider::all().iter().enumerate() {
+                    let selected = self.tab == i;
+                    if ui.selectable_label(selected, p.info().name).on_hover_text(format!("Compose for {}", p.info().name)).clicked() && !selected {
+                        self.tab = i;
+                        self.reveal = false;
+                    }
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    let n = self.history.len();
+                    if ui.button(format!("History ({n})")).on_hover_text(format!("Past sends and their dumps ({})", ui.ctx().format_shortcut(&HISTORY_SHORTCUT))).clicked() {
+                        self.history.open = !self.history.open;
+                    }
+                    if ui.button("Save draft as…").on_hover_text(format!("Save this message as a draft file the CLI can send ({})", ui.ctx().format_shortcut(&SAVE_SHORTCUT))).clicked() {
+                        self.file_dialog = Some(dialogs::FileDialog::save(&self.paths));
+                    }
+                    if ui.button("Open draft…").on_hover_text(format!("Open a draft file ({})", ui.ctx().format_shortcut(&OPEN_SHORTCUT))).clicked() {
+                        self.file_dialog = Some(dialogs::FileDialog::open(&self.paths));
+                    }
+                });
+            });
+        });
+    }
+
+    fn bottom_bar(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::bottom("status").show(ui, |ui| {
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                match &self.status {
+                    Some((ok, text)) => {
+                        ui.label(RichText::new("•").strong().color(widgets::ok_color(ui, *ok)));
+                        ui.label(text);
+                    }
+                    None => {
+                        ui.weak("Nothing sent yet.");
+                    }
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| self.send_button(ui));
+            });
+            ui.add_space(4.0);
+        });
+    }
+
+    fn send_button(&mut self, ui: &mut egui::Ui) {
+        if let Some(active) = &self.sending {
+            if ui.button("Cancel").on_hover_text("Stop sending (Esc)").clicked() {
+                active.handle.cancel.cancel();
+            }
+            ui.add_enabled(false, egui::Button::new(format!("Sending… {}/{} (Esc cancels)", active.done, active.total.max(1)))).on_hover_text("A send is in flight");
+            ui.spinner();
+            return;
+        }
+        let env = self.current_profile().map(|p| p.environment);
+        let audience = self.current_draft().map(|d| self.provider().audience_label(&d)).unwrap_or_default();
+        let mut label = if audience.is_empty() || audience == "nobody yet" { "Send".to_string() } else { format!("Send to {audience}") };
+        if let Some(env) = env {
+            label.push_str(&format!(" · {}", env.label()));
+        }
+        let mut button = egui::Button::new(RichText::new(label).strong().color(egui::Color32::WHITE)).min_size(egui::vec2(160.0, 30.0));
+        button = button.fill(env.map(widgets::env_color).unwrap_or(egui::Color32::from_rgb(0x1e, 0x66, 0xd0)));
+        let shortcut = ui.ctx().format_shortcut(&SEND_SHORTCUT);
+        if ui.add(button).on_hover_text(format!("Send this message now ({shortcut})")).clicked() {
+            self.request_send();
+        }
+        ui.weak(shortcut);
+    }
+
+    fn modals(&mut self, ctx: &egui::Context) {
+        if let Some(audience) = self.confirm.clone() {
+            let env = self.current_profile().map(|p| p.environment.label()).unwrap_or("");
+            let modal = egui::Modal::new(egui::Id::unique("confirm-broadcast")).show(ctx, |ui| {
+                ui.set_max_width(420.0);
+                ui.heading("Send to everyone?");
+                ui.label(format!("This sends to {audience} ({env}). It cannot be undone."));
+                ui.add_space(8.0);
+                let mut choice = None;
+                ui.horizontal(|ui| {
+                    if ui.button(RichText::new("Send now").strong()).on_hover_text("Send this message to the whole audience").clicked() {
+                        choice = Some(true);
+                    }
+                    if ui.button("Cancel").on_hover_text("Go back without sending").clicked() {
+                        choice = Some(false);
+                    }
+                });
+                choice
+            });
+            match modal.inner {
+                Some(true) => self.confirm_send(),
+                Some(false) => self.confirm = None,
+                None if modal.should_close() => self.confirm = None,
+                None => {}
+            }
+        }
+        credentials::window(self, ctx);
+        dialogs::file_dialog(self, ctx);
+        history::window(self, ctx);
+    }
+}
+
+fn with_hint(outcome: &Outcome) -> String {
+    match &outcome.hint {
+        Some(h) => format!("{} — {h}", outcome.summary),
+        None => outcome.summary.clone(),
+    }
+}
+
+impl eframe::App for PushdeckApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        PushdeckApp::ui(self, ui);
+    }
+}
