@@ -5,7 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{API_KEY, APP_ID, OneSignalStandIn, Sandbox, Scenario, WRONG_KEY, stderr, stdout, stdout_json};
+use common::{
+    API_KEY, APP_ID, OneSignalStandIn, Sandbox, Scenario, WRONG_KEY, stderr, stdout, stdout_json,
+};
 use serde_json::{Value, json};
 
 const PROFILE: &str = "acme-test";
@@ -36,8 +38,17 @@ fn only_result(doc: &Value) -> &Value {
 /// Bad input: exit 2, one line on stderr naming `field`, nothing on the wire.
 fn assert_bad_input(output: &std::process::Output, field: &str, standin: &OneSignalStandIn) {
     let err = stderr(output);
-    assert_eq!(output.status.code(), Some(2), "stdout: {}\nstderr: {err}", stdout(output));
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected on stderr:\n{err}");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "stdout: {}\nstderr: {err}",
+        stdout(output)
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected on stderr:\n{err}"
+    );
     assert!(err.starts_with("pushdeck: "), "{err}");
     assert!(err.contains(field), "stderr should name `{field}`: {err}");
     assert_eq!(standin.hits(), 0, "nothing may be sent on bad input");
@@ -46,58 +57,106 @@ fn assert_bad_input(output: &std::process::Output, field: &str, standin: &OneSig
 #[test]
 fn send_success_prints_the_contract_json_with_the_key_redacted() {
     let (standin, sandbox) = setup();
-    let output = sandbox.cmd().args(["send", "--json"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
-    assert_eq!(output.status.code(), Some(0), "stderr: {}\nstdout: {}", stderr(&output), stdout(&output));
+    let output = sandbox
+        .cmd()
+        .args(["send", "--json"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "stderr: {}\nstdout: {}",
+        stderr(&output),
+        stdout(&output)
+    );
     standin.assert_no_problems();
 
     let doc = stdout_json(&output);
     let result = only_result(&doc);
     let request = &result["request"];
     assert_eq!(request["method"], "POST");
-    assert_eq!(request["url"], format!("{}/notifications", standin.base_url()));
+    assert_eq!(
+        request["url"],
+        format!("{}/notifications", standin.base_url())
+    );
     let auth = header(request, "Authorization").expect("Authorization header shown");
     assert!(auth.starts_with("Key ") && auth.contains("••••"), "{auth}");
-    assert!(!doc.to_string().contains(API_KEY), "the key leaked into --json output");
-    let shown_body: Value = serde_json::from_str(request["body"].as_str().expect("body is text")).expect("body is JSON");
+    assert!(
+        !doc.to_string().contains(API_KEY),
+        "the key leaked into --json output"
+    );
+    let shown_body: Value = serde_json::from_str(request["body"].as_str().expect("body is text"))
+        .expect("body is JSON");
     assert_eq!(shown_body["app_id"], APP_ID);
 
     let response = &result["response"];
     assert_eq!(response["status"], 200);
     assert!(response["elapsed_ms"].as_f64().is_some(), "{response}");
-    let answered: Value = serde_json::from_str(response["body"].as_str().expect("response body")).expect("JSON");
+    let answered: Value =
+        serde_json::from_str(response["body"].as_str().expect("response body")).expect("JSON");
     let id = answered["id"].as_str().expect("id");
     assert_eq!(id.len(), 36, "{answered}");
 
     let outcome = &result["outcome"];
     assert_eq!(outcome["ok"], true, "{outcome}");
     assert_eq!(outcome["message_id"], id);
-    assert!(outcome["summary"].as_str().is_some_and(|s| !s.is_empty() && !s.contains('\n')));
+    assert!(
+        outcome["summary"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty() && !s.contains('\n'))
+    );
     assert!(doc["history_id"].as_str().is_some(), "{doc:#}");
 
     // What went over the wire: exactly one authorised request with the composed fields.
     let seen = standin.requests();
     assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0].header("authorization"), Some(format!("Key {API_KEY}").as_str()));
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some(format!("Key {API_KEY}").as_str())
+    );
     let body = seen[0].json();
     assert_eq!(body, shown_body, "the dump must show what was sent");
-    assert_eq!(body["contents"], json!({"en": "50% off everything until midnight", "fr": "-50 % jusqu'à minuit"}));
-    assert_eq!(body["headings"], json!({"en": "Flash sale", "fr": "Vente flash"}));
+    assert_eq!(
+        body["contents"],
+        json!({"en": "50% off everything until midnight", "fr": "-50 % jusqu'à minuit"})
+    );
+    assert_eq!(
+        body["headings"],
+        json!({"en": "Flash sale", "fr": "Vente flash"})
+    );
     assert_eq!(body["included_segments"], json!(["Active Users"]));
     assert_eq!(body["ttl"], 3600);
     assert_eq!(body["priority"], 10);
     assert_eq!(body["url"], "https://example.com/sale");
     assert_eq!(body["data"], json!({"campaign": "fall-2026"}));
-    assert_eq!(body["web_buttons"][0], json!({"id": "shop", "text": "Shop now", "url": "https://example.com/shop"}));
-    assert!(body["idempotency_key"].as_str().is_some_and(|k| k.len() == 36), "{body}");
+    assert_eq!(
+        body["web_buttons"][0],
+        json!({"id": "shop", "text": "Shop now", "url": "https://example.com/shop"})
+    );
+    assert!(
+        body["idempotency_key"]
+            .as_str()
+            .is_some_and(|k| k.len() == 36),
+        "{body}"
+    );
 }
 
 #[test]
 fn send_reveal_shows_the_key() {
     let (standin, sandbox) = setup();
-    let output = sandbox.cmd().args(["send", "--json", "--reveal"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .args(["send", "--json", "--reveal"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let doc = stdout_json(&output);
-    assert_eq!(header(&only_result(&doc)["request"], "Authorization"), Some(format!("Key {API_KEY}").as_str()));
+    assert_eq!(
+        header(&only_result(&doc)["request"], "Authorization"),
+        Some(format!("Key {API_KEY}").as_str())
+    );
     standin.assert_no_problems();
 }
 
@@ -131,27 +190,50 @@ fn newer_fields_pass_the_stand_in() {
     });
     let path = sandbox.write("ids.json", &draft.to_string());
     let output = sandbox.cmd().arg("send").arg(path).output().expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
     standin.assert_no_problems();
     let body = standin.requests()[0].json();
-    assert_eq!(body["include_aliases"], json!({"external_id": ["user-42", "user-43"]}));
+    assert_eq!(
+        body["include_aliases"],
+        json!({"external_id": ["user-42", "user-43"]})
+    );
     assert_eq!(body["target_channel"], "push");
     assert_eq!(body["send_after"], "2099-12-01 08:00:00 GMT+0000");
-    assert_eq!(body["idempotency_key"], "0f8fad5b-d9cb-469f-a165-70867728950e");
+    assert_eq!(
+        body["idempotency_key"],
+        "0f8fad5b-d9cb-469f-a165-70867728950e"
+    );
 }
 
 #[test]
 fn bad_request_exits_1_with_the_error_text() {
     let (standin, sandbox) = setup();
-    let text = "You must include which players, segments, or tags you wish to send this notification to.";
+    let text =
+        "You must include which players, segments, or tags you wish to send this notification to.";
     standin.set(Scenario::BadRequest(text.into()));
-    let output = sandbox.cmd().args(["send", "--json"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .args(["send", "--json"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let doc = stdout_json(&output);
     let result = only_result(&doc);
     assert_eq!(result["response"]["status"], 400);
     assert_eq!(result["outcome"]["ok"], false);
-    assert!(result["outcome"]["summary"].as_str().is_some_and(|s| s.contains(text)), "{result:#}");
+    assert!(
+        result["outcome"]["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains(text)),
+        "{result:#}"
+    );
     standin.assert_no_problems();
 }
 
@@ -159,15 +241,28 @@ fn bad_request_exits_1_with_the_error_text() {
 fn ok_status_with_errors_and_no_id_is_a_failure() {
     let (standin, sandbox) = setup();
     standin.set(Scenario::NotSubscribed);
-    let output = sandbox.cmd().args(["send", "--json"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
-    assert_eq!(output.status.code(), Some(1), "success is judged from the body: {}", stdout(&output));
+    let output = sandbox
+        .cmd()
+        .args(["send", "--json"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "success is judged from the body: {}",
+        stdout(&output)
+    );
     let doc = stdout_json(&output);
     let result = only_result(&doc);
     assert_eq!(result["response"]["status"], 200);
     assert_eq!(result["outcome"]["ok"], false);
     assert!(result["outcome"].get("message_id").is_none(), "{result:#}");
     let summary = result["outcome"]["summary"].as_str().expect("summary");
-    assert!(summary.contains("All included players are not subscribed"), "{summary}");
+    assert!(
+        summary.contains("All included players are not subscribed"),
+        "{summary}"
+    );
     standin.assert_no_problems();
 }
 
@@ -176,12 +271,20 @@ fn wrong_key_is_refused_and_explained() {
     let standin = OneSignalStandIn::start();
     let sandbox = Sandbox::with(common::Keyring::None, Some(WRONG_KEY.into()));
     sandbox.add_profile(PROFILE, &standin.base_url());
-    let output = sandbox.cmd().arg("send").arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .arg("send")
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let out = stdout(&output);
     assert!(out.contains("refused the API key (403)"), "{out}");
     assert!(out.contains("Access denied."), "{out}");
-    assert!(out.contains("App API key"), "a hint says what to check: {out}");
+    assert!(
+        out.contains("App API key"),
+        "a hint says what to check: {out}"
+    );
     assert!(!out.contains(WRONG_KEY) && !stderr(&output).contains(WRONG_KEY));
     assert_eq!(standin.hits(), 1);
 }
@@ -190,7 +293,12 @@ fn wrong_key_is_refused_and_explained() {
 fn rate_limit_mentions_the_wait() {
     let (standin, sandbox) = setup();
     standin.set(Scenario::RateLimited(7));
-    let output = sandbox.cmd().args(["send", "--json"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .args(["send", "--json"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let doc = stdout_json(&output);
     let result = only_result(&doc);
@@ -198,7 +306,10 @@ fn rate_limit_mentions_the_wait() {
     let summary = result["outcome"]["summary"].as_str().expect("summary");
     assert!(summary.contains("wait 7 s"), "{summary}");
     assert_eq!(result["outcome"]["retry_after"], 7);
-    assert!(header(&result["response"], "retry-after").is_some(), "{result:#}");
+    assert!(
+        header(&result["response"], "retry-after").is_some(),
+        "{result:#}"
+    );
 }
 
 #[test]
@@ -206,10 +317,24 @@ fn timeout_exits_3_quickly() {
     let (standin, sandbox) = setup();
     standin.set(Scenario::Delay(Duration::from_secs(5)));
     let started = Instant::now();
-    let output = sandbox.cmd().args(["send", "--json", "--timeout", "1"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .args(["send", "--json", "--timeout", "1"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     let took = started.elapsed();
-    assert_eq!(output.status.code(), Some(3), "{}{}", stdout(&output), stderr(&output));
-    assert!(took < Duration::from_secs(4), "took {took:?} with --timeout 1");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        took < Duration::from_secs(4),
+        "took {took:?} with --timeout 1"
+    );
     let doc = stdout_json(&output);
     let result = only_result(&doc);
     assert!(result["response"].is_null(), "{result:#}");
@@ -222,9 +347,23 @@ fn timeout_exits_3_quickly() {
 #[test]
 fn connection_refused_exits_3() {
     let sandbox = Sandbox::new();
-    sandbox.add_profile(PROFILE, &format!("http://127.0.0.1:{}", common::closed_port()));
-    let output = sandbox.cmd().args(["send", "--json", "--timeout", "5"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
-    assert_eq!(output.status.code(), Some(3), "{}{}", stdout(&output), stderr(&output));
+    sandbox.add_profile(
+        PROFILE,
+        &format!("http://127.0.0.1:{}", common::closed_port()),
+    );
+    let output = sandbox
+        .cmd()
+        .args(["send", "--json", "--timeout", "5"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
     let doc = stdout_json(&output);
     let result = only_result(&doc);
     assert!(result["response"].is_null());
@@ -243,7 +382,10 @@ fn unknown_draft_key_is_bad_input() {
 #[test]
 fn invalid_json_is_bad_input() {
     let (standin, sandbox) = setup();
-    let path = sandbox.write("broken.json", r#"{"profile": "acme-test", "message": {"body": "x"#);
+    let path = sandbox.write(
+        "broken.json",
+        r#"{"profile": "acme-test", "message": {"body": "x"#,
+    );
     let output = sandbox.cmd().arg("send").arg(path).output().expect("runs");
     assert_bad_input(&output, "invalid JSON", &standin);
 }
@@ -251,7 +393,12 @@ fn invalid_json_is_bad_input() {
 #[test]
 fn unknown_profile_is_bad_input() {
     let (standin, sandbox) = setup();
-    let output = sandbox.cmd().arg("send").arg(sandbox.draft("no-such-profile")).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .arg("send")
+        .arg(sandbox.draft("no-such-profile"))
+        .output()
+        .expect("runs");
     assert_bad_input(&output, "no-such-profile", &standin);
     assert!(stderr(&output).contains("profile"));
 }
@@ -261,7 +408,12 @@ fn missing_secret_is_bad_input() {
     let standin = OneSignalStandIn::start();
     let sandbox = Sandbox::with(common::Keyring::None, None);
     sandbox.add_profile(PROFILE, &standin.base_url());
-    let output = sandbox.cmd().arg("send").arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .arg("send")
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert_bad_input(&output, "api_key", &standin);
 }
 
@@ -270,37 +422,77 @@ fn cleartext_base_url_to_another_host_is_refused() {
     let sandbox = Sandbox::new();
     let output = sandbox
         .cmd()
-        .args(["profile", "add", PROFILE, "--provider", "onesignal", "--base-url", "http://example.com", "--set"])
+        .args([
+            "profile",
+            "add",
+            PROFILE,
+            "--provider",
+            "onesignal",
+            "--base-url",
+            "http://example.com",
+            "--set",
+        ])
         .arg(format!("app_id={APP_ID}"))
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
     let err = stderr(&output);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(err.contains("--base-url") && err.contains("example.com"), "{err}");
-    assert!(sandbox.files_containing("example.com").is_empty(), "the profile must not be saved");
-    let list = sandbox.cmd().args(["profile", "list", "--json"]).output().expect("runs");
+    assert!(
+        err.contains("--base-url") && err.contains("example.com"),
+        "{err}"
+    );
+    assert!(
+        sandbox.files_containing("example.com").is_empty(),
+        "the profile must not be saved"
+    );
+    let list = sandbox
+        .cmd()
+        .args(["profile", "list", "--json"])
+        .output()
+        .expect("runs");
     assert_eq!(stdout_json(&list)["profiles"], json!([]));
 }
 
 #[test]
 fn preview_masks_the_key_and_sends_nothing() {
     let (standin, sandbox) = setup();
-    let output = sandbox.cmd().arg("preview").arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .arg("preview")
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let out = stdout(&output);
-    assert!(out.starts_with(&format!("POST {}/notifications\n", standin.base_url())), "{out}");
+    assert!(
+        out.starts_with(&format!("POST {}/notifications\n", standin.base_url())),
+        "{out}"
+    );
     assert!(out.contains("Authorization: Key os_v2_app_••••"), "{out}");
-    assert!(out.contains(APP_ID) && out.contains("Active Users"), "{out}");
+    assert!(
+        out.contains(APP_ID) && out.contains("Active Users"),
+        "{out}"
+    );
     assert!(!out.contains(API_KEY), "{out}");
 
-    let json_out = sandbox.cmd().args(["preview", "--json"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let json_out = sandbox
+        .cmd()
+        .args(["preview", "--json"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert_eq!(json_out.status.code(), Some(0));
     let doc = stdout_json(&json_out);
     assert!(only_result(&doc)["response"].is_null());
     assert!(!doc.to_string().contains(API_KEY));
 
-    let revealed = sandbox.cmd().args(["preview", "--reveal"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let revealed = sandbox
+        .cmd()
+        .args(["preview", "--reveal"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert!(stdout(&revealed).contains(&format!("Authorization: Key {API_KEY}")));
     assert_eq!(standin.hits(), 0, "preview must not touch the network");
 }
@@ -308,25 +500,58 @@ fn preview_masks_the_key_and_sends_nothing() {
 #[test]
 fn preview_curl_uses_environment_references() {
     let (standin, sandbox) = setup();
-    let output = sandbox.cmd().args(["preview", "--curl"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .args(["preview", "--curl"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let out = stdout(&output);
-    assert!(out.starts_with(&format!("curl -X POST '{}/notifications'", standin.base_url())), "{out}");
+    assert!(
+        out.starts_with(&format!(
+            "curl -X POST '{}/notifications'",
+            standin.base_url()
+        )),
+        "{out}"
+    );
     assert!(out.contains("\"${PUSHDECK_API_KEY}\""), "{out}");
     assert!(!out.contains(API_KEY), "{out}");
-    assert_eq!(out.trim_end().matches("curl ").count(), 1, "one command per request: {out}");
+    assert_eq!(
+        out.trim_end().matches("curl ").count(),
+        1,
+        "one command per request: {out}"
+    );
 
-    let revealed = sandbox.cmd().args(["preview", "--curl", "--reveal"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let revealed = sandbox
+        .cmd()
+        .args(["preview", "--curl", "--reveal"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     let out = stdout(&revealed);
-    assert!(out.contains(API_KEY) && !out.contains("PUSHDECK_API_KEY"), "{out}");
+    assert!(
+        out.contains(API_KEY) && !out.contains("PUSHDECK_API_KEY"),
+        "{out}"
+    );
     assert_eq!(standin.hits(), 0);
 }
 
 #[test]
 fn check_says_the_key_works() {
     let (standin, sandbox) = setup();
-    let output = sandbox.cmd().args(["check", PROFILE]).output().expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    let output = sandbox
+        .cmd()
+        .args(["check", PROFILE])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
     let out = stdout(&output);
     assert!(out.contains("Key works"), "{out}");
     assert!(out.contains("2 segments"), "{out}");
@@ -337,7 +562,11 @@ fn check_says_the_key_works() {
     assert_eq!(seen[0].query.as_deref(), Some("offset=0&limit=1"));
     standin.assert_no_problems();
 
-    let json_out = sandbox.cmd().args(["check", PROFILE, "--json"]).output().expect("runs");
+    let json_out = sandbox
+        .cmd()
+        .args(["check", PROFILE, "--json"])
+        .output()
+        .expect("runs");
     assert_eq!(json_out.status.code(), Some(0));
     let doc = stdout_json(&json_out);
     assert_eq!(only_result(&doc)["outcome"]["ok"], true);
@@ -349,7 +578,11 @@ fn check_with_a_wrong_key_fails() {
     let standin = OneSignalStandIn::start();
     let sandbox = Sandbox::with(common::Keyring::None, Some(WRONG_KEY.into()));
     sandbox.add_profile(PROFILE, &standin.base_url());
-    let output = sandbox.cmd().args(["check", PROFILE]).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .args(["check", PROFILE])
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let out = stdout(&output);
     assert!(out.contains("refused the API key (403)"), "{out}");
@@ -359,13 +592,22 @@ fn check_with_a_wrong_key_fails() {
 #[test]
 fn history_keeps_the_redacted_dump() {
     let (standin, sandbox) = setup();
-    let sent = sandbox.cmd().args(["send", "--json"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let sent = sandbox
+        .cmd()
+        .args(["send", "--json"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
     let sent = stdout_json(&sent);
     let id = sent["history_id"].as_str().expect("history_id").to_string();
     let message_id = only_result(&sent)["outcome"]["message_id"].clone();
 
-    let list = sandbox.cmd().args(["history", "list", "--json"]).output().expect("runs");
+    let list = sandbox
+        .cmd()
+        .args(["history", "list", "--json"])
+        .output()
+        .expect("runs");
     assert_eq!(list.status.code(), Some(0));
     let list = stdout_json(&list);
     let entries = list["history"].as_array().expect("history list");
@@ -374,7 +616,11 @@ fn history_keeps_the_redacted_dump() {
     assert_eq!(entries[0]["ok"], true);
     assert_eq!(entries[0]["profile"], PROFILE);
 
-    let show = sandbox.cmd().args(["history", "show", &id, "--json"]).output().expect("runs");
+    let show = sandbox
+        .cmd()
+        .args(["history", "show", &id, "--json"])
+        .output()
+        .expect("runs");
     assert_eq!(show.status.code(), Some(0), "{}", stderr(&show));
     let show = stdout_json(&show);
     assert_eq!(show["id"], id.as_str());
@@ -387,18 +633,32 @@ fn history_keeps_the_redacted_dump() {
     assert_eq!(result["outcome"]["message_id"], message_id);
     assert!(!show.to_string().contains(API_KEY));
 
-    let text = sandbox.cmd().args(["history", "show", &id]).output().expect("runs");
+    let text = sandbox
+        .cmd()
+        .args(["history", "show", &id])
+        .output()
+        .expect("runs");
     assert!(stdout(&text).contains("POST "), "{}", stdout(&text));
     assert!(!stdout(&text).contains(API_KEY));
-    assert!(sandbox.files_containing(API_KEY).is_empty(), "the key was written to a file");
-    assert!(sandbox.file_count() >= 2, "profiles and history are on disk");
+    assert!(
+        sandbox.files_containing(API_KEY).is_empty(),
+        "the key was written to a file"
+    );
+    assert!(
+        sandbox.file_count() >= 2,
+        "profiles and history are on disk"
+    );
     standin.assert_no_problems();
 }
 
 #[test]
 fn providers_lists_onesignal() {
     let sandbox = Sandbox::new();
-    let output = sandbox.cmd().args(["providers", "--json"]).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .args(["providers", "--json"])
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(0));
     let doc = stdout_json(&output);
     let onesignal = doc["providers"]
@@ -411,14 +671,33 @@ fn providers_lists_onesignal() {
     assert_eq!(onesignal["default_base_url"], "https://api.onesignal.com");
     assert_eq!(onesignal["settings"][0]["key"], "app_id");
     assert_eq!(onesignal["secrets"][0]["key"], "api_key");
-    let audience: Vec<&str> = onesignal["audience"].as_array().expect("audience").iter().filter_map(|f| f["key"].as_str()).collect();
-    assert_eq!(audience, ["segments", "exclude_segments", "filters", "external_ids", "subscription_ids"]);
+    let audience: Vec<&str> = onesignal["audience"]
+        .as_array()
+        .expect("audience")
+        .iter()
+        .filter_map(|f| f["key"].as_str())
+        .collect();
+    assert_eq!(
+        audience,
+        [
+            "segments",
+            "exclude_segments",
+            "filters",
+            "external_ids",
+            "subscription_ids"
+        ]
+    );
 }
 
 #[test]
 fn dry_run_sends_nothing() {
     let (standin, sandbox) = setup();
-    let output = sandbox.cmd().args(["send", "--dry-run", "--json"]).arg(sandbox.draft(PROFILE)).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .args(["send", "--dry-run", "--json"])
+        .arg(sandbox.draft(PROFILE))
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let doc = stdout_json(&output);
     let result = only_result(&doc);
@@ -427,27 +706,42 @@ fn dry_run_sends_nothing() {
     assert!(!doc.to_string().contains(API_KEY));
     assert_eq!(standin.hits(), 0, "--dry-run must not send");
     // The request it built is one the stand-in would accept.
-    let body: Value = serde_json::from_str(result["request"]["body"].as_str().expect("body")).expect("JSON");
-    assert_eq!(common::notification_problems(&body, APP_ID), Vec::<String>::new());
+    let body: Value =
+        serde_json::from_str(result["request"]["body"].as_str().expect("body")).expect("JSON");
+    assert_eq!(
+        common::notification_problems(&body, APP_ID),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
 fn the_stand_in_checks_what_onesignal_checks() {
     // The schema and field checks themselves.
     let good = json!({"app_id": APP_ID, "contents": {"en": "Hi"}, "included_segments": ["All"]});
-    assert_eq!(common::notification_problems(&good, APP_ID), Vec::<String>::new());
+    assert_eq!(
+        common::notification_problems(&good, APP_ID),
+        Vec::<String>::new()
+    );
     let problems = |body: Value| common::notification_problems(&body, APP_ID).join("\n");
     assert!(problems(json!({"app_id": APP_ID, "contents": "Hi"})).contains("schema"));
     assert!(problems(json!({"app_id": APP_ID, "ttl": "3600"})).contains("schema"));
     assert!(problems(json!({"app_id": APP_ID, "buttons": [{"text": "no id"}]})).contains("schema"));
-    assert!(problems(json!({"app_id": APP_ID, "contents": {"en": "Hi"}, "titel": "x"})).contains("`titel`"));
-    assert!(problems(json!({"app_id": "another-app", "contents": {"en": "Hi"}})).contains("app_id"));
+    assert!(
+        problems(json!({"app_id": APP_ID, "contents": {"en": "Hi"}, "titel": "x"}))
+            .contains("`titel`")
+    );
+    assert!(
+        problems(json!({"app_id": "another-app", "contents": {"en": "Hi"}})).contains("app_id")
+    );
     assert!(problems(json!({"contents": {"en": "Hi"}})).contains("app_id"));
 
     // And over HTTP: the key, the content type, the JSON.
     let standin = OneSignalStandIn::start();
     let url = format!("{}/notifications", standin.base_url());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let post = |key: &str, content_type: &str, body: &str| {
         rt.block_on(async {
             let response = reqwest::Client::new()
@@ -458,14 +752,21 @@ fn the_stand_in_checks_what_onesignal_checks() {
                 .send()
                 .await
                 .expect("the stand-in answers");
-            (response.status().as_u16(), response.text().await.expect("body"))
+            (
+                response.status().as_u16(),
+                response.text().await.expect("body"),
+            )
         })
     };
     let (status, body) = post(WRONG_KEY, "application/json", &good.to_string());
     assert_eq!((status, body.as_str()), (403, common::ACCESS_DENIED));
     assert_eq!(post(API_KEY, "text/plain", &good.to_string()).0, 400);
     assert_eq!(post(API_KEY, "application/json", "{nope").0, 400);
-    let (status, body) = post(API_KEY, "application/json; charset=utf-8", &good.to_string());
+    let (status, body) = post(
+        API_KEY,
+        "application/json; charset=utf-8",
+        &good.to_string(),
+    );
     assert_eq!(status, 200, "{body}");
     let answer: Value = serde_json::from_str(&body).expect("JSON");
     assert_eq!(answer["external_id"], Value::Null);

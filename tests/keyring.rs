@@ -14,7 +14,10 @@ const NEEDS_KEYRING: &str = "needs a Secret Service: run by scripts/test";
 
 /// A profile name of its own per test: the keyring is shared by tests running in parallel.
 fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }
 
 /// A secret value of its own per test, shaped like an App API key.
@@ -32,12 +35,23 @@ fn require_session_bus() {
 /// `secret-tool lookup service pushdeck username PROFILE/FIELD`: the stored value, or None.
 fn lookup(profile: &str, field: &str) -> Option<String> {
     let output = Command::new("timeout")
-        .args(["20", "secret-tool", "lookup", "service", "pushdeck", "username"])
+        .args([
+            "20",
+            "secret-tool",
+            "lookup",
+            "service",
+            "pushdeck",
+            "username",
+        ])
         .arg(format!("{profile}/{field}"))
         .stdin(Stdio::null())
         .output()
         .expect("secret-tool runs (Debian package libsecret-tools)");
-    assert_ne!(output.status.code(), Some(124), "secret-tool timed out: is the keyring locked?");
+    assert_ne!(
+        output.status.code(),
+        Some(124),
+        "secret-tool timed out: is the keyring locked?"
+    );
     let value = String::from_utf8_lossy(&output.stdout).into_owned();
     (output.status.success() && !value.is_empty()).then_some(value)
 }
@@ -51,9 +65,24 @@ fn keyring_sandbox(profile: &str, base_url: &str) -> Sandbox {
 }
 
 fn set_secret(sandbox: &Sandbox, profile: &str, value: &str) {
-    let output = sandbox.cmd().args(["secret", "set", profile, "api_key"]).write_stdin(format!("{value}\n")).output().expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
-    assert!(stdout(&output).contains("Stored api_key"), "{}", stdout(&output));
+    let output = sandbox
+        .cmd()
+        .args(["secret", "set", profile, "api_key"])
+        .write_stdin(format!("{value}\n"))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains("Stored api_key"),
+        "{}",
+        stdout(&output)
+    );
     assert!(!stdout(&output).contains(value) && !stderr(&output).contains(value));
 }
 
@@ -69,21 +98,44 @@ fn secret_set_stores_in_the_keyring_and_delete_removes_it() {
     let secret = unique_key();
     let sandbox = keyring_sandbox(&profile, "http://127.0.0.1:9");
     set_secret(&sandbox, &profile, &secret);
-    assert_eq!(lookup(&profile, "api_key").as_deref(), Some(secret.as_str()), "stored without the newline");
+    assert_eq!(
+        lookup(&profile, "api_key").as_deref(),
+        Some(secret.as_str()),
+        "stored without the newline"
+    );
 
     // Setting again replaces the value rather than adding a second item.
     let replacement = unique_key();
     set_secret(&sandbox, &profile, &replacement);
-    assert_eq!(lookup(&profile, "api_key").as_deref(), Some(replacement.as_str()));
+    assert_eq!(
+        lookup(&profile, "api_key").as_deref(),
+        Some(replacement.as_str())
+    );
 
-    let output = sandbox.cmd().args(["secret", "delete", &profile, "api_key"]).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .args(["secret", "delete", &profile, "api_key"])
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stdout(&output).contains("Deleted api_key"), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains("Deleted api_key"),
+        "{}",
+        stdout(&output)
+    );
     assert_eq!(lookup(&profile, "api_key"), None);
 
-    let again = sandbox.cmd().args(["secret", "delete", &profile, "api_key"]).output().expect("runs");
+    let again = sandbox
+        .cmd()
+        .args(["secret", "delete", &profile, "api_key"])
+        .output()
+        .expect("runs");
     assert_eq!(again.status.code(), Some(0));
-    assert!(stdout(&again).contains("No api_key was stored"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("No api_key was stored"),
+        "{}",
+        stdout(&again)
+    );
     assert_no_file_has(&sandbox, &secret);
     assert_no_file_has(&sandbox, &replacement);
 }
@@ -97,10 +149,28 @@ fn profile_remove_deletes_its_secrets() {
     set_secret(&sandbox, &profile, &secret);
     assert!(lookup(&profile, "api_key").is_some());
 
-    let output = sandbox.cmd().args(["profile", "remove", &profile]).output().expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
-    assert_eq!(lookup(&profile, "api_key"), None, "profile remove must delete the secret");
-    let list = sandbox.cmd().args(["profile", "list", "--json"]).output().expect("runs");
+    let output = sandbox
+        .cmd()
+        .args(["profile", "remove", &profile])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert_eq!(
+        lookup(&profile, "api_key"),
+        None,
+        "profile remove must delete the secret"
+    );
+    let list = sandbox
+        .cmd()
+        .args(["profile", "list", "--json"])
+        .output()
+        .expect("runs");
     assert!(!stdout(&list).contains(&profile), "{}", stdout(&list));
     assert_no_file_has(&sandbox, &secret);
 }
@@ -113,19 +183,41 @@ fn send_uses_the_key_from_the_keyring() {
     let sandbox = keyring_sandbox(&profile, &standin.base_url());
     set_secret(&sandbox, &profile, API_KEY);
 
-    let output = sandbox.cmd().args(["send", "--json"]).arg(sandbox.draft(&profile)).output().expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    let output = sandbox
+        .cmd()
+        .args(["send", "--json"])
+        .arg(sandbox.draft(&profile))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
     let seen = standin.requests();
     assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0].header("authorization"), Some(format!("Key {API_KEY}").as_str()));
+    assert_eq!(
+        seen[0].header("authorization"),
+        Some(format!("Key {API_KEY}").as_str())
+    );
     standin.assert_no_problems();
     assert!(!stdout(&output).contains(API_KEY));
 
-    let check = sandbox.cmd().args(["check", &profile]).output().expect("runs");
+    let check = sandbox
+        .cmd()
+        .args(["check", &profile])
+        .output()
+        .expect("runs");
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
     assert!(stdout(&check).contains("Key works"));
 
-    let cleanup = sandbox.cmd().args(["profile", "remove", &profile]).output().expect("runs");
+    let cleanup = sandbox
+        .cmd()
+        .args(["profile", "remove", &profile])
+        .output()
+        .expect("runs");
     assert_eq!(cleanup.status.code(), Some(0));
     assert_no_file_has(&sandbox, API_KEY);
 }
@@ -142,7 +234,10 @@ fn no_file_ever_holds_the_secret() {
 
     let run = |args: &[&str]| {
         let output = sandbox.cmd().args(args).output().expect("runs");
-        assert!(!stdout(&output).contains(&secret) && !stderr(&output).contains(&secret), "{args:?} printed the secret");
+        assert!(
+            !stdout(&output).contains(&secret) && !stderr(&output).contains(&secret),
+            "{args:?} printed the secret"
+        );
         output
     };
     let draft = sandbox.draft(&profile);
@@ -155,12 +250,21 @@ fn no_file_ever_holds_the_secret() {
     assert_eq!(run(&["check", &profile]).status.code(), Some(0));
     assert_eq!(run(&["history", "list"]).status.code(), Some(0));
     assert_eq!(run(&["profile", "list", "--json"]).status.code(), Some(0));
-    standin.set(common::Scenario::BadRequest("Notification content must not be null for any languages.".into()));
+    standin.set(common::Scenario::BadRequest(
+        "Notification content must not be null for any languages.".into(),
+    ));
     assert_eq!(run(&["send", draft]).status.code(), Some(1));
-    assert_eq!(standin.hits(), 4, "three sends and a check reached the stand-in");
+    assert_eq!(
+        standin.hits(),
+        4,
+        "three sends and a check reached the stand-in"
+    );
     standin.assert_no_problems();
 
-    assert!(sandbox.file_count() >= 4, "profiles and three history entries are on disk");
+    assert!(
+        sandbox.file_count() >= 4,
+        "profiles and three history entries are on disk"
+    );
     assert_no_file_has(&sandbox, &secret);
     assert_eq!(run(&["profile", "remove", &profile]).status.code(), Some(0));
     assert_eq!(lookup(&profile, "api_key"), None);
@@ -173,7 +277,10 @@ fn secret_set_without_a_session_bus_stores_nothing() {
     let secret = unique_key();
     let sandbox = Sandbox::with(Keyring::None, None);
     sandbox.add_profile(&profile, "http://127.0.0.1:9");
-    let no_bus = format!("unix:path={}", sandbox.dir.path().join("no-such-bus").display());
+    let no_bus = format!(
+        "unix:path={}",
+        sandbox.dir.path().join("no-such-bus").display()
+    );
     let output = sandbox
         .cmd()
         .env("DBUS_SESSION_BUS_ADDRESS", &no_bus)
@@ -182,11 +289,23 @@ fn secret_set_without_a_session_bus_stores_nothing() {
         .output()
         .expect("runs");
     let err = stderr(&output);
-    assert_eq!(output.status.code(), Some(2), "stdout: {}\nstderr: {err}", stdout(&output));
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected:\n{err}");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "stdout: {}\nstderr: {err}",
+        stdout(&output)
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected:\n{err}"
+    );
     assert!(err.contains("no keyring"), "{err}");
     assert!(err.contains("Nothing was stored"), "{err}");
-    assert!(err.contains("PUSHDECK_API_KEY"), "the message points at the environment fallback: {err}");
+    assert!(
+        err.contains("PUSHDECK_API_KEY"),
+        "the message points at the environment fallback: {err}"
+    );
     assert!(!err.contains(&secret) && !stdout(&output).contains(&secret));
     assert_no_file_has(&sandbox, &secret);
 }

@@ -25,8 +25,13 @@ pub const WRONG_KEY: &str = "os_v2_app_wrongwrongwrong0123456789abcdefghijklmnop
 pub const ACCESS_DENIED: &str = r#"{"errors":["Access denied.  Please include an 'Authorization: ...' header with a valid API key (https://documentation.onesignal.com/docs/accounts-and-keys#app-api-keys)."]}"#;
 
 /// Newer documented top-level fields that the (older) OpenAPI document lacks.
-pub const NEWER_FIELDS: &[&str] =
-    &["include_aliases", "target_channel", "include_subscription_ids", "idempotency_key", "send_after"];
+pub const NEWER_FIELDS: &[&str] = &[
+    "include_aliases",
+    "target_channel",
+    "include_subscription_ids",
+    "idempotency_key",
+    "send_after",
+];
 
 /// The schemas whose properties make up a create-notification body.
 const NOTIFICATION_SCHEMAS: &[&str] = &[
@@ -39,7 +44,9 @@ const NOTIFICATION_SCHEMAS: &[&str] = &[
 
 /// `../shared` beside the repository.
 pub fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
 }
 
 struct Spec {
@@ -82,7 +89,12 @@ fn collect_properties(schemas: &Value, schema: &Value, out: &mut BTreeSet<String
         out.extend(props.keys().cloned());
     }
     for key in ["allOf", "anyOf", "oneOf"] {
-        for sub in schema.get(key).and_then(Value::as_array).into_iter().flatten() {
+        for sub in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             collect_properties(schemas, sub, out, depth + 1);
         }
     }
@@ -105,7 +117,9 @@ pub fn notification_problems(body: &Value, app_id: &str) -> Vec<String> {
     }
     for key in map.keys() {
         if !spec.top_level.contains(key) {
-            problems.push(format!("`{key}` is not a field of OneSignal's create-notification API"));
+            problems.push(format!(
+                "`{key}` is not a field of OneSignal's create-notification API"
+            ));
         }
     }
     problems
@@ -138,7 +152,10 @@ pub struct Seen {
 
 impl Seen {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> Value {
@@ -159,7 +176,10 @@ struct State {
 struct Handler(Arc<State>);
 
 fn json_response(status: u16, body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), "application/json; charset=utf-8")
+    ResponseTemplate::new(status).set_body_raw(
+        body.to_string().into_bytes(),
+        "application/json; charset=utf-8",
+    )
 }
 
 fn errors(status: u16, messages: &[String]) -> ResponseTemplate {
@@ -174,14 +194,25 @@ impl Handler {
 
     fn authorised(&self, request: &Request) -> bool {
         let expected = format!("Key {}", self.0.key);
-        request.headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str())
+        request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            == Some(expected.as_str())
     }
 
     fn notification(&self, request: &Request, scenario: &Scenario) -> ResponseTemplate {
-        let content_type = request.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        let content_type = request
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let mime = content_type.split(';').next().unwrap_or("").trim();
         if !mime.eq_ignore_ascii_case("application/json") {
-            return self.problem(400, format!("Content-Type must be application/json, not `{content_type}`"));
+            return self.problem(
+                400,
+                format!("Content-Type must be application/json, not `{content_type}`"),
+            );
         }
         let body: Value = match serde_json::from_slice(&request.body) {
             Ok(v) => v,
@@ -189,15 +220,23 @@ impl Handler {
         };
         let problems = notification_problems(&body, &self.0.app_id);
         if !problems.is_empty() {
-            self.0.problems.lock().expect("lock").extend(problems.iter().cloned());
+            self.0
+                .problems
+                .lock()
+                .expect("lock")
+                .extend(problems.iter().cloned());
             return errors(400, &problems);
         }
         match scenario {
             Scenario::BadRequest(message) => errors(400, std::slice::from_ref(message)),
-            Scenario::NotSubscribed => {
-                json_response(200, json!({"id": "", "errors": ["All included players are not subscribed"]}))
-            }
-            _ => json_response(200, json!({"id": uuid::Uuid::new_v4().to_string(), "external_id": null})),
+            Scenario::NotSubscribed => json_response(
+                200,
+                json!({"id": "", "errors": ["All included players are not subscribed"]}),
+            ),
+            _ => json_response(
+                200,
+                json!({"id": uuid::Uuid::new_v4().to_string(), "external_id": null}),
+            ),
         }
     }
 
@@ -205,20 +244,41 @@ impl Handler {
         if app_id != self.0.app_id {
             return self.problem(400, format!("app_id `{app_id}` not found"));
         }
-        let query: Vec<(String, String)> = request.url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        let get = |key: &str| query.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse::<u64>().ok());
+        let query: Vec<(String, String)> = request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let get = |key: &str| {
+            query
+                .iter()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+        };
         let (Some(offset), Some(limit)) = (get("offset"), get("limit")) else {
-            return self.problem(400, format!("segments: offset and limit must be numbers, got `{}`", request.url.query().unwrap_or("")));
+            return self.problem(
+                400,
+                format!(
+                    "segments: offset and limit must be numbers, got `{}`",
+                    request.url.query().unwrap_or("")
+                ),
+            );
         };
         if offset != 0 || limit == 0 || limit > 300 {
-            return self.problem(400, format!("segments: unexpected offset={offset} limit={limit}"));
+            return self.problem(
+                400,
+                format!("segments: unexpected offset={offset} limit={limit}"),
+            );
         }
         let all = [
             json!({"id": "6a8d5b3c-0d1e-4f2a-9b8c-7d6e5f4a3b21", "name": "All"}),
             json!({"id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", "name": "Active Users"}),
         ];
         let segments: Vec<Value> = all.into_iter().take(limit as usize).collect();
-        json_response(200, json!({"total_count": 2, "offset": 0, "limit": limit, "segments": segments}))
+        json_response(
+            200,
+            json!({"total_count": 2, "offset": 0, "limit": limit, "segments": segments}),
+        )
     }
 }
 
@@ -233,21 +293,33 @@ impl Respond for Handler {
             headers: request
                 .headers
                 .iter()
-                .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(n, v)| {
+                    (
+                        n.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect(),
             body: request.body.clone(),
         });
         let scenario = state.scenario.lock().expect("lock").clone();
         let path = request.url.path().to_string();
         let method = request.method.as_str();
-        let segments_app = path.strip_prefix("/apps/").and_then(|rest| rest.strip_suffix("/segments"));
-        let known = (method == "POST" && path == "/notifications") || (method == "GET" && segments_app.is_some());
+        let segments_app = path
+            .strip_prefix("/apps/")
+            .and_then(|rest| rest.strip_suffix("/segments"));
+        let known = (method == "POST" && path == "/notifications")
+            || (method == "GET" && segments_app.is_some());
         let response = if !known {
             self.problem(404, format!("no such endpoint: {method} {path}"))
         } else if !self.authorised(request) {
-            ResponseTemplate::new(403).set_body_raw(ACCESS_DENIED.as_bytes().to_vec(), "application/json; charset=utf-8")
+            ResponseTemplate::new(403).set_body_raw(
+                ACCESS_DENIED.as_bytes().to_vec(),
+                "application/json; charset=utf-8",
+            )
         } else if let Scenario::RateLimited(seconds) = scenario {
-            errors(429, &["API rate limit exceeded.".to_string()]).insert_header("Retry-After", seconds.to_string().as_str())
+            errors(429, &["API rate limit exceeded.".to_string()])
+                .insert_header("Retry-After", seconds.to_string().as_str())
         } else if let Some(app_id) = segments_app {
             self.segments(request, app_id)
         } else {
@@ -291,7 +363,10 @@ impl OneSignalStandIn {
         });
         let server = block_on(async {
             let server = MockServer::builder().start().await;
-            Mock::given(wiremock::matchers::any()).respond_with(Handler(state.clone())).mount(&server).await;
+            Mock::given(wiremock::matchers::any())
+                .respond_with(Handler(state.clone()))
+                .mount(&server)
+                .await;
             server
         });
         Self { server, state }
@@ -322,7 +397,10 @@ impl OneSignalStandIn {
     /// Fails the test with the stand-in's complaints, if any.
     pub fn assert_no_problems(&self) {
         let problems = self.problems();
-        assert!(problems.is_empty(), "the OneSignal stand-in found problems: {problems:#?}");
+        assert!(
+            problems.is_empty(),
+            "the OneSignal stand-in found problems: {problems:#?}"
+        );
     }
 }
 
@@ -358,11 +436,18 @@ impl Sandbox {
     }
 
     pub fn with(keyring: Keyring, env_key: Option<String>) -> Self {
-        let dir = tempfile::Builder::new().prefix("pushdeck-test-").tempdir().expect("tempdir");
+        let dir = tempfile::Builder::new()
+            .prefix("pushdeck-test-")
+            .tempdir()
+            .expect("tempdir");
         for sub in ["config", "data", "cache", "runtime"] {
             std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
         }
-        Self { dir, keyring, env_key }
+        Self {
+            dir,
+            keyring,
+            env_key,
+        }
     }
 
     pub fn config_dir(&self) -> PathBuf {
@@ -379,7 +464,8 @@ impl Sandbox {
 
     /// `pushdeck` with this sandbox's folders and secrets; fails after 60 s rather than hanging.
     pub fn cmd(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::cargo_bin("pushdeck").expect("the pushdeck binary is built");
+        let mut cmd =
+            assert_cmd::Command::cargo_bin("pushdeck").expect("the pushdeck binary is built");
         cmd.env("PUSHDECK_CONFIG_DIR", self.config_dir())
             .env("PUSHDECK_DATA_DIR", self.data_dir())
             .env("PUSHDECK_CACHE_DIR", self.cache_dir())
@@ -390,7 +476,8 @@ impl Sandbox {
         if self.keyring == Keyring::None {
             // Neither the session bus address nor the default `$XDG_RUNTIME_DIR/bus` leads to a
             // bus, so these runs never touch a real keyring.
-            cmd.env_remove("DBUS_SESSION_BUS_ADDRESS").env("XDG_RUNTIME_DIR", self.dir.path().join("runtime"));
+            cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
+                .env("XDG_RUNTIME_DIR", self.dir.path().join("runtime"));
         }
         if let Some(key) = &self.env_key {
             cmd.env("PUSHDECK_API_KEY", key);
@@ -401,7 +488,16 @@ impl Sandbox {
     /// `pushdeck profile add NAME --provider onesignal --base-url URL --set app_id=APP_ID`.
     pub fn add_profile(&self, name: &str, base_url: &str) {
         self.cmd()
-            .args(["profile", "add", name, "--provider", "onesignal", "--base-url", base_url, "--set"])
+            .args([
+                "profile",
+                "add",
+                name,
+                "--provider",
+                "onesignal",
+                "--base-url",
+                base_url,
+                "--set",
+            ])
             .arg(format!("app_id={APP_ID}"))
             .assert()
             .success();
@@ -449,7 +545,9 @@ impl Default for Sandbox {
 }
 
 fn walk(dir: &Path, visit: &mut dyn FnMut(&Path)) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -481,7 +579,8 @@ pub fn draft_json(profile: &str) -> Value {
 /// Standard output parsed as the one JSON document `--json` prints.
 pub fn stdout_json(output: &std::process::Output) -> Value {
     let text = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{text}"))
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{text}"))
 }
 
 pub fn stdout(output: &std::process::Output) -> String {
