@@ -1,8 +1,10 @@
 //! Runs a send for both front ends: prepare → send with bounded concurrency → interpret → history,
 //! reporting progress through a channel so the UI thread never waits on the network.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
@@ -11,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::draft::{Draft, DraftError};
 use crate::http::{Exchange, PreparedRequest, Transport, TransportError, TransportErrorKind};
 use crate::outcome::{Outcome, Verdict};
-use crate::provider::{PrepareContext, Prepared, Provider, Secrets};
+use crate::provider::{PrepareContext, Prepared, Provider, Secrets, Token, TokenPlan};
 use crate::store::{HistoryEntry, HistoryStore, Profile};
 use crate::store::history_result;
 
@@ -38,7 +40,12 @@ pub struct SendResult {
     pub index: usize,
     pub exchange: Exchange,
     pub outcome: Outcome,
+    /// Earlier attempts of the same request that the provider asked to retry (429 + Retry-After).
+    pub retried: Vec<Exchange>,
 }
+
+/// Longest wait honoured from a Retry-After before giving up on a retry.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
@@ -81,30 +88,97 @@ pub struct SendHandle {
     pub cancel: CancellationToken,
 }
 
+/// Access tokens by provider, profile and a fingerprint of its secrets (a changed key gets a new
+/// token). Memory only.
+type TokenCache = Arc<Mutex<HashMap<(String, String, u64), Token>>>;
+
 #[derive(Clone)]
 pub struct Engine {
     transport: Transport,
     history: Arc<HistoryStore>,
+    tokens: TokenCache,
 }
 
 impl Engine {
     pub fn new(history: HistoryStore) -> Result<Self, TransportError> {
-        Ok(Self { transport: Transport::new(Duration::from_secs(10))?, history: Arc::new(history) })
+        Ok(Self { transport: Transport::new(Duration::from_secs(10))?, history: Arc::new(history), tokens: TokenCache::default() })
+    }
+
+    fn token_key(job: &SendJob) -> (String, String, u64) {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        job.secrets.fingerprint().hash(&mut hasher);
+        job.profile.settings.hash(&mut hasher);
+        (job.provider.info().id.to_string(), job.profile.name.clone(), hasher.finish())
+    }
+
+    /// A cached token that is still fresh, for previews and sends.
+    pub fn cached_token(&self, job: &SendJob) -> Option<Token> {
+        let now = crate::clock::now();
+        let cache = self.tokens.lock().ok()?;
+        cache.get(&Self::token_key(job)).filter(|t| now < t.refresh_after).cloned()
+    }
+
+    /// Makes sure the job has a fresh token when its provider needs one. A token exchange is an
+    /// ordinary exchange: it is returned so the front ends show and record it.
+    async fn ensure_token(&self, job: &SendJob) -> Result<(Option<Token>, Option<SendResult>), SendResult> {
+        if let Some(token) = self.cached_token(job) {
+            return Ok((Some(token), None));
+        }
+        let now = crate::clock::now();
+        let plan = job.provider.token_plan(&job.profile, &job.secrets, now).map_err(|e| SendResult {
+            index: 0,
+            exchange: Exchange::unsent(crate::http::PreparedRequest::new("POST", "")),
+            outcome: Outcome::refused(e.to_string()),
+            retried: Vec::new(),
+        })?;
+        let (token, exchange) = match plan {
+            TokenPlan::None => return Ok((None, None)),
+            TokenPlan::Mint(token) => (token, None),
+            TokenPlan::Exchange(request) => {
+                let exchange = self.transport.send(request, job.timeout).await;
+                match job.provider.token_from_exchange(&exchange, crate::clock::now()) {
+                    Ok(token) => (token, Some(exchange)),
+                    Err(outcome) => return Err(SendResult { index: 0, exchange, outcome, retried: Vec::new() }),
+                }
+            }
+        };
+        if let Ok(mut cache) = self.tokens.lock() {
+            cache.insert(Self::token_key(job), token.clone());
+        }
+        let result = exchange.map(|mut exchange| {
+            exchange.request.add_secret("access_token", &token.value);
+            let minutes = (token.expires_at - crate::clock::now()).whole_minutes().max(0);
+            SendResult { index: 0, exchange, outcome: Outcome::accepted(format!("Got an access token, valid for {minutes} min")), retried: Vec::new() }
+        });
+        Ok((Some(token), result))
     }
 
     pub fn history(&self) -> &HistoryStore {
         &self.history
     }
 
-    /// Builds the requests for a draft: what the Request pane and `preview` show.
+    /// Builds the requests for a draft: what the Request pane and `preview` show. Without a token
+    /// the provider shows a placeholder where the token goes.
     pub fn prepare(job: &SendJob) -> Result<Prepared, DraftError> {
-        job.provider.prepare(&PrepareContext {
+        Self::prepare_with(job, None)
+    }
+
+    pub fn prepare_with(job: &SendJob, token: Option<&Token>) -> Result<Prepared, DraftError> {
+        let mut prepared = job.provider.prepare(&PrepareContext {
             draft: &job.draft,
             profile: &job.profile,
             secrets: &job.secrets,
             now: crate::clock::now(),
             idempotency_key: &job.idempotency_key,
-        })
+            token: token.map(|t| t.value.as_str()),
+            dry_run: job.dry_run && job.provider.server_dry_run(),
+        })?;
+        if let Some(token) = token {
+            for request in &mut prepared.requests {
+                request.add_secret("access_token", &token.value);
+            }
+        }
+        Ok(prepared)
     }
 
     /// Starts a send on `runtime` and returns at once; `notify` is called after each event (the
@@ -138,14 +212,16 @@ impl Engine {
                 return SendReport::default();
             }
         };
-        emit(EngineEvent::Started { total: prepared.requests.len(), warnings: prepared.warnings.clone() });
         let mut report = SendReport { warnings: prepared.warnings.clone(), ..Default::default() };
-        if job.dry_run {
+        let local_dry_run = job.dry_run && !job.provider.server_dry_run();
+        if local_dry_run {
+            emit(EngineEvent::Started { total: prepared.requests.len(), warnings: prepared.warnings.clone() });
             for (index, request) in prepared.requests.into_iter().enumerate() {
                 let result = SendResult {
                     index,
                     exchange: Exchange::unsent(request),
                     outcome: Outcome::not_sent("Dry run: built and validated, not sent."),
+                    retried: Vec::new(),
                 };
                 emit(EngineEvent::Result(result.clone()));
                 report.results.push(result);
@@ -153,10 +229,47 @@ impl Engine {
             emit(EngineEvent::Finished(report.clone()));
             return report;
         }
-        report.results = self
-            .run(job.provider, prepared.requests, job.timeout, job.concurrency, &cancel, emit, |p, ex| p.interpret(ex))
-            .await;
+        if job.dry_run {
+            report.warnings.push(format!("Dry run: {} validates on its server and delivers nothing.", job.provider.info().name));
+        }
+        // A token exchange (FCM OAuth) comes first and shows as its own row.
+        let (token, token_result) = match self.ensure_token(&job).await {
+            Ok(pair) => pair,
+            Err(failure) => {
+                emit(EngineEvent::Started { total: 1, warnings: report.warnings.clone() });
+                emit(EngineEvent::Result(failure.clone()));
+                report.results.push(failure);
+                return self.finish(&job, report, emit);
+            }
+        };
+        let prepared = match Self::prepare_with(&job, token.as_ref()) {
+            Ok(p) => p,
+            Err(e) => {
+                emit(EngineEvent::Invalid(e));
+                return SendReport::default();
+            }
+        };
+        let offset = usize::from(token_result.is_some());
+        emit(EngineEvent::Started { total: prepared.requests.len() + offset, warnings: report.warnings.clone() });
+        if let Some(r) = token_result {
+            emit(EngineEvent::Result(r.clone()));
+            report.results.push(r);
+        }
+        let plan = RunPlan {
+            timeout: job.timeout,
+            concurrency: job.concurrency.min(job.provider.concurrency(&job.draft)).max(1),
+            max_per_second: job.provider.info().max_per_second,
+            retries: job.provider.info().retries_on_rate_limit,
+            index_offset: offset,
+        };
+        let mut results = self.run(job.provider, prepared.requests, &plan, &cancel, emit, |p, ex| p.interpret(ex)).await;
+        report.results.append(&mut results);
         report.cancelled = cancel.is_cancelled();
+        self.finish(&job, report, emit)
+    }
+
+    /// Records the send in history and reports it.
+    fn finish(&self, job: &SendJob, mut report: SendReport, emit: &(dyn Fn(EngineEvent) + Sync)) -> SendReport {
         let entry = HistoryEntry {
             id: HistoryStore::new_id(),
             at: crate::clock::now_rfc3339(),
@@ -164,7 +277,14 @@ impl Engine {
             profile: job.profile.name.clone(),
             audience: job.provider.audience_label(&job.draft),
             draft: job.draft.clone(),
-            results: report.results.iter().map(|r| history_result(&r.exchange, &r.outcome)).collect(),
+            results: report
+                .results
+                .iter()
+                .flat_map(|r| {
+                    let earlier = r.retried.iter().map(|ex| history_result(ex, &Outcome::refused("Rate limited: retried after the wait the provider asked for")));
+                    earlier.chain(std::iter::once(history_result(&r.exchange, &r.outcome)))
+                })
+                .collect(),
         };
         match self.history.add(&entry) {
             Ok(()) => report.history_id = Some(entry.id),
@@ -174,40 +294,72 @@ impl Engine {
         report
     }
 
-    /// Sends requests with at most `concurrency` in flight, interpreting each; cancelled requests
-    /// are recorded as such, never dropped.
-    #[allow(clippy::too_many_arguments)]
+    /// Sends requests with at most `plan.concurrency` in flight and at most `max_per_second`
+    /// starting each second, interpreting each and retrying those the provider asks to retry
+    /// after a wait; cancelled requests are recorded as such, never dropped.
     pub async fn run(
         &self,
         provider: &'static dyn Provider,
         requests: Vec<PreparedRequest>,
-        timeout: Duration,
-        concurrency: usize,
+        plan: &RunPlan,
         cancel: &CancellationToken,
         emit: &(dyn Fn(EngineEvent) + Sync),
         interpret: fn(&dyn Provider, &Exchange) -> Outcome,
     ) -> Vec<SendResult> {
-        let semaphore = Arc::new(Semaphore::new(concurrency.max(1)));
+        let semaphore = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+        let pace = plan.max_per_second.filter(|r| *r > 0.0).map(|r| Duration::from_secs_f64(1.0 / r));
+        let next_start = Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now()));
         let mut tasks = tokio::task::JoinSet::new();
+        let (timeout, retries) = (plan.timeout, plan.retries);
         for (index, request) in requests.into_iter().enumerate() {
             let transport = self.transport.clone();
             let semaphore = semaphore.clone();
             let cancel = cancel.clone();
+            let next_start = next_start.clone();
             tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
-                let copy = request.clone();
-                let exchange = tokio::select! {
-                    _ = cancel.cancelled() => cancelled(copy),
-                    exchange = transport.send(request, timeout) => exchange,
-                };
-                (index, exchange)
+                let mut retried = Vec::new();
+                loop {
+                    if let Some(pace) = pace {
+                        // Reserve a start slot, then wait for it: starts stay `pace` apart.
+                        let slot = {
+                            let mut next = next_start.lock().await;
+                            let slot = (*next).max(tokio::time::Instant::now());
+                            *next = slot + pace;
+                            slot
+                        };
+                        tokio::select! {
+                            _ = cancel.cancelled() => {}
+                            _ = tokio::time::sleep_until(slot) => {}
+                        }
+                    }
+                    let exchange = if cancel.is_cancelled() {
+                        cancelled(&request)
+                    } else {
+                        tokio::select! {
+                            _ = cancel.cancelled() => cancelled(&request),
+                            exchange = transport.send(request.clone(), timeout) => exchange,
+                        }
+                    };
+                    let outcome = interpret(provider, &exchange);
+                    let wait = outcome.retry_after.map(Duration::from_secs).filter(|w| *w <= MAX_RETRY_WAIT);
+                    match wait {
+                        Some(wait) if (retried.len() as u32) < retries && !cancel.is_cancelled() => {
+                            retried.push(exchange);
+                            tokio::select! {
+                                _ = cancel.cancelled() => {}
+                                _ = tokio::time::sleep(wait) => {}
+                            }
+                        }
+                        _ => return (index, exchange, outcome, retried),
+                    }
+                }
             });
         }
         let mut results = Vec::new();
         while let Some(joined) = tasks.join_next().await {
-            let Ok((index, exchange)) = joined else { continue };
-            let outcome = interpret(provider, &exchange);
-            let result = SendResult { index, exchange, outcome };
+            let Ok((index, exchange, outcome, retried)) = joined else { continue };
+            let result = SendResult { index: index + plan.index_offset, exchange, outcome, retried };
             emit(EngineEvent::Result(result.clone()));
             results.push(result);
         }
@@ -220,7 +372,7 @@ impl Engine {
         let request = provider.check(profile, secrets)?;
         let exchange = self.transport.send(request, timeout).await;
         let outcome = provider.interpret_check(&exchange);
-        Ok(SendResult { index: 0, exchange, outcome })
+        Ok(SendResult { index: 0, exchange, outcome, retried: Vec::new() })
     }
 
     /// A read-only lookup (segments, devices…) whose items are in `outcome.items`.
@@ -228,12 +380,24 @@ impl Engine {
         let request = provider.lookup(id, profile, secrets)?;
         let exchange = self.transport.send(request, timeout).await;
         let outcome = provider.interpret_lookup(id, &exchange);
-        Ok(SendResult { index: 0, exchange, outcome })
+        Ok(SendResult { index: 0, exchange, outcome, retried: Vec::new() })
     }
 }
 
-fn cancelled(request: PreparedRequest) -> Exchange {
-    let mut exchange = Exchange::unsent(request);
+/// How `run` sends a batch.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub timeout: Duration,
+    pub concurrency: usize,
+    pub max_per_second: Option<f64>,
+    /// Retries per request when the provider answers with a wait (Retry-After / retry_after).
+    pub retries: u32,
+    /// Added to each result's index (a token exchange comes first).
+    pub index_offset: usize,
+}
+
+fn cancelled(request: &PreparedRequest) -> Exchange {
+    let mut exchange = Exchange::unsent(request.clone());
     exchange.error = Some(TransportError {
         kind: TransportErrorKind::Cancelled,
         message: "Cancelled before an answer arrived.".into(),

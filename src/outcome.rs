@@ -33,7 +33,26 @@ pub struct Outcome {
     pub retry_after: Option<u64>,
     /// Extra structured data a provider reports (e.g. lists loaded by a lookup).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<String>,
+    pub items: Vec<LookupItem>,
+}
+
+/// One thing a lookup found: the value that goes into the audience, and how to show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupItem {
+    pub value: String,
+    pub label: String,
+}
+
+impl LookupItem {
+    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
+        Self { value: value.into(), label: label.into() }
+    }
+
+    /// An item shown as its own value.
+    pub fn plain(value: impl Into<String>) -> Self {
+        let value = value.into();
+        Self { label: value.clone(), value }
+    }
 }
 
 impl Outcome {

@@ -76,6 +76,50 @@ pub struct ProviderInfo {
     pub audience: &'static [FieldSpec],
     pub options: &'static [FieldSpec],
     pub lookups: &'static [LookupSpec],
+    /// At most this many requests start per second across a fan-out (Telegram: about 30).
+    pub max_per_second: Option<f64>,
+    /// Retry a request this many times when the provider asks to wait (429 + Retry-After).
+    pub retries_on_rate_limit: u32,
+}
+
+impl ProviderInfo {
+    /// Defaults for the optional parts: `ProviderInfo { id: …, ..ProviderInfo::BASE }`.
+    pub const BASE: ProviderInfo = ProviderInfo {
+        id: "",
+        name: "",
+        default_base_url: "",
+        settings: &[],
+        secrets: &[],
+        audience: &[],
+        options: &[],
+        lookups: &[],
+        max_per_second: None,
+        retries_on_rate_limit: 0,
+    };
+}
+
+/// An access token a provider needs before it can send (an FCM OAuth token, an APNs provider JWT).
+/// The engine caches it per profile and credentials until `refresh_after`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token {
+    pub value: String,
+    pub expires_at: OffsetDateTime,
+    /// When to stop reusing it (a margin before expiry, or the provider's renewal window).
+    pub refresh_after: OffsetDateTime,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Token({}, expires {})", crate::http::redact_value(&self.value), self.expires_at)
+    }
+}
+
+/// How a provider gets its token: not at all, by signing locally, or through an HTTP exchange
+/// that the engine sends and records like any other.
+pub enum TokenPlan {
+    None,
+    Mint(Token),
+    Exchange(PreparedRequest),
 }
 
 /// Secret values of one profile, by field name. Its `Debug` never prints a value.
@@ -95,6 +139,14 @@ impl Secrets {
 
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0.get(field).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    /// A hash of every value: tells whether the credentials changed without keeping them.
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.0.hash(&mut hasher);
+        hasher.finish()
     }
 
     /// The value, or an error telling how to store it.
@@ -117,6 +169,11 @@ pub struct PrepareContext<'a> {
     pub now: OffsetDateTime,
     /// One per composed message: a double click re-sends the same key, so the provider dedupes.
     pub idempotency_key: &'a str,
+    /// The access token from `token_plan`, when the provider needs one and it is known (a preview
+    /// before the first send has none: show a placeholder).
+    pub token: Option<&'a str>,
+    /// Build for the provider's server-side validation mode (`server_dry_run`).
+    pub dry_run: bool,
 }
 
 /// The requests a draft turns into, plus warnings the user should see before sending (a field the
@@ -151,6 +208,31 @@ pub trait Provider: Send + Sync {
     fn interpret_lookup(&self, id: &str, exchange: &Exchange) -> Outcome {
         let _ = (id, exchange);
         Outcome::refused("This provider has no lookups.")
+    }
+
+    /// True when the provider can validate on the server without delivering (FCM validate_only,
+    /// Azure test sends): `--dry-run` then sends with `PrepareContext::dry_run` set.
+    fn server_dry_run(&self) -> bool {
+        false
+    }
+
+    /// How many requests of one send may be in flight at once.
+    fn concurrency(&self, draft: &Draft) -> usize {
+        let _ = draft;
+        crate::engine::DEFAULT_CONCURRENCY
+    }
+
+    /// The token this profile needs before sending; the engine calls it only when its cache has
+    /// no fresh token.
+    fn token_plan(&self, profile: &Profile, secrets: &Secrets, now: OffsetDateTime) -> Result<TokenPlan, DraftError> {
+        let _ = (profile, secrets, now);
+        Ok(TokenPlan::None)
+    }
+
+    /// Reads the token out of a `TokenPlan::Exchange` response, or says why there is none.
+    fn token_from_exchange(&self, exchange: &Exchange, now: OffsetDateTime) -> Result<Token, Outcome> {
+        let _ = (exchange, now);
+        Err(Outcome::refused("This provider does not use access tokens."))
     }
 
     /// Who receives the draft, in words ("'Active Users'", "3 external IDs").

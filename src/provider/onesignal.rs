@@ -42,6 +42,7 @@ static INFO: ProviderInfo = ProviderInfo {
         FieldSpec::new("idempotency_key", "Idempotency key", FieldKind::Text, "a UUID; a repeat within 30 days is not sent twice (default: one per composed message)"),
     ],
     lookups: &[LookupSpec { id: "segments", label: "Load segments", audience_key: "segments" }],
+    ..ProviderInfo::BASE
 };
 
 impl Provider for OneSignal {
@@ -176,7 +177,7 @@ impl Provider for OneSignal {
                 let mut o = Outcome::accepted(format!("Loaded {} segments", list.len()));
                 o.items = list
                     .iter()
-                    .filter_map(|s| s.get("name").and_then(Value::as_str).map(str::to_string))
+                    .filter_map(|s| s.get("name").and_then(Value::as_str).map(crate::outcome::LookupItem::plain))
                     .collect();
                 o
             }

@@ -41,7 +41,7 @@ pub struct TabState {
     /// The draft last sent from this tab: the key is renewed once the message changes.
     last_sent: Option<Draft>,
     pub check: Option<Outcome>,
-    pub lookup_items: HashMap<String, Vec<String>>,
+    pub lookup_items: HashMap<String, Vec<crate::outcome::LookupItem>>,
 }
 
 impl TabState {

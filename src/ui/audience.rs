@@ -68,12 +68,13 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 if !items.is_empty() {
                     ui.horizontal_wrapped(|ui| {
                         for item in items {
-                            let present = value.lines().any(|l| l.trim() == item);
-                            if ui.add_enabled(!present, egui::Button::new(format!("+ {item}")).small()).on_hover_text(format!("Add “{item}”")).clicked() {
+                            let present = value.lines().any(|l| l.trim() == item.value);
+                            let button = egui::Button::new(format!("+ {}", item.label)).small();
+                            if ui.add_enabled(!present, button).on_hover_text(format!("Add {}", item.value)).clicked() {
                                 if !value.trim().is_empty() && !value.ends_with('\n') {
                                     value.push('\n');
                                 }
-                                value.push_str(&item);
+                                value.push_str(&item.value);
                             }
                         }
                     });

@@ -24,6 +24,8 @@ fn prepare(draft: &Draft) -> Result<Prepared, DraftError> {
         secrets: &secrets(),
         now: datetime!(2026-11-24 12:00 UTC),
         idempotency_key: "0f8fad5b-d9cb-469f-a165-70867728950e",
+        token: None,
+        dry_run: false,
     })
 }
 
@@ -161,11 +163,11 @@ fn bad_input_names_the_field() {
 fn missing_secret_and_app_id_are_explained() {
     let d = draft(json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["All"]}}));
     let err = OneSignal
-        .prepare(&PrepareContext { draft: &d, profile: &profile(), secrets: &Secrets::default(), now: datetime!(2026-11-24 12:00 UTC), idempotency_key: "" })
+        .prepare(&PrepareContext { draft: &d, profile: &profile(), secrets: &Secrets::default(), now: datetime!(2026-11-24 12:00 UTC), idempotency_key: "", token: None, dry_run: false })
         .expect_err("no key");
     assert!(err.message.contains("pushdeck secret set acme-web api_key"), "{err}");
     let err = OneSignal
-        .prepare(&PrepareContext { draft: &d, profile: &Profile::new("acme-web", "onesignal"), secrets: &secrets(), now: datetime!(2026-11-24 12:00 UTC), idempotency_key: "" })
+        .prepare(&PrepareContext { draft: &d, profile: &Profile::new("acme-web", "onesignal"), secrets: &secrets(), now: datetime!(2026-11-24 12:00 UTC), idempotency_key: "", token: None, dry_run: false })
         .expect_err("no app id");
     assert_eq!(err.field, "settings.app_id");
 }
@@ -187,7 +189,7 @@ fn base_url_override_and_cleartext_refusal() {
     let mut p = profile();
     p.base_url = Some("http://127.0.0.1:9999".into());
     let d = draft(json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["All"]}}));
-    let ctx = |p: &Profile| OneSignal.prepare(&PrepareContext { draft: &d, profile: p, secrets: &secrets(), now: datetime!(2026-11-24 12:00 UTC), idempotency_key: "" }).map(|x| x.requests[0].url.clone());
+    let ctx = |p: &Profile| OneSignal.prepare(&PrepareContext { draft: &d, profile: p, secrets: &secrets(), now: datetime!(2026-11-24 12:00 UTC), idempotency_key: "", token: None, dry_run: false }).map(|x| x.requests[0].url.clone());
     assert_eq!(ctx(&p).expect("loopback ok"), "http://127.0.0.1:9999/notifications");
     p.base_url = Some("http://onesignal.example.com".into());
     assert_eq!(ctx(&p).expect_err("cleartext").field, "base_url");
@@ -252,7 +254,8 @@ fn check_reads_segments() {
     assert!(ok.is_ok());
     assert_eq!(ok.summary, "Key works: the app has 4 segments");
     let seg = OneSignal.interpret_lookup("segments", &exchange(200, r#"{"segments":[{"name":"All"},{"name":"Active Users"}]}"#, &[]));
-    assert_eq!(seg.items, ["All", "Active Users"]);
+    let names: Vec<&str> = seg.items.iter().map(|i| i.value.as_str()).collect();
+    assert_eq!(names, ["All", "Active Users"]);
     let bad = OneSignal.interpret_check(&exchange(403, r#"{"errors":["Access denied."]}"#, &[]));
     assert_eq!(bad.verdict, Verdict::Refused);
     let request = OneSignal.check(&profile(), &secrets()).expect("check request");
