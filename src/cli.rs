@@ -17,7 +17,11 @@ use crate::provider::{self, FieldKind, Provider};
 use crate::store::{Environment, HistoryStore, Paths, Profile, ProfileStore, SecretStore};
 
 #[derive(Parser, Debug)]
-#[command(name = "pushdeck", version, about = "Compose and send push notifications, and see exactly what went over the wire. With no command, opens the app.")]
+#[command(
+    name = "pushdeck",
+    version,
+    about = "Compose and send push notifications, and see exactly what went over the wire. With no command, opens the app."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -111,8 +115,14 @@ pub enum ProfileCommand {
 #[derive(Subcommand, Debug)]
 pub enum SecretCommand {
     /// Read a secret from standard input (no echo on a terminal) and store it in the keyring.
-    Set { profile: String, field: String },
-    Delete { profile: String, field: String },
+    Set {
+        profile: String,
+        field: String,
+    },
+    Delete {
+        profile: String,
+        field: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -135,7 +145,10 @@ pub struct Failure {
 }
 
 fn bad_input(message: impl Into<String>) -> Failure {
-    Failure { code: 2, message: message.into() }
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
 }
 
 type CliResult = Result<i32, Failure>;
@@ -157,11 +170,14 @@ struct Context {
 
 impl Context {
     fn new() -> Result<Self, Failure> {
-        Ok(Self { paths: Paths::from_env().map_err(bad_input)? })
+        Ok(Self {
+            paths: Paths::from_env().map_err(bad_input)?,
+        })
     }
 
     fn profiles(&self) -> Result<ProfileStore, Failure> {
-        let store = ProfileStore::open(self.paths.profiles_file()).map_err(|e| bad_input(e.to_string()))?;
+        let store =
+            ProfileStore::open(self.paths.profiles_file()).map_err(|e| bad_input(e.to_string()))?;
         if let Some(w) = &store.warning {
             eprintln!("pushdeck: warning: {w}");
         }
@@ -174,13 +190,19 @@ impl Context {
             bad_input(format!("profile: unknown profile `{name}`; create it with `pushdeck profile add {name} --provider …` (see `pushdeck profile list`)"))
         })?;
         let provider = provider::find(&profile.provider).ok_or_else(|| {
-            bad_input(format!("profile `{name}`: provider `{}` is not supported by this build", profile.provider))
+            bad_input(format!(
+                "profile `{name}`: provider `{}` is not supported by this build",
+                profile.provider
+            ))
         })?;
         Ok((profile, provider))
     }
 
     fn engine(&self) -> Result<Engine, Failure> {
-        Engine::new(HistoryStore::new(self.paths.history_dir())).map_err(|e| Failure { code: 3, message: e.to_string() })
+        Engine::new(HistoryStore::new(self.paths.history_dir())).map_err(|e| Failure {
+            code: 3,
+            message: e.to_string(),
+        })
     }
 }
 
@@ -189,16 +211,22 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| Failure { code: 3, message: format!("could not start the async runtime: {e}") })
+        .map_err(|e| Failure {
+            code: 3,
+            message: format!("could not start the async runtime: {e}"),
+        })
 }
 
 fn read_draft(path: &str) -> Result<Draft, Failure> {
     let text = if path == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| bad_input(format!("draft: cannot read standard input: {e}")))?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| bad_input(format!("draft: cannot read standard input: {e}")))?;
         s
     } else {
-        std::fs::read_to_string(PathBuf::from(path)).map_err(|e| bad_input(format!("draft: cannot read {path}: {e}")))?
+        std::fs::read_to_string(PathBuf::from(path))
+            .map_err(|e| bad_input(format!("draft: cannot read {path}: {e}")))?
     };
     Draft::from_json(&text).map_err(|e| bad_input(format!("draft: {e}")))
 }
@@ -214,9 +242,18 @@ fn timeout(seconds: f64) -> Result<Duration, Failure> {
 fn execute(command: Command) -> CliResult {
     let ctx = Context::new()?;
     match command {
-        Command::Send { draft, dry_run, out, timeout: t } => send(&ctx, &draft, dry_run, out, timeout(t)?),
+        Command::Send {
+            draft,
+            dry_run,
+            out,
+            timeout: t,
+        } => send(&ctx, &draft, dry_run, out, timeout(t)?),
         Command::Preview { draft, out, curl } => preview(&ctx, &draft, out, curl),
-        Command::Check { profile, out, timeout: t } => check(&ctx, &profile, out, timeout(t)?),
+        Command::Check {
+            profile,
+            out,
+            timeout: t,
+        } => check(&ctx, &profile, out, timeout(t)?),
         Command::Profile(cmd) => profile_command(&ctx, cmd),
         Command::Secret(cmd) => secret_command(&ctx, cmd),
         Command::History(cmd) => history_command(&ctx, cmd),
@@ -231,7 +268,9 @@ fn job(ctx: &Context, draft: Draft, dry_run: bool, timeout: Duration) -> Result<
     }
     let (profile, provider) = ctx.profile(&draft.profile)?;
     let keyring = SecretStore::open_os_keyring();
-    let secrets = keyring.load(&profile.name, provider.info()).map_err(|e| bad_input(format!("keyring: {e}")))?;
+    let secrets = keyring
+        .load(&profile.name, provider.info())
+        .map_err(|e| bad_input(format!("keyring: {e}")))?;
     Ok(SendJob {
         provider,
         draft,
@@ -269,13 +308,21 @@ fn preview(ctx: &Context, path: &str, out: Output, curl: bool) -> CliResult {
                 })
             })
             .collect();
-        let _ = writeln!(stdout, "{}", pretty(&json!({"results": results, "warnings": prepared.warnings})));
+        let _ = writeln!(
+            stdout,
+            "{}",
+            pretty(&json!({"results": results, "warnings": prepared.warnings}))
+        );
     } else {
         for (i, request) in prepared.requests.iter().enumerate() {
             if i > 0 {
                 let _ = writeln!(stdout);
             }
-            let shown = if out.reveal { request.clone() } else { request.redacted() };
+            let shown = if out.reveal {
+                request.clone()
+            } else {
+                request.redacted()
+            };
             let _ = write!(stdout, "{}", dump::request_text(&shown));
         }
     }
@@ -298,7 +345,11 @@ fn send(ctx: &Context, path: &str, dry_run: bool, out: Output, timeout: Duration
             }
         }
         if interactive && let EngineEvent::Result(r) = &event {
-            eprint!("\r{} of {} done", r.index + 1, total.load(std::sync::atomic::Ordering::Relaxed));
+            eprint!(
+                "\r{} of {} done",
+                r.index + 1,
+                total.load(std::sync::atomic::Ordering::Relaxed)
+            );
         }
     }));
     if interactive {
@@ -333,7 +384,11 @@ fn outcome_json(outcome: &Outcome) -> Value {
 }
 
 fn result_json(result: &SendResult, reveal: bool) -> Value {
-    let exchange = if reveal { result.exchange.clone() } else { result.exchange.redacted() };
+    let exchange = if reveal {
+        result.exchange.clone()
+    } else {
+        result.exchange.redacted()
+    };
     json!({
         "recipient": exchange.request.recipient,
         "request": dump::request_json(&exchange.request),
@@ -348,14 +403,21 @@ fn pretty(v: &Value) -> String {
 
 fn status_line(exchange: &Exchange) -> String {
     match &exchange.response {
-        Some(r) => format!(" ({} {} in {:.0} ms)", r.status, r.reason, exchange.elapsed_ms),
+        Some(r) => format!(
+            " ({} {} in {:.0} ms)",
+            r.status, r.reason, exchange.elapsed_ms
+        ),
         None => String::new(),
     }
 }
 
 fn print_report(report: &SendReport, out: Output) {
     if out.json {
-        let results: Vec<Value> = report.results.iter().map(|r| result_json(r, out.reveal)).collect();
+        let results: Vec<Value> = report
+            .results
+            .iter()
+            .map(|r| result_json(r, out.reveal))
+            .collect();
         let mut doc = json!({"results": results});
         if !report.warnings.is_empty() {
             doc["warnings"] = json!(report.warnings);
@@ -372,8 +434,18 @@ fn print_report(report: &SendReport, out: Output) {
             Verdict::NotSent => "·",
             _ => "✗",
         };
-        let who = r.exchange.request.redacted().recipient.map(|w| format!("{w}: ")).unwrap_or_default();
-        println!("{mark} {who}{}{}", r.outcome.summary, status_line(&r.exchange));
+        let who = r
+            .exchange
+            .request
+            .redacted()
+            .recipient
+            .map(|w| format!("{w}: "))
+            .unwrap_or_default();
+        println!(
+            "{mark} {who}{}{}",
+            r.outcome.summary,
+            status_line(&r.exchange)
+        );
         if let Some(h) = &r.outcome.hint {
             println!("  → {h}");
         }
@@ -390,27 +462,46 @@ fn print_report(report: &SendReport, out: Output) {
 fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult {
     let (profile, provider) = ctx.profile(name)?;
     let keyring = SecretStore::open_os_keyring();
-    let secrets = keyring.load(&profile.name, provider.info()).map_err(|e| bad_input(format!("keyring: {e}")))?;
+    let secrets = keyring
+        .load(&profile.name, provider.info())
+        .map_err(|e| bad_input(format!("keyring: {e}")))?;
     // Missing settings or secrets are bad input, found before any network.
-    provider.check(&profile, &secrets).map_err(|e| bad_input(e.to_string()))?;
+    provider
+        .check(&profile, &secrets)
+        .map_err(|e| bad_input(e.to_string()))?;
     let engine = ctx.engine()?;
     let rt = runtime()?;
     let result = rt
         .block_on(engine.check(provider, &profile, &secrets, timeout))
         .map_err(|e| bad_input(e.to_string()))?;
     if out.json {
-        println!("{}", pretty(&json!({"results": [result_json(&result, out.reveal)]})));
+        println!(
+            "{}",
+            pretty(&json!({"results": [result_json(&result, out.reveal)]}))
+        );
     } else {
         let mark = if result.outcome.is_ok() { "✓" } else { "✗" };
-        println!("{mark} {}: {}{}", profile.name, result.outcome.summary, status_line(&result.exchange));
+        println!(
+            "{mark} {}: {}{}",
+            profile.name,
+            result.outcome.summary,
+            status_line(&result.exchange)
+        );
         if let Some(h) = &result.outcome.hint {
             println!("  → {h}");
         }
     }
-    Ok(SendReport { results: vec![result], ..Default::default() }.exit_code())
+    Ok(SendReport {
+        results: vec![result],
+        ..Default::default()
+    }
+    .exit_code())
 }
 
-fn parse_settings(provider: &dyn Provider, pairs: &[String]) -> Result<Vec<(String, String)>, Failure> {
+fn parse_settings(
+    provider: &dyn Provider,
+    pairs: &[String],
+) -> Result<Vec<(String, String)>, Failure> {
     let known: Vec<&str> = provider.info().settings.iter().map(|f| f.key).collect();
     pairs
         .iter()
@@ -433,20 +524,39 @@ fn parse_settings(provider: &dyn Provider, pairs: &[String]) -> Result<Vec<(Stri
 fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
     let mut store = ctx.profiles()?;
     match cmd {
-        ProfileCommand::Add { name, provider: id, base_url, set, environment, confirm_broadcast } => {
+        ProfileCommand::Add {
+            name,
+            provider: id,
+            base_url,
+            set,
+            environment,
+            confirm_broadcast,
+        } => {
             let provider = provider::find(&id).ok_or_else(|| {
                 let ids: Vec<&str> = provider::all().iter().map(|p| p.info().id).collect();
-                bad_input(format!("--provider: unknown provider `{id}`; this build supports: {}", ids.join(", ")))
+                bad_input(format!(
+                    "--provider: unknown provider `{id}`; this build supports: {}",
+                    ids.join(", ")
+                ))
             })?;
-            let mut profile = store.get(&name).cloned().unwrap_or_else(|| Profile::new(&name, &id));
+            let mut profile = store
+                .get(&name)
+                .cloned()
+                .unwrap_or_else(|| Profile::new(&name, &id));
             if profile.provider != id {
-                return Err(bad_input(format!("profile `{name}` already exists for {}; remove it first or pick another name", profile.provider)));
+                return Err(bad_input(format!(
+                    "profile `{name}` already exists for {}; remove it first or pick another name",
+                    profile.provider
+                )));
             }
             if let Some(url) = base_url {
                 profile.base_url = if url.trim().is_empty() {
                     None
                 } else {
-                    Some(http::check_base_url(&url).map_err(|e| bad_input(format!("--base-url: {e}")))?)
+                    Some(
+                        http::check_base_url(&url)
+                            .map_err(|e| bad_input(format!("--base-url: {e}")))?,
+                    )
                 };
             }
             for (k, v) in parse_settings(provider, &set)? {
@@ -457,15 +567,26 @@ fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
                 }
             }
             if let Some(env) = environment {
-                profile.environment = Environment::parse(&env)
-                    .ok_or_else(|| bad_input(format!("--environment: `{env}` is not dev, staging or prod")))?;
+                profile.environment = Environment::parse(&env).ok_or_else(|| {
+                    bad_input(format!(
+                        "--environment: `{env}` is not dev, staging or prod"
+                    ))
+                })?;
             }
             if let Some(c) = confirm_broadcast {
                 profile.confirm_broadcast = c;
             }
-            store.upsert(profile).map_err(|e| bad_input(e.to_string()))?;
+            store
+                .upsert(profile)
+                .map_err(|e| bad_input(e.to_string()))?;
             println!("Saved profile {name} ({}).", provider.info().name);
-            let missing: Vec<&str> = provider.info().secrets.iter().filter(|f| f.required).map(|f| f.key).collect();
+            let missing: Vec<&str> = provider
+                .info()
+                .secrets
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| f.key)
+                .collect();
             for field in missing {
                 println!("Store its {field} with: pushdeck secret set {name} {field}");
             }
@@ -480,11 +601,24 @@ fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
                     .collect();
                 println!("{}", pretty(&json!({"profiles": list})));
             } else if profiles.is_empty() {
-                println!("No profiles yet. Create one with: pushdeck profile add NAME --provider ID");
+                println!(
+                    "No profiles yet. Create one with: pushdeck profile add NAME --provider ID"
+                );
             } else {
                 for p in profiles {
-                    let settings: Vec<String> = p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    println!("{:<20} {:<11} {:<8} {}{}", p.name, p.provider, p.environment.label(), settings.join(" "), p.base_url.as_deref().map(|u| format!(" base_url={u}")).unwrap_or_default());
+                    let settings: Vec<String> =
+                        p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    println!(
+                        "{:<20} {:<11} {:<8} {}{}",
+                        p.name,
+                        p.provider,
+                        p.environment.label(),
+                        settings.join(" "),
+                        p.base_url
+                            .as_deref()
+                            .map(|u| format!(" base_url={u}"))
+                            .unwrap_or_default()
+                    );
                 }
             }
             Ok(0)
@@ -505,7 +639,10 @@ fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
             store.remove(&name).map_err(|e| bad_input(e.to_string()))?;
             println!("Removed profile {name}.");
             if !failures.is_empty() {
-                eprintln!("pushdeck: warning: some secrets could not be deleted from the keyring: {}", failures.join("; "));
+                eprintln!(
+                    "pushdeck: warning: some secrets could not be deleted from the keyring: {}",
+                    failures.join("; ")
+                );
                 return Ok(1);
             }
             Ok(0)
@@ -515,10 +652,13 @@ fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
 
 fn read_secret_from_stdin(prompt: &str) -> Result<String, Failure> {
     let value = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(prompt).map_err(|e| bad_input(format!("cannot read the secret: {e}")))?
+        rpassword::prompt_password(prompt)
+            .map_err(|e| bad_input(format!("cannot read the secret: {e}")))?
     } else {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| bad_input(format!("cannot read standard input: {e}")))?;
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| bad_input(format!("cannot read standard input: {e}")))?;
         s
     };
     let value = value.trim_end_matches(['\r', '\n']).to_string();
@@ -530,12 +670,18 @@ fn read_secret_from_stdin(prompt: &str) -> Result<String, Failure> {
 
 fn secret_command(ctx: &Context, cmd: SecretCommand) -> CliResult {
     let (profile_name, field) = match &cmd {
-        SecretCommand::Set { profile, field } | SecretCommand::Delete { profile, field } => (profile.clone(), field.clone()),
+        SecretCommand::Set { profile, field } | SecretCommand::Delete { profile, field } => {
+            (profile.clone(), field.clone())
+        }
     };
     let (profile, provider) = ctx.profile(&profile_name)?;
     if !provider.info().secrets.iter().any(|f| f.key == field) {
         let known: Vec<&str> = provider.info().secrets.iter().map(|f| f.key).collect();
-        return Err(bad_input(format!("{field}: not a secret field of {}; expected one of: {}", provider.info().id, known.join(", "))));
+        return Err(bad_input(format!(
+            "{field}: not a secret field of {}; expected one of: {}",
+            provider.info().id,
+            known.join(", ")
+        )));
     }
     let keyring = SecretStore::open_os_keyring();
     if !keyring.is_persistent() {
@@ -551,13 +697,24 @@ fn secret_command(ctx: &Context, cmd: SecretCommand) -> CliResult {
     match cmd {
         SecretCommand::Set { .. } => {
             let value = read_secret_from_stdin(&format!("{} for {}: ", field, profile.name))?;
-            keyring.set(&profile.name, &field, &value).map_err(|e| bad_input(format!("keyring: {e}")))?;
+            keyring
+                .set(&profile.name, &field, &value)
+                .map_err(|e| bad_input(format!("keyring: {e}")))?;
             println!("Stored {field} for {} in the keyring.", profile.name);
             Ok(0)
         }
         SecretCommand::Delete { .. } => {
-            let deleted = keyring.delete(&profile.name, &field).map_err(|e| bad_input(format!("keyring: {e}")))?;
-            println!("{}", if deleted { format!("Deleted {field} of {}.", profile.name) } else { format!("No {field} was stored for {}.", profile.name) });
+            let deleted = keyring
+                .delete(&profile.name, &field)
+                .map_err(|e| bad_input(format!("keyring: {e}")))?;
+            println!(
+                "{}",
+                if deleted {
+                    format!("Deleted {field} of {}.", profile.name)
+                } else {
+                    format!("No {field} was stored for {}.", profile.name)
+                }
+            );
             Ok(0)
         }
     }
@@ -574,7 +731,14 @@ fn history_command(ctx: &Context, cmd: HistoryCommand) -> CliResult {
                 println!("No sends yet.");
             } else {
                 for s in list {
-                    println!("{}  {}  {:<12} {:<16} {}", s.id, if s.ok { "✓" } else { "✗" }, s.provider, s.profile, s.summary);
+                    println!(
+                        "{}  {}  {:<12} {:<16} {}",
+                        s.id,
+                        if s.ok { "✓" } else { "✗" },
+                        s.provider,
+                        s.profile,
+                        s.summary
+                    );
                 }
             }
             Ok(0)
@@ -583,7 +747,11 @@ fn history_command(ctx: &Context, cmd: HistoryCommand) -> CliResult {
             let entry = history
                 .get(&id)
                 .map_err(|e| bad_input(e.to_string()))?
-                .ok_or_else(|| bad_input(format!("history: no entry `{id}` (see `pushdeck history list`)")))?;
+                .ok_or_else(|| {
+                    bad_input(format!(
+                        "history: no entry `{id}` (see `pushdeck history list`)"
+                    ))
+                })?;
             if json {
                 let results: Vec<Value> = entry
                     .results
@@ -595,9 +763,17 @@ fn history_command(ctx: &Context, cmd: HistoryCommand) -> CliResult {
                         "outcome": outcome_json(&r.outcome),
                     }))
                     .collect();
-                println!("{}", pretty(&json!({"id": entry.id, "at": entry.at, "provider": entry.provider, "profile": entry.profile, "audience": entry.audience, "draft": entry.draft, "results": results})));
+                println!(
+                    "{}",
+                    pretty(
+                        &json!({"id": entry.id, "at": entry.at, "provider": entry.provider, "profile": entry.profile, "audience": entry.audience, "draft": entry.draft, "results": results})
+                    )
+                );
             } else {
-                println!("{} · {} · profile {} · to {}", entry.at, entry.provider, entry.profile, entry.audience);
+                println!(
+                    "{} · {} · profile {} · to {}",
+                    entry.at, entry.provider, entry.profile, entry.audience
+                );
                 for r in &entry.results {
                     println!("\n== {}", r.outcome.summary);
                     print!("{}", dump::exchange_text(&r.exchange));
@@ -636,12 +812,17 @@ fn providers(as_json: bool) -> CliResult {
     }
     for p in provider::all() {
         let i = p.info();
-        let keys = |fs: &[provider::FieldSpec]| fs.iter().map(|f| f.key).collect::<Vec<_>>().join(", ");
+        let keys =
+            |fs: &[provider::FieldSpec]| fs.iter().map(|f| f.key).collect::<Vec<_>>().join(", ");
         println!("{} ({})", i.id, i.name);
         println!("  settings: {}", keys(i.settings));
         println!("  secrets:  {}", keys(i.secrets));
         println!("  audience: {}", keys(i.audience));
-        println!("  options:  {}, {}", crate::draft::COMMON_OPTIONS.join(", "), keys(i.options));
+        println!(
+            "  options:  {}, {}",
+            crate::draft::COMMON_OPTIONS.join(", "),
+            keys(i.options)
+        );
         println!("  API root: {}", i.default_base_url);
     }
     Ok(0)

@@ -16,6 +16,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 }
 
 pub fn parse_rfc3339(text: &str) -> Result<OffsetDateTime, String> {
-    OffsetDateTime::parse(text.trim(), &Rfc3339)
-        .map_err(|e| format!("`{text}` is not an RFC 3339 date-time such as 2026-12-01T09:00:00+01:00 ({e})"))
+    OffsetDateTime::parse(text.trim(), &Rfc3339).map_err(|e| {
+        format!("`{text}` is not an RFC 3339 date-time such as 2026-12-01T09:00:00+01:00 ({e})")
+    })
 }

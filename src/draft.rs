@@ -192,10 +192,7 @@ impl<'a> Fields<'a> {
         match self.string(key)? {
             None => Ok(None),
             Some(s) if allowed.contains(&s) => Ok(Some(s)),
-            Some(s) => Err(self.err(
-                key,
-                format!("`{s}` is not one of: {}", allowed.join(", ")),
-            )),
+            Some(s) => Err(self.err(key, format!("`{s}` is not one of: {}", allowed.join(", ")))),
         }
     }
 
@@ -258,8 +255,10 @@ mod tests {
             .expect_err("typo must fail");
         assert_eq!(err.field, "message.titel");
         assert!(err.message.contains("unknown field"), "{err}");
-        let err = Draft::from_json(r#"{"profile":"p","message":{"buttons":[{"id":"a","label":"b","colour":1}]}}"#)
-            .expect_err("typo in a button");
+        let err = Draft::from_json(
+            r#"{"profile":"p","message":{"buttons":[{"id":"a","label":"b","colour":1}]}}"#,
+        )
+        .expect_err("typo in a button");
         assert_eq!(err.field, "message.buttons[0].colour");
     }
 
@@ -282,7 +281,9 @@ mod tests {
             "options.segments[1]"
         );
         assert_eq!(
-            f.reject_unknown(&["ttl", "segments"]).expect_err("typo").field,
+            f.reject_unknown(&["ttl", "segments"])
+                .expect_err("typo")
+                .field,
             "options.sgments"
         );
     }

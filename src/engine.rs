@@ -14,8 +14,8 @@ use crate::draft::{Draft, DraftError};
 use crate::http::{Exchange, PreparedRequest, Transport, TransportError, TransportErrorKind};
 use crate::outcome::{Outcome, Verdict};
 use crate::provider::{PrepareContext, Prepared, Provider, Secrets, Token, TokenPlan};
-use crate::store::{HistoryEntry, HistoryStore, Profile};
 use crate::store::history_result;
+use crate::store::{HistoryEntry, HistoryStore, Profile};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -50,8 +50,11 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub enum EngineEvent {
     /// Requests were built; `total` will follow.
-    Started { total: usize, warnings: Vec<String> },
-    Result(SendResult),
+    Started {
+        total: usize,
+        warnings: Vec<String>,
+    },
+    Result(Box<SendResult>),
     /// All done (or cancelled). `history_id` is where it was recorded.
     Finished(SendReport),
     /// The draft could not be turned into requests: nothing was sent.
@@ -101,44 +104,71 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(history: HistoryStore) -> Result<Self, TransportError> {
-        Ok(Self { transport: Transport::new(Duration::from_secs(10))?, history: Arc::new(history), tokens: TokenCache::default() })
+        Ok(Self {
+            transport: Transport::new(Duration::from_secs(10))?,
+            history: Arc::new(history),
+            tokens: TokenCache::default(),
+        })
     }
 
     fn token_key(job: &SendJob) -> (String, String, u64) {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         job.secrets.fingerprint().hash(&mut hasher);
         job.profile.settings.hash(&mut hasher);
-        (job.provider.info().id.to_string(), job.profile.name.clone(), hasher.finish())
+        (
+            job.provider.info().id.to_string(),
+            job.profile.name.clone(),
+            hasher.finish(),
+        )
     }
 
     /// A cached token that is still fresh, for previews and sends.
     pub fn cached_token(&self, job: &SendJob) -> Option<Token> {
         let now = crate::clock::now();
         let cache = self.tokens.lock().ok()?;
-        cache.get(&Self::token_key(job)).filter(|t| now < t.refresh_after).cloned()
+        cache
+            .get(&Self::token_key(job))
+            .filter(|t| now < t.refresh_after)
+            .cloned()
     }
 
     /// Makes sure the job has a fresh token when its provider needs one. A token exchange is an
     /// ordinary exchange: it is returned so the front ends show and record it.
-    async fn ensure_token(&self, job: &SendJob) -> Result<(Option<Token>, Option<SendResult>), SendResult> {
+    async fn ensure_token(
+        &self,
+        job: &SendJob,
+    ) -> Result<(Option<Token>, Option<SendResult>), SendResult> {
         if let Some(token) = self.cached_token(job) {
             return Ok((Some(token), None));
         }
         let now = crate::clock::now();
-        let plan = job.provider.token_plan(&job.profile, &job.secrets, now).map_err(|e| SendResult {
-            index: 0,
-            exchange: Exchange::unsent(crate::http::PreparedRequest::new("POST", "")),
-            outcome: Outcome::refused(e.to_string()),
-            retried: Vec::new(),
-        })?;
+        let plan = job
+            .provider
+            .token_plan(&job.profile, &job.secrets, now)
+            .map_err(|e| SendResult {
+                index: 0,
+                exchange: Exchange::unsent(crate::http::PreparedRequest::new("POST", "")),
+                outcome: Outcome::refused(e.to_string()),
+                retried: Vec::new(),
+            })?;
         let (token, exchange) = match plan {
             TokenPlan::None => return Ok((None, None)),
             TokenPlan::Mint(token) => (token, None),
             TokenPlan::Exchange(request) => {
                 let exchange = self.transport.send(request, job.timeout).await;
-                match job.provider.token_from_exchange(&exchange, crate::clock::now()) {
+                match job
+                    .provider
+                    .token_from_exchange(&exchange, crate::clock::now())
+                {
                     Ok(token) => (token, Some(exchange)),
-                    Err(outcome) => return Err(SendResult { index: 0, exchange, outcome, retried: Vec::new() }),
+                    Err(outcome) => {
+                        return Err(SendResult {
+                            index: 0,
+                            exchange,
+                            outcome,
+                            retried: Vec::new(),
+                        });
+                    }
                 }
             }
         };
@@ -147,8 +177,15 @@ impl Engine {
         }
         let result = exchange.map(|mut exchange| {
             exchange.request.add_secret("access_token", &token.value);
-            let minutes = (token.expires_at - crate::clock::now()).whole_minutes().max(0);
-            SendResult { index: 0, exchange, outcome: Outcome::accepted(format!("Got an access token, valid for {minutes} min")), retried: Vec::new() }
+            let minutes = (token.expires_at - crate::clock::now())
+                .whole_minutes()
+                .max(0);
+            SendResult {
+                index: 0,
+                exchange,
+                outcome: Outcome::accepted(format!("Got an access token, valid for {minutes} min")),
+                retried: Vec::new(),
+            }
         });
         Ok((Some(token), result))
     }
@@ -204,7 +241,12 @@ impl Engine {
     }
 
     /// Runs a whole send, emitting events as it goes, records it in history, and returns the report.
-    pub async fn send(&self, job: SendJob, cancel: CancellationToken, emit: &(dyn Fn(EngineEvent) + Sync)) -> SendReport {
+    pub async fn send(
+        &self,
+        job: SendJob,
+        cancel: CancellationToken,
+        emit: &(dyn Fn(EngineEvent) + Sync),
+    ) -> SendReport {
         let prepared = match Self::prepare(&job) {
             Ok(p) => p,
             Err(e) => {
@@ -212,10 +254,16 @@ impl Engine {
                 return SendReport::default();
             }
         };
-        let mut report = SendReport { warnings: prepared.warnings.clone(), ..Default::default() };
+        let mut report = SendReport {
+            warnings: prepared.warnings.clone(),
+            ..Default::default()
+        };
         let local_dry_run = job.dry_run && !job.provider.server_dry_run();
         if local_dry_run {
-            emit(EngineEvent::Started { total: prepared.requests.len(), warnings: prepared.warnings.clone() });
+            emit(EngineEvent::Started {
+                total: prepared.requests.len(),
+                warnings: prepared.warnings.clone(),
+            });
             for (index, request) in prepared.requests.into_iter().enumerate() {
                 let result = SendResult {
                     index,
@@ -223,21 +271,27 @@ impl Engine {
                     outcome: Outcome::not_sent("Dry run: built and validated, not sent."),
                     retried: Vec::new(),
                 };
-                emit(EngineEvent::Result(result.clone()));
+                emit(EngineEvent::Result(Box::new(result.clone())));
                 report.results.push(result);
             }
             emit(EngineEvent::Finished(report.clone()));
             return report;
         }
         if job.dry_run {
-            report.warnings.push(format!("Dry run: {} validates on its server and delivers nothing.", job.provider.info().name));
+            report.warnings.push(format!(
+                "Dry run: {} validates on its server and delivers nothing.",
+                job.provider.info().name
+            ));
         }
         // A token exchange (FCM OAuth) comes first and shows as its own row.
         let (token, token_result) = match self.ensure_token(&job).await {
             Ok(pair) => pair,
             Err(failure) => {
-                emit(EngineEvent::Started { total: 1, warnings: report.warnings.clone() });
-                emit(EngineEvent::Result(failure.clone()));
+                emit(EngineEvent::Started {
+                    total: 1,
+                    warnings: report.warnings.clone(),
+                });
+                emit(EngineEvent::Result(Box::new(failure.clone())));
                 report.results.push(failure);
                 return self.finish(&job, report, emit);
             }
@@ -250,26 +304,46 @@ impl Engine {
             }
         };
         let offset = usize::from(token_result.is_some());
-        emit(EngineEvent::Started { total: prepared.requests.len() + offset, warnings: report.warnings.clone() });
+        emit(EngineEvent::Started {
+            total: prepared.requests.len() + offset,
+            warnings: report.warnings.clone(),
+        });
         if let Some(r) = token_result {
-            emit(EngineEvent::Result(r.clone()));
+            emit(EngineEvent::Result(Box::new(r.clone())));
             report.results.push(r);
         }
         let plan = RunPlan {
             timeout: job.timeout,
-            concurrency: job.concurrency.min(job.provider.concurrency(&job.draft)).max(1),
+            concurrency: job
+                .concurrency
+                .min(job.provider.concurrency(&job.draft))
+                .max(1),
             max_per_second: job.provider.info().max_per_second,
             retries: job.provider.info().retries_on_rate_limit,
             index_offset: offset,
         };
-        let mut results = self.run(job.provider, prepared.requests, &plan, &cancel, emit, |p, ex| p.interpret(ex)).await;
+        let mut results = self
+            .run(
+                job.provider,
+                prepared.requests,
+                &plan,
+                &cancel,
+                emit,
+                |p, ex| p.interpret(ex),
+            )
+            .await;
         report.results.append(&mut results);
         report.cancelled = cancel.is_cancelled();
         self.finish(&job, report, emit)
     }
 
     /// Records the send in history and reports it.
-    fn finish(&self, job: &SendJob, mut report: SendReport, emit: &(dyn Fn(EngineEvent) + Sync)) -> SendReport {
+    fn finish(
+        &self,
+        job: &SendJob,
+        mut report: SendReport,
+        emit: &(dyn Fn(EngineEvent) + Sync),
+    ) -> SendReport {
         let entry = HistoryEntry {
             id: HistoryStore::new_id(),
             at: crate::clock::now_rfc3339(),
@@ -281,14 +355,23 @@ impl Engine {
                 .results
                 .iter()
                 .flat_map(|r| {
-                    let earlier = r.retried.iter().map(|ex| history_result(ex, &Outcome::refused("Rate limited: retried after the wait the provider asked for")));
+                    let earlier = r.retried.iter().map(|ex| {
+                        history_result(
+                            ex,
+                            &Outcome::refused(
+                                "Rate limited: retried after the wait the provider asked for",
+                            ),
+                        )
+                    });
                     earlier.chain(std::iter::once(history_result(&r.exchange, &r.outcome)))
                 })
                 .collect(),
         };
         match self.history.add(&entry) {
             Ok(()) => report.history_id = Some(entry.id),
-            Err(e) => report.history_error = Some(format!("The send was not saved to history: {e}")),
+            Err(e) => {
+                report.history_error = Some(format!("The send was not saved to history: {e}"))
+            }
         }
         emit(EngineEvent::Finished(report.clone()));
         report
@@ -307,7 +390,10 @@ impl Engine {
         interpret: fn(&dyn Provider, &Exchange) -> Outcome,
     ) -> Vec<SendResult> {
         let semaphore = Arc::new(Semaphore::new(plan.concurrency.max(1)));
-        let pace = plan.max_per_second.filter(|r| *r > 0.0).map(|r| Duration::from_secs_f64(1.0 / r));
+        let pace = plan
+            .max_per_second
+            .filter(|r| *r > 0.0)
+            .map(|r| Duration::from_secs_f64(1.0 / r));
         let next_start = Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now()));
         let mut tasks = tokio::task::JoinSet::new();
         let (timeout, retries) = (plan.timeout, plan.retries);
@@ -342,9 +428,14 @@ impl Engine {
                         }
                     };
                     let outcome = interpret(provider, &exchange);
-                    let wait = outcome.retry_after.map(Duration::from_secs).filter(|w| *w <= MAX_RETRY_WAIT);
+                    let wait = outcome
+                        .retry_after
+                        .map(Duration::from_secs)
+                        .filter(|w| *w <= MAX_RETRY_WAIT);
                     match wait {
-                        Some(wait) if (retried.len() as u32) < retries && !cancel.is_cancelled() => {
+                        Some(wait)
+                            if (retried.len() as u32) < retries && !cancel.is_cancelled() =>
+                        {
                             retried.push(exchange);
                             tokio::select! {
                                 _ = cancel.cancelled() => {}
@@ -358,9 +449,16 @@ impl Engine {
         }
         let mut results = Vec::new();
         while let Some(joined) = tasks.join_next().await {
-            let Ok((index, exchange, outcome, retried)) = joined else { continue };
-            let result = SendResult { index: index + plan.index_offset, exchange, outcome, retried };
-            emit(EngineEvent::Result(result.clone()));
+            let Ok((index, exchange, outcome, retried)) = joined else {
+                continue;
+            };
+            let result = SendResult {
+                index: index + plan.index_offset,
+                exchange,
+                outcome,
+                retried,
+            };
+            emit(EngineEvent::Result(Box::new(result.clone())));
             results.push(result);
         }
         results.sort_by_key(|r| r.index);
@@ -368,19 +466,42 @@ impl Engine {
     }
 
     /// Check credentials: the provider's cheapest read-only call.
-    pub async fn check(&self, provider: &'static dyn Provider, profile: &Profile, secrets: &Secrets, timeout: Duration) -> Result<SendResult, DraftError> {
+    pub async fn check(
+        &self,
+        provider: &'static dyn Provider,
+        profile: &Profile,
+        secrets: &Secrets,
+        timeout: Duration,
+    ) -> Result<SendResult, DraftError> {
         let request = provider.check(profile, secrets)?;
         let exchange = self.transport.send(request, timeout).await;
         let outcome = provider.interpret_check(&exchange);
-        Ok(SendResult { index: 0, exchange, outcome, retried: Vec::new() })
+        Ok(SendResult {
+            index: 0,
+            exchange,
+            outcome,
+            retried: Vec::new(),
+        })
     }
 
     /// A read-only lookup (segments, devices…) whose items are in `outcome.items`.
-    pub async fn lookup(&self, provider: &'static dyn Provider, id: &str, profile: &Profile, secrets: &Secrets, timeout: Duration) -> Result<SendResult, DraftError> {
+    pub async fn lookup(
+        &self,
+        provider: &'static dyn Provider,
+        id: &str,
+        profile: &Profile,
+        secrets: &Secrets,
+        timeout: Duration,
+    ) -> Result<SendResult, DraftError> {
         let request = provider.lookup(id, profile, secrets)?;
         let exchange = self.transport.send(request, timeout).await;
         let outcome = provider.interpret_lookup(id, &exchange);
-        Ok(SendResult { index: 0, exchange, outcome, retried: Vec::new() })
+        Ok(SendResult {
+            index: 0,
+            exchange,
+            outcome,
+            retried: Vec::new(),
+        })
     }
 }
 

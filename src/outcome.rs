@@ -45,13 +45,19 @@ pub struct LookupItem {
 
 impl LookupItem {
     pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
-        Self { value: value.into(), label: label.into() }
+        Self {
+            value: value.into(),
+            label: label.into(),
+        }
     }
 
     /// An item shown as its own value.
     pub fn plain(value: impl Into<String>) -> Self {
         let value = value.into();
-        Self { label: value.clone(), value }
+        Self {
+            label: value.clone(),
+            value,
+        }
     }
 }
 
@@ -106,7 +112,11 @@ impl Outcome {
 
     /// A generic reading of an HTTP status for providers' unlisted cases.
     pub fn from_status(provider: &str, status: u16, detail: &str) -> Outcome {
-        let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {detail}")
+        };
         match status {
             200..=299 => Outcome::accepted(format!("{provider} accepted it ({status}){detail}")),
             401 | 403 => Outcome::refused(format!("{provider} refused the credentials ({status}){detail}"))

@@ -22,9 +22,17 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let server = runtime.block_on(MockServer::start());
-    Fixture { _dir: tempfile::tempdir().expect("tempdir"), runtime, server }
+    Fixture {
+        _dir: tempfile::tempdir().expect("tempdir"),
+        runtime,
+        server,
+    }
 }
 
 fn app(f: &Fixture, environment: Environment) -> PushdeckApp {
@@ -41,11 +49,18 @@ fn app_at(f: &Fixture, environment: Environment, base_url: &str) -> PushdeckApp 
     profiles.upsert(profile).expect("save profile");
     let keyring = SecretStore::memory();
     keyring.set("acme-web", "api_key", KEY).expect("secret");
-    PushdeckApp::new(AppSetup { paths, keyring, runtime: f.runtime.handle().clone() }).expect("app")
+    PushdeckApp::new(AppSetup {
+        paths,
+        keyring,
+        runtime: f.runtime.handle().clone(),
+    })
+    .expect("app")
 }
 
 fn harness(app: PushdeckApp) -> Harness<'static, PushdeckApp> {
-    Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app)
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app)
 }
 
 fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
@@ -59,7 +74,11 @@ fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
 fn step_until(h: &mut Harness<'_, PushdeckApp>, what: &str, done: impl Fn(&PushdeckApp) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while !done(h.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}; status: {:?}", h.state().status);
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; status: {:?}",
+            h.state().status
+        );
         std::thread::sleep(Duration::from_millis(20));
         h.step();
     }
@@ -68,7 +87,8 @@ fn step_until(h: &mut Harness<'_, PushdeckApp>, what: &str, done: impl Fn(&Pushd
 
 fn text_visible(h: &Harness<'_, PushdeckApp>, needle: &str) -> bool {
     h.query_all(By::new().predicate(move |n| {
-        n.value().is_some_and(|v| v.contains(needle)) || n.label().is_some_and(|l| l.contains(needle))
+        n.value().is_some_and(|v| v.contains(needle))
+            || n.label().is_some_and(|l| l.contains(needle))
     }))
     .next()
     .is_some()
@@ -98,22 +118,45 @@ fn compose_preview_confirm_send_and_see_the_outcome() {
     type_into(&mut h, "Body", "First push from the GUI");
     type_into(&mut h, "Segments", "All");
     // The Request pane follows the typing, key masked.
-    assert!(text_visible(&h, "\"en\": \"Hello\""), "Request pane shows the title");
+    assert!(
+        text_visible(&h, "\"en\": \"Hello\""),
+        "Request pane shows the title"
+    );
     assert!(text_visible(&h, "Key os_v2_app_••••"), "key is masked");
-    assert!(!text_visible(&h, KEY), "the secret never reaches the screen");
+    assert!(
+        !text_visible(&h, KEY),
+        "the secret never reaches the screen"
+    );
 
     // The Send button names the audience and the environment, and asks before a broadcast.
     h.get_by_label("Send to “All” · PROD").click();
     h.run();
-    assert!(text_visible(&h, "This sends to every subscriber in “All” (PROD)"), "confirmation names the audience");
+    assert!(
+        text_visible(&h, "This sends to every subscriber in “All” (PROD)"),
+        "confirmation names the audience"
+    );
     h.get_by_label("Send now").click();
     h.step();
-    step_until(&mut h, "the send to finish", |app| !app.is_sending() && app.status.as_ref().is_some_and(|(_, s)| s.starts_with("Sent")));
+    step_until(&mut h, "the send to finish", |app| {
+        !app.is_sending()
+            && app
+                .status
+                .as_ref()
+                .is_some_and(|(_, s)| s.starts_with("Sent"))
+    });
     let (ok, status) = h.state().status.clone().expect("status");
     assert!(ok, "{status}");
-    assert!(status.contains("3f2a91c4-0000-4000-8000-000000000001") && status.contains("“All”") && status.contains("200"), "{status}");
+    assert!(
+        status.contains("3f2a91c4-0000-4000-8000-000000000001")
+            && status.contains("“All”")
+            && status.contains("200"),
+        "{status}"
+    );
     assert_eq!(h.state().right, RightTab::Response);
-    assert!(text_visible(&h, "Sent: notification 3f2a91c4"), "Response pane shows the outcome");
+    assert!(
+        text_visible(&h, "Sent: notification 3f2a91c4"),
+        "Response pane shows the outcome"
+    );
 
     // A double press of Ctrl+Enter while idle asks again; no second request slips through.
     assert!(text_visible(&h, "History (1)"));
@@ -141,21 +184,36 @@ fn a_200_with_errors_is_a_failure_in_words() {
     type_into(&mut h, "External IDs", "user-42");
     h.get_by_label("Send to 1 external ID · DEV").click();
     h.step();
-    step_until(&mut h, "the refusal", |app| app.status.as_ref().is_some_and(|(_, s)| s.contains("created nothing")));
+    step_until(&mut h, "the refusal", |app| {
+        app.status
+            .as_ref()
+            .is_some_and(|(_, s)| s.contains("created nothing"))
+    });
     let (ok, status) = h.state().status.clone().expect("status");
     assert!(!ok);
-    assert!(status.contains("All included players are not subscribed"), "{status}");
+    assert!(
+        status.contains("All included players are not subscribed"),
+        "{status}"
+    );
     assert!(text_visible(&h, "What to do:"), "hint shown");
 }
 
 #[test]
 fn bad_input_is_explained_and_nothing_is_sent() {
     let f = fixture();
-    f.runtime.block_on(Mock::given(method("POST")).respond_with(ResponseTemplate::new(500)).expect(0).mount(&f.server));
+    f.runtime.block_on(
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(500))
+            .expect(0)
+            .mount(&f.server),
+    );
     let mut h = harness(app(&f, Environment::Dev));
     h.run();
     type_into(&mut h, "Body", "No audience yet");
-    assert!(text_visible(&h, "choose who receives it"), "Request pane explains what is missing");
+    assert!(
+        text_visible(&h, "choose who receives it"),
+        "Request pane explains what is missing"
+    );
     h.get_by_label("Send · DEV").click();
     h.run();
     let (ok, status) = h.state().status.clone().expect("status");
@@ -197,7 +255,10 @@ fn check_credentials_and_load_segments() {
     h.run();
     h.get_by_label("+ Active Users").click();
     h.run();
-    assert_eq!(h.get_by_label("Segments").value().as_deref(), Some("Active Users"));
+    assert_eq!(
+        h.get_by_label("Segments").value().as_deref(),
+        Some("Active Users")
+    );
 }
 
 /// Image snapshots of the main screen. They need a renderer (wgpu on software Vulkan, installed by
@@ -206,13 +267,21 @@ fn snapshot(theme: egui::Theme, name: &str) {
     let f = fixture();
     // A fixed base URL keeps the picture the same on every run; nothing is sent.
     let mut app = app_at(&f, Environment::Prod, "http://127.0.0.1:8080");
-    let draft = pushdeck::draft::Draft::from_json(include_str!("../assets/examples/onesignal-flash-sale.json")).expect("example draft");
+    let draft = pushdeck::draft::Draft::from_json(include_str!(
+        "../assets/examples/onesignal-flash-sale.json"
+    ))
+    .expect("example draft");
     app.load_draft(&draft).expect("loads");
-    let mut h = Harness::builder().with_size([1280.0, 800.0]).with_theme(theme).build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_theme(theme)
+        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
     h.run();
     match h.try_snapshot(name) {
         Ok(()) => {}
-        Err(egui_kittest::SnapshotError::RenderError { err }) if std::env::var_os("PUSHDECK_REQUIRE_SNAPSHOTS").is_none() => {
+        Err(egui_kittest::SnapshotError::RenderError { err })
+            if std::env::var_os("PUSHDECK_REQUIRE_SNAPSHOTS").is_none() =>
+        {
             eprintln!("snapshot skipped: no renderer here ({err}); scripts/test provides one");
         }
         Err(e) => panic!("{e}"),

@@ -35,7 +35,11 @@ fn quote(text: &str, request: &PreparedRequest, reveal: bool) -> String {
     if reveal || request.secrets.is_empty() {
         return text.quote().to_string();
     }
-    let mut secrets: Vec<_> = request.secrets.iter().filter(|s| !s.value.is_empty()).collect();
+    let mut secrets: Vec<_> = request
+        .secrets
+        .iter()
+        .filter(|s| !s.value.is_empty())
+        .collect();
     secrets.sort_by_key(|s| std::cmp::Reverse(s.value.len()));
     // Split the text into literal runs and secret references, then quote each literal run alone.
     let mut segments: Vec<(bool, String)> = vec![(false, text.to_string())];
@@ -80,7 +84,12 @@ mod tests {
 
     fn request() -> PreparedRequest {
         PreparedRequest::new("POST", "https://api.onesignal.com/notifications")
-            .secret_header("Authorization", "Key os_v2_app_secret", "api_key", "os_v2_app_secret")
+            .secret_header(
+                "Authorization",
+                "Key os_v2_app_secret",
+                "api_key",
+                "os_v2_app_secret",
+            )
             .json_body(&serde_json::json!({"contents": {"en": "it's here"}}))
     }
 
@@ -88,8 +97,14 @@ mod tests {
     fn secrets_become_variables() {
         let curl = to_curl(&request(), false);
         assert!(!curl.contains("os_v2_app_secret"), "{curl}");
-        assert!(curl.contains(r#"'Authorization: Key '"${PUSHDECK_API_KEY}""#), "{curl}");
-        assert!(curl.starts_with("curl -X POST 'https://api.onesignal.com/notifications'"), "{curl}");
+        assert!(
+            curl.contains(r#"'Authorization: Key '"${PUSHDECK_API_KEY}""#),
+            "{curl}"
+        );
+        assert!(
+            curl.starts_with("curl -X POST 'https://api.onesignal.com/notifications'"),
+            "{curl}"
+        );
     }
 
     #[test]
@@ -97,7 +112,10 @@ mod tests {
         let curl = to_curl(&request(), true);
         assert!(curl.contains("os_v2_app_secret"));
         // Multi-line bodies use bash's $'…' quoting, where an apostrophe is \'.
-        assert!(curl.ends_with(r#"--data-raw $'{\n  "contents": {\n    "en": "it\'s here"\n  }\n}'"#), "{curl}");
+        assert!(
+            curl.ends_with(r#"--data-raw $'{\n  "contents": {\n    "en": "it\'s here"\n  }\n}'"#),
+            "{curl}"
+        );
     }
 
     #[test]

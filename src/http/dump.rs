@@ -15,7 +15,10 @@ fn body_json(body: &Body, into: &mut serde_json::Map<String, Value>) {
             into.insert("body".into(), json!(t));
         }
         Body::Bytes(b) => {
-            into.insert("body_base64".into(), json!(base64::engine::general_purpose::STANDARD.encode(b)));
+            into.insert(
+                "body_base64".into(),
+                json!(base64::engine::general_purpose::STANDARD.encode(b)),
+            );
         }
     }
 }
@@ -34,7 +37,10 @@ pub fn response_json(response: &ResponseDump, elapsed_ms: f64) -> Value {
     map.insert("status".into(), json!(response.status));
     map.insert("headers".into(), json!(response.headers));
     body_json(&response.body, &mut map);
-    map.insert("elapsed_ms".into(), json!((elapsed_ms * 10.0).round() / 10.0));
+    map.insert(
+        "elapsed_ms".into(),
+        json!((elapsed_ms * 10.0).round() / 10.0),
+    );
     if response.truncated {
         map.insert("truncated".into(), json!(true));
     }
@@ -52,13 +58,19 @@ pub fn request_text(request: &PreparedRequest) -> String {
 }
 
 pub fn response_text(response: &ResponseDump) -> String {
-    let mut out = format!("{} {} {}\n", response.version, response.status, response.reason);
+    let mut out = format!(
+        "{} {} {}\n",
+        response.version, response.status, response.reason
+    );
     for (name, value) in &response.headers {
         out.push_str(&format!("{name}: {value}\n"));
     }
     append_body(&mut out, &response.body);
     if response.truncated {
-        out.push_str(&format!("\n[… cut at {} bytes]\n", super::MAX_RESPONSE_BYTES));
+        out.push_str(&format!(
+            "\n[… cut at {} bytes]\n",
+            super::MAX_RESPONSE_BYTES
+        ));
     }
     out
 }
@@ -80,14 +92,19 @@ fn append_body(out: &mut String, body: &Body) {
 /// Pretty-prints JSON bodies; anything else is returned as is.
 pub fn pretty_if_json(text: &str) -> String {
     match serde_json::from_str::<Value>(text) {
-        Ok(v) if v.is_object() || v.is_array() => serde_json::to_string_pretty(&v).unwrap_or_else(|_| text.to_string()),
+        Ok(v) if v.is_object() || v.is_array() => {
+            serde_json::to_string_pretty(&v).unwrap_or_else(|_| text.to_string())
+        }
         _ => text.to_string(),
     }
 }
 
 /// The whole exchange as text, for "Save exchange" and `history show`.
 pub fn exchange_text(exchange: &Exchange) -> String {
-    let mut out = format!("# {} · {:.1} ms\n", exchange.started_at, exchange.elapsed_ms);
+    let mut out = format!(
+        "# {} · {:.1} ms\n",
+        exchange.started_at, exchange.elapsed_ms
+    );
     out.push_str(&request_text(&exchange.request));
     out.push('\n');
     match (&exchange.response, &exchange.error) {

@@ -84,7 +84,11 @@ impl Exchange {
                 status: r.status,
                 reason: r.reason.clone(),
                 version: r.version.clone(),
-                headers: r.headers.iter().map(|(n, v)| (n.clone(), mask(v))).collect(),
+                headers: r
+                    .headers
+                    .iter()
+                    .map(|(n, v)| (n.clone(), mask(v)))
+                    .collect(),
                 body: match &r.body {
                     Body::Text(t) => Body::Text(mask(t)),
                     other => other.clone(),

@@ -38,15 +38,24 @@ mod tests {
     #[test]
     fn keeps_a_short_prefix() {
         assert_eq!(redact_value("abc"), "••••");
-        assert_eq!(redact_value("os_v2_app_abcdefghijklmnopqrstuvwxyz0123"), "os_v2_app_••••");
+        assert_eq!(
+            redact_value("os_v2_app_abcdefghijklmnopqrstuvwxyz0123"),
+            "os_v2_app_••••"
+        );
         assert_ne!(redact_value("ab12345678"), redact_value("cd12345678"));
     }
 
     #[test]
     fn masks_longest_first() {
         let secrets = vec![
-            SecretRef { field: "a".into(), value: "short1234".into() },
-            SecretRef { field: "b".into(), value: "short1234-and-longer".into() },
+            SecretRef {
+                field: "a".into(),
+                value: "short1234".into(),
+            },
+            SecretRef {
+                field: "b".into(),
+                value: "short1234-and-longer".into(),
+            },
         ];
         let out = mask_all("x short1234-and-longer y short1234", &secrets);
         assert!(!out.contains("1234"), "{out}");

@@ -25,7 +25,12 @@ pub struct SecretRef {
 
 impl std::fmt::Debug for SecretRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SecretRef({}: {})", self.field, super::redact_value(&self.value))
+        write!(
+            f,
+            "SecretRef({}: {})",
+            self.field,
+            super::redact_value(&self.value)
+        )
     }
 }
 
@@ -211,7 +216,12 @@ mod tests {
     #[test]
     fn redacted_copy_masks_every_place() {
         let req = PreparedRequest::new("POST", "https://x.test/botSECRET123456/send")
-            .secret_header("Authorization", "Key SECRET123456", "api_key", "SECRET123456")
+            .secret_header(
+                "Authorization",
+                "Key SECRET123456",
+                "api_key",
+                "SECRET123456",
+            )
             .json_body(&serde_json::json!({"token": "SECRET123456"}));
         let mut req = req;
         req.add_secret("bot_token", "SECRET123456");

@@ -80,8 +80,12 @@ impl Transport {
             message,
             detail,
         };
-        let url = url::Url::parse(&request.url)
-            .map_err(|e| refused(format!("`{}` is not a valid URL.", request.url), e.to_string()))?;
+        let url = url::Url::parse(&request.url).map_err(|e| {
+            refused(
+                format!("`{}` is not a valid URL.", request.url),
+                e.to_string(),
+            )
+        })?;
         match url.scheme() {
             "https" => {}
             "http" if is_loopback_url(&url) => {}
@@ -95,8 +99,12 @@ impl Transport {
                 ));
             }
         }
-        let method = reqwest::Method::from_bytes(request.method.as_bytes())
-            .map_err(|e| refused(format!("`{}` is not an HTTP method.", request.method), e.to_string()))?;
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| {
+            refused(
+                format!("`{}` is not an HTTP method.", request.method),
+                e.to_string(),
+            )
+        })?;
         let mut builder = self.client.request(method, url);
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
@@ -120,7 +128,12 @@ impl Transport {
         let headers = response
             .headers()
             .iter()
-            .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let mut bytes: Vec<u8> = Vec::new();
         let mut truncated = false;
@@ -170,7 +183,9 @@ impl Transport {
 /// The dump shows the headers the HTTP stack would add, so it does not lie about the wire.
 fn with_implicit_headers(mut request: PreparedRequest) -> PreparedRequest {
     if request.header_value("user-agent").is_none() {
-        request.headers.push(("User-Agent".into(), USER_AGENT.into()));
+        request
+            .headers
+            .push(("User-Agent".into(), USER_AGENT.into()));
     }
     if request.header_value("accept").is_none() {
         request.headers.push(("Accept".into(), "*/*".into()));
@@ -204,7 +219,9 @@ fn classify(e: &reqwest::Error, request: &PreparedRequest) -> TransportError {
     } else if e.is_timeout() {
         TransportError {
             kind: TransportErrorKind::Timeout,
-            message: format!("{host} did not answer in time. Try again, or allow more time with --timeout."),
+            message: format!(
+                "{host} did not answer in time. Try again, or allow more time with --timeout."
+            ),
             detail,
         }
     } else if e.is_connect() {

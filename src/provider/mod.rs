@@ -46,8 +46,19 @@ pub struct FieldSpec {
 }
 
 impl FieldSpec {
-    pub const fn new(key: &'static str, label: &'static str, kind: FieldKind, hint: &'static str) -> Self {
-        Self { key, label, hint, kind, required: false }
+    pub const fn new(
+        key: &'static str,
+        label: &'static str,
+        kind: FieldKind,
+        hint: &'static str,
+    ) -> Self {
+        Self {
+            key,
+            label,
+            hint,
+            kind,
+            required: false,
+        }
     }
 
     pub const fn required(mut self) -> Self {
@@ -110,7 +121,12 @@ pub struct Token {
 
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Token({}, expires {})", crate::http::redact_value(&self.value), self.expires_at)
+        write!(
+            f,
+            "Token({}, expires {})",
+            crate::http::redact_value(&self.value),
+            self.expires_at
+        )
     }
 }
 
@@ -138,7 +154,10 @@ impl Secrets {
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str).filter(|v| !v.is_empty())
+        self.0
+            .get(field)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     }
 
     /// A hash of every value: tells whether the credentials changed without keeping them.
@@ -199,9 +218,17 @@ pub trait Provider: Send + Sync {
     fn interpret_check(&self, exchange: &Exchange) -> Outcome;
 
     /// A read-only request for one of `info().lookups`.
-    fn lookup(&self, id: &str, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
+    fn lookup(
+        &self,
+        id: &str,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<PreparedRequest, DraftError> {
         let _ = (profile, secrets);
-        Err(DraftError::new("lookup", format!("`{id}` is not a lookup of {}", self.info().name)))
+        Err(DraftError::new(
+            "lookup",
+            format!("`{id}` is not a lookup of {}", self.info().name),
+        ))
     }
 
     /// The items a lookup returned (in `Outcome::items`), or why not.
@@ -224,15 +251,26 @@ pub trait Provider: Send + Sync {
 
     /// The token this profile needs before sending; the engine calls it only when its cache has
     /// no fresh token.
-    fn token_plan(&self, profile: &Profile, secrets: &Secrets, now: OffsetDateTime) -> Result<TokenPlan, DraftError> {
+    fn token_plan(
+        &self,
+        profile: &Profile,
+        secrets: &Secrets,
+        now: OffsetDateTime,
+    ) -> Result<TokenPlan, DraftError> {
         let _ = (profile, secrets, now);
         Ok(TokenPlan::None)
     }
 
     /// Reads the token out of a `TokenPlan::Exchange` response, or says why there is none.
-    fn token_from_exchange(&self, exchange: &Exchange, now: OffsetDateTime) -> Result<Token, Outcome> {
+    fn token_from_exchange(
+        &self,
+        exchange: &Exchange,
+        now: OffsetDateTime,
+    ) -> Result<Token, Outcome> {
         let _ = (exchange, now);
-        Err(Outcome::refused("This provider does not use access tokens."))
+        Err(Outcome::refused(
+            "This provider does not use access tokens.",
+        ))
     }
 
     /// Who receives the draft, in words ("'Active Users'", "3 external IDs").
@@ -245,7 +283,12 @@ pub trait Provider: Send + Sync {
 
 /// Validates the profile's base URL override or falls back to the provider's default.
 pub fn base_url(profile: &Profile, info: &ProviderInfo) -> Result<String, DraftError> {
-    match profile.base_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    match profile
+        .base_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(url) => crate::http::check_base_url(url).map_err(|e| DraftError::new("base_url", e)),
         None => Ok(info.default_base_url.to_string()),
     }

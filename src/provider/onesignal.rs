@@ -28,20 +28,71 @@ static INFO: ProviderInfo = ProviderInfo {
     id: "onesignal",
     name: NAME,
     default_base_url: "https://api.onesignal.com",
-    settings: &[FieldSpec::new("app_id", "App ID", FieldKind::Text, "Settings > Keys & IDs: the app's UUID").required()],
-    secrets: &[FieldSpec::new("api_key", "App API key", FieldKind::Text, "an App API key (os_v2_app_…), not an Organization key").required()],
+    settings: &[FieldSpec::new(
+        "app_id",
+        "App ID",
+        FieldKind::Text,
+        "Settings > Keys & IDs: the app's UUID",
+    )
+    .required()],
+    secrets: &[FieldSpec::new(
+        "api_key",
+        "App API key",
+        FieldKind::Text,
+        "an App API key (os_v2_app_…), not an Organization key",
+    )
+    .required()],
     audience: &[
-        FieldSpec::new("segments", "Segments", FieldKind::List, "segment names, e.g. Active Users (a broadcast)"),
-        FieldSpec::new("exclude_segments", "Exclude segments", FieldKind::List, "with segments only"),
-        FieldSpec::new("filters", "Filters", FieldKind::Json, "OneSignal filter objects, passed through"),
-        FieldSpec::new("external_ids", "External IDs", FieldKind::List, "your own user ids (include_aliases.external_id)"),
-        FieldSpec::new("subscription_ids", "Subscription IDs", FieldKind::List, "OneSignal subscription UUIDs"),
+        FieldSpec::new(
+            "segments",
+            "Segments",
+            FieldKind::List,
+            "segment names, e.g. Active Users (a broadcast)",
+        ),
+        FieldSpec::new(
+            "exclude_segments",
+            "Exclude segments",
+            FieldKind::List,
+            "with segments only",
+        ),
+        FieldSpec::new(
+            "filters",
+            "Filters",
+            FieldKind::Json,
+            "OneSignal filter objects, passed through",
+        ),
+        FieldSpec::new(
+            "external_ids",
+            "External IDs",
+            FieldKind::List,
+            "your own user ids (include_aliases.external_id)",
+        ),
+        FieldSpec::new(
+            "subscription_ids",
+            "Subscription IDs",
+            FieldKind::List,
+            "OneSignal subscription UUIDs",
+        ),
     ],
     options: &[
-        FieldSpec::new("target_channel", "Channel", FieldKind::Choice(&["push", "email", "sms"]), "with external IDs: which channel (default push)"),
-        FieldSpec::new("idempotency_key", "Idempotency key", FieldKind::Text, "a UUID; a repeat within 30 days is not sent twice (default: one per composed message)"),
+        FieldSpec::new(
+            "target_channel",
+            "Channel",
+            FieldKind::Choice(&["push", "email", "sms"]),
+            "with external IDs: which channel (default push)",
+        ),
+        FieldSpec::new(
+            "idempotency_key",
+            "Idempotency key",
+            FieldKind::Text,
+            "a UUID; a repeat within 30 days is not sent twice (default: one per composed message)",
+        ),
     ],
-    lookups: &[LookupSpec { id: "segments", label: "Load segments", audience_key: "segments" }],
+    lookups: &[LookupSpec {
+        id: "segments",
+        label: "Load segments",
+        audience_key: "segments",
+    }],
     ..ProviderInfo::BASE
 };
 
@@ -71,10 +122,18 @@ impl Provider for OneSignal {
             }
         };
         let request = PreparedRequest::new("POST", format!("{root}/notifications"))
-            .secret_header("Authorization", format!("Key {api_key}"), "api_key", api_key)
+            .secret_header(
+                "Authorization",
+                format!("Key {api_key}"),
+                "api_key",
+                api_key,
+            )
             .header("Accept", "application/json")
             .json_body(&body);
-        Ok(Prepared { requests: vec![request], warnings })
+        Ok(Prepared {
+            requests: vec![request],
+            warnings,
+        })
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
@@ -85,8 +144,16 @@ impl Provider for OneSignal {
             return Outcome::not_sent("Not sent.");
         };
         let body = response.json();
-        let errors = body.as_ref().and_then(|b| b.get("errors")).map(errors_text).unwrap_or_default();
-        let id = body.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str).unwrap_or("");
+        let errors = body
+            .as_ref()
+            .and_then(|b| b.get("errors"))
+            .map(errors_text)
+            .unwrap_or_default();
+        let id = body
+            .as_ref()
+            .and_then(|b| b.get("id"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let mut outcome = match response.status {
             200..=299 if body.is_none() => Outcome::refused(format!(
                 "{NAME} answered {} but the body is not JSON, so it is unclear whether anything was sent",
@@ -126,8 +193,13 @@ impl Provider for OneSignal {
             }
             status => Outcome::from_status(NAME, status, &errors),
         };
-        if response.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-            outcome.summary.push_str(" (a repeat of an earlier send with the same idempotency key: not sent twice)");
+        if response
+            .header("idempotent-replayed")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+        {
+            outcome.summary.push_str(
+                " (a repeat of an earlier send with the same idempotency key: not sent twice)",
+            );
         }
         outcome
     }
@@ -147,15 +219,26 @@ impl Provider for OneSignal {
             .and_then(|r| r.json())
             .and_then(|b| b.get("total_count").and_then(Value::as_u64));
         match total {
-            Some(n) => Outcome::accepted(format!("Key works: the app has {n} segment{}", if n == 1 { "" } else { "s" })),
+            Some(n) => Outcome::accepted(format!(
+                "Key works: the app has {n} segment{}",
+                if n == 1 { "" } else { "s" }
+            )),
             None => Outcome::accepted("Key works for this app"),
         }
     }
 
-    fn lookup(&self, id: &str, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
+    fn lookup(
+        &self,
+        id: &str,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<PreparedRequest, DraftError> {
         match id {
             "segments" => segments_request(profile, secrets, 300),
-            other => Err(DraftError::new("lookup", format!("`{other}` is not a lookup of {NAME}"))),
+            other => Err(DraftError::new(
+                "lookup",
+                format!("`{other}` is not a lookup of {NAME}"),
+            )),
         }
     }
 
@@ -167,7 +250,11 @@ impl Provider for OneSignal {
             return Outcome::not_sent("Not sent.");
         };
         let body = response.json();
-        let errors = body.as_ref().and_then(|b| b.get("errors")).map(errors_text).unwrap_or_default();
+        let errors = body
+            .as_ref()
+            .and_then(|b| b.get("errors"))
+            .map(errors_text)
+            .unwrap_or_default();
         match response.status {
             200..=299 => {
                 let Some(list) = body.as_ref().and_then(|b| b.get("segments")).and_then(Value::as_array) else {
@@ -204,12 +291,19 @@ impl Provider for OneSignal {
         if !segments.is_empty() {
             let names = quote_list(&segments);
             let excluded = list("exclude_segments");
-            return if excluded.is_empty() { names } else { format!("{names} except {}", quote_list(&excluded)) };
+            return if excluded.is_empty() {
+                names
+            } else {
+                format!("{names} except {}", quote_list(&excluded))
+            };
         }
         if a.has("filters") {
             return "a filtered audience".into();
         }
-        for (key, what) in [("external_ids", "external ID"), ("subscription_ids", "subscription")] {
+        for (key, what) in [
+            ("external_ids", "external ID"),
+            ("subscription_ids", "subscription"),
+        ] {
             let ids = list(key);
             if !ids.is_empty() {
                 return count(ids.len(), what);
@@ -219,8 +313,11 @@ impl Provider for OneSignal {
     }
 
     fn broadcast(&self, draft: &Draft) -> Option<String> {
-        let segments = Fields::new("audience", &draft.audience).strings("segments").ok()?;
-        (!segments.is_empty()).then(|| format!("every subscriber in {}", self.audience_label(draft)))
+        let segments = Fields::new("audience", &draft.audience)
+            .strings("segments")
+            .ok()?;
+        (!segments.is_empty())
+            .then(|| format!("every subscriber in {}", self.audience_label(draft)))
     }
 }
 
@@ -229,7 +326,11 @@ fn count(n: usize, what: &str) -> String {
 }
 
 fn quote_list(items: &[String]) -> String {
-    items.iter().map(|s| format!("“{s}”")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("“{s}”"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn app_id(profile: &Profile) -> Result<&str, DraftError> {
@@ -241,14 +342,26 @@ fn app_id(profile: &Profile) -> Result<&str, DraftError> {
     })
 }
 
-fn segments_request(profile: &Profile, secrets: &Secrets, limit: u32) -> Result<PreparedRequest, DraftError> {
+fn segments_request(
+    profile: &Profile,
+    secrets: &Secrets,
+    limit: u32,
+) -> Result<PreparedRequest, DraftError> {
     let app_id = app_id(profile)?;
     let api_key = secrets.require(&profile.name, "api_key")?;
     let root = base_url(profile, &INFO)?;
     let app = url_segment(app_id);
-    Ok(PreparedRequest::new("GET", format!("{root}/apps/{app}/segments?offset=0&limit={limit}"))
-        .secret_header("Authorization", format!("Key {api_key}"), "api_key", api_key)
-        .header("Accept", "application/json"))
+    Ok(PreparedRequest::new(
+        "GET",
+        format!("{root}/apps/{app}/segments?offset=0&limit={limit}"),
+    )
+    .secret_header(
+        "Authorization",
+        format!("Key {api_key}"),
+        "api_key",
+        api_key,
+    )
+    .header("Accept", "application/json"))
 }
 
 fn url_segment(text: &str) -> String {
@@ -273,7 +386,11 @@ fn raw_body(raw: &Value, app_id: &str) -> Result<Value, DraftError> {
     Ok(Value::Object(raw))
 }
 
-fn add_audience(body: &mut Map<String, Value>, draft: &Draft, options: &Fields<'_>) -> Result<(), DraftError> {
+fn add_audience(
+    body: &mut Map<String, Value>,
+    draft: &Draft,
+    options: &Fields<'_>,
+) -> Result<(), DraftError> {
     let a = Fields::new("audience", &draft.audience);
     let segments = a.strings("segments")?;
     let excluded = a.strings("exclude_segments")?;
@@ -284,30 +401,72 @@ fn add_audience(body: &mut Map<String, Value>, draft: &Draft, options: &Fields<'
         Some(Value::Array(items)) if items.is_empty() => None,
         Some(Value::Array(items)) => {
             if items.len() > MAX_FILTERS {
-                return Err(DraftError::new("audience.filters", format!("OneSignal allows at most {MAX_FILTERS} entries (operators included); this has {}", items.len())));
+                return Err(DraftError::new(
+                    "audience.filters",
+                    format!(
+                        "OneSignal allows at most {MAX_FILTERS} entries (operators included); this has {}",
+                        items.len()
+                    ),
+                ));
             }
             for (i, item) in items.iter().enumerate() {
-                let ok = item.get("field").and_then(Value::as_str).is_some() || item.get("operator").and_then(Value::as_str).is_some();
+                let ok = item.get("field").and_then(Value::as_str).is_some()
+                    || item.get("operator").and_then(Value::as_str).is_some();
                 if !ok {
-                    return Err(DraftError::new(format!("audience.filters[{i}]"), "each filter needs a \"field\" (or is an {\"operator\": \"OR\"})"));
+                    return Err(DraftError::new(
+                        format!("audience.filters[{i}]"),
+                        "each filter needs a \"field\" (or is an {\"operator\": \"OR\"})",
+                    ));
                 }
             }
             Some(items.clone())
         }
-        Some(_) => return Err(DraftError::new("audience.filters", "must be a list of OneSignal filter objects")),
+        Some(_) => {
+            return Err(DraftError::new(
+                "audience.filters",
+                "must be a list of OneSignal filter objects",
+            ));
+        }
     };
-    let methods = [!segments.is_empty(), filters.is_some(), !external.is_empty(), !subscriptions.is_empty()];
+    let methods = [
+        !segments.is_empty(),
+        filters.is_some(),
+        !external.is_empty(),
+        !subscriptions.is_empty(),
+    ];
     match methods.iter().filter(|m| **m).count() {
-        0 => return Err(DraftError::new("audience", "choose who receives it: segments, filters, external_ids or subscription_ids")),
+        0 => {
+            return Err(DraftError::new(
+                "audience",
+                "choose who receives it: segments, filters, external_ids or subscription_ids",
+            ));
+        }
         1 => {}
-        _ => return Err(DraftError::new("audience", "OneSignal takes exactly one way of targeting: use only one of segments, filters, external_ids, subscription_ids")),
+        _ => {
+            return Err(DraftError::new(
+                "audience",
+                "OneSignal takes exactly one way of targeting: use only one of segments, filters, external_ids, subscription_ids",
+            ));
+        }
     }
     if !excluded.is_empty() && segments.is_empty() {
-        return Err(DraftError::new("audience.exclude_segments", "only works together with segments"));
+        return Err(DraftError::new(
+            "audience.exclude_segments",
+            "only works together with segments",
+        ));
     }
-    for (key, ids) in [("external_ids", &external), ("subscription_ids", &subscriptions)] {
+    for (key, ids) in [
+        ("external_ids", &external),
+        ("subscription_ids", &subscriptions),
+    ] {
         if ids.len() > MAX_IDS {
-            return Err(DraftError::new(format!("audience.{key}"), format!("OneSignal takes at most {MAX_IDS} ids per request; this has {}", ids.len())));
+            return Err(DraftError::new(
+                format!("audience.{key}"),
+                format!(
+                    "OneSignal takes at most {MAX_IDS} ids per request; this has {}",
+                    ids.len()
+                ),
+            ));
         }
     }
     if !segments.is_empty() {
@@ -320,7 +479,9 @@ fn add_audience(body: &mut Map<String, Value>, draft: &Draft, options: &Fields<'
         body.insert("filters".into(), Value::Array(filters));
     }
     if !external.is_empty() {
-        let channel = options.one_of("target_channel", &["push", "email", "sms"])?.unwrap_or("push");
+        let channel = options
+            .one_of("target_channel", &["push", "email", "sms"])?
+            .unwrap_or("push");
         body.insert("target_channel".into(), json!(channel));
         body.insert("include_aliases".into(), json!({ "external_id": external }));
     } else if let Some(channel) = options.one_of("target_channel", &["push", "email", "sms"])? {
@@ -333,12 +494,23 @@ fn add_audience(body: &mut Map<String, Value>, draft: &Draft, options: &Fields<'
 }
 
 /// headings / subtitle / contents as language maps with `en` as the default language.
-fn add_content(body: &mut Map<String, Value>, draft: &Draft, warnings: &mut Vec<String>) -> Result<(), DraftError> {
+fn add_content(
+    body: &mut Map<String, Value>,
+    draft: &Draft,
+    warnings: &mut Vec<String>,
+) -> Result<(), DraftError> {
     let m = &draft.message;
     if m.translations.contains_key("en") {
-        return Err(DraftError::new("message.translations.en", "the untranslated fields are already English (en); translate into other languages only"));
+        return Err(DraftError::new(
+            "message.translations.en",
+            "the untranslated fields are already English (en); translate into other languages only",
+        ));
     }
-    let mut maps: [(&str, Map<String, Value>); 3] = [("headings", Map::new()), ("subtitle", Map::new()), ("contents", Map::new())];
+    let mut maps: [(&str, Map<String, Value>); 3] = [
+        ("headings", Map::new()),
+        ("subtitle", Map::new()),
+        ("contents", Map::new()),
+    ];
     let mut put = |lang: &str, title: &str, subtitle: &str, text: &str| {
         for (i, value) in [title, subtitle, text].into_iter().enumerate() {
             if !value.trim().is_empty() {
@@ -349,20 +521,28 @@ fn add_content(body: &mut Map<String, Value>, draft: &Draft, warnings: &mut Vec<
     put("en", &m.title, &m.subtitle, &m.body);
     for (lang, t) in &m.translations {
         if lang.trim().is_empty() {
-            return Err(DraftError::new("message.translations", "a language code is empty"));
+            return Err(DraftError::new(
+                "message.translations",
+                "a language code is empty",
+            ));
         }
         put(lang, &t.title, &t.subtitle, &t.body);
     }
     let contents = &maps[2].1;
     if !m.silent && !contents.contains_key("en") {
-        return Err(DraftError::new("message.body", "is required (OneSignal needs English text), unless the message is silent"));
+        return Err(DraftError::new(
+            "message.body",
+            "is required (OneSignal needs English text), unless the message is silent",
+        ));
     }
     for (lang, t) in &m.translations {
         if !t.title.is_empty() && m.title.is_empty() {
             warnings.push(format!("The {lang} title is sent but there is no default (en) title: OneSignal needs en in every language map."));
         }
         if t.body.is_empty() && !m.silent {
-            warnings.push(format!("No {lang} body: {lang} readers get the English text."));
+            warnings.push(format!(
+                "No {lang} body: {lang} readers get the English text."
+            ));
         }
     }
     for (key, map) in maps {
@@ -389,24 +569,40 @@ fn add_content(body: &mut Map<String, Value>, draft: &Draft, warnings: &mut Vec<
     if !m.data.is_empty() {
         let size = serde_json::to_vec(&m.data).map(|v| v.len()).unwrap_or(0);
         if size > MAX_DATA_BYTES {
-            return Err(DraftError::new("message.data", format!("is {size} bytes; OneSignal allows at most {MAX_DATA_BYTES}")));
+            return Err(DraftError::new(
+                "message.data",
+                format!("is {size} bytes; OneSignal allows at most {MAX_DATA_BYTES}"),
+            ));
         }
         body.insert("data".into(), Value::Object(m.data.clone()));
     }
     Ok(())
 }
 
-fn add_buttons(body: &mut Map<String, Value>, draft: &Draft, warnings: &mut Vec<String>) -> Result<(), DraftError> {
+fn add_buttons(
+    body: &mut Map<String, Value>,
+    draft: &Draft,
+    warnings: &mut Vec<String>,
+) -> Result<(), DraftError> {
     let buttons = &draft.message.buttons;
     if buttons.is_empty() {
         return Ok(());
     }
     if buttons.len() > MAX_MOBILE_BUTTONS {
-        return Err(DraftError::new("message.buttons", format!("OneSignal shows at most {MAX_MOBILE_BUTTONS} buttons on mobile; this has {}", buttons.len())));
+        return Err(DraftError::new(
+            "message.buttons",
+            format!(
+                "OneSignal shows at most {MAX_MOBILE_BUTTONS} buttons on mobile; this has {}",
+                buttons.len()
+            ),
+        ));
     }
     for (i, b) in buttons.iter().enumerate() {
         if b.id.trim().is_empty() || b.label.trim().is_empty() {
-            return Err(DraftError::new(format!("message.buttons[{i}]"), "every button needs an id and a label"));
+            return Err(DraftError::new(
+                format!("message.buttons[{i}]"),
+                "every button needs an id and a label",
+            ));
         }
     }
     let mobile: Vec<Value> = buttons
@@ -434,7 +630,10 @@ fn add_buttons(body: &mut Map<String, Value>, draft: &Draft, warnings: &mut Vec<
         })
         .collect();
     if buttons.len() > MAX_WEB_BUTTONS {
-        warnings.push(format!("Browsers show at most {MAX_WEB_BUTTONS} buttons: “{}” appears on mobile only.", buttons[MAX_WEB_BUTTONS].label));
+        warnings.push(format!(
+            "Browsers show at most {MAX_WEB_BUTTONS} buttons: “{}” appears on mobile only.",
+            buttons[MAX_WEB_BUTTONS].label
+        ));
     }
     if buttons.iter().any(|b| !b.url.is_empty()) {
         warnings.push("Button links open on the web only; mobile apps receive the button id and handle the click themselves.".into());
@@ -444,25 +643,38 @@ fn add_buttons(body: &mut Map<String, Value>, draft: &Draft, warnings: &mut Vec<
     Ok(())
 }
 
-fn add_options(body: &mut Map<String, Value>, options: &Fields<'_>, ctx: &PrepareContext<'_>) -> Result<(), DraftError> {
+fn add_options(
+    body: &mut Map<String, Value>,
+    options: &Fields<'_>,
+    ctx: &PrepareContext<'_>,
+) -> Result<(), DraftError> {
     if let Some(ttl) = options.u64("ttl")? {
         if ttl > MAX_TTL {
-            return Err(DraftError::new("options.ttl", format!("OneSignal keeps messages at most {MAX_TTL} s (28 days)")));
+            return Err(DraftError::new(
+                "options.ttl",
+                format!("OneSignal keeps messages at most {MAX_TTL} s (28 days)"),
+            ));
         }
         body.insert("ttl".into(), json!(ttl));
     }
     if let Some(priority) = options.one_of("priority", &["low", "normal", "high"])? {
         // OneSignal: 10 is high, anything else normal (its docs use 5).
-        body.insert("priority".into(), json!(if priority == "high" { 10 } else { 5 }));
+        body.insert(
+            "priority".into(),
+            json!(if priority == "high" { 10 } else { 5 }),
+        );
     }
     if let Some(at) = options.string("schedule_at")? {
-        let when = crate::clock::parse_rfc3339(at).map_err(|e| DraftError::new("options.schedule_at", e))?;
+        let when = crate::clock::parse_rfc3339(at)
+            .map_err(|e| DraftError::new("options.schedule_at", e))?;
         if when < ctx.now {
             return Err(DraftError::new("options.schedule_at", "is in the past"));
         }
         body.insert("send_after".into(), json!(send_after(when)));
     }
-    let key = options.string("idempotency_key")?.unwrap_or(ctx.idempotency_key);
+    let key = options
+        .string("idempotency_key")?
+        .unwrap_or(ctx.idempotency_key);
     if !key.is_empty() {
         body.insert("idempotency_key".into(), json!(key));
     }
@@ -505,7 +717,9 @@ fn errors_text(errors: &Value) -> String {
             .map(|(k, v)| match v {
                 Value::Object(inner) => inner
                     .iter()
-                    .map(|(label, ids)| format!("{} {label}: {}", k.replace('_', " "), ids_text(ids)))
+                    .map(|(label, ids)| {
+                        format!("{} {label}: {}", k.replace('_', " "), ids_text(ids))
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
                 other => format!("{}: {}", k.replace('_', " "), ids_text(other)),
@@ -520,20 +734,37 @@ fn errors_text(errors: &Value) -> String {
 
 fn ids_text(v: &Value) -> String {
     match v {
-        Value::Array(items) => items.iter().map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string())).collect::<Vec<_>>().join(", "),
-        other => other.as_str().map(str::to_string).unwrap_or_else(|| other.to_string()),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| i.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| other.to_string()),
     }
 }
 
 fn or_status(errors: &str, status: u16) -> String {
-    if errors.is_empty() { format!("HTTP {status}") } else { errors.to_string() }
+    if errors.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        errors.to_string()
+    }
 }
 
 /// Plain-language hints for the errors OneSignal documents.
 fn hint_for(errors: &str) -> Option<&'static str> {
     let e = errors.to_ascii_lowercase();
     if e.contains("not subscribed") {
-        Some("This audience has no subscribers right now: pick another segment, or check that devices have opted in.")
+        Some(
+            "This audience has no subscribers right now: pick another segment, or check that devices have opted in.",
+        )
     } else if e.contains("must include which players") {
         Some("Choose an audience: a segment, filters, external IDs or subscription IDs.")
     } else if e.contains("content must not be null") {

@@ -41,12 +41,18 @@ pub fn read_or_quarantine<T: serde::de::DeserializeOwned + Default>(
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Loaded { value: T::default(), quarantined: None });
+            return Ok(Loaded {
+                value: T::default(),
+                quarantined: None,
+            });
         }
         Err(e) => return Err(StoreError::io("read", path, e)),
     };
     match serde_json::from_slice(&bytes) {
-        Ok(value) => Ok(Loaded { value, quarantined: None }),
+        Ok(value) => Ok(Loaded {
+            value,
+            quarantined: None,
+        }),
         Err(parse_error) => {
             let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
             let mut aside = path.as_os_str().to_owned();

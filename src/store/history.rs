@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{write_atomic, StoreError};
+use super::{StoreError, write_atomic};
 use crate::draft::Draft;
 use crate::http::Exchange;
 use crate::outcome::Outcome;
@@ -71,7 +71,11 @@ pub struct HistoryStore {
 
 impl HistoryStore {
     pub fn new(dir: PathBuf) -> Self {
-        Self { dir, max_entries: 1000, max_bytes: 50 * 1024 * 1024 }
+        Self {
+            dir,
+            max_entries: 1000,
+            max_bytes: 50 * 1024 * 1024,
+        }
     }
 
     /// A sortable, unique id: UTC time then a random suffix.
@@ -96,7 +100,8 @@ impl HistoryStore {
         for r in &mut safe.results {
             r.exchange = r.exchange.redacted();
         }
-        let text = serde_json::to_vec_pretty(&safe).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let text =
+            serde_json::to_vec_pretty(&safe).map_err(|e| StoreError::Invalid(e.to_string()))?;
         write_atomic(&self.path_of(&entry.id)?, &text)?;
         self.prune()
     }
@@ -180,7 +185,10 @@ impl HistoryStore {
 
 /// The history form of one result: the exchange redacted.
 pub fn history_result(exchange: &Exchange, outcome: &Outcome) -> HistoryResult {
-    HistoryResult { exchange: exchange.redacted(), outcome: outcome.clone() }
+    HistoryResult {
+        exchange: exchange.redacted(),
+        outcome: outcome.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -189,8 +197,12 @@ mod tests {
     use crate::http::PreparedRequest;
 
     fn entry(id: &str) -> HistoryEntry {
-        let request = PreparedRequest::new("POST", "https://x.test/")
-            .secret_header("Authorization", "Key verysecretvalue123", "api_key", "verysecretvalue123");
+        let request = PreparedRequest::new("POST", "https://x.test/").secret_header(
+            "Authorization",
+            "Key verysecretvalue123",
+            "api_key",
+            "verysecretvalue123",
+        );
         HistoryEntry {
             id: id.into(),
             at: "2026-11-24T00:00:00Z".into(),
@@ -210,7 +222,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = HistoryStore::new(dir.path().join("h"));
         store.max_entries = 2;
-        for id in ["20260101T000000000Z-a", "20260102T000000000Z-b", "20260103T000000000Z-c"] {
+        for id in [
+            "20260101T000000000Z-a",
+            "20260102T000000000Z-b",
+            "20260103T000000000Z-c",
+        ] {
             store.add(&entry(id)).expect("add");
         }
         let ids: Vec<_> = store.list().into_iter().map(|s| s.id).collect();

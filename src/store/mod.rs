@@ -6,7 +6,7 @@ mod paths;
 mod profiles;
 mod secrets;
 
-pub use atomic::{read_or_quarantine, write_atomic, Loaded};
+pub use atomic::{Loaded, read_or_quarantine, write_atomic};
 pub use history::{HistoryEntry, HistoryResult, HistoryStore, HistorySummary, history_result};
 pub use paths::Paths;
 pub use profiles::{Environment, Profile, ProfileStore};

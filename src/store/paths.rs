@@ -23,9 +23,18 @@ impl Paths {
             }
         };
         Ok(Self {
-            config: pick("PUSHDECK_CONFIG_DIR", dirs.as_ref().map(|d| d.config_dir().to_path_buf()))?,
-            data: pick("PUSHDECK_DATA_DIR", dirs.as_ref().map(|d| d.data_dir().to_path_buf()))?,
-            cache: pick("PUSHDECK_CACHE_DIR", dirs.as_ref().map(|d| d.cache_dir().to_path_buf()))?,
+            config: pick(
+                "PUSHDECK_CONFIG_DIR",
+                dirs.as_ref().map(|d| d.config_dir().to_path_buf()),
+            )?,
+            data: pick(
+                "PUSHDECK_DATA_DIR",
+                dirs.as_ref().map(|d| d.data_dir().to_path_buf()),
+            )?,
+            cache: pick(
+                "PUSHDECK_CACHE_DIR",
+                dirs.as_ref().map(|d| d.cache_dir().to_path_buf()),
+            )?,
         })
     }
 

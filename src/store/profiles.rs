@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{read_or_quarantine, write_atomic, StoreError};
+use super::{StoreError, read_or_quarantine, write_atomic};
 
 /// Which environment a profile sends to: shown as a badge on the profile bar and the Send button.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -71,7 +71,10 @@ impl Profile {
     }
 
     pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
+        self.settings
+            .get(key)
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
     }
 }
 
@@ -94,7 +97,9 @@ pub struct ProfileStore {
 pub fn validate_name(name: &str) -> Result<(), StoreError> {
     let ok = !name.is_empty()
         && name.len() <= 64
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(())
     } else {
@@ -113,7 +118,11 @@ impl ProfileStore {
                 aside.display()
             )
         });
-        let mut store = Self { path, profiles: loaded.value.profiles, warning };
+        let mut store = Self {
+            path,
+            profiles: loaded.value.profiles,
+            warning,
+        };
         store.fill_names();
         Ok(store)
     }
@@ -121,7 +130,11 @@ impl ProfileStore {
     /// A store with no profiles that writes to `path` only when the user saves one (used when the
     /// file could not be read at all).
     pub fn empty(path: PathBuf) -> Self {
-        Self { path, profiles: BTreeMap::new(), warning: None }
+        Self {
+            path,
+            profiles: BTreeMap::new(),
+            warning: None,
+        }
     }
 
     fn fill_names(&mut self) {
@@ -154,7 +167,10 @@ impl ProfileStore {
     }
 
     /// Re-reads the file under an exclusive lock, applies the change, writes it back atomically.
-    fn modify(&mut self, change: impl FnOnce(&mut BTreeMap<String, Profile>)) -> Result<(), StoreError> {
+    fn modify(
+        &mut self,
+        change: impl FnOnce(&mut BTreeMap<String, Profile>),
+    ) -> Result<(), StoreError> {
         let lock_path = self.path.with_extension("lock");
         if let Some(dir) = lock_path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::io("create folder", dir, e))?;
@@ -165,12 +181,15 @@ impl ProfileStore {
             .write(true)
             .open(&lock_path)
             .map_err(|e| StoreError::io("open", &lock_path, e))?;
-        lock.lock().map_err(|e| StoreError::io("lock", &lock_path, e))?;
+        lock.lock()
+            .map_err(|e| StoreError::io("lock", &lock_path, e))?;
         let current = read_or_quarantine::<ProfilesFile>(&self.path)?;
         let mut profiles = current.value.profiles;
         change(&mut profiles);
-        let text = serde_json::to_string_pretty(&ProfilesFile { profiles: profiles.clone() })
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&ProfilesFile {
+            profiles: profiles.clone(),
+        })
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
         write_atomic(&self.path, text.as_bytes())?;
         drop(lock);
         self.profiles = profiles;
@@ -200,7 +219,8 @@ mod tests {
         let mut p = Profile::new("one", "onesignal");
         p.settings.insert("app_id".into(), "app".into());
         a.upsert(p).expect("a writes");
-        b.upsert(Profile::new("two", "onesignal")).expect("b writes");
+        b.upsert(Profile::new("two", "onesignal"))
+            .expect("b writes");
         let c = ProfileStore::open(path).expect("reopen");
         let names: Vec<_> = c.list().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["one", "two"], "b's write kept a's profile");

@@ -45,25 +45,37 @@ fn explain(e: &keyring::Error) -> String {
 
 impl SecretBackend for KeyringBackend {
     fn get(&self, user: &str) -> Result<Option<String>, SecretError> {
-        let entry = keyring::Entry::new(SERVICE, user).map_err(|e| SecretError { message: explain(&e) })?;
+        let entry = keyring::Entry::new(SERVICE, user).map_err(|e| SecretError {
+            message: explain(&e),
+        })?;
         match entry.get_password() {
             Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(SecretError { message: explain(&e) }),
+            Err(e) => Err(SecretError {
+                message: explain(&e),
+            }),
         }
     }
 
     fn set(&self, user: &str, value: &str) -> Result<(), SecretError> {
-        let entry = keyring::Entry::new(SERVICE, user).map_err(|e| SecretError { message: explain(&e) })?;
-        entry.set_password(value).map_err(|e| SecretError { message: explain(&e) })
+        let entry = keyring::Entry::new(SERVICE, user).map_err(|e| SecretError {
+            message: explain(&e),
+        })?;
+        entry.set_password(value).map_err(|e| SecretError {
+            message: explain(&e),
+        })
     }
 
     fn delete(&self, user: &str) -> Result<bool, SecretError> {
-        let entry = keyring::Entry::new(SERVICE, user).map_err(|e| SecretError { message: explain(&e) })?;
+        let entry = keyring::Entry::new(SERVICE, user).map_err(|e| SecretError {
+            message: explain(&e),
+        })?;
         match entry.delete_credential() {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(SecretError { message: explain(&e) }),
+            Err(e) => Err(SecretError {
+                message: explain(&e),
+            }),
         }
     }
 }
@@ -85,7 +97,11 @@ impl SecretBackend for MemoryBackend {
     }
 
     fn delete(&self, user: &str) -> Result<bool, SecretError> {
-        Ok(self.0.lock().map(|mut m| m.remove(user).is_some()).unwrap_or(false))
+        Ok(self
+            .0
+            .lock()
+            .map(|mut m| m.remove(user).is_some())
+            .unwrap_or(false))
     }
 }
 
@@ -111,22 +127,32 @@ impl SecretStore {
             let _ = tx.send(KeyringBackend.get(".probe"));
         });
         match rx.recv_timeout(Duration::from_secs(5)) {
-            Ok(Ok(_)) => SecretStore { backend: Arc::new(KeyringBackend), status: KeyringStatus::Available },
+            Ok(Ok(_)) => SecretStore {
+                backend: Arc::new(KeyringBackend),
+                status: KeyringStatus::Available,
+            },
             Ok(Err(e)) => Self::session_only(e.message),
             Err(_) => Self::session_only(
-                "the keyring did not answer within 5 s (it may be waiting for an unlock prompt)".into(),
+                "the keyring did not answer within 5 s (it may be waiting for an unlock prompt)"
+                    .into(),
             ),
         }
     }
 
     pub fn session_only(reason: String) -> SecretStore {
         tracing::debug!(%reason, "no keyring: secrets are kept in memory for this session only");
-        SecretStore { backend: Arc::new(MemoryBackend::default()), status: KeyringStatus::SessionOnly(reason) }
+        SecretStore {
+            backend: Arc::new(MemoryBackend::default()),
+            status: KeyringStatus::SessionOnly(reason),
+        }
     }
 
     /// An in-memory store that reports itself as a real keyring (tests).
     pub fn memory() -> SecretStore {
-        SecretStore { backend: Arc::new(MemoryBackend::default()), status: KeyringStatus::Available }
+        SecretStore {
+            backend: Arc::new(MemoryBackend::default()),
+            status: KeyringStatus::Available,
+        }
     }
 
     pub fn is_persistent(&self) -> bool {

@@ -10,7 +10,10 @@ use super::form::ComposerForm;
 use super::task::Task;
 use super::{credentials, dialogs, history, inspector, widgets};
 use crate::draft::{Draft, DraftError};
-use crate::engine::{DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Engine, EngineEvent, SendHandle, SendJob, SendReport, SendResult};
+use crate::engine::{
+    DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Engine, EngineEvent, SendHandle, SendJob, SendReport,
+    SendResult,
+};
 use crate::outcome::Outcome;
 use crate::provider::{self, Prepared, Provider, Secrets};
 use crate::store::{HistoryStore, KeyringStatus, Paths, Profile, ProfileStore, SecretStore};
@@ -19,6 +22,9 @@ pub const SEND_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COM
 pub const OPEN_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
 pub const SAVE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
 pub const HISTORY_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::H);
+
+/// A check or lookup running on the runtime.
+pub(super) type NetTask = Task<Result<SendResult, DraftError>>;
 
 /// What the app needs from outside: where files live, the secret store, and the runtime to send on.
 pub struct AppSetup {
@@ -42,6 +48,9 @@ pub struct TabState {
     last_sent: Option<Draft>,
     pub check: Option<Outcome>,
     pub lookup_items: HashMap<String, Vec<crate::outcome::LookupItem>>,
+    /// The last send from this tab, shown in its Response pane, and the row picked in it.
+    pub last_report: Option<SendReport>,
+    pub selected_result: usize,
 }
 
 impl TabState {
@@ -53,12 +62,16 @@ impl TabState {
             last_sent: None,
             check: None,
             lookup_items: HashMap::new(),
+            last_report: None,
+            selected_result: 0,
         }
     }
 }
 
 pub struct ActiveSend {
     handle: SendHandle,
+    /// The provider tab the send started from.
+    pub tab: usize,
     pub total: usize,
     pub done: usize,
     pub results: Vec<SendResult>,
@@ -78,8 +91,6 @@ pub struct PushdeckApp {
     pub right: RightTab,
     pub(super) reveal: bool,
     pub(super) sending: Option<ActiveSend>,
-    pub(super) last_report: Option<SendReport>,
-    pub(super) selected_result: usize,
     /// The last outcome in words, for the status bar: (ok, text).
     pub status: Option<(bool, String)>,
     /// A broadcast waiting for the user's confirmation: the audience in words.
@@ -88,8 +99,8 @@ pub struct PushdeckApp {
     pub(super) history: history::HistoryView,
     pub(super) file_dialog: Option<dialogs::FileDialog>,
     pub(super) notices: Vec<String>,
-    pub(super) check_task: Option<(usize, Task<Result<SendResult, DraftError>>)>,
-    pub(super) lookup_task: Option<(usize, String, Task<Result<SendResult, DraftError>>)>,
+    pub(super) check_task: Option<(usize, NetTask)>,
+    pub(super) lookup_task: Option<(usize, String, NetTask)>,
     pub(super) clipboard_note: Option<String>,
     /// Kept so the runtime can wake the UI when a send reports.
     egui_ctx: Option<egui::Context>,
@@ -97,7 +108,11 @@ pub struct PushdeckApp {
 
 impl PushdeckApp {
     pub fn new(setup: AppSetup) -> Result<Self, String> {
-        let AppSetup { paths, keyring, runtime } = setup;
+        let AppSetup {
+            paths,
+            keyring,
+            runtime,
+        } = setup;
         let mut notices = Vec::new();
         let profiles = match ProfileStore::open(paths.profiles_file()) {
             Ok(store) => store,
@@ -115,10 +130,14 @@ impl PushdeckApp {
             ));
         }
         let history_store = HistoryStore::new(paths.history_dir());
-        let engine = Engine::new(history_store).map_err(|e| format!("the network client could not start: {e}"))?;
+        let engine = Engine::new(history_store)
+            .map_err(|e| format!("the network client could not start: {e}"))?;
         let mut tabs: Vec<TabState> = provider::all().iter().map(|_| TabState::new()).collect();
         for (i, p) in provider::all().iter().enumerate() {
-            tabs[i].profile = profiles.list().find(|pr| pr.provider == p.info().id).map(|pr| pr.name.clone());
+            tabs[i].profile = profiles
+                .list()
+                .find(|pr| pr.provider == p.info().id)
+                .map(|pr| pr.name.clone());
         }
         let history = history::HistoryView::new(engine.history().list());
         Ok(Self {
@@ -133,8 +152,6 @@ impl PushdeckApp {
             right: RightTab::Request,
             reveal: false,
             sending: None,
-            last_report: None,
-            selected_result: 0,
             status: None,
             confirm: None,
             credentials: None,
@@ -157,7 +174,10 @@ impl PushdeckApp {
     }
 
     pub(super) fn current_profile(&self) -> Option<&Profile> {
-        self.tabs[self.tab].profile.as_deref().and_then(|n| self.profiles.get(n))
+        self.tabs[self.tab]
+            .profile
+            .as_deref()
+            .and_then(|n| self.profiles.get(n))
     }
 
     /// Secrets for a profile, read from the keyring once per session (and after edits).
@@ -165,9 +185,15 @@ impl PushdeckApp {
         if let Some(s) = self.secrets_cache.get(&profile.name) {
             return Ok(s.clone());
         }
-        let info = provider::find(&profile.provider).ok_or("unknown provider")?.info();
-        let secrets = self.keyring.load(&profile.name, info).map_err(|e| e.to_string())?;
-        self.secrets_cache.insert(profile.name.clone(), secrets.clone());
+        let info = provider::find(&profile.provider)
+            .ok_or("unknown provider")?
+            .info();
+        let secrets = self
+            .keyring
+            .load(&profile.name, info)
+            .map_err(|e| e.to_string())?;
+        self.secrets_cache
+            .insert(profile.name.clone(), secrets.clone());
         Ok(secrets)
     }
 
@@ -259,7 +285,13 @@ impl PushdeckApp {
             }
         });
         let handle = self.engine.spawn_send(&self.runtime, job, notify);
-        self.sending = Some(ActiveSend { handle, total: 0, done: 0, results: Vec::new() });
+        self.sending = Some(ActiveSend {
+            handle,
+            tab: self.tab,
+            total: 0,
+            done: 0,
+            results: Vec::new(),
+        });
         self.status = Some((true, "Sending…".into()));
         self.right = RightTab::Response;
         self.reveal = false;
@@ -280,9 +312,9 @@ impl PushdeckApp {
                     EngineEvent::Started { total, .. } => active.total = total,
                     EngineEvent::Result(r) => {
                         active.done += 1;
-                        active.results.push(r);
+                        active.results.push(*r);
                     }
-                    EngineEvent::Finished(report) => finished = Some(Ok(report)),
+                    EngineEvent::Finished(report) => finished = Some(Ok((active.tab, report))),
                     EngineEvent::Invalid(e) => finished = Some(Err(e)),
                 }
             }
@@ -290,7 +322,7 @@ impl PushdeckApp {
         if let Some(done) = finished {
             self.sending = None;
             match done {
-                Ok(report) => self.finish_send(report),
+                Ok((tab, report)) => self.finish_send(tab, report),
                 Err(e) => self.status = Some((false, format!("Not sent: {e}"))),
             }
         }
@@ -320,8 +352,13 @@ impl PushdeckApp {
         }
     }
 
-    fn finish_send(&mut self, report: SendReport) {
-        let audience = self.current_draft().map(|d| self.provider().audience_label(&d)).unwrap_or_default();
+    fn finish_send(&mut self, tab: usize, report: SendReport) {
+        let provider = provider::all()[tab];
+        let audience = self.tabs[tab]
+            .form
+            .to_draft("", provider.info())
+            .map(|d| provider.audience_label(&d))
+            .unwrap_or_default();
         let text = match report.results.as_slice() {
             [] => "Nothing was sent.".to_string(),
             [one] => {
@@ -329,14 +366,27 @@ impl PushdeckApp {
                     .exchange
                     .response
                     .as_ref()
-                    .map(|r| format!(" — {} {} in {:.0} ms", r.status, r.reason, one.exchange.elapsed_ms))
+                    .map(|r| {
+                        format!(
+                            " — {} {} in {:.0} ms",
+                            r.status, r.reason, one.exchange.elapsed_ms
+                        )
+                    })
                     .unwrap_or_default();
-                let to = if one.outcome.is_ok() && !audience.is_empty() { format!(" to {audience}") } else { String::new() };
+                let to = if one.outcome.is_ok() && !audience.is_empty() {
+                    format!(" to {audience}")
+                } else {
+                    String::new()
+                };
                 format!("{}{to}{status}", with_hint(&one.outcome))
             }
             many => {
                 let ok = many.iter().filter(|r| r.outcome.is_ok()).count();
-                format!("{ok} of {} accepted{}", many.len(), if report.cancelled { " (cancelled)" } else { "" })
+                format!(
+                    "{ok} of {} accepted{}",
+                    many.len(),
+                    if report.cancelled { " (cancelled)" } else { "" }
+                )
             }
         };
         let ok = !report.results.is_empty() && report.results.iter().all(|r| r.outcome.is_ok());
@@ -344,13 +394,16 @@ impl PushdeckApp {
         if let Some(e) = &report.history_error {
             self.notices.push(e.clone());
         }
-        self.selected_result = 0;
-        self.last_report = Some(report);
+        let state = &mut self.tabs[tab];
+        state.selected_result = 0;
+        state.last_report = Some(report);
         self.history.refresh(self.engine.history().list());
     }
 
     pub(super) fn start_check(&mut self, ctx: &egui::Context) {
-        let Some(profile) = self.current_profile().cloned() else { return };
+        let Some(profile) = self.current_profile().cloned() else {
+            return;
+        };
         let secrets = match self.secrets_for(&profile) {
             Ok(s) => s,
             Err(e) => {
@@ -361,7 +414,11 @@ impl PushdeckApp {
         let engine = self.engine.clone();
         let provider = self.provider();
         self.tab_state().check = None;
-        let task = Task::spawn(&self.runtime, ctx, async move { engine.check(provider, &profile, &secrets, Duration::from_secs(20)).await });
+        let task = Task::spawn(&self.runtime, ctx, async move {
+            engine
+                .check(provider, &profile, &secrets, Duration::from_secs(20))
+                .await
+        });
         self.check_task = Some((self.tab, task));
     }
 
@@ -380,7 +437,17 @@ impl PushdeckApp {
         let engine = self.engine.clone();
         let provider = self.provider();
         let lookup = lookup.to_string();
-        let task = Task::spawn(&self.runtime, ctx, async move { engine.lookup(provider, &lookup, &profile, &secrets, Duration::from_secs(20)).await });
+        let task = Task::spawn(&self.runtime, ctx, async move {
+            engine
+                .lookup(
+                    provider,
+                    &lookup,
+                    &profile,
+                    &secrets,
+                    Duration::from_secs(20),
+                )
+                .await
+        });
         self.lookup_task = Some((self.tab, key.to_string(), task));
     }
 
@@ -390,7 +457,10 @@ impl PushdeckApp {
             Some(p) => p.provider.clone(),
             None => self.provider().info().id.to_string(),
         };
-        let index = provider::all().iter().position(|p| p.info().id == provider_id).ok_or_else(|| format!("provider `{provider_id}` is not in this build"))?;
+        let index = provider::all()
+            .iter()
+            .position(|p| p.info().id == provider_id)
+            .ok_or_else(|| format!("provider `{provider_id}` is not in this build"))?;
         self.tab = index;
         let info = provider::all()[index].info();
         let state = &mut self.tabs[index];
@@ -401,7 +471,10 @@ impl PushdeckApp {
         state.idempotency_key = uuid::Uuid::new_v4().to_string();
         state.last_sent = None;
         if self.profiles.get(&draft.profile).is_none() && !draft.profile.is_empty() {
-            return Err(format!("Loaded, but profile `{}` does not exist here: pick or create one.", draft.profile));
+            return Err(format!(
+                "Loaded, but profile `{}` does not exist here: pick or create one.",
+                draft.profile
+            ));
         }
         Ok(())
     }
@@ -422,9 +495,17 @@ impl PushdeckApp {
         for (i, notice) in self.notices.clone().iter().enumerate() {
             egui::Panel::top(("notice", i)).show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    ui.label(RichText::new("Note:").strong().color(widgets::note_color(ui)));
+                    ui.label(
+                        RichText::new("Note:")
+                            .strong()
+                            .color(widgets::note_color(ui)),
+                    );
                     ui.label(notice);
-                    if ui.small_button("Dismiss").on_hover_text("Hide this notice").clicked() {
+                    if ui
+                        .small_button("Dismiss")
+                        .on_hover_text("Hide this notice")
+                        .clicked()
+                    {
                         self.notices.remove(i);
                     }
                 });
@@ -471,20 +552,46 @@ impl PushdeckApp {
                 ui.add_space(12.0);
                 for (i, p) in provider::all().iter().enumerate() {
                     let selected = self.tab == i;
-                    if ui.selectable_label(selected, p.info().name).on_hover_text(format!("Compose for {}", p.info().name)).clicked() && !selected {
+                    if ui
+                        .selectable_label(selected, p.info().name)
+                        .on_hover_text(format!("Compose for {}", p.info().name))
+                        .clicked()
+                        && !selected
+                    {
                         self.tab = i;
                         self.reveal = false;
                     }
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     let n = self.history.len();
-                    if ui.button(format!("History ({n})")).on_hover_text(format!("Past sends and their dumps ({})", ui.ctx().format_shortcut(&HISTORY_SHORTCUT))).clicked() {
+                    if ui
+                        .button(format!("History ({n})"))
+                        .on_hover_text(format!(
+                            "Past sends and their dumps ({})",
+                            ui.ctx().format_shortcut(&HISTORY_SHORTCUT)
+                        ))
+                        .clicked()
+                    {
                         self.history.open = !self.history.open;
                     }
-                    if ui.button("Save draft as…").on_hover_text(format!("Save this message as a draft file the CLI can send ({})", ui.ctx().format_shortcut(&SAVE_SHORTCUT))).clicked() {
+                    if ui
+                        .button("Save draft as…")
+                        .on_hover_text(format!(
+                            "Save this message as a draft file the CLI can send ({})",
+                            ui.ctx().format_shortcut(&SAVE_SHORTCUT)
+                        ))
+                        .clicked()
+                    {
                         self.file_dialog = Some(dialogs::FileDialog::save(&self.paths));
                     }
-                    if ui.button("Open draft…").on_hover_text(format!("Open a draft file ({})", ui.ctx().format_shortcut(&OPEN_SHORTCUT))).clicked() {
+                    if ui
+                        .button("Open draft…")
+                        .on_hover_text(format!(
+                            "Open a draft file ({})",
+                            ui.ctx().format_shortcut(&OPEN_SHORTCUT)
+                        ))
+                        .clicked()
+                    {
                         self.file_dialog = Some(dialogs::FileDialog::open(&self.paths));
                     }
                 });
@@ -498,14 +605,20 @@ impl PushdeckApp {
             ui.horizontal(|ui| {
                 match &self.status {
                     Some((ok, text)) => {
-                        ui.label(RichText::new("•").strong().color(widgets::ok_color(ui, *ok)));
+                        ui.label(
+                            RichText::new("•")
+                                .strong()
+                                .color(widgets::ok_color(ui, *ok)),
+                        );
                         ui.label(text);
                     }
                     None => {
                         ui.weak("Nothing sent yet.");
                     }
                 }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| self.send_button(ui));
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    self.send_button(ui)
+                });
             });
             ui.add_space(4.0);
         });
@@ -513,23 +626,51 @@ impl PushdeckApp {
 
     fn send_button(&mut self, ui: &mut egui::Ui) {
         if let Some(active) = &self.sending {
-            if ui.button("Cancel").on_hover_text("Stop sending (Esc)").clicked() {
+            if ui
+                .button("Cancel")
+                .on_hover_text("Stop sending (Esc)")
+                .clicked()
+            {
                 active.handle.cancel.cancel();
             }
-            ui.add_enabled(false, egui::Button::new(format!("Sending… {}/{} (Esc cancels)", active.done, active.total.max(1)))).on_hover_text("A send is in flight");
+            ui.add_enabled(
+                false,
+                egui::Button::new(format!(
+                    "Sending… {}/{} (Esc cancels)",
+                    active.done,
+                    active.total.max(1)
+                )),
+            )
+            .on_hover_text("A send is in flight");
             ui.spinner();
             return;
         }
         let env = self.current_profile().map(|p| p.environment);
-        let audience = self.current_draft().map(|d| self.provider().audience_label(&d)).unwrap_or_default();
-        let mut label = if audience.is_empty() || audience == "nobody yet" { "Send".to_string() } else { format!("Send to {audience}") };
+        let audience = self
+            .current_draft()
+            .map(|d| self.provider().audience_label(&d))
+            .unwrap_or_default();
+        let mut label = if audience.is_empty() || audience == "nobody yet" {
+            "Send".to_string()
+        } else {
+            format!("Send to {audience}")
+        };
         if let Some(env) = env {
             label.push_str(&format!(" · {}", env.label()));
         }
-        let mut button = egui::Button::new(RichText::new(label).strong().color(egui::Color32::WHITE)).min_size(egui::vec2(160.0, 30.0));
-        button = button.fill(env.map(widgets::env_color).unwrap_or(egui::Color32::from_rgb(0x1e, 0x66, 0xd0)));
+        let mut button =
+            egui::Button::new(RichText::new(label).strong().color(egui::Color32::WHITE))
+                .min_size(egui::vec2(160.0, 30.0));
+        button = button.fill(
+            env.map(widgets::env_color)
+                .unwrap_or(egui::Color32::from_rgb(0x1e, 0x66, 0xd0)),
+        );
         let shortcut = ui.ctx().format_shortcut(&SEND_SHORTCUT);
-        if ui.add(button).on_hover_text(format!("Send this message now ({shortcut})")).clicked() {
+        if ui
+            .add(button)
+            .on_hover_text(format!("Send this message now ({shortcut})"))
+            .clicked()
+        {
             self.request_send();
         }
         ui.weak(shortcut);
@@ -537,18 +678,31 @@ impl PushdeckApp {
 
     fn modals(&mut self, ctx: &egui::Context) {
         if let Some(audience) = self.confirm.clone() {
-            let env = self.current_profile().map(|p| p.environment.label()).unwrap_or("");
+            let env = self
+                .current_profile()
+                .map(|p| p.environment.label())
+                .unwrap_or("");
             let modal = egui::Modal::new(egui::Id::unique("confirm-broadcast")).show(ctx, |ui| {
                 ui.set_max_width(420.0);
                 ui.heading("Send to everyone?");
-                ui.label(format!("This sends to {audience} ({env}). It cannot be undone."));
+                ui.label(format!(
+                    "This sends to {audience} ({env}). It cannot be undone."
+                ));
                 ui.add_space(8.0);
                 let mut choice = None;
                 ui.horizontal(|ui| {
-                    if ui.button(RichText::new("Send now").strong()).on_hover_text("Send this message to the whole audience").clicked() {
+                    if ui
+                        .button(RichText::new("Send now").strong())
+                        .on_hover_text("Send this message to the whole audience")
+                        .clicked()
+                    {
                         choice = Some(true);
                     }
-                    if ui.button("Cancel").on_hover_text("Go back without sending").clicked() {
+                    if ui
+                        .button("Cancel")
+                        .on_hover_text("Go back without sending")
+                        .clicked()
+                    {
                         choice = Some(false);
                     }
                 });

@@ -67,7 +67,12 @@ pub fn profile_bar(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         ui.add_space(2.0);
         ui.horizontal(|ui| {
             let label = ui.label("Profile");
-            let names: Vec<String> = app.profiles.list().filter(|p| p.provider == info.id).map(|p| p.name.clone()).collect();
+            let names: Vec<String> = app
+                .profiles
+                .list()
+                .filter(|p| p.provider == info.id)
+                .map(|p| p.name.clone())
+                .collect();
             let current = app.tab_state().profile.clone();
             let mut chosen = current.clone();
             egui::ComboBox::from_id_salt("profile-picker")
@@ -91,21 +96,50 @@ pub fn profile_bar(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 let settings: Vec<String> = info
                     .settings
                     .iter()
-                    .filter_map(|f| profile.setting(f.key).map(|v| format!("{} {}", f.label, short(v))))
+                    .filter_map(|f| {
+                        profile
+                            .setting(f.key)
+                            .map(|v| format!("{} {}", f.label, short(v)))
+                    })
                     .collect();
                 let stored = app.keyring.stored_fields(&profile.name, info);
-                let keyring = if app.keyring.is_persistent() { "stored in keyring" } else { "kept for this session" };
+                let keyring = if app.keyring.is_persistent() {
+                    "stored in keyring"
+                } else {
+                    "kept for this session"
+                };
                 let secrets: Vec<String> = info
                     .secrets
                     .iter()
-                    .map(|f| if stored.contains(&f.key) { format!("{} {keyring}", f.label) } else { format!("{} not set", f.label) })
+                    .map(|f| {
+                        if stored.contains(&f.key) {
+                            format!("{} {keyring}", f.label)
+                        } else {
+                            format!("{} not set", f.label)
+                        }
+                    })
                     .collect();
-                ui.weak(format!("{} · {}", settings.join(" · "), secrets.join(" · ")));
-                if ui.button("Edit credentials…").on_hover_text("Settings and secrets of this profile").clicked() {
+                ui.weak(format!(
+                    "{} · {}",
+                    settings.join(" · "),
+                    secrets.join(" · ")
+                ));
+                if ui
+                    .button("Edit credentials…")
+                    .on_hover_text("Settings and secrets of this profile")
+                    .clicked()
+                {
                     app.credentials = Some(Editor::for_profile(app, Some(&profile)));
                 }
                 let busy = app.check_task.is_some();
-                if ui.add_enabled(!busy, egui::Button::new("Check")).on_hover_text(format!("Test the credentials with {}'s cheapest read-only call", info.name)).clicked() {
+                if ui
+                    .add_enabled(!busy, egui::Button::new("Check"))
+                    .on_hover_text(format!(
+                        "Test the credentials with {}'s cheapest read-only call",
+                        info.name
+                    ))
+                    .clicked()
+                {
                     app.start_check(&ctx);
                 }
                 if busy {
@@ -119,10 +153,15 @@ pub fn profile_bar(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                     }
                 }
             }
-            if ui.button("New profile…").on_hover_text(format!("Add a {} account", info.name)).clicked() {
+            if ui
+                .button("New profile…")
+                .on_hover_text(format!("Add a {} account", info.name))
+                .clicked()
+            {
                 app.credentials = Some(Editor::for_profile(app, None));
             }
         });
+        super::extras::profile(app, ui);
         ui.add_space(2.0);
     });
 }
@@ -130,7 +169,14 @@ pub fn profile_bar(app: &mut PushdeckApp, ui: &mut egui::Ui) {
 fn short(v: &str) -> String {
     if v.chars().count() > 14 {
         let head: String = v.chars().take(6).collect();
-        let tail: String = v.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = v
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         format!("{head}…{tail}")
     } else {
         v.to_string()
@@ -138,69 +184,111 @@ fn short(v: &str) -> String {
 }
 
 pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
-    let Some(mut editor) = app.credentials.take() else { return };
-    let Some(provider) = provider::find(editor.provider) else { return };
+    let Some(mut editor) = app.credentials.take() else {
+        return;
+    };
+    let Some(provider) = provider::find(editor.provider) else {
+        return;
+    };
     let info = provider.info();
     let mut open = true;
     let mut action = None;
-    let title = if editor.original.is_some() { "Edit credentials" } else { "New profile" };
-    egui::Window::new(title).open(&mut open).collapsible(false).resizable(false).default_width(420.0).show(ctx, |ui| {
-        ui.label(RichText::new(info.name).strong());
-        if editor.original.is_some() {
-            ui.label(format!("Profile {}", editor.name));
-        } else {
-            text_field(ui, "Profile name", &mut editor.name, "acme-prod");
-        }
-        for f in info.settings {
-            let value = editor.settings.entry(f.key.to_string()).or_default();
-            text_field(ui, f.label, value, f.hint);
-        }
-        text_field(ui, "Base URL", &mut editor.base_url, info.default_base_url).on_hover_text("Leave empty for the provider's API; http:// only to this computer");
-        ui.horizontal(|ui| {
-            let label = ui.label("Environment");
-            egui::ComboBox::from_id_salt("environment")
-                .selected_text(editor.environment.label())
-                .show_ui(ui, |ui| {
-                    for env in Environment::ALL {
-                        ui.selectable_value(&mut editor.environment, env, env.label());
-                    }
-                })
-                .response
-                .labelled_by(label.id);
-        });
-        ui.checkbox(&mut editor.confirm_broadcast, "Ask before sending to a whole segment or topic");
-        ui.separator();
-        for f in info.secrets {
-            let l = ui.label(f.label);
-            let hint = if editor.stored.contains(&f.key) { "stored in keyring — type to replace" } else { f.hint };
-            let value = editor.secrets.entry(f.key.to_string()).or_default();
-            ui.add(egui::TextEdit::singleline(value).password(true).hint_text(hint).desired_width(f32::INFINITY)).labelled_by(l.id);
-        }
-        if !app.keyring.is_persistent() {
-            ui.colored_label(ok_color(ui, false), "No keyring: secrets are kept for this session only.");
-        }
-        if let Some(e) = &editor.error {
-            ui.colored_label(ok_color(ui, false), e);
-        }
-        ui.add_space(6.0);
-        ui.horizontal(|ui| {
-            if ui.button(RichText::new("Save").strong()).on_hover_text("Save settings; secrets go to the keyring").clicked() {
-                action = Some("save");
-            }
-            if ui.button("Cancel").clicked() {
-                action = Some("cancel");
-            }
+    let title = if editor.original.is_some() {
+        "Edit credentials"
+    } else {
+        "New profile"
+    };
+    egui::Window::new(title)
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .default_width(420.0)
+        .show(ctx, |ui| {
+            ui.label(RichText::new(info.name).strong());
             if editor.original.is_some() {
-                if editor.confirm_delete {
-                    if ui.button(RichText::new("Really delete").color(ok_color(ui, false))).on_hover_text("Remove the profile and its secrets").clicked() {
-                        action = Some("delete");
-                    }
-                } else if ui.button("Delete profile…").on_hover_text("Remove this profile and its secrets").clicked() {
-                    editor.confirm_delete = true;
-                }
+                ui.label(format!("Profile {}", editor.name));
+            } else {
+                text_field(ui, "Profile name", &mut editor.name, "acme-prod");
             }
+            for f in info.settings {
+                let value = editor.settings.entry(f.key.to_string()).or_default();
+                text_field(ui, f.label, value, f.hint);
+            }
+            text_field(ui, "Base URL", &mut editor.base_url, info.default_base_url)
+                .on_hover_text("Leave empty for the provider's API; http:// only to this computer");
+            ui.horizontal(|ui| {
+                let label = ui.label("Environment");
+                egui::ComboBox::from_id_salt("environment")
+                    .selected_text(editor.environment.label())
+                    .show_ui(ui, |ui| {
+                        for env in Environment::ALL {
+                            ui.selectable_value(&mut editor.environment, env, env.label());
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+            });
+            ui.checkbox(
+                &mut editor.confirm_broadcast,
+                "Ask before sending to a whole segment or topic",
+            );
+            ui.separator();
+            for f in info.secrets {
+                let l = ui.label(f.label);
+                let hint = if editor.stored.contains(&f.key) {
+                    "stored in keyring — type to replace"
+                } else {
+                    f.hint
+                };
+                let value = editor.secrets.entry(f.key.to_string()).or_default();
+                ui.add(
+                    egui::TextEdit::singleline(value)
+                        .password(true)
+                        .hint_text(hint)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(l.id);
+            }
+            if !app.keyring.is_persistent() {
+                ui.colored_label(
+                    ok_color(ui, false),
+                    "No keyring: secrets are kept for this session only.",
+                );
+            }
+            if let Some(e) = &editor.error {
+                ui.colored_label(ok_color(ui, false), e);
+            }
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                if ui
+                    .button(RichText::new("Save").strong())
+                    .on_hover_text("Save settings; secrets go to the keyring")
+                    .clicked()
+                {
+                    action = Some("save");
+                }
+                if ui.button("Cancel").clicked() {
+                    action = Some("cancel");
+                }
+                if editor.original.is_some() {
+                    if editor.confirm_delete {
+                        if ui
+                            .button(RichText::new("Really delete").color(ok_color(ui, false)))
+                            .on_hover_text("Remove the profile and its secrets")
+                            .clicked()
+                        {
+                            action = Some("delete");
+                        }
+                    } else if ui
+                        .button("Delete profile…")
+                        .on_hover_text("Remove this profile and its secrets")
+                        .clicked()
+                    {
+                        editor.confirm_delete = true;
+                    }
+                }
+            });
         });
-    });
     match action {
         Some("save") => match save(app, &editor) {
             Ok(()) => return,
@@ -222,7 +310,17 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
                                 tab.profile = None;
                             }
                         }
-                        app.status = Some((problems.is_empty(), if problems.is_empty() { format!("Deleted profile {name}.") } else { format!("Deleted profile {name}, but its secrets could not be removed: {}", problems.join("; ")) }));
+                        app.status = Some((
+                            problems.is_empty(),
+                            if problems.is_empty() {
+                                format!("Deleted profile {name}.")
+                            } else {
+                                format!(
+                                    "Deleted profile {name}, but its secrets could not be removed: {}",
+                                    problems.join("; ")
+                                )
+                            },
+                        ));
                         return;
                     }
                     Err(e) => editor.error = Some(e.to_string()),
@@ -243,10 +341,19 @@ fn save(app: &mut PushdeckApp, editor: &Editor) -> Result<(), String> {
         return Err(format!("A profile named {name} already exists."));
     }
     let mut profile = match &editor.original {
-        Some(n) => app.profiles.get(n).cloned().ok_or("the profile disappeared")?,
+        Some(n) => app
+            .profiles
+            .get(n)
+            .cloned()
+            .ok_or("the profile disappeared")?,
         None => Profile::new(&name, editor.provider),
     };
-    profile.settings = editor.settings.iter().filter(|(_, v)| !v.trim().is_empty()).map(|(k, v)| (k.clone(), v.trim().to_string())).collect();
+    profile.settings = editor
+        .settings
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k.clone(), v.trim().to_string()))
+        .collect();
     profile.base_url = match editor.base_url.trim() {
         "" => None,
         url => Some(crate::http::check_base_url(url).map_err(|e| format!("Base URL: {e}"))?),
@@ -256,7 +363,9 @@ fn save(app: &mut PushdeckApp, editor: &Editor) -> Result<(), String> {
     app.profiles.upsert(profile).map_err(|e| e.to_string())?;
     for (field, value) in &editor.secrets {
         if !value.is_empty() {
-            app.keyring.set(&name, field, value).map_err(|e| format!("The settings were saved, but the secret was not: {e}"))?;
+            app.keyring
+                .set(&name, field, value)
+                .map_err(|e| format!("The settings were saved, but the secret was not: {e}"))?;
         }
     }
     app.forget_secrets(&name);

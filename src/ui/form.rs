@@ -44,7 +44,9 @@ fn parse_field(section: &str, spec: &FieldSpec, text: &str) -> Result<Option<Val
         FieldKind::Json => serde_json::from_str(trimmed)
             .map_err(|e| DraftError::new(field(), format!("invalid JSON: {e}")))?,
         FieldKind::Number => Value::from(
-            trimmed.parse::<u64>().map_err(|_| DraftError::new(field(), "must be a whole number ≥ 0"))?,
+            trimmed
+                .parse::<u64>()
+                .map_err(|_| DraftError::new(field(), "must be a whole number ≥ 0"))?,
         ),
         FieldKind::Bool => Value::Bool(matches!(trimmed, "true" | "yes" | "on" | "1")),
         FieldKind::Text | FieldKind::Choice(_) => Value::String(trimmed.to_string()),
@@ -55,7 +57,11 @@ fn field_text(spec: &FieldSpec, value: &Value) -> String {
     match (spec.kind, value) {
         (FieldKind::List, Value::Array(items)) => items
             .iter()
-            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
             .collect::<Vec<_>>()
             .join("\n"),
         (FieldKind::Json, v) => serde_json::to_string_pretty(v).unwrap_or_default(),
@@ -66,9 +72,24 @@ fn field_text(spec: &FieldSpec, value: &Value) -> String {
 
 /// The options every provider has, with the GUI's labels.
 pub const COMMON_OPTION_SPECS: &[FieldSpec] = &[
-    FieldSpec::new("ttl", "TTL (seconds)", FieldKind::Number, "how long push services keep an undelivered message"),
-    FieldSpec::new("priority", "Priority", FieldKind::Choice(&["low", "normal", "high"]), "delivery priority"),
-    FieldSpec::new("schedule_at", "Send at", FieldKind::Text, "RFC 3339, e.g. 2026-12-01T09:00:00+01:00; empty sends now"),
+    FieldSpec::new(
+        "ttl",
+        "TTL (seconds)",
+        FieldKind::Number,
+        "how long push services keep an undelivered message",
+    ),
+    FieldSpec::new(
+        "priority",
+        "Priority",
+        FieldKind::Choice(&["low", "normal", "high"]),
+        "delivery priority",
+    ),
+    FieldSpec::new(
+        "schedule_at",
+        "Send at",
+        FieldKind::Text,
+        "RFC 3339, e.g. 2026-12-01T09:00:00+01:00; empty sends now",
+    ),
 ];
 
 impl ComposerForm {
@@ -80,11 +101,16 @@ impl ComposerForm {
                 continue;
             }
             if k.is_empty() {
-                return Err(DraftError::new(format!("message.data[{i}]"), "a value needs a key"));
+                return Err(DraftError::new(
+                    format!("message.data[{i}]"),
+                    "a value needs a key",
+                ));
             }
             // Objects, arrays, numbers and booleans typed as JSON stay typed; everything else is a string.
             let value = match serde_json::from_str::<Value>(v.trim()) {
-                Ok(json @ (Value::Object(_) | Value::Array(_) | Value::Number(_) | Value::Bool(_))) => json,
+                Ok(
+                    json @ (Value::Object(_) | Value::Array(_) | Value::Number(_) | Value::Bool(_)),
+                ) => json,
                 _ => Value::String(v.clone()),
             };
             data.insert(k.to_string(), value);
@@ -96,22 +122,38 @@ impl ComposerForm {
                 continue;
             }
             if translations.insert(lang.to_string(), t.clone()).is_some() {
-                return Err(DraftError::new(format!("message.translations.{lang}"), "this language appears twice"));
+                return Err(DraftError::new(
+                    format!("message.translations.{lang}"),
+                    "this language appears twice",
+                ));
             }
         }
         let mut audience = Map::new();
         for spec in info.audience {
-            if let Some(v) = parse_field("audience", spec, self.audience.get(spec.key).map_or("", String::as_str))? {
+            if let Some(v) = parse_field(
+                "audience",
+                spec,
+                self.audience.get(spec.key).map_or("", String::as_str),
+            )? {
                 audience.insert(spec.key.to_string(), v);
             }
         }
         let mut options = Map::new();
         for spec in COMMON_OPTION_SPECS.iter().chain(info.options) {
-            if let Some(v) = parse_field("options", spec, self.options.get(spec.key).map_or("", String::as_str))? {
+            if let Some(v) = parse_field(
+                "options",
+                spec,
+                self.options.get(spec.key).map_or("", String::as_str),
+            )? {
                 options.insert(spec.key.to_string(), v);
             }
         }
-        if let Some(raw) = self.options.get("raw").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if let Some(raw) = self
+            .options
+            .get("raw")
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+        {
             let value = serde_json::from_str(raw)
                 .map_err(|e| DraftError::new("options.raw", format!("invalid JSON: {e}")))?;
             options.insert("raw".into(), value);
@@ -125,7 +167,12 @@ impl ComposerForm {
                 url: self.url.trim().to_string(),
                 image: self.image.trim().to_string(),
                 icon: self.icon.trim().to_string(),
-                buttons: self.buttons.iter().filter(|b| !(b.id.is_empty() && b.label.is_empty() && b.url.is_empty())).cloned().collect(),
+                buttons: self
+                    .buttons
+                    .iter()
+                    .filter(|b| !(b.id.is_empty() && b.label.is_empty() && b.url.is_empty()))
+                    .cloned()
+                    .collect(),
                 data,
                 translations,
                 silent: self.silent,
@@ -148,24 +195,40 @@ impl ComposerForm {
             data: m
                 .data
                 .iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
                 .collect(),
-            translations: m.translations.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            translations: m
+                .translations
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             silent: m.silent,
             ..Default::default()
         };
         for spec in info.audience {
             if let Some(v) = draft.audience.get(spec.key) {
-                form.audience.insert(spec.key.to_string(), field_text(spec, v));
+                form.audience
+                    .insert(spec.key.to_string(), field_text(spec, v));
             }
         }
         for spec in COMMON_OPTION_SPECS.iter().chain(info.options) {
             if let Some(v) = draft.options.get(spec.key) {
-                form.options.insert(spec.key.to_string(), field_text(spec, v));
+                form.options
+                    .insert(spec.key.to_string(), field_text(spec, v));
             }
         }
         if let Some(raw) = draft.options.get("raw") {
-            form.options.insert("raw".into(), serde_json::to_string_pretty(raw).unwrap_or_default());
+            form.options.insert(
+                "raw".into(),
+                serde_json::to_string_pretty(raw).unwrap_or_default(),
+            );
         }
         form
     }
@@ -177,15 +240,32 @@ mod tests {
 
     #[test]
     fn round_trips_through_a_draft() {
-        let info = crate::provider::find("onesignal").expect("onesignal").info();
-        let mut form = ComposerForm { title: "T".into(), body: "B".into(), ..Default::default() };
+        let info = crate::provider::find("onesignal")
+            .expect("onesignal")
+            .info();
+        let mut form = ComposerForm {
+            title: "T".into(),
+            body: "B".into(),
+            ..Default::default()
+        };
         form.data.push(("campaign".into(), "fall".into()));
         form.data.push(("count".into(), "3".into()));
-        form.audience.insert("segments".into(), "Active Users\nVIP".into());
+        form.audience
+            .insert("segments".into(), "Active Users\nVIP".into());
         form.options.insert("ttl".into(), "3600".into());
-        form.translations.push(("fr".into(), Translation { title: "t".into(), subtitle: String::new(), body: "b".into() }));
+        form.translations.push((
+            "fr".into(),
+            Translation {
+                title: "t".into(),
+                subtitle: String::new(),
+                body: "b".into(),
+            },
+        ));
         let draft = form.to_draft("p", info).expect("converts");
-        assert_eq!(draft.audience["segments"], serde_json::json!(["Active Users", "VIP"]));
+        assert_eq!(
+            draft.audience["segments"],
+            serde_json::json!(["Active Users", "VIP"])
+        );
         assert_eq!(draft.message.data["count"], serde_json::json!(3));
         assert_eq!(draft.options["ttl"], serde_json::json!(3600));
         let back = ComposerForm::from_draft(&draft, info);
@@ -194,12 +274,20 @@ mod tests {
 
     #[test]
     fn bad_text_names_the_field() {
-        let info = crate::provider::find("onesignal").expect("onesignal").info();
+        let info = crate::provider::find("onesignal")
+            .expect("onesignal")
+            .info();
         let mut form = ComposerForm::default();
         form.options.insert("ttl".into(), "an hour".into());
-        assert_eq!(form.to_draft("p", info).expect_err("ttl").field, "options.ttl");
+        assert_eq!(
+            form.to_draft("p", info).expect_err("ttl").field,
+            "options.ttl"
+        );
         form.options.clear();
         form.audience.insert("filters".into(), "[{".into());
-        assert_eq!(form.to_draft("p", info).expect_err("json").field, "audience.filters");
+        assert_eq!(
+            form.to_draft("p", info).expect_err("json").field,
+            "audience.filters"
+        );
     }
 }

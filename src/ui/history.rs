@@ -18,7 +18,13 @@ pub struct HistoryView {
 
 impl HistoryView {
     pub fn new(items: Vec<HistorySummary>) -> Self {
-        Self { open: false, items, filter: String::new(), selected: None, error: None }
+        Self {
+            open: false,
+            items,
+            filter: String::new(),
+            selected: None,
+            error: None,
+        }
     }
 
     pub fn refresh(&mut self, items: Vec<HistorySummary>) {
@@ -38,46 +44,77 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
     let mut load = None;
     let mut compose = None;
     let mut delete = None;
-    egui::Window::new("History").open(&mut open).default_size([760.0, 520.0]).show(ctx, |ui| {
-        let view = &mut app.history;
-        text_field(ui, "Filter", &mut view.filter, "provider, profile, audience or text");
-        let needle = view.filter.to_lowercase();
-        ui.columns(2, |cols| {
-            egui::ScrollArea::vertical().id_salt("history-list").show(&mut cols[0], |ui| {
-                for item in view.items.iter().filter(|i| {
-                    needle.is_empty() || [&i.provider, &i.profile, &i.audience, &i.summary, &i.at].iter().any(|f| f.to_lowercase().contains(&needle))
-                }) {
-                    let mark = if item.ok { "OK" } else { "Failed" };
-                    let selected = view.selected.as_ref().is_some_and(|(e, _)| e.id == item.id);
-                    let text = format!("{mark} {} · {} · {}\n{}", &item.at.get(..19).unwrap_or(&item.at), item.provider, item.profile, item.summary);
-                    if ui.selectable_label(selected, text).clicked() {
-                        load = Some(item.id.clone());
-                    }
+    egui::Window::new("History")
+        .open(&mut open)
+        .default_size([760.0, 520.0])
+        .show(ctx, |ui| {
+            let view = &mut app.history;
+            text_field(
+                ui,
+                "Filter",
+                &mut view.filter,
+                "provider, profile, audience or text",
+            );
+            let needle = view.filter.to_lowercase();
+            ui.columns(2, |cols| {
+                egui::ScrollArea::vertical()
+                    .id_salt("history-list")
+                    .show(&mut cols[0], |ui| {
+                        for item in view.items.iter().filter(|i| {
+                            needle.is_empty()
+                                || [&i.provider, &i.profile, &i.audience, &i.summary, &i.at]
+                                    .iter()
+                                    .any(|f| f.to_lowercase().contains(&needle))
+                        }) {
+                            let mark = if item.ok { "OK" } else { "Failed" };
+                            let selected =
+                                view.selected.as_ref().is_some_and(|(e, _)| e.id == item.id);
+                            let text = format!(
+                                "{mark} {} · {} · {}\n{}",
+                                &item.at.get(..19).unwrap_or(&item.at),
+                                item.provider,
+                                item.profile,
+                                item.summary
+                            );
+                            if ui.selectable_label(selected, text).clicked() {
+                                load = Some(item.id.clone());
+                            }
+                        }
+                        if view.items.is_empty() {
+                            ui.weak("No sends yet.");
+                        }
+                    });
+                let ui = &mut cols[1];
+                if let Some(e) = &view.error {
+                    ui.colored_label(ok_color(ui, false), e);
                 }
-                if view.items.is_empty() {
-                    ui.weak("No sends yet.");
+                if let Some((entry, lines)) = &view.selected {
+                    ui.label(
+                        RichText::new(format!("To {} · profile {}", entry.audience, entry.profile))
+                            .strong(),
+                    );
+                    ui.horizontal(|ui| {
+                        if ui
+                            .button("Compose again")
+                            .on_hover_text("Load this send's draft into the composer")
+                            .clicked()
+                        {
+                            compose = Some(entry.draft.clone());
+                        }
+                        if ui
+                            .button("Delete")
+                            .on_hover_text("Remove this entry from history")
+                            .clicked()
+                        {
+                            delete = Some(entry.id.clone());
+                        }
+                    });
+                    long_text(ui, "history-dump", lines, ui.available_height());
+                } else {
+                    ui.weak("Select a send to see what went over the wire.");
                 }
             });
-            let ui = &mut cols[1];
-            if let Some(e) = &view.error {
-                ui.colored_label(ok_color(ui, false), e);
-            }
-            if let Some((entry, lines)) = &view.selected {
-                ui.label(RichText::new(format!("To {} · profile {}", entry.audience, entry.profile)).strong());
-                ui.horizontal(|ui| {
-                    if ui.button("Compose again").on_hover_text("Load this send's draft into the composer").clicked() {
-                        compose = Some(entry.draft.clone());
-                    }
-                    if ui.button("Delete").on_hover_text("Remove this entry from history").clicked() {
-                        delete = Some(entry.id.clone());
-                    }
-                });
-                long_text(ui, "history-dump", lines, ui.available_height());
-            } else {
-                ui.weak("Select a send to see what went over the wire.");
-            }
         });
-    });
     let history = app.engine.history();
     if let Some(id) = load {
         match history.get(&id) {
@@ -92,7 +129,9 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
                 app.history.selected = Some((entry, lines));
                 app.history.error = None;
             }
-            Ok(None) => app.history.error = Some("This entry is gone (deleted by another window?).".into()),
+            Ok(None) => {
+                app.history.error = Some("This entry is gone (deleted by another window?).".into())
+            }
             Err(e) => app.history.error = Some(e.to_string()),
         }
     }

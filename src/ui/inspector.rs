@@ -11,10 +11,19 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         for (tab, name, tip) in [
-            (RightTab::Request, "Request", "The exact request Send will make"),
+            (
+                RightTab::Request,
+                "Request",
+                "The exact request Send will make",
+            ),
             (RightTab::Response, "Response", "What the provider answered"),
         ] {
-            if ui.selectable_label(app.right == tab, name).on_hover_text(tip).clicked() && app.right != tab {
+            if ui
+                .selectable_label(app.right == tab, name)
+                .on_hover_text(tip)
+                .clicked()
+                && app.right != tab
+            {
                 app.right = tab;
                 app.reveal = false; // a reveal lasts until the pane changes
             }
@@ -28,41 +37,74 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
 }
 
 fn headers_grid(ui: &mut egui::Ui, id: &str, headers: &[(String, String)]) {
-    egui::Grid::new(id).striped(true).num_columns(2).show(ui, |ui| {
-        for (name, value) in headers {
-            ui.label(RichText::new(name).monospace().weak());
-            ui.add(egui::Label::new(RichText::new(value).monospace()).selectable(true).wrap());
-            ui.end_row();
-        }
-    });
+    egui::Grid::new(id)
+        .striped(true)
+        .num_columns(2)
+        .show(ui, |ui| {
+            for (name, value) in headers {
+                ui.label(RichText::new(name).monospace().weak());
+                ui.add(
+                    egui::Label::new(RichText::new(value).monospace())
+                        .selectable(true)
+                        .wrap(),
+                );
+                ui.end_row();
+            }
+        });
 }
 
 fn body_lines(body: &Body) -> Vec<String> {
     match body {
         Body::Empty => Vec::new(),
-        Body::Text(t) => dump::pretty_if_json(t).lines().map(str::to_string).collect(),
+        Body::Text(t) => dump::pretty_if_json(t)
+            .lines()
+            .map(str::to_string)
+            .collect(),
         Body::Bytes(b) => vec![format!("[{} bytes of binary data]", b.len())],
     }
 }
 
 fn request_view(app: &mut PushdeckApp, ui: &mut egui::Ui, request: &PreparedRequest, live: bool) {
-    let shown = if app.reveal { request.clone() } else { request.redacted() };
+    let shown = if app.reveal {
+        request.clone()
+    } else {
+        request.redacted()
+    };
     ui.horizontal(|ui| {
         ui.label(RichText::new(&shown.method).monospace().strong());
-        ui.add(egui::Label::new(RichText::new(&shown.url).monospace()).selectable(true).wrap());
+        ui.add(
+            egui::Label::new(RichText::new(&shown.url).monospace())
+                .selectable(true)
+                .wrap(),
+        );
     });
     ui.horizontal(|ui| {
         if !request.secrets.is_empty() {
-            let (label, tip) = if app.reveal { ("Hide secrets", "Mask the secrets again") } else { ("Reveal", "Show the secrets in this pane until you switch panes (never saved)") };
+            let (label, tip) = if app.reveal {
+                ("Hide secrets", "Mask the secrets again")
+            } else {
+                (
+                    "Reveal",
+                    "Show the secrets in this pane until you switch panes (never saved)",
+                )
+            };
             if ui.button(label).on_hover_text(tip).clicked() {
                 app.reveal = !app.reveal;
             }
         }
-        if ui.button("Copy as curl").on_hover_text("A runnable curl command; secrets become $PUSHDECK_… variables").clicked() {
+        if ui
+            .button("Copy as curl")
+            .on_hover_text("A runnable curl command; secrets become $PUSHDECK_… variables")
+            .clicked()
+        {
             let curl = http::to_curl(request, false);
             app.copy_text(ui.ctx(), curl, "curl command");
         }
-        if ui.button("Copy body").on_hover_text("Copy the request body").clicked() {
+        if ui
+            .button("Copy body")
+            .on_hover_text("Copy the request body")
+            .clicked()
+        {
             let text = shown.body.as_text().unwrap_or("").to_string();
             app.copy_text(ui.ctx(), text, "Body");
         }
@@ -73,8 +115,17 @@ fn request_view(app: &mut PushdeckApp, ui: &mut egui::Ui, request: &PreparedRequ
     headers_grid(ui, "request-headers", &shown.headers);
     ui.add_space(4.0);
     let lines = body_lines(&shown.body);
-    long_text(ui, "request-body", &lines, (ui.available_height() - 24.0).max(80.0));
-    let mask = if app.reveal { "secrets shown" } else { "secrets masked" };
+    long_text(
+        ui,
+        "request-body",
+        &lines,
+        (ui.available_height() - 24.0).max(80.0),
+    );
+    let mask = if app.reveal {
+        "secrets shown"
+    } else {
+        "secrets masked"
+    };
     let live = if live { " · updates as you type" } else { "" };
     ui.weak(format!("{} bytes{live} · {mask}", shown.body.len()));
 }
@@ -86,7 +137,10 @@ fn request_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 ui.colored_label(note_color(ui), format!("Note: {w}"));
             }
             if prepared.requests.len() > 1 {
-                ui.weak(format!("{} requests; the first is shown.", prepared.requests.len()));
+                ui.weak(format!(
+                    "{} requests; the first is shown.",
+                    prepared.requests.len()
+                ));
             }
             if let Some(first) = prepared.requests.first() {
                 request_view(app, ui, first, true);
@@ -103,50 +157,104 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     if let Some(active) = &app.sending {
         ui.horizontal(|ui| {
             ui.spinner();
-            ui.label(format!("Sending… {} of {} done", active.done, active.total.max(1)));
+            ui.label(format!(
+                "Sending… {} of {} done",
+                active.done,
+                active.total.max(1)
+            ));
         });
         if active.total > 1 {
-            ui.add(egui::ProgressBar::new(active.done as f32 / active.total as f32).show_percentage());
+            ui.add(
+                egui::ProgressBar::new(active.done as f32 / active.total as f32).show_percentage(),
+            );
         }
         return;
     }
-    let Some(report) = app.last_report.clone() else {
+    let Some(report) = app.tabs[app.tab].last_report.clone() else {
         ui.weak("Send something to see the provider's answer here.");
         return;
     };
+    super::extras::response(app, ui);
     if report.results.len() > 1 {
-        egui::ScrollArea::vertical().id_salt("results").max_height(160.0).show(ui, |ui| {
-            for (i, r) in report.results.iter().enumerate() {
-                let who = r.exchange.request.redacted().recipient.unwrap_or_else(|| format!("request {}", i + 1));
-                let mark = if r.outcome.is_ok() { "OK" } else { "Failed" };
-                if ui.selectable_label(app.selected_result == i, format!("{mark} {who}: {}", r.outcome.summary)).clicked() {
-                    app.selected_result = i;
-                    app.reveal = false;
+        egui::ScrollArea::vertical()
+            .id_salt("results")
+            .max_height(160.0)
+            .show(ui, |ui| {
+                for (i, r) in report.results.iter().enumerate() {
+                    let who = r
+                        .exchange
+                        .request
+                        .redacted()
+                        .recipient
+                        .unwrap_or_else(|| format!("request {}", i + 1));
+                    let mark = if r.outcome.is_ok() { "OK" } else { "Failed" };
+                    if ui
+                        .selectable_label(
+                            app.tabs[app.tab].selected_result == i,
+                            format!("{mark} {who}: {}", r.outcome.summary),
+                        )
+                        .clicked()
+                    {
+                        app.tabs[app.tab].selected_result = i;
+                        app.reveal = false;
+                    }
                 }
-            }
-        });
+            });
         ui.separator();
     }
-    let Some(result) = report.results.get(app.selected_result).or(report.results.first()) else {
+    let Some(result) = report
+        .results
+        .get(app.tabs[app.tab].selected_result)
+        .or(report.results.first())
+    else {
         ui.weak("Nothing was sent.");
         return;
     };
     let ok = result.outcome.is_ok();
-    ui.label(RichText::new(&result.outcome.summary).strong().color(ok_color(ui, ok)));
+    ui.label(
+        RichText::new(&result.outcome.summary)
+            .strong()
+            .color(ok_color(ui, ok)),
+    );
     if let Some(h) = &result.outcome.hint {
         ui.label(format!("What to do: {h}"));
     }
-    let exchange = if app.reveal { result.exchange.clone() } else { result.exchange.redacted() };
+    let exchange = if app.reveal {
+        result.exchange.clone()
+    } else {
+        result.exchange.redacted()
+    };
     match &exchange.response {
         Some(r) => {
             ui.horizontal(|ui| {
-                ui.label(RichText::new(format!("{} {}", r.status, r.reason)).monospace().strong());
-                ui.weak(format!("{} · {:.0} ms · {} bytes{}", r.version, exchange.elapsed_ms, r.body.len(), if r.truncated { " (cut)" } else { "" }));
+                ui.label(
+                    RichText::new(format!("{} {}", r.status, r.reason))
+                        .monospace()
+                        .strong(),
+                );
+                ui.weak(format!(
+                    "{} · {:.0} ms · {} bytes{}",
+                    r.version,
+                    exchange.elapsed_ms,
+                    r.body.len(),
+                    if r.truncated { " (cut)" } else { "" }
+                ));
             });
-            egui::CollapsingHeader::new("Response headers").default_open(true).show(ui, |ui| headers_grid(ui, "response-headers", &r.headers));
+            egui::CollapsingHeader::new("Response headers")
+                .default_open(true)
+                .show(ui, |ui| headers_grid(ui, "response-headers", &r.headers));
             let lines = body_lines(&r.body);
-            long_text(ui, "response-body", &lines, (ui.available_height() * 0.6).max(80.0));
-            if ui.button("Copy response body").on_hover_text("Copy the provider's answer").clicked() {
+            long_text(
+                ui,
+                "response-body",
+                &lines,
+                (ui.available_height() * 0.6).max(80.0),
+            );
+            if ui
+                .button("Copy response body")
+                .on_hover_text("Copy the provider's answer")
+                .clicked()
+            {
                 let text = r.body.as_text().unwrap_or("").to_string();
                 app.copy_text(ui.ctx(), text, "Response body");
             }
@@ -158,8 +266,10 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             }
         }
     }
-    egui::CollapsingHeader::new("Request as sent").default_open(false).show(ui, |ui| {
-        let request = result.exchange.request.clone();
-        request_view(app, ui, &request, false);
-    });
+    egui::CollapsingHeader::new("Request as sent")
+        .default_open(false)
+        .show(ui, |ui| {
+            let request = result.exchange.request.clone();
+            request_view(app, ui, &request, false);
+        });
 }

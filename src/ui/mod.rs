@@ -5,6 +5,7 @@ mod audience;
 mod composer;
 mod credentials;
 mod dialogs;
+mod extras;
 pub mod form;
 mod history;
 mod inspector;
@@ -52,7 +53,11 @@ pub fn run_app() -> i32 {
         "Pushdeck",
         options,
         Box::new(move |_cc| {
-            let app = PushdeckApp::new(AppSetup { paths, keyring, runtime: handle })?;
+            let app = PushdeckApp::new(AppSetup {
+                paths,
+                keyring,
+                runtime: handle,
+            })?;
             Ok(Box::new(app) as Box<dyn eframe::App>)
         }),
     );
@@ -61,7 +66,9 @@ pub fn run_app() -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("pushdeck: the window could not open: {e}. Use the command line (pushdeck --help) on machines without a display.");
+            eprintln!(
+                "pushdeck: the window could not open: {e}. Use the command line (pushdeck --help) on machines without a display."
+            );
             1
         }
     }

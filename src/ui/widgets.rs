@@ -8,11 +8,21 @@ use crate::store::Environment;
 /// A label above a single-line text field, linked for screen readers and tests.
 pub fn text_field(ui: &mut Ui, label: &str, value: &mut String, hint: &str) -> egui::Response {
     let l = ui.label(label);
-    ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(f32::INFINITY))
-        .labelled_by(l.id)
+    ui.add(
+        egui::TextEdit::singleline(value)
+            .hint_text(hint)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(l.id)
 }
 
-pub fn multiline_field(ui: &mut Ui, label: &str, value: &mut String, hint: &str, rows: usize) -> egui::Response {
+pub fn multiline_field(
+    ui: &mut Ui,
+    label: &str,
+    value: &mut String,
+    hint: &str,
+    rows: usize,
+) -> egui::Response {
     let l = ui.label(label);
     ui.add(
         egui::TextEdit::multiline(value)
@@ -24,8 +34,18 @@ pub fn multiline_field(ui: &mut Ui, label: &str, value: &mut String, hint: &str,
 }
 
 /// A field with an accessible name but no visible label (table cells, key/value rows).
-pub fn cell_field(ui: &mut Ui, name: &str, value: &mut String, hint: &str, width: f32) -> egui::Response {
-    let response = ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(width));
+pub fn cell_field(
+    ui: &mut Ui,
+    name: &str,
+    value: &mut String,
+    hint: &str,
+    width: f32,
+) -> egui::Response {
+    let response = ui.add(
+        egui::TextEdit::singleline(value)
+            .hint_text(hint)
+            .desired_width(width),
+    );
     let name = name.to_string();
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, &name));
     response
@@ -40,8 +60,12 @@ pub fn env_color(env: Environment) -> Color32 {
 }
 
 pub fn env_badge(ui: &mut Ui, env: Environment) -> egui::Response {
-    let text = RichText::new(format!(" {} ", env.label())).strong().color(Color32::WHITE).background_color(env_color(env));
-    ui.label(text).on_hover_text("The environment this profile sends to (set in Edit credentials)")
+    let text = RichText::new(format!(" {} ", env.label()))
+        .strong()
+        .color(Color32::WHITE)
+        .background_color(env_color(env));
+    ui.label(text)
+        .on_hover_text("The environment this profile sends to (set in Edit credentials)")
 }
 
 /// Monospace text, selectable, drawn line by line so a body of several MB stays smooth: only the
@@ -54,19 +78,31 @@ pub fn long_text(ui: &mut Ui, id: &str, lines: &[String], max_height: f32) {
         .auto_shrink([false, true])
         .show_rows(ui, row_height, lines.len(), |ui, range| {
             for line in &lines[range] {
-                ui.add(egui::Label::new(RichText::new(line).monospace()).selectable(true).extend());
+                ui.add(
+                    egui::Label::new(RichText::new(line).monospace())
+                        .selectable(true)
+                        .extend(),
+                );
             }
         });
 }
 
 /// Amber for notes that are not errors.
 pub fn note_color(ui: &Ui) -> Color32 {
-    if ui.visuals().dark_mode { Color32::from_rgb(0xff, 0xcc, 0x80) } else { Color32::from_rgb(0x8a, 0x5a, 0x00) }
+    if ui.visuals().dark_mode {
+        Color32::from_rgb(0xff, 0xcc, 0x80)
+    } else {
+        Color32::from_rgb(0x8a, 0x5a, 0x00)
+    }
 }
 
 pub fn ok_color(ui: &Ui, ok: bool) -> Color32 {
     if ok {
-        if ui.visuals().dark_mode { Color32::from_rgb(0x81, 0xc7, 0x84) } else { Color32::from_rgb(0x2e, 0x7d, 0x32) }
+        if ui.visuals().dark_mode {
+            Color32::from_rgb(0x81, 0xc7, 0x84)
+        } else {
+            Color32::from_rgb(0x2e, 0x7d, 0x32)
+        }
     } else if ui.visuals().dark_mode {
         Color32::from_rgb(0xef, 0x9a, 0x9a)
     } else {

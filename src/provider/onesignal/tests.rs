@@ -7,7 +7,10 @@ use crate::provider::PrepareContext;
 
 fn profile() -> Profile {
     let mut p = Profile::new("acme-web", "onesignal");
-    p.settings.insert("app_id".into(), "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into());
+    p.settings.insert(
+        "app_id".into(),
+        "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into(),
+    );
     p
 }
 
@@ -60,9 +63,15 @@ fn full_message_byte_for_byte() {
     assert_eq!(
         r.headers,
         vec![
-            ("Authorization".to_string(), "Key os_v2_app_testkey1234567890abcdef".to_string()),
+            (
+                "Authorization".to_string(),
+                "Key os_v2_app_testkey1234567890abcdef".to_string()
+            ),
             ("Accept".to_string(), "application/json".to_string()),
-            ("Content-Type".to_string(), "application/json; charset=utf-8".to_string()),
+            (
+                "Content-Type".to_string(),
+                "application/json; charset=utf-8".to_string()
+            ),
         ]
     );
     let expected = r#"{
@@ -123,7 +132,10 @@ fn external_ids_use_aliases_and_a_channel() {
     .expect("prepares");
     let body: serde_json::Value = serde_json::from_str(body_of(&p)).expect("json");
     assert_eq!(body["target_channel"], "push");
-    assert_eq!(body["include_aliases"], json!({"external_id": ["user-42", "user-43"]}));
+    assert_eq!(
+        body["include_aliases"],
+        json!({"external_id": ["user-42", "user-43"]})
+    );
 }
 
 #[test]
@@ -136,22 +148,55 @@ fn schedule_is_sent_with_an_explicit_offset() {
     .expect("prepares");
     let body: serde_json::Value = serde_json::from_str(body_of(&p)).expect("json");
     assert_eq!(body["send_after"], "2026-12-01 08:00:00 GMT+0000");
-    assert_eq!(body["include_subscription_ids"][0], "1dd608f2-c6a1-11e3-851d-000c2940e62c");
+    assert_eq!(
+        body["include_subscription_ids"][0],
+        "1dd608f2-c6a1-11e3-851d-000c2940e62c"
+    );
 }
 
 #[test]
 fn bad_input_names_the_field() {
     let cases = [
-        (json!({"profile": "acme-web", "message": {"body": "Hi"}}), "audience"),
-        (json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["A"], "external_ids": ["x"]}}), "audience"),
-        (json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segmnts": ["A"]}}), "audience.segmnts"),
-        (json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["A"]}, "options": {"ttl": 99999999}}), "options.ttl"),
-        (json!({"profile": "acme-web", "message": {"title": "No body"}, "audience": {"segments": ["A"]}}), "message.body"),
-        (json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["A"]}, "options": {"schedule_at": "tomorrow"}}), "options.schedule_at"),
-        (json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"exclude_segments": ["A"], "filters": [{"field": "tag", "key": "a", "relation": "exists"}]}}), "audience.exclude_segments"),
-        (json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"filters": [{"key": "a"}]}}), "audience.filters[0]"),
-        (json!({"profile": "acme-web", "message": {"body": "Hi", "buttons": [{"id":"a","label":"A"},{"id":"b","label":"B"},{"id":"c","label":"C"},{"id":"d","label":"D"}]}, "audience": {"segments": ["A"]}}), "message.buttons"),
-        (json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["A"]}, "options": {"raw": "{nope"}}), "options.raw"),
+        (
+            json!({"profile": "acme-web", "message": {"body": "Hi"}}),
+            "audience",
+        ),
+        (
+            json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["A"], "external_ids": ["x"]}}),
+            "audience",
+        ),
+        (
+            json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segmnts": ["A"]}}),
+            "audience.segmnts",
+        ),
+        (
+            json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["A"]}, "options": {"ttl": 99999999}}),
+            "options.ttl",
+        ),
+        (
+            json!({"profile": "acme-web", "message": {"title": "No body"}, "audience": {"segments": ["A"]}}),
+            "message.body",
+        ),
+        (
+            json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["A"]}, "options": {"schedule_at": "tomorrow"}}),
+            "options.schedule_at",
+        ),
+        (
+            json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"exclude_segments": ["A"], "filters": [{"field": "tag", "key": "a", "relation": "exists"}]}}),
+            "audience.exclude_segments",
+        ),
+        (
+            json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"filters": [{"key": "a"}]}}),
+            "audience.filters[0]",
+        ),
+        (
+            json!({"profile": "acme-web", "message": {"body": "Hi", "buttons": [{"id":"a","label":"A"},{"id":"b","label":"B"},{"id":"c","label":"C"},{"id":"d","label":"D"}]}, "audience": {"segments": ["A"]}}),
+            "message.buttons",
+        ),
+        (
+            json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["A"]}, "options": {"raw": "{nope"}}),
+            "options.raw",
+        ),
     ];
     for (json, field) in cases {
         let err = prepare(&draft(json.clone())).expect_err(&format!("{json} must fail"));
@@ -161,13 +206,34 @@ fn bad_input_names_the_field() {
 
 #[test]
 fn missing_secret_and_app_id_are_explained() {
-    let d = draft(json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["All"]}}));
+    let d = draft(
+        json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["All"]}}),
+    );
     let err = OneSignal
-        .prepare(&PrepareContext { draft: &d, profile: &profile(), secrets: &Secrets::default(), now: datetime!(2026-11-24 12:00 UTC), idempotency_key: "", token: None, dry_run: false })
+        .prepare(&PrepareContext {
+            draft: &d,
+            profile: &profile(),
+            secrets: &Secrets::default(),
+            now: datetime!(2026-11-24 12:00 UTC),
+            idempotency_key: "",
+            token: None,
+            dry_run: false,
+        })
         .expect_err("no key");
-    assert!(err.message.contains("pushdeck secret set acme-web api_key"), "{err}");
+    assert!(
+        err.message.contains("pushdeck secret set acme-web api_key"),
+        "{err}"
+    );
     let err = OneSignal
-        .prepare(&PrepareContext { draft: &d, profile: &Profile::new("acme-web", "onesignal"), secrets: &secrets(), now: datetime!(2026-11-24 12:00 UTC), idempotency_key: "", token: None, dry_run: false })
+        .prepare(&PrepareContext {
+            draft: &d,
+            profile: &Profile::new("acme-web", "onesignal"),
+            secrets: &secrets(),
+            now: datetime!(2026-11-24 12:00 UTC),
+            idempotency_key: "",
+            token: None,
+            dry_run: false,
+        })
         .expect_err("no app id");
     assert_eq!(err.field, "settings.app_id");
 }
@@ -188,20 +254,43 @@ fn raw_payload_replaces_the_generated_one() {
 fn base_url_override_and_cleartext_refusal() {
     let mut p = profile();
     p.base_url = Some("http://127.0.0.1:9999".into());
-    let d = draft(json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["All"]}}));
-    let ctx = |p: &Profile| OneSignal.prepare(&PrepareContext { draft: &d, profile: p, secrets: &secrets(), now: datetime!(2026-11-24 12:00 UTC), idempotency_key: "", token: None, dry_run: false }).map(|x| x.requests[0].url.clone());
-    assert_eq!(ctx(&p).expect("loopback ok"), "http://127.0.0.1:9999/notifications");
+    let d = draft(
+        json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["All"]}}),
+    );
+    let ctx = |p: &Profile| {
+        OneSignal
+            .prepare(&PrepareContext {
+                draft: &d,
+                profile: p,
+                secrets: &secrets(),
+                now: datetime!(2026-11-24 12:00 UTC),
+                idempotency_key: "",
+                token: None,
+                dry_run: false,
+            })
+            .map(|x| x.requests[0].url.clone())
+    };
+    assert_eq!(
+        ctx(&p).expect("loopback ok"),
+        "http://127.0.0.1:9999/notifications"
+    );
     p.base_url = Some("http://onesignal.example.com".into());
     assert_eq!(ctx(&p).expect_err("cleartext").field, "base_url");
 }
 
 fn exchange(status: u16, body: &str, headers: &[(&str, &str)]) -> Exchange {
-    let mut ex = Exchange::unsent(PreparedRequest::new("POST", "https://api.onesignal.com/notifications"));
+    let mut ex = Exchange::unsent(PreparedRequest::new(
+        "POST",
+        "https://api.onesignal.com/notifications",
+    ));
     ex.response = Some(ResponseDump {
         status,
         reason: String::new(),
         version: "HTTP/1.1".into(),
-        headers: headers.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        headers: headers
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect(),
         body: Body::Text(body.into()),
         truncated: false,
     });
@@ -210,16 +299,40 @@ fn exchange(status: u16, body: &str, headers: &[(&str, &str)]) -> Exchange {
 
 #[test]
 fn success_is_judged_from_the_body() {
-    let ok = OneSignal.interpret(&exchange(200, r#"{"id":"b6b326a8-40aa-4b8f-9ad4-1d0fe7e3b5a1","external_id":null}"#, &[]));
+    let ok = OneSignal.interpret(&exchange(
+        200,
+        r#"{"id":"b6b326a8-40aa-4b8f-9ad4-1d0fe7e3b5a1","external_id":null}"#,
+        &[],
+    ));
     assert!(ok.is_ok());
-    assert_eq!(ok.message_id.as_deref(), Some("b6b326a8-40aa-4b8f-9ad4-1d0fe7e3b5a1"));
+    assert_eq!(
+        ok.message_id.as_deref(),
+        Some("b6b326a8-40aa-4b8f-9ad4-1d0fe7e3b5a1")
+    );
 
-    let none = OneSignal.interpret(&exchange(200, r#"{"id":"","errors":["All included players are not subscribed"]}"#, &[]));
+    let none = OneSignal.interpret(&exchange(
+        200,
+        r#"{"id":"","errors":["All included players are not subscribed"]}"#,
+        &[],
+    ));
     assert_eq!(none.verdict, Verdict::Refused);
-    assert!(none.summary.contains("All included players are not subscribed"), "{}", none.summary);
-    assert!(none.hint.as_deref().is_some_and(|h| h.contains("no subscribers")));
+    assert!(
+        none.summary
+            .contains("All included players are not subscribed"),
+        "{}",
+        none.summary
+    );
+    assert!(
+        none.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("no subscribers"))
+    );
 
-    let partial = OneSignal.interpret(&exchange(200, r#"{"id":"abc","errors":{"invalid_aliases":{"external_id":["u2"]}}}"#, &[]));
+    let partial = OneSignal.interpret(&exchange(
+        200,
+        r#"{"id":"abc","errors":{"invalid_aliases":{"external_id":["u2"]}}}"#,
+        &[],
+    ));
     assert!(partial.is_ok());
     assert!(partial.summary.contains("u2"), "{}", partial.summary);
 
@@ -231,12 +344,24 @@ fn success_is_judged_from_the_body() {
 fn errors_are_explained() {
     let bad = OneSignal.interpret(&exchange(400, r#"{"errors":["You must include which players, segments, or tags you wish to send this notification to."]}"#, &[]));
     assert_eq!(bad.verdict, Verdict::Refused);
-    assert!(bad.hint.as_deref().is_some_and(|h| h.contains("Choose an audience")));
+    assert!(
+        bad.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("Choose an audience"))
+    );
 
     let denied = OneSignal.interpret(&exchange(403, r#"{"errors":["Access denied.  Please include an 'Authorization: ...' header with a valid API key"]}"#, &[]));
-    assert!(denied.summary.contains("refused the API key"), "{}", denied.summary);
+    assert!(
+        denied.summary.contains("refused the API key"),
+        "{}",
+        denied.summary
+    );
 
-    let limited = OneSignal.interpret(&exchange(429, r#"{"errors":["API rate limit exceeded."]}"#, &[("Retry-After", "7")]));
+    let limited = OneSignal.interpret(&exchange(
+        429,
+        r#"{"errors":["API rate limit exceeded."]}"#,
+        &[("Retry-After", "7")],
+    ));
     assert_eq!(limited.retry_after, Some(7));
     assert!(limited.summary.contains("wait 7 s"), "{}", limited.summary);
 
@@ -244,30 +369,60 @@ fn errors_are_explained() {
     assert_eq!(down.verdict, Verdict::Refused);
     assert!(down.summary.contains("503"));
 
-    let structured = OneSignal.interpret(&exchange(400, r#"{"errors":[{"code":"invalid","title":"app_id not found"}]}"#, &[]));
-    assert!(structured.summary.contains("app_id not found"), "{}", structured.summary);
+    let structured = OneSignal.interpret(&exchange(
+        400,
+        r#"{"errors":[{"code":"invalid","title":"app_id not found"}]}"#,
+        &[],
+    ));
+    assert!(
+        structured.summary.contains("app_id not found"),
+        "{}",
+        structured.summary
+    );
 }
 
 #[test]
 fn check_reads_segments() {
-    let ok = OneSignal.interpret_check(&exchange(200, r#"{"total_count":4,"offset":0,"limit":1,"segments":[{"id":"x","name":"All"}]}"#, &[]));
+    let ok = OneSignal.interpret_check(&exchange(
+        200,
+        r#"{"total_count":4,"offset":0,"limit":1,"segments":[{"id":"x","name":"All"}]}"#,
+        &[],
+    ));
     assert!(ok.is_ok());
     assert_eq!(ok.summary, "Key works: the app has 4 segments");
-    let seg = OneSignal.interpret_lookup("segments", &exchange(200, r#"{"segments":[{"name":"All"},{"name":"Active Users"}]}"#, &[]));
+    let seg = OneSignal.interpret_lookup(
+        "segments",
+        &exchange(
+            200,
+            r#"{"segments":[{"name":"All"},{"name":"Active Users"}]}"#,
+            &[],
+        ),
+    );
     let names: Vec<&str> = seg.items.iter().map(|i| i.value.as_str()).collect();
     assert_eq!(names, ["All", "Active Users"]);
     let bad = OneSignal.interpret_check(&exchange(403, r#"{"errors":["Access denied."]}"#, &[]));
     assert_eq!(bad.verdict, Verdict::Refused);
-    let request = OneSignal.check(&profile(), &secrets()).expect("check request");
-    assert_eq!(request.url, "https://api.onesignal.com/apps/8a7b3c2d-1e0f-4a5b-9c8d-944455556666/segments?offset=0&limit=1");
+    let request = OneSignal
+        .check(&profile(), &secrets())
+        .expect("check request");
+    assert_eq!(
+        request.url,
+        "https://api.onesignal.com/apps/8a7b3c2d-1e0f-4a5b-9c8d-944455556666/segments?offset=0&limit=1"
+    );
 }
 
 #[test]
 fn audience_labels_and_broadcasts() {
-    let seg = draft(json!({"profile": "p", "message": {"body": "x"}, "audience": {"segments": ["All"]}}));
+    let seg =
+        draft(json!({"profile": "p", "message": {"body": "x"}, "audience": {"segments": ["All"]}}));
     assert_eq!(OneSignal.audience_label(&seg), "“All”");
-    assert_eq!(OneSignal.broadcast(&seg).as_deref(), Some("every subscriber in “All”"));
-    let ids = draft(json!({"profile": "p", "message": {"body": "x"}, "audience": {"external_ids": ["a", "b"]}}));
+    assert_eq!(
+        OneSignal.broadcast(&seg).as_deref(),
+        Some("every subscriber in “All”")
+    );
+    let ids = draft(
+        json!({"profile": "p", "message": {"body": "x"}, "audience": {"external_ids": ["a", "b"]}}),
+    );
     assert_eq!(OneSignal.audience_label(&ids), "2 external IDs");
     assert!(OneSignal.broadcast(&ids).is_none());
 }

@@ -1,0 +1,44 @@
+//! Provider-specific panels beside the generic forms (Telegram's chat discovery, Web Push's VAPID
+//! keys, Azure's outcome table…). A provider that needs one adds a file here and one row to `ALL`.
+
+use eframe::egui;
+
+use super::app::PushdeckApp;
+
+type Hook = fn(&mut PushdeckApp, &mut egui::Ui);
+
+/// The extra panels of one provider; each is optional.
+pub struct Extras {
+    pub provider: &'static str,
+    /// Under the profile bar (credential helpers: key generation, webhook state…).
+    pub profile: Option<Hook>,
+    /// Below the audience fields (recipient discovery, import…).
+    pub audience: Option<Hook>,
+    /// At the top of the Response pane after a send (provider reports, follow-up actions).
+    pub response: Option<Hook>,
+}
+
+const ALL: &[Extras] = &[];
+
+fn hooks(app: &PushdeckApp) -> Option<&'static Extras> {
+    let id = app.provider().info().id;
+    ALL.iter().find(|e| e.provider == id)
+}
+
+pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+    if let Some(hook) = hooks(app).and_then(|e| e.profile) {
+        hook(app, ui);
+    }
+}
+
+pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+    if let Some(hook) = hooks(app).and_then(|e| e.audience) {
+        hook(app, ui);
+    }
+}
+
+pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+    if let Some(hook) = hooks(app).and_then(|e| e.response) {
+        hook(app, ui);
+    }
+}
