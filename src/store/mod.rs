@@ -2,6 +2,7 @@
 
 mod atomic;
 mod history;
+pub mod library;
 mod paths;
 mod profiles;
 mod secrets;

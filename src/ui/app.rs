@@ -35,6 +35,7 @@ pub struct AppSetup {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RightTab {
+    Preview,
     Request,
     Response,
 }
@@ -51,6 +52,12 @@ pub struct TabState {
     /// The last send from this tab, shown in its Response pane, and the row picked in it.
     pub last_report: Option<SendReport>,
     pub selected_result: usize,
+    /// Raw payload mode: show the diff against the generated payload.
+    pub show_raw_diff: bool,
+    /// The language the Preview shows (empty: the default language).
+    pub preview_lang: String,
+    /// The name being typed for "Save as template", while that field is open.
+    pub template_name: Option<String>,
 }
 
 impl TabState {
@@ -64,6 +71,9 @@ impl TabState {
             lookup_items: HashMap::new(),
             last_report: None,
             selected_result: 0,
+            show_raw_diff: false,
+            preview_lang: String::new(),
+            template_name: None,
         }
     }
 }
@@ -233,6 +243,20 @@ impl PushdeckApp {
     pub(super) fn current_preview(&mut self) -> Result<Prepared, String> {
         let job = self.current_job()?;
         Engine::prepare(&job).map_err(|e| e.to_string())
+    }
+
+    /// Who the current message goes to, in words; a raw payload that does not parse yet does not
+    /// hide the audience.
+    pub fn audience_text(&self) -> String {
+        let state = &self.tabs[self.tab];
+        let mut form = state.form.clone();
+        form.options.remove("raw");
+        form.to_draft(
+            state.profile.as_deref().unwrap_or(""),
+            self.provider().info(),
+        )
+        .map(|d| self.provider().audience_label(&d))
+        .unwrap_or_default()
     }
 
     pub fn is_sending(&self) -> bool {
@@ -646,10 +670,7 @@ impl PushdeckApp {
             return;
         }
         let env = self.current_profile().map(|p| p.environment);
-        let audience = self
-            .current_draft()
-            .map(|d| self.provider().audience_label(&d))
-            .unwrap_or_default();
+        let audience = self.audience_text();
         let mut label = if audience.is_empty() || audience == "nobody yet" {
             "Send".to_string()
         } else {

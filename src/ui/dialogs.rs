@@ -1,5 +1,5 @@
-//! Open draft / Save draft as: a path field with the drafts folder listed, in the app's own window
-//! (works the same on every desktop, in tests, and without a portal service).
+//! Open draft / Save draft as / Save exchange: a path field with recent files and the drafts folder
+//! listed, in the app's own window (the same on every desktop, in tests, and without a portal).
 
 use std::path::PathBuf;
 
@@ -8,18 +8,21 @@ use eframe::egui::{self, RichText};
 use super::app::PushdeckApp;
 use super::widgets::{ok_color, text_field};
 use crate::draft::Draft;
-use crate::store::{Paths, write_atomic};
+use crate::store::{Paths, library, write_atomic};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Open,
     Save,
+    /// Save this (already redacted) exchange dump.
+    SaveExchange(String),
 }
 
 pub struct FileDialog {
     pub mode: Mode,
     pub path: String,
     folder: PathBuf,
+    /// Recent draft files first, then the drafts folder.
     files: Vec<PathBuf>,
     error: Option<String>,
 }
@@ -27,25 +30,34 @@ pub struct FileDialog {
 impl FileDialog {
     fn new(paths: &Paths, mode: Mode) -> Self {
         let folder = paths.drafts_dir();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-            .map(|r| {
-                r.filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        files.sort();
-        let path = match mode {
-            Mode::Save => folder.join("draft.json").display().to_string(),
-            Mode::Open => files
-                .first()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
+        let mut files: Vec<PathBuf> = Vec::new();
+        if mode != Mode::Save {
+            files = library::recent_drafts(&paths.settings_file());
+        }
+        if let Ok(read) = std::fs::read_dir(&folder) {
+            let mut in_folder: Vec<PathBuf> = read
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .filter(|p| !files.contains(p))
+                .collect();
+            in_folder.sort();
+            files.extend(in_folder);
+        }
+        let path = match &mode {
+            Mode::Save => folder.join("draft.json"),
+            Mode::SaveExchange(_) => paths
+                .data
+                .join("exchanges")
+                .join(format!("{}.txt", crate::store::HistoryStore::new_id())),
+            Mode::Open => files.first().cloned().unwrap_or_default(),
         };
+        if matches!(mode, Mode::SaveExchange(_)) {
+            files.clear();
+        }
         Self {
             mode,
-            path,
+            path: path.display().to_string(),
             folder,
             files,
             error: None,
@@ -59,6 +71,10 @@ impl FileDialog {
     pub fn save(paths: &Paths) -> Self {
         Self::new(paths, Mode::Save)
     }
+
+    pub fn save_exchange(paths: &Paths, dump: String) -> Self {
+        Self::new(paths, Mode::SaveExchange(dump))
+    }
 }
 
 pub fn file_dialog(app: &mut PushdeckApp, ctx: &egui::Context) {
@@ -68,31 +84,31 @@ pub fn file_dialog(app: &mut PushdeckApp, ctx: &egui::Context) {
     let mut open = true;
     let mut go = false;
     let mut cancel = false;
-    let title = match dialog.mode {
-        Mode::Open => "Open draft",
-        Mode::Save => "Save draft as",
+    let (title, verb) = match dialog.mode {
+        Mode::Open => ("Open draft", "Open"),
+        Mode::Save => ("Save draft as", "Save"),
+        Mode::SaveExchange(_) => ("Save exchange", "Save"),
     };
     egui::Window::new(title)
         .open(&mut open)
         .collapsible(false)
         .default_width(460.0)
         .show(ctx, |ui| {
-            let r = text_field(ui, "File", &mut dialog.path, "/path/to/draft.json");
+            let r = text_field(ui, "File", &mut dialog.path, "/path/to/file");
             if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 go = true;
             }
             if !dialog.files.is_empty() {
-                ui.label(RichText::new(format!("In {}", dialog.folder.display())).weak());
+                ui.label(RichText::new(format!("Recent, and {}", dialog.folder.display())).weak());
                 egui::ScrollArea::vertical()
                     .max_height(160.0)
                     .show(ui, |ui| {
                         for f in &dialog.files {
-                            let name = f
-                                .file_name()
-                                .map(|n| n.to_string_lossy().into_owned())
-                                .unwrap_or_default();
                             if ui
-                                .selectable_label(dialog.path == f.display().to_string(), name)
+                                .selectable_label(
+                                    dialog.path == f.display().to_string(),
+                                    f.display().to_string(),
+                                )
                                 .clicked()
                             {
                                 dialog.path = f.display().to_string();
@@ -100,18 +116,16 @@ pub fn file_dialog(app: &mut PushdeckApp, ctx: &egui::Context) {
                         }
                     });
             }
+            if matches!(dialog.mode, Mode::SaveExchange(_)) {
+                ui.weak("Saved as text with secrets masked.");
+            }
             if let Some(e) = &dialog.error {
                 ui.colored_label(ok_color(ui, false), e);
             }
             ui.horizontal(|ui| {
-                let verb = if dialog.mode == Mode::Open {
-                    "Open"
-                } else {
-                    "Save"
-                };
                 if ui
                     .button(RichText::new(verb).strong())
-                    .on_hover_text(format!("{verb} the draft file"))
+                    .on_hover_text(title)
                     .clicked()
                 {
                     go = true;
@@ -126,7 +140,7 @@ pub fn file_dialog(app: &mut PushdeckApp, ctx: &egui::Context) {
     }
     if go {
         let path = PathBuf::from(dialog.path.trim());
-        let result = match dialog.mode {
+        let result = match &dialog.mode {
             Mode::Open => std::fs::read_to_string(&path)
                 .map_err(|e| format!("Cannot read {}: {e}", path.display()))
                 .and_then(|text| {
@@ -147,9 +161,21 @@ pub fn file_dialog(app: &mut PushdeckApp, ctx: &egui::Context) {
                         .map_err(|e| format!("Not saved: {e}"))
                 })
                 .map(|()| app.status = Some((true, format!("Saved draft to {}", path.display())))),
+            Mode::SaveExchange(dump) => write_atomic(&path, dump.as_bytes())
+                .map_err(|e| format!("Not saved: {e}"))
+                .map(|()| {
+                    app.status = Some((true, format!("Saved the exchange to {}", path.display())))
+                }),
         };
         match result {
-            Ok(()) => return,
+            Ok(()) => {
+                if matches!(dialog.mode, Mode::Open | Mode::Save)
+                    && let Err(e) = library::remember_draft(&app.paths.settings_file(), &path)
+                {
+                    tracing::debug!(error = %e, "recent drafts not updated");
+                }
+                return;
+            }
             Err(e) => dialog.error = Some(e),
         }
     }

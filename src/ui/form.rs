@@ -154,8 +154,13 @@ impl ComposerForm {
             .map(|s| s.trim())
             .filter(|s| !s.is_empty())
         {
-            let value = serde_json::from_str(raw)
-                .map_err(|e| DraftError::new("options.raw", format!("invalid JSON: {e}")))?;
+            // XML payloads travel as a string; JSON ones as the object itself.
+            let value = if raw.starts_with('<') {
+                Value::String(raw.to_string())
+            } else {
+                serde_json::from_str(raw)
+                    .map_err(|e| DraftError::new("options.raw", format!("invalid JSON: {e}")))?
+            };
             options.insert("raw".into(), value);
         }
         Ok(Draft {
@@ -224,11 +229,15 @@ impl ComposerForm {
                     .insert(spec.key.to_string(), field_text(spec, v));
             }
         }
-        if let Some(raw) = draft.options.get("raw") {
-            form.options.insert(
-                "raw".into(),
-                serde_json::to_string_pretty(raw).unwrap_or_default(),
-            );
+        match draft.options.get("raw") {
+            Some(Value::String(xml)) => {
+                form.options.insert("raw".into(), xml.clone());
+            }
+            Some(raw) => {
+                let text = serde_json::to_string_pretty(raw).unwrap_or_default();
+                form.options.insert("raw".into(), text);
+            }
+            None => {}
         }
         form
     }

@@ -12,6 +12,11 @@ pub struct HistoryView {
     pub open: bool,
     items: Vec<HistorySummary>,
     filter: String,
+    /// Empty means any.
+    provider: String,
+    profile: String,
+    /// None: any; Some(true): only accepted; Some(false): only failed.
+    outcome: Option<bool>,
     selected: Option<(HistoryEntry, Vec<String>)>,
     error: Option<String>,
 }
@@ -22,6 +27,9 @@ impl HistoryView {
             open: false,
             items,
             filter: String::new(),
+            provider: String::new(),
+            profile: String::new(),
+            outcome: None,
             selected: None,
             error: None,
         }
@@ -55,17 +63,49 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
                 &mut view.filter,
                 "provider, profile, audience or text",
             );
+            ui.horizontal(|ui| {
+                let providers = distinct(view.items.iter().map(|i| i.provider.as_str()));
+                let profiles = distinct(view.items.iter().map(|i| i.profile.as_str()));
+                choice(ui, "Provider", &mut view.provider, &providers);
+                choice(ui, "Profile", &mut view.profile, &profiles);
+                let label = ui.label("Outcome");
+                let shown = match view.outcome {
+                    None => "any",
+                    Some(true) => "accepted",
+                    Some(false) => "failed",
+                };
+                egui::ComboBox::from_id_salt("history-outcome")
+                    .selected_text(shown)
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut view.outcome, None, "any");
+                        ui.selectable_value(&mut view.outcome, Some(true), "accepted");
+                        ui.selectable_value(&mut view.outcome, Some(false), "failed");
+                    })
+                    .response
+                    .labelled_by(label.id);
+            });
             let needle = view.filter.to_lowercase();
+            let (provider, profile, outcome) =
+                (view.provider.clone(), view.profile.clone(), view.outcome);
             ui.columns(2, |cols| {
                 egui::ScrollArea::vertical()
                     .id_salt("history-list")
                     .show(&mut cols[0], |ui| {
-                        for item in view.items.iter().filter(|i| {
-                            needle.is_empty()
-                                || [&i.provider, &i.profile, &i.audience, &i.summary, &i.at]
-                                    .iter()
-                                    .any(|f| f.to_lowercase().contains(&needle))
-                        }) {
+                        for item in view
+                            .items
+                            .iter()
+                            .filter(|i| {
+                                (provider.is_empty() || i.provider == provider)
+                                    && (profile.is_empty() || i.profile == profile)
+                                    && outcome.is_none_or(|ok| i.ok == ok)
+                            })
+                            .filter(|i| {
+                                needle.is_empty()
+                                    || [&i.provider, &i.profile, &i.audience, &i.summary, &i.at]
+                                        .iter()
+                                        .any(|f| f.to_lowercase().contains(&needle))
+                            })
+                        {
                             let mark = if item.ok { "OK" } else { "Failed" };
                             let selected =
                                 view.selected.as_ref().is_some_and(|(e, _)| e.id == item.id);
@@ -152,4 +192,31 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
         open = false;
     }
     app.history.open = open;
+}
+
+fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut v: Vec<String> = items.map(str::to_string).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// A labelled picker of one value among `options`, or any (empty).
+fn choice(ui: &mut egui::Ui, label: &str, value: &mut String, options: &[String]) {
+    let l = ui.label(label);
+    let shown = if value.is_empty() {
+        "any".to_string()
+    } else {
+        value.clone()
+    };
+    egui::ComboBox::from_id_salt(("history", label))
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(value, String::new(), "any");
+            for o in options {
+                ui.selectable_value(value, o.clone(), o);
+            }
+        })
+        .response
+        .labelled_by(l.id);
 }

@@ -4,13 +4,15 @@
 use eframe::egui::{self, RichText};
 
 use super::app::{PushdeckApp, RightTab};
-use super::widgets::{long_text, note_color, ok_color};
+use super::code::{Lang, code_lines};
+use super::widgets::{note_color, ok_color};
 use crate::http::{self, Body, PreparedRequest, dump};
 
 pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         for (tab, name, tip) in [
+            (RightTab::Preview, "Preview", "How recipients will see it"),
             (
                 RightTab::Request,
                 "Request",
@@ -31,6 +33,7 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     });
     ui.separator();
     match app.right {
+        RightTab::Preview => super::preview::show(app, ui),
         RightTab::Request => request_tab(app, ui),
         RightTab::Response => response_tab(app, ui),
     }
@@ -53,6 +56,23 @@ fn headers_grid(ui: &mut egui::Ui, id: &str, headers: &[(String, String)]) {
         });
 }
 
+fn body_lang(headers: &[(String, String)], body: &Body) -> Lang {
+    let ct = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.as_str());
+    Lang::detect(ct, body.as_text().unwrap_or(""))
+}
+
+/// Human sizes: 612 bytes, 4.2 KB, 5.1 MB.
+pub fn size_text(n: usize) -> String {
+    match n {
+        0..1000 => format!("{n} bytes"),
+        1000..1_000_000 => format!("{:.1} KB", n as f64 / 1000.0),
+        _ => format!("{:.1} MB", n as f64 / 1_000_000.0),
+    }
+}
+
 fn body_lines(body: &Body) -> Vec<String> {
     match body {
         Body::Empty => Vec::new(),
@@ -64,7 +84,13 @@ fn body_lines(body: &Body) -> Vec<String> {
     }
 }
 
-fn request_view(app: &mut PushdeckApp, ui: &mut egui::Ui, request: &PreparedRequest, live: bool) {
+fn request_view(
+    app: &mut PushdeckApp,
+    ui: &mut egui::Ui,
+    request: &PreparedRequest,
+    live: bool,
+    id: &str,
+) {
     let shown = if app.reveal {
         request.clone()
     } else {
@@ -108,26 +134,30 @@ fn request_view(app: &mut PushdeckApp, ui: &mut egui::Ui, request: &PreparedRequ
             let text = shown.body.as_text().unwrap_or("").to_string();
             app.copy_text(ui.ctx(), text, "Body");
         }
+        if live {
+            super::raw::toggle(app, ui);
+        }
         if let Some(note) = &app.clipboard_note {
             ui.weak(note);
         }
     });
-    headers_grid(ui, "request-headers", &shown.headers);
+    headers_grid(ui, &format!("{id}-headers"), &shown.headers);
     ui.add_space(4.0);
+    if live && super::raw::is_active(app) {
+        super::raw::editor(app, ui);
+        return;
+    }
     let lines = body_lines(&shown.body);
-    long_text(
-        ui,
-        "request-body",
-        &lines,
-        (ui.available_height() - 24.0).max(80.0),
-    );
+    let lang = body_lang(&shown.headers, &shown.body);
+    let height = (ui.available_height() - 24.0).max(80.0);
+    code_lines(ui, &format!("{id}-body"), &lines, lang, height);
     let mask = if app.reveal {
         "secrets shown"
     } else {
         "secrets masked"
     };
     let live = if live { " · updates as you type" } else { "" };
-    ui.weak(format!("{} bytes{live} · {mask}", shown.body.len()));
+    ui.weak(format!("{}{live} · {mask}", size_text(shown.body.len())));
 }
 
 fn request_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
@@ -143,12 +173,16 @@ fn request_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 ));
             }
             if let Some(first) = prepared.requests.first() {
-                request_view(app, ui, first, true);
+                request_view(app, ui, first, true, "request");
             }
         }
         Err(e) => {
             ui.label(RichText::new("Not ready to send").strong());
             ui.colored_label(ok_color(ui, false), e);
+            // A raw edit that does not parse must stay editable.
+            if super::raw::is_active(app) {
+                super::raw::editor(app, ui);
+            }
         }
     }
 }
@@ -232,24 +266,25 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                         .monospace()
                         .strong(),
                 );
+                let cut = if r.truncated {
+                    " (cut: the server sent more than Pushdeck keeps)"
+                } else {
+                    ""
+                };
                 ui.weak(format!(
-                    "{} · {:.0} ms · {} bytes{}",
+                    "{} · {:.0} ms · {}{cut}",
                     r.version,
                     exchange.elapsed_ms,
-                    r.body.len(),
-                    if r.truncated { " (cut)" } else { "" }
+                    size_text(r.body.len())
                 ));
             });
             egui::CollapsingHeader::new("Response headers")
                 .default_open(true)
                 .show(ui, |ui| headers_grid(ui, "response-headers", &r.headers));
             let lines = body_lines(&r.body);
-            long_text(
-                ui,
-                "response-body",
-                &lines,
-                (ui.available_height() * 0.6).max(80.0),
-            );
+            let lang = body_lang(&r.headers, &r.body);
+            let height = (ui.available_height() * 0.6).max(80.0);
+            code_lines(ui, "response-body", &lines, lang, height);
             if ui
                 .button("Copy response body")
                 .on_hover_text("Copy the provider's answer")
@@ -257,6 +292,14 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             {
                 let text = r.body.as_text().unwrap_or("").to_string();
                 app.copy_text(ui.ctx(), text, "Response body");
+            }
+            if ui
+                .button("Save exchange…")
+                .on_hover_text("Save the request and response as text, secrets masked")
+                .clicked()
+            {
+                let dump = dump::exchange_text(&result.exchange.redacted());
+                app.file_dialog = Some(super::dialogs::FileDialog::save_exchange(&app.paths, dump));
             }
         }
         None => {
@@ -270,6 +313,6 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         .default_open(false)
         .show(ui, |ui| {
             let request = result.exchange.request.clone();
-            request_view(app, ui, &request, false);
+            request_view(app, ui, &request, false, "sent");
         });
 }

@@ -2,6 +2,7 @@
 
 mod app;
 mod audience;
+mod code;
 mod composer;
 mod credentials;
 mod dialogs;
@@ -9,6 +10,8 @@ mod extras;
 pub mod form;
 mod history;
 mod inspector;
+mod preview;
+mod raw;
 mod task;
 mod widgets;
 
