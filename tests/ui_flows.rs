@@ -286,7 +286,8 @@ fn a_slow_send_can_be_cancelled_and_the_window_stays_responsive() {
         .runtime
         .block_on(f.server.received_requests())
         .unwrap_or_default();
-    assert_eq!(received.len(), 1, "exactly one request went out");
+    // The second press sent nothing; the first may be cancelled before it reached the server.
+    assert!(received.len() <= 1, "at most one request went out: {}", received.len());
 }
 
 #[test]

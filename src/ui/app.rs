@@ -259,6 +259,13 @@ impl PushdeckApp {
         .unwrap_or_default()
     }
 
+    /// Shows `report` in the current tab's Response pane (benchmarks, tests).
+    pub fn set_last_report(&mut self, report: SendReport) {
+        let state = &mut self.tabs[self.tab];
+        state.selected_result = 0;
+        state.last_report = Some(report);
+    }
+
     pub fn is_sending(&self) -> bool {
         self.sending.is_some()
     }
