@@ -291,3 +291,107 @@ fn preview_and_curl_never_show_the_token() {
     // History keeps no token either.
     assert!(sandbox.files_containing(TOKEN).is_empty());
 }
+
+#[test]
+fn chats_webhook_and_link_commands() {
+    let (standin, sandbox) = setup();
+    // A deep link, then someone opens it.
+    let out = run(&sandbox, TOKEN, &["telegram", "link", PROFILE]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let link = stdout(&out).trim().to_string();
+    let prefix = format!("https://t.me/{BOT_USERNAME}?start=");
+    let token = link.strip_prefix(&prefix).expect("a t.me link").to_string();
+    assert_eq!(token.len(), 22, "{link}");
+    standin.private_message(42, "Ada", "ada", &format!("/start {token}"));
+    standin.added_to_channel(-100_777, "Acme News");
+
+    let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("42\tprivate\tAda (@ada)  start={token}")),
+        "{text}"
+    );
+    assert!(text.contains("-100777\tchannel\tAcme News"), "{text}");
+    let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE, "--json"]);
+    let doc = stdout_json(&out);
+    assert_eq!(doc["chats"][0]["start_payload"], json!(token));
+    assert_no_token(&out);
+
+    // A webhook blocks getUpdates: said in words, with what to do.
+    standin.set_webhook(Some("https://hooks.acme.example/tg"));
+    let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("A webhook is set"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&sandbox, TOKEN, &["telegram", "webhook", PROFILE]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Webhook URL: https://hooks.acme.example/tg")
+            && text.contains("Pending updates: 2"),
+        "{text}"
+    );
+
+    let hits = standin.hits();
+    let out = run(
+        &sandbox,
+        TOKEN,
+        &["telegram", "webhook", PROFILE, "--delete"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--yes") && stderr(&out).contains("stop"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &sandbox,
+        TOKEN,
+        &[
+            "telegram",
+            "webhook",
+            PROFILE,
+            "--set",
+            "http://plain.example/x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("https"), "{}", stderr(&out));
+    assert_eq!(standin.hits(), hits, "nothing sent on bad input");
+    assert!(standin.webhook().is_some());
+
+    let out = run(
+        &sandbox,
+        TOKEN,
+        &["telegram", "webhook", PROFILE, "--delete", "--yes"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Webhook was deleted") && stdout(&out).contains("No webhook is set"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(standin.webhook(), None);
+
+    let out = run(
+        &sandbox,
+        TOKEN,
+        &[
+            "telegram",
+            "webhook",
+            PROFILE,
+            "--set",
+            "https://hooks.acme.example/new",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        standin.webhook().as_deref(),
+        Some("https://hooks.acme.example/new")
+    );
+    standin.assert_no_problems();
+}

@@ -179,7 +179,8 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     if let (Some(bot), Some(token)) = (state.bot_username.clone(), state.start_token.clone()) {
         let mut link = telegram::deep_link(&bot, &token);
         ui.horizontal(|ui| {
-            widgets::cell_field(ui, "Deep link", &mut link, "", 360.0);
+            let width = (ui.available_width() - 90.0).max(120.0);
+            widgets::cell_field(ui, "Deep link", &mut link, "", width);
             if ui.button("Copy link").clicked() {
                 app.copy_text(&ctx, link.clone(), "Deep link");
             }
@@ -275,7 +276,8 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         });
     }
     if let Some((ok, note)) = &state.note {
-        ui.colored_label(widgets::ok_color(ui, *ok), note);
+        let color = widgets::ok_color(ui, *ok);
+        ui.add(egui::Label::new(RichText::new(note).color(color)).wrap());
     }
 }
 
