@@ -269,6 +269,24 @@ fn markup_errors_are_caught_before_sending_and_telegram_errors_explained() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.contains("could not read the formatting"), "{text}");
+
+    // Too long for Telegram: refused locally with the count, or explained when sent raw.
+    let long = "x".repeat(4097);
+    let path = draft(
+        &sandbox,
+        json!({"profile": PROFILE, "message": {"body": long}, "audience": {"chat_ids": ["42"]}}),
+    );
+    let out = run(&sandbox, TOKEN, &["send", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("4097"), "{}", stderr(&out));
+    let path = draft(
+        &sandbox,
+        json!({"profile": PROFILE, "message": {}, "audience": {"chat_ids": ["42"]},
+               "options": {"raw": {"text": long}}}),
+    );
+    let out = run(&sandbox, TOKEN, &["send", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("too long"), "{}", stdout(&out));
     standin.assert_no_problems();
 }
 

@@ -910,7 +910,8 @@ impl DiscoveredChat {
     }
 }
 
-/// The chats in a `getUpdates` result, newest information first-seen order, each once.
+/// The chats in a `getUpdates` result, each once, in the order they first appear (name and
+/// start payload from their latest update).
 pub fn discover_chats(updates: &Value) -> Vec<DiscoveredChat> {
     let mut chats: Vec<DiscoveredChat> = Vec::new();
     let Some(list) = updates.as_array() else {

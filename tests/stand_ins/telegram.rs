@@ -205,6 +205,50 @@ fn coerce(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
 }
 
+/// Roughly what Telegram counts after entity parsing (UTF-16 units): tags and markers are not shown,
+/// an HTML entity or a MarkdownV2 escape is one character.
+fn shown_len(text: &str, mode: Option<&str>) -> usize {
+    let mut shown = String::new();
+    match mode {
+        Some("HTML") => {
+            let mut in_tag = false;
+            let mut rest = text;
+            while let Some(c) = rest.chars().next() {
+                if c == '<' {
+                    in_tag = true;
+                } else if c == '>' && in_tag {
+                    in_tag = false;
+                } else if !in_tag {
+                    if c == '&' {
+                        if let Some(end) = rest.find(';').filter(|e| *e < 10) {
+                            shown.push('&');
+                            rest = &rest[end + 1..];
+                            continue;
+                        }
+                    }
+                    shown.push(c);
+                }
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        Some("MarkdownV2") => {
+            let mut escaped = false;
+            for c in text.chars() {
+                if escaped {
+                    shown.push(c);
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if !"*_~|`".contains(c) {
+                    shown.push(c);
+                }
+            }
+        }
+        _ => shown.push_str(text),
+    }
+    shown.encode_utf16().count()
+}
+
 /// The stand-in's own, deliberately simple reading of formatting errors (independent of the app's
 /// checker): what Telegram answers for the most common mistakes.
 fn parse_error(text: &str, mode: Option<&str>) -> Option<String> {
@@ -388,7 +432,7 @@ impl State {
             return error(400, "Bad Request: message text is empty");
         }
         let limit = if method == "sendPhoto" { 1024 } else { 4096 };
-        if text.encode_utf16().count() > limit * 2 {
+        if shown_len(text, p.get("parse_mode").and_then(Value::as_str)) > limit {
             return error(
                 400,
                 if method == "sendPhoto" {

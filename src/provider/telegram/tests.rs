@@ -629,3 +629,14 @@ fn audience_words_and_broadcasts() {
         Some("every subscriber of @acme_news")
     );
 }
+
+#[test]
+fn the_example_draft_prepares() {
+    let d = Draft::from_json(include_str!(
+        "../../../assets/examples/telegram-release.json"
+    ))
+    .expect("example draft");
+    let p = prepare(&d).expect("prepares");
+    assert_eq!(p.requests.len(), 2);
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
