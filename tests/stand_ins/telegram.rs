@@ -219,12 +219,12 @@ fn shown_len(text: &str, mode: Option<&str>) -> usize {
                 } else if c == '>' && in_tag {
                     in_tag = false;
                 } else if !in_tag {
-                    if c == '&' {
-                        if let Some(end) = rest.find(';').filter(|e| *e < 10) {
-                            shown.push('&');
-                            rest = &rest[end + 1..];
-                            continue;
-                        }
+                    if c == '&'
+                        && let Some(end) = rest.find(';').filter(|e| *e < 10)
+                    {
+                        shown.push('&');
+                        rest = &rest[end + 1..];
+                        continue;
                     }
                     shown.push(c);
                 }
