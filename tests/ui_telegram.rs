@@ -206,3 +206,32 @@ fn a_webhook_is_shown_and_removed_after_confirmation() {
     assert_eq!(f.standin.webhook(), None);
     f.standin.assert_no_problems();
 }
+
+#[test]
+fn find_chats_adds_a_chat_and_meets_a_webhook() {
+    let f = fixture();
+    f.standin
+        .private_message(42, "Ada", "ada", "/start from-newsletter");
+    let mut h = harness(&f);
+    h.get_by_label("Check").click();
+    h.step();
+    step_until(&mut h, "the check", |h| {
+        text_visible(h, "Token works: bot “Acme Alerts” (@acme_alerts_bot)")
+    });
+    h.get_by_label("Find chats").click();
+    h.step();
+    let chip = "+ Ada (@ada) · private, pressed Start with from-newsletter";
+    step_until(&mut h, "the chats", |h| text_visible(h, chip));
+    h.get_by_label(chip).click();
+    h.run();
+    assert_eq!(h.get_by_label("Chat IDs").value().as_deref(), Some("42"));
+
+    f.standin.set_webhook(Some("https://hooks.acme.example/tg"));
+    h.get_by_label("Find chats").click();
+    h.step();
+    step_until(&mut h, "the webhook", |h| {
+        text_visible(h, "Webhook URL: https://hooks.acme.example/tg")
+    });
+    assert!(text_visible(&h, "Remove webhook…"));
+    f.standin.assert_no_problems();
+}

@@ -1024,6 +1024,9 @@ pub fn webhook_summary(info: &Value) -> Vec<String> {
     lines
 }
 
+/// The words a 409 from getUpdates starts with (the app's panel watches for them).
+pub const WEBHOOK_CONFLICT: &str = "A webhook is set for this bot";
+
 /// What deleting the webhook changes, for the confirmation.
 pub const DELETE_WEBHOOK_WARNING: &str = "Telegram will stop sending this bot's updates to the webhook URL; whatever program listens there will stop receiving messages until a webhook is set again. Pending updates are kept, so Find chats can read them.";
 

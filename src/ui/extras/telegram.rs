@@ -47,6 +47,8 @@ struct State {
     webhook_set: bool,
     confirm_delete: bool,
     new_url: String,
+    /// The status-bar text that last made this panel look at the webhook.
+    seen_conflict: Option<String>,
     /// The last result of this panel, in words: (ok, text).
     note: Option<(bool, String)>,
     task: Option<(Call, Task<Result<SendResult, String>>)>,
@@ -143,6 +145,15 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         };
     }
     poll(app, &ctx, &mut state);
+    // Find chats (the generic lookup) hit a webhook: show it right away.
+    if let Some((false, text)) = &app.status
+        && text.starts_with(telegram::WEBHOOK_CONFLICT)
+        && state.seen_conflict.as_ref() != Some(text)
+        && state.task.is_none()
+    {
+        state.seen_conflict = Some(text.clone());
+        spawn(app, &ctx, &mut state, Call::WebhookInfo, None);
+    }
 
     ui.add_space(8.0);
     ui.separator();
