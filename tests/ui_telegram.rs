@@ -115,6 +115,9 @@ fn send_to_several_chats_and_read_a_row_per_chat() {
     let (ok, status) = h.state().status.clone().expect("status");
     assert!(!ok);
     assert!(status.contains("1 of 2 accepted"), "{status}");
+    // One row per chat in the Response pane, the refusal in words.
+    assert!(text_visible(&h, "403403"), "a row for the blocked chat");
+    assert!(text_visible(&h, "blocked the bot"), "the reason in words");
     f.standin.assert_no_problems();
     let sends = f
         .standin
