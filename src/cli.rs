@@ -68,6 +68,9 @@ pub enum Command {
     /// Past sends with their (redacted) dumps.
     #[command(subcommand)]
     History(HistoryCommand),
+    /// Telegram bot helpers: the chats that wrote to the bot, its webhook, a deep link.
+    #[command(subcommand)]
+    Telegram(TelegramCommand),
     /// The providers this build supports.
     Providers {
         #[arg(long)]
@@ -122,6 +125,45 @@ pub enum SecretCommand {
     Delete {
         profile: String,
         field: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TelegramCommand {
+    /// List the chats in the bot's recent updates (getUpdates, read-only): id, type, name and the
+    /// /start payload of a deep link.
+    Chats {
+        profile: String,
+        #[command(flatten)]
+        out: Output,
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+    /// Show the bot's webhook (getWebhookInfo); remove it (--delete --yes) or set one (--set URL).
+    Webhook {
+        profile: String,
+        /// Remove the webhook: its URL stops receiving the bot's updates.
+        #[arg(long, conflicts_with = "set")]
+        delete: bool,
+        /// Confirm --delete.
+        #[arg(long)]
+        yes: bool,
+        /// Set the webhook to this https:// URL.
+        #[arg(long, value_name = "URL")]
+        set: Option<String>,
+        #[command(flatten)]
+        out: Output,
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+    /// Print a deep link https://t.me/<bot>?start=<token> with a new random token (or --token).
+    Link {
+        profile: String,
+        /// Use this start token (1-64 of A-Z a-z 0-9 _ -) instead of a random one.
+        #[arg(long)]
+        token: Option<String>,
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
     },
 }
 
@@ -257,6 +299,7 @@ fn execute(command: Command) -> CliResult {
         Command::Profile(cmd) => profile_command(&ctx, cmd),
         Command::Secret(cmd) => secret_command(&ctx, cmd),
         Command::History(cmd) => history_command(&ctx, cmd),
+        Command::Telegram(cmd) => telegram_command(&ctx, cmd),
         Command::Providers { json } => providers(json),
     }
 }
@@ -826,4 +869,227 @@ fn providers(as_json: bool) -> CliResult {
         println!("  API root: {}", i.default_base_url);
     }
     Ok(0)
+}
+
+/// One Bot API call for `pushdeck telegram …`, sent and recorded like any exchange (token masked).
+fn telegram_call(
+    ctx: &Context,
+    name: &str,
+    method: &str,
+    body: Option<Value>,
+    timeout: Duration,
+) -> Result<SendResult, Failure> {
+    use crate::provider::telegram;
+    let (profile, provider) = ctx.profile(name)?;
+    if provider.info().id != "telegram" {
+        return Err(bad_input(format!(
+            "profile: `{name}` is a {} profile, not a Telegram one",
+            provider.info().name
+        )));
+    }
+    let keyring = SecretStore::open_os_keyring();
+    let secrets = keyring
+        .load(&profile.name, provider.info())
+        .map_err(|e| bad_input(format!("keyring: {e}")))?;
+    let request = if method == "getUpdates" {
+        telegram::updates_request(&profile, &secrets)
+    } else {
+        telegram::method_request(&profile, &secrets, method, body.as_ref())
+    }
+    .map_err(|e| bad_input(e.to_string()))?;
+    let engine = ctx.engine()?;
+    let rt = runtime()?;
+    let plan = crate::engine::RunPlan {
+        timeout,
+        concurrency: 1,
+        max_per_second: None,
+        retries: 0,
+        index_offset: 0,
+    };
+    fn interpret(_: &dyn Provider, exchange: &Exchange) -> Outcome {
+        match crate::provider::telegram::reply(exchange) {
+            Ok(_) => Outcome::accepted("Done"),
+            Err(outcome) => outcome,
+        }
+    }
+    let cancel = CancellationToken::new();
+    rt.block_on(engine.run(provider, vec![request], &plan, &cancel, &|_| {}, interpret))
+        .pop()
+        .ok_or_else(|| Failure {
+            code: 3,
+            message: "no answer".into(),
+        })
+}
+
+fn print_failure(result: &SendResult, out: Output) -> i32 {
+    if out.json {
+        println!(
+            "{}",
+            pretty(&json!({"results": [result_json(result, out.reveal)]}))
+        );
+    } else {
+        println!(
+            "✗ {}{}",
+            result.outcome.summary,
+            status_line(&result.exchange)
+        );
+        if let Some(h) = &result.outcome.hint {
+            println!("  → {h}");
+        }
+    }
+    SendReport {
+        results: vec![result.clone()],
+        ..Default::default()
+    }
+    .exit_code()
+}
+
+fn telegram_command(ctx: &Context, cmd: TelegramCommand) -> CliResult {
+    use crate::provider::telegram;
+    match cmd {
+        TelegramCommand::Chats {
+            profile,
+            out,
+            timeout: t,
+        } => {
+            let result = telegram_call(ctx, &profile, "getUpdates", None, timeout(t)?)?;
+            let updates = match telegram::reply(&result.exchange) {
+                Ok(v) => v,
+                Err(_) => return Ok(print_failure(&result, out)),
+            };
+            let chats = telegram::discover_chats(&updates);
+            if out.json {
+                let list: Vec<Value> = chats
+                    .iter()
+                    .map(|c| json!({"id": c.id, "type": c.kind, "name": c.name, "start_payload": c.start_payload}))
+                    .collect();
+                println!(
+                    "{}",
+                    pretty(&json!({"results": [result_json(&result, out.reveal)], "chats": list}))
+                );
+            } else if chats.is_empty() {
+                println!(
+                    "No chats in the bot's recent updates: ask people to press Start (or add the bot to the group or channel), then look again."
+                );
+            } else {
+                for c in &chats {
+                    let start = c
+                        .start_payload
+                        .as_ref()
+                        .map(|p| format!("  start={p}"))
+                        .unwrap_or_default();
+                    println!("{}\t{}\t{}{start}", c.id, c.kind, c.name);
+                }
+            }
+            Ok(0)
+        }
+        TelegramCommand::Webhook {
+            profile,
+            delete,
+            yes,
+            set,
+            out,
+            timeout: t,
+        } => {
+            let t = timeout(t)?;
+            if delete && !yes {
+                return Err(bad_input(format!(
+                    "--delete: {} Add --yes to remove it.",
+                    telegram::DELETE_WEBHOOK_WARNING
+                )));
+            }
+            let change = if delete {
+                Some(("deleteWebhook", json!({"drop_pending_updates": false})))
+            } else if let Some(url) = &set {
+                let url = telegram::check_webhook_url(url)
+                    .map_err(|e| bad_input(format!("--set: {}", e.message)))?;
+                Some(("setWebhook", json!({"url": url})))
+            } else {
+                None
+            };
+            if let Some((method, body)) = change {
+                let result = telegram_call(ctx, &profile, method, Some(body), t)?;
+                if telegram::reply(&result.exchange).is_err() {
+                    return Ok(print_failure(&result, out));
+                }
+                if !out.json {
+                    let said = result
+                        .exchange
+                        .response
+                        .as_ref()
+                        .and_then(|r| r.json())
+                        .and_then(|b| {
+                            b.get("description")
+                                .and_then(Value::as_str)
+                                .map(str::to_string)
+                        })
+                        .unwrap_or_else(|| "Done".into());
+                    println!("✓ {said}");
+                }
+            }
+            let result = telegram_call(ctx, &profile, "getWebhookInfo", None, t)?;
+            let info = match telegram::reply(&result.exchange) {
+                Ok(v) => v,
+                Err(_) => return Ok(print_failure(&result, out)),
+            };
+            if out.json {
+                println!(
+                    "{}",
+                    pretty(
+                        &json!({"results": [result_json(&result, out.reveal)], "webhook": info})
+                    )
+                );
+            } else {
+                for line in telegram::webhook_summary(&info) {
+                    println!("{line}");
+                }
+            }
+            Ok(0)
+        }
+        TelegramCommand::Link {
+            profile,
+            token,
+            timeout: t,
+        } => {
+            let token = match token {
+                Some(tok) => {
+                    let ok = (1..=64).contains(&tok.len())
+                        && tok
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                    if !ok {
+                        return Err(bad_input(
+                            "--token: must be 1-64 characters of A-Z, a-z, 0-9, _ and -",
+                        ));
+                    }
+                    tok
+                }
+                None => telegram::start_token(*uuid::Uuid::new_v4().as_bytes()),
+            };
+            let result = telegram_call(ctx, &profile, "getMe", None, timeout(t)?)?;
+            let me = match telegram::reply(&result.exchange) {
+                Ok(v) => v,
+                Err(_) => {
+                    return Ok(print_failure(
+                        &result,
+                        Output {
+                            json: false,
+                            reveal: false,
+                        },
+                    ));
+                }
+            };
+            let Some((_, username)) = telegram::bot_identity(&me) else {
+                return Err(Failure {
+                    code: 1,
+                    message: "getMe did not name the bot; check the base URL".into(),
+                });
+            };
+            println!("{}", telegram::deep_link(&username, &token));
+            eprintln!(
+                "pushdeck: note: whoever opens it starts the bot with `/start {token}`; `pushdeck telegram chats {profile}` then shows their chat with start={token}"
+            );
+            Ok(0)
+        }
+    }
 }

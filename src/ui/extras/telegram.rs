@@ -1,0 +1,405 @@
+//! Telegram's panel below the audience: the deep link (a random start token, the t.me link to
+//! copy, and which chat pressed Start with it), and the webhook that blocks Find chats (getUpdates
+//! answers 409 while one is set): see it, remove it after a confirmation, or set one.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use eframe::egui::{self, RichText};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::super::app::PushdeckApp;
+use super::super::task::Task;
+use super::super::widgets;
+use crate::engine::{RunPlan, SendResult};
+use crate::http::Exchange;
+use crate::outcome::Outcome;
+use crate::provider::telegram::{self, DiscoveredChat};
+use crate::provider::{Provider, Secrets};
+use crate::store::Profile;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    /// getMe, to learn the bot's username for the link.
+    Me,
+    /// getUpdates, to see who pressed Start.
+    Updates,
+    WebhookInfo,
+    DeleteWebhook,
+    SetWebhook,
+}
+
+#[derive(Default)]
+struct State {
+    /// The profile this state belongs to: switching profile starts over.
+    profile: String,
+    bot_username: Option<String>,
+    start_token: Option<String>,
+    /// Chats that pressed Start with the current token.
+    started: Vec<DiscoveredChat>,
+    /// Whether any discovery ran since the token was made.
+    looked: bool,
+    /// `getWebhookInfo` in words, when known.
+    webhook: Option<Vec<String>>,
+    webhook_set: bool,
+    confirm_delete: bool,
+    new_url: String,
+    /// The status-bar text that last made this panel look at the webhook.
+    seen_conflict: Option<String>,
+    /// The last result of this panel, in words: (ok, text).
+    note: Option<(bool, String)>,
+    task: Option<(Call, Task<Result<SendResult, String>>)>,
+}
+
+type Shared = Arc<Mutex<State>>;
+
+fn shared(ctx: &egui::Context) -> Shared {
+    ctx.data_mut(|d| {
+        d.get_temp_mut_or_insert_with(egui::Id::unique("telegram-extras"), Shared::default)
+            .clone()
+    })
+}
+
+/// A Bot API call's result read generically: accepted when `ok` is true.
+fn interpret(_: &dyn Provider, exchange: &Exchange) -> Outcome {
+    match telegram::reply(exchange) {
+        Ok(_) => Outcome::accepted("Done"),
+        Err(outcome) => outcome,
+    }
+}
+
+fn spawn(
+    app: &mut PushdeckApp,
+    ctx: &egui::Context,
+    state: &mut State,
+    call: Call,
+    body: Option<Value>,
+) {
+    let Some(profile) = app.current_profile().cloned() else {
+        state.note = Some((false, "Choose a profile first.".into()));
+        return;
+    };
+    let secrets: Secrets = match app.secrets_for(&profile) {
+        Ok(s) => s,
+        Err(e) => {
+            state.note = Some((false, e));
+            return;
+        }
+    };
+    let method = match call {
+        Call::Me => "getMe",
+        Call::Updates => "getUpdates",
+        Call::WebhookInfo => "getWebhookInfo",
+        Call::DeleteWebhook => "deleteWebhook",
+        Call::SetWebhook => "setWebhook",
+    };
+    let request = match call {
+        Call::Updates => telegram::updates_request(&profile, &secrets),
+        _ => telegram::method_request(&profile, &secrets, method, body.as_ref()),
+    };
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => {
+            state.note = Some((false, e.to_string()));
+            return;
+        }
+    };
+    let engine = app.engine.clone();
+    let provider = app.provider();
+    let task = Task::spawn(&app.runtime, ctx, async move {
+        let plan = RunPlan {
+            timeout: TIMEOUT,
+            concurrency: 1,
+            max_per_second: None,
+            retries: 0,
+            index_offset: 0,
+        };
+        let cancel = CancellationToken::new();
+        engine
+            .run(provider, vec![request], &plan, &cancel, &|_| {}, interpret)
+            .await
+            .pop()
+            .ok_or_else(|| "No answer.".to_string())
+    });
+    state.task = Some((call, task));
+}
+
+/// The panel under the audience fields.
+pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+    let ctx = ui.ctx().clone();
+    let shared = shared(&ctx);
+    let Ok(mut state) = shared.lock() else {
+        return;
+    };
+    let profile_name = app
+        .current_profile()
+        .map(|p: &Profile| p.name.clone())
+        .unwrap_or_default();
+    if state.profile != profile_name {
+        *state = State {
+            profile: profile_name,
+            ..State::default()
+        };
+    }
+    poll(app, &ctx, &mut state);
+    // Find chats (the generic lookup) hit a webhook: show it right away.
+    if let Some((false, text)) = &app.status
+        && text.starts_with(telegram::WEBHOOK_CONFLICT)
+        && state.seen_conflict.as_ref() != Some(text)
+        && state.task.is_none()
+    {
+        state.seen_conflict = Some(text.clone());
+        spawn(app, &ctx, &mut state, Call::WebhookInfo, None);
+    }
+
+    ui.add_space(8.0);
+    ui.separator();
+    ui.label(RichText::new("Deep link").strong());
+    ui.weak(
+        "People who open this link start the bot with your token, so you know which chat is whose.",
+    );
+    let busy = state.task.is_some();
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!busy, egui::Button::new("New deep link"))
+            .clicked()
+        {
+            let token = telegram::start_token(*uuid::Uuid::new_v4().as_bytes());
+            state.start_token = Some(token);
+            state.started.clear();
+            state.looked = false;
+            if state.bot_username.is_none() {
+                spawn(app, &ctx, &mut state, Call::Me, None);
+            }
+        }
+        if state.start_token.is_some()
+            && ui
+                .add_enabled(!busy, egui::Button::new("Who pressed Start?"))
+                .on_hover_text("Read the bot's recent updates (getUpdates, read-only)")
+                .clicked()
+        {
+            spawn(app, &ctx, &mut state, Call::Updates, None);
+        }
+        if busy {
+            ui.spinner();
+        }
+    });
+    if let (Some(bot), Some(token)) = (state.bot_username.clone(), state.start_token.clone()) {
+        let mut link = telegram::deep_link(&bot, &token);
+        ui.horizontal(|ui| {
+            let width = (ui.available_width() - 90.0).max(120.0);
+            widgets::cell_field(ui, "Deep link", &mut link, "", width);
+            if ui.button("Copy link").clicked() {
+                app.copy_text(&ctx, link.clone(), "Deep link");
+            }
+        });
+        if state.looked && state.started.is_empty() {
+            ui.weak("Nobody has pressed Start with this link yet.");
+        }
+        for chat in state.started.clone() {
+            ui.horizontal(|ui| {
+                ui.label(format!(
+                    "{} ({}) pressed Start with this link",
+                    if chat.name.is_empty() {
+                        "A chat"
+                    } else {
+                        &chat.name
+                    },
+                    chat.id
+                ));
+                if ui.button(format!("Add {}", chat.id)).clicked() {
+                    add_chat(app, chat.id);
+                }
+            });
+        }
+    }
+
+    ui.add_space(6.0);
+    ui.label(RichText::new("Webhook").strong());
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!busy, egui::Button::new("Webhook status"))
+            .on_hover_text("getWebhookInfo: while a webhook is set, Find chats cannot read updates")
+            .clicked()
+        {
+            spawn(app, &ctx, &mut state, Call::WebhookInfo, None);
+        }
+    });
+    if let Some(lines) = state.webhook.clone() {
+        for line in lines {
+            ui.label(line);
+        }
+        if state.webhook_set
+            && !state.confirm_delete
+            && ui
+                .add_enabled(!busy, egui::Button::new("Remove webhook…"))
+                .clicked()
+        {
+            state.confirm_delete = true;
+        }
+        if state.confirm_delete {
+            ui.label(telegram::DELETE_WEBHOOK_WARNING);
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(!busy, egui::Button::new("Remove the webhook"))
+                    .clicked()
+                {
+                    state.confirm_delete = false;
+                    spawn(
+                        app,
+                        &ctx,
+                        &mut state,
+                        Call::DeleteWebhook,
+                        Some(json!({"drop_pending_updates": false})),
+                    );
+                }
+                if ui.button("Keep it").clicked() {
+                    state.confirm_delete = false;
+                }
+            });
+        }
+        ui.horizontal(|ui| {
+            widgets::cell_field(
+                ui,
+                "New webhook URL",
+                &mut state.new_url,
+                "https://…",
+                280.0,
+            );
+            if ui
+                .add_enabled(!busy, egui::Button::new("Set webhook"))
+                .clicked()
+            {
+                match telegram::check_webhook_url(&state.new_url) {
+                    Ok(url) => spawn(
+                        app,
+                        &ctx,
+                        &mut state,
+                        Call::SetWebhook,
+                        Some(json!({"url": url})),
+                    ),
+                    Err(e) => state.note = Some((false, e.to_string())),
+                }
+            }
+        });
+    }
+    if let Some((ok, note)) = &state.note {
+        let color = widgets::ok_color(ui, *ok);
+        ui.add(egui::Label::new(RichText::new(note).color(color)).wrap());
+    }
+}
+
+fn add_chat(app: &mut PushdeckApp, id: i64) {
+    let value = app
+        .tab_state()
+        .form
+        .audience
+        .entry("chat_ids".to_string())
+        .or_default();
+    let id = id.to_string();
+    if value.lines().any(|l| l.trim() == id) {
+        return;
+    }
+    if !value.trim().is_empty() && !value.ends_with('\n') {
+        value.push('\n');
+    }
+    value.push_str(&id);
+}
+
+fn poll(app: &mut PushdeckApp, ctx: &egui::Context, state: &mut State) {
+    let Some((call, task)) = &state.task else {
+        return;
+    };
+    let call = *call;
+    let Some(done) = task.poll() else {
+        return;
+    };
+    state.task = None;
+    let result = match done {
+        Ok(r) => r,
+        Err(e) => {
+            state.note = Some((false, e));
+            return;
+        }
+    };
+    let value = match telegram::reply(&result.exchange) {
+        Ok(v) => v,
+        Err(outcome) => {
+            let webhook_blocks = result
+                .exchange
+                .response
+                .as_ref()
+                .is_some_and(|r| r.status == 409);
+            state.note = Some((false, with_hint(&outcome)));
+            if call == Call::Updates && webhook_blocks {
+                // Say why, and show the webhook right away.
+                spawn(app, ctx, state, Call::WebhookInfo, None);
+            }
+            return;
+        }
+    };
+    match call {
+        Call::Me => match telegram::bot_identity(&value) {
+            Some((name, username)) => {
+                state.note = Some((true, format!("Bot “{name}” (@{username})")));
+                state.bot_username = Some(username);
+            }
+            None => state.note = Some((false, "getMe did not name the bot".into())),
+        },
+        Call::Updates => {
+            let chats = telegram::discover_chats(&value);
+            let token = state.start_token.clone().unwrap_or_default();
+            state.started = chats
+                .iter()
+                .filter(|c| c.start_payload.as_deref() == Some(token.as_str()))
+                .cloned()
+                .collect();
+            state.looked = true;
+            state.note = Some((
+                true,
+                format!(
+                    "Found {} chat{}",
+                    chats.len(),
+                    if chats.len() == 1 { "" } else { "s" }
+                ),
+            ));
+            app.tab_state().lookup_items.insert(
+                "chat_ids".into(),
+                chats.iter().map(DiscoveredChat::item).collect(),
+            );
+        }
+        Call::WebhookInfo => {
+            state.webhook_set = value
+                .get("url")
+                .and_then(Value::as_str)
+                .is_some_and(|u| !u.is_empty());
+            state.webhook = Some(telegram::webhook_summary(&value));
+        }
+        Call::DeleteWebhook | Call::SetWebhook => {
+            let said = result
+                .exchange
+                .response
+                .as_ref()
+                .and_then(|r| r.json())
+                .and_then(|b| {
+                    b.get("description")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| "Done".into());
+            state.note = Some((true, said));
+            state.new_url.clear();
+            spawn(app, ctx, state, Call::WebhookInfo, None);
+        }
+    }
+}
+
+fn with_hint(outcome: &Outcome) -> String {
+    match &outcome.hint {
+        Some(h) => format!("{} — {h}", outcome.summary),
+        None => outcome.summary.clone(),
+    }
+}
