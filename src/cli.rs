@@ -284,7 +284,14 @@ fn job(ctx: &Context, draft: Draft, dry_run: bool, timeout: Duration) -> Result<
 }
 
 fn preview(ctx: &Context, path: &str, out: Output, curl: bool) -> CliResult {
-    let job = job(ctx, read_draft(path)?, true, crate::engine::DEFAULT_TIMEOUT)?;
+    // Not a dry run: the preview shows what `send` makes (a server-side dry run such as Azure's
+    // test mode would change the request).
+    let job = job(
+        ctx,
+        read_draft(path)?,
+        false,
+        crate::engine::DEFAULT_TIMEOUT,
+    )?;
     let prepared = Engine::prepare(&job).map_err(|e| bad_input(e.to_string()))?;
     for w in &prepared.warnings {
         eprintln!("pushdeck: note: {w}");

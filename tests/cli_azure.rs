@@ -424,3 +424,63 @@ fn preview_and_curl_hide_the_signature() {
     );
     assert_eq!(s.standin.hits(), 0);
 }
+
+/// Microsoft's Python sample algorithm (standard library only) recomputes the signature of the
+/// request `preview --reveal` prints: an independent peer for the SAS token.
+#[test]
+fn python_reference_algorithm_agrees() {
+    let python = std::env::var("PUSHDECK_PYTHON").unwrap_or_else(|_| "python3".into());
+    if std::process::Command::new(&python)
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("PUSHDECK_REQUIRE_PEERS").is_none(),
+            "PUSHDECK_REQUIRE_PEERS is set but {python} cannot run"
+        );
+        eprintln!("skipped: {python} is not available (set PUSHDECK_PYTHON)");
+        return;
+    }
+    let s = Setup::new();
+    let path = s.sandbox.write(
+        "draft.json",
+        &draft(json!({"tags": ["vip"]}), json!({})).to_string(),
+    );
+    let out = s
+        .cmd()
+        .args(["preview", "--json", "--reveal"])
+        .arg(&path)
+        .output()
+        .expect("runs");
+    assert_eq!(code(&out), Some(0), "{}", explain(&out));
+    let doc = stdout_json(&out);
+    let auth = header(&only_result(&doc)["request"], "Authorization")
+        .expect("Authorization")
+        .to_string();
+    let se = auth
+        .split('&')
+        .find_map(|p| p.strip_prefix("se="))
+        .expect("se")
+        .to_string();
+    let script = r#"
+import base64, hashlib, hmac, sys, urllib.parse
+uri, key, name, se = sys.argv[1:5]
+sr = urllib.parse.quote(uri, safe='').lower()
+sig = base64.b64encode(hmac.new(key.encode('utf-8'), (sr + '\n' + se).encode('utf-8'), hashlib.sha256).digest()).decode()
+print('SharedAccessSignature sr=%s&sig=%s&se=%s&skn=%s' % (sr, urllib.parse.quote(sig, safe=''), se, name))
+"#;
+    let py = std::process::Command::new(&python)
+        .args(["-c", script])
+        .arg(format!("{}/{HUB}", s.standin.base_url()))
+        .args([KEY, FULL_POLICY, &se])
+        .output()
+        .expect("python runs");
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&py.stdout).trim(), auth);
+    assert_eq!(s.standin.hits(), 0);
+}

@@ -36,7 +36,8 @@ const SIG_FIELD: &str = "sas_signature";
 static INFO: ProviderInfo = ProviderInfo {
     id: "azure",
     name: NAME,
-    default_base_url: "",
+    // Documentation only: the real root comes from the connection string's Endpoint.
+    default_base_url: "https://<namespace>.servicebus.windows.net",
     settings: &[FieldSpec::new(
         "hub",
         "Hub name",

@@ -105,6 +105,7 @@ impl Handler {
     }
 
     /// Verifies the SAS token; `Err` is the hub's 401 (or a contract problem).
+    #[allow(clippy::result_large_err)]
     fn verify_sas(&self, request: &Request) -> Result<String, ResponseTemplate> {
         let Some(header) = request
             .headers
