@@ -456,6 +456,10 @@ fn print_report(report: &SendReport, out: Output) {
         if let Some(h) = &r.outcome.hint {
             println!("  → {h}");
         }
+        // Per-recipient rows a provider reports (Azure's test-send outcome).
+        for item in &r.outcome.items {
+            println!("  · {}: {}", item.value, item.label);
+        }
     }
     if report.results.len() > 1 {
         let ok = report.results.iter().filter(|r| r.outcome.is_ok()).count();

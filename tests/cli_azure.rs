@@ -178,6 +178,18 @@ fn debug_send_reports_each_registration() {
         Some("(vip || beta) && !churned")
     );
 
+    // Without --json the rows are listed under the summary.
+    let out = s.run(
+        &["send"],
+        &draft(json!({"tags": ["vip"]}), json!({"test_send": true})),
+    );
+    assert_eq!(code(&out), Some(0), "{}", explain(&out));
+    assert!(
+        stdout(&out).contains("  · 5126583452930341963-1: apple | a1b2c3d4e5f6 | The Notification was successfully sent"),
+        "{}",
+        explain(&out)
+    );
+
     // A test send that matches nobody is not a success.
     let out = s.run(
         &["send"],

@@ -110,6 +110,7 @@ static INFO: ProviderInfo = ProviderInfo {
             "apple notification category (default: the first button's id)",
         ),
     ],
+    retries_on_rate_limit: 2,
     ..ProviderInfo::BASE
 };
 
