@@ -32,20 +32,21 @@ fn fixture() -> Fixture {
 }
 
 fn harness(f: &Fixture) -> Harness<'static, PushdeckApp> {
+    harness_with(f, "acme-hub", &connection_string(FULL_POLICY, KEY))
+}
+
+/// An app with one Azure profile `name` on the stand-in, its connection string in a memory keyring.
+fn harness_with(f: &Fixture, name: &str, connection: &str) -> Harness<'static, PushdeckApp> {
     let paths = Paths::under(f.dir.path());
     let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
-    let mut profile = Profile::new("acme-hub", "azure");
+    let mut profile = Profile::new(name, "azure");
     profile.base_url = Some(f.standin.base_url());
     profile.settings.insert("hub".into(), HUB.into());
     profile.environment = Environment::Dev;
     profiles.upsert(profile).expect("save profile");
     let keyring = SecretStore::memory();
     keyring
-        .set(
-            "acme-hub",
-            "connection_string",
-            &connection_string(FULL_POLICY, KEY),
-        )
+        .set(name, "connection_string", connection)
         .expect("secret");
     let mut app = PushdeckApp::new(AppSetup {
         paths,
@@ -160,4 +161,21 @@ fn check_proves_the_connection_string() {
     h.step();
     wait_for(&mut h, "Connection string works");
     f.standin.assert_no_problems();
+}
+
+#[test]
+fn a_listen_key_is_explained() {
+    let f = fixture();
+    let mut h = harness_with(
+        &f,
+        "listen-hub",
+        &connection_string(stand_in::LISTEN_POLICY, stand_in::LISTEN_KEY),
+    );
+    type_into(&mut h, "Body", "Hi");
+    type_into(&mut h, "Tags", "vip");
+    h.get_by_label("Send to registrations tagged “vip” · DEV")
+        .click();
+    h.step();
+    wait_for(&mut h, "lacks the Send claim");
+    assert!(text_visible(&h, "What to do:"), "hint shown");
 }

@@ -647,3 +647,18 @@ fn check_lists_one_registration() {
             .is_some_and(|a| a.contains("skn=DefaultFullSharedAccessSignature"))
     );
 }
+
+#[test]
+fn the_example_draft_prepares() {
+    let d = Draft::from_json(include_str!(
+        "../../../assets/examples/azure-test-send.json"
+    ))
+    .expect("example draft");
+    let p = prepare(&d).expect("prepares");
+    let r = &p.requests[0];
+    assert!(is_test(&r.url));
+    assert_eq!(
+        r.header_value("ServiceBusNotification-Tags"),
+        Some("(follows_RedSox || follows_Cardinals) && location_Boston")
+    );
+}
