@@ -159,6 +159,10 @@ fn check_proves_the_connection_string() {
     let mut h = harness(&f);
     h.get_by_label("Check").click();
     h.step();
+    assert!(text_visible(
+        &h,
+        "Namespace acme-ns.servicebus.windows.net · policy DefaultFullSharedAccessSignature"
+    ));
     wait_for(&mut h, "Connection string works");
     f.standin.assert_no_problems();
 }
@@ -170,6 +174,10 @@ fn a_listen_key_is_explained() {
         &f,
         "listen-hub",
         &connection_string(stand_in::LISTEN_POLICY, stand_in::LISTEN_KEY),
+    );
+    assert!(
+        text_visible(&h, "A Listen policy cannot send"),
+        "the profile bar warns before sending"
     );
     type_into(&mut h, "Body", "Hi");
     type_into(&mut h, "Tags", "vip");

@@ -9,6 +9,35 @@ use crate::provider::azure::{self, NotificationOutcome};
 use crate::ui::app::PushdeckApp;
 use crate::ui::widgets::ok_color;
 
+/// Under the profile bar: what the stored connection string says (namespace and policy), and a
+/// warning before the first send when it cannot work (malformed, or a Listen-only policy).
+pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+    let Some(profile) = app.current_profile().cloned() else {
+        return;
+    };
+    let Ok(secrets) = app.secrets_for(&profile) else {
+        return;
+    };
+    let Some(text) = secrets.get("connection_string") else {
+        return;
+    };
+    ui.horizontal_wrapped(|ui| match azure::parse_connection_string(text) {
+        Ok(cs) => {
+            let namespace = cs.endpoint.trim_start_matches("https://");
+            ui.weak(format!("Namespace {namespace} · policy {}", cs.key_name));
+            if cs.key_name.to_ascii_lowercase().contains("listen") {
+                ui.colored_label(
+                    ok_color(ui, false),
+                    "A Listen policy cannot send: use one with the Send claim (e.g. DefaultFullSharedAccessSignature).",
+                );
+            }
+        }
+        Err(e) => {
+            ui.colored_label(ok_color(ui, false), e.message);
+        }
+    });
+}
+
 pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     let state = &app.tabs[app.tab];
     let Some(report) = &state.last_report else {

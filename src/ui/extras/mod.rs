@@ -22,7 +22,7 @@ pub struct Extras {
 
 const ALL: &[Extras] = &[Extras {
     provider: "azure",
-    profile: None,
+    profile: Some(azure::profile),
     audience: None,
     response: Some(azure::response),
 }];
