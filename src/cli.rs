@@ -327,7 +327,14 @@ fn job(ctx: &Context, draft: Draft, dry_run: bool, timeout: Duration) -> Result<
 }
 
 fn preview(ctx: &Context, path: &str, out: Output, curl: bool) -> CliResult {
-    let job = job(ctx, read_draft(path)?, true, crate::engine::DEFAULT_TIMEOUT)?;
+    // Not a dry run: the preview shows what `send` makes (a server-side dry run such as Azure's
+    // test mode would change the request).
+    let job = job(
+        ctx,
+        read_draft(path)?,
+        false,
+        crate::engine::DEFAULT_TIMEOUT,
+    )?;
     let prepared = Engine::prepare(&job).map_err(|e| bad_input(e.to_string()))?;
     for w in &prepared.warnings {
         eprintln!("pushdeck: note: {w}");
@@ -491,6 +498,10 @@ fn print_report(report: &SendReport, out: Output) {
         );
         if let Some(h) = &r.outcome.hint {
             println!("  → {h}");
+        }
+        // Per-recipient rows a provider reports (Azure's test-send outcome).
+        for item in &r.outcome.items {
+            println!("  · {}: {}", item.value, item.label);
         }
     }
     if report.results.len() > 1 {

@@ -5,6 +5,7 @@ use eframe::egui;
 
 use super::app::PushdeckApp;
 
+mod azure;
 mod telegram;
 
 type Hook = fn(&mut PushdeckApp, &mut egui::Ui);
@@ -20,12 +21,20 @@ pub struct Extras {
     pub response: Option<Hook>,
 }
 
-const ALL: &[Extras] = &[Extras {
-    provider: "telegram",
-    profile: None,
-    audience: Some(telegram::audience),
-    response: None,
-}];
+const ALL: &[Extras] = &[
+    Extras {
+        provider: "azure",
+        profile: Some(azure::profile),
+        audience: None,
+        response: Some(azure::response),
+    },
+    Extras {
+        provider: "telegram",
+        profile: None,
+        audience: Some(telegram::audience),
+        response: None,
+    },
+];
 
 fn hooks(app: &PushdeckApp) -> Option<&'static Extras> {
     let id = app.provider().info().id;

@@ -1,0 +1,654 @@
+//! Azure Notification Hubs, REST data plane (providers.md §2): `POST {hub}/messages/` signed with a
+//! SAS token computed locally from the connection string; native formats for every platform,
+//! templates, tags and tag expressions, direct sends, scheduled sends, and the `test` debug send
+//! whose outcome lists each registration.
+
+mod connection;
+mod formats;
+pub mod report;
+mod sas;
+mod tags;
+
+use super::{
+    FieldKind, FieldSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets, validate_keys,
+};
+use crate::draft::{Draft, DraftError, Fields};
+use crate::http::{Exchange, PreparedRequest, ResponseDump};
+use crate::outcome::{LookupItem, Outcome};
+use crate::store::Profile;
+
+pub use connection::{ConnectionString, parse as parse_connection_string};
+pub use report::{NotificationOutcome, RegistrationResult, parse_outcome};
+pub use sas::{SasToken, token as sas_token};
+pub use tags::parse as parse_tag_expression;
+
+pub struct Azure;
+
+const NAME: &str = "Azure Notification Hubs";
+pub const API_VERSION: &str = "2020-06";
+/// The hub refuses bodies over 64 KB (413).
+const MAX_BODY: usize = 64 * 1024;
+/// Scheduled sends reach at most seven days ahead.
+const MAX_SCHEDULE_DAYS: i64 = 7;
+/// The secret masked in dumps: the signature, so `sr`, `se` and `skn` stay readable.
+const SIG_FIELD: &str = "sas_signature";
+
+static INFO: ProviderInfo = ProviderInfo {
+    id: "azure",
+    name: NAME,
+    // Documentation only: the real root comes from the connection string's Endpoint.
+    default_base_url: "https://<namespace>.servicebus.windows.net",
+    settings: &[FieldSpec::new(
+        "hub",
+        "Hub name",
+        FieldKind::Text,
+        "the notification hub's name (not the namespace)",
+    )
+    .required()],
+    secrets: &[FieldSpec::new(
+        "connection_string",
+        "Connection string",
+        FieldKind::Text,
+        "Endpoint=sb://…/;SharedAccessKeyName=…;SharedAccessKey=… from Access Policies (sending needs the Send claim)",
+    )
+    .required()],
+    audience: &[
+        FieldSpec::new(
+            "tags",
+            "Tags",
+            FieldKind::List,
+            "registrations with any of these tags (sent OR-ed, at most 20); none at all means everyone",
+        ),
+        FieldSpec::new(
+            "tag_expression",
+            "Tag expression",
+            FieldKind::Text,
+            "e.g. (follows_RedSox || follows_Cardinals) && location_Boston",
+        ),
+        FieldSpec::new(
+            "device_handle",
+            "Device handle",
+            FieldKind::Text,
+            "direct send to one APNs token, FCM token or WNS channel URI",
+        ),
+    ],
+    options: &[
+        FieldSpec::new(
+            "format",
+            "Format",
+            FieldKind::Choice(formats::FORMATS),
+            "the platform payload (default apple); template fills each registration's template",
+        ),
+        FieldSpec::new(
+            "test_send",
+            "Test send",
+            FieldKind::Bool,
+            "debug mode: at most 10 registrations, and a per-registration outcome report",
+        ),
+        FieldSpec::new(
+            "wns_type",
+            "WNS type",
+            FieldKind::Choice(formats::WNS_TYPES),
+            "windows only: toast (default), tile, badge or raw",
+        ),
+        FieldSpec::new(
+            "badge",
+            "Badge",
+            FieldKind::Number,
+            "apple badge count; windows badge value",
+        ),
+        FieldSpec::new(
+            "sound",
+            "Sound",
+            FieldKind::Text,
+            "apple sound name (default: default)",
+        ),
+        FieldSpec::new(
+            "category",
+            "Category",
+            FieldKind::Text,
+            "apple notification category (default: the first button's id)",
+        ),
+    ],
+    retries_on_rate_limit: 2,
+    ..ProviderInfo::BASE
+};
+
+/// Who a draft goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Audience {
+    Everyone,
+    Tags(String, usize),
+    Expression(String),
+    Device(String),
+}
+
+fn audience(draft: &Draft) -> Result<Audience, DraftError> {
+    let a = Fields::new("audience", &draft.audience);
+    let tag_list = a.strings("tags")?;
+    let expression = a.string("tag_expression")?.map(str::trim);
+    let device = a.string("device_handle")?.map(str::trim);
+    let chosen = [!tag_list.is_empty(), expression.is_some(), device.is_some()];
+    if chosen.iter().filter(|c| **c).count() > 1 {
+        return Err(DraftError::new(
+            "audience",
+            "use only one of tags, tag_expression, device_handle",
+        ));
+    }
+    if let Some(device) = device {
+        return Ok(Audience::Device(device.to_string()));
+    }
+    if let Some(expr) = expression {
+        tags::parse(expr).map_err(|e| DraftError::new("audience.tag_expression", e.to_string()))?;
+        return Ok(Audience::Expression(expr.to_string()));
+    }
+    if !tag_list.is_empty() {
+        for (i, tag) in tag_list.iter().enumerate() {
+            tags::check_tag(tag).map_err(|e| DraftError::new(format!("audience.tags[{i}]"), e))?;
+        }
+        if tag_list.len() > tags::MAX_OR_TAGS {
+            return Err(DraftError::new(
+                "audience.tags",
+                format!(
+                    "the hub takes at most {} tags in one send; this has {}",
+                    tags::MAX_OR_TAGS,
+                    tag_list.len()
+                ),
+            ));
+        }
+        return Ok(Audience::Tags(tag_list.join(" || "), tag_list.len()));
+    }
+    Ok(Audience::Everyone)
+}
+
+fn hub_name(profile: &Profile) -> Result<&str, DraftError> {
+    let hub = profile.setting("hub").map(str::trim).filter(|h| !h.is_empty()).ok_or_else(|| {
+        DraftError::new(
+            "settings.hub",
+            format!(
+                "profile `{}` has no hub name; set it with `pushdeck profile add {} --provider azure --set hub=…`",
+                profile.name, profile.name
+            ),
+        )
+    })?;
+    let bad = hub
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '/')));
+    if let Some(c) = bad {
+        return Err(DraftError::new(
+            "settings.hub",
+            format!("`{hub}` has `{c}`; a hub name holds letters, digits, . - _ and /"),
+        ));
+    }
+    if hub.starts_with('/') || hub.ends_with('/') || hub.len() > 260 {
+        return Err(DraftError::new(
+            "settings.hub",
+            format!(
+                "`{hub}` is not a valid hub name (1 to 260 characters, no leading or trailing /)"
+            ),
+        ));
+    }
+    Ok(hub)
+}
+
+/// The hub's URL (`https://ns.servicebus.windows.net/hub`), the key, and the connection string.
+struct Target {
+    hub_url: String,
+    connection: ConnectionString,
+    secret: String,
+}
+
+fn target(profile: &Profile, secrets: &Secrets) -> Result<Target, DraftError> {
+    let hub = hub_name(profile)?;
+    let secret = secrets.require(&profile.name, "connection_string")?;
+    let connection = connection::parse(secret)?;
+    let root = match profile
+        .base_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(url) => {
+            crate::http::check_base_url(url).map_err(|e| DraftError::new("base_url", e))?
+        }
+        None => connection.endpoint.clone(),
+    };
+    Ok(Target {
+        hub_url: format!("{root}/{hub}"),
+        connection,
+        secret: secret.to_string(),
+    })
+}
+
+/// A request to `path_and_query` under the hub, signed for the hub URL.
+fn signed(
+    method: &str,
+    t: &Target,
+    path_and_query: &str,
+    now: time::OffsetDateTime,
+) -> PreparedRequest {
+    let expiry = now.unix_timestamp() + sas::TTL_SECS;
+    let token = sas::token(
+        &t.hub_url,
+        &t.connection.key_name,
+        &t.connection.key,
+        expiry,
+    );
+    let mut request = PreparedRequest::new(method, format!("{}/{path_and_query}", t.hub_url))
+        .header("Authorization", token.header.clone());
+    request.add_secret(SIG_FIELD, &token.signature);
+    // Never on the wire, but masked wherever it might be echoed.
+    request.add_secret("connection_string", &t.secret);
+    request.add_secret("connection_string", &t.connection.key);
+    request
+}
+
+impl Provider for Azure {
+    fn info(&self) -> &'static ProviderInfo {
+        &INFO
+    }
+
+    fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
+        let draft = ctx.draft;
+        validate_keys(&INFO, draft)?;
+        let options = Fields::new("options", &draft.options);
+        let audience = audience(draft)?;
+        let mut warnings = Vec::new();
+        let payload = formats::build(draft, ctx.now, &mut warnings)?;
+        if payload.body.len() > MAX_BODY {
+            return Err(DraftError::new(
+                if options.has("raw") {
+                    "options.raw"
+                } else {
+                    "message"
+                },
+                format!(
+                    "the payload is {} bytes; the hub accepts at most {MAX_BODY}",
+                    payload.body.len()
+                ),
+            ));
+        }
+        let test = options.bool("test_send")?.unwrap_or(false) || ctx.dry_run;
+        let schedule = match options.string("schedule_at")? {
+            None => None,
+            Some(at) => {
+                let when = crate::clock::parse_rfc3339(at)
+                    .map_err(|e| DraftError::new("options.schedule_at", e))?;
+                if when <= ctx.now {
+                    return Err(DraftError::new("options.schedule_at", "is in the past"));
+                }
+                if when > ctx.now + time::Duration::days(MAX_SCHEDULE_DAYS) {
+                    return Err(DraftError::new(
+                        "options.schedule_at",
+                        format!("the hub schedules at most {MAX_SCHEDULE_DAYS} days ahead"),
+                    ));
+                }
+                Some(when)
+            }
+        };
+        let what = if ctx.dry_run {
+            "--dry-run (the hub's test mode)"
+        } else {
+            "options.test_send"
+        };
+        if matches!(audience, Audience::Device(_)) {
+            if test {
+                return Err(DraftError::new(
+                    what,
+                    "the hub's test mode does not work with a direct send (audience.device_handle); use tags instead",
+                ));
+            }
+            if schedule.is_some() {
+                return Err(DraftError::new(
+                    "options.schedule_at",
+                    "a direct send (audience.device_handle) cannot be scheduled",
+                ));
+            }
+            if payload.format == "template" {
+                return Err(DraftError::new(
+                    "options.format",
+                    "a template needs registrations; a direct send takes a native format",
+                ));
+            }
+        }
+        if test && schedule.is_some() {
+            return Err(DraftError::new(
+                what,
+                "a scheduled send has no test mode; remove options.schedule_at to test",
+            ));
+        }
+        let t = target(ctx.profile, ctx.secrets)?;
+        let path = match (&audience, schedule) {
+            (Audience::Device(_), _) => format!("messages/?direct&api-version={API_VERSION}"),
+            (_, Some(_)) => format!("schedulednotifications/?api-version={API_VERSION}"),
+            _ if test => format!("messages/?api-version={API_VERSION}&test"),
+            _ => format!("messages/?api-version={API_VERSION}"),
+        };
+        let mut request = signed("POST", &t, &path, ctx.now);
+        for (name, value) in &payload.headers {
+            request = request.header(name, value.clone());
+        }
+        request = request
+            .header("ServiceBusNotification-Format", payload.format)
+            .header("x-ms-version", API_VERSION);
+        match &audience {
+            Audience::Tags(expr, _) | Audience::Expression(expr) => {
+                request = request.header("ServiceBusNotification-Tags", expr.clone());
+            }
+            Audience::Device(handle) => {
+                request = request.header("ServiceBusNotification-DeviceHandle", handle.clone());
+            }
+            Audience::Everyone => {}
+        }
+        if let Some(when) = schedule {
+            let utc = when.to_offset(time::UtcOffset::UTC);
+            request = request.header(
+                "ServiceBusNotification-ScheduleTime",
+                formats::w3c(utc).trim_end_matches('Z').to_string(),
+            );
+        }
+        if test {
+            warnings.push("Test send: the hub delivers to at most 10 matching registrations (for real) and reports each one's outcome.".into());
+        }
+        if options.has("priority") && !matches!(payload.format, "apple" | "fcmv1" | "gcm") {
+            warnings.push(format!(
+                "options.priority has no effect on format {}.",
+                payload.format
+            ));
+        }
+        request.body = crate::http::Body::Text(payload.body);
+        Ok(Prepared {
+            requests: vec![request],
+            warnings,
+        })
+    }
+
+    fn interpret(&self, exchange: &Exchange) -> Outcome {
+        if let Some(outcome) = Outcome::from_transport(exchange) {
+            return outcome;
+        }
+        let Some(response) = exchange.response.as_ref() else {
+            return Outcome::not_sent("Not sent.");
+        };
+        if !response.is_success() {
+            return refusal(exchange, response, Call::Send);
+        }
+        let url = &exchange.request.url;
+        let ids = ids_text(response);
+        if is_test(url) {
+            let Some(report) = report::parse_outcome(response.text()) else {
+                return Outcome::refused(format!(
+                    "The hub answered {} to a test send without an outcome report{ids}",
+                    response.status
+                ))
+                .with_hint("Check the base URL: it may point at a proxy instead of the hub.");
+            };
+            return test_outcome(&report, &ids);
+        }
+        let id = notification_id(response);
+        let what = if url.contains("/schedulednotifications/") {
+            "Scheduled"
+        } else if url.contains("?direct") {
+            "Sent to the device"
+        } else {
+            "Sent"
+        };
+        let mut outcome = Outcome::accepted(format!(
+            "{what}: the hub accepted it ({}){ids}",
+            response.status
+        ));
+        if let Some(id) = id {
+            outcome = outcome.with_id(id);
+        }
+        outcome
+    }
+
+    fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
+        let t = target(profile, secrets)?;
+        Ok(signed(
+            "GET",
+            &t,
+            &format!("registrations/?$top=1&api-version={API_VERSION}"),
+            crate::clock::now(),
+        )
+        .header("x-ms-version", API_VERSION))
+    }
+
+    fn interpret_check(&self, exchange: &Exchange) -> Outcome {
+        if let Some(outcome) = Outcome::from_transport(exchange) {
+            return outcome;
+        }
+        let Some(response) = exchange.response.as_ref() else {
+            return Outcome::not_sent("Not sent.");
+        };
+        if !response.is_success() {
+            return refusal(exchange, response, Call::Check);
+        }
+        let text = response.text();
+        if !text.contains("<feed") {
+            return Outcome::refused(format!(
+                "The hub answered {} but not with a registration list",
+                response.status
+            ))
+            .with_hint(
+                "Check the base URL: it may point at a proxy or a web page instead of the hub.",
+            );
+        }
+        let hub = hub_of(&exchange.request.url);
+        let listed = if text.contains("<entry") {
+            "it has registrations"
+        } else {
+            "it has no registrations yet"
+        };
+        let key = key_name(exchange).unwrap_or("this key");
+        Outcome::accepted(format!(
+            "Connection string works: hub “{hub}” answered with policy {key}, and {listed}"
+        ))
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        match audience(draft) {
+            Ok(Audience::Everyone) => format!("every {} registration", format_name(draft)),
+            Ok(Audience::Tags(expr, 1)) => format!("registrations tagged “{expr}”"),
+            Ok(Audience::Tags(expr, n)) => format!("registrations with any of {n} tags ({expr})"),
+            Ok(Audience::Expression(e)) => format!("registrations matching “{e}”"),
+            Ok(Audience::Device(_)) => "one device (direct send)".into(),
+            Err(_) => "an invalid audience".into(),
+        }
+    }
+
+    fn broadcast(&self, draft: &Draft) -> Option<String> {
+        (audience(draft).ok()? == Audience::Everyone)
+            .then(|| format!("every {} registration of the hub", format_name(draft)))
+    }
+
+    fn server_dry_run(&self) -> bool {
+        true
+    }
+}
+
+fn format_name(draft: &Draft) -> &'static str {
+    formats::format_of(&Fields::new("options", &draft.options)).unwrap_or("apple")
+}
+
+pub fn is_test(url: &str) -> bool {
+    url.split_once('?')
+        .is_some_and(|(_, q)| q.split('&').any(|p| p == "test" || p == "test=true"))
+}
+
+/// The report of a test send: counts in the summary, one item per registration.
+fn test_outcome(report: &NotificationOutcome, ids: &str) -> Outcome {
+    let counts = format!("{} succeeded, {} failed", report.success, report.failure);
+    let mut outcome = if report.success == 0 && report.failure == 0 {
+        Outcome::refused(format!("Test send: no registration matched{ids}")).with_hint(
+            "Nobody received it: check the tags or expression, and that registrations of this format exist (the hub's portal lists them).",
+        )
+    } else if report.success == 0 {
+        Outcome::refused(format!("Test send: {counts}{ids}")).with_hint(
+            "Every registration failed at its push service: see each outcome; expired handles must re-register, and the hub needs valid platform credentials.",
+        )
+    } else if report.failure > 0 {
+        Outcome::accepted(format!("Test send: {counts}{ids}")).with_hint(
+            "Some registrations failed: see each outcome (expired or invalid handles must re-register).",
+        )
+    } else {
+        Outcome::accepted(format!("Test send: {counts}{ids}"))
+    };
+    outcome.items = report
+        .results
+        .iter()
+        .map(|r| {
+            LookupItem::new(
+                r.registration_id.clone(),
+                format!("{} | {} | {}", r.platform, r.handle, r.outcome),
+            )
+        })
+        .collect();
+    outcome
+}
+
+/// `; tracking id …, notification …` from the hub's headers, for support tickets.
+fn ids_text(response: &ResponseDump) -> String {
+    let mut parts = Vec::new();
+    if let Some(id) = notification_id(response) {
+        parts.push(format!("notification id {id}"));
+    }
+    if let Some(t) = response.header("TrackingId") {
+        parts.push(format!("tracking id {t}"));
+    }
+    if let Some(c) = response.header("x-ms-correlation-request-id") {
+        parts.push(format!("correlation id {c}"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", "))
+    }
+}
+
+/// The notification id: the last path segment of `Location` (`…/messages/<id>?api-version=…`).
+fn notification_id(response: &ResponseDump) -> Option<String> {
+    let location = response.header("Location")?;
+    let path = location.split('?').next()?.trim_end_matches('/');
+    let id = path.rsplit('/').next()?;
+    (!id.is_empty() && !id.contains(':')).then(|| id.to_string())
+}
+
+/// The hub name from a request URL: the path segments before `messages`, `schedulednotifications`
+/// or `registrations`.
+fn hub_of(url: &str) -> String {
+    let path = url::Url::parse(url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_default();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let end = segments
+        .iter()
+        .position(|s| matches!(*s, "messages" | "schedulednotifications" | "registrations"))
+        .unwrap_or(segments.len());
+    segments[..end].join("/")
+}
+
+fn key_name(exchange: &Exchange) -> Option<&str> {
+    exchange
+        .request
+        .header_value("Authorization")
+        .and_then(sas::key_name_of)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Send,
+    Check,
+}
+
+/// A plain-language reading of the hub's errors (providers.md §2.6).
+fn refusal(exchange: &Exchange, response: &ResponseDump, call: Call) -> Outcome {
+    let detail = report::error_detail(response.text());
+    let shown = if detail.is_empty() {
+        format!("HTTP {}", response.status)
+    } else {
+        detail.clone()
+    };
+    let hub = hub_of(&exchange.request.url);
+    let ids = ids_text(response);
+    match response.status {
+        400 => Outcome::refused(format!("The hub refused the request as malformed: {shown}{ids}"))
+            .with_hint("Check that the payload matches the format (options.format) and that the tags or expression are valid."),
+        401 => {
+            let key = key_name(exchange).unwrap_or("this policy");
+            let needed = if call == Call::Send { "Send" } else { "Manage" };
+            let claim = report::missing_claim(&detail);
+            let lower = detail.to_ascii_lowercase();
+            let (summary, hint) = if let Some(claim) = claim {
+                (
+                    format!("The key of policy {key} lacks the {claim} claim: {shown}"),
+                    format!("Use a policy with the {claim} right (e.g. DefaultFullSharedAccessSignature); {key} cannot do this."),
+                )
+            } else if lower.contains("expired") {
+                (
+                    format!("The hub says the SAS token expired: {shown}"),
+                    "Check this computer's clock: tokens are valid for 5 minutes from now.".to_string(),
+                )
+            } else if key.to_ascii_lowercase().contains("listen") {
+                (
+                    format!("Policy {key} is refused ({shown}): a Listen key cannot {}", if call == Call::Send { "send" } else { "list registrations" }),
+                    format!("This needs the {needed} claim: use DefaultFullSharedAccessSignature or a policy with {needed}."),
+                )
+            } else {
+                (
+                    format!("The hub refused the key of policy {key} (401): {shown}"),
+                    if call == Call::Send {
+                        "The SharedAccessKey is wrong or belongs to another namespace, or the policy lacks the Send claim: copy the connection string again from the hub's Access Policies.".to_string()
+                    } else {
+                        "The key is wrong, or the policy lacks the Manage claim that listing registrations needs (a Send-only key gets 401 here: try a test send with --dry-run instead).".to_string()
+                    },
+                )
+            };
+            Outcome::refused(format!("{summary}{ids}")).with_hint(hint)
+        }
+        403 => Outcome::refused(format!("The hub refused it (403): quota exceeded, message too large for the tier, or throttled: {shown}{ids}"))
+            .with_hint("Check the namespace's tier and daily push quota in the portal; the Free tier allows 1 million pushes a month."),
+        404 => Outcome::refused(format!("There is no hub named “{hub}” in this namespace: {shown}{ids}"))
+            .with_hint("Check the hub setting (the hub's name, not the namespace's) and the Endpoint in the connection string."),
+        413 => Outcome::refused(format!("The payload is too large for the hub (413): {shown}{ids}"))
+            .with_hint("Shorten the message or data: the hub takes at most 64 KB, and each platform less (APNs 4 KB)."),
+        429 => {
+            let wait = response.retry_after();
+            let mut o = Outcome::refused(format!(
+                "The hub is throttling this namespace{}{ids}",
+                wait.map(|s| format!(": it asks to wait {s} s")).unwrap_or_default()
+            ))
+            .with_hint("Wait, then send again; nothing was sent this time.");
+            o.retry_after = wait;
+            o
+        }
+        status => {
+            let mut o = Outcome::from_status(NAME, status, &detail);
+            o.summary.push_str(&ids);
+            o
+        }
+    }
+}
+
+/// Used by the GUI: the test-send report of an exchange, when it is one.
+pub fn test_report(exchange: &Exchange) -> Option<NotificationOutcome> {
+    if !is_test(&exchange.request.url) {
+        return None;
+    }
+    let response = exchange.response.as_ref()?;
+    if !response.is_success() {
+        return None;
+    }
+    report::parse_outcome(response.text())
+}
+
+/// Used by the GUI: the hub's tracking headers of a response.
+pub fn tracking_headers(response: &ResponseDump) -> Vec<(&'static str, String)> {
+    ["TrackingId", "x-ms-correlation-request-id", "Location"]
+        .into_iter()
+        .filter_map(|h| response.header(h).map(|v| (h, v.to_string())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
