@@ -2,6 +2,7 @@
 //! a response into an outcome, and does no I/O itself. Adding one is one file plus one registry line.
 
 pub mod onesignal;
+pub mod pushbullet;
 
 use std::collections::BTreeMap;
 
@@ -15,7 +16,7 @@ use crate::store::Profile;
 
 /// Every provider this build supports, in tab order.
 pub fn all() -> &'static [&'static dyn Provider] {
-    &[&onesignal::OneSignal]
+    &[&onesignal::OneSignal, &pushbullet::Pushbullet]
 }
 
 pub fn find(id: &str) -> Option<&'static dyn Provider> {
