@@ -73,7 +73,10 @@ impl Provider for Pushbullet {
         let root = base_url(ctx.profile, &INFO)?;
         let options = Fields::new("options", &draft.options);
         for (key, why) in [
-            ("ttl", "Pushbullet keeps pushes until they are dismissed; it has no TTL"),
+            (
+                "ttl",
+                "Pushbullet keeps pushes until they are dismissed; it has no TTL",
+            ),
             ("priority", "Pushbullet has no push priority"),
             ("schedule_at", "Pushbullet cannot schedule pushes"),
         ] {
@@ -159,7 +162,9 @@ impl Provider for Pushbullet {
                     "{NAME} answered {} but not with an account",
                     response.status
                 ))
-                .with_hint("Check the base URL: it should be the API root, https://api.pushbullet.com."),
+                .with_hint(
+                    "Check the base URL: it should be the API root, https://api.pushbullet.com.",
+                ),
                 (true, true) => Outcome::accepted("Token works"),
                 (false, true) => Outcome::accepted(format!("Token works: signed in as {name}")),
                 (true, false) => Outcome::accepted(format!("Token works: signed in as {email}")),
@@ -207,8 +212,9 @@ impl Provider for Pushbullet {
         else {
             // Empty values are left out of Pushbullet answers: no `devices` key means no devices.
             if body.as_ref().is_some_and(Value::is_object) {
-                return Outcome::accepted("This account has no devices yet")
-                    .with_hint("Install Pushbullet on a phone or browser, or push to an email instead.");
+                return Outcome::accepted("This account has no devices yet").with_hint(
+                    "Install Pushbullet on a phone or browser, or push to an email instead.",
+                );
             }
             return Outcome::refused(format!("{NAME} answered without a device list"))
                 .with_hint("Check the base URL.");
@@ -331,7 +337,10 @@ fn push_body(
     if kind == "link" {
         body.insert("url".into(), json!(m.url.trim()));
     } else if !m.url.trim().is_empty() {
-        warnings.push("A note push has no link: the URL is not sent (choose the link type to send it).".into());
+        warnings.push(
+            "A note push has no link: the URL is not sent (choose the link type to send it)."
+                .into(),
+        );
     }
     let audience = Fields::new("audience", &draft.audience);
     let mut chosen = Vec::new();
@@ -362,7 +371,11 @@ fn push_body(
                 "audience",
                 format!(
                     "Pushbullet pushes to one target at a time: keep only one of {} (none means all your devices)",
-                    chosen.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                    chosen
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
@@ -493,9 +506,7 @@ pub fn rate_limit_text(response: &ResponseDump) -> Option<String> {
             )
         })
         .unwrap_or_default();
-    Some(format!(
-        "rate limit {remaining} of {limit} left{reset}"
-    ))
+    Some(format!("rate limit {remaining} of {limit} left{reset}"))
 }
 
 #[cfg(test)]

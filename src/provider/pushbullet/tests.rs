@@ -90,7 +90,10 @@ fn note_to_all_devices_byte_for_byte() {
   "guid": "0f8fad5b-d9cb-469f-a165-70867728950e"
 }"#
     );
-    assert_eq!(Pushbullet.audience_label(&draft(json!({"profile": "me", "message": {"body": "x"}}))), "all your devices");
+    assert_eq!(
+        Pushbullet.audience_label(&draft(json!({"profile": "me", "message": {"body": "x"}}))),
+        "all your devices"
+    );
 }
 
 #[test]
@@ -106,7 +109,11 @@ fn type_note_keeps_a_url_out_and_says_so() {
     assert_eq!(body["type"], "note");
     assert!(body.get("url").is_none());
     assert_eq!(body["email"], "friend@example.com");
-    assert!(p.warnings[0].contains("URL is not sent"), "{:?}", p.warnings);
+    assert!(
+        p.warnings[0].contains("URL is not sent"),
+        "{:?}",
+        p.warnings
+    );
 }
 
 #[test]
@@ -132,21 +139,52 @@ fn only_one_target_at_a_time() {
     })))
     .expect_err("two targets");
     assert_eq!(err.field, "audience");
-    assert!(err.message.contains("device_iden, email"), "{}", err.message);
+    assert!(
+        err.message.contains("device_iden, email"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
 fn bad_input_names_the_field() {
     let cases = [
-        (json!({"profile": "me", "message": {"body": "x"}, "options": {"type": "link"}}), "message.url"),
-        (json!({"profile": "me", "message": {"body": ""}}), "message.body"),
-        (json!({"profile": "me", "message": {"body": "x"}, "options": {"type": "file"}}), "options.type"),
-        (json!({"profile": "me", "message": {"body": "x"}, "options": {"ttl": 60}}), "options.ttl"),
-        (json!({"profile": "me", "message": {"body": "x"}, "options": {"schedule_at": "2026-12-01T00:00:00Z"}}), "options.schedule_at"),
-        (json!({"profile": "me", "message": {"body": "x"}, "audience": {"email": "nobody"}}), "audience.email"),
-        (json!({"profile": "me", "message": {"body": "x"}, "audience": {"device_iden": "a\nb"}}), "audience.device_iden"),
-        (json!({"profile": "me", "message": {"body": "x"}, "audience": {"client_iden": "a"}}), "audience.client_iden"),
-        (json!({"profile": "me", "message": {"body": "x"}, "options": {"raw": "[1]"}}), "options.raw"),
+        (
+            json!({"profile": "me", "message": {"body": "x"}, "options": {"type": "link"}}),
+            "message.url",
+        ),
+        (
+            json!({"profile": "me", "message": {"body": ""}}),
+            "message.body",
+        ),
+        (
+            json!({"profile": "me", "message": {"body": "x"}, "options": {"type": "file"}}),
+            "options.type",
+        ),
+        (
+            json!({"profile": "me", "message": {"body": "x"}, "options": {"ttl": 60}}),
+            "options.ttl",
+        ),
+        (
+            json!({"profile": "me", "message": {"body": "x"}, "options": {"schedule_at": "2026-12-01T00:00:00Z"}}),
+            "options.schedule_at",
+        ),
+        (
+            json!({"profile": "me", "message": {"body": "x"}, "audience": {"email": "nobody"}}),
+            "audience.email",
+        ),
+        (
+            json!({"profile": "me", "message": {"body": "x"}, "audience": {"device_iden": "a\nb"}}),
+            "audience.device_iden",
+        ),
+        (
+            json!({"profile": "me", "message": {"body": "x"}, "audience": {"client_iden": "a"}}),
+            "audience.client_iden",
+        ),
+        (
+            json!({"profile": "me", "message": {"body": "x"}, "options": {"raw": "[1]"}}),
+            "options.raw",
+        ),
     ];
     for (d, field) in cases {
         let err = prepare(&draft(d.clone())).expect_err("invalid");
@@ -174,7 +212,10 @@ fn unsupported_fields_are_named_in_a_warning() {
         "message": {"body": "x", "image": "https://example.com/a.png", "data": {"k": "v"}}
     })))
     .expect("prepares");
-    assert_eq!(p.warnings, vec!["Pushbullet has no place for image, data: not sent.".to_string()]);
+    assert_eq!(
+        p.warnings,
+        vec!["Pushbullet has no place for image, data: not sent.".to_string()]
+    );
 }
 
 #[test]
@@ -237,7 +278,12 @@ fn documented_errors_are_explained() {
         &[],
     ));
     assert_eq!(o.verdict, Verdict::Refused);
-    assert!(o.summary.contains("refused the access token (401): Access token is missing or invalid."), "{}", o.summary);
+    assert!(
+        o.summary
+            .contains("refused the access token (401): Access token is missing or invalid."),
+        "{}",
+        o.summary
+    );
     assert!(o.hint.as_deref().is_some_and(|h| h.contains("Create one")));
 
     let o = Pushbullet.interpret(&exchange(
@@ -246,9 +292,17 @@ fn documented_errors_are_explained() {
         &[],
     ));
     assert!(o.summary.contains("free pushes"), "{}", o.summary);
-    assert!(o.hint.as_deref().is_some_and(|h| h.contains("500 pushes a month")));
+    assert!(
+        o.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("500 pushes a month"))
+    );
 
-    let o = Pushbullet.interpret(&exchange(403, r#"{"error":{"type":"invalid_request","message":"Not allowed."}}"#, &[]));
+    let o = Pushbullet.interpret(&exchange(
+        403,
+        r#"{"error":{"type":"invalid_request","message":"Not allowed."}}"#,
+        &[],
+    ));
     assert!(o.summary.contains("may not do that (403)"), "{}", o.summary);
 
     let o = Pushbullet.interpret(&exchange(
@@ -256,8 +310,17 @@ fn documented_errors_are_explained() {
         r#"{"error":{"code":"ratelimited","type":"invalid_request","message":"You have been ratelimited for making too many requests to the server."},"error_code":"ratelimited"}"#,
         &[("X-Ratelimit-Limit", "32768"), ("X-Ratelimit-Remaining", "0"), ("X-Ratelimit-Reset", "1795521600")],
     ));
-    assert!(o.summary.contains("rate limiting this account (429)"), "{}", o.summary);
-    assert!(o.summary.ends_with("rate limit 0 of 32768 left, resets 2026-11-24 12:00:00 UTC"), "{}", o.summary);
+    assert!(
+        o.summary.contains("rate limiting this account (429)"),
+        "{}",
+        o.summary
+    );
+    assert!(
+        o.summary
+            .ends_with("rate limit 0 of 32768 left, resets 2026-11-24 12:00:00 UTC"),
+        "{}",
+        o.summary
+    );
 
     let o = Pushbullet.interpret(&exchange(
         404,
@@ -265,10 +328,23 @@ fn documented_errors_are_explained() {
         &[],
     ));
     assert!(o.summary.contains("(field device_iden)"), "{}", o.summary);
-    assert!(o.hint.as_deref().is_some_and(|h| h.contains("Load devices again")));
+    assert!(
+        o.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("Load devices again"))
+    );
 
-    let o = Pushbullet.interpret(&exchange(400, r#"{"error":{"type":"invalid_request","message":"Invalid email.","param":"email"}}"#, &[]));
-    assert!(o.summary.contains("refused the push: Invalid email. (field email)"), "{}", o.summary);
+    let o = Pushbullet.interpret(&exchange(
+        400,
+        r#"{"error":{"type":"invalid_request","message":"Invalid email.","param":"email"}}"#,
+        &[],
+    ));
+    assert!(
+        o.summary
+            .contains("refused the push: Invalid email. (field email)"),
+        "{}",
+        o.summary
+    );
 
     let o = Pushbullet.interpret(&exchange(502, "<html>Bad gateway</html>", &[]));
     assert!(o.summary.contains("server error (502)"), "{}", o.summary);
@@ -285,7 +361,12 @@ fn check_names_the_account() {
         LIMITS,
     ));
     assert_eq!(o.verdict, Verdict::Accepted);
-    assert!(o.summary.starts_with("Token works: signed in as Elon Musk <elon@teslamotors.com>"), "{}", o.summary);
+    assert!(
+        o.summary
+            .starts_with("Token works: signed in as Elon Musk <elon@teslamotors.com>"),
+        "{}",
+        o.summary
+    );
     let req = Pushbullet.check(&profile(), &secrets()).expect("request");
     assert_eq!(req.url, "https://api.pushbullet.com/v2/users/me");
     assert_eq!(req.header_value("Access-Token"), Some(TOKEN));
@@ -293,7 +374,9 @@ fn check_names_the_account() {
 
 #[test]
 fn devices_become_chips_by_nickname() {
-    let req = Pushbullet.lookup("devices", &profile(), &secrets()).expect("request");
+    let req = Pushbullet
+        .lookup("devices", &profile(), &secrets())
+        .expect("request");
     assert_eq!(req.url, "https://api.pushbullet.com/v2/devices?active=true");
     let o = Pushbullet.interpret_lookup(
         "devices",
@@ -306,7 +389,10 @@ fn devices_become_chips_by_nickname() {
     assert_eq!(o.summary, "Loaded 2 devices");
     assert_eq!(
         o.items,
-        vec![LookupItem::new("d1", "Elon's iPhone"), LookupItem::new("d2", "Google Pixel 9")]
+        vec![
+            LookupItem::new("d1", "Elon's iPhone"),
+            LookupItem::new("d2", "Google Pixel 9")
+        ]
     );
     let o = Pushbullet.interpret_lookup("devices", &exchange(200, "{}", &[]));
     assert_eq!(o.verdict, Verdict::Accepted);
