@@ -1,6 +1,7 @@
 //! The provider seam: each provider describes its fields, turns a draft into prepared requests and
 //! a response into an outcome, and does no I/O itself. Adding one is one file plus one registry line.
 
+pub mod courier;
 pub mod onesignal;
 pub mod pushbullet;
 
@@ -16,7 +17,11 @@ use crate::store::Profile;
 
 /// Every provider this build supports, in tab order.
 pub fn all() -> &'static [&'static dyn Provider] {
-    &[&onesignal::OneSignal, &pushbullet::Pushbullet]
+    &[
+        &onesignal::OneSignal,
+        &pushbullet::Pushbullet,
+        &courier::Courier,
+    ]
 }
 
 pub fn find(id: &str) -> Option<&'static dyn Provider> {
