@@ -1,6 +1,8 @@
 //! Provider-specific panels beside the generic forms (Telegram's chat discovery, Web Push's VAPID
 //! keys, Azure's outcome table…). A provider that needs one adds a file here and one row to `ALL`.
 
+mod courier;
+
 use eframe::egui;
 
 use super::app::PushdeckApp;
@@ -18,7 +20,12 @@ pub struct Extras {
     pub response: Option<Hook>,
 }
 
-const ALL: &[Extras] = &[];
+const ALL: &[Extras] = &[Extras {
+    provider: "courier",
+    profile: None,
+    audience: None,
+    response: Some(courier::response),
+}];
 
 fn hooks(app: &PushdeckApp) -> Option<&'static Extras> {
     let id = app.provider().info().id;
