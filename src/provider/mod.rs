@@ -4,6 +4,7 @@
 pub mod courier;
 pub mod onesignal;
 pub mod pushbullet;
+pub mod sns;
 
 use std::collections::BTreeMap;
 
