@@ -22,6 +22,7 @@ pub fn all() -> &'static [&'static dyn Provider] {
         &onesignal::OneSignal,
         &pushbullet::Pushbullet,
         &courier::Courier,
+        &sns::Sns,
     ]
 }
 
