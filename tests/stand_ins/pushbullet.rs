@@ -114,15 +114,15 @@ impl Handler {
                 None,
             );
         }
-        if let Some(d) = body.get("device_iden").and_then(Value::as_str) {
-            if !d.starts_with("ujp") {
-                return error(
-                    404,
-                    "The resource could not be found.",
-                    Some("device_iden"),
-                    None,
-                );
-            }
+        if let Some(d) = body.get("device_iden").and_then(Value::as_str)
+            && !d.starts_with("ujp")
+        {
+            return error(
+                404,
+                "The resource could not be found.",
+                Some("device_iden"),
+                None,
+            );
         }
         let mut push = json!({
             "active": true, "iden": "ujpah72o0sjAsoRtnM0jc", "created": 1.7955216e9,

@@ -170,6 +170,7 @@ fn amz_time(text: &str) -> Option<time::OffsetDateTime> {
 
 impl Handler {
     /// `Err(response)` when the request is not properly signed.
+    #[allow(clippy::result_large_err)] // a test stand-in: the error is the answer
     fn verify(&self, request: &Request) -> Result<(), ResponseTemplate> {
         let header = |n: &str| {
             request
@@ -316,11 +317,12 @@ impl Handler {
                 "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not be null",
             );
         };
-        if let Some(subject) = get("Subject") {
-            if !subject.is_ascii() || subject.len() > 100 || subject.chars().any(|c| c.is_control())
-            {
-                return invalid("Subject");
-            }
+        if let Some(subject) = get("Subject")
+            && (!subject.is_ascii()
+                || subject.len() > 100
+                || subject.chars().any(|c| c.is_control()))
+        {
+            return invalid("Subject");
         }
         if get("MessageStructure") == Some("json") {
             let ok = match serde_json::from_str::<serde_json::Value>(message) {
