@@ -71,10 +71,27 @@ pub enum Command {
     /// Telegram bot helpers: the chats that wrote to the bot, its webhook, a deep link.
     #[command(subcommand)]
     Telegram(TelegramCommand),
+    /// Courier follow-ups.
+    #[command(subcommand)]
+    Courier(CourierCommand),
     /// The providers this build supports.
     Providers {
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CourierCommand {
+    /// Look a sent message up (GET /messages/{id}): its status and each channel's attempt.
+    Delivery {
+        profile: String,
+        /// The requestId (single recipient) or message id a send printed.
+        message_id: String,
+        #[command(flatten)]
+        out: Output,
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
     },
 }
 
@@ -296,6 +313,12 @@ fn execute(command: Command) -> CliResult {
             out,
             timeout: t,
         } => check(&ctx, &profile, out, timeout(t)?),
+        Command::Courier(CourierCommand::Delivery {
+            profile,
+            message_id,
+            out,
+            timeout: t,
+        }) => courier_delivery(&ctx, &profile, &message_id, out, timeout(t)?),
         Command::Profile(cmd) => profile_command(&ctx, cmd),
         Command::Secret(cmd) => secret_command(&ctx, cmd),
         Command::History(cmd) => history_command(&ctx, cmd),
@@ -573,6 +596,68 @@ fn parse_settings(
             Ok((k.to_string(), v.trim().to_string()))
         })
         .collect()
+}
+
+fn courier_delivery(
+    ctx: &Context,
+    name: &str,
+    message_id: &str,
+    out: Output,
+    timeout: Duration,
+) -> CliResult {
+    let (profile, provider) = ctx.profile(name)?;
+    if provider.info().id != "courier" {
+        return Err(bad_input(format!(
+            "profile `{name}` is a {} profile; `courier delivery` needs a Courier profile",
+            provider.info().name
+        )));
+    }
+    let keyring = SecretStore::open_os_keyring();
+    let secrets = keyring
+        .load(&profile.name, provider.info())
+        .map_err(|e| bad_input(format!("keyring: {e}")))?;
+    let request = crate::provider::courier::delivery_request(&profile, &secrets, message_id)
+        .map_err(|e| bad_input(e.to_string()))?;
+    let transport = crate::http::Transport::new(Duration::from_secs(10))
+        .map_err(|e| bad_input(e.to_string()))?;
+    let exchange = runtime()?.block_on(transport.send(request, timeout));
+    let outcome = crate::provider::courier::interpret_delivery(&exchange);
+    let result = SendResult {
+        index: 0,
+        exchange,
+        outcome,
+        retried: Vec::new(),
+    };
+    if out.json {
+        let mut row = result_json(&result, out.reveal);
+        row["outcome"]["channels"] = json!(
+            result
+                .outcome
+                .items
+                .iter()
+                .map(|i| i.label.clone())
+                .collect::<Vec<_>>()
+        );
+        println!("{}", pretty(&json!({ "results": [row] })));
+    } else {
+        let mark = if result.outcome.is_ok() { "✓" } else { "✗" };
+        println!(
+            "{mark} {}{}",
+            result.outcome.summary,
+            status_line(&result.exchange)
+        );
+        for item in &result.outcome.items {
+            println!("  {}", item.label);
+        }
+        if let Some(h) = &result.outcome.hint {
+            println!("  → {h}");
+        }
+    }
+    Ok(SendReport {
+        results: vec![result],
+        ..Default::default()
+    }
+    .exit_code())
 }
 
 fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {

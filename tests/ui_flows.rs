@@ -287,7 +287,11 @@ fn a_slow_send_can_be_cancelled_and_the_window_stays_responsive() {
         .block_on(f.server.received_requests())
         .unwrap_or_default();
     // The second press sent nothing; the first may be cancelled before it reached the server.
-    assert!(received.len() <= 1, "at most one request went out: {}", received.len());
+    assert!(
+        received.len() <= 1,
+        "at most one request went out: {}",
+        received.len()
+    );
 }
 
 #[test]

@@ -2,7 +2,10 @@
 //! a response into an outcome, and does no I/O itself. Adding one is one file plus one registry line.
 
 pub mod azure;
+pub mod courier;
 pub mod onesignal;
+pub mod pushbullet;
+pub mod sns;
 pub mod telegram;
 
 use std::collections::BTreeMap;
@@ -17,7 +20,14 @@ use crate::store::Profile;
 
 /// Every provider this build supports, in tab order.
 pub fn all() -> &'static [&'static dyn Provider] {
-    &[&onesignal::OneSignal, &azure::Azure, &telegram::Telegram]
+    &[
+        &onesignal::OneSignal,
+        &azure::Azure,
+        &telegram::Telegram,
+        &pushbullet::Pushbullet,
+        &courier::Courier,
+        &sns::Sns,
+    ]
 }
 
 pub fn find(id: &str) -> Option<&'static dyn Provider> {

@@ -6,6 +6,7 @@ use eframe::egui;
 use super::app::PushdeckApp;
 
 mod azure;
+mod courier;
 mod telegram;
 
 type Hook = fn(&mut PushdeckApp, &mut egui::Ui);
@@ -33,6 +34,12 @@ const ALL: &[Extras] = &[
         profile: None,
         audience: Some(telegram::audience),
         response: None,
+    },
+    Extras {
+        provider: "courier",
+        profile: None,
+        audience: None,
+        response: Some(courier::response),
     },
 ];
 

@@ -1,0 +1,513 @@
+//! Pushbullet API v2: `POST /v2/pushes` with `Access-Token: …` (providers.md §4).
+
+use serde_json::{Map, Value, json};
+
+use super::{
+    FieldKind, FieldSpec, LookupSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets,
+    base_url, validate_keys,
+};
+use crate::draft::{Draft, DraftError, Fields};
+use crate::http::{Exchange, PreparedRequest, ResponseDump};
+use crate::outcome::{LookupItem, Outcome};
+use crate::store::Profile;
+
+pub struct Pushbullet;
+
+const NAME: &str = "Pushbullet";
+const TARGETS: [&str; 3] = ["device_iden", "email", "channel_tag"];
+
+static INFO: ProviderInfo = ProviderInfo {
+    id: "pushbullet",
+    name: NAME,
+    default_base_url: "https://api.pushbullet.com",
+    secrets: &[FieldSpec::new(
+        "access_token",
+        "Access token",
+        FieldKind::Text,
+        "pushbullet.com > Settings > Account > Create Access Token (o.…)",
+    )
+    .required()],
+    audience: &[
+        FieldSpec::new(
+            "device_iden",
+            "Device",
+            FieldKind::Text,
+            "one of your devices (Load devices); leave all three empty for every device",
+        ),
+        FieldSpec::new(
+            "email",
+            "Email",
+            FieldKind::Text,
+            "push to this person (a Pushbullet user, otherwise by email)",
+        ),
+        FieldSpec::new(
+            "channel_tag",
+            "Channel tag",
+            FieldKind::Text,
+            "every subscriber of a channel you own (a broadcast)",
+        ),
+    ],
+    options: &[FieldSpec::new(
+        "type",
+        "Push type",
+        FieldKind::Choice(&["note", "link"]),
+        "default: link when the message has a URL, note otherwise",
+    )],
+    lookups: &[LookupSpec {
+        id: "devices",
+        label: "Load devices",
+        audience_key: "device_iden",
+    }],
+    ..ProviderInfo::BASE
+};
+
+impl Provider for Pushbullet {
+    fn info(&self) -> &'static ProviderInfo {
+        &INFO
+    }
+
+    fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
+        let draft = ctx.draft;
+        validate_keys(&INFO, draft)?;
+        let token = ctx.secrets.require(&ctx.profile.name, "access_token")?;
+        let root = base_url(ctx.profile, &INFO)?;
+        let options = Fields::new("options", &draft.options);
+        for (key, why) in [
+            (
+                "ttl",
+                "Pushbullet keeps pushes until they are dismissed; it has no TTL",
+            ),
+            ("priority", "Pushbullet has no push priority"),
+            ("schedule_at", "Pushbullet cannot schedule pushes"),
+        ] {
+            if options.has(key) {
+                return Err(DraftError::new(
+                    format!("options.{key}"),
+                    format!("{why}; remove this option"),
+                ));
+            }
+        }
+        let mut warnings = Vec::new();
+        let body = match options.value("raw") {
+            Some(raw) => raw_body(raw)?,
+            None => push_body(draft, &options, ctx.idempotency_key, &mut warnings)?,
+        };
+        let request = PreparedRequest::new("POST", format!("{root}/v2/pushes"))
+            .secret_header("Access-Token", token, "access_token", token)
+            .header("Accept", "application/json")
+            .json_body(&body);
+        Ok(Prepared {
+            requests: vec![request],
+            warnings,
+        })
+    }
+
+    fn interpret(&self, exchange: &Exchange) -> Outcome {
+        if let Some(outcome) = Outcome::from_transport(exchange) {
+            return outcome;
+        }
+        let Some(response) = exchange.response.as_ref() else {
+            return Outcome::not_sent("Not sent.");
+        };
+        let body = response.json();
+        let mut outcome = if response.is_success() {
+            let push = body.as_ref();
+            let iden = push
+                .and_then(|b| b.get("iden"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if iden.is_empty() {
+                Outcome::refused(format!(
+                    "{NAME} answered {} without a push id, so it is unclear whether anything was sent",
+                    response.status
+                ))
+                .with_hint("Check the base URL: it may point at a proxy or a web page instead of the API.")
+            } else {
+                let kind = push
+                    .and_then(|b| b.get("type"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("push");
+                Outcome::accepted(format!("Pushed {kind} {iden}")).with_id(iden)
+            }
+        } else {
+            error_outcome(response, body.as_ref())
+        };
+        append_rate_limit(&mut outcome, response);
+        outcome
+    }
+
+    fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
+        get(profile, secrets, "/v2/users/me")
+    }
+
+    fn interpret_check(&self, exchange: &Exchange) -> Outcome {
+        if let Some(outcome) = Outcome::from_transport(exchange) {
+            return outcome;
+        }
+        let Some(response) = exchange.response.as_ref() else {
+            return Outcome::not_sent("Not sent.");
+        };
+        let body = response.json();
+        let mut outcome = if response.is_success() {
+            let field = |k: &str| {
+                body.as_ref()
+                    .and_then(|b| b.get(k))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let (name, email) = (field("name"), field("email"));
+            match (name.is_empty(), email.is_empty()) {
+                (true, true) if body.is_none() => Outcome::refused(format!(
+                    "{NAME} answered {} but not with an account",
+                    response.status
+                ))
+                .with_hint(
+                    "Check the base URL: it should be the API root, https://api.pushbullet.com.",
+                ),
+                (true, true) => Outcome::accepted("Token works"),
+                (false, true) => Outcome::accepted(format!("Token works: signed in as {name}")),
+                (true, false) => Outcome::accepted(format!("Token works: signed in as {email}")),
+                (false, false) => {
+                    Outcome::accepted(format!("Token works: signed in as {name} <{email}>"))
+                }
+            }
+        } else {
+            error_outcome(response, body.as_ref())
+        };
+        append_rate_limit(&mut outcome, response);
+        outcome
+    }
+
+    fn lookup(
+        &self,
+        id: &str,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<PreparedRequest, DraftError> {
+        match id {
+            "devices" => get(profile, secrets, "/v2/devices?active=true"),
+            other => Err(DraftError::new(
+                "lookup",
+                format!("`{other}` is not a lookup of {NAME}"),
+            )),
+        }
+    }
+
+    fn interpret_lookup(&self, _id: &str, exchange: &Exchange) -> Outcome {
+        if let Some(outcome) = Outcome::from_transport(exchange) {
+            return outcome;
+        }
+        let Some(response) = exchange.response.as_ref() else {
+            return Outcome::not_sent("Not sent.");
+        };
+        let body = response.json();
+        if !response.is_success() {
+            return error_outcome(response, body.as_ref());
+        }
+        let Some(list) = body
+            .as_ref()
+            .and_then(|b| b.get("devices"))
+            .and_then(Value::as_array)
+        else {
+            // Empty values are left out of Pushbullet answers: no `devices` key means no devices.
+            if body.as_ref().is_some_and(Value::is_object) {
+                return Outcome::accepted("This account has no devices yet").with_hint(
+                    "Install Pushbullet on a phone or browser, or push to an email instead.",
+                );
+            }
+            return Outcome::refused(format!("{NAME} answered without a device list"))
+                .with_hint("Check the base URL.");
+        };
+        let items: Vec<LookupItem> = list.iter().filter_map(device_item).collect();
+        let mut o = Outcome::accepted(format!(
+            "Loaded {} device{}",
+            items.len(),
+            if items.len() == 1 { "" } else { "s" }
+        ));
+        o.items = items;
+        o
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        let a = Fields::new("audience", &draft.audience);
+        let get = |k| a.string(k).ok().flatten();
+        if let Some(device) = get("device_iden") {
+            format!("device {device}")
+        } else if let Some(email) = get("email") {
+            email.to_string()
+        } else if let Some(tag) = get("channel_tag") {
+            format!("channel “{tag}”")
+        } else {
+            "all your devices".into()
+        }
+    }
+
+    fn broadcast(&self, draft: &Draft) -> Option<String> {
+        let tag = Fields::new("audience", &draft.audience)
+            .string("channel_tag")
+            .ok()
+            .flatten()?;
+        Some(format!("every subscriber of channel “{tag}”"))
+    }
+}
+
+fn get(profile: &Profile, secrets: &Secrets, path: &str) -> Result<PreparedRequest, DraftError> {
+    let token = secrets.require(&profile.name, "access_token")?;
+    let root = base_url(profile, &INFO)?;
+    Ok(PreparedRequest::new("GET", format!("{root}{path}"))
+        .secret_header("Access-Token", token, "access_token", token)
+        .header("Accept", "application/json"))
+}
+
+/// A device as a chip: its iden, shown by nickname (or make and model).
+fn device_item(device: &Value) -> Option<LookupItem> {
+    if device.get("active").and_then(Value::as_bool) == Some(false) {
+        return None;
+    }
+    let iden = device.get("iden").and_then(Value::as_str)?;
+    let text = |k: &str| {
+        device
+            .get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let label = match (text("nickname"), text("manufacturer"), text("model")) {
+        (Some(nick), _, _) => nick.to_string(),
+        (None, Some(make), Some(model)) => format!("{make} {model}"),
+        (None, None, Some(model)) => model.to_string(),
+        (None, Some(make), None) => make.to_string(),
+        (None, None, None) => iden.to_string(),
+    };
+    Some(LookupItem::new(iden, label))
+}
+
+fn raw_body(raw: &Value) -> Result<Value, DraftError> {
+    let map = match raw {
+        Value::Object(map) => map.clone(),
+        Value::String(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err(DraftError::new("options.raw", "must be a JSON object")),
+            Err(e) => return Err(DraftError::new("options.raw", format!("invalid JSON: {e}"))),
+        },
+        _ => return Err(DraftError::new("options.raw", "must be a JSON object")),
+    };
+    if !map.get("type").is_some_and(Value::is_string) {
+        return Err(DraftError::new(
+            "options.raw",
+            "a Pushbullet push needs \"type\": \"note\", \"link\" or \"file\"",
+        ));
+    }
+    Ok(Value::Object(map))
+}
+
+fn push_body(
+    draft: &Draft,
+    options: &Fields<'_>,
+    guid: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Value, DraftError> {
+    let m = &draft.message;
+    let kind = match options.one_of("type", &["note", "link"])? {
+        Some(kind) => kind,
+        None if m.url.trim().is_empty() => "note",
+        None => "link",
+    };
+    if kind == "link" && m.url.trim().is_empty() {
+        return Err(DraftError::new(
+            "message.url",
+            "a link push needs a URL; add one or choose the note type",
+        ));
+    }
+    if kind == "note" && m.body.trim().is_empty() && m.title.trim().is_empty() {
+        return Err(DraftError::new(
+            "message.body",
+            "is required for a note push (or give it a title)",
+        ));
+    }
+    let mut body = Map::new();
+    body.insert("type".into(), json!(kind));
+    if !m.title.is_empty() {
+        body.insert("title".into(), json!(m.title));
+    }
+    if !m.body.is_empty() {
+        body.insert("body".into(), json!(m.body));
+    }
+    if kind == "link" {
+        body.insert("url".into(), json!(m.url.trim()));
+    } else if !m.url.trim().is_empty() {
+        warnings.push(
+            "A note push has no link: the URL is not sent (choose the link type to send it)."
+                .into(),
+        );
+    }
+    let audience = Fields::new("audience", &draft.audience);
+    let mut chosen = Vec::new();
+    for key in TARGETS {
+        if let Some(value) = audience.string(key)? {
+            chosen.push((key, value.trim()));
+        }
+    }
+    match chosen.as_slice() {
+        [] => {}
+        [(key, value)] => {
+            if value.contains(char::is_whitespace) {
+                return Err(DraftError::new(
+                    format!("audience.{key}"),
+                    "takes exactly one value (no spaces or line breaks)",
+                ));
+            }
+            if *key == "email" && !value.contains('@') {
+                return Err(DraftError::new(
+                    "audience.email",
+                    format!("`{value}` is not an email address"),
+                ));
+            }
+            body.insert((*key).into(), json!(value));
+        }
+        _ => {
+            return Err(DraftError::new(
+                "audience",
+                format!(
+                    "Pushbullet pushes to one target at a time: keep only one of {} (none means all your devices)",
+                    chosen
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
+    if !guid.is_empty() {
+        body.insert("guid".into(), json!(guid));
+    }
+    let dropped: Vec<&str> = [
+        ("subtitle", !m.subtitle.is_empty()),
+        ("image", !m.image.is_empty()),
+        ("icon", !m.icon.is_empty()),
+        ("buttons", !m.buttons.is_empty()),
+        ("data", !m.data.is_empty()),
+        ("translations", !m.translations.is_empty()),
+        ("silent", m.silent),
+    ]
+    .into_iter()
+    .filter(|(_, set)| *set)
+    .map(|(k, _)| k)
+    .collect();
+    if !dropped.is_empty() {
+        warnings.push(format!(
+            "Pushbullet has no place for {}: not sent.",
+            dropped.join(", ")
+        ));
+    }
+    Ok(Value::Object(body))
+}
+
+/// Pushbullet's error object: `{"error": {"type", "message", "param", "cat"}, "error_code"}`.
+struct ApiError {
+    message: String,
+    param: String,
+    code: String,
+}
+
+fn api_error(body: Option<&Value>) -> ApiError {
+    let error = body.and_then(|b| b.get("error"));
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
+    let mut code = text(body.and_then(|b| b.get("error_code")));
+    if code.is_empty() {
+        code = text(error.and_then(|e| e.get("code")));
+    }
+    ApiError {
+        message: text(error.and_then(|e| e.get("message"))),
+        param: text(error.and_then(|e| e.get("param"))),
+        code,
+    }
+}
+
+fn error_outcome(response: &ResponseDump, body: Option<&Value>) -> Outcome {
+    let e = api_error(body);
+    let status = response.status;
+    let said = if e.message.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        e.message.clone()
+    };
+    let param = if e.param.is_empty() {
+        String::new()
+    } else {
+        format!(" (field {})", e.param)
+    };
+    match status {
+        400 => Outcome::refused(format!("{NAME} refused the push: {said}{param}"))
+            .with_hint(match e.param.as_str() {
+                "email" => "Check the email address.",
+                "url" => "Check the URL: it must be a full http(s) address.",
+                _ => "Fix the field it names and send again.",
+            }),
+        401 => Outcome::refused(format!("{NAME} refused the access token (401): {said}"))
+            .with_hint("The token is missing, mistyped or revoked. Create one at pushbullet.com > Settings > Account and store it with Edit credentials or `pushdeck secret set PROFILE access_token`."),
+        403 if e.code == "pushbullet_pro_required" => Outcome::refused(format!(
+            "{NAME} refused: this account used up its free pushes ({said})"
+        ))
+        .with_hint("Free accounts get 500 pushes a month; wait for next month or upgrade to Pushbullet Pro."),
+        403 => Outcome::refused(format!("{NAME} says this token may not do that (403): {said}"))
+            .with_hint("The token is valid but not allowed this request (for example a channel you do not own, or an OAuth token without access). Use your account's own access token."),
+        404 => Outcome::refused(format!("{NAME} could not find it (404): {said}{param}"))
+            .with_hint(if e.param == "device_iden" {
+                "That device does not exist any more: Load devices again and pick one."
+            } else if e.param == "channel_tag" {
+                "No channel has that tag: check the tag of a channel you own."
+            } else {
+                "Check the target and the base URL."
+            }),
+        429 => {
+            let mut o = Outcome::refused(format!("{NAME} is rate limiting this account (429): {said}"))
+                .with_hint(if e.code == "pushbullet_pro_required" {
+                    "Free accounts get 500 pushes a month; wait for next month or upgrade to Pushbullet Pro."
+                } else {
+                    "Too many requests: wait until the rate limit resets (see below), then send again. Nothing was sent."
+                });
+            o.retry_after = response.retry_after();
+            o
+        }
+        _ => Outcome::from_status(NAME, status, &e.message),
+    }
+}
+
+/// "· rate limit 32767 of 32768 left, resets 2026-11-24 12:00:00 UTC": Pushbullet's budget,
+/// from the `X-Ratelimit-*` headers every response carries.
+fn append_rate_limit(outcome: &mut Outcome, response: &ResponseDump) {
+    if let Some(text) = rate_limit_text(response) {
+        outcome.summary.push_str(" · ");
+        outcome.summary.push_str(&text);
+    }
+}
+
+pub fn rate_limit_text(response: &ResponseDump) -> Option<String> {
+    let num = |name: &str| {
+        response
+            .header(name)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+    };
+    let (limit, remaining) = (num("x-ratelimit-limit")?, num("x-ratelimit-remaining")?);
+    let reset = num("x-ratelimit-reset")
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .map(|t| {
+            format!(
+                ", resets {:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        })
+        .unwrap_or_default();
+    Some(format!("rate limit {remaining} of {limit} left{reset}"))
+}
+
+#[cfg(test)]
+mod tests;
