@@ -697,6 +697,9 @@ fn secret_command(ctx: &Context, cmd: SecretCommand) -> CliResult {
     match cmd {
         SecretCommand::Set { .. } => {
             let value = read_secret_from_stdin(&format!("{} for {}: ", field, profile.name))?;
+            provider
+                .validate_secret(&field, &value)
+                .map_err(|e| bad_input(format!("{field}: {e}; nothing was stored")))?;
             keyring
                 .set(&profile.name, &field, &value)
                 .map_err(|e| bad_input(format!("keyring: {e}")))?;

@@ -1,6 +1,8 @@
 //! The provider seam: each provider describes its fields, turns a draft into prepared requests and
 //! a response into an outcome, and does no I/O itself. Adding one is one file plus one registry line.
 
+pub mod fcm;
+pub mod jwt;
 pub mod ntfy;
 pub mod onesignal;
 
@@ -16,7 +18,7 @@ use crate::store::Profile;
 
 /// Every provider this build supports, in tab order.
 pub fn all() -> &'static [&'static dyn Provider] {
-    &[&onesignal::OneSignal, &ntfy::Ntfy]
+    &[&onesignal::OneSignal, &fcm::Fcm, &ntfy::Ntfy]
 }
 
 pub fn find(id: &str) -> Option<&'static dyn Provider> {
@@ -272,6 +274,13 @@ pub trait Provider: Send + Sync {
         Err(Outcome::refused(
             "This provider does not use access tokens.",
         ))
+    }
+
+    /// Checks a secret's value when it is stored (`pushdeck secret set`), so a wrong file is
+    /// refused before it reaches the keyring. `Err` says what is wrong, in words.
+    fn validate_secret(&self, field: &str, value: &str) -> Result<(), String> {
+        let _ = (field, value);
+        Ok(())
     }
 
     /// Who receives the draft, in words ("'Active Users'", "3 external IDs").

@@ -5,6 +5,8 @@ use eframe::egui;
 
 use super::app::PushdeckApp;
 
+mod fcm;
+
 type Hook = fn(&mut PushdeckApp, &mut egui::Ui);
 
 /// The extra panels of one provider; each is optional.
@@ -18,7 +20,12 @@ pub struct Extras {
     pub response: Option<Hook>,
 }
 
-const ALL: &[Extras] = &[];
+const ALL: &[Extras] = &[Extras {
+    provider: "fcm",
+    profile: None,
+    audience: Some(fcm::audience),
+    response: None,
+}];
 
 fn hooks(app: &PushdeckApp) -> Option<&'static Extras> {
     let id = app.provider().info().id;
