@@ -566,6 +566,19 @@ fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
                     profile.settings.insert(k, v);
                 }
             }
+            // APNs: the sandbox/production setting is also the profile's badge, unless given.
+            if id == "apns" && environment.is_none() {
+                match profile.setting("environment") {
+                    Some("production") => profile.environment = Environment::Prod,
+                    Some("sandbox") => profile.environment = Environment::Dev,
+                    Some(other) => {
+                        return Err(bad_input(format!(
+                            "--set environment: `{other}` is not sandbox or production"
+                        )));
+                    }
+                    None => {}
+                }
+            }
             if let Some(env) = environment {
                 profile.environment = Environment::parse(&env).ok_or_else(|| {
                     bad_input(format!(

@@ -1,6 +1,7 @@
 //! The provider seam: each provider describes its fields, turns a draft into prepared requests and
 //! a response into an outcome, and does no I/O itself. Adding one is one file plus one registry line.
 
+pub mod apns;
 pub mod fcm;
 pub mod jwt;
 pub mod ntfy;
@@ -18,7 +19,7 @@ use crate::store::Profile;
 
 /// Every provider this build supports, in tab order.
 pub fn all() -> &'static [&'static dyn Provider] {
-    &[&onesignal::OneSignal, &fcm::Fcm, &ntfy::Ntfy]
+    &[&onesignal::OneSignal, &fcm::Fcm, &apns::Apns, &ntfy::Ntfy]
 }
 
 pub fn find(id: &str) -> Option<&'static dyn Provider> {

@@ -173,23 +173,23 @@ impl Handler {
         if targets != 1 {
             return self.problem(format!("{targets} targets"));
         }
-        if let Some(data) = message.get("data").and_then(Value::as_object) {
-            if let Some((k, _)) = data.iter().find(|(_, v)| !v.is_string()) {
-                return fcm_error(
-                    400,
-                    "INVALID_ARGUMENT",
-                    Some("INVALID_ARGUMENT"),
-                    &format!(
-                        "Invalid value at 'message.data[0].value' ({k}), Starting an object on a scalar field"
-                    ),
-                    None,
-                );
-            }
+        if let Some(data) = message.get("data").and_then(Value::as_object)
+            && let Some((k, _)) = data.iter().find(|(_, v)| !v.is_string())
+        {
+            return fcm_error(
+                400,
+                "INVALID_ARGUMENT",
+                Some("INVALID_ARGUMENT"),
+                &format!(
+                    "Invalid value at 'message.data[0].value' ({k}), Starting an object on a scalar field"
+                ),
+                None,
+            );
         }
-        if let Some(ttl) = message.get("android").and_then(|a| a.get("ttl")) {
-            if !ttl.as_str().is_some_and(|t| t.ends_with('s')) {
-                return self.problem(format!("android.ttl {ttl} is not a duration"));
-            }
+        if let Some(ttl) = message.get("android").and_then(|a| a.get("ttl"))
+            && !ttl.as_str().is_some_and(|t| t.ends_with('s'))
+        {
+            return self.problem(format!("android.ttl {ttl} is not a duration"));
         }
         if let Some(token) = message.get("token").and_then(Value::as_str) {
             if token == UNREGISTERED {

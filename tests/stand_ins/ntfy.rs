@@ -98,18 +98,17 @@ impl Handler {
             None if topic.starts_with("private-") => return error(403, 40301, "forbidden"),
             _ => {}
         }
-        if let Some(p) = map.get("priority") {
-            if !p.as_u64().is_some_and(|p| (1..=5).contains(&p)) {
-                return error(400, 40007, "invalid priority");
-            }
+        if let Some(p) = map.get("priority")
+            && !p.as_u64().is_some_and(|p| (1..=5).contains(&p))
+        {
+            return error(400, 40007, "invalid priority");
         }
-        if let Some(tags) = map.get("tags") {
-            if !tags
+        if let Some(tags) = map.get("tags")
+            && !tags
                 .as_array()
                 .is_some_and(|t| t.iter().all(Value::is_string))
-            {
-                return self.problem("tags must be a list of strings".into());
-            }
+        {
+            return self.problem("tags must be a list of strings".into());
         }
         if let Some(actions) = map.get("actions") {
             let ok = actions.as_array().is_some_and(|list| {
