@@ -187,13 +187,24 @@ fn root(profile: &Profile) -> Result<String, DraftError> {
     }
 }
 
+/// The key as PEM. Accepts the `.p8` file as is, the PEM flattened onto one line (a single-line
+/// paste drops the line breaks), or the base64 body alone.
 fn pem(text: &str) -> String {
-    let text = text.trim();
-    if text.contains("-----BEGIN") {
-        return text.to_string();
+    let mut body = text.trim();
+    for marker in [
+        "-----BEGIN PRIVATE KEY-----",
+        "-----BEGIN EC PRIVATE KEY-----",
+    ] {
+        if let Some(rest) = body.strip_prefix(marker) {
+            body = rest;
+        }
     }
-    // The base64 body alone (some tools strip the armour): wrap it again.
-    let body: String = text.split_whitespace().collect();
+    for marker in ["-----END PRIVATE KEY-----", "-----END EC PRIVATE KEY-----"] {
+        if let Some(rest) = body.trim_end().strip_suffix(marker) {
+            body = rest;
+        }
+    }
+    let body: String = body.split_whitespace().collect();
     let lines: Vec<String> = body
         .as_bytes()
         .chunks(64)

@@ -244,6 +244,8 @@ fn the_key_is_validated() {
     // The base64 body without its armour is accepted too.
     let body: String = KEY.lines().filter(|l| !l.starts_with("-----")).collect();
     assert!(validate_signing_key(&body).is_ok());
+    // A one-line paste (the GUI's password field drops line breaks) works too.
+    assert!(validate_signing_key(&KEY.replace('\n', "")).is_ok());
     assert!(validate_signing_key("not a key").is_err());
     let rsa = include_str!("../../../tests/fixtures/fcm_test_key.pem");
     assert!(validate_signing_key(rsa).is_err());
