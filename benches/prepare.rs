@@ -25,15 +25,24 @@ fn fixtures() -> Vec<SendJob> {
         let mut secrets = Secrets::default();
         let audience = match id {
             "onesignal" => {
-                profile.settings.insert("app_id".into(), "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into());
-                secrets.insert("api_key", "os_v2_app_benchkey0123456789abcdefghijklmnop".into());
+                profile.settings.insert(
+                    "app_id".into(),
+                    "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into(),
+                );
+                secrets.insert(
+                    "api_key",
+                    "os_v2_app_benchkey0123456789abcdefghijklmnop".into(),
+                );
                 serde_json::json!({"segments": ["Active Users"]})
             }
             // Providers added later bring their own fixture here.
             _ => continue,
         };
-        let draft = Draft::from_json(&serde_json::json!({"profile": "bench", "message": message, "audience": audience}).to_string())
-            .expect("bench draft");
+        let draft = Draft::from_json(
+            &serde_json::json!({"profile": "bench", "message": message, "audience": audience})
+                .to_string(),
+        )
+        .expect("bench draft");
         jobs.push(SendJob {
             provider: *p,
             draft,

@@ -14,11 +14,25 @@ fn app(dir: &std::path::Path, runtime: &tokio::runtime::Runtime) -> PushdeckApp 
     let paths = Paths::under(dir);
     let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
     let mut p = Profile::new("bench", "onesignal");
-    p.settings.insert("app_id".into(), "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into());
+    p.settings.insert(
+        "app_id".into(),
+        "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into(),
+    );
     profiles.upsert(p).expect("profile");
     let keyring = SecretStore::memory();
-    keyring.set("bench", "api_key", "os_v2_app_benchkey0123456789abcdefghijklmnop").expect("secret");
-    let mut app = PushdeckApp::new(AppSetup { paths, keyring, runtime: runtime.handle().clone() }).expect("app");
+    keyring
+        .set(
+            "bench",
+            "api_key",
+            "os_v2_app_benchkey0123456789abcdefghijklmnop",
+        )
+        .expect("secret");
+    let mut app = PushdeckApp::new(AppSetup {
+        paths,
+        keyring,
+        runtime: runtime.handle().clone(),
+    })
+    .expect("app");
     let draft = pushdeck::draft::Draft::from_json(
         &include_str!("../assets/examples/onesignal-flash-sale.json").replace("acme-web", "bench"),
     )
@@ -40,10 +54,19 @@ fn big_json(bytes: usize) -> String {
 }
 
 fn frames(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
 
-    let mut h = Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app(dir.path(), &runtime));
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(
+            |ui, app: &mut PushdeckApp| app.ui(ui),
+            app(dir.path(), &runtime),
+        );
     h.run();
     h.get_by_label("Body").focus();
     h.run();
@@ -55,7 +78,10 @@ fn frames(c: &mut Criterion) {
     });
 
     let mut a = app(dir.path(), &runtime);
-    let mut exchange = Exchange::unsent(PreparedRequest::new("GET", "https://api.onesignal.com/apps/x/segments"));
+    let mut exchange = Exchange::unsent(PreparedRequest::new(
+        "GET",
+        "https://api.onesignal.com/apps/x/segments",
+    ));
     exchange.response = Some(ResponseDump {
         status: 200,
         reason: "OK".into(),
@@ -64,12 +90,24 @@ fn frames(c: &mut Criterion) {
         body: Body::Text(big_json(5 * 1024 * 1024)),
         truncated: false,
     });
-    let report = SendReport { results: vec![SendResult { index: 0, exchange, outcome: Outcome::accepted("Loaded"), retried: Vec::new() }], ..Default::default() };
+    let report = SendReport {
+        results: vec![SendResult {
+            index: 0,
+            exchange,
+            outcome: Outcome::accepted("Loaded"),
+            retried: Vec::new(),
+        }],
+        ..Default::default()
+    };
     a.set_last_report(report);
     a.right = RightTab::Response;
-    let mut h = Harness::builder().with_size([1280.0, 800.0]).build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), a);
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), a);
     h.run();
-    c.bench_function("frame/inspector_with_5MB_json_response", |b| b.iter(|| h.step()));
+    c.bench_function("frame/inspector_with_5MB_json_response", |b| {
+        b.iter(|| h.step())
+    });
 }
 
 criterion_group! {

@@ -705,6 +705,19 @@ fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
                     profile.settings.insert(k, v);
                 }
             }
+            // APNs: the sandbox/production setting is also the profile's badge, unless given.
+            if id == "apns" && environment.is_none() {
+                match profile.setting("environment") {
+                    Some("production") => profile.environment = Environment::Prod,
+                    Some("sandbox") => profile.environment = Environment::Dev,
+                    Some(other) => {
+                        return Err(bad_input(format!(
+                            "--set environment: `{other}` is not sandbox or production"
+                        )));
+                    }
+                    None => {}
+                }
+            }
             if let Some(env) = environment {
                 profile.environment = Environment::parse(&env).ok_or_else(|| {
                     bad_input(format!(
@@ -836,6 +849,9 @@ fn secret_command(ctx: &Context, cmd: SecretCommand) -> CliResult {
     match cmd {
         SecretCommand::Set { .. } => {
             let value = read_secret_from_stdin(&format!("{} for {}: ", field, profile.name))?;
+            provider
+                .validate_secret(&field, &value)
+                .map_err(|e| bad_input(format!("{field}: {e}; nothing was stored")))?;
             keyring
                 .set(&profile.name, &field, &value)
                 .map_err(|e| bad_input(format!("keyring: {e}")))?;

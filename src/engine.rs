@@ -474,7 +474,11 @@ impl Engine {
         timeout: Duration,
     ) -> Result<SendResult, DraftError> {
         let request = provider.check(profile, secrets)?;
-        let exchange = self.transport.send(request, timeout).await;
+        let mut exchange = self.transport.send(request, timeout).await;
+        // A check that is a token exchange (FCM) gets a token back: mask it like a send does.
+        if let Ok(token) = provider.token_from_exchange(&exchange, crate::clock::now()) {
+            exchange.request.add_secret("access_token", &token.value);
+        }
         let outcome = provider.interpret_check(&exchange);
         Ok(SendResult {
             index: 0,

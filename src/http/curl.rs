@@ -7,6 +7,15 @@ use super::{Body, PreparedRequest};
 /// a ticket and run by someone who has the key. Binary bodies are referenced as a file.
 pub fn to_curl(request: &PreparedRequest, reveal: bool) -> String {
     let mut parts: Vec<String> = vec!["curl".into()];
+    if request.http2_only {
+        // h2c needs prior knowledge; over TLS, curl negotiates HTTP/2 by ALPN.
+        let flag = if request.url.starts_with("http://") {
+            "--http2-prior-knowledge"
+        } else {
+            "--http2"
+        };
+        parts.push(flag.into());
+    }
     if request.method != "GET" || !request.body.is_empty() {
         parts.push("-X".into());
         parts.push(request.method.clone());

@@ -14,6 +14,9 @@ pub struct PreparedRequest {
     /// Secret values that occur in the URL, headers or body, with the field they came from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretRef>,
+    /// Send over HTTP/2 only (APNs): prior knowledge, so an `http://` loopback URL speaks h2c.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub http2_only: bool,
 }
 
 /// A secret value used in a request, and the profile field it belongs to (for `$PUSHDECK_<FIELD>`).
@@ -82,7 +85,14 @@ impl PreparedRequest {
             body: Body::Empty,
             recipient: None,
             secrets: Vec::new(),
+            http2_only: false,
         }
+    }
+
+    /// Marks the request as HTTP/2-only (APNs).
+    pub fn http2_only(mut self) -> Self {
+        self.http2_only = true;
+        self
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -148,6 +158,7 @@ impl PreparedRequest {
             },
             recipient: self.recipient.as_deref().map(mask),
             secrets: Vec::new(),
+            http2_only: self.http2_only,
         }
     }
 

@@ -16,22 +16,28 @@ const USER_AGENT: &str = concat!("pushdeck/", env!("CARGO_PKG_VERSION"));
 #[derive(Clone)]
 pub struct Transport {
     client: reqwest::Client,
+    /// HTTP/2 with prior knowledge, for requests marked `http2_only` (APNs): h2c over plain
+    /// http to loopback, h2 over TLS otherwise.
+    http2: reqwest::Client,
 }
 
 impl Transport {
     pub fn new(connect_timeout: Duration) -> Result<Self, TransportError> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(USER_AGENT)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| TransportError {
-                kind: TransportErrorKind::Other,
-                message: "Could not set up the HTTP client.".into(),
-                detail: error_chain(&e),
-            })?;
-        Ok(Self { client })
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(connect_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(USER_AGENT)
+                .pool_idle_timeout(Duration::from_secs(60))
+        };
+        let failed = |e: reqwest::Error| TransportError {
+            kind: TransportErrorKind::Other,
+            message: "Could not set up the HTTP client.".into(),
+            detail: error_chain(&e),
+        };
+        let client = builder().build().map_err(failed)?;
+        let http2 = builder().http2_prior_knowledge().build().map_err(failed)?;
+        Ok(Self { client, http2 })
     }
 
     /// Sends one request and records the exchange. Never panics, never waits beyond `timeout`.
@@ -105,7 +111,12 @@ impl Transport {
                 e.to_string(),
             )
         })?;
-        let mut builder = self.client.request(method, url);
+        let client = if request.http2_only {
+            &self.http2
+        } else {
+            &self.client
+        };
+        let mut builder = client.request(method, url);
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }

@@ -1,8 +1,12 @@
 //! The provider seam: each provider describes its fields, turns a draft into prepared requests and
 //! a response into an outcome, and does no I/O itself. Adding one is one file plus one registry line.
 
+pub mod apns;
 pub mod azure;
 pub mod courier;
+pub mod fcm;
+pub mod jwt;
+pub mod ntfy;
 pub mod onesignal;
 pub mod pushbullet;
 pub mod sns;
@@ -27,6 +31,9 @@ pub fn all() -> &'static [&'static dyn Provider] {
         &pushbullet::Pushbullet,
         &courier::Courier,
         &sns::Sns,
+        &fcm::Fcm,
+        &apns::Apns,
+        &ntfy::Ntfy,
     ]
 }
 
@@ -283,6 +290,13 @@ pub trait Provider: Send + Sync {
         Err(Outcome::refused(
             "This provider does not use access tokens.",
         ))
+    }
+
+    /// Checks a secret's value when it is stored (`pushdeck secret set`), so a wrong file is
+    /// refused before it reaches the keyring. `Err` says what is wrong, in words.
+    fn validate_secret(&self, field: &str, value: &str) -> Result<(), String> {
+        let _ = (field, value);
+        Ok(())
     }
 
     /// Who receives the draft, in words ("'Active Users'", "3 external IDs").

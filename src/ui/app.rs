@@ -300,7 +300,7 @@ impl PushdeckApp {
         }
     }
 
-    fn start_send(&mut self, mut job: SendJob) {
+    pub(super) fn start_send(&mut self, mut job: SendJob) {
         let state = &mut self.tabs[self.tab];
         // One idempotency key per composed message: a repeat of the same message reuses it (the
         // provider dedupes), a changed message gets a new one.

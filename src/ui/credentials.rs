@@ -360,6 +360,14 @@ fn save(app: &mut PushdeckApp, editor: &Editor) -> Result<(), String> {
     };
     profile.environment = editor.environment;
     profile.confirm_broadcast = editor.confirm_broadcast;
+    // A wrong key file is refused before anything is saved (FCM service account, APNs .p8).
+    if let Some(provider) = crate::provider::find(editor.provider) {
+        for (field, value) in editor.secrets.iter().filter(|(_, v)| !v.is_empty()) {
+            provider
+                .validate_secret(field, value)
+                .map_err(|e| format!("{field}: {e}; nothing was saved"))?;
+        }
+    }
     app.profiles.upsert(profile).map_err(|e| e.to_string())?;
     for (field, value) in &editor.secrets {
         if !value.is_empty() {

@@ -7,6 +7,7 @@ use super::app::PushdeckApp;
 
 mod azure;
 mod courier;
+mod fcm;
 mod telegram;
 
 type Hook = fn(&mut PushdeckApp, &mut egui::Ui);
@@ -40,6 +41,12 @@ const ALL: &[Extras] = &[
         profile: None,
         audience: None,
         response: Some(courier::response),
+    },
+    Extras {
+        provider: "fcm",
+        profile: None,
+        audience: Some(fcm::audience),
+        response: None,
     },
 ];
 
