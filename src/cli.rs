@@ -16,6 +16,22 @@ use crate::outcome::{Outcome, Verdict};
 use crate::provider::{self, FieldKind, Provider};
 use crate::store::{Environment, HistoryStore, Paths, Profile, ProfileStore, SecretStore};
 
+/// Prints a line to standard output; a closed pipe (`pushdeck … | head`) ends output quietly
+/// instead of panicking like `println!`.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "pushdeck",
@@ -498,7 +514,7 @@ fn print_report(report: &SendReport, out: Output) {
         if let Some(id) = &report.history_id {
             doc["history_id"] = json!(id);
         }
-        println!("{}", pretty(&doc));
+        out!("{}", pretty(&doc));
         return;
     }
     for r in &report.results {
@@ -514,25 +530,25 @@ fn print_report(report: &SendReport, out: Output) {
             .recipient
             .map(|w| format!("{w}: "))
             .unwrap_or_default();
-        println!(
+        out!(
             "{mark} {who}{}{}",
             r.outcome.summary,
             status_line(&r.exchange)
         );
         if let Some(h) = &r.outcome.hint {
-            println!("  → {h}");
+            out!("  → {h}");
         }
         // Per-recipient rows a provider reports (Azure's test-send outcome).
         for item in &r.outcome.items {
-            println!("  · {}: {}", item.value, item.label);
+            out!("  · {}: {}", item.value, item.label);
         }
     }
     if report.results.len() > 1 {
         let ok = report.results.iter().filter(|r| r.outcome.is_ok()).count();
-        println!("{ok} of {} accepted", report.results.len());
+        out!("{ok} of {} accepted", report.results.len());
     }
     if let Some(id) = &report.history_id {
-        println!("Saved to history as {id} (pushdeck history show {id})");
+        out!("Saved to history as {id} (pushdeck history show {id})");
     }
 }
 
@@ -552,20 +568,20 @@ fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult
         .block_on(engine.check(provider, &profile, &secrets, timeout))
         .map_err(|e| bad_input(e.to_string()))?;
     if out.json {
-        println!(
+        out!(
             "{}",
             pretty(&json!({"results": [result_json(&result, out.reveal)]}))
         );
     } else {
         let mark = if result.outcome.is_ok() { "✓" } else { "✗" };
-        println!(
+        out!(
             "{mark} {}: {}{}",
             profile.name,
             result.outcome.summary,
             status_line(&result.exchange)
         );
         if let Some(h) = &result.outcome.hint {
-            println!("  → {h}");
+            out!("  → {h}");
         }
     }
     Ok(SendReport {
@@ -638,19 +654,19 @@ fn courier_delivery(
                 .map(|i| i.label.clone())
                 .collect::<Vec<_>>()
         );
-        println!("{}", pretty(&json!({ "results": [row] })));
+        out!("{}", pretty(&json!({ "results": [row] })));
     } else {
         let mark = if result.outcome.is_ok() { "✓" } else { "✗" };
-        println!(
+        out!(
             "{mark} {}{}",
             result.outcome.summary,
             status_line(&result.exchange)
         );
         for item in &result.outcome.items {
-            println!("  {}", item.label);
+            out!("  {}", item.label);
         }
         if let Some(h) = &result.outcome.hint {
-            println!("  → {h}");
+            out!("  → {h}");
         }
     }
     Ok(SendReport {
@@ -731,7 +747,7 @@ fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
             store
                 .upsert(profile)
                 .map_err(|e| bad_input(e.to_string()))?;
-            println!("Saved profile {name} ({}).", provider.info().name);
+            out!("Saved profile {name} ({}).", provider.info().name);
             let missing: Vec<&str> = provider
                 .info()
                 .secrets
@@ -740,7 +756,7 @@ fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
                 .map(|f| f.key)
                 .collect();
             for field in missing {
-                println!("Store its {field} with: pushdeck secret set {name} {field}");
+                out!("Store its {field} with: pushdeck secret set {name} {field}");
             }
             Ok(0)
         }
@@ -751,16 +767,14 @@ fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
                     .iter()
                     .map(|p| json!({"name": p.name, "provider": p.provider, "base_url": p.base_url, "settings": p.settings, "environment": p.environment, "confirm_broadcast": p.confirm_broadcast}))
                     .collect();
-                println!("{}", pretty(&json!({"profiles": list})));
+                out!("{}", pretty(&json!({"profiles": list})));
             } else if profiles.is_empty() {
-                println!(
-                    "No profiles yet. Create one with: pushdeck profile add NAME --provider ID"
-                );
+                out!("No profiles yet. Create one with: pushdeck profile add NAME --provider ID");
             } else {
                 for p in profiles {
                     let settings: Vec<String> =
                         p.settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    println!(
+                    out!(
                         "{:<20} {:<11} {:<8} {}{}",
                         p.name,
                         p.provider,
@@ -789,7 +803,7 @@ fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
                 }
             }
             store.remove(&name).map_err(|e| bad_input(e.to_string()))?;
-            println!("Removed profile {name}.");
+            out!("Removed profile {name}.");
             if !failures.is_empty() {
                 eprintln!(
                     "pushdeck: warning: some secrets could not be deleted from the keyring: {}",
@@ -855,14 +869,14 @@ fn secret_command(ctx: &Context, cmd: SecretCommand) -> CliResult {
             keyring
                 .set(&profile.name, &field, &value)
                 .map_err(|e| bad_input(format!("keyring: {e}")))?;
-            println!("Stored {field} for {} in the keyring.", profile.name);
+            out!("Stored {field} for {} in the keyring.", profile.name);
             Ok(0)
         }
         SecretCommand::Delete { .. } => {
             let deleted = keyring
                 .delete(&profile.name, &field)
                 .map_err(|e| bad_input(format!("keyring: {e}")))?;
-            println!(
+            out!(
                 "{}",
                 if deleted {
                     format!("Deleted {field} of {}.", profile.name)
@@ -881,12 +895,12 @@ fn history_command(ctx: &Context, cmd: HistoryCommand) -> CliResult {
         HistoryCommand::List { json } => {
             let list = history.list();
             if json {
-                println!("{}", pretty(&json!({"history": list})));
+                out!("{}", pretty(&json!({"history": list})));
             } else if list.is_empty() {
-                println!("No sends yet.");
+                out!("No sends yet.");
             } else {
                 for s in list {
-                    println!(
+                    out!(
                         "{}  {}  {:<12} {:<16} {}",
                         s.id,
                         if s.ok { "✓" } else { "✗" },
@@ -918,20 +932,23 @@ fn history_command(ctx: &Context, cmd: HistoryCommand) -> CliResult {
                         "outcome": outcome_json(&r.outcome),
                     }))
                     .collect();
-                println!(
+                out!(
                     "{}",
                     pretty(
                         &json!({"id": entry.id, "at": entry.at, "provider": entry.provider, "profile": entry.profile, "audience": entry.audience, "draft": entry.draft, "results": results})
                     )
                 );
             } else {
-                println!(
+                out!(
                     "{} · {} · profile {} · to {}",
-                    entry.at, entry.provider, entry.profile, entry.audience
+                    entry.at,
+                    entry.provider,
+                    entry.profile,
+                    entry.audience
                 );
                 for r in &entry.results {
-                    println!("\n== {}", r.outcome.summary);
-                    print!("{}", dump::exchange_text(&r.exchange));
+                    out!("\n== {}", r.outcome.summary);
+                    out_raw!("{}", dump::exchange_text(&r.exchange));
                 }
             }
             Ok(0)
@@ -962,23 +979,23 @@ fn providers(as_json: bool) -> CliResult {
                 json!({"id": i.id, "name": i.name, "default_base_url": i.default_base_url, "settings": fields(i.settings), "secrets": fields(i.secrets), "audience": fields(i.audience), "options": fields(i.options)})
             })
             .collect();
-        println!("{}", pretty(&json!({"providers": list})));
+        out!("{}", pretty(&json!({"providers": list})));
         return Ok(0);
     }
     for p in provider::all() {
         let i = p.info();
         let keys =
             |fs: &[provider::FieldSpec]| fs.iter().map(|f| f.key).collect::<Vec<_>>().join(", ");
-        println!("{} ({})", i.id, i.name);
-        println!("  settings: {}", keys(i.settings));
-        println!("  secrets:  {}", keys(i.secrets));
-        println!("  audience: {}", keys(i.audience));
-        println!(
+        out!("{} ({})", i.id, i.name);
+        out!("  settings: {}", keys(i.settings));
+        out!("  secrets:  {}", keys(i.secrets));
+        out!("  audience: {}", keys(i.audience));
+        out!(
             "  options:  {}, {}",
             crate::draft::COMMON_OPTIONS.join(", "),
             keys(i.options)
         );
-        println!("  API root: {}", i.default_base_url);
+        out!("  API root: {}", i.default_base_url);
     }
     Ok(0)
 }
@@ -1035,18 +1052,18 @@ fn telegram_call(
 
 fn print_failure(result: &SendResult, out: Output) -> i32 {
     if out.json {
-        println!(
+        out!(
             "{}",
             pretty(&json!({"results": [result_json(result, out.reveal)]}))
         );
     } else {
-        println!(
+        out!(
             "✗ {}{}",
             result.outcome.summary,
             status_line(&result.exchange)
         );
         if let Some(h) = &result.outcome.hint {
-            println!("  → {h}");
+            out!("  → {h}");
         }
     }
     SendReport {
@@ -1075,12 +1092,12 @@ fn telegram_command(ctx: &Context, cmd: TelegramCommand) -> CliResult {
                     .iter()
                     .map(|c| json!({"id": c.id, "type": c.kind, "name": c.name, "start_payload": c.start_payload}))
                     .collect();
-                println!(
+                out!(
                     "{}",
                     pretty(&json!({"results": [result_json(&result, out.reveal)], "chats": list}))
                 );
             } else if chats.is_empty() {
-                println!(
+                out!(
                     "No chats in the bot's recent updates: ask people to press Start (or add the bot to the group or channel), then look again."
                 );
             } else {
@@ -1090,7 +1107,7 @@ fn telegram_command(ctx: &Context, cmd: TelegramCommand) -> CliResult {
                         .as_ref()
                         .map(|p| format!("  start={p}"))
                         .unwrap_or_default();
-                    println!("{}\t{}\t{}{start}", c.id, c.kind, c.name);
+                    out!("{}\t{}\t{}{start}", c.id, c.kind, c.name);
                 }
             }
             Ok(0)
@@ -1136,7 +1153,7 @@ fn telegram_command(ctx: &Context, cmd: TelegramCommand) -> CliResult {
                                 .map(str::to_string)
                         })
                         .unwrap_or_else(|| "Done".into());
-                    println!("✓ {said}");
+                    out!("✓ {said}");
                 }
             }
             let result = telegram_call(ctx, &profile, "getWebhookInfo", None, t)?;
@@ -1145,7 +1162,7 @@ fn telegram_command(ctx: &Context, cmd: TelegramCommand) -> CliResult {
                 Err(_) => return Ok(print_failure(&result, out)),
             };
             if out.json {
-                println!(
+                out!(
                     "{}",
                     pretty(
                         &json!({"results": [result_json(&result, out.reveal)], "webhook": info})
@@ -1153,7 +1170,7 @@ fn telegram_command(ctx: &Context, cmd: TelegramCommand) -> CliResult {
                 );
             } else {
                 for line in telegram::webhook_summary(&info) {
-                    println!("{line}");
+                    out!("{line}");
                 }
             }
             Ok(0)
@@ -1197,7 +1214,7 @@ fn telegram_command(ctx: &Context, cmd: TelegramCommand) -> CliResult {
                     message: "getMe did not name the bot; check the base URL".into(),
                 });
             };
-            println!("{}", telegram::deep_link(&username, &token));
+            out!("{}", telegram::deep_link(&username, &token));
             eprintln!(
                 "pushdeck: note: whoever opens it starts the bot with `/start {token}`; `pushdeck telegram chats {profile}` then shows their chat with start={token}"
             );

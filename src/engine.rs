@@ -197,7 +197,20 @@ impl Engine {
     /// Builds the requests for a draft: what the Request pane and `preview` show. Without a token
     /// the provider shows a placeholder where the token goes.
     pub fn prepare(job: &SendJob) -> Result<Prepared, DraftError> {
-        Self::prepare_with(job, None)
+        // A token signed locally (APNs) needs no network, so a preview shows the real one and its
+        // curl command runs as printed; an exchanged token (FCM) stays a placeholder.
+        let minted = if job.provider.info().mints_tokens {
+            match job
+                .provider
+                .token_plan(&job.profile, &job.secrets, crate::clock::now())
+            {
+                Ok(TokenPlan::Mint(token)) => Some(token),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        Self::prepare_with(job, minted.as_ref())
     }
 
     pub fn prepare_with(job: &SendJob, token: Option<&Token>) -> Result<Prepared, DraftError> {
@@ -279,7 +292,7 @@ impl Engine {
         }
         if job.dry_run {
             report.warnings.push(format!(
-                "Dry run: {} validates on its server and delivers nothing.",
+                "Dry run: sent in {}'s own validation mode (see the outcome for what it did).",
                 job.provider.info().name
             ));
         }
@@ -332,6 +345,19 @@ impl Engine {
                 |p, ex| p.interpret(ex),
             )
             .await;
+        // A token the provider refused (revoked key, wrong clock) must not be reused.
+        let auth_refused = results.iter().any(|r| {
+            r.exchange
+                .response
+                .as_ref()
+                .is_some_and(|resp| matches!(resp.status, 401 | 403))
+        });
+        if token.is_some()
+            && auth_refused
+            && let Ok(mut cache) = self.tokens.lock()
+        {
+            cache.remove(&Self::token_key(&job));
+        }
         report.results.append(&mut results);
         report.cancelled = cancel.is_cancelled();
         self.finish(&job, report, emit)

@@ -52,6 +52,7 @@ const PUSH_TYPES: &[&str] = &[
 
 static INFO: ProviderInfo = ProviderInfo {
     id: "apns",
+    mints_tokens: true,
     name: NAME,
     default_base_url: PRODUCTION,
     settings: &[

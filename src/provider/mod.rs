@@ -110,6 +110,8 @@ pub struct ProviderInfo {
     pub max_per_second: Option<f64>,
     /// Retry a request this many times when the provider asks to wait (429 + Retry-After).
     pub retries_on_rate_limit: u32,
+    /// `token_plan` signs locally and cheaply (`TokenPlan::Mint`): previews show a real token.
+    pub mints_tokens: bool,
 }
 
 impl ProviderInfo {
@@ -125,6 +127,7 @@ impl ProviderInfo {
         lookups: &[],
         max_per_second: None,
         retries_on_rate_limit: 0,
+        mints_tokens: false,
     };
 }
 

@@ -95,7 +95,7 @@ pub struct PushdeckApp {
     pub(super) keyring: SecretStore,
     /// Secrets of the profiles used this session, so the Request pane can render as you type
     /// without a keyring round trip per frame. Memory only.
-    secrets_cache: HashMap<String, Secrets>,
+    secrets_cache: HashMap<String, Result<Secrets, String>>,
     pub tab: usize,
     pub(super) tabs: Vec<TabState>,
     pub right: RightTab,
@@ -192,19 +192,24 @@ impl PushdeckApp {
 
     /// Secrets for a profile, read from the keyring once per session (and after edits).
     pub(super) fn secrets_for(&mut self, profile: &Profile) -> Result<Secrets, String> {
-        if let Some(s) = self.secrets_cache.get(&profile.name) {
-            return Ok(s.clone());
+        if let Some(cached) = self.secrets_cache.get(&profile.name) {
+            return cached.clone();
         }
-        let info = provider::find(&profile.provider)
-            .ok_or("unknown provider")?
-            .info();
-        let secrets = self
-            .keyring
-            .load(&profile.name, info)
-            .map_err(|e| e.to_string())?;
+        // A failure is cached too (until the credentials are edited), so a broken keyring is not
+        // asked again on every frame.
+        let loaded = match provider::find(&profile.provider) {
+            Some(p) => self
+                .keyring
+                .load(&profile.name, p.info())
+                .map_err(|e| e.to_string()),
+            None => Err(format!(
+                "provider `{}` is not in this build",
+                profile.provider
+            )),
+        };
         self.secrets_cache
-            .insert(profile.name.clone(), secrets.clone());
-        Ok(secrets)
+            .insert(profile.name.clone(), loaded.clone());
+        loaded
     }
 
     pub(super) fn forget_secrets(&mut self, profile: &str) {
@@ -681,7 +686,7 @@ impl PushdeckApp {
         let mut label = if audience.is_empty() || audience == "nobody yet" {
             "Send".to_string()
         } else {
-            format!("Send to {audience}")
+            format!("Send to {}", super::preview::truncate(&audience, 48).0)
         };
         if let Some(env) = env {
             label.push_str(&format!(" · {}", env.label()));

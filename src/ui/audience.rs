@@ -99,10 +99,15 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                                     .on_hover_text(format!("Add {}", item.value))
                                     .clicked()
                                 {
-                                    if !value.trim().is_empty() && !value.ends_with('\n') {
-                                        value.push('\n');
+                                    if spec.kind == FieldKind::List {
+                                        if !value.trim().is_empty() && !value.ends_with('\n') {
+                                            value.push('\n');
+                                        }
+                                        value.push_str(&item.value);
+                                    } else {
+                                        // A single-value field (a device, a topic) takes the pick.
+                                        value = item.value.clone();
                                     }
-                                    value.push_str(&item.value);
                                 }
                             }
                         });

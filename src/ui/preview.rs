@@ -49,7 +49,7 @@ pub fn surfaces(provider: &str) -> &'static [Surface] {
 }
 
 /// Cuts to `max` characters with an ellipsis, as the platform would.
-pub fn truncate(text: &str, max: usize) -> (String, bool) {
+pub(crate) fn truncate(text: &str, max: usize) -> (String, bool) {
     if text.chars().count() <= max {
         (text.to_string(), false)
     } else {
