@@ -90,6 +90,11 @@ pub enum Command {
     /// Courier follow-ups.
     #[command(subcommand)]
     Courier(CourierCommand),
+    /// Open the app with a draft in the composer.
+    Open {
+        /// Draft file, or - for standard input.
+        draft: String,
+    },
     /// The providers this build supports.
     Providers {
         #[arg(long)]
@@ -228,6 +233,14 @@ fn bad_input(message: impl Into<String>) -> Failure {
 
 type CliResult = Result<i32, Failure>;
 
+/// Reads a draft for `pushdeck open`: the exit status on failure, after saying why.
+pub fn read_draft_for_app(path: &str) -> Result<Draft, i32> {
+    read_draft(path).map_err(|f| {
+        eprintln!("pushdeck: {}", f.message);
+        f.code
+    })
+}
+
 /// Runs a CLI command and returns the process exit status.
 pub fn run(command: Command) -> i32 {
     match execute(command) {
@@ -340,6 +353,8 @@ fn execute(command: Command) -> CliResult {
         Command::History(cmd) => history_command(&ctx, cmd),
         Command::Telegram(cmd) => telegram_command(&ctx, cmd),
         Command::Providers { json } => providers(json),
+        // `main` opens the window for this one; here it only checks the draft.
+        Command::Open { draft } => read_draft(&draft).map(|_| 0),
     }
 }
 

@@ -16,8 +16,14 @@ fn main() -> ExitCode {
         .init();
     let cli = pushdeck::cli::Cli::parse();
     let code = match cli.command {
+        Some(pushdeck::cli::Command::Open { draft }) => {
+            match pushdeck::cli::read_draft_for_app(&draft) {
+                Ok(draft) => pushdeck::ui::run_app(Some(draft)),
+                Err(code) => code,
+            }
+        }
         Some(command) => pushdeck::cli::run(command),
-        None => pushdeck::ui::run_app(),
+        None => pushdeck::ui::run_app(None),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

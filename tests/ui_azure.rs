@@ -141,7 +141,7 @@ fn broadcast_asks_first_then_shows_tracking_ids() {
         .click();
     h.run();
     assert!(
-        text_visible(&h, "Send to everyone?"),
+        text_visible(&h, "Confirm the audience"),
         "a broadcast asks first"
     );
     assert_eq!(f.standin.hits(), 0);

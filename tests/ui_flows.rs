@@ -371,3 +371,50 @@ fn a_corrupt_profiles_file_is_moved_aside_and_reported() {
         .collect();
     assert_eq!(aside.len(), 1, "the broken file is kept aside");
 }
+
+#[test]
+fn a_fan_out_over_ten_recipients_asks_first_and_cancel_sends_nothing() {
+    let f = Fixture::new();
+    let mut profiles = ProfileStore::open(f.paths().profiles_file()).expect("profiles");
+    let mut p = Profile::new("alerts-bot", "telegram");
+    p.base_url = Some(f.server.uri());
+    p.environment = Environment::Prod;
+    profiles.upsert(p).expect("save");
+    let keyring = SecretStore::memory();
+    keyring
+        .set(
+            "alerts-bot",
+            "bot_token",
+            "123456789:AAEexampleTokenForTests_1234567890",
+        )
+        .expect("secret");
+    let mut app = PushdeckApp::new(AppSetup {
+        paths: f.paths(),
+        keyring,
+        runtime: f.runtime.handle().clone(),
+    })
+    .expect("app");
+    app.tab = pushdeck::provider::all()
+        .iter()
+        .position(|p| p.info().id == "telegram")
+        .expect("telegram tab");
+    let mut h = harness(app);
+    h.run();
+    type_into(&mut h, "Body", "Release 2.0 is out");
+    let chats: Vec<String> = (1..=11).map(|i| format!("{}", 1000 + i)).collect();
+    type_into(&mut h, "Chat IDs", &chats.join("\n"));
+    h.get_by_label_contains("Send to 11 chats").click();
+    h.run();
+    assert!(
+        visible(&h, "This sends to 11 recipients"),
+        "the confirmation names the fan-out"
+    );
+    h.get_by_label("Cancel").click();
+    h.run();
+    assert!(!h.state().is_sending());
+    let received = f
+        .runtime
+        .block_on(f.server.received_requests())
+        .unwrap_or_default();
+    assert!(received.is_empty(), "nothing was sent");
+}

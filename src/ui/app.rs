@@ -23,6 +23,9 @@ pub const OPEN_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COM
 pub const SAVE_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
 pub const HISTORY_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::H);
 
+/// A fan-out to more recipients than this asks first (with the profile's broadcast setting).
+pub const FAN_OUT_CONFIRM: usize = 10;
+
 /// A check or lookup running on the runtime.
 pub(super) type NetTask = Task<Result<SendResult, DraftError>>;
 
@@ -58,6 +61,8 @@ pub struct TabState {
     pub preview_lang: String,
     /// The name being typed for "Save as template", while that field is open.
     pub template_name: Option<String>,
+    /// Show the response body exactly as received instead of pretty-printed.
+    pub response_raw: bool,
 }
 
 impl TabState {
@@ -74,6 +79,7 @@ impl TabState {
             show_raw_diff: false,
             preview_lang: String::new(),
             template_name: None,
+            response_raw: false,
         }
     }
 }
@@ -287,11 +293,23 @@ impl PushdeckApp {
                 return;
             }
         };
-        if let Err(e) = Engine::prepare(&job) {
-            self.status = Some((false, format!("Not sent: {e}")));
-            return;
-        }
-        match job.provider.broadcast(&job.draft) {
+        let requests = match Engine::prepare(&job) {
+            Ok(prepared) => prepared.requests.len(),
+            Err(e) => {
+                self.status = Some((false, format!("Not sent: {e}")));
+                return;
+            }
+        };
+        // A broadcast, or a fan-out over more than a handful of recipients, is confirmed first.
+        let broad = job.provider.broadcast(&job.draft).or_else(|| {
+            (requests > FAN_OUT_CONFIRM).then(|| {
+                format!(
+                    "{requests} recipients ({})",
+                    job.provider.audience_label(&job.draft)
+                )
+            })
+        });
+        match broad {
             Some(audience) if job.profile.confirm_broadcast => self.confirm = Some(audience),
             _ => self.start_send(job),
         }
@@ -717,7 +735,7 @@ impl PushdeckApp {
                 .unwrap_or("");
             let modal = egui::Modal::new(egui::Id::unique("confirm-broadcast")).show(ctx, |ui| {
                 ui.set_max_width(420.0);
-                ui.heading("Send to everyone?");
+                ui.heading("Confirm the audience");
                 ui.label(format!(
                     "This sends to {audience} ({env}). It cannot be undone."
                 ));
@@ -761,8 +779,17 @@ fn with_hint(outcome: &Outcome) -> String {
     }
 }
 
-impl eframe::App for PushdeckApp {
+/// The app as eframe runs it, with the optional frame log of `scripts/bench-app`.
+pub struct WindowApp {
+    pub app: PushdeckApp,
+    pub frame_log: Option<super::frame_log::FrameLog>,
+}
+
+impl eframe::App for WindowApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        PushdeckApp::ui(self, ui);
+        self.app.ui(ui);
+        if let Some(log) = &mut self.frame_log {
+            log.frame();
+        }
     }
 }

@@ -281,7 +281,21 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             egui::CollapsingHeader::new("Response headers")
                 .default_open(true)
                 .show(ui, |ui| headers_grid(ui, "response-headers", &r.headers));
-            let lines = body_lines(&r.body);
+            let raw = &mut app.tabs[app.tab].response_raw;
+            ui.horizontal(|ui| {
+                ui.selectable_value(raw, false, "Pretty")
+                    .on_hover_text("JSON indented for reading");
+                ui.selectable_value(raw, true, "Raw")
+                    .on_hover_text("The body exactly as it arrived");
+            });
+            let lines = if *raw {
+                match &r.body {
+                    Body::Text(t) => t.lines().map(str::to_string).collect(),
+                    other => body_lines(other),
+                }
+            } else {
+                body_lines(&r.body)
+            };
             let lang = body_lang(&r.headers, &r.body);
             let height = (ui.available_height() * 0.6).max(80.0);
             code_lines(ui, "response-body", &lines, lang, height);

@@ -8,6 +8,7 @@ mod credentials;
 mod dialogs;
 mod extras;
 pub mod form;
+pub mod frame_log;
 mod history;
 mod inspector;
 mod preview;
@@ -19,8 +20,8 @@ pub use app::{AppSetup, PushdeckApp, RightTab};
 
 use crate::store::{Paths, SecretStore};
 
-/// Opens the main window; returns the process exit status.
-pub fn run_app() -> i32 {
+/// Opens the main window, with `draft` in the composer if given; returns the exit status.
+pub fn run_app(draft: Option<crate::draft::Draft>) -> i32 {
     let paths = match Paths::from_env() {
         Ok(p) => p,
         Err(e) => {
@@ -56,12 +57,18 @@ pub fn run_app() -> i32 {
         "Pushdeck",
         options,
         Box::new(move |_cc| {
-            let app = PushdeckApp::new(AppSetup {
+            let mut app = PushdeckApp::new(AppSetup {
                 paths,
                 keyring,
                 runtime: handle,
             })?;
-            Ok(Box::new(app) as Box<dyn eframe::App>)
+            if let Some(draft) = draft
+                && let Err(warning) = app.load_draft(&draft)
+            {
+                app.status = Some((false, warning));
+            }
+            let frame_log = frame_log::FrameLog::from_env();
+            Ok(Box::new(app::WindowApp { app, frame_log }) as Box<dyn eframe::App>)
         }),
     );
     // Let in-flight requests finish or time out on their own without blocking exit.
