@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::draft::Draft;
-use crate::engine::{DEFAULT_CONCURRENCY, Engine, EngineEvent, SendJob, SendReport, SendResult};
+use crate::engine::{Engine, EngineEvent, MAX_CONCURRENCY, SendJob, SendReport, SendResult};
 use crate::http::{self, Exchange, dump};
 use crate::outcome::{Outcome, Verdict};
 use crate::provider::{self, FieldKind, Provider};
@@ -24,6 +24,8 @@ macro_rules! out {
         let _ = writeln!(std::io::stdout(), $($arg)*);
     }};
 }
+
+mod webpush;
 
 macro_rules! out_raw {
     ($($arg:tt)*) => {{
@@ -57,6 +59,10 @@ pub enum Command {
         /// No request waits longer than this in total.
         #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
         timeout: f64,
+        /// Web Push: afterwards, remove the subscriptions the push services called gone (404/410)
+        /// from the draft file.
+        #[arg(long)]
+        prune_gone: bool,
     },
     /// Print the exact HTTP request(s) `send` would make, without any network.
     Preview {
@@ -90,6 +96,12 @@ pub enum Command {
     /// Courier follow-ups.
     #[command(subcommand)]
     Courier(CourierCommand),
+    /// Web Push VAPID keys: generate, import, show.
+    #[command(subcommand)]
+    Vapid(webpush::VapidCommand),
+    /// Web Push subscriptions in a draft: add from files, list, remove.
+    #[command(subcommand)]
+    Subscriptions(webpush::SubscriptionsCommand),
     /// Open the app with a draft in the composer.
     Open {
         /// Draft file, or - for standard input.
@@ -335,7 +347,10 @@ fn execute(command: Command) -> CliResult {
             dry_run,
             out,
             timeout: t,
-        } => send(&ctx, &draft, dry_run, out, timeout(t)?),
+            prune_gone,
+        } => send(&ctx, &draft, dry_run, out, timeout(t)?, prune_gone),
+        Command::Vapid(cmd) => webpush::vapid_command(&ctx, cmd),
+        Command::Subscriptions(cmd) => webpush::subscriptions_command(cmd),
         Command::Preview { draft, out, curl } => preview(&ctx, &draft, out, curl),
         Command::Check {
             profile,
@@ -376,7 +391,7 @@ fn job(ctx: &Context, draft: Draft, dry_run: bool, timeout: Duration) -> Result<
         idempotency_key: uuid::Uuid::new_v4().to_string(),
         dry_run,
         timeout,
-        concurrency: DEFAULT_CONCURRENCY,
+        concurrency: MAX_CONCURRENCY,
     })
 }
 
@@ -433,15 +448,30 @@ fn preview(ctx: &Context, path: &str, out: Output, curl: bool) -> CliResult {
     Ok(0)
 }
 
-fn send(ctx: &Context, path: &str, dry_run: bool, out: Output, timeout: Duration) -> CliResult {
-    let job = job(ctx, read_draft(path)?, dry_run, timeout)?;
-    // Validate before touching the network: bad input exits 2 with nothing sent.
-    Engine::prepare(&job).map_err(|e| bad_input(e.to_string()))?;
+fn send(
+    ctx: &Context,
+    path: &str,
+    dry_run: bool,
+    out: Output,
+    timeout: Duration,
+    prune_gone: bool,
+) -> CliResult {
+    let draft = read_draft(path)?;
+    let job = job(ctx, draft.clone(), dry_run, timeout)?;
+    // Validate before touching the network: bad input exits 2 with nothing sent. A costly
+    // fan-out is built once, by the engine.
+    Engine::prepare_preview(&job).map_err(|e| bad_input(e.to_string()))?;
     let engine = ctx.engine()?;
     let rt = runtime()?;
     let total = std::sync::atomic::AtomicUsize::new(0);
+    let invalid = std::sync::Mutex::new(None);
     let interactive = !out.json && std::io::stderr().is_terminal();
     let report = rt.block_on(engine.send(job, CancellationToken::new(), &|event| {
+        if let EngineEvent::Invalid(e) = &event
+            && let Ok(mut slot) = invalid.lock()
+        {
+            *slot = Some(e.to_string());
+        }
         if let EngineEvent::Started { total: n, warnings } = &event {
             total.store(*n, std::sync::atomic::Ordering::Relaxed);
             for w in warnings {
@@ -459,9 +489,18 @@ fn send(ctx: &Context, path: &str, dry_run: bool, out: Output, timeout: Duration
     if interactive {
         eprint!("\r");
     }
+    if let Some(e) = invalid.into_inner().ok().flatten() {
+        return Err(bad_input(e));
+    }
     print_report(&report, out);
     if let Some(e) = &report.history_error {
         eprintln!("pushdeck: warning: {e}");
+    }
+    if prune_gone {
+        let removed = webpush::prune_gone(path, &draft, &report)?;
+        if removed > 0 {
+            eprintln!("pushdeck: removed {removed} gone subscription(s) from {path}");
+        }
     }
     Ok(report.exit_code())
 }
@@ -574,9 +613,15 @@ fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult
         .load(&profile.name, provider.info())
         .map_err(|e| bad_input(format!("keyring: {e}")))?;
     // Missing settings or secrets are bad input, found before any network.
-    provider
-        .check(&profile, &secrets)
-        .map_err(|e| bad_input(e.to_string()))?;
+    match provider.check_locally(&profile, &secrets) {
+        Some(Err(e)) => return Err(bad_input(e.to_string())),
+        Some(Ok(_)) => {}
+        None => {
+            provider
+                .check(&profile, &secrets)
+                .map_err(|e| bad_input(e.to_string()))?;
+        }
+    }
     let engine = ctx.engine()?;
     let rt = runtime()?;
     let result = rt
@@ -979,6 +1024,7 @@ fn kind_name(kind: FieldKind) -> String {
         FieldKind::Number => "number".into(),
         FieldKind::Bool => "bool".into(),
         FieldKind::Json => "json".into(),
+        FieldKind::JsonList => "json list".into(),
     }
 }
 

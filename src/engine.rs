@@ -19,6 +19,10 @@ use crate::store::{HistoryEntry, HistoryStore, Profile};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The most requests of one send in flight at once, whatever a provider or draft asks for.
+pub const MAX_CONCURRENCY: usize = 256;
+/// Requests built for a live preview of a costly fan-out (Web Push encrypts each one).
+pub const PREVIEW_LIMIT: usize = 20;
 
 /// Everything one send needs, owned so it can move onto the runtime.
 #[derive(Clone)]
@@ -31,6 +35,7 @@ pub struct SendJob {
     /// Build and validate only; nothing goes over the network.
     pub dry_run: bool,
     pub timeout: Duration,
+    /// Upper bound on requests in flight; the provider's `concurrency` picks the value below it.
     pub concurrency: usize,
 }
 
@@ -213,9 +218,39 @@ impl Engine {
         Self::prepare_with(job, minted.as_ref())
     }
 
+    /// What the live Request pane shows: at most `PREVIEW_LIMIT` requests of a costly fan-out,
+    /// with the number of requests the send will make in all.
+    pub fn prepare_preview(job: &SendJob) -> Result<(Prepared, usize), DraftError> {
+        match job.provider.preview_draft(&job.draft, PREVIEW_LIMIT) {
+            None => Self::prepare(job).map(|p| {
+                let total = p.requests.len();
+                (p, total)
+            }),
+            Some((cut, omitted)) => {
+                let mut shown = job.clone();
+                shown.draft = cut;
+                let mut prepared = Self::prepare(&shown)?;
+                let total = prepared.requests.len() + omitted;
+                prepared.warnings.push(format!(
+                    "Showing the first {} of {total} requests; Send builds all of them.",
+                    prepared.requests.len()
+                ));
+                Ok((prepared, total))
+            }
+        }
+    }
+
     pub fn prepare_with(job: &SendJob, token: Option<&Token>) -> Result<Prepared, DraftError> {
+        Self::prepare_draft(job, &job.draft, token)
+    }
+
+    fn prepare_draft(
+        job: &SendJob,
+        draft: &Draft,
+        token: Option<&Token>,
+    ) -> Result<Prepared, DraftError> {
         let mut prepared = job.provider.prepare(&PrepareContext {
-            draft: &job.draft,
+            draft,
             profile: &job.profile,
             secrets: &job.secrets,
             now: crate::clock::now(),
@@ -260,7 +295,14 @@ impl Engine {
         cancel: CancellationToken,
         emit: &(dyn Fn(EngineEvent) + Sync),
     ) -> SendReport {
-        let prepared = match Self::prepare(&job) {
+        let local_dry_run = job.dry_run && !job.provider.server_dry_run();
+        // Validate before any token exchange; a costly fan-out is checked on a short preview and
+        // built in full once, below.
+        let checked = match job.provider.preview_draft(&job.draft, 1) {
+            Some((cut, _)) => Self::prepare_draft(&job, &cut, None),
+            None => Self::prepare(&job),
+        };
+        let prepared = match checked {
             Ok(p) => p,
             Err(e) => {
                 emit(EngineEvent::Invalid(e));
@@ -271,8 +313,18 @@ impl Engine {
             warnings: prepared.warnings.clone(),
             ..Default::default()
         };
-        let local_dry_run = job.dry_run && !job.provider.server_dry_run();
         if local_dry_run {
+            let prepared = if job.provider.preview_draft(&job.draft, 1).is_some() {
+                match Self::prepare(&job) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        emit(EngineEvent::Invalid(e));
+                        return SendReport::default();
+                    }
+                }
+            } else {
+                prepared
+            };
             emit(EngineEvent::Started {
                 total: prepared.requests.len(),
                 warnings: prepared.warnings.clone(),
@@ -327,10 +379,11 @@ impl Engine {
         }
         let plan = RunPlan {
             timeout: job.timeout,
+            // The provider (and its draft option) chooses; the job only caps it.
             concurrency: job
-                .concurrency
-                .min(job.provider.concurrency(&job.draft))
-                .max(1),
+                .provider
+                .concurrency(&job.draft)
+                .clamp(1, job.concurrency.clamp(1, MAX_CONCURRENCY)),
             max_per_second: job.provider.info().max_per_second,
             retries: job.provider.info().retries_on_rate_limit,
             index_offset: offset,
@@ -499,6 +552,16 @@ impl Engine {
         secrets: &Secrets,
         timeout: Duration,
     ) -> Result<SendResult, DraftError> {
+        if let Some(local) = provider.check_locally(profile, secrets) {
+            let outcome = local?;
+            let request = PreparedRequest::new("CHECK", format!("local:{}", provider.info().id));
+            return Ok(SendResult {
+                index: 0,
+                exchange: Exchange::unsent(request),
+                outcome,
+                retried: Vec::new(),
+            });
+        }
         let request = provider.check(profile, secrets)?;
         let mut exchange = self.transport.send(request, timeout).await;
         // A check that is a token exchange (FCM) gets a token back: mask it like a send does.

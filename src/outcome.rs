@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::http::{Exchange, TransportErrorKind};
+use crate::http::{Exchange, MAX_RESPONSE_BYTES, ResponseDump, SecretRef, TransportErrorKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -34,6 +34,9 @@ pub struct Outcome {
     /// Extra structured data a provider reports (e.g. lists loaded by a lookup).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<LookupItem>,
+    /// The recipient no longer exists (a Web Push 404/410): the front ends offer to remove it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gone: bool,
 }
 
 /// One thing a lookup found: the value that goes into the audience, and how to show it.
@@ -82,6 +85,7 @@ impl Outcome {
             hint: None,
             retry_after: None,
             items: Vec::new(),
+            gone: false,
         }
     }
 
@@ -99,15 +103,28 @@ impl Outcome {
         self.verdict == Verdict::Accepted
     }
 
-    /// The transport's own verdict when no response arrived; `None` when there is a response for
-    /// the provider to judge.
+    /// The transport's own verdict when no usable response arrived: no answer at all, a redirect
+    /// (never followed, so credentials stay with the host they were meant for), or an answer too
+    /// large to keep whole. `None` when there is a complete response for the provider to judge.
+    /// The summary never carries a secret of the request.
     pub fn from_transport(exchange: &Exchange) -> Option<Outcome> {
-        let error = exchange.error.as_ref()?;
-        let mut outcome = Outcome::new(Verdict::TransportFailed, error.message.clone());
-        if error.kind == TransportErrorKind::Cancelled {
-            outcome.summary = "Cancelled before an answer arrived.".into();
-        }
-        Some(outcome)
+        let outcome = if let Some(error) = exchange.error.as_ref() {
+            let mut outcome = Outcome::new(Verdict::TransportFailed, error.message.clone());
+            if error.kind == TransportErrorKind::Cancelled {
+                outcome.summary = "Cancelled before an answer arrived.".into();
+            }
+            outcome
+        } else {
+            let response = exchange.response.as_ref()?;
+            if is_redirect(response.status) {
+                redirect(exchange, response)
+            } else if response.truncated {
+                truncated(exchange, response)
+            } else {
+                return None;
+            }
+        };
+        Some(mask_secrets(outcome, &exchange.request.secrets))
     }
 
     /// A generic reading of an HTTP status for providers' unlisted cases.
@@ -130,4 +147,77 @@ impl Outcome {
             _ => Outcome::refused(format!("{provider} refused it ({status}){detail}")),
         }
     }
+}
+
+/// 3xx answers that point elsewhere (304 Not Modified is no redirect).
+fn is_redirect(status: u16) -> bool {
+    (300..400).contains(&status) && status != 304
+}
+
+/// `scheme://host[:port]` of a redirect target, resolved against the request URL; never its path
+/// or query, which may echo a token.
+fn origin_of(location: &str, request_url: &str) -> Option<String> {
+    let base = url::Url::parse(request_url).ok()?;
+    let target = base.join(location.trim()).ok()?;
+    let host = target.host_str()?;
+    Some(match target.port() {
+        Some(port) => format!("{}://{host}:{port}", target.scheme()),
+        None => format!("{}://{host}", target.scheme()),
+    })
+}
+
+fn status_words(response: &ResponseDump) -> String {
+    if response.reason.is_empty() {
+        response.status.to_string()
+    } else {
+        format!("{} {}", response.status, response.reason)
+    }
+}
+
+fn redirect(exchange: &Exchange, response: &ResponseDump) -> Outcome {
+    let host = exchange.request.host();
+    let status = status_words(response);
+    let own_origin = origin_of(&exchange.request.url, &exchange.request.url);
+    let summary = match response
+        .header("location")
+        .and_then(|l| origin_of(l, &exchange.request.url))
+    {
+        Some(origin) if Some(&origin) == own_origin.as_ref() => format!(
+            "{host} answered {status}: a redirect to another path on the same server. Pushdeck does not follow redirects, so the message was not delivered there."
+        ),
+        Some(origin) => format!(
+            "{host} answered {status}: a redirect to {origin}. Pushdeck does not follow redirects, so nothing was sent there and the credentials stayed with {host}."
+        ),
+        None => format!(
+            "{host} answered {status}: a redirect. Pushdeck does not follow redirects, so nothing was sent anywhere else."
+        ),
+    };
+    Outcome::refused(summary).with_hint(
+        "Check the base URL: it should be the provider's API root. If the redirect goes where you expect (http → https, a moved server), put that address in the profile instead.",
+    )
+}
+
+fn truncated(exchange: &Exchange, response: &ResponseDump) -> Outcome {
+    let megabytes = MAX_RESPONSE_BYTES / (1024 * 1024);
+    let mut outcome = Outcome::new(Verdict::TransportFailed, format!(
+        "{} answered {} with a body larger than {megabytes} MB; Pushdeck kept only the first {megabytes} MB (capped), so it cannot tell whether the message was accepted.",
+        exchange.request.host(),
+        status_words(response)
+    ))
+    .with_hint(
+        "No push API answers with this much: check that the base URL is the provider's API and not a download or a web page. Look at the history before sending again, in case it was delivered.",
+    );
+    outcome.retry_after = response.retry_after();
+    outcome
+}
+
+/// Masks every secret of the request in the words shown to the user: a transport error can quote
+/// a URL that carries a token (Telegram's bot token is part of the path).
+fn mask_secrets(mut outcome: Outcome, secrets: &[SecretRef]) -> Outcome {
+    if secrets.is_empty() {
+        return outcome;
+    }
+    outcome.summary = crate::http::mask_all(&outcome.summary, secrets);
+    outcome.hint = outcome.hint.map(|h| crate::http::mask_all(&h, secrets));
+    outcome
 }

@@ -309,3 +309,83 @@ fn secret_set_without_a_session_bus_stores_nothing() {
     assert!(!err.contains(&secret) && !stdout(&output).contains(&secret));
     assert_no_file_has(&sandbox, &secret);
 }
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn vapid_generate_keeps_the_private_key_in_the_keyring_only() {
+    require_session_bus();
+    let profile = unique("vapid");
+    let sandbox = Sandbox::with(Keyring::Real, None);
+    sandbox
+        .cmd()
+        .args([
+            "profile",
+            "add",
+            &profile,
+            "--provider",
+            "webpush",
+            "--set",
+            "subject=mailto:ops@example.com",
+        ])
+        .assert()
+        .success();
+    let output = sandbox
+        .cmd()
+        .args(["vapid", "generate", &profile])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let public = stdout(&output).trim().to_string();
+    assert_eq!(
+        public.len(),
+        87,
+        "an uncompressed P-256 point, base64url: {public}"
+    );
+    let private = lookup(&profile, "vapid_private_key").expect("the private key is in the keyring");
+    let key = pushdeck::provider::webpush::vapid::VapidKey::import(&private).expect("a usable key");
+    assert_eq!(key.public_key_b64(), public, "the pair matches");
+    // The public key is in the profile; the private key in no file.
+    assert_eq!(sandbox.files_containing(&public).len(), 1);
+    assert_no_file_has(&sandbox, &private);
+    let check = sandbox
+        .cmd()
+        .args(["check", &profile])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&check),
+        stderr(&check)
+    );
+    // A second generate would break every subscription: refused without --force.
+    let again = sandbox
+        .cmd()
+        .args(["vapid", "generate", &profile])
+        .output()
+        .expect("runs");
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    assert_eq!(
+        lookup(&profile, "vapid_private_key").as_deref(),
+        Some(private.as_str())
+    );
+    let forced = sandbox
+        .cmd()
+        .args(["vapid", "generate", &profile, "--force"])
+        .output()
+        .expect("runs");
+    assert_eq!(forced.status.code(), Some(0));
+    assert_ne!(stdout(&forced).trim(), public);
+    sandbox
+        .cmd()
+        .args(["profile", "remove", &profile])
+        .assert()
+        .success();
+    assert_eq!(
+        lookup(&profile, "vapid_private_key"),
+        None,
+        "removed with its profile"
+    );
+}

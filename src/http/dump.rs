@@ -29,6 +29,9 @@ pub fn request_json(request: &PreparedRequest) -> Value {
     map.insert("url".into(), json!(request.url));
     map.insert("headers".into(), json!(request.headers));
     body_json(&request.body, &mut map);
+    if let Some(plain) = &request.plaintext {
+        map.insert("plaintext".into(), json!(plain));
+    }
     Value::Object(map)
 }
 
@@ -54,6 +57,9 @@ pub fn request_text(request: &PreparedRequest) -> String {
         out.push_str(&format!("{name}: {value}\n"));
     }
     append_body(&mut out, &request.body);
+    if let Some(plain) = &request.plaintext {
+        out.push_str(&format!("\n[plaintext before encryption]\n{plain}\n"));
+    }
     out
 }
 

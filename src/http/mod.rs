@@ -10,6 +10,7 @@ mod transport;
 
 pub use curl::to_curl;
 pub use exchange::{Exchange, ResponseDump, TransportError, TransportErrorKind};
+pub(crate) use redact::mask_all;
 pub use redact::{REDACTION, redact_value};
 pub use request::{Body, PreparedRequest, SecretRef, check_base_url, is_loopback_url};
-pub use transport::{MAX_RESPONSE_BYTES, Transport};
+pub use transport::{MAX_RESPONSE_BYTES, Transport, mask_echoed_secrets};

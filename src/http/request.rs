@@ -17,6 +17,9 @@ pub struct PreparedRequest {
     /// Send over HTTP/2 only (APNs): prior knowledge, so an `http://` loopback URL speaks h2c.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub http2_only: bool,
+    /// The body before its content encoding (Web Push encrypts it), shown beside the ciphertext.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<String>,
 }
 
 /// A secret value used in a request, and the profile field it belongs to (for `$PUSHDECK_<FIELD>`).
@@ -86,6 +89,7 @@ impl PreparedRequest {
             recipient: None,
             secrets: Vec::new(),
             http2_only: false,
+            plaintext: None,
         }
     }
 
@@ -159,6 +163,7 @@ impl PreparedRequest {
             recipient: self.recipient.as_deref().map(mask),
             secrets: Vec::new(),
             http2_only: self.http2_only,
+            plaintext: self.plaintext.as_deref().map(mask),
         }
     }
 

@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use super::{
-    Body, Exchange, PreparedRequest, ResponseDump, TransportError, TransportErrorKind,
+    Body, Exchange, PreparedRequest, ResponseDump, SecretRef, TransportError, TransportErrorKind,
     is_loopback_url,
 };
 
@@ -68,7 +68,7 @@ impl Transport {
             request.headers.push(("Content-Length".into(), len));
         }
         let (response, error) = match result {
-            Ok(r) => (Some(r), None),
+            Ok(r) => (Some(mask_echoed_secrets(r, &request.secrets)), None),
             Err(e) => (None, Some(e)),
         };
         Exchange {
@@ -189,6 +189,29 @@ impl Transport {
             truncated,
         })
     }
+}
+
+/// Masks the request's own secrets wherever the server quoted them back (an error body that echoes
+/// the key, a proxy page that repeats the URL with a bot token in it). Providers put parts of the
+/// answer into the outcome's words, which are printed and kept in history, so a secret must not
+/// get past this point. Nothing a provider reads is lost: no API answers with the caller's key.
+pub fn mask_echoed_secrets(mut response: ResponseDump, secrets: &[SecretRef]) -> ResponseDump {
+    let quotes = |text: &str| {
+        secrets
+            .iter()
+            .any(|s| !s.value.is_empty() && text.contains(&s.value))
+    };
+    for (_, value) in &mut response.headers {
+        if quotes(value) {
+            *value = super::mask_all(value, secrets);
+        }
+    }
+    if let Body::Text(text) = &response.body
+        && quotes(text)
+    {
+        response.body = Body::Text(super::mask_all(text, secrets));
+    }
+    response
 }
 
 /// The dump shows the headers the HTTP stack would add, so it does not lie about the wire.

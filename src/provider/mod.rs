@@ -11,6 +11,7 @@ pub mod onesignal;
 pub mod pushbullet;
 pub mod sns;
 pub mod telegram;
+pub mod webpush;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,7 @@ pub fn all() -> &'static [&'static dyn Provider] {
         &fcm::Fcm,
         &apns::Apns,
         &ntfy::Ntfy,
+        &webpush::WebPush,
     ]
 }
 
@@ -52,6 +54,8 @@ pub enum FieldKind {
     Choice(&'static [&'static str]),
     /// Free JSON (e.g. OneSignal filter objects).
     Json,
+    /// A list of JSON objects (Web Push subscriptions): typed one per line or as a JSON array.
+    JsonList,
 }
 
 /// One field a provider understands: a setting, a secret, an audience key or an option.
@@ -269,6 +273,25 @@ pub trait Provider: Send + Sync {
     fn concurrency(&self, draft: &Draft) -> usize {
         let _ = draft;
         crate::engine::DEFAULT_CONCURRENCY
+    }
+
+    /// Providers without a read-only endpoint (Web Push) check the credentials locally: `Some`
+    /// replaces the network call of `check`.
+    fn check_locally(
+        &self,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Option<Result<Outcome, DraftError>> {
+        let _ = (profile, secrets);
+        None
+    }
+
+    /// For fan-outs whose requests are costly to build (Web Push encrypts each one): the draft cut
+    /// to its first `limit` recipients and how many were left out, so live previews stay instant.
+    /// `None` when the draft is small enough or building is cheap.
+    fn preview_draft(&self, draft: &Draft, limit: usize) -> Option<(Draft, usize)> {
+        let _ = (draft, limit);
+        None
     }
 
     /// The token this profile needs before sending; the engine calls it only when its cache has

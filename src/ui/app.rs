@@ -11,7 +11,7 @@ use super::task::Task;
 use super::{credentials, dialogs, history, inspector, widgets};
 use crate::draft::{Draft, DraftError};
 use crate::engine::{
-    DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT, Engine, EngineEvent, SendHandle, SendJob, SendReport,
+    DEFAULT_TIMEOUT, Engine, EngineEvent, MAX_CONCURRENCY, SendHandle, SendJob, SendReport,
     SendResult,
 };
 use crate::outcome::Outcome;
@@ -49,7 +49,7 @@ pub struct TabState {
     pub form: ComposerForm,
     pub idempotency_key: String,
     /// The draft last sent from this tab: the key is renewed once the message changes.
-    last_sent: Option<Draft>,
+    pub(super) last_sent: Option<Draft>,
     pub check: Option<Outcome>,
     pub lookup_items: HashMap<String, Vec<crate::outcome::LookupItem>>,
     /// The last send from this tab, shown in its Response pane, and the row picked in it.
@@ -120,7 +120,33 @@ pub struct PushdeckApp {
     pub(super) clipboard_note: Option<String>,
     /// Kept so the runtime can wake the UI when a send reports.
     egui_ctx: Option<egui::Context>,
+    preview_cache: Vec<PreviewCache>,
+    /// The form as a draft and its audience in words, kept until the form changes: a long
+    /// subscription list takes milliseconds to read, and several panes ask every frame.
+    draft_cache: std::cell::RefCell<Option<DraftCache>>,
+    audience_cache: std::cell::RefCell<Option<(usize, ComposerForm, String)>>,
 }
+
+struct DraftCache {
+    tab: usize,
+    profile: String,
+    form: ComposerForm,
+    draft: Result<Draft, DraftError>,
+}
+
+/// A live preview and what it was built from.
+struct PreviewCache {
+    tab: usize,
+    form: ComposerForm,
+    profile: Option<Profile>,
+    secrets: u64,
+    built: std::time::Instant,
+    result: Result<Arc<Prepared>, String>,
+    total: usize,
+}
+
+/// Tokens in a preview (APNs, VAPID) carry times: rebuild a preview older than this when shown.
+const PREVIEW_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl PushdeckApp {
     pub fn new(setup: AppSetup) -> Result<Self, String> {
@@ -178,6 +204,9 @@ impl PushdeckApp {
             lookup_task: None,
             clipboard_note: None,
             egui_ctx: None,
+            preview_cache: Vec::new(),
+            draft_cache: Default::default(),
+            audience_cache: Default::default(),
         })
     }
 
@@ -226,7 +255,24 @@ impl PushdeckApp {
     pub fn current_draft(&self) -> Result<Draft, DraftError> {
         let state = &self.tabs[self.tab];
         let profile = state.profile.clone().unwrap_or_default();
-        state.form.to_draft(&profile, self.provider().info())
+        if let Ok(cache) = self.draft_cache.try_borrow()
+            && let Some(c) = cache.as_ref()
+            && c.tab == self.tab
+            && c.profile == profile
+            && c.form == state.form
+        {
+            return c.draft.clone();
+        }
+        let draft = state.form.to_draft(&profile, self.provider().info());
+        if let Ok(mut cache) = self.draft_cache.try_borrow_mut() {
+            *cache = Some(DraftCache {
+                tab: self.tab,
+                profile,
+                form: state.form.clone(),
+                draft: draft.clone(),
+            });
+        }
+        draft
     }
 
     /// What Send would do now: the job, or why it cannot be built.
@@ -246,28 +292,88 @@ impl PushdeckApp {
             idempotency_key: key,
             dry_run: false,
             timeout: DEFAULT_TIMEOUT,
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: MAX_CONCURRENCY,
         })
     }
 
-    /// The requests Send would make, for the live Request pane.
-    pub(super) fn current_preview(&mut self) -> Result<Prepared, String> {
-        let job = self.current_job()?;
-        Engine::prepare(&job).map_err(|e| e.to_string())
+    /// The requests Send would make, for the live Request pane. Built once per change of the
+    /// form, profile or credentials, not per frame (Web Push encrypts every request).
+    pub(super) fn current_preview(&mut self) -> Result<Arc<Prepared>, String> {
+        self.cached_preview().0
+    }
+
+    /// How many requests Send would make (a preview of a big fan-out builds only the first few).
+    pub(super) fn current_request_count(&mut self) -> usize {
+        self.cached_preview().1
+    }
+
+    fn cached_preview(&mut self) -> (Result<Arc<Prepared>, String>, usize) {
+        let profile = self.current_profile().cloned();
+        let secrets = match &profile {
+            Some(p) => self.secrets_for(p).map(|s| s.fingerprint()).unwrap_or(0),
+            None => 0,
+        };
+        let tab = self.tab;
+        let form = &self.tabs[tab].form;
+        let hit = self.preview_cache.iter().find(|c| {
+            c.tab == tab
+                && c.secrets == secrets
+                && c.built.elapsed() < PREVIEW_MAX_AGE
+                && c.profile == profile
+                && &c.form == form
+        });
+        if let Some(c) = hit {
+            return (c.result.clone(), c.total);
+        }
+        let form = form.clone();
+        let (result, total) = match self
+            .current_job()
+            .and_then(|job| Engine::prepare_preview(&job).map_err(|e| e.to_string()))
+        {
+            Ok((prepared, total)) => (Ok(Arc::new(prepared)), total),
+            Err(e) => (Err(e), 0),
+        };
+        // Two entries: the raw editor asks for the generated payload beside the edited one.
+        self.preview_cache.insert(
+            0,
+            PreviewCache {
+                tab,
+                form,
+                profile,
+                secrets,
+                built: std::time::Instant::now(),
+                result: result.clone(),
+                total,
+            },
+        );
+        self.preview_cache.truncate(2);
+        (result, total)
     }
 
     /// Who the current message goes to, in words; a raw payload that does not parse yet does not
     /// hide the audience.
     pub fn audience_text(&self) -> String {
         let state = &self.tabs[self.tab];
+        if let Ok(cache) = self.audience_cache.try_borrow()
+            && let Some((tab, form, text)) = cache.as_ref()
+            && *tab == self.tab
+            && *form == state.form
+        {
+            return text.clone();
+        }
         let mut form = state.form.clone();
         form.options.remove("raw");
-        form.to_draft(
-            state.profile.as_deref().unwrap_or(""),
-            self.provider().info(),
-        )
-        .map(|d| self.provider().audience_label(&d))
-        .unwrap_or_default()
+        let text = form
+            .to_draft(
+                state.profile.as_deref().unwrap_or(""),
+                self.provider().info(),
+            )
+            .map(|d| self.provider().audience_label(&d))
+            .unwrap_or_default();
+        if let Ok(mut cache) = self.audience_cache.try_borrow_mut() {
+            *cache = Some((self.tab, state.form.clone(), text.clone()));
+        }
+        text
     }
 
     /// Shows `report` in the current tab's Response pane (benchmarks, tests).
@@ -293,8 +399,8 @@ impl PushdeckApp {
                 return;
             }
         };
-        let requests = match Engine::prepare(&job) {
-            Ok(prepared) => prepared.requests.len(),
+        let requests = match Engine::prepare_preview(&job) {
+            Ok((_, total)) => total,
             Err(e) => {
                 self.status = Some((false, format!("Not sent: {e}")));
                 return;

@@ -15,6 +15,9 @@ fn field_ui(ui: &mut egui::Ui, spec: &FieldSpec, value: &mut String) {
         FieldKind::Json => {
             multiline_field(ui, spec.label, value, "JSON", 3).on_hover_text(spec.hint);
         }
+        // Thousands of items would make one text box slow: the provider's audience panel (extras)
+        // lists, imports and removes them.
+        FieldKind::JsonList => {}
         FieldKind::Choice(choices) => {
             let label = ui.label(spec.label);
             let shown = if value.is_empty() {

@@ -16,6 +16,8 @@ pub enum Mode {
     Save,
     /// Save this (already redacted) exchange dump.
     SaveExchange(String),
+    /// Add Web Push subscriptions from a file.
+    ImportSubscriptions,
 }
 
 pub struct FileDialog {
@@ -51,6 +53,7 @@ impl FileDialog {
                 .join("exchanges")
                 .join(format!("{}.txt", crate::store::HistoryStore::new_id())),
             Mode::Open => files.first().cloned().unwrap_or_default(),
+            Mode::ImportSubscriptions => paths.data.join("subscriptions.json"),
         };
         if matches!(mode, Mode::SaveExchange(_)) {
             files.clear();
@@ -75,6 +78,12 @@ impl FileDialog {
     pub fn save_exchange(paths: &Paths, dump: String) -> Self {
         Self::new(paths, Mode::SaveExchange(dump))
     }
+
+    pub fn import_subscriptions(paths: &Paths) -> Self {
+        let mut dialog = Self::new(paths, Mode::ImportSubscriptions);
+        dialog.files.clear();
+        dialog
+    }
 }
 
 pub fn file_dialog(app: &mut PushdeckApp, ctx: &egui::Context) {
@@ -88,6 +97,7 @@ pub fn file_dialog(app: &mut PushdeckApp, ctx: &egui::Context) {
         Mode::Open => ("Open draft", "Open"),
         Mode::Save => ("Save draft as", "Save"),
         Mode::SaveExchange(_) => ("Save exchange", "Save"),
+        Mode::ImportSubscriptions => ("Import subscriptions", "Import"),
     };
     egui::Window::new(title)
         .open(&mut open)
@@ -161,6 +171,32 @@ pub fn file_dialog(app: &mut PushdeckApp, ctx: &egui::Context) {
                         .map_err(|e| format!("Not saved: {e}"))
                 })
                 .map(|()| app.status = Some((true, format!("Saved draft to {}", path.display())))),
+            Mode::ImportSubscriptions => std::fs::read_to_string(&path)
+                .map_err(|e| format!("Cannot read {}: {e}", path.display()))
+                .and_then(|text| {
+                    let (added, problems) =
+                        super::extras::webpush::add_subscriptions(app, &text, "");
+                    if added == 0 && !problems.is_empty() {
+                        return Err(format!(
+                            "No usable subscription in {}: {}",
+                            path.display(),
+                            problems.join("; ")
+                        ));
+                    }
+                    let left_out = if problems.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; {} left out ({})", problems.len(), problems.join("; "))
+                    };
+                    app.status = Some((
+                        problems.is_empty(),
+                        format!(
+                            "Added {added} subscription(s) from {}{left_out}",
+                            path.display()
+                        ),
+                    ));
+                    Ok(())
+                }),
             Mode::SaveExchange(dump) => write_atomic(&path, dump.as_bytes())
                 .map_err(|e| format!("Not saved: {e}"))
                 .map(|()| {

@@ -43,6 +43,9 @@ fn parse_field(section: &str, spec: &FieldSpec, text: &str) -> Result<Option<Val
         ),
         FieldKind::Json => serde_json::from_str(trimmed)
             .map_err(|e| DraftError::new(field(), format!("invalid JSON: {e}")))?,
+        FieldKind::JsonList => json_list(trimmed).map_err(|(line, e)| {
+            DraftError::new(format!("{}[{line}]", field()), format!("invalid JSON: {e}"))
+        })?,
         FieldKind::Number => Value::from(
             trimmed
                 .parse::<u64>()
@@ -51,6 +54,20 @@ fn parse_field(section: &str, spec: &FieldSpec, text: &str) -> Result<Option<Val
         FieldKind::Bool => Value::Bool(matches!(trimmed, "true" | "yes" | "on" | "1")),
         FieldKind::Text | FieldKind::Choice(_) => Value::String(trimmed.to_string()),
     }))
+}
+
+/// A JSON array, or one JSON value per line (JSON Lines). The error gives the item index.
+fn json_list(text: &str) -> Result<Value, (usize, serde_json::Error)> {
+    if text.starts_with('[') {
+        return serde_json::from_str(text).map_err(|e| (0, e));
+    }
+    text.lines()
+        .map(|l| l.trim().trim_end_matches(','))
+        .filter(|l| !l.is_empty())
+        .enumerate()
+        .map(|(i, line)| serde_json::from_str(line).map_err(|e| (i, e)))
+        .collect::<Result<Vec<Value>, _>>()
+        .map(Value::Array)
 }
 
 fn field_text(spec: &FieldSpec, value: &Value) -> String {
@@ -65,6 +82,12 @@ fn field_text(spec: &FieldSpec, value: &Value) -> String {
             .collect::<Vec<_>>()
             .join("\n"),
         (FieldKind::Json, v) => serde_json::to_string_pretty(v).unwrap_or_default(),
+        // One compact object per line: thousands of subscriptions stay one short line each.
+        (FieldKind::JsonList, Value::Array(items)) => items
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"),
         (_, Value::String(s)) => s.clone(),
         (_, v) => v.to_string(),
     }

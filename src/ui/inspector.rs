@@ -147,8 +147,25 @@ fn request_view(
         super::raw::editor(app, ui);
         return;
     }
-    let lines = body_lines(&shown.body);
-    let lang = body_lang(&shown.headers, &shown.body);
+    let (lines, lang) = match (&shown.body, &shown.plaintext) {
+        // An encrypted body (Web Push) is unreadable: show what was encrypted.
+        (Body::Bytes(b), Some(plain)) => {
+            ui.weak(format!(
+                "Encrypted body: {} ({}); the plaintext before encryption:",
+                size_text(b.len()),
+                shown.header_value("Content-Encoding").unwrap_or("binary")
+            ));
+            let lines = dump::pretty_if_json(plain)
+                .lines()
+                .map(str::to_string)
+                .collect();
+            (lines, Lang::detect(Some("application/json"), plain))
+        }
+        _ => (
+            body_lines(&shown.body),
+            body_lang(&shown.headers, &shown.body),
+        ),
+    };
     let height = (ui.available_height() - 24.0).max(80.0);
     code_lines(ui, &format!("{id}-body"), &lines, lang, height);
     let mask = if app.reveal {
@@ -166,11 +183,9 @@ fn request_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             for w in &prepared.warnings {
                 ui.colored_label(note_color(ui), format!("Note: {w}"));
             }
-            if prepared.requests.len() > 1 {
-                ui.weak(format!(
-                    "{} requests; the first is shown.",
-                    prepared.requests.len()
-                ));
+            let total = app.current_request_count();
+            if total > 1 {
+                ui.weak(format!("{total} requests; the first is shown."));
             }
             if let Some(first) = prepared.requests.first() {
                 request_view(app, ui, first, true, "request");

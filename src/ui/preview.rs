@@ -126,7 +126,7 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     let lang = state.preview_lang.clone();
     let (title, subtitle, body, mut notes) = localized(m, &lang);
     if let Ok(prepared) = app.current_preview() {
-        notes.extend(prepared.warnings);
+        notes.extend(prepared.warnings.iter().cloned());
     }
     let provider = app.provider().info().id;
     egui::ScrollArea::vertical()

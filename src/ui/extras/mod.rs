@@ -9,6 +9,7 @@ mod azure;
 mod courier;
 mod fcm;
 mod telegram;
+pub mod webpush;
 
 type Hook = fn(&mut PushdeckApp, &mut egui::Ui);
 
@@ -47,6 +48,12 @@ const ALL: &[Extras] = &[
         profile: None,
         audience: Some(fcm::audience),
         response: None,
+    },
+    Extras {
+        provider: "webpush",
+        profile: Some(webpush::profile),
+        audience: Some(webpush::audience),
+        response: Some(webpush::response),
     },
 ];
 

@@ -1,0 +1,280 @@
+//! `pushdeck vapid …` and `pushdeck subscriptions …`: the Web Push helpers of the command line.
+
+use clap::Subcommand;
+use serde_json::{Value, json};
+
+use super::{CliResult, Context, Failure, bad_input, pretty, read_draft};
+use crate::draft::Draft;
+use crate::provider::webpush::subscription::{Subscription, parse_many};
+use crate::provider::webpush::vapid::VapidKey;
+use crate::provider::webpush::{self, SERVICE_WORKER_SNIPPET};
+use crate::store::{Profile, SecretStore};
+
+#[derive(Subcommand, Debug)]
+pub enum VapidCommand {
+    /// Make a P-256 key pair: the private key goes to the keyring, the public key into the
+    /// profile and onto standard output (the page's applicationServerKey).
+    Generate {
+        profile: String,
+        /// Replace an existing key: every subscription made with the old key stops working.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Store an existing private key read from standard input (base64url or PEM) and derive the
+    /// public key.
+    Import {
+        profile: String,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the public key (applicationServerKey) of a profile.
+    Show {
+        profile: String,
+        /// Print a service worker that shows the payloads as Pushdeck sends them.
+        #[arg(long)]
+        snippet: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SubscriptionsCommand {
+    /// Add subscriptions from files (a JSON array, one object per line, or one object) to a
+    /// draft's audience; unusable ones are listed with the reason and left out.
+    Add {
+        draft: String,
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Name them (one label for all; the endpoint tail tells them apart in tables).
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List a draft's subscriptions.
+    List {
+        draft: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove subscriptions by label or endpoint.
+    Remove {
+        draft: String,
+        #[arg(required = true)]
+        which: Vec<String>,
+    },
+}
+
+fn webpush_profile(ctx: &Context, name: &str) -> Result<Profile, Failure> {
+    let (profile, provider) = ctx.profile(name)?;
+    if provider.info().id != "webpush" {
+        return Err(bad_input(format!(
+            "profile `{name}` is a {} profile; VAPID keys belong to webpush profiles",
+            provider.info().name
+        )));
+    }
+    Ok(profile)
+}
+
+fn keyring() -> Result<SecretStore, Failure> {
+    let keyring = SecretStore::open_os_keyring();
+    if let crate::store::KeyringStatus::SessionOnly(reason) = &keyring.status {
+        return Err(bad_input(format!(
+            "no keyring: {reason}. Nothing was stored; a key kept nowhere would be lost. For scripts, set PUSHDECK_VAPID_PRIVATE_KEY and the profile's vapid_public_key instead"
+        )));
+    }
+    Ok(keyring)
+}
+
+fn store_key(ctx: &Context, name: &str, key: &VapidKey, force: bool) -> CliResult {
+    let mut profile = webpush_profile(ctx, name)?;
+    let keyring = keyring()?;
+    let existing = keyring
+        .get(&profile.name, "vapid_private_key")
+        .map_err(|e| bad_input(format!("keyring: {e}")))?;
+    if existing.is_some() && !force {
+        return Err(bad_input(format!(
+            "profile `{name}` already has a VAPID key; replacing it breaks every subscription made with it. Add --force to replace it"
+        )));
+    }
+    let private = key.private_key_b64().map_err(bad_input)?;
+    keyring
+        .set(&profile.name, "vapid_private_key", &private)
+        .map_err(|e| bad_input(format!("keyring: {e}")))?;
+    profile
+        .settings
+        .insert("vapid_public_key".into(), key.public_key_b64());
+    let mut store = ctx.profiles()?;
+    store
+        .upsert(profile)
+        .map_err(|e| bad_input(format!("profiles: {e}")))?;
+    eprintln!(
+        "pushdeck: the private key is in the keyring; the public key below is the applicationServerKey your page subscribes with"
+    );
+    out!("{}", key.public_key_b64());
+    Ok(0)
+}
+
+pub fn vapid_command(ctx: &Context, cmd: VapidCommand) -> CliResult {
+    match cmd {
+        VapidCommand::Generate { profile, force } => {
+            let key = VapidKey::generate().map_err(bad_input)?;
+            store_key(ctx, &profile, &key, force)
+        }
+        VapidCommand::Import { profile, force } => {
+            let text = super::read_secret_from_stdin("VAPID private key: ")?;
+            let key = VapidKey::import(&text)
+                .map_err(|e| bad_input(format!("vapid_private_key: {e}; nothing was stored")))?;
+            store_key(ctx, &profile, &key, force)
+        }
+        VapidCommand::Show { profile, snippet } => {
+            let profile = webpush_profile(ctx, &profile)?;
+            if snippet {
+                out!("{SERVICE_WORKER_SNIPPET}");
+                return Ok(0);
+            }
+            match profile.setting("vapid_public_key") {
+                Some(public) => {
+                    out!("{public}");
+                    Ok(0)
+                }
+                None => Err(bad_input(format!(
+                    "profile `{}` has no VAPID public key; run `pushdeck vapid generate {}`",
+                    profile.name, profile.name
+                ))),
+            }
+        }
+    }
+}
+
+fn write_draft(path: &str, draft: &Draft) -> Result<(), Failure> {
+    if path == "-" {
+        return Err(bad_input(
+            "draft: give a file path; standard input cannot be updated",
+        ));
+    }
+    crate::store::write_atomic(
+        std::path::Path::new(path),
+        draft.to_json_pretty().as_bytes(),
+    )
+    .map_err(|e| bad_input(format!("draft: cannot write {path}: {e}")))
+}
+
+fn current(draft: &Draft) -> Result<Vec<Subscription>, Failure> {
+    match draft.audience.get("subscriptions") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) if items.is_empty() => Ok(Vec::new()),
+        Some(_) => webpush::subscriptions(draft).map_err(|e| bad_input(format!("draft: {e}"))),
+    }
+}
+
+fn set(draft: &mut Draft, subs: &[Subscription]) {
+    draft.audience.insert(
+        "subscriptions".into(),
+        Value::Array(subs.iter().map(Subscription::to_value).collect()),
+    );
+}
+
+pub fn subscriptions_command(cmd: SubscriptionsCommand) -> CliResult {
+    match cmd {
+        SubscriptionsCommand::Add {
+            draft: path,
+            files,
+            label,
+        } => {
+            let mut draft = read_draft(&path)?;
+            let mut subs = current(&draft)?;
+            let before = subs.len();
+            let mut rejected = 0;
+            for file in &files {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| bad_input(format!("{file}: cannot read: {e}")))?;
+                let (found, bad) = parse_many(&text);
+                for r in &bad {
+                    eprintln!("pushdeck: {file}: {}: {} (left out)", r.place, r.reason);
+                }
+                rejected += bad.len();
+                for mut s in found {
+                    if s.label.is_none() {
+                        s.label.clone_from(&label);
+                    }
+                    if !subs.iter().any(|o| o.endpoint == s.endpoint) {
+                        subs.push(s);
+                    }
+                }
+            }
+            let added = subs.len() - before;
+            set(&mut draft, &subs);
+            write_draft(&path, &draft)?;
+            out!(
+                "Added {added} subscription{} ({} in all){}",
+                if added == 1 { "" } else { "s" },
+                subs.len(),
+                if rejected > 0 {
+                    format!("; {rejected} left out, see above")
+                } else {
+                    String::new()
+                }
+            );
+            Ok(if rejected > 0 { 2 } else { 0 })
+        }
+        SubscriptionsCommand::List { draft, json } => {
+            let subs = current(&read_draft(&draft)?)?;
+            if json {
+                let list: Vec<Value> = subs.iter().map(Subscription::to_value).collect();
+                out!("{}", pretty(&json!({"subscriptions": list})));
+            } else if subs.is_empty() {
+                out!("No subscriptions.");
+            } else {
+                for s in &subs {
+                    out!("{:<28} {}", s.display_name(), s.endpoint);
+                }
+            }
+            Ok(0)
+        }
+        SubscriptionsCommand::Remove { draft: path, which } => {
+            let mut draft = read_draft(&path)?;
+            let mut subs = current(&draft)?;
+            let before = subs.len();
+            subs.retain(|s| {
+                !which
+                    .iter()
+                    .any(|w| *w == s.endpoint || s.label.as_deref() == Some(w.as_str()))
+            });
+            let removed = before - subs.len();
+            if removed == 0 {
+                return Err(bad_input("no subscription has that label or endpoint"));
+            }
+            set(&mut draft, &subs);
+            write_draft(&path, &draft)?;
+            out!("Removed {removed} ({} left)", subs.len());
+            Ok(0)
+        }
+    }
+}
+
+/// After a send with `--prune-gone`: removes the subscriptions the push services called gone
+/// (404/410) from the draft file. Results are in subscription order (Web Push has no token row).
+pub fn prune_gone(
+    path: &str,
+    draft: &Draft,
+    report: &crate::engine::SendReport,
+) -> Result<usize, Failure> {
+    let subs = current(draft)?;
+    let gone: std::collections::HashSet<usize> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome.gone)
+        .map(|r| r.index)
+        .collect();
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    let kept: Vec<Subscription> = subs
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !gone.contains(i))
+        .map(|(_, s)| s)
+        .collect();
+    let mut updated = draft.clone();
+    set(&mut updated, &kept);
+    write_draft(path, &updated)?;
+    Ok(gone.len())
+}

@@ -1,0 +1,540 @@
+//! Web Push (RFC 8030) to browser subscriptions: one request per subscription, each encrypted with
+//! RFC 8291 (`aes128gcm`) and signed with a VAPID JWT (RFC 8292) per push-service origin
+//! (providers.md §7).
+
+pub mod ece;
+pub mod subscription;
+#[cfg(test)]
+mod tests;
+pub mod vapid;
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use super::{
+    FieldKind, FieldSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets, validate_keys,
+};
+use crate::draft::{Draft, DraftError, Fields};
+use crate::http::{Body, Exchange, PreparedRequest};
+use crate::outcome::Outcome;
+use crate::store::Profile;
+use subscription::Subscription;
+use vapid::VapidKey;
+
+pub struct WebPush;
+
+const NAME: &str = "Web Push";
+/// A day: long enough for a laptop that sleeps overnight, short enough not to surprise.
+const DEFAULT_TTL_S: u64 = 86_400;
+const URGENCIES: &[&str] = &["very-low", "low", "normal", "high"];
+/// Requests in flight at once when the draft does not say.
+pub const DEFAULT_CONCURRENCY: usize = 32;
+/// Above this the engine's global cap applies anyway.
+const MAX_CONCURRENCY: u64 = 256;
+
+static INFO: ProviderInfo = ProviderInfo {
+    id: "webpush",
+    name: NAME,
+    default_base_url: "",
+    settings: &[
+        FieldSpec::new(
+            "subject",
+            "Subject",
+            FieldKind::Text,
+            "mailto:you@example.com or an https:// URL: how push services contact you",
+        )
+        .required(),
+        FieldSpec::new(
+            "vapid_public_key",
+            "VAPID public key",
+            FieldKind::Text,
+            "the applicationServerKey your page subscribes with (filled in by Generate keys)",
+        ),
+    ],
+    secrets: &[FieldSpec::new(
+        "vapid_private_key",
+        "VAPID private key",
+        FieldKind::Text,
+        "base64url (as web-push tools print it) or PEM; Generate keys makes one",
+    )
+    .required()],
+    audience: &[FieldSpec::new(
+        "subscriptions",
+        "Subscriptions",
+        FieldKind::JsonList,
+        "PushSubscription JSON from the browser: one per line, or a JSON array",
+    )
+    .required()],
+    options: &[
+        FieldSpec::new(
+            "urgency",
+            "Urgency",
+            FieldKind::Choice(URGENCIES),
+            "how eagerly the push service wakes the device (battery vs speed)",
+        ),
+        FieldSpec::new(
+            "topic",
+            "Topic",
+            FieldKind::Text,
+            "up to 32 letters, digits, - or _: a newer message with the same topic replaces an undelivered one",
+        ),
+        FieldSpec::new(
+            "concurrency",
+            "Concurrency",
+            FieldKind::Number,
+            "requests in flight at once during a fan-out (default 32)",
+        ),
+    ],
+    // Push services answer 429 with Retry-After; one patient retry is what users expect.
+    retries_on_rate_limit: 2,
+    ..ProviderInfo::BASE
+};
+
+impl Provider for WebPush {
+    fn info(&self) -> &'static ProviderInfo {
+        &INFO
+    }
+
+    fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
+        let draft = ctx.draft;
+        validate_keys(&INFO, draft)?;
+        let key = key(ctx.profile, ctx.secrets)?;
+        let subject = subject(ctx.profile)?;
+        let public = key.public_key_b64();
+        let subscriptions = subscriptions(draft)?;
+        let options = Fields::new("options", &draft.options);
+        let mut warnings = Vec::new();
+        let headers = headers(&options)?;
+        let plaintext = match options.value("raw") {
+            Some(Value::String(text)) => text.clone().into_bytes(),
+            Some(raw) => serde_json::to_vec(raw).unwrap_or_default(),
+            None => payload_bytes(draft, &mut warnings),
+        };
+        if plaintext.len() > ece::MAX_PLAINTEXT {
+            return Err(DraftError::new(
+                "message",
+                format!(
+                    "the payload is {} bytes; Web Push carries at most {} bytes (4096 with encryption). Shorten the body or data, or drop the image/actions",
+                    plaintext.len(),
+                    ece::MAX_PLAINTEXT
+                ),
+            ));
+        }
+        let shown = String::from_utf8(plaintext.clone()).ok();
+        let override_origin = override_origin(ctx.profile)?;
+        // One JWT per push-service origin: thousands of FCM subscriptions share one signature.
+        let mut jwts: HashMap<String, String> = HashMap::new();
+        let mut requests = Vec::with_capacity(subscriptions.len());
+        for (i, sub) in subscriptions.iter().enumerate() {
+            let url = match &override_origin {
+                Some(origin) => replace_origin(&sub.endpoint, origin),
+                None => sub.endpoint.clone(),
+            };
+            let audience = origin_of(&url).ok_or_else(|| {
+                DraftError::new(
+                    format!("audience.subscriptions[{i}].endpoint"),
+                    "has no host",
+                )
+            })?;
+            let jwt = match jwts.get(&audience) {
+                Some(jwt) => jwt.clone(),
+                None => {
+                    let jwt = key
+                        .jwt(&audience, subject, ctx.now)
+                        .map_err(|e| DraftError::new("secret vapid_private_key", e))?;
+                    jwts.insert(audience.clone(), jwt.clone());
+                    jwt
+                }
+            };
+            let body = ece::encrypt_message(&plaintext, &sub.p256dh, &sub.auth).map_err(|e| {
+                DraftError::new(format!("audience.subscriptions[{i}]"), e.to_string())
+            })?;
+            let mut request = PreparedRequest::new("POST", url);
+            for (name, value) in &headers {
+                request = request.header(name, value.clone());
+            }
+            let mut request = request
+                .header("Content-Encoding", "aes128gcm")
+                .header("Content-Type", "application/octet-stream")
+                .secret_header(
+                    "Authorization",
+                    format!("vapid t={jwt}, k={public}"),
+                    "vapid_jwt",
+                    &jwt,
+                );
+            request.body = Body::Bytes(body);
+            request.plaintext = shown.clone();
+            request.recipient = Some(sub.display_name());
+            requests.push(request);
+        }
+        Ok(Prepared { requests, warnings })
+    }
+
+    fn interpret(&self, exchange: &Exchange) -> Outcome {
+        if let Some(outcome) = Outcome::from_transport(exchange) {
+            return outcome;
+        }
+        let Some(response) = exchange.response.as_ref() else {
+            return Outcome::not_sent("Not sent.");
+        };
+        let text = response.text().trim();
+        let detail: String = text.chars().take(300).collect();
+        let said = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(": {detail}")
+        };
+        match response.status {
+            201 | 202 => {
+                let location = response.header("Location").unwrap_or("");
+                let ttl = response
+                    .header("TTL")
+                    .filter(|t| Some(*t) != exchange.request.header_value("TTL"))
+                    .map(|t| format!(" (the push service cut the TTL to {t} s)"))
+                    .unwrap_or_default();
+                let outcome = Outcome::accepted(format!("Sent: the push service accepted it{ttl}"));
+                match location.rsplit('/').next().filter(|id| !id.is_empty()) {
+                    Some(id) => outcome.with_id(id),
+                    None => outcome,
+                }
+            }
+            200..=299 => Outcome::refused(format!(
+                "The push service answered {} instead of 201 Created, so delivery is not confirmed{said}",
+                response.status
+            ))
+            .with_hint("Check the subscription's endpoint: it should be a push service URL from the browser, not a web page."),
+            404 | 410 => {
+                let mut outcome = Outcome::refused(format!(
+                    "Gone: this subscription has expired or was unsubscribed ({})",
+                    response.status
+                ))
+                .with_hint("Remove it from your list; the browser must subscribe again to get pushes.");
+                outcome.gone = true;
+                outcome
+            }
+            413 => Outcome::refused(format!("Too large: the push service refused the payload size (413){said}"))
+                .with_hint("Shorten the message or its data; push services must accept only 4096 encrypted bytes."),
+            429 => {
+                let mut outcome = Outcome::refused(format!("Rate limited by the push service (429){said}"))
+                    .with_hint("Send more slowly (lower Concurrency) or wait before sending again.");
+                outcome.retry_after = response.retry_after();
+                outcome
+            }
+            400 => Outcome::refused(format!("The push service rejected the request headers (400){said}"))
+                .with_hint("Check TTL, Urgency and Topic (up to 32 letters, digits, - or _)."),
+            401 | 403 => Outcome::refused(format!(
+                "The push service refused the VAPID signature ({}){said}",
+                response.status
+            ))
+            .with_hint("The subscription was made with a different applicationServerKey, or the subject is invalid. Use the public key shown under VAPID keys on your page, and subscribe again."),
+            status => Outcome::from_status("The push service", status, &detail),
+        }
+    }
+
+    fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
+        let _ = (profile, secrets);
+        Err(DraftError::new(
+            "check",
+            "Web Push has no read-only endpoint; its check is local (check_locally)",
+        ))
+    }
+
+    fn check_locally(
+        &self,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Option<Result<Outcome, DraftError>> {
+        Some(local_check(profile, secrets))
+    }
+
+    fn interpret_check(&self, exchange: &Exchange) -> Outcome {
+        self.interpret(exchange)
+    }
+
+    fn validate_secret(&self, field: &str, value: &str) -> Result<(), String> {
+        if field == "vapid_private_key" {
+            VapidKey::import(value).map(|_| ())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn concurrency(&self, draft: &Draft) -> usize {
+        Fields::new("options", &draft.options)
+            .u64("concurrency")
+            .ok()
+            .flatten()
+            .map_or(DEFAULT_CONCURRENCY, |n| {
+                n.clamp(1, MAX_CONCURRENCY) as usize
+            })
+    }
+
+    fn preview_draft(&self, draft: &Draft, limit: usize) -> Option<(Draft, usize)> {
+        let Some(Value::Array(all)) = draft.audience.get("subscriptions") else {
+            return None;
+        };
+        if all.len() <= limit {
+            return None;
+        }
+        let mut cut = draft.clone();
+        cut.audience
+            .insert("subscriptions".into(), Value::Array(all[..limit].to_vec()));
+        Some((cut, all.len() - limit))
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        match draft.audience.get("subscriptions") {
+            Some(Value::Array(items)) if items.len() == 1 => Subscription::from_value(&items[0])
+                .map(|s| format!("subscription {}", s.display_name()))
+                .unwrap_or_else(|_| "1 subscription".into()),
+            Some(Value::Array(items)) => format!("{} subscriptions", items.len()),
+            _ => "nobody yet".into(),
+        }
+    }
+
+    fn broadcast(&self, draft: &Draft) -> Option<String> {
+        // Every subscription is named, so there is no broadcast; large fan-outs are confirmed by
+        // the front ends' recipient count.
+        let _ = draft;
+        None
+    }
+}
+
+fn key(profile: &Profile, secrets: &Secrets) -> Result<VapidKey, DraftError> {
+    let text = secrets.require(&profile.name, "vapid_private_key")?;
+    let key = VapidKey::import(text).map_err(|e| DraftError::new("secret vapid_private_key", e))?;
+    if let Some(public) = profile.setting("vapid_public_key")
+        && public != key.public_key_b64()
+    {
+        return Err(DraftError::new(
+            "settings.vapid_public_key",
+            "does not match the VAPID private key: subscriptions made with one key are refused with the other. Generate keys again or fix the public key",
+        ));
+    }
+    Ok(key)
+}
+
+fn subject(profile: &Profile) -> Result<&str, DraftError> {
+    let subject = profile.setting("subject").ok_or_else(|| {
+        DraftError::new(
+            "settings.subject",
+            format!(
+                "missing; set it with `pushdeck profile add {} --provider webpush --set subject=mailto:you@example.com`",
+                profile.name
+            ),
+        )
+    })?;
+    vapid::check_subject(subject).map_err(|e| DraftError::new("settings.subject", e))?;
+    Ok(subject)
+}
+
+fn local_check(profile: &Profile, secrets: &Secrets) -> Result<Outcome, DraftError> {
+    let subject = subject(profile)?;
+    let key = key(profile, secrets)?;
+    // Sign and verify a token the way a push service would: proves the key pair end to end.
+    let now = crate::clock::now();
+    let audience = "https://push.example";
+    let jwt = key
+        .jwt(audience, subject, now)
+        .map_err(|e| DraftError::new("secret vapid_private_key", e))?;
+    vapid::verify(&jwt, &key.public_key_b64(), audience, now)
+        .map_err(|e| DraftError::new("secret vapid_private_key", e))?;
+    let public = key.public_key_b64();
+    let stored = if profile.setting("vapid_public_key").is_some() {
+        "matches the stored public key"
+    } else {
+        "no public key stored in the profile yet (Generate keys or set vapid_public_key)"
+    };
+    Ok(Outcome::accepted(format!(
+        "VAPID keys work: the private key signs tokens that verify with {}…; {stored}; subject {subject}. Checked locally: push services have no read-only endpoint.",
+        &public[..12]
+    )))
+}
+
+/// The subscriptions of a draft, each checked; the error names the item.
+pub fn subscriptions(draft: &Draft) -> Result<Vec<Subscription>, DraftError> {
+    let items = match draft.audience.get("subscriptions") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        Some(_) => {
+            return Err(DraftError::new(
+                "audience.subscriptions",
+                "must be a list of PushSubscription objects",
+            ));
+        }
+    };
+    if items.is_empty() {
+        return Err(DraftError::new(
+            "audience.subscriptions",
+            "no subscriptions: paste one from the browser (JSON.stringify(subscription)) or import a file",
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            Subscription::from_value(item)
+                .map_err(|e| DraftError::new(format!("audience.subscriptions[{i}]"), e))
+        })
+        .collect()
+}
+
+fn headers(options: &Fields<'_>) -> Result<Vec<(&'static str, String)>, DraftError> {
+    let mut headers = vec![(
+        "TTL",
+        options.u64("ttl")?.unwrap_or(DEFAULT_TTL_S).to_string(),
+    )];
+    let urgency = match options.one_of("urgency", URGENCIES)? {
+        Some(u) => Some(u),
+        None => options
+            .one_of("priority", &["low", "normal", "high"])?
+            .filter(|p| *p != "normal"),
+    };
+    if let Some(urgency) = urgency {
+        headers.push(("Urgency", urgency.to_string()));
+    }
+    if let Some(topic) = options.string("topic")? {
+        let ok = topic.len() <= 32
+            && topic
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !ok {
+            return Err(DraftError::new(
+                "options.topic",
+                "at most 32 letters, digits, - or _ (RFC 8030 §5.4)",
+            ));
+        }
+        headers.push(("Topic", topic.to_string()));
+    }
+    if options.has("schedule_at") {
+        return Err(DraftError::new(
+            "options.schedule_at",
+            "Web Push cannot schedule: push services deliver at once (use TTL to bound how long they keep it)",
+        ));
+    }
+    Ok(headers)
+}
+
+/// The JSON a service worker shows directly (see the snippet under Help for the other side).
+pub fn payload(draft: &Draft, warnings: &mut Vec<String>) -> Value {
+    let m = &draft.message;
+    let mut p = Map::new();
+    let mut put = |k: &str, v: &str| {
+        if !v.trim().is_empty() {
+            p.insert(k.into(), json!(v));
+        }
+    };
+    put("title", &m.title);
+    put("body", &m.body);
+    put("icon", &m.icon);
+    put("image", &m.image);
+    put("url", &m.url);
+    if !m.subtitle.is_empty() {
+        warnings.push("Browsers show no subtitle: it is left out of the payload.".into());
+    }
+    if !m.buttons.is_empty() {
+        let actions: Vec<Value> = m
+            .buttons
+            .iter()
+            .map(|b| {
+                let mut a = Map::new();
+                a.insert("action".into(), json!(b.id));
+                a.insert("title".into(), json!(b.label));
+                if !b.icon.is_empty() {
+                    a.insert("icon".into(), json!(b.icon));
+                }
+                if !b.url.is_empty() {
+                    a.insert("url".into(), json!(b.url));
+                }
+                Value::Object(a)
+            })
+            .collect();
+        if actions.len() > 2 {
+            warnings.push(format!(
+                "Chrome shows at most 2 action buttons; {} are sent and the rest may be hidden.",
+                actions.len()
+            ));
+        }
+        p.insert("actions".into(), Value::Array(actions));
+    }
+    if m.silent {
+        p.insert("silent".into(), json!(true));
+    }
+    if !m.translations.is_empty() {
+        p.insert("translations".into(), json!(m.translations));
+    }
+    if !m.data.is_empty() {
+        p.insert("data".into(), Value::Object(m.data.clone()));
+    }
+    Value::Object(p)
+}
+
+fn payload_bytes(draft: &Draft, warnings: &mut Vec<String>) -> Vec<u8> {
+    serde_json::to_vec(&payload(draft, warnings)).unwrap_or_default()
+}
+
+fn override_origin(profile: &Profile) -> Result<Option<String>, DraftError> {
+    match profile
+        .base_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Ok(None),
+        Some(raw) => {
+            let checked =
+                crate::http::check_base_url(raw).map_err(|e| DraftError::new("base_url", e))?;
+            Ok(origin_of(&checked))
+        }
+    }
+}
+
+/// `scheme://host[:port]`: the VAPID audience.
+fn origin_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    url.host_str()?;
+    Some(url.origin().ascii_serialization())
+}
+
+/// The endpoint with its scheme, host and port replaced (tests, self-hosted push services).
+fn replace_origin(endpoint: &str, origin: &str) -> String {
+    match url::Url::parse(endpoint) {
+        Ok(url) => {
+            let mut rest = url.path().to_string();
+            if let Some(q) = url.query() {
+                rest.push('?');
+                rest.push_str(q);
+            }
+            format!("{origin}{rest}")
+        }
+        Err(_) => endpoint.to_string(),
+    }
+}
+
+/// A service worker that shows the payload exactly as Pushdeck sends it.
+pub const SERVICE_WORKER_SNIPPET: &str = r#"// sw.js: shows Pushdeck's Web Push payload as sent.
+self.addEventListener('push', (event) => {
+  let p = {};
+  try { p = event.data ? event.data.json() : {}; } catch (e) { p = { body: event.data.text() }; }
+  const lang = (navigator.language || 'en').slice(0, 2);
+  const t = (p.translations && p.translations[lang]) || {};
+  event.waitUntil(self.registration.showNotification(t.title || p.title || 'Notification', {
+    body: t.body || p.body || '',
+    icon: p.icon,
+    image: p.image,
+    actions: p.actions || [],
+    silent: !!p.silent,
+    data: { url: p.url, actions: p.actions || [], data: p.data || {} },
+  }));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const d = event.notification.data || {};
+  const action = (d.actions || []).find((a) => a.action === event.action);
+  const url = (action && action.url) || d.url;
+  if (url) event.waitUntil(clients.openWindow(url));
+});
+"#;

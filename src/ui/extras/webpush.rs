@@ -1,0 +1,410 @@
+//! Web Push: VAPID keys under the profile bar (generate, import, copy the applicationServerKey,
+//! the service-worker snippet), the subscription list under the audience (paste, import a file,
+//! remove), and after a send, one click to drop the subscriptions that are gone.
+
+use std::sync::Arc;
+
+use eframe::egui::{self, RichText};
+
+use crate::provider::webpush::subscription::{Subscription, parse_many};
+use crate::provider::webpush::vapid::{VapidKey, check_subject};
+use crate::provider::webpush::{self, SERVICE_WORKER_SNIPPET};
+use crate::ui::app::PushdeckApp;
+use crate::ui::widgets::{multiline_field, ok_color, text_field};
+
+const FIELD: &str = "subscriptions";
+
+/// What the panel keeps between frames (egui memory): typed input and the parsed list, re-read
+/// only when the audience text changes.
+#[derive(Clone, Default)]
+struct Panel {
+    paste: String,
+    label: String,
+    import_key: String,
+    replace_key: bool,
+    /// Rejections from the last paste or import, in words.
+    problems: Vec<String>,
+    parsed_from: Arc<String>,
+    rows: Arc<Vec<Row>>,
+}
+
+#[derive(Clone)]
+struct Row {
+    name: String,
+    endpoint: String,
+    /// Why the line cannot be used, when it cannot.
+    problem: Option<String>,
+    line: String,
+}
+
+fn panel(ui: &egui::Ui) -> Panel {
+    ui.data(|d| d.get_temp::<Panel>(egui::Id::unique("webpush-panel")))
+        .unwrap_or_default()
+}
+
+fn store(ui: &egui::Ui, panel: Panel) {
+    ui.data_mut(|d| d.insert_temp(egui::Id::unique("webpush-panel"), panel));
+}
+
+fn rows_of(text: &str) -> Vec<Row> {
+    text.lines()
+        .map(|l| l.trim().trim_end_matches(','))
+        .filter(|l| !l.is_empty() && *l != "[" && *l != "]")
+        .map(|line| {
+            let parsed = serde_json::from_str::<serde_json::Value>(line)
+                .map_err(|e| format!("not JSON ({e})"))
+                .and_then(|v| Subscription::from_value(&v));
+            match parsed {
+                Ok(s) => Row {
+                    name: s.display_name(),
+                    endpoint: s.endpoint,
+                    problem: None,
+                    line: line.to_string(),
+                },
+                Err(e) => Row {
+                    name: "unusable".into(),
+                    endpoint: line.chars().take(60).collect(),
+                    problem: Some(e),
+                    line: line.to_string(),
+                },
+            }
+        })
+        .collect()
+}
+
+fn audience_text(app: &mut PushdeckApp) -> String {
+    app.tab_state()
+        .form
+        .audience
+        .get(FIELD)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn set_lines(app: &mut PushdeckApp, lines: Vec<String>) {
+    app.tab_state()
+        .form
+        .audience
+        .insert(FIELD.into(), lines.join("\n"));
+}
+
+/// Adds subscriptions from pasted text or a file; returns what happened in words.
+pub fn add_subscriptions(app: &mut PushdeckApp, text: &str, label: &str) -> (usize, Vec<String>) {
+    let (found, rejected) = parse_many(text);
+    let existing = rows_of(&audience_text(app));
+    let mut lines: Vec<String> = existing.iter().map(|r| r.line.clone()).collect();
+    let mut added = 0;
+    for mut s in found {
+        if existing.iter().any(|r| r.endpoint == s.endpoint) {
+            continue;
+        }
+        if s.label.is_none() && !label.trim().is_empty() {
+            s.label = Some(label.trim().to_string());
+        }
+        lines.push(s.to_value().to_string());
+        added += 1;
+    }
+    set_lines(app, lines);
+    let problems = rejected
+        .iter()
+        .map(|r| format!("{}: {}", r.place, r.reason))
+        .collect();
+    (added, problems)
+}
+
+pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+    let Some(profile) = app.current_profile().cloned() else {
+        return;
+    };
+    let mut state = panel(ui);
+    let secrets = app.secrets_for(&profile).unwrap_or_default();
+    let has_private = secrets.get("vapid_private_key").is_some();
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("VAPID keys").strong());
+        match profile.setting("vapid_public_key") {
+            Some(public) => {
+                ui.monospace(format!(
+                    "{}…{}",
+                    &public[..public.len().min(16)],
+                    &public[public.len().saturating_sub(6)..]
+                ))
+                .on_hover_text(public);
+                if ui
+                    .button("Copy public key")
+                    .on_hover_text(
+                        "The applicationServerKey your page passes to pushManager.subscribe()",
+                    )
+                    .clicked()
+                {
+                    app.copy_text(ui.ctx(), public.to_string(), "Public key");
+                }
+            }
+            None => {
+                ui.weak("none yet");
+            }
+        }
+        let generate = ui
+            .add_enabled(
+                !has_private || state.replace_key,
+                egui::Button::new("Generate keys"),
+            )
+            .on_hover_text("Make a new P-256 key pair: the private key goes to the keyring");
+        if generate.clicked() {
+            match VapidKey::generate() {
+                Ok(key) => save_key(app, &profile, &key),
+                Err(e) => app.status = Some((false, e)),
+            }
+            state.replace_key = false;
+        }
+        if has_private {
+            ui.checkbox(&mut state.replace_key, "Replace")
+                .on_hover_text("A new key breaks every subscription made with the current one");
+        }
+    });
+    if let Some(subject) = profile.setting("subject")
+        && let Err(e) = check_subject(subject)
+    {
+        ui.colored_label(ok_color(ui, false), e);
+    } else if profile.setting("subject").is_none() {
+        ui.colored_label(
+            ok_color(ui, false),
+            "Set a subject (mailto:you@example.com) under Edit credentials: push services require it.",
+        );
+    }
+    ui.collapsing("Import a private key", |ui| {
+        ui.horizontal(|ui| {
+            let label = ui.label("Private key");
+            ui.add(
+                egui::TextEdit::singleline(&mut state.import_key)
+                    .password(true)
+                    .hint_text("base64url or PEM")
+                    .desired_width(220.0),
+            )
+            .labelled_by(label.id);
+            let allowed = !has_private || state.replace_key;
+            if ui
+                .add_enabled(allowed, egui::Button::new("Import"))
+                .on_hover_text("Keep using the key your subscriptions were made with")
+                .clicked()
+            {
+                match VapidKey::import(&state.import_key) {
+                    Ok(key) => {
+                        save_key(app, &profile, &key);
+                        state.import_key.clear();
+                        state.replace_key = false;
+                    }
+                    Err(e) => app.status = Some((false, format!("Key not imported: {e}"))),
+                }
+            }
+        });
+    });
+    ui.collapsing("Service worker snippet", |ui| {
+        ui.weak("Put this in your service worker: it shows the payload exactly as sent.");
+        if ui
+            .button("Copy snippet")
+            .on_hover_text("Copy the service-worker code")
+            .clicked()
+        {
+            app.copy_text(ui.ctx(), SERVICE_WORKER_SNIPPET.to_string(), "Snippet");
+        }
+        egui::ScrollArea::vertical()
+            .id_salt("sw-snippet")
+            .max_height(140.0)
+            .show(ui, |ui| {
+                ui.monospace(SERVICE_WORKER_SNIPPET);
+            });
+    });
+    store(ui, state);
+}
+
+fn save_key(app: &mut PushdeckApp, profile: &crate::store::Profile, key: &VapidKey) {
+    let private = match key.private_key_b64() {
+        Ok(p) => p,
+        Err(e) => {
+            app.status = Some((false, e));
+            return;
+        }
+    };
+    if let Err(e) = app
+        .keyring
+        .set(&profile.name, "vapid_private_key", &private)
+    {
+        app.status = Some((false, format!("The key was not stored: {e}")));
+        return;
+    }
+    let mut updated = profile.clone();
+    updated
+        .settings
+        .insert("vapid_public_key".into(), key.public_key_b64());
+    match app.profiles.upsert(updated) {
+        Ok(()) => {
+            app.status = Some((
+                true,
+                "VAPID keys saved: copy the public key into your page's subscribe() call".into(),
+            ))
+        }
+        Err(e) => app.status = Some((false, format!("The public key was not saved: {e}"))),
+    }
+    app.forget_secrets(&profile.name);
+}
+
+pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+    let mut state = panel(ui);
+    let text = audience_text(app);
+    if *state.parsed_from != text {
+        state.rows = Arc::new(rows_of(&text));
+        state.parsed_from = Arc::new(text);
+    }
+    let rows = state.rows.clone();
+    let usable = rows.iter().filter(|r| r.problem.is_none()).count();
+    ui.label(
+        RichText::new(match usable {
+            0 => "Subscriptions: none yet".to_string(),
+            1 => "Subscriptions: 1".to_string(),
+            n => format!("Subscriptions: {n}"),
+        })
+        .strong(),
+    );
+    // A pasted file of subscriptions must not push the buttons off screen.
+    egui::ScrollArea::vertical()
+        .id_salt("webpush-paste")
+        .max_height(90.0)
+        .show(ui, |ui| {
+            multiline_field(
+                ui,
+                "Paste subscription",
+                &mut state.paste,
+                "JSON.stringify(subscription) from the page: one, a JSON array, or one per line",
+                2,
+            );
+        });
+    ui.horizontal(|ui| {
+        text_field(ui, "Label", &mut state.label, "optional, e.g. Ana's laptop");
+    });
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!state.paste.trim().is_empty(), egui::Button::new("Add"))
+            .on_hover_text("Check the pasted subscription(s) and add the usable ones")
+            .clicked()
+        {
+            let (added, problems) = add_subscriptions(app, &state.paste, &state.label);
+            if problems.is_empty() {
+                state.paste.clear();
+                state.label.clear();
+            }
+            app.status = Some((
+                problems.is_empty(),
+                format!("Added {added} subscription(s)"),
+            ));
+            state.problems = problems;
+        }
+        if ui
+            .button("Import file…")
+            .on_hover_text("Add subscriptions from a file: a JSON array or one per line")
+            .clicked()
+        {
+            app.file_dialog = Some(crate::ui::dialogs::FileDialog::import_subscriptions(
+                &app.paths,
+            ));
+        }
+    });
+    for p in &state.problems {
+        ui.colored_label(ok_color(ui, false), format!("Left out: {p}"));
+    }
+    let mut remove: Option<usize> = None;
+    if !rows.is_empty() {
+        let row_height = ui.spacing().interact_size.y;
+        // Only the visible rows are laid out: thousands of subscriptions stay cheap.
+        egui::ScrollArea::vertical()
+            .id_salt("webpush-subscriptions")
+            .max_height(180.0)
+            .show_rows(ui, row_height, rows.len(), |ui, range| {
+                for i in range {
+                    let row = &rows[i];
+                    ui.horizontal(|ui| {
+                        if ui
+                            .small_button("×")
+                            .on_hover_text(format!("Remove {}", row.name))
+                            .clicked()
+                        {
+                            remove = Some(i);
+                        }
+                        match &row.problem {
+                            None => {
+                                ui.label(&row.name).on_hover_text(&row.endpoint);
+                            }
+                            Some(p) => {
+                                ui.colored_label(ok_color(ui, false), format!("unusable: {p}"))
+                                    .on_hover_text(&row.endpoint);
+                            }
+                        }
+                    });
+                }
+            });
+    }
+    if let Some(i) = remove {
+        let lines = rows
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, r)| r.line.clone())
+            .collect();
+        set_lines(app, lines);
+    }
+    store(ui, state);
+}
+
+/// Endpoints the last send found gone (404/410), taken from the draft that was sent.
+fn gone_endpoints(app: &mut PushdeckApp) -> Vec<String> {
+    let state = app.tab_state();
+    let (Some(report), Some(sent)) = (&state.last_report, &state.last_sent) else {
+        return Vec::new();
+    };
+    let Ok(subs) = webpush::subscriptions(sent) else {
+        return Vec::new();
+    };
+    report
+        .results
+        .iter()
+        .filter(|r| r.outcome.gone)
+        .filter_map(|r| subs.get(r.index).map(|s| s.endpoint.clone()))
+        .collect()
+}
+
+pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+    let gone = gone_endpoints(app);
+    let present: Vec<String> = rows_of(&audience_text(app))
+        .into_iter()
+        .filter(|r| gone.contains(&r.endpoint))
+        .map(|r| r.line)
+        .collect();
+    if present.is_empty() {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.colored_label(
+            ok_color(ui, false),
+            format!(
+                "{} subscription(s) are gone: the browser unsubscribed or they expired.",
+                present.len()
+            ),
+        );
+        if ui
+            .button(format!("Remove {} gone", present.len()))
+            .on_hover_text("Take them out of the subscription list (they will never work again)")
+            .clicked()
+        {
+            let kept = rows_of(&audience_text(app))
+                .into_iter()
+                .filter(|r| !present.contains(&r.line))
+                .map(|r| r.line)
+                .collect();
+            set_lines(app, kept);
+            app.status = Some((
+                true,
+                format!("Removed {} gone subscription(s)", present.len()),
+            ));
+        }
+    });
+}

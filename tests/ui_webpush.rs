@@ -1,0 +1,210 @@
+//! The Web Push tab in the real UI, driven by label: keys, subscriptions, a send decrypted by a
+//! local push service, gone subscriptions removed in one click, a fan-out confirmed.
+
+#[path = "stand_ins/webpush.rs"]
+mod stand_in;
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{By, Queryable as _};
+use pushdeck::store::{Environment, Paths, Profile, ProfileStore, SecretStore};
+use pushdeck::ui::{AppSetup, PushdeckApp};
+use serde_json::json;
+use stand_in::PushService;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn app(dir: &tempfile::TempDir, rt: &tokio::runtime::Runtime) -> (PushdeckApp, SecretStore) {
+    let paths = Paths::under(dir.path());
+    let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
+    let mut profile = Profile::new("site", "webpush");
+    profile.environment = Environment::Staging;
+    profile
+        .settings
+        .insert("subject".into(), "mailto:ops@example.com".into());
+    profiles.upsert(profile).expect("save profile");
+    let keyring = SecretStore::memory();
+    let mut app = PushdeckApp::new(AppSetup {
+        paths,
+        keyring: keyring.clone(),
+        runtime: rt.handle().clone(),
+    })
+    .expect("app");
+    app.tab = pushdeck::provider::all()
+        .iter()
+        .position(|p| p.info().id == "webpush")
+        .expect("webpush is registered");
+    (app, keyring)
+}
+
+fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
+    h.get_by_label(label).focus();
+    h.run();
+    h.get_by_label(label).type_text(text);
+    h.run();
+}
+
+fn text_visible(h: &Harness<'_, PushdeckApp>, needle: &str) -> bool {
+    h.query_all(By::new().predicate(move |n| {
+        n.value().is_some_and(|v| v.contains(needle))
+            || n.label().is_some_and(|l| l.contains(needle))
+    }))
+    .next()
+    .is_some()
+}
+
+fn click_starting(h: &mut Harness<'_, PushdeckApp>, prefix: &'static str) {
+    h.query_all(By::new().predicate(move |n| n.label().is_some_and(|l| l.starts_with(prefix))))
+        .next()
+        .unwrap_or_else(|| panic!("no widget labelled {prefix}…"))
+        .click();
+}
+
+fn wait_for(
+    h: &mut Harness<'_, PushdeckApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, PushdeckApp>) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done(h) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; status: {:?}",
+            h.state().status
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        h.step();
+    }
+    h.run();
+}
+
+fn public_key(keyring: &SecretStore) -> String {
+    let private = keyring
+        .get("site", "vapid_private_key")
+        .expect("keyring")
+        .expect("a generated key");
+    pushdeck::provider::webpush::vapid::VapidKey::import(&private)
+        .expect("usable")
+        .public_key_b64()
+}
+
+fn send_and_wait(h: &mut Harness<'_, PushdeckApp>) {
+    click_starting(h, "Send to ");
+    h.step();
+    wait_for(h, "the send", |h| {
+        !h.state().is_sending() && h.state().status.is_some()
+    });
+}
+
+#[test]
+fn keys_subscriptions_send_and_gone() {
+    let rt = runtime();
+    let service = PushService::start_on(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (app, keyring) = app(&dir, &rt);
+    let mut h = Harness::builder()
+        .with_size([1280.0, 860.0])
+        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
+    h.run();
+
+    h.get_by_label("Generate keys").click();
+    h.run();
+    let public = public_key(&keyring);
+    assert!(text_visible(&h, "Copy public key"));
+    let profiles = ProfileStore::open(Paths::under(dir.path()).profiles_file()).expect("profiles");
+    assert_eq!(
+        profiles
+            .get("site")
+            .and_then(|p| p.setting("vapid_public_key")),
+        Some(public.as_str()),
+        "the public key is saved in the profile"
+    );
+
+    let ana = service.subscribe("ana", Some(&public));
+    let gone = service.subscribe("gone-old-phone", Some(&public));
+    type_into(
+        &mut h,
+        "Paste subscription",
+        &json!([ana, gone]).to_string(),
+    );
+    h.get_by_label("Add").click();
+    h.run();
+    assert!(text_visible(&h, "Subscriptions: 2"));
+
+    // A bad paste is refused with its reason and changes nothing.
+    let mut bad = service.subscribe("broken", Some(&public));
+    bad["keys"]["auth"] = json!("AAAA");
+    type_into(&mut h, "Paste subscription", &bad.to_string());
+    h.get_by_label("Add").click();
+    h.run();
+    assert!(text_visible(
+        &h,
+        "Left out: the subscription: `keys.auth` is 3 bytes"
+    ));
+    assert!(text_visible(&h, "Subscriptions: 2"));
+
+    type_into(&mut h, "Title", "Build 118");
+    type_into(&mut h, "Body", "Passed");
+    assert!(
+        text_visible(&h, "plaintext before encryption"),
+        "the Request pane shows what is encrypted"
+    );
+    send_and_wait(&mut h);
+    let delivered = service.delivered();
+    assert_eq!(delivered.len(), 1, "{:?}", service.problems());
+    assert_eq!(
+        delivered[0].json(),
+        json!({"title": "Build 118", "body": "Passed"})
+    );
+    assert!(text_visible(&h, "1 subscription(s) are gone"));
+    h.get_by_label("Remove 1 gone").click();
+    h.run();
+    assert!(text_visible(&h, "Subscriptions: 1"));
+    assert!(!text_visible(&h, "are gone"));
+}
+
+#[test]
+fn a_fan_out_over_ten_is_confirmed_first() {
+    let rt = runtime();
+    let service = PushService::start_on(&rt);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (app, _keyring) = app(&dir, &rt);
+    let mut h = Harness::builder()
+        .with_size([1280.0, 860.0])
+        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
+    h.run();
+    h.get_by_label("Generate keys").click();
+    h.run();
+    let subs: Vec<serde_json::Value> = (0..12)
+        .map(|i| service.subscribe(&format!("s{i}"), None))
+        .collect();
+    type_into(&mut h, "Paste subscription", &json!(subs).to_string());
+    h.get_by_label("Add").click();
+    h.run();
+    assert!(
+        text_visible(&h, "Subscriptions: 12"),
+        "status: {:?}",
+        h.state().status
+    );
+    type_into(&mut h, "Body", "Hello all");
+    click_starting(&mut h, "Send to ");
+    h.run();
+    assert!(
+        text_visible(&h, "12 recipients (12 subscriptions)"),
+        "the confirmation names the audience"
+    );
+    assert_eq!(service.hits(), 0, "nothing sent before confirming");
+    h.get_by_label("Send now").click();
+    h.step();
+    wait_for(&mut h, "the fan-out", |h| {
+        !h.state().is_sending() && h.state().status.is_some()
+    });
+    assert_eq!(service.delivered().len(), 12, "{:?}", service.problems());
+}
