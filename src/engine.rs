@@ -577,6 +577,29 @@ impl Engine {
         })
     }
 
+    /// One plain GET for the app's own use (the Preview's image), not recorded in history. The
+    /// transport's rules hold: no redirects followed, plain http only to loopback, 10 MB cap.
+    pub async fn fetch(&self, url: &str, timeout: Duration) -> Result<Vec<u8>, String> {
+        let request = PreparedRequest::new("GET", url).header("Accept", "image/*");
+        let exchange = self.transport.send(request, timeout).await;
+        if let Some(error) = &exchange.error {
+            return Err(error.message.clone());
+        }
+        let Some(response) = exchange.response else {
+            return Err("no answer".into());
+        };
+        if response.status != 200 {
+            return Err(format!(
+                "the server answered {} {}",
+                response.status, response.reason
+            ));
+        }
+        if response.truncated {
+            return Err("the file is larger than 10 MB".into());
+        }
+        Ok(response.body.as_bytes().to_vec())
+    }
+
     /// A read-only lookup (segments, devices…) whose items are in `outcome.items`.
     pub async fn lookup(
         &self,

@@ -320,6 +320,53 @@ fn snapshot(h: &mut Harness<'_, PushdeckApp>, name: &str) {
     }
 }
 
+/// A 360×120 banner: a horizontal gradient with a darker band, so a broken decode shows.
+fn banner_png() -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(360, 120, |x, y| {
+        let band = if (40..80).contains(&y) { 60 } else { 0 };
+        image::Rgba([(x * 255 / 359) as u8, 90 - band, 200 - band, 255])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode");
+    out.into_inner()
+}
+
+#[test]
+fn a_preview_image_that_does_not_load_says_why() {
+    let f = fixture();
+    f.runtime.block_on(
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(404).set_body_string("not found"))
+            .mount(&f.server),
+    );
+    let mut a = app(&f, &f.server.uri());
+    let mut draft = pushdeck::draft::Draft::from_json(include_str!(
+        "../assets/examples/onesignal-flash-sale.json"
+    ))
+    .expect("example");
+    draft.message.image = format!("{}/missing.png", f.server.uri());
+    a.load_draft(&draft).expect("loads");
+    a.right = RightTab::Preview;
+    let mut h = harness(a);
+    h.run();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let shows = |h: &Harness<'_, PushdeckApp>| {
+        h.query_all(By::new().predicate(|n| {
+            n.value()
+                .or(n.label())
+                .is_some_and(|v| v.contains("not shown: the server answered 404"))
+        }))
+        .next()
+        .is_some()
+    };
+    while !shows(&h) {
+        assert!(std::time::Instant::now() < deadline, "no explanation shown");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.step();
+    }
+}
+
 #[test]
 fn snapshot_preview_and_response() {
     let f = fixture();
@@ -328,17 +375,56 @@ fn snapshot_preview_and_response() {
             .respond_with(ResponseTemplate::new(200).insert_header("x-request-id", "req-1").set_body_json(serde_json::json!({"id": "3f2a91c4-0000-4000-8000-000000000001", "external_id": null})))
             .mount(&f.server),
     );
+    // The banner the draft shows, served locally so the preview is the same on every run.
+    f.runtime.block_on(
+        Mock::given(method("GET"))
+            .and(wiremock::matchers::path("/banner.png"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .insert_header("content-type", "image/png")
+                    .set_body_bytes(banner_png()),
+            )
+            .mount(&f.server),
+    );
     let mut a = app(&f, &f.server.uri());
-    let draft = pushdeck::draft::Draft::from_json(include_str!(
+    let mut draft = pushdeck::draft::Draft::from_json(include_str!(
         "../assets/examples/onesignal-flash-sale.json"
     ))
     .expect("example");
+    let image_url = format!("{}/banner.png", f.server.uri());
+    draft.message.image = image_url.clone();
     a.load_draft(&draft).expect("loads");
     a.right = RightTab::Preview;
     let mut h = harness(a);
     h.run();
-    // The stand-in's port differs per run: mask the profile bar where the base URL is not shown
-    // anyway, and snapshot the preview.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !h
+        .state()
+        .preview_images
+        .describe(&image_url)
+        .starts_with("ready")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the preview image never loaded: {}",
+            h.state().preview_images.describe(&image_url)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        h.step();
+    }
+    h.run();
+    assert_eq!(
+        h.state().preview_images.describe(&image_url),
+        "ready 360x120"
+    );
+    // The stand-in's port differs per run: mask the Image field that shows it.
+    for node in h
+        .query_all(By::new().predicate(|n| n.value().is_some_and(|v| v.contains("127.0.0.1"))))
+        .map(|n| n.rect())
+        .collect::<Vec<_>>()
+    {
+        h.mask(node);
+    }
     snapshot(&mut h, "preview");
     h.get_by_label("Send to “Active Users” except “Churned” · STAGING")
         .click();

@@ -121,6 +121,8 @@ pub struct PushdeckApp {
     /// Kept so the runtime can wake the UI when a send reports.
     egui_ctx: Option<egui::Context>,
     preview_cache: Vec<PreviewCache>,
+    /// The message image shown in the Preview, fetched in the background.
+    pub preview_images: super::images::PreviewImages,
     /// The form as a draft and its audience in words, kept until the form changes: a long
     /// subscription list takes milliseconds to read, and several panes ask every frame.
     draft_cache: std::cell::RefCell<Option<DraftCache>>,
@@ -205,6 +207,7 @@ impl PushdeckApp {
             clipboard_note: None,
             egui_ctx: None,
             preview_cache: Vec::new(),
+            preview_images: Default::default(),
             draft_cache: Default::default(),
             audience_cache: Default::default(),
         })

@@ -10,6 +10,7 @@ mod extras;
 pub mod form;
 pub mod frame_log;
 mod history;
+pub mod images;
 mod inspector;
 mod preview;
 mod raw;

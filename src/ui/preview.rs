@@ -4,6 +4,7 @@
 use eframe::egui::{self, Color32, CornerRadius, RichText, Stroke};
 
 use super::app::PushdeckApp;
+use super::images::Shown;
 use super::widgets::note_color;
 use crate::draft::Message;
 
@@ -129,6 +130,10 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         notes.extend(prepared.warnings.iter().cloned());
     }
     let provider = app.provider().info().id;
+    let image = (!m.image.trim().is_empty()).then(|| {
+        app.preview_images
+            .get(m.image.trim(), ui.ctx(), &app.engine, &app.runtime)
+    });
     egui::ScrollArea::vertical()
         .id_salt("preview-scroll")
         .show(ui, |ui| {
@@ -138,12 +143,20 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             for surface in surfaces(provider) {
                 ui.add_space(6.0);
                 ui.label(RichText::new(surface.name()).strong());
-                card(ui, *surface, m, &title, &subtitle, &body);
+                card(ui, *surface, m, image.as_ref(), &title, &subtitle, &body);
             }
         });
 }
 
-fn card(ui: &mut egui::Ui, surface: Surface, m: &Message, title: &str, subtitle: &str, body: &str) {
+fn card(
+    ui: &mut egui::Ui,
+    surface: Surface,
+    m: &Message,
+    image: Option<&Shown>,
+    title: &str,
+    subtitle: &str,
+    body: &str,
+) {
     let (title_max, body_max, button_max) = surface.limits();
     let dark = ui.visuals().dark_mode;
     let fill = match surface {
@@ -189,18 +202,37 @@ fn card(ui: &mut egui::Ui, surface: Surface, m: &Message, title: &str, subtitle:
             if surface == Surface::Telegram && !m.url.is_empty() {
                 ui.hyperlink_to(&m.url, &m.url);
             }
-            if !m.image.is_empty() {
+            if let Some(image) = image {
                 let host = url::Url::parse(&m.image)
                     .ok()
                     .and_then(|u| u.host_str().map(str::to_string))
                     .unwrap_or_default();
-                egui::Frame::new()
-                    .fill(Color32::from_gray(if dark { 0x45 } else { 0xd8 }))
-                    .inner_margin(18.0)
-                    .show(ui, |ui| {
-                        ui.set_min_width(ui.available_width());
-                        ui.weak(format!("Image from {host}"));
-                    });
+                match image {
+                    Shown::Ready(texture) => {
+                        ui.add(
+                            egui::Image::new(texture)
+                                .max_width(ui.available_width())
+                                .corner_radius(6),
+                        )
+                        .on_hover_text(format!("Image from {host}"));
+                    }
+                    other => {
+                        egui::Frame::new()
+                            .fill(Color32::from_gray(if dark { 0x45 } else { 0xd8 }))
+                            .inner_margin(18.0)
+                            .show(ui, |ui| {
+                                ui.set_min_width(ui.available_width());
+                                match other {
+                                    Shown::Failed(e) => {
+                                        ui.weak(format!("Image from {host} not shown: {e}"));
+                                    }
+                                    _ => {
+                                        ui.weak(format!("Loading the image from {host}…"));
+                                    }
+                                }
+                            });
+                    }
+                }
             }
             if !m.buttons.is_empty() {
                 ui.horizontal_wrapped(|ui| {
