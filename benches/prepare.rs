@@ -44,6 +44,7 @@ fn fixtures() -> Vec<(String, SendJob)> {
             profile.settings.insert(k.into(), v.into());
         };
         let mut audiences = vec![(id.to_string(), Value::Null)];
+        let mut options = json!({});
         match id {
             "onesignal" => {
                 set("app_id", "8a7b3c2d-1e0f-4a5b-9c8d-944455556666");
@@ -101,6 +102,8 @@ fn fixtures() -> Vec<(String, SendJob)> {
                 set("topic", "com.example.app");
                 set("environment", "sandbox");
                 secrets.insert("signing_key_p8", APNS_KEY.into());
+                // iOS shows buttons from a category the app registers.
+                options = json!({"category": "SALE"});
                 audiences[0].1 = json!({"device_tokens": ["a".repeat(64)]});
             }
             "ntfy" => audiences[0].1 = json!({"topic": "ci-builds"}),
@@ -119,7 +122,8 @@ fn fixtures() -> Vec<(String, SendJob)> {
         }
         for (name, audience) in audiences {
             let draft = Draft::from_json(
-                &json!({"profile": "bench", "message": message, "audience": audience}).to_string(),
+                &json!({"profile": "bench", "message": message, "audience": audience, "options": options})
+                    .to_string(),
             )
             .expect("bench draft");
             jobs.push((

@@ -523,6 +523,9 @@ fn outcome_json(outcome: &Outcome) -> Value {
     if !outcome.items.is_empty() {
         v["items"] = json!(outcome.items);
     }
+    if outcome.gone {
+        v["gone"] = json!(true);
+    }
     v
 }
 

@@ -124,7 +124,32 @@ impl Outcome {
                 return None;
             }
         };
-        Some(mask_secrets(outcome, &exchange.request.secrets))
+        Some(outcome.without_secrets(&exchange.request.secrets))
+    }
+
+    /// The same outcome with every secret of the request masked in its words: a provider may
+    /// quote the request or the answer (an error that echoes a key, a signature mismatch that
+    /// shows what was signed), and outcomes are printed and kept in history.
+    pub fn without_secrets(mut self, secrets: &[SecretRef]) -> Outcome {
+        let quotes = |text: &str| {
+            secrets
+                .iter()
+                .any(|s| !s.value.is_empty() && text.contains(&s.value))
+        };
+        if quotes(&self.summary) {
+            self.summary = crate::http::mask_all(&self.summary, secrets);
+        }
+        if let Some(hint) = self.hint.as_mut()
+            && quotes(hint)
+        {
+            *hint = crate::http::mask_all(hint, secrets);
+        }
+        for item in &mut self.items {
+            if quotes(&item.label) {
+                item.label = crate::http::mask_all(&item.label, secrets);
+            }
+        }
+        self
     }
 
     /// A generic reading of an HTTP status for providers' unlisted cases.
@@ -211,13 +236,89 @@ fn truncated(exchange: &Exchange, response: &ResponseDump) -> Outcome {
     outcome
 }
 
-/// Masks every secret of the request in the words shown to the user: a transport error can quote
-/// a URL that carries a token (Telegram's bot token is part of the path).
-fn mask_secrets(mut outcome: Outcome, secrets: &[SecretRef]) -> Outcome {
-    if secrets.is_empty() {
-        return outcome;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{Body, PreparedRequest};
+
+    fn answered(status: u16, headers: &[(&str, &str)], truncated: bool) -> Exchange {
+        let request =
+            PreparedRequest::new("POST", "https://api.example.com/bot123:SECRETTOKEN/send")
+                .secret_header(
+                    "Authorization",
+                    "Key SECRETTOKEN",
+                    "api_key",
+                    "123:SECRETTOKEN",
+                );
+        let mut exchange = Exchange::unsent(request);
+        exchange.response = Some(ResponseDump {
+            status,
+            reason: String::new(),
+            version: "HTTP/1.1".into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: Body::Text("{}".into()),
+            truncated,
+        });
+        exchange
     }
-    outcome.summary = crate::http::mask_all(&outcome.summary, secrets);
-    outcome.hint = outcome.hint.map(|h| crate::http::mask_all(&h, secrets));
-    outcome
+
+    #[test]
+    fn a_redirect_is_explained_and_names_only_the_other_origin() {
+        let ex = answered(
+            302,
+            &[("Location", "http://evil.example:8080/bot123:SECRETTOKEN/x")],
+            false,
+        );
+        let o = Outcome::from_transport(&ex).expect("a redirect is the transport's to explain");
+        assert_eq!(o.verdict, Verdict::Refused);
+        assert!(
+            o.summary.contains("http://evil.example:8080"),
+            "{}",
+            o.summary
+        );
+        assert!(
+            o.summary.contains("does not follow redirects"),
+            "{}",
+            o.summary
+        );
+        assert!(!o.summary.contains("SECRETTOKEN"), "{}", o.summary);
+        let same = answered(301, &[("location", "/v2/send")], false);
+        let o = Outcome::from_transport(&same).expect("redirect");
+        assert!(o.summary.contains("same server"), "{}", o.summary);
+        assert!(Outcome::from_transport(&answered(304, &[], false)).is_none());
+        assert!(Outcome::from_transport(&answered(200, &[], false)).is_none());
+    }
+
+    #[test]
+    fn a_capped_body_is_said_so() {
+        let o =
+            Outcome::from_transport(&answered(200, &[("Retry-After", "7")], true)).expect("capped");
+        assert_eq!(o.verdict, Verdict::TransportFailed);
+        assert!(o.summary.contains("capped"), "{}", o.summary);
+        assert_eq!(o.retry_after, Some(7));
+    }
+
+    #[test]
+    fn transport_words_never_carry_a_secret() {
+        let mut ex = answered(200, &[], false);
+        ex.response = None;
+        ex.error = Some(crate::http::TransportError {
+            kind: TransportErrorKind::Connect,
+            message: "`https://api.example.com/bot123:SECRETTOKEN/send` failed".into(),
+            detail: String::new(),
+        });
+        let o = Outcome::from_transport(&ex).expect("failure");
+        assert!(!o.summary.contains("SECRETTOKEN"), "{}", o.summary);
+        let quoted = Outcome::refused("bad key 123:SECRETTOKEN")
+            .with_hint("SECRETTOKEN")
+            .without_secrets(&ex.request.secrets);
+        assert!(
+            !quoted.summary.contains("SECRETTOKEN"),
+            "{}",
+            quoted.summary
+        );
+    }
 }

@@ -149,6 +149,14 @@ fn gone_subscriptions_are_reported_and_pruned() {
         s.service.subscribe("busy-tablet", None),
     ];
     let draft = s.draft(subs, json!({}));
+    let json_out = s.run(&["send", &draft, "--json"]);
+    let gone: Vec<bool> = stdout_json(&json_out)["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["outcome"]["gone"] == json!(true))
+        .collect();
+    assert_eq!(gone, [false, true, true, false]);
     let out = s.run(&["send", &draft, "--prune-gone"]);
     let text = stdout(&out);
     assert_eq!(

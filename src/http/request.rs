@@ -46,7 +46,33 @@ pub enum Body {
     #[default]
     Empty,
     Text(String),
-    Bytes(Vec<u8>),
+    /// Base64 in files: a JSON array of numbers made each 4 KB Web Push body 16 KB of history.
+    Bytes(#[serde(with = "base64_bytes")] Vec<u8>),
+}
+
+/// Bytes as a base64 string; arrays of numbers (history written by earlier builds) still read.
+mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Text(String),
+        Numbers(Vec<u8>),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        match Either::deserialize(d)? {
+            Either::Text(t) => STANDARD.decode(t).map_err(serde::de::Error::custom),
+            Either::Numbers(n) => Ok(n),
+        }
+    }
 }
 
 impl Body {
@@ -227,6 +253,16 @@ mod tests {
         assert!(check_base_url("http://10.0.0.1").is_err());
         assert!(check_base_url("ftp://127.0.0.1").is_err());
         assert!(check_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn binary_bodies_are_base64_and_old_arrays_still_read() {
+        let body = Body::Bytes(vec![0, 1, 2, 250]);
+        let text = serde_json::to_string(&body).expect("json");
+        assert_eq!(text, r#"{"kind":"bytes","content":"AAEC+g=="}"#);
+        assert_eq!(serde_json::from_str::<Body>(&text).expect("reads"), body);
+        let old = r#"{"kind":"bytes","content":[0,1,2,250]}"#;
+        assert_eq!(serde_json::from_str::<Body>(old).expect("reads"), body);
     }
 
     #[test]

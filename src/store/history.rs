@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{StoreError, write_atomic};
 use crate::draft::Draft;
-use crate::http::Exchange;
+use crate::http::{Body, Exchange};
 use crate::outcome::Outcome;
 
 /// One past send: the draft that made it, every (redacted) exchange and its outcome.
@@ -61,6 +61,9 @@ impl HistoryEntry {
     }
 }
 
+/// Binary request bodies kept per history entry (see `HistoryStore::add`).
+pub const KEEP_BINARY_BODIES: usize = 20;
+
 /// History in `data/history/<id>.json`, one file per send, newest kept: at most `max_entries`
 /// files and `max_bytes` in all, the oldest dropped first.
 pub struct HistoryStore {
@@ -94,14 +97,25 @@ impl HistoryStore {
         )
     }
 
-    /// Saves an entry. Exchanges must already be redacted; this re-redacts as a safety net.
+    /// Saves an entry. Exchanges must already be redacted; this re-redacts as a safety net. In a
+    /// fan-out, binary bodies (encrypted Web Push payloads, unreadable without the browser's key)
+    /// are kept for the first `KEEP_BINARY_BODIES` requests only; their plaintext stays.
     pub fn add(&self, entry: &HistoryEntry) -> Result<(), StoreError> {
         let mut safe = entry.clone();
-        for r in &mut safe.results {
+        for (i, r) in safe.results.iter_mut().enumerate() {
             r.exchange = r.exchange.redacted();
+            let body = &mut r.exchange.request.body;
+            if i >= KEEP_BINARY_BODIES
+                && let Body::Bytes(bytes) = body
+            {
+                *body = Body::Text(format!(
+                    "[{} bytes of binary body not kept: history keeps the first {KEEP_BINARY_BODIES} of a fan-out]",
+                    bytes.len()
+                ));
+            }
         }
-        let text =
-            serde_json::to_vec_pretty(&safe).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        // Compact: a fan-out of thousands stays a few MB.
+        let text = serde_json::to_vec(&safe).map_err(|e| StoreError::Invalid(e.to_string()))?;
         write_atomic(&self.path_of(&entry.id)?, &text)?;
         self.prune()
     }
@@ -134,11 +148,14 @@ impl HistoryStore {
         files
     }
 
+    /// Drops the oldest entries beyond the limits. The newest (just written) always stays, and
+    /// only kept entries count towards the size: one big send must not empty the history.
     fn prune(&self) -> Result<(), StoreError> {
-        let mut total = 0u64;
+        let mut kept = 0u64;
         for (i, (_, path, len)) in self.files().into_iter().enumerate() {
-            total += len;
-            if i >= self.max_entries || total > self.max_bytes {
+            if i == 0 || (i < self.max_entries && kept + len <= self.max_bytes) {
+                kept += len;
+            } else {
                 std::fs::remove_file(&path).map_err(|e| StoreError::io("remove", &path, e))?;
             }
         }
@@ -183,11 +200,12 @@ impl HistoryStore {
     }
 }
 
-/// The history form of one result: the exchange redacted.
+/// The history form of one result: the exchange redacted, and the outcome's words too (a provider
+/// may quote a secret of the request in them).
 pub fn history_result(exchange: &Exchange, outcome: &Outcome) -> HistoryResult {
     HistoryResult {
         exchange: exchange.redacted(),
-        outcome: outcome.clone(),
+        outcome: outcome.clone().without_secrets(&exchange.request.secrets),
     }
 }
 
@@ -218,6 +236,21 @@ mod tests {
     }
 
     #[test]
+    fn outcome_words_that_quote_a_secret_are_masked() {
+        let e = entry("20260101T000000000Z-a");
+        let outcome = Outcome::refused("the server said: bad key verysecretvalue123")
+            .with_hint("signed with verysecretvalue123");
+        let kept = history_result(&e.results[0].exchange, &outcome);
+        let text = serde_json::to_string(&kept).expect("json");
+        assert!(!text.contains("verysecretvalue123"), "{text}");
+        assert!(
+            kept.outcome
+                .summary
+                .starts_with("the server said: bad key ve")
+        );
+    }
+
+    #[test]
     fn keeps_newest_and_never_a_secret() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = HistoryStore::new(dir.path().join("h"));
@@ -237,5 +270,65 @@ mod tests {
         }
         assert!(store.delete("20260103T000000000Z-c").expect("delete"));
         assert!(store.get("../etc/passwd").is_err());
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+    use crate::http::PreparedRequest;
+
+    fn fan_out(id: &str, recipients: usize) -> HistoryEntry {
+        let results = (0..recipients)
+            .map(|i| {
+                let mut request = PreparedRequest::new("POST", format!("https://push.test/{i}"));
+                request.body = Body::Bytes(vec![7; 4000]);
+                request.plaintext = Some("{\"title\":\"Hi\"}".into());
+                HistoryResult {
+                    exchange: Exchange::unsent(request),
+                    outcome: Outcome::accepted("Sent"),
+                }
+            })
+            .collect();
+        HistoryEntry {
+            id: id.into(),
+            at: "2026-11-24T00:00:00Z".into(),
+            provider: "webpush".into(),
+            profile: "p".into(),
+            audience: format!("{recipients} subscriptions"),
+            draft: Draft::default(),
+            results,
+        }
+    }
+
+    /// A 10,000-recipient Web Push send once emptied the history: 85 MB of number arrays, over
+    /// the 50 MB cap, and the pruning counted deleted files too.
+    #[test]
+    fn a_big_fan_out_stays_small_and_never_empties_the_history() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = HistoryStore::new(dir.path().join("h"));
+        store.add(&fan_out("20260101T000000000Z-a", 1)).expect("add");
+        store.add(&fan_out("20260102T000000000Z-b", 10_000)).expect("add");
+        let ids: Vec<_> = store.list().into_iter().map(|s| s.id).collect();
+        assert_eq!(ids, ["20260102T000000000Z-b", "20260101T000000000Z-a"]);
+        let big = std::fs::metadata(dir.path().join("h/20260102T000000000Z-b.json"))
+            .expect("file")
+            .len();
+        assert!(big < 5_000_000, "{big} bytes for 10,000 recipients");
+        let entry = store.get("20260102T000000000Z-b").expect("reads").expect("kept");
+        assert_eq!(entry.results[0].exchange.request.body, Body::Bytes(vec![7; 4000]));
+        assert!(
+            entry.results[KEEP_BINARY_BODIES]
+                .exchange
+                .request
+                .body
+                .as_text()
+                .is_some_and(|t| t.contains("4000 bytes of binary body not kept"))
+        );
+        // Even an entry over the whole budget stays (it is the newest); the older ones go.
+        store.max_bytes = 1000;
+        store.add(&fan_out("20260103T000000000Z-c", 50)).expect("add");
+        let ids: Vec<_> = store.list().into_iter().map(|s| s.id).collect();
+        assert_eq!(ids, ["20260103T000000000Z-c"]);
     }
 }
