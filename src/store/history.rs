@@ -307,16 +307,26 @@ mod size_tests {
     fn a_big_fan_out_stays_small_and_never_empties_the_history() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut store = HistoryStore::new(dir.path().join("h"));
-        store.add(&fan_out("20260101T000000000Z-a", 1)).expect("add");
-        store.add(&fan_out("20260102T000000000Z-b", 10_000)).expect("add");
+        store
+            .add(&fan_out("20260101T000000000Z-a", 1))
+            .expect("add");
+        store
+            .add(&fan_out("20260102T000000000Z-b", 10_000))
+            .expect("add");
         let ids: Vec<_> = store.list().into_iter().map(|s| s.id).collect();
         assert_eq!(ids, ["20260102T000000000Z-b", "20260101T000000000Z-a"]);
         let big = std::fs::metadata(dir.path().join("h/20260102T000000000Z-b.json"))
             .expect("file")
             .len();
         assert!(big < 5_000_000, "{big} bytes for 10,000 recipients");
-        let entry = store.get("20260102T000000000Z-b").expect("reads").expect("kept");
-        assert_eq!(entry.results[0].exchange.request.body, Body::Bytes(vec![7; 4000]));
+        let entry = store
+            .get("20260102T000000000Z-b")
+            .expect("reads")
+            .expect("kept");
+        assert_eq!(
+            entry.results[0].exchange.request.body,
+            Body::Bytes(vec![7; 4000])
+        );
         assert!(
             entry.results[KEEP_BINARY_BODIES]
                 .exchange
@@ -327,7 +337,9 @@ mod size_tests {
         );
         // Even an entry over the whole budget stays (it is the newest); the older ones go.
         store.max_bytes = 1000;
-        store.add(&fan_out("20260103T000000000Z-c", 50)).expect("add");
+        store
+            .add(&fan_out("20260103T000000000Z-c", 50))
+            .expect("add");
         let ids: Vec<_> = store.list().into_iter().map(|s| s.id).collect();
         assert_eq!(ids, ["20260103T000000000Z-c"]);
     }
