@@ -242,38 +242,99 @@ fn classify(e: &reqwest::Error, request: &PreparedRequest) -> TransportError {
     let detail = error_chain(e);
     let host = request.host();
     let lower = detail.to_ascii_lowercase();
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        TransportError {
-            kind: TransportErrorKind::Tls,
-            message: format!(
+    let https = request.url.starts_with("https:");
+    let error = |kind, message: String| TransportError {
+        kind,
+        message,
+        detail: detail.clone(),
+    };
+    if lower.contains("certificate") || lower.contains("unknownissuer") {
+        error(
+            TransportErrorKind::Tls,
+            format!(
                 "The secure connection to {host} failed: its certificate is not trusted or the TLS handshake was refused. Nothing was sent. Check the base URL; a proxy that intercepts TLS needs its certificate installed in the system."
             ),
-            detail,
-        }
-    } else if e.is_timeout() {
-        TransportError {
-            kind: TransportErrorKind::Timeout,
-            message: format!(
-                "{host} did not answer in time. Try again, or allow more time with --timeout."
+        )
+    } else if https && e.is_connect() && is_tls_failure(&lower) {
+        error(
+            TransportErrorKind::Tls,
+            format!(
+                "The secure connection to {host} failed: the TLS handshake did not complete ({}). Nothing was sent. Check the base URL: the server may not speak https on that port, or a proxy is in the way.",
+                tls_reason(&lower)
             ),
-            detail,
-        }
+        )
+    } else if e.is_timeout() {
+        error(
+            TransportErrorKind::Timeout,
+            format!("{host} did not answer in time. Try again, or allow more time with --timeout."),
+        )
     } else if e.is_connect() {
-        TransportError {
-            kind: TransportErrorKind::Connect,
-            message: format!(
+        error(
+            TransportErrorKind::Connect,
+            format!(
                 "Could not connect to {host}: {}. Check the base URL and that the server is reachable.",
                 short_reason(&lower)
             ),
-            detail,
-        }
+        )
+    } else if lower.contains("reset") || is_early_close(&lower) {
+        // The request may have arrived before the connection broke.
+        let how = if lower.contains("reset") {
+            "reset the connection"
+        } else {
+            "closed the connection"
+        };
+        error(
+            TransportErrorKind::Other,
+            format!(
+                "{host} {how} before answering. The request may or may not have been received: check (history, the provider's dashboard) before sending again."
+            ),
+        )
     } else {
-        TransportError {
-            kind: TransportErrorKind::Other,
-            message: format!("The request to {host} failed before an answer arrived."),
-            detail,
-        }
+        error(
+            TransportErrorKind::Other,
+            format!("The request to {host} failed before an answer arrived."),
+        )
     }
+}
+
+/// Error texts of rustls and hyper-rustls for a handshake that went wrong (not a certificate).
+fn is_tls_failure(lower: &str) -> bool {
+    [
+        "tls",
+        "handshake",
+        "corrupt message",
+        "invalidcontenttype",
+        "alert",
+        "peer is incompatible",
+        "peer misbehaved",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+}
+
+fn tls_reason(lower: &str) -> &'static str {
+    if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
+        "the server answered with something that is not TLS, perhaps plain http"
+    } else if lower.contains("alert") {
+        "the server refused it"
+    } else if lower.contains("incompatible") {
+        "the server and Pushdeck share no TLS version or cipher"
+    } else {
+        "the server broke it off"
+    }
+}
+
+/// The server hung up before a complete answer head.
+fn is_early_close(lower: &str) -> bool {
+    [
+        "connection closed before message completed",
+        "incomplete message",
+        "unexpected eof",
+        "end of file",
+        "broken pipe",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 fn short_reason(lower: &str) -> &'static str {

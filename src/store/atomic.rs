@@ -23,7 +23,33 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
+    remove_stale_temp_files(dir);
     Ok(())
+}
+
+/// A write that was killed (power cut, SIGKILL) leaves its temporary file behind; nothing reads
+/// it, but it may be as large as the file it was for. Those older than any live write are removed.
+fn remove_stale_temp_files(dir: &Path) {
+    const STALE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(".pushdeck-") && name.ends_with(".tmp")) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// A file read that survives corruption: what was parsed, and where a broken file was moved.
@@ -84,6 +110,29 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn temporary_files_of_killed_writes_are_removed_once_stale() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let stale = dir.path().join(".pushdeck-killed.tmp");
+        let fresh = dir.path().join(".pushdeck-writing.tmp");
+        let other = dir.path().join("notes.tmp");
+        for f in [&stale, &fresh, &other] {
+            std::fs::write(f, "half a file").expect("write");
+        }
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for f in [&stale, &other] {
+            std::fs::File::options()
+                .write(true)
+                .open(f)
+                .and_then(|f| f.set_modified(an_hour_ago))
+                .expect("age the file");
+        }
+        write_atomic(&dir.path().join("p.json"), b"{}").expect("write");
+        assert!(!stale.exists(), "a stale temporary file is removed");
+        assert!(fresh.exists(), "a write in progress is left alone");
+        assert!(other.exists(), "only our own temporary files are touched");
     }
 
     #[test]
