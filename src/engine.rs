@@ -167,6 +167,7 @@ impl Engine {
                 {
                     Ok(token) => (token, Some(exchange)),
                     Err(outcome) => {
+                        let outcome = outcome.without_secrets(&exchange.request.secrets);
                         return Err(SendResult {
                             index: 0,
                             exchange,
@@ -483,6 +484,8 @@ impl Engine {
             let next_start = next_start.clone();
             tasks.spawn(async move {
                 let _permit = semaphore.acquire_owned().await;
+                // No request takes longer than the timeout in all, retries and waits included.
+                let deadline = tokio::time::Instant::now() + timeout;
                 let mut retried = Vec::new();
                 loop {
                     if let Some(pace) = pace {
@@ -506,11 +509,15 @@ impl Engine {
                             exchange = transport.send(request.clone(), timeout) => exchange,
                         }
                     };
-                    let outcome = interpret(provider, &exchange);
+                    // Whatever a provider quotes from the answer, a secret of the request
+                    // never reaches the words shown and kept.
+                    let outcome =
+                        interpret(provider, &exchange).without_secrets(&exchange.request.secrets);
                     let wait = outcome
                         .retry_after
                         .map(Duration::from_secs)
-                        .filter(|w| *w <= MAX_RETRY_WAIT);
+                        .filter(|w| *w <= MAX_RETRY_WAIT)
+                        .filter(|w| tokio::time::Instant::now() + *w < deadline);
                     match wait {
                         Some(wait)
                             if (retried.len() as u32) < retries && !cancel.is_cancelled() =>
@@ -568,7 +575,9 @@ impl Engine {
         if let Ok(token) = provider.token_from_exchange(&exchange, crate::clock::now()) {
             exchange.request.add_secret("access_token", &token.value);
         }
-        let outcome = provider.interpret_check(&exchange);
+        let outcome = provider
+            .interpret_check(&exchange)
+            .without_secrets(&exchange.request.secrets);
         Ok(SendResult {
             index: 0,
             exchange,
@@ -611,7 +620,9 @@ impl Engine {
     ) -> Result<SendResult, DraftError> {
         let request = provider.lookup(id, profile, secrets)?;
         let exchange = self.transport.send(request, timeout).await;
-        let outcome = provider.interpret_lookup(id, &exchange);
+        let outcome = provider
+            .interpret_lookup(id, &exchange)
+            .without_secrets(&exchange.request.secrets);
         Ok(SendResult {
             index: 0,
             exchange,

@@ -478,7 +478,6 @@ fn retrying_provider_retries_a_short_wait() {
 /// CONTRACT: no request waits longer than --timeout in total. A server that keeps asking for a
 /// 5 s wait must not hold a 2 s send for 10 s.
 #[test]
-#[ignore = "KNOWN, reported: src/engine.rs waits out Retry-After past --timeout"]
 fn retrying_provider_ends_within_the_timeout() {
     let server = FaultServer::start(rate_limited("5"));
     let (sandbox, draft) = courier_setup(&server);

@@ -130,7 +130,7 @@ mod tests {
     #[test]
     fn binary_body_is_a_file_reference() {
         let mut req = PreparedRequest::new("POST", "https://push.example/abc");
-        req.body = Body::Bytes(vec![1, 2, 3]);
+        req.body = Body::Bytes(vec![1, 2, 3].into());
         assert!(to_curl(&req, false).ends_with("--data-binary @body-3bytes.bin"));
     }
 

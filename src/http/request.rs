@@ -47,7 +47,9 @@ pub enum Body {
     Empty,
     Text(String),
     /// Base64 in files: a JSON array of numbers made each 4 KB Web Push body 16 KB of history.
-    Bytes(#[serde(with = "base64_bytes")] Vec<u8>),
+    /// Shared: clones (retries, history, the inspector) do not copy the bytes.
+    #[serde(with = "base64_bytes")]
+    Bytes(bytes::Bytes),
 }
 
 /// Bytes as a base64 string; arrays of numbers (history written by earlier builds) still read.
@@ -56,7 +58,7 @@ mod base64_bytes {
     use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(bytes: &bytes::Bytes, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&STANDARD.encode(bytes))
     }
 
@@ -67,10 +69,13 @@ mod base64_bytes {
         Numbers(Vec<u8>),
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bytes::Bytes, D::Error> {
         match Either::deserialize(d)? {
-            Either::Text(t) => STANDARD.decode(t).map_err(serde::de::Error::custom),
-            Either::Numbers(n) => Ok(n),
+            Either::Text(t) => STANDARD
+                .decode(t)
+                .map(bytes::Bytes::from)
+                .map_err(serde::de::Error::custom),
+            Either::Numbers(n) => Ok(n.into()),
         }
     }
 }
@@ -257,7 +262,7 @@ mod tests {
 
     #[test]
     fn binary_bodies_are_base64_and_old_arrays_still_read() {
-        let body = Body::Bytes(vec![0, 1, 2, 250]);
+        let body = Body::Bytes(vec![0, 1, 2, 250].into());
         let text = serde_json::to_string(&body).expect("json");
         assert_eq!(text, r#"{"kind":"bytes","content":"AAEC+g=="}"#);
         assert_eq!(serde_json::from_str::<Body>(&text).expect("reads"), body);

@@ -177,7 +177,7 @@ impl Transport {
         } else {
             match String::from_utf8(bytes) {
                 Ok(text) => Body::Text(text),
-                Err(e) => Body::Bytes(e.into_bytes()),
+                Err(e) => Body::Bytes(e.into_bytes().into()),
             }
         };
         Ok(ResponseDump {

@@ -395,7 +395,10 @@ impl Provider for Fcm {
                 .as_ref()
                 .and_then(|b| b.get("expires_in"))
                 .and_then(Value::as_i64)
-                .unwrap_or(0);
+                .unwrap_or(0)
+                // Google grants an hour; a server claiming more is not believed past a day (and
+                // an absurd value must not overflow the date arithmetic).
+                .min(24 * 3600);
             if token.is_empty() || expires_in <= 0 {
                 return Err(Outcome::refused(
                     "The token endpoint answered without an access token and its lifetime",

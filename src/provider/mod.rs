@@ -199,7 +199,10 @@ impl Secrets {
         self.get(field).ok_or_else(|| {
             DraftError::new(
                 format!("secret {field}"),
-                format!("no `{field}` stored for profile `{profile}`; store it with `pushdeck secret set {profile} {field}` or Edit credentials"),
+                format!(
+                    "no `{field}` stored for profile `{profile}`; store it with `pushdeck secret set {profile} {field}` or Edit credentials (without a keyring, set PUSHDECK_{} in the environment)",
+                    field.to_ascii_uppercase()
+                ),
             )
         })
     }

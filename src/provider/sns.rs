@@ -726,7 +726,11 @@ fn judge(exchange: &Exchange, ok: impl FnOnce(&str) -> Outcome) -> Outcome {
             "Your computer's clock is more than 5 minutes off: AWS compares the signed X-Amz-Date with its own time. Turn on automatic time (NTP) and send again.",
         ),
         "SignatureDoesNotMatch" => {
-            let ours = ours_to_sign(exchange).unwrap_or_default();
+            // What we signed includes x-amz-security-token: mask the request's secrets in it.
+            let ours = crate::http::mask_all(
+                &ours_to_sign(exchange).unwrap_or_default(),
+                &exchange.request.secrets,
+            );
             refused(
                 "says the signature does not match",
                 &format!(

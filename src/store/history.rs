@@ -282,7 +282,7 @@ mod size_tests {
         let results = (0..recipients)
             .map(|i| {
                 let mut request = PreparedRequest::new("POST", format!("https://push.test/{i}"));
-                request.body = Body::Bytes(vec![7; 4000]);
+                request.body = Body::Bytes(vec![7; 4000].into());
                 request.plaintext = Some("{\"title\":\"Hi\"}".into());
                 HistoryResult {
                     exchange: Exchange::unsent(request),
@@ -325,7 +325,7 @@ mod size_tests {
             .expect("kept");
         assert_eq!(
             entry.results[0].exchange.request.body,
-            Body::Bytes(vec![7; 4000])
+            Body::Bytes(vec![7; 4000].into())
         );
         assert!(
             entry.results[KEEP_BINARY_BODIES]

@@ -127,12 +127,16 @@ fn lex(text: &str) -> Result<Vec<(usize, Token)>, TagError> {
     Ok(out)
 }
 
+/// Deeper nesting than any real expression needs; without a bound, `((((…` overflows the stack.
+const MAX_DEPTH: usize = 64;
+
 struct Parser {
     tokens: Vec<(usize, Token)>,
     next: usize,
     end: usize,
     tags: usize,
     only_or: bool,
+    depth: usize,
 }
 
 impl Parser {
@@ -163,6 +167,19 @@ impl Parser {
         let Some((pos, token)) = self.peek().cloned() else {
             return Err(at(self.end, "the expression ends where a tag was expected"));
         };
+        if self.depth >= MAX_DEPTH {
+            return Err(at(
+                pos,
+                format!("more than {MAX_DEPTH} nested `(` or `!`; simplify the expression"),
+            ));
+        }
+        self.depth += 1;
+        let result = self.unary_inner(pos, token);
+        self.depth -= 1;
+        result
+    }
+
+    fn unary_inner(&mut self, pos: usize, token: Token) -> Result<(), TagError> {
         self.next += 1;
         match token {
             Token::Not => {
@@ -217,6 +234,7 @@ pub fn parse(text: &str) -> Result<Expression, TagError> {
         next: 0,
         tags: 0,
         only_or: true,
+        depth: 0,
     };
     p.or()?;
     if let Some((pos, t)) = p.peek() {

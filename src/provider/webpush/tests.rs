@@ -316,3 +316,23 @@ fn previews_cut_big_fan_outs() {
     assert_eq!(WebPush.concurrency(&c), 256);
     assert_eq!(WebPush.concurrency(&d), DEFAULT_CONCURRENCY);
 }
+
+#[test]
+fn a_big_fan_out_is_encrypted_in_parallel_and_in_order() {
+    let key = VapidKey::generate().expect("key");
+    let browsers: Vec<Browser> = (0..150).map(|i| Browser::new(i as u8)).collect();
+    let subs: Vec<Value> = browsers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b.subscription(&format!("https://push.example/{i}")))
+        .collect();
+    let d = draft(
+        json!({"profile": "site", "message": {"body": "hi"}, "audience": {"subscriptions": subs}}),
+    );
+    let p = prepare(&key, &profile(&key), &d).expect("prepares");
+    assert_eq!(p.requests.len(), 150);
+    for (i, (request, browser)) in p.requests.iter().zip(&browsers).enumerate() {
+        assert_eq!(request.url, format!("https://push.example/{i}"));
+        assert_eq!(browser.open(request), json!({"body": "hi"}), "request {i}");
+    }
+}

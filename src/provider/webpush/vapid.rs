@@ -268,22 +268,22 @@ mod tests {
 
     #[test]
     fn import_says_what_is_wrong() {
-        assert!(VapidKey::import("").unwrap_err().contains("empty"));
+        assert!(VapidKey::import("").expect_err("refused").contains("empty"));
         assert!(
             VapidKey::import("not base64 at all!")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("base64")
         );
         let public = VapidKey::generate().expect("key").public_key_b64();
         assert!(
             VapidKey::import(&public)
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("public key")
         );
         assert!(VapidKey::import(&URL_SAFE_NO_PAD.encode([0u8; 32])).is_err());
         assert!(
             VapidKey::import(&URL_SAFE_NO_PAD.encode([1u8; 20]))
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("20 bytes")
         );
     }
