@@ -38,6 +38,7 @@ fn fixtures() -> Vec<(String, SendJob)> {
     let mut jobs = Vec::new();
     for p in provider::all() {
         let id = p.info().id;
+        let mut message = message.clone();
         let mut profile = Profile::new("bench", id);
         let mut secrets = Secrets::default();
         let mut set = |k: &str, v: &str| {
@@ -106,7 +107,11 @@ fn fixtures() -> Vec<(String, SendJob)> {
                 options = json!({"category": "SALE"});
                 audiences[0].1 = json!({"device_tokens": ["a".repeat(64)]});
             }
-            "ntfy" => audiences[0].1 = json!({"topic": "ci-builds"}),
+            "ntfy" => {
+                // ntfy carries no custom data.
+                message.as_object_mut().map(|m| m.remove("data"));
+                audiences[0].1 = json!({"topic": "ci-builds"});
+            }
             "webpush" => {
                 set("subject", "mailto:ops@example.com");
                 set("vapid_public_key", &vapid.public_key_b64());

@@ -53,7 +53,7 @@ pub struct TabState {
     pub check: Option<Outcome>,
     pub lookup_items: HashMap<String, Vec<crate::outcome::LookupItem>>,
     /// The last send from this tab, shown in its Response pane, and the row picked in it.
-    pub last_report: Option<SendReport>,
+    pub last_report: Option<Arc<SendReport>>,
     pub selected_result: usize,
     /// Raw payload mode: show the diff against the generated payload.
     pub show_raw_diff: bool,
@@ -383,7 +383,7 @@ impl PushdeckApp {
     pub fn set_last_report(&mut self, report: SendReport) {
         let state = &mut self.tabs[self.tab];
         state.selected_result = 0;
-        state.last_report = Some(report);
+        state.last_report = Some(Arc::new(report));
     }
 
     pub fn is_sending(&self) -> bool {
@@ -559,7 +559,7 @@ impl PushdeckApp {
         }
         let state = &mut self.tabs[tab];
         state.selected_result = 0;
-        state.last_report = Some(report);
+        state.last_report = Some(Arc::new(report));
         self.history.refresh(self.engine.history().list());
     }
 

@@ -6,7 +6,9 @@ use eframe::egui::{self, RichText};
 use super::app::{PushdeckApp, RightTab};
 use super::code::{Lang, code_lines};
 use super::widgets::{note_color, ok_color};
-use crate::http::{self, Body, PreparedRequest, dump};
+use crate::http::{self, Body, Exchange, PreparedRequest, dump};
+
+use std::sync::Arc;
 
 pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     ui.add_space(6.0);
@@ -73,13 +75,35 @@ pub fn size_text(n: usize) -> String {
     }
 }
 
+/// Longest row the code view lays out; a longer line (a minified 10 MB answer is one line) is
+/// shown over several rows, so a frame never lays out megabytes of text.
+const MAX_ROW_CHARS: usize = 2000;
+
+fn split_long(text: &str) -> Vec<String> {
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        if line.len() <= MAX_ROW_CHARS {
+            rows.push(line.to_string());
+            continue;
+        }
+        let mut rest = line;
+        while !rest.is_empty() {
+            let mut cut = rest.len().min(MAX_ROW_CHARS);
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let (row, tail) = rest.split_at(cut);
+            rows.push(row.to_string());
+            rest = tail;
+        }
+    }
+    rows
+}
+
 fn body_lines(body: &Body) -> Vec<String> {
     match body {
         Body::Empty => Vec::new(),
-        Body::Text(t) => dump::pretty_if_json(t)
-            .lines()
-            .map(str::to_string)
-            .collect(),
+        Body::Text(t) => split_long(&dump::pretty_if_json(t)),
         Body::Bytes(b) => vec![format!("[{} bytes of binary data]", b.len())],
     }
 }
@@ -202,6 +226,55 @@ fn request_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     }
 }
 
+/// The exchange of the Response pane as shown (redacted unless revealed) and its body as lines.
+struct ResponseView {
+    key: (usize, usize, bool, bool, String, usize),
+    exchange: Exchange,
+    lines: Arc<Vec<String>>,
+}
+
+fn response_view(
+    ui: &egui::Ui,
+    exchange: &Exchange,
+    (tab, selected, reveal, raw): (usize, usize, bool, bool),
+) -> Arc<ResponseView> {
+    let body_len = exchange.response.as_ref().map_or(0, |r| r.body.len());
+    let key = (
+        tab,
+        selected,
+        reveal,
+        raw,
+        exchange.started_at.clone(),
+        body_len,
+    );
+    let id = egui::Id::unique("response-view");
+    if let Some(view) = ui.data(|d| d.get_temp::<Arc<ResponseView>>(id))
+        && view.key == key
+    {
+        return view;
+    }
+    let shown = if reveal {
+        exchange.clone()
+    } else {
+        exchange.redacted()
+    };
+    let lines = match &shown.response {
+        Some(r) if raw => match &r.body {
+            Body::Text(t) => split_long(t),
+            other => body_lines(other),
+        },
+        Some(r) => body_lines(&r.body),
+        None => Vec::new(),
+    };
+    let view = Arc::new(ResponseView {
+        key,
+        exchange: shown,
+        lines: Arc::new(lines),
+    });
+    ui.data_mut(|d| d.insert_temp(id, view.clone()));
+    view
+}
+
 fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     if let Some(active) = &app.sending {
         ui.horizontal(|ui| {
@@ -225,11 +298,14 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     };
     super::extras::response(app, ui);
     if report.results.len() > 1 {
+        let row_height = ui.spacing().interact_size.y;
+        // Only the visible rows are laid out: a fan-out of thousands stays cheap per frame.
         egui::ScrollArea::vertical()
             .id_salt("results")
             .max_height(160.0)
-            .show(ui, |ui| {
-                for (i, r) in report.results.iter().enumerate() {
+            .show_rows(ui, row_height, report.results.len(), |ui, rows| {
+                for i in rows {
+                    let r = &report.results[i];
                     let who = r
                         .exchange
                         .request
@@ -268,11 +344,19 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     if let Some(h) = &result.outcome.hint {
         ui.label(format!("What to do: {h}"));
     }
-    let exchange = if app.reveal {
-        result.exchange.clone()
-    } else {
-        result.exchange.redacted()
-    };
+    // Redacting and splitting a body of megabytes is done once per shown exchange, not per frame.
+    let raw_body = app.tabs[app.tab].response_raw;
+    let view = response_view(
+        ui,
+        &result.exchange,
+        (
+            app.tab,
+            app.tabs[app.tab].selected_result,
+            app.reveal,
+            raw_body,
+        ),
+    );
+    let exchange = &view.exchange;
     match &exchange.response {
         Some(r) => {
             ui.horizontal(|ui| {
@@ -303,17 +387,9 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 ui.selectable_value(raw, true, "Raw")
                     .on_hover_text("The body exactly as it arrived");
             });
-            let lines = if *raw {
-                match &r.body {
-                    Body::Text(t) => t.lines().map(str::to_string).collect(),
-                    other => body_lines(other),
-                }
-            } else {
-                body_lines(&r.body)
-            };
             let lang = body_lang(&r.headers, &r.body);
             let height = (ui.available_height() * 0.6).max(80.0);
-            code_lines(ui, "response-body", &lines, lang, height);
+            code_lines(ui, "response-body", &view.lines, lang, height);
             if ui
                 .button("Copy response body")
                 .on_hover_text("Copy the provider's answer")
@@ -344,4 +420,19 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             let request = result.exchange.request.clone();
             request_view(app, ui, &request, false, "sent");
         });
+}
+
+#[cfg(test)]
+mod long_lines {
+    use super::*;
+
+    #[test]
+    fn a_huge_line_becomes_bounded_rows_without_splitting_a_character() {
+        let line = "é".repeat(3000); // 6000 bytes
+        let rows = split_long(&format!("short\n{line}\nend"));
+        assert_eq!(rows.first().map(String::as_str), Some("short"));
+        assert_eq!(rows.last().map(String::as_str), Some("end"));
+        assert!(rows.iter().all(|r| r.len() <= MAX_ROW_CHARS));
+        assert_eq!(rows[1..rows.len() - 1].concat(), line);
+    }
 }
