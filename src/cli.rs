@@ -458,9 +458,8 @@ fn send(
 ) -> CliResult {
     let draft = read_draft(path)?;
     let job = job(ctx, draft.clone(), dry_run, timeout)?;
-    // Validate before touching the network: bad input exits 2 with nothing sent. A costly
-    // fan-out is built once, by the engine.
-    Engine::prepare_preview(&job).map_err(|e| bad_input(e.to_string()))?;
+    // The engine validates before touching the network (`EngineEvent::Invalid` below): bad input
+    // exits 2 with nothing sent, and a costly fan-out is built only once.
     let engine = ctx.engine()?;
     let rt = runtime()?;
     let total = std::sync::atomic::AtomicUsize::new(0);

@@ -359,7 +359,7 @@ impl Engine {
                 });
                 emit(EngineEvent::Result(Box::new(failure.clone())));
                 report.results.push(failure);
-                return self.finish(&job, report, emit);
+                return self.finish(job, report, emit);
             }
         };
         let prepared = match Self::prepare_with(&job, token.as_ref()) {
@@ -414,13 +414,13 @@ impl Engine {
         }
         report.results.append(&mut results);
         report.cancelled = cancel.is_cancelled();
-        self.finish(&job, report, emit)
+        self.finish(job, report, emit)
     }
 
     /// Records the send in history and reports it.
     fn finish(
         &self,
-        job: &SendJob,
+        job: SendJob,
         mut report: SendReport,
         emit: &(dyn Fn(EngineEvent) + Sync),
     ) -> SendReport {
@@ -430,7 +430,8 @@ impl Engine {
             provider: job.provider.info().id.to_string(),
             profile: job.profile.name.clone(),
             audience: job.provider.audience_label(&job.draft),
-            draft: job.draft.clone(),
+            // The job ends here: its draft moves into history rather than being copied.
+            draft: job.draft,
             results: report
                 .results
                 .iter()
@@ -447,8 +448,9 @@ impl Engine {
                 })
                 .collect(),
         };
-        match self.history.add(&entry) {
-            Ok(()) => report.history_id = Some(entry.id),
+        let id = entry.id.clone();
+        match self.history.add_owned(entry) {
+            Ok(()) => report.history_id = Some(id),
             Err(e) => {
                 report.history_error = Some(format!("The send was not saved to history: {e}"))
             }

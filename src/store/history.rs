@@ -101,9 +101,16 @@ impl HistoryStore {
     /// fan-out, binary bodies (encrypted Web Push payloads, unreadable without the browser's key)
     /// are kept for the first `KEEP_BINARY_BODIES` requests only; their plaintext stays.
     pub fn add(&self, entry: &HistoryEntry) -> Result<(), StoreError> {
-        let mut safe = entry.clone();
+        self.add_owned(entry.clone())
+    }
+
+    /// `add` without copying the entry (a fan-out's entry holds thousands of exchanges).
+    pub fn add_owned(&self, mut safe: HistoryEntry) -> Result<(), StoreError> {
         for (i, r) in safe.results.iter_mut().enumerate() {
-            r.exchange = r.exchange.redacted();
+            // A redacted exchange lists no secrets: only an unredacted one needs the work.
+            if !r.exchange.request.secrets.is_empty() {
+                r.exchange = r.exchange.redacted();
+            }
             let body = &mut r.exchange.request.body;
             if i >= KEEP_BINARY_BODIES
                 && let Body::Bytes(bytes) = body
@@ -116,7 +123,7 @@ impl HistoryStore {
         }
         // Compact: a fan-out of thousands stays a few MB.
         let text = serde_json::to_vec(&safe).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        write_atomic(&self.path_of(&entry.id)?, &text)?;
+        write_atomic(&self.path_of(&safe.id)?, &text)?;
         self.prune()
     }
 
