@@ -364,15 +364,21 @@ impl PushdeckApp {
         {
             return text.clone();
         }
-        let mut form = state.form.clone();
-        form.options.remove("raw");
-        let text = form
-            .to_draft(
-                state.profile.as_deref().unwrap_or(""),
-                self.provider().info(),
-            )
-            .map(|d| self.provider().audience_label(&d))
-            .unwrap_or_default();
+        // The draft is usually at hand already; only a raw payload that does not parse yet
+        // needs a second conversion without it.
+        let text = match self.current_draft() {
+            Ok(d) => self.provider().audience_label(&d),
+            Err(_) => {
+                let mut form = state.form.clone();
+                form.options.remove("raw");
+                form.to_draft(
+                    state.profile.as_deref().unwrap_or(""),
+                    self.provider().info(),
+                )
+                .map(|d| self.provider().audience_label(&d))
+                .unwrap_or_default()
+            }
+        };
         if let Ok(mut cache) = self.audience_cache.try_borrow_mut() {
             *cache = Some((self.tab, state.form.clone(), text.clone()));
         }
