@@ -208,3 +208,85 @@ fn a_fan_out_over_ten_is_confirmed_first() {
     });
     assert_eq!(service.delivered().len(), 12, "{:?}", service.problems());
 }
+
+/// The Web Push tab with keys and two subscriptions, for the README and to catch layout breaks.
+/// A fixed VAPID key and fixed subscriptions keep the picture the same on every run.
+#[test]
+fn snapshot_webpush_tab() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (first, keyring) = app(&dir, &rt);
+    drop(first);
+    // RFC 8291's sender key doubles as a fixed VAPID key here.
+    let key = pushdeck::provider::webpush::vapid::VapidKey::import(
+        "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw",
+    )
+    .expect("key");
+    keyring
+        .set(
+            "site",
+            "vapid_private_key",
+            &key.private_key_b64().expect("b64"),
+        )
+        .expect("secret");
+    let paths = Paths::under(dir.path());
+    let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
+    let mut profile = profiles.get("site").cloned().expect("profile");
+    profile
+        .settings
+        .insert("vapid_public_key".into(), key.public_key_b64());
+    profiles.upsert(profile).expect("save");
+    let p256dh =
+        "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+    let draft = pushdeck::draft::Draft::from_json(
+        &json!({
+            "profile": "site",
+            "message": {"title": "Build 118 passed", "body": "All 412 tests green in 4 min",
+                        "url": "https://ci.example.com/118",
+                        "buttons": [{"id": "logs", "label": "Logs", "url": "https://ci.example.com/118/log"}]},
+            "audience": {"subscriptions": [
+                {"endpoint": "https://fcm.googleapis.com/fcm/send/dXJlOi8vQW5hLWxhcHRvcA", "label": "Ana's laptop",
+                 "keys": {"p256dh": p256dh, "auth": "BTBZMqHH6r4Tts7J_aSIgg"}},
+                {"endpoint": "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABmX2",
+                 "keys": {"p256dh": p256dh, "auth": "BTBZMqHH6r4Tts7J_aSIgg"}}
+            ]},
+            "options": {"ttl": 3600, "urgency": "high", "topic": "build-118"}
+        })
+        .to_string(),
+    )
+    .expect("draft");
+    let mut app = PushdeckApp::new(AppSetup {
+        paths,
+        keyring,
+        runtime: rt.handle().clone(),
+    })
+    .expect("app");
+    app.load_draft(&draft).expect("loads");
+    let mut h = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_theme(eframe::egui::Theme::Dark)
+        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
+    h.run();
+    assert!(text_visible(&h, "Subscriptions: 2"));
+    match h.try_snapshot("webpush") {
+        Ok(()) => {}
+        Err(egui_kittest::SnapshotError::RenderError { err })
+            if std::env::var_os("PUSHDECK_REQUIRE_SNAPSHOTS").is_none() =>
+        {
+            eprintln!("snapshot skipped: no renderer here ({err}); scripts/test provides one");
+        }
+        Err(e) => panic!("{e}"),
+    }
+    // Raw mode edits the plaintext (the body itself is ciphertext), and a raw payload is sent.
+    h.get_by_label("Edit raw").click();
+    h.run();
+    assert!(
+        h.query_all(By::new().predicate(|n| {
+            n.value()
+                .is_some_and(|v| v.contains("\"title\": \"Build 118 passed\""))
+        }))
+        .next()
+        .is_some(),
+        "the raw editor starts from the plaintext"
+    );
+}

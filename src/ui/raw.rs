@@ -36,7 +36,13 @@ fn generated(app: &mut PushdeckApp) -> Result<String, String> {
     let result = app.current_preview().and_then(|p| {
         p.requests
             .first()
-            .and_then(|r| r.body.as_text().map(str::to_string))
+            // An encrypted body (Web Push) is edited as its plaintext, which `raw` replaces.
+            .and_then(|r| {
+                r.plaintext
+                    .as_deref()
+                    .map(crate::http::dump::pretty_if_json)
+                    .or_else(|| r.body.as_text().map(str::to_string))
+            })
             .ok_or_else(|| "this request has no text body to edit".to_string())
     });
     if let Some(raw) = edited {
