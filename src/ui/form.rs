@@ -305,6 +305,33 @@ mod tests {
     }
 
     #[test]
+    fn json_lists_read_lines_or_arrays_and_follow_edits() {
+        let info = crate::provider::find("webpush").expect("webpush").info();
+        let mut form = ComposerForm::default();
+        form.audience
+            .insert("subscriptions".into(), "{\"a\":1}\n{\"a\":2}".into());
+        let first = form.to_draft("p", info).expect("lines");
+        assert_eq!(
+            first.audience["subscriptions"],
+            serde_json::json!([{"a": 1}, {"a": 2}])
+        );
+        // An edit is read again, array or lines.
+        form.audience
+            .insert("subscriptions".into(), "[{\"a\":3}]".into());
+        let second = form.to_draft("p", info).expect("array");
+        assert_eq!(
+            second.audience["subscriptions"],
+            serde_json::json!([{"a": 3}])
+        );
+        form.audience
+            .insert("subscriptions".into(), "{\"a\":1}\n{oops".into());
+        assert_eq!(
+            form.to_draft("p", info).expect_err("bad line").field,
+            "audience.subscriptions[1]"
+        );
+    }
+
+    #[test]
     fn bad_text_names_the_field() {
         let info = crate::provider::find("onesignal")
             .expect("onesignal")
