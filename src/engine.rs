@@ -299,8 +299,9 @@ impl Engine {
         let local_dry_run = job.dry_run && !job.provider.server_dry_run();
         // Validate before any token exchange; a costly fan-out is checked on a short preview and
         // built in full once, below.
-        let checked = match job.provider.preview_draft(&job.draft, 1) {
-            Some((cut, _)) => Self::prepare_draft(&job, &cut, None),
+        let cut = job.provider.preview_draft(&job.draft, 1);
+        let checked = match &cut {
+            Some((cut, _)) => Self::prepare_draft(&job, cut, None),
             None => Self::prepare(&job),
         };
         let prepared = match checked {
@@ -315,7 +316,7 @@ impl Engine {
             ..Default::default()
         };
         if local_dry_run {
-            let prepared = if job.provider.preview_draft(&job.draft, 1).is_some() {
+            let prepared = if cut.is_some() {
                 match Self::prepare(&job) {
                     Ok(p) => p,
                     Err(e) => {

@@ -523,10 +523,11 @@ impl PushdeckApp {
 
     fn finish_send(&mut self, tab: usize, report: SendReport) {
         let provider = provider::all()[tab];
+        // The draft that was sent, not the form again (which may have changed meanwhile).
         let audience = self.tabs[tab]
-            .form
-            .to_draft("", provider.info())
-            .map(|d| provider.audience_label(&d))
+            .last_sent
+            .as_ref()
+            .map(|d| provider.audience_label(d))
             .unwrap_or_default();
         let text = match report.results.as_slice() {
             [] => "Nothing was sent.".to_string(),
