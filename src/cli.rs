@@ -896,6 +896,18 @@ fn read_secret_from_stdin(prompt: &str) -> Result<String, Failure> {
     Ok(value)
 }
 
+/// The OS keyring, or bad input when none answers: a secret kept only in this process's memory
+/// would be lost at exit. `advice` follows "Nothing was stored".
+fn persistent_keyring(advice: &str) -> Result<SecretStore, Failure> {
+    let keyring = SecretStore::open_os_keyring();
+    match &keyring.status {
+        crate::store::KeyringStatus::SessionOnly(reason) => Err(bad_input(format!(
+            "no keyring: {reason}. Nothing was stored{advice}"
+        ))),
+        crate::store::KeyringStatus::Available => Ok(keyring),
+    }
+}
+
 fn secret_command(ctx: &Context, cmd: SecretCommand) -> CliResult {
     let (profile_name, field) = match &cmd {
         SecretCommand::Set { profile, field } | SecretCommand::Delete { profile, field } => {
@@ -911,17 +923,10 @@ fn secret_command(ctx: &Context, cmd: SecretCommand) -> CliResult {
             known.join(", ")
         )));
     }
-    let keyring = SecretStore::open_os_keyring();
-    if !keyring.is_persistent() {
-        let reason = match &keyring.status {
-            crate::store::KeyringStatus::SessionOnly(r) => r.clone(),
-            crate::store::KeyringStatus::Available => String::new(),
-        };
-        return Err(bad_input(format!(
-            "no keyring: {reason}. Nothing was stored. For scripts, set PUSHDECK_{} in the environment instead.",
-            field.to_ascii_uppercase()
-        )));
-    }
+    let keyring = persistent_keyring(&format!(
+        ". For scripts, set PUSHDECK_{} in the environment instead.",
+        field.to_ascii_uppercase()
+    ))?;
     match cmd {
         SecretCommand::Set { .. } => {
             let value = read_secret_from_stdin(&format!("{} for {}: ", field, profile.name))?;

@@ -8,7 +8,7 @@ use crate::draft::Draft;
 use crate::provider::webpush::subscription::{Subscription, parse_many};
 use crate::provider::webpush::vapid::VapidKey;
 use crate::provider::webpush::{self, SERVICE_WORKER_SNIPPET};
-use crate::store::{Profile, SecretStore};
+use crate::store::Profile;
 
 #[derive(Subcommand, Debug)]
 pub enum VapidCommand {
@@ -73,19 +73,11 @@ fn webpush_profile(ctx: &Context, name: &str) -> Result<Profile, Failure> {
     Ok(profile)
 }
 
-fn keyring() -> Result<SecretStore, Failure> {
-    let keyring = SecretStore::open_os_keyring();
-    if let crate::store::KeyringStatus::SessionOnly(reason) = &keyring.status {
-        return Err(bad_input(format!(
-            "no keyring: {reason}. Nothing was stored; a key kept nowhere would be lost. For scripts, set PUSHDECK_VAPID_PRIVATE_KEY and the profile's vapid_public_key instead"
-        )));
-    }
-    Ok(keyring)
-}
-
 fn store_key(ctx: &Context, name: &str, key: &VapidKey, force: bool) -> CliResult {
     let mut profile = webpush_profile(ctx, name)?;
-    let keyring = keyring()?;
+    let keyring = super::persistent_keyring(
+        "; a key kept nowhere would be lost. For scripts, set PUSHDECK_VAPID_PRIVATE_KEY and the profile's vapid_public_key instead",
+    )?;
     let existing = keyring
         .get(&profile.name, "vapid_private_key")
         .map_err(|e| bad_input(format!("keyring: {e}")))?;
