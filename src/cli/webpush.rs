@@ -44,7 +44,7 @@ pub enum SubscriptionsCommand {
         draft: String,
         #[arg(required = true)]
         files: Vec<String>,
-        /// Name them (one label for all; the endpoint tail tells them apart in tables).
+        /// Name them: one label for every subscription of these files that has none.
         #[arg(long)]
         label: Option<String>,
     },
