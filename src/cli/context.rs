@@ -8,8 +8,9 @@ use std::time::Duration;
 use super::exit::Exit;
 use crate::draft::Draft;
 use crate::engine::Engine;
-use crate::provider::{self, Provider, Secrets};
-use crate::store::{HistoryStore, KeyringStatus, Paths, Profile, ProfileStore, SecretStore};
+use crate::profile::{Profile, Secrets};
+use crate::provider::{self, Provider};
+use crate::store::{HistoryStore, KeyringStatus, Paths, ProfileStore, SecretStore};
 
 /// A failure to report: one line on stderr and an exit status.
 pub struct Failure {
@@ -29,7 +30,7 @@ pub fn bad_input(message: impl Into<String>) -> Failure {
 pub type CliResult = Result<Exit, Failure>;
 
 /// A profile with its provider and its secrets from the keyring (or the environment).
-pub struct Loaded {
+pub struct LoadedProfile {
     pub profile: Profile,
     pub provider: &'static dyn Provider,
     pub secrets: Secrets,
@@ -71,7 +72,7 @@ impl Context {
     }
 
     /// A profile, its provider and its secrets.
-    pub fn load(&self, name: &str) -> Result<Loaded, Failure> {
+    pub fn load(&self, name: &str) -> Result<LoadedProfile, Failure> {
         self.load_checked(name, |_| Ok(()))
     }
 
@@ -81,13 +82,13 @@ impl Context {
         &self,
         name: &str,
         check: impl FnOnce(&dyn Provider) -> Result<(), Failure>,
-    ) -> Result<Loaded, Failure> {
+    ) -> Result<LoadedProfile, Failure> {
         let (profile, provider) = self.profile(name)?;
         check(provider)?;
         let secrets = SecretStore::open_os_keyring()
-            .load(&profile.name, provider.info())
+            .load(&profile.name, provider.info().secret_keys())
             .map_err(|e| bad_input(format!("keyring: {e}")))?;
-        Ok(Loaded {
+        Ok(LoadedProfile {
             profile,
             provider,
             secrets,

@@ -8,8 +8,7 @@ use super::args::{CourierCommand, Output};
 use super::context::{CliResult, Context, bad_input, runtime, timeout};
 use super::exit::Exit;
 use super::print::{pretty, result_json, status_line};
-use crate::engine::SendResult;
-use crate::provider::courier;
+use crate::provider::{Call, courier};
 
 pub fn courier_command(ctx: &Context, cmd: CourierCommand) -> CliResult {
     match cmd {
@@ -39,18 +38,17 @@ fn delivery(
             )))
         }
     })?;
-    let request = courier::delivery_request(&loaded.profile, &loaded.secrets, message_id)
+    let call = Call::action(courier::DELIVERY, json!({ "message_id": message_id }));
+    let engine = ctx.engine()?;
+    let result = runtime()?
+        .block_on(engine.call(
+            loaded.provider,
+            &loaded.profile,
+            &loaded.secrets,
+            call,
+            timeout,
+        ))
         .map_err(|e| bad_input(e.to_string()))?;
-    let transport = crate::http::Transport::new(Duration::from_secs(10))
-        .map_err(|e| bad_input(e.to_string()))?;
-    let exchange = runtime()?.block_on(transport.send(request, timeout));
-    let outcome = courier::interpret_delivery(&exchange);
-    let result = SendResult {
-        index: 0,
-        exchange,
-        outcome,
-        retried: Vec::new(),
-    };
     if out.json {
         let mut row = result_json(&result, out.reveal);
         row["outcome"]["channels"] = json!(

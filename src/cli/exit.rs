@@ -1,5 +1,7 @@
 //! The exit statuses of CONTRACT.md, by name.
 
+use std::sync::Arc;
+
 use crate::engine::{SendReport, SendResult};
 
 /// How a command ended, as the process exit status says it.
@@ -42,7 +44,7 @@ impl Exit {
     }
 
     /// The status of a command that made one request.
-    pub fn of_result(result: SendResult) -> Exit {
+    pub fn of_result(result: Arc<SendResult>) -> Exit {
         Exit::of_report(&SendReport {
             results: vec![result],
             ..Default::default()

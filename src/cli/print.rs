@@ -1,5 +1,7 @@
 //! What the commands print: results as text lines or as one JSON document.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use super::args::Output;
@@ -131,7 +133,7 @@ pub fn print_report(report: &SendReport, out: Output) {
 }
 
 /// A side call that did not do what was asked: its outcome (and hint), and the status it ends with.
-pub fn print_failure(result: &SendResult, out: Output) -> Exit {
+pub fn print_failure(result: &Arc<SendResult>, out: Output) -> Exit {
     if out.json {
         out!(
             "{}",
@@ -147,5 +149,5 @@ pub fn print_failure(result: &SendResult, out: Output) -> Exit {
             out!("  → {h}");
         }
     }
-    Exit::of_result(result.clone())
+    Exit::of_result(Arc::clone(result))
 }

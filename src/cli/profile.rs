@@ -10,8 +10,9 @@ use super::context::{
 use super::exit::Exit;
 use super::print::pretty;
 use crate::http;
+use crate::profile::{Environment, Profile};
 use crate::provider::{self, Provider};
-use crate::store::{Environment, Profile, ProfileStore, SecretStore};
+use crate::store::{ProfileStore, SecretStore};
 
 pub fn profile_command(ctx: &Context, cmd: ProfileCommand) -> CliResult {
     let mut store = ctx.profiles()?;

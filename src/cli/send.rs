@@ -1,8 +1,8 @@
 //! `pushdeck send`, `preview` and `check`: a draft or a profile through the engine.
 
 use std::io::{IsTerminal, Write};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -16,9 +16,15 @@ use super::webpush;
 use crate::draft::Draft;
 use crate::engine::{DEFAULT_TIMEOUT, Engine, EngineEvent, MAX_CONCURRENCY, SendJob};
 use crate::http::{self, dump};
+use crate::provider::Call;
 
 /// Resolves the draft's profile and secrets into a job. Bad input here means nothing is sent.
-fn job(ctx: &Context, draft: Draft, dry_run: bool, timeout: Duration) -> Result<SendJob, Failure> {
+fn job(
+    ctx: &Context,
+    draft: Arc<Draft>,
+    dry_run: bool,
+    timeout: Duration,
+) -> Result<SendJob, Failure> {
     if draft.profile.trim().is_empty() {
         return Err(bad_input("draft: profile: is required"));
     }
@@ -38,7 +44,7 @@ fn job(ctx: &Context, draft: Draft, dry_run: bool, timeout: Duration) -> Result<
 pub fn preview(ctx: &Context, path: &str, out: Output, curl: bool) -> CliResult {
     // Not a dry run: the preview shows what `send` makes (a server-side dry run such as Azure's
     // test mode would change the request).
-    let job = job(ctx, read_draft(path)?, false, DEFAULT_TIMEOUT)?;
+    let job = job(ctx, Arc::new(read_draft(path)?), false, DEFAULT_TIMEOUT)?;
     let prepared = Engine::prepare(&job).map_err(|e| bad_input(e.to_string()))?;
     for w in &prepared.warnings {
         eprintln!("pushdeck: note: {w}");
@@ -91,8 +97,8 @@ pub fn send(
     timeout: Duration,
     prune_gone: bool,
 ) -> CliResult {
-    let draft = read_draft(path)?;
-    let job = job(ctx, draft.clone(), dry_run, timeout)?;
+    let draft = Arc::new(read_draft(path)?);
+    let job = job(ctx, Arc::clone(&draft), dry_run, timeout)?;
     // The engine validates before touching the network (`EngineEvent::Invalid` below): bad input
     // exits 2 with nothing sent, and a costly fan-out is built only once.
     let engine = ctx.engine()?;
@@ -142,20 +148,11 @@ pub fn send(
 pub fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult {
     let loaded = ctx.load(name)?;
     let (profile, provider, secrets) = (&loaded.profile, loaded.provider, &loaded.secrets);
-    // Missing settings or secrets are bad input, found before any network.
-    match provider.check_locally(profile, secrets) {
-        Some(Err(e)) => return Err(bad_input(e.to_string())),
-        Some(Ok(_)) => {}
-        None => {
-            provider
-                .check(profile, secrets)
-                .map_err(|e| bad_input(e.to_string()))?;
-        }
-    }
     let engine = ctx.engine()?;
     let rt = runtime()?;
+    // Missing settings or secrets are bad input, found before any network.
     let result = rt
-        .block_on(engine.check(provider, profile, secrets, timeout))
+        .block_on(engine.call(provider, profile, secrets, Call::Check, timeout))
         .map_err(|e| bad_input(e.to_string()))?;
     if out.json {
         out!(

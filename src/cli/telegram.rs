@@ -1,19 +1,17 @@
 //! `pushdeck telegram …`: Bot API helpers (the chats that wrote to the bot, its webhook, a deep
 //! link). Each call is sent and recorded by the engine like any exchange, the token masked.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
 use super::args::{Output, TelegramCommand};
 use super::context::{CliResult, Context, Failure, bad_input, runtime, timeout};
 use super::exit::Exit;
 use super::print::{pretty, print_failure, result_json};
-use crate::engine::{RunPlan, SendResult};
-use crate::http::Exchange;
-use crate::outcome::Outcome;
-use crate::provider::{Provider, telegram};
+use crate::engine::SendResult;
+use crate::provider::{Call, telegram};
 
 pub fn telegram_command(ctx: &Context, cmd: TelegramCommand) -> CliResult {
     match cmd {
@@ -63,7 +61,7 @@ fn call(
     method: &str,
     body: Option<Value>,
     timeout: Duration,
-) -> Result<SendResult, Failure> {
+) -> Result<Arc<SendResult>, Failure> {
     let loaded = ctx.load_checked(name, |provider| {
         if provider.info().id == "telegram" {
             Ok(())
@@ -74,36 +72,17 @@ fn call(
             )))
         }
     })?;
-    let (profile, secrets) = (&loaded.profile, &loaded.secrets);
-    let request = if method == "getUpdates" {
-        telegram::updates_request(profile, secrets)
-    } else {
-        telegram::method_request(profile, secrets, method, body.as_ref())
-    }
-    .map_err(|e| bad_input(e.to_string()))?;
+    let call = Call::action(method, body.unwrap_or(Value::Null));
     let engine = ctx.engine()?;
-    let rt = runtime()?;
-    let plan = RunPlan {
-        timeout,
-        concurrency: 1,
-        max_per_second: None,
-        retries: 0,
-        index_offset: 0,
-    };
-    fn interpret(_: &dyn Provider, exchange: &Exchange) -> Outcome {
-        match telegram::reply(exchange) {
-            Ok(_) => Outcome::accepted("Done"),
-            Err(outcome) => outcome,
-        }
-    }
-    let cancel = CancellationToken::new();
-    let provider = loaded.provider;
-    rt.block_on(engine.run(provider, vec![request], &plan, &cancel, &|_| {}, interpret))
-        .pop()
-        .ok_or_else(|| Failure {
-            code: Exit::TransportFailure,
-            message: "no answer".into(),
-        })
+    runtime()?
+        .block_on(engine.call(
+            loaded.provider,
+            &loaded.profile,
+            &loaded.secrets,
+            call,
+            timeout,
+        ))
+        .map_err(|e| bad_input(e.to_string()))
 }
 
 fn chats(ctx: &Context, profile: &str, out: Output, timeout: Duration) -> CliResult {

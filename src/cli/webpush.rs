@@ -9,10 +9,10 @@ use super::context::{
 use super::exit::Exit;
 use super::print::pretty;
 use crate::draft::Draft;
+use crate::profile::Profile;
 use crate::provider::webpush::subscription::{Subscription, parse_many};
 use crate::provider::webpush::vapid::VapidKey;
 use crate::provider::webpush::{self, SERVICE_WORKER_SNIPPET};
-use crate::store::Profile;
 
 fn webpush_profile(ctx: &Context, name: &str) -> Result<Profile, Failure> {
     let (profile, provider) = ctx.profile(name)?;
