@@ -1,7 +1,7 @@
 //! The command line front end (CONTRACT.md). Argument handling and printing only: every action is a
 //! call into the engine or the store.
 //!
-//! Layout: [`args`] defines the commands; `context` loads profiles, secrets, drafts and the engine;
+//! Layout: `args` defines the commands; `context` loads profiles, secrets, drafts and the engine;
 //! `print` and `exit` say how a command ends; one module per command group does the work.
 
 // First: its `out!` macros serve every module below.
