@@ -14,7 +14,9 @@
 //! it), where a missing peer is a failure. The VAPID key comes from `PUSHDECK_VAPID_PRIVATE_KEY`:
 //! no test here touches a keyring except the ignored one that `scripts/test` runs.
 
-mod common;
+#[path = "support/mod.rs"]
+mod support;
+use support as common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -1,9 +1,8 @@
 //! End to end: the real `pushdeck` binary against a local HTTP/2-only (h2c) APNs stand-in. The
 //! key comes from `PUSHDECK_SIGNING_KEY_P8`; no test here touches a real keyring.
 
-mod common;
-#[path = "stand_ins/apns.rs"]
-mod stand_in;
+use crate::support as common;
+use crate::support::stand_ins::apns as stand_in;
 
 use common::{Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};

@@ -2,9 +2,8 @@
 //! verifies the SAS signature itself. The connection string comes from
 //! `PUSHDECK_CONNECTION_STRING`; no test here touches a real keyring.
 
-mod common;
-#[path = "stand_ins/azure.rs"]
-mod stand_in;
+use crate::support as common;
+use crate::support::stand_ins::azure as stand_in;
 
 use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};

@@ -1,9 +1,8 @@
 //! End to end: the real `pushdeck` binary against a local Courier stand-in. The token comes from
 //! `PUSHDECK_AUTH_TOKEN`; no test here touches a real keyring.
 
-mod common;
-#[path = "stand_ins/courier.rs"]
-mod stand_in;
+use crate::support as common;
+use crate::support::stand_ins::courier as stand_in;
 
 use common::{Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};

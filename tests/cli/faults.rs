@@ -8,9 +8,8 @@
 //! does not speak it, and TLS with an untrusted self-signed certificate (served by Python's `ssl`;
 //! skipped when `python3` is missing unless `PUSHDECK_REQUIRE_PEERS` is set).
 
-mod common;
-#[path = "support/fault_server.rs"]
-mod fault_server;
+use crate::support as common;
+use crate::support::fault_server;
 
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};

@@ -1,9 +1,8 @@
 //! End to end: the real `pushdeck` binary against a local OAuth token endpoint and FCM stand-in.
 //! The key comes from `PUSHDECK_SERVICE_ACCOUNT_JSON`; no test here touches a real keyring.
 
-mod common;
-#[path = "stand_ins/fcm.rs"]
-mod stand_in;
+use crate::support as common;
+use crate::support::stand_ins::fcm as stand_in;
 
 use common::{Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};

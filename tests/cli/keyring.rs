@@ -4,7 +4,7 @@
 //! `username` (zbus-secret-service-keyring-store, `cred.rs`), so `secret-tool lookup service
 //! pushdeck username PROFILE/FIELD` finds what `pushdeck secret set` stored.
 
-mod common;
+use crate::support as common;
 
 use std::process::{Command, Stdio};
 

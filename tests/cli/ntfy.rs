@@ -1,9 +1,8 @@
 //! End to end: the real `pushdeck` binary against a local ntfy stand-in. The access token comes
 //! from `PUSHDECK_ACCESS_TOKEN`; no test here touches a real keyring.
 
-mod common;
-#[path = "stand_ins/ntfy.rs"]
-mod stand_in;
+use crate::support as common;
+use crate::support::stand_ins::ntfy as stand_in;
 
 use common::{Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! End to end: the real `pushdeck` binary against a local OneSignal stand-in. The key comes from
 //! `PUSHDECK_API_KEY`; no test here touches a real keyring (the child has no session bus).
 
-mod common;
+use crate::support as common;
 
 use std::time::{Duration, Instant};
 

@@ -6,11 +6,9 @@
 //! (so this test can fail). Also: plain http to a non-loopback host is refused, and without a
 //! keyring the CLI explains, works with session-only secrets and writes none to disk.
 
-mod common;
-#[path = "support/fault_server.rs"]
-mod fault_server;
-#[path = "stand_ins/ntfy.rs"]
-mod ntfy_stand_in;
+use crate::support as common;
+use crate::support::fault_server;
+use crate::support::stand_ins::ntfy as ntfy_stand_in;
 
 use std::collections::BTreeMap;
 use std::process::Output;
@@ -19,8 +17,8 @@ use common::{Sandbox, closed_port, stdout_json};
 use fault_server::{Fault, FaultServer};
 use serde_json::{Value, json};
 
-const APNS_KEY: &str = include_str!("fixtures/apns_test_key.p8");
-const FCM_KEY: &str = include_str!("fixtures/fcm_test_key.pem");
+const APNS_KEY: &str = include_str!("../fixtures/apns_test_key.p8");
+const FCM_KEY: &str = include_str!("../fixtures/fcm_test_key.pem");
 const DEVICE: &str = "740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad";
 
 /// One provider's part of the session.

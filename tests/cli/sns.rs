@@ -2,9 +2,8 @@
 //! signature independently. Secrets come from `PUSHDECK_SECRET_ACCESS_KEY` (and
 //! `PUSHDECK_SESSION_TOKEN`); no test here touches a real keyring.
 
-mod common;
-#[path = "stand_ins/sns.rs"]
-mod stand_in;
+use crate::support as common;
+use crate::support::stand_ins::sns as stand_in;
 
 use common::{Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};

@@ -2,9 +2,8 @@
 //! every parameter against the Bot API spec. The token comes from `PUSHDECK_BOT_TOKEN`; no test here
 //! touches a real keyring.
 
-mod common;
-#[path = "stand_ins/telegram.rs"]
-mod stand_in;
+use crate::support as common;
+use crate::support::stand_ins::telegram as stand_in;
 
 use std::time::{Duration, Instant};
 

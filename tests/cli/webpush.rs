@@ -2,9 +2,8 @@
 //! JWT and decrypts every message. The VAPID private key comes from `PUSHDECK_VAPID_PRIVATE_KEY`
 //! (no keyring here); `vapid generate` with the real keyring is in tests/keyring_webpush.rs.
 
-mod common;
-#[path = "stand_ins/webpush.rs"]
-mod stand_in;
+use crate::support as common;
+use crate::support::stand_ins::webpush as stand_in;
 
 use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
 use pushdeck::provider::webpush::vapid::VapidKey;

@@ -2,97 +2,38 @@
 //! the SAS signature): check the connection string, confirm a broadcast, and read a test send's
 //! outcome table in the Response pane.
 
-#[path = "stand_ins/azure.rs"]
-mod stand_in;
+use crate::support::stand_ins::azure as stand_in;
 
-use std::time::{Duration, Instant};
+use egui_kittest::kittest::Queryable as _;
+use pushdeck::store::{Environment, Profile};
+use pushdeck::ui::RightTab;
 
-use egui_kittest::Harness;
-use egui_kittest::kittest::{By, Queryable as _};
-use pushdeck::store::{Environment, Paths, Profile, ProfileStore, SecretStore};
-use pushdeck::ui::{AppSetup, PushdeckApp, RightTab};
+use crate::support::window::{Desk, Window, open, text_visible, type_into, wait_for_text};
 use stand_in::{AzureStandIn, FULL_POLICY, HUB, KEY, TRACKING_ID, connection_string};
 
 struct Fixture {
-    dir: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
+    desk: Desk,
     standin: AzureStandIn,
 }
 
 fn fixture() -> Fixture {
     Fixture {
-        dir: tempfile::tempdir().expect("tempdir"),
-        runtime: tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime"),
+        desk: Desk::new(),
         standin: AzureStandIn::start(),
     }
 }
 
-fn harness(f: &Fixture) -> Harness<'static, PushdeckApp> {
+fn harness(f: &Fixture) -> Window {
     harness_with(f, "acme-hub", &connection_string(FULL_POLICY, KEY))
 }
 
 /// An app with one Azure profile `name` on the stand-in, its connection string in a memory keyring.
-fn harness_with(f: &Fixture, name: &str, connection: &str) -> Harness<'static, PushdeckApp> {
-    let paths = Paths::under(f.dir.path());
-    let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
+fn harness_with(f: &Fixture, name: &str, connection: &str) -> Window {
     let mut profile = Profile::new(name, "azure");
     profile.base_url = Some(f.standin.base_url());
     profile.settings.insert("hub".into(), HUB.into());
     profile.environment = Environment::Dev;
-    profiles.upsert(profile).expect("save profile");
-    let keyring = SecretStore::memory();
-    keyring
-        .set(name, "connection_string", connection)
-        .expect("secret");
-    let mut app = PushdeckApp::new(AppSetup {
-        paths,
-        keyring,
-        runtime: f.runtime.handle().clone(),
-    })
-    .expect("app");
-    app.tab = pushdeck::provider::all()
-        .iter()
-        .position(|p| p.info().id == "azure")
-        .expect("azure is registered");
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
-    h.run();
-    h
-}
-
-fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-fn text_visible(h: &Harness<'_, PushdeckApp>, needle: &str) -> bool {
-    h.query_all(By::new().predicate(move |n| {
-        n.value().is_some_and(|v| v.contains(needle))
-            || n.label().is_some_and(|l| l.contains(needle))
-    }))
-    .next()
-    .is_some()
-}
-
-fn wait_for(h: &mut Harness<'_, PushdeckApp>, needle: &str) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !text_visible(h, needle) {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for “{needle}”; status: {:?}",
-            h.state().status
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
+    open(f.desk.app(profile, &[("connection_string", connection)]))
 }
 
 #[test]
@@ -113,7 +54,7 @@ fn test_send_shows_the_outcome_table() {
     h.get_by_label("Send to registrations tagged “vip” · DEV")
         .click();
     h.step();
-    wait_for(&mut h, "Test send outcome");
+    wait_for_text(&mut h, "Test send outcome");
     assert_eq!(h.state().right, RightTab::Response);
     for needle in [
         "Succeeded: 2",
@@ -147,7 +88,7 @@ fn broadcast_asks_first_then_shows_tracking_ids() {
     assert_eq!(f.standin.hits(), 0);
     h.get_by_label("Send now").click();
     h.step();
-    wait_for(&mut h, "Sent: the hub accepted it");
+    wait_for_text(&mut h, "Sent: the hub accepted it");
     assert!(text_visible(&h, "TrackingId"));
     assert!(text_visible(&h, TRACKING_ID));
     f.standin.assert_no_problems();
@@ -163,7 +104,7 @@ fn check_proves_the_connection_string() {
         &h,
         "Namespace acme-ns.servicebus.windows.net · policy DefaultFullSharedAccessSignature"
     ));
-    wait_for(&mut h, "Connection string works");
+    wait_for_text(&mut h, "Connection string works");
     f.standin.assert_no_problems();
 }
 
@@ -184,6 +125,6 @@ fn a_listen_key_is_explained() {
     h.get_by_label("Send to registrations tagged “vip” · DEV")
         .click();
     h.step();
-    wait_for(&mut h, "lacks the Send claim");
+    wait_for_text(&mut h, "lacks the Send claim");
     assert!(text_visible(&h, "What to do:"), "hint shown");
 }

@@ -2,54 +2,25 @@
 //! 50 MB. The UI keeps drawing frames and taking input while the send is stuck, Esc cancels it,
 //! and the attempt is in history with its outcome in words.
 
-#[path = "support/fault_server.rs"]
-mod fault_server;
+use crate::support::fault_server;
 
 use std::time::{Duration, Instant};
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::{By, Queryable as _};
 use fault_server::{Fault, FaultServer};
-use pushdeck::store::{Environment, HistoryStore, Paths, Profile, ProfileStore, SecretStore};
-use pushdeck::ui::{AppSetup, PushdeckApp};
+use pushdeck::store::{Environment, HistoryStore, Profile};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
+use crate::support::window::{Desk, Window, open, type_into, wait_for_at_most};
 
-/// An ntfy profile pointed at the fault server (ntfy: no secret needed, one request).
-fn app(dir: &tempfile::TempDir, rt: &tokio::runtime::Runtime, base_url: &str) -> PushdeckApp {
-    let paths = Paths::under(dir.path());
-    let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
+/// A window on an ntfy profile pointed at the fault server (ntfy: no secret needed, one request).
+fn window(desk: &Desk, base_url: &str) -> Window {
     let mut profile = Profile::new("alerts", "ntfy");
     profile.base_url = Some(base_url.to_string());
     profile.environment = Environment::Dev;
-    profiles.upsert(profile).expect("save profile");
-    let mut app = PushdeckApp::new(AppSetup {
-        paths,
-        keyring: SecretStore::memory(),
-        runtime: rt.handle().clone(),
-    })
-    .expect("app");
-    app.tab = pushdeck::provider::all()
-        .iter()
-        .position(|p| p.info().id == "ntfy")
-        .expect("ntfy");
-    app
+    open(desk.app(profile, &[]))
 }
 
-fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-fn start_send(h: &mut Harness<'_, PushdeckApp>) {
+fn start_send(h: &mut Window) {
     type_into(h, "Body", "Deployed");
     type_into(h, "Topic", "deploys");
     h.query_all(By::new().predicate(|n| n.label().is_some_and(|l| l.starts_with("Send to "))))
@@ -59,22 +30,15 @@ fn start_send(h: &mut Harness<'_, PushdeckApp>) {
     h.step();
 }
 
-fn history_of(dir: &tempfile::TempDir) -> Vec<pushdeck::store::HistorySummary> {
-    HistoryStore::new(Paths::under(dir.path()).history_dir()).list()
+fn history_of(desk: &Desk) -> Vec<pushdeck::store::HistorySummary> {
+    HistoryStore::new(desk.paths().history_dir()).list()
 }
 
 #[test]
 fn a_silent_server_never_freezes_the_window_and_esc_cancels() {
-    let rt = runtime();
+    let desk = Desk::new();
     let server = FaultServer::start(Fault::Silent);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(
-            |ui, app: &mut PushdeckApp| app.ui(ui),
-            app(&dir, &rt, &server.base_url()),
-        );
-    h.run();
+    let mut h = window(&desk, &server.base_url());
     start_send(&mut h);
     assert!(h.state().is_sending());
     // While the request hangs, frames keep coming fast and typing still edits the draft.
@@ -100,32 +64,21 @@ fn a_silent_server_never_freezes_the_window_and_esc_cancels() {
         "typing works during a send"
     );
     h.key_press(eframe::egui::Key::Escape);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while h.state().is_sending() {
-        assert!(Instant::now() < deadline, "Esc did not cancel");
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
+    wait_for_at_most(&mut h, Duration::from_secs(10), "Esc to cancel", |h| {
+        !h.state().is_sending()
+    });
     let (ok, status) = h.state().status.clone().expect("a status");
     assert!(!ok && status.contains("ancel"), "{status}");
-    let history = history_of(&dir);
+    let history = history_of(&desk);
     assert_eq!(history.len(), 1, "the cancelled attempt is in history");
     assert!(!history[0].ok);
 }
 
 #[test]
 fn a_huge_answer_is_capped_and_explained_without_freezing() {
-    let rt = runtime();
+    let desk = Desk::new();
     let server = FaultServer::start(Fault::Huge(50 * 1024 * 1024));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut h = Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(
-            |ui, app: &mut PushdeckApp| app.ui(ui),
-            app(&dir, &rt, &server.base_url()),
-        );
-    h.run();
+    let mut h = window(&desk, &server.base_url());
     start_send(&mut h);
     let deadline = Instant::now() + Duration::from_secs(40);
     let mut slowest = Duration::ZERO;
@@ -144,5 +97,5 @@ fn a_huge_answer_is_capped_and_explained_without_freezing() {
     let (ok, status) = h.state().status.clone().expect("a status");
     assert!(!ok, "{status}");
     assert!(status.contains("10 MB"), "the cap is said: {status}");
-    assert_eq!(history_of(&dir).len(), 1);
+    assert_eq!(history_of(&desk).len(), 1);
 }

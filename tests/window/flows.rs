@@ -1,45 +1,35 @@
 //! The app's other flows, driven by label: save and open a draft, the history window, the Ctrl+Enter
 //! shortcut, cancelling a slow send, creating a profile, and no secret in any written file.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui::{Key, Modifiers};
-use egui_kittest::Harness;
-use egui_kittest::kittest::{By, Queryable as _};
-use pushdeck::store::{Environment, Paths, Profile, ProfileStore, SecretStore};
-use pushdeck::ui::{AppSetup, PushdeckApp};
+use egui_kittest::kittest::Queryable as _;
+use pushdeck::store::{Environment, Profile, SecretStore};
+use pushdeck::ui::PushdeckApp;
+
+use crate::support::window::{
+    Desk, Window, harness, open, status, step_until, text_visible, type_into,
+};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const KEY: &str = "os_v2_app_flowtestkey0123456789abcdefghij";
 
 struct Fixture {
-    dir: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
+    desk: Desk,
     server: MockServer,
 }
 
 impl Fixture {
     fn new() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let server = runtime.block_on(MockServer::start());
-        Self {
-            dir: tempfile::tempdir().expect("tempdir"),
-            runtime,
-            server,
-        }
-    }
-
-    fn paths(&self) -> Paths {
-        Paths::under(self.dir.path())
+        let desk = Desk::new();
+        let server = desk.runtime.block_on(MockServer::start());
+        Self { desk, server }
     }
 
     fn answer(&self, response: ResponseTemplate) {
-        self.runtime.block_on(
+        self.desk.runtime.block_on(
             Mock::given(method("POST"))
                 .and(path("/notifications"))
                 .respond_with(response)
@@ -49,7 +39,6 @@ impl Fixture {
 
     fn app(&self, keyring: SecretStore, with_profile: bool) -> PushdeckApp {
         if with_profile {
-            let mut profiles = ProfileStore::open(self.paths().profiles_file()).expect("profiles");
             let mut p = Profile::new("acme-web", "onesignal");
             p.base_url = Some(self.server.uri());
             p.settings.insert(
@@ -57,15 +46,10 @@ impl Fixture {
                 "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into(),
             );
             p.environment = Environment::Dev;
-            profiles.upsert(p).expect("save");
+            self.desk.save_profile(p);
             keyring.set("acme-web", "api_key", KEY).expect("secret");
         }
-        PushdeckApp::new(AppSetup {
-            paths: self.paths(),
-            keyring,
-            runtime: self.runtime.handle().clone(),
-        })
-        .expect("app")
+        self.desk.app_with(keyring)
     }
 
     /// Every byte written under the config, data and cache folders.
@@ -85,25 +69,12 @@ impl Fixture {
             }
         }
         let mut out = Vec::new();
-        walk(self.dir.path(), &mut out);
+        walk(self.desk.dir.path(), &mut out);
         out
     }
 }
 
-fn harness(app: PushdeckApp) -> Harness<'static, PushdeckApp> {
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app)
-}
-
-fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-fn replace_text(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
+fn replace_text(h: &mut Window, label: &str, text: &str) {
     h.get_by_label(label).focus();
     h.run();
     h.key_press_modifiers(Modifiers::default(), Key::End);
@@ -113,33 +84,6 @@ fn replace_text(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
     h.run();
     h.get_by_label(label).type_text(text);
     h.run();
-}
-
-fn wait_for(h: &mut Harness<'_, PushdeckApp>, what: &str, done: impl Fn(&PushdeckApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !done(h.state()) {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; status: {:?}",
-            h.state().status
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
-}
-
-fn visible(h: &Harness<'_, PushdeckApp>, needle: &str) -> bool {
-    h.query_all(By::new().predicate(move |n| {
-        n.value().is_some_and(|v| v.contains(needle))
-            || n.label().is_some_and(|l| l.contains(needle))
-    }))
-    .next()
-    .is_some()
-}
-
-fn status(h: &Harness<'_, PushdeckApp>) -> String {
-    h.state().status.clone().map(|(_, s)| s).unwrap_or_default()
 }
 
 #[test]
@@ -153,7 +97,7 @@ fn save_a_draft_then_open_it_again() {
     type_into(&mut h, "External IDs", "user-1");
     h.get_by_label("Save draft as…").click();
     h.run();
-    let file = f.dir.path().join("my-draft.json");
+    let file = f.desk.dir.path().join("my-draft.json");
     replace_text(&mut h, "File", &file.display().to_string());
     h.get_by_label("Save").click();
     h.run();
@@ -180,13 +124,13 @@ fn save_a_draft_then_open_it_again() {
         h.get_by_label("Title").value().as_deref(),
         Some("Saved title")
     );
-    assert!(visible(&h, "\"en\": \"Saved body\""));
+    assert!(text_visible(&h, "\"en\": \"Saved body\""));
 }
 
 #[test]
 fn a_broken_draft_file_is_explained_and_nothing_changes() {
     let f = Fixture::new();
-    let file = f.dir.path().join("broken.json");
+    let file = f.desk.dir.path().join("broken.json");
     std::fs::write(
         &file,
         r#"{"profile": "acme-web", "message": {"titel": "typo"}}"#,
@@ -200,7 +144,10 @@ fn a_broken_draft_file_is_explained_and_nothing_changes() {
     replace_text(&mut h, "File", &file.display().to_string());
     h.get_by_label("Open").click();
     h.run();
-    assert!(visible(&h, "message.titel"), "the error names the field");
+    assert!(
+        text_visible(&h, "message.titel"),
+        "the error names the field"
+    );
     assert_eq!(h.get_by_label("Title").value().as_deref(), Some("Keep me"));
 }
 
@@ -217,7 +164,7 @@ fn ctrl_enter_sends_history_keeps_it_and_compose_again_restores_it() {
     type_into(&mut h, "External IDs", "user-7");
     h.key_press_modifiers(Modifiers::COMMAND, Key::Enter);
     h.step();
-    wait_for(&mut h, "the send", |a| {
+    step_until(&mut h, "the send", |a| {
         !a.is_sending()
             && a.status
                 .as_ref()
@@ -229,10 +176,10 @@ fn ctrl_enter_sends_history_keeps_it_and_compose_again_restores_it() {
     h.get_by_label_contains("onesignal · acme-web").click();
     h.run();
     assert!(
-        visible(&h, "Key os_v2_app_••••"),
+        text_visible(&h, "Key os_v2_app_••••"),
         "the stored dump is redacted"
     );
-    assert!(!visible(&h, KEY));
+    assert!(!text_visible(&h, KEY));
     replace_text(&mut h, "Body", "changed");
     h.get_by_label("Compose again").click();
     h.run();
@@ -280,9 +227,10 @@ fn a_slow_send_can_be_cancelled_and_the_window_stays_responsive() {
     );
     h.key_press(Key::Escape);
     h.step();
-    wait_for(&mut h, "the cancellation", |a| !a.is_sending());
+    step_until(&mut h, "the cancellation", |a| !a.is_sending());
     assert!(status(&h).contains("Cancelled"), "{}", status(&h));
     let received = f
+        .desk
         .runtime
         .block_on(f.server.received_requests())
         .unwrap_or_default();
@@ -323,7 +271,7 @@ fn create_a_profile_in_the_app_with_the_key_in_the_keyring() {
             .as_deref(),
         Some("os_v2_app_typedinthewindow0123456789")
     );
-    assert!(visible(&h, "App API key stored in keyring"));
+    assert!(text_visible(&h, "App API key stored in keyring"));
     for (file, text) in f.files_text() {
         assert!(
             !text.contains("os_v2_app_typedinthewindow0123456789"),
@@ -331,7 +279,8 @@ fn create_a_profile_in_the_app_with_the_key_in_the_keyring() {
             file.display()
         );
     }
-    let profiles = std::fs::read_to_string(f.paths().profiles_file()).expect("profiles written");
+    let profiles =
+        std::fs::read_to_string(f.desk.paths().profiles_file()).expect("profiles written");
     assert!(profiles.contains("11111111-2222-4333-8444-555555555555"));
 }
 
@@ -341,23 +290,23 @@ fn without_a_keyring_the_app_says_so_and_keeps_secrets_in_memory() {
     let keyring = SecretStore::session_only("no keyring service is reachable (test)".into());
     let mut h = harness(f.app(keyring, false));
     h.run();
-    assert!(visible(
+    assert!(text_visible(
         &h,
         "No keyring: no keyring service is reachable (test)"
     ));
-    assert!(visible(&h, "never written to disk"));
+    assert!(text_visible(&h, "never written to disk"));
 }
 
 #[test]
 fn a_corrupt_profiles_file_is_moved_aside_and_reported() {
     let f = Fixture::new();
-    let file = f.paths().profiles_file();
+    let file = f.desk.paths().profiles_file();
     std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
     std::fs::write(&file, "{ not json").expect("write");
     let mut h = harness(f.app(SecretStore::memory(), false));
     h.run();
     assert!(
-        visible(&h, "The profiles file could not be read"),
+        text_visible(&h, "The profiles file could not be read"),
         "reported in the window"
     );
     let aside: Vec<_> = std::fs::read_dir(file.parent().expect("dir"))
@@ -375,44 +324,28 @@ fn a_corrupt_profiles_file_is_moved_aside_and_reported() {
 #[test]
 fn a_fan_out_over_ten_recipients_asks_first_and_cancel_sends_nothing() {
     let f = Fixture::new();
-    let mut profiles = ProfileStore::open(f.paths().profiles_file()).expect("profiles");
     let mut p = Profile::new("alerts-bot", "telegram");
     p.base_url = Some(f.server.uri());
     p.environment = Environment::Prod;
-    profiles.upsert(p).expect("save");
-    let keyring = SecretStore::memory();
-    keyring
-        .set(
-            "alerts-bot",
-            "bot_token",
-            "123456789:AAEexampleTokenForTests_1234567890",
-        )
-        .expect("secret");
-    let mut app = PushdeckApp::new(AppSetup {
-        paths: f.paths(),
-        keyring,
-        runtime: f.runtime.handle().clone(),
-    })
-    .expect("app");
-    app.tab = pushdeck::provider::all()
-        .iter()
-        .position(|p| p.info().id == "telegram")
-        .expect("telegram tab");
-    let mut h = harness(app);
-    h.run();
+    let app = f.desk.app(
+        p,
+        &[("bot_token", "123456789:AAEexampleTokenForTests_1234567890")],
+    );
+    let mut h = open(app);
     type_into(&mut h, "Body", "Release 2.0 is out");
     let chats: Vec<String> = (1..=11).map(|i| format!("{}", 1000 + i)).collect();
     type_into(&mut h, "Chat IDs", &chats.join("\n"));
     h.get_by_label_contains("Send to 11 chats").click();
     h.run();
     assert!(
-        visible(&h, "This sends to 11 recipients"),
+        text_visible(&h, "This sends to 11 recipients"),
         "the confirmation names the fan-out"
     );
     h.get_by_label("Cancel").click();
     h.run();
     assert!(!h.state().is_sending());
     let received = f
+        .desk
         .runtime
         .block_on(f.server.received_requests())
         .unwrap_or_default();

@@ -1,41 +1,31 @@
 //! The inspector, raw payload mode, preview, templates and history filters, driven by label; and
 //! snapshots of the inspector (redaction visible) and the preview.
 
-use std::time::{Duration, Instant};
-
 use eframe::egui::{self, Key, Modifiers};
-use egui_kittest::Harness;
 use egui_kittest::kittest::{By, Queryable as _};
-use pushdeck::store::{Environment, Paths, Profile, ProfileStore, SecretStore};
-use pushdeck::ui::{AppSetup, PushdeckApp, RightTab};
+use pushdeck::store::{Environment, Profile};
+use pushdeck::ui::{PushdeckApp, RightTab};
+
+use crate::support::window::{
+    Desk, Window, harness, snapshot, step_until, text_visible, type_into, wait_for,
+};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const KEY: &str = "os_v2_app_inspectorkey0123456789abcdefgh";
 
 struct Fixture {
-    dir: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
+    desk: Desk,
     server: MockServer,
 }
 
 fn fixture() -> Fixture {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = runtime.block_on(MockServer::start());
-    Fixture {
-        dir: tempfile::tempdir().expect("tempdir"),
-        runtime,
-        server,
-    }
+    let desk = Desk::new();
+    let server = desk.runtime.block_on(MockServer::start());
+    Fixture { desk, server }
 }
 
 fn app(f: &Fixture, base_url: &str) -> PushdeckApp {
-    let paths = Paths::under(f.dir.path());
-    let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
     let mut p = Profile::new("acme-web", "onesignal");
     p.base_url = Some(base_url.to_string());
     p.settings.insert(
@@ -43,62 +33,19 @@ fn app(f: &Fixture, base_url: &str) -> PushdeckApp {
         "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into(),
     );
     p.environment = Environment::Staging;
-    profiles.upsert(p).expect("save");
-    let keyring = SecretStore::memory();
-    keyring.set("acme-web", "api_key", KEY).expect("secret");
-    PushdeckApp::new(AppSetup {
-        paths,
-        keyring,
-        runtime: f.runtime.handle().clone(),
-    })
-    .expect("app")
+    f.desk.app(p, &[("api_key", KEY)])
 }
 
-fn harness(app: PushdeckApp) -> Harness<'static, PushdeckApp> {
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app)
-}
-
-fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-fn visible(h: &Harness<'_, PushdeckApp>, needle: &str) -> bool {
-    h.query_all(By::new().predicate(move |n| {
-        n.value().is_some_and(|v| v.contains(needle))
-            || n.label().is_some_and(|l| l.contains(needle))
-    }))
-    .next()
-    .is_some()
-}
-
-fn wait_sent(h: &mut Harness<'_, PushdeckApp>) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while h.state().is_sending()
-        || h.state()
-            .status
-            .as_ref()
-            .is_none_or(|(_, s)| s == "Sending…")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "send did not finish: {:?}",
-            h.state().status
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
+fn wait_sent(h: &mut Window) {
+    step_until(h, "the send to finish", |app| {
+        !app.is_sending() && app.status.as_ref().is_some_and(|(_, s)| s != "Sending…")
+    });
 }
 
 #[test]
 fn raw_payload_is_edited_validated_diffed_and_sent_as_edited() {
     let f = fixture();
-    f.runtime.block_on(
+    f.desk.runtime.block_on(
         Mock::given(method("POST"))
             .and(path("/notifications"))
             .and(body_partial_json(serde_json::json!({"contents": {"en": "Hand-edited"}, "include_aliases": {"external_id": ["u1"]}})))
@@ -112,7 +59,7 @@ fn raw_payload_is_edited_validated_diffed_and_sent_as_edited() {
     type_into(&mut h, "External IDs", "u1");
     h.get_by_label("Edit raw").click();
     h.run();
-    assert!(visible(&h, "Raw payload: valid JSON, sent as edited"));
+    assert!(text_visible(&h, "Raw payload: valid JSON, sent as edited"));
     // Break it: the error says where, and Send refuses.
     h.get_by_label("Raw payload").focus();
     h.run();
@@ -120,7 +67,7 @@ fn raw_payload_is_edited_validated_diffed_and_sent_as_edited() {
     h.get_by_label("Raw payload").type_text(",");
     h.run();
     assert!(
-        visible(&h, "JSON: trailing characters at line"),
+        text_visible(&h, "JSON: trailing characters at line"),
         "the error says where"
     );
     h.get_by_label("Send to 1 external ID · STAGING").click();
@@ -136,7 +83,7 @@ fn raw_payload_is_edited_validated_diffed_and_sent_as_edited() {
     // Reset, then edit the body text by hand.
     h.get_by_label("Reset to generated").click();
     h.run();
-    assert!(visible(&h, "Raw payload: valid JSON"));
+    assert!(text_visible(&h, "Raw payload: valid JSON"));
     let edited = h
         .get_by_label("Raw payload")
         .value()
@@ -150,11 +97,11 @@ fn raw_payload_is_edited_validated_diffed_and_sent_as_edited() {
     h.get_by_label("Diff").click();
     h.run();
     assert!(
-        visible(&h, "-     \"en\": \"Generated\""),
+        text_visible(&h, "-     \"en\": \"Generated\""),
         "the diff shows the removed line"
     );
     assert!(
-        visible(&h, "+     \"en\": \"Hand-edited\""),
+        text_visible(&h, "+     \"en\": \"Hand-edited\""),
         "and the added one"
     );
     h.get_by_label("Send to 1 external ID · STAGING").click();
@@ -166,7 +113,7 @@ fn raw_payload_is_edited_validated_diffed_and_sent_as_edited() {
         h.state().status
     );
     drop(h);
-    f.runtime.block_on(f.server.verify());
+    f.desk.runtime.block_on(f.server.verify());
 }
 
 #[test]
@@ -176,15 +123,18 @@ fn reveal_lasts_until_the_pane_changes_and_curl_is_copied() {
     h.run();
     type_into(&mut h, "Body", "Hi");
     type_into(&mut h, "Segments", "All");
-    assert!(!visible(&h, KEY));
+    assert!(!text_visible(&h, KEY));
     h.get_by_label("Reveal").click();
     h.run();
-    assert!(visible(&h, KEY), "revealed on request");
+    assert!(text_visible(&h, KEY), "revealed on request");
     h.get_by_label("Preview").click();
     h.run();
     h.get_by_label("Request").click();
     h.run();
-    assert!(!visible(&h, KEY), "masked again after the pane changed");
+    assert!(
+        !text_visible(&h, KEY),
+        "masked again after the pane changed"
+    );
     h.get_by_label("Copy as curl").click();
     h.step();
     let copied = h.output().platform_output.commands.iter().any(|c| matches!(c, egui::OutputCommand::CopyText(t) if t.contains("${PUSHDECK_API_KEY}") && !t.contains(KEY)));
@@ -193,7 +143,7 @@ fn reveal_lasts_until_the_pane_changes_and_curl_is_copied() {
         "the clipboard gets the command with a variable, not the key"
     );
     h.run();
-    assert!(visible(&h, "curl command copied"));
+    assert!(text_visible(&h, "curl command copied"));
 }
 
 #[test]
@@ -215,14 +165,14 @@ fn preview_shows_each_language_truncation_and_warnings() {
     h.get_by_label("Preview").click();
     h.run();
     assert_eq!(h.state().right, RightTab::Preview);
-    assert!(visible(&h, "title cut at 45 characters"));
-    assert!(visible(&h, "Desktop browser"));
+    assert!(text_visible(&h, "title cut at 45 characters"));
+    assert!(text_visible(&h, "Desktop browser"));
     h.get_by_label("Language").click();
     h.run();
     h.get_by_label("fr").click();
     h.run();
-    assert!(visible(&h, "Bonjour"));
-    assert!(visible(
+    assert!(text_visible(&h, "Bonjour"));
+    assert!(text_visible(
         &h,
         "No fr body: these readers see the default one."
     ));
@@ -241,7 +191,7 @@ fn templates_are_saved_and_loaded_per_provider() {
     type_into(&mut h, "Template name", "Weekly");
     h.get_by_label("Save template").click();
     h.run();
-    assert!(visible(&h, "Saved template Weekly."));
+    assert!(text_visible(&h, "Saved template Weekly."));
     // Change the message, then load the template back.
     h.get_by_label("Title").focus();
     h.run();
@@ -262,7 +212,7 @@ fn templates_are_saved_and_loaded_per_provider() {
 #[test]
 fn history_filters_by_outcome_and_saves_an_exchange_redacted() {
     let f = fixture();
-    f.runtime.block_on(async {
+    f.desk.runtime.block_on(async {
         Mock::given(method("POST")).and(body_partial_json(serde_json::json!({"contents": {"en": "good"}}))).respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "good-1"}))).mount(&f.server).await;
         Mock::given(method("POST")).and(body_partial_json(serde_json::json!({"contents": {"en": "bad"}}))).respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({"errors": ["Notification content must not be null for any languages."]}))).mount(&f.server).await;
     });
@@ -282,7 +232,7 @@ fn history_filters_by_outcome_and_saves_an_exchange_redacted() {
     // Save the failed exchange: masked key, the provider's words.
     h.get_by_label("Save exchange…").click();
     h.run();
-    let file = f.dir.path().join("exchange.txt");
+    let file = f.desk.dir.path().join("exchange.txt");
     h.get_by_label("File").focus();
     h.run();
     h.key_press_modifiers(Modifiers::COMMAND, Key::A);
@@ -304,20 +254,8 @@ fn history_filters_by_outcome_and_saves_an_exchange_redacted() {
     h.run();
     h.get_by_label("failed").click();
     h.run();
-    assert!(visible(&h, "refused the request"));
-    assert!(!visible(&h, "Sent: notification good-1"));
-}
-
-fn snapshot(h: &mut Harness<'_, PushdeckApp>, name: &str) {
-    match h.try_snapshot(name) {
-        Ok(()) => {}
-        Err(egui_kittest::SnapshotError::RenderError { err })
-            if std::env::var_os("PUSHDECK_REQUIRE_SNAPSHOTS").is_none() =>
-        {
-            eprintln!("snapshot skipped: no renderer here ({err}); scripts/test provides one");
-        }
-        Err(e) => panic!("{e}"),
-    }
+    assert!(text_visible(&h, "refused the request"));
+    assert!(!text_visible(&h, "Sent: notification good-1"));
 }
 
 /// A 360×120 banner: a horizontal gradient with a darker band, so a broken decode shows.
@@ -335,14 +273,14 @@ fn banner_png() -> Vec<u8> {
 #[test]
 fn a_preview_image_that_does_not_load_says_why() {
     let f = fixture();
-    f.runtime.block_on(
+    f.desk.runtime.block_on(
         Mock::given(method("GET"))
             .respond_with(ResponseTemplate::new(404).set_body_string("not found"))
             .mount(&f.server),
     );
     let mut a = app(&f, &f.server.uri());
     let mut draft = pushdeck::draft::Draft::from_json(include_str!(
-        "../assets/examples/onesignal-flash-sale.json"
+        "../../assets/examples/onesignal-flash-sale.json"
     ))
     .expect("example");
     draft.message.image = format!("{}/missing.png", f.server.uri());
@@ -350,8 +288,7 @@ fn a_preview_image_that_does_not_load_says_why() {
     a.right = RightTab::Preview;
     let mut h = harness(a);
     h.run();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    let shows = |h: &Harness<'_, PushdeckApp>| {
+    wait_for(&mut h, "the explanation", |h| {
         h.query_all(By::new().predicate(|n| {
             n.value()
                 .or(n.label())
@@ -359,24 +296,19 @@ fn a_preview_image_that_does_not_load_says_why() {
         }))
         .next()
         .is_some()
-    };
-    while !shows(&h) {
-        assert!(std::time::Instant::now() < deadline, "no explanation shown");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        h.step();
-    }
+    });
 }
 
 #[test]
 fn snapshot_preview_and_response() {
     let f = fixture();
-    f.runtime.block_on(
+    f.desk.runtime.block_on(
         Mock::given(method("POST"))
             .respond_with(ResponseTemplate::new(200).insert_header("x-request-id", "req-1").set_body_json(serde_json::json!({"id": "3f2a91c4-0000-4000-8000-000000000001", "external_id": null})))
             .mount(&f.server),
     );
     // The banner the draft shows, served locally so the preview is the same on every run.
-    f.runtime.block_on(
+    f.desk.runtime.block_on(
         Mock::given(method("GET"))
             .and(wiremock::matchers::path("/banner.png"))
             .respond_with(
@@ -388,7 +320,7 @@ fn snapshot_preview_and_response() {
     );
     let mut a = app(&f, &f.server.uri());
     let mut draft = pushdeck::draft::Draft::from_json(include_str!(
-        "../assets/examples/onesignal-flash-sale.json"
+        "../../assets/examples/onesignal-flash-sale.json"
     ))
     .expect("example");
     let image_url = format!("{}/banner.png", f.server.uri());
@@ -397,22 +329,9 @@ fn snapshot_preview_and_response() {
     a.right = RightTab::Preview;
     let mut h = harness(a);
     h.run();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while !h
-        .state()
-        .preview_images
-        .describe(&image_url)
-        .starts_with("ready")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the preview image never loaded: {}",
-            h.state().preview_images.describe(&image_url)
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        h.step();
-    }
-    h.run();
+    step_until(&mut h, "the preview image", |app| {
+        app.preview_images.describe(&image_url).starts_with("ready")
+    });
     assert_eq!(
         h.state().preview_images.describe(&image_url),
         "ready 360x120"

@@ -2,13 +2,17 @@
 //! the broadcast, send to a local OneSignal stand-in, read the outcome. Plus snapshots of the main
 //! screens where software rendering is available.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{By, Queryable as _};
-use pushdeck::store::{Environment, Paths, Profile, ProfileStore, SecretStore};
-use pushdeck::ui::{AppSetup, PushdeckApp, RightTab};
+use egui_kittest::kittest::Queryable as _;
+use pushdeck::store::{Environment, Profile};
+use pushdeck::ui::{PushdeckApp, RightTab};
+
+use crate::support::window::{
+    Desk, harness, snapshot, step_until, text_visible, type_into, wait_for_at_most,
+};
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -16,23 +20,14 @@ const KEY: &str = "os_v2_app_uitestkey0123456789abcdefghij";
 const APP_ID: &str = "8a7b3c2d-1e0f-4a5b-9c8d-944455556666";
 
 struct Fixture {
-    _dir: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
+    desk: Desk,
     server: MockServer,
 }
 
 fn fixture() -> Fixture {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = runtime.block_on(MockServer::start());
-    Fixture {
-        _dir: tempfile::tempdir().expect("tempdir"),
-        runtime,
-        server,
-    }
+    let desk = Desk::new();
+    let server = desk.runtime.block_on(MockServer::start());
+    Fixture { desk, server }
 }
 
 fn app(f: &Fixture, environment: Environment) -> PushdeckApp {
@@ -40,64 +35,17 @@ fn app(f: &Fixture, environment: Environment) -> PushdeckApp {
 }
 
 fn app_at(f: &Fixture, environment: Environment, base_url: &str) -> PushdeckApp {
-    let paths = Paths::under(f._dir.path());
-    let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
     let mut profile = Profile::new("acme-web", "onesignal");
     profile.base_url = Some(base_url.to_string());
     profile.settings.insert("app_id".into(), APP_ID.into());
     profile.environment = environment;
-    profiles.upsert(profile).expect("save profile");
-    let keyring = SecretStore::memory();
-    keyring.set("acme-web", "api_key", KEY).expect("secret");
-    PushdeckApp::new(AppSetup {
-        paths,
-        keyring,
-        runtime: f.runtime.handle().clone(),
-    })
-    .expect("app")
-}
-
-fn harness(app: PushdeckApp) -> Harness<'static, PushdeckApp> {
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app)
-}
-
-fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-/// Steps the UI (the send runs on the runtime) until `done` or a deadline.
-fn step_until(h: &mut Harness<'_, PushdeckApp>, what: &str, done: impl Fn(&PushdeckApp) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !done(h.state()) {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; status: {:?}",
-            h.state().status
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
-}
-
-fn text_visible(h: &Harness<'_, PushdeckApp>, needle: &str) -> bool {
-    h.query_all(By::new().predicate(move |n| {
-        n.value().is_some_and(|v| v.contains(needle))
-            || n.label().is_some_and(|l| l.contains(needle))
-    }))
-    .next()
-    .is_some()
+    f.desk.app(profile, &[("api_key", KEY)])
 }
 
 #[test]
 fn compose_preview_confirm_send_and_see_the_outcome() {
     let f = fixture();
-    f.runtime.block_on(
+    f.desk.runtime.block_on(
         Mock::given(method("POST"))
             .and(path("/notifications"))
             .and(header("authorization", format!("Key {KEY}").as_str()))
@@ -161,13 +109,13 @@ fn compose_preview_confirm_send_and_see_the_outcome() {
     // A double press of Ctrl+Enter while idle asks again; no second request slips through.
     assert!(text_visible(&h, "History (1)"));
     drop(h);
-    f.runtime.block_on(f.server.verify());
+    f.desk.runtime.block_on(f.server.verify());
 }
 
 #[test]
 fn a_200_with_errors_is_a_failure_in_words() {
     let f = fixture();
-    f.runtime.block_on(
+    f.desk.runtime.block_on(
         Mock::given(method("POST"))
             .and(path("/notifications"))
             .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "", "errors": ["All included players are not subscribed"]})))
@@ -201,7 +149,7 @@ fn a_200_with_errors_is_a_failure_in_words() {
 #[test]
 fn bad_input_is_explained_and_nothing_is_sent() {
     let f = fixture();
-    f.runtime.block_on(
+    f.desk.runtime.block_on(
         Mock::given(method("POST"))
             .respond_with(ResponseTemplate::new(500))
             .expect(0)
@@ -221,13 +169,13 @@ fn bad_input_is_explained_and_nothing_is_sent() {
     type_into(&mut h, "TTL (seconds)", "an hour");
     assert!(text_visible(&h, "options.ttl: must be a whole number"));
     drop(h);
-    f.runtime.block_on(f.server.verify());
+    f.desk.runtime.block_on(f.server.verify());
 }
 
 #[test]
 fn check_credentials_and_load_segments() {
     let f = fixture();
-    f.runtime.block_on(
+    f.desk.runtime.block_on(
         Mock::given(method("GET"))
             .and(path(format!("/apps/{APP_ID}/segments")))
             .and(header("authorization", format!("Key {KEY}").as_str()))
@@ -238,21 +186,14 @@ fn check_credentials_and_load_segments() {
     h.run();
     h.get_by_label("Check").click();
     h.step();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !text_visible(&h, "Key works: the app has 2 segments") {
-        assert!(Instant::now() < deadline, "check result not shown");
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
+    wait_for_at_most(&mut h, Duration::from_secs(10), "the check result", |h| {
+        text_visible(h, "Key works: the app has 2 segments")
+    });
     h.get_by_label("Load segments").click();
     h.step();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while h.query_by_label("+ Active Users").is_none() {
-        assert!(Instant::now() < deadline, "segments not loaded");
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
+    wait_for_at_most(&mut h, Duration::from_secs(10), "the segments", |h| {
+        h.query_by_label("+ Active Users").is_some()
+    });
     h.get_by_label("+ Active Users").click();
     h.run();
     assert_eq!(
@@ -263,12 +204,12 @@ fn check_credentials_and_load_segments() {
 
 /// Image snapshots of the main screen. They need a renderer (wgpu on software Vulkan, installed by
 /// scripts/test, which sets PUSHDECK_REQUIRE_SNAPSHOTS=1 so a missing renderer fails there).
-fn snapshot(theme: egui::Theme, name: &str) {
+fn snapshot_main_window(theme: egui::Theme, name: &str) {
     let f = fixture();
     // A fixed base URL keeps the picture the same on every run; nothing is sent.
     let mut app = app_at(&f, Environment::Prod, "http://127.0.0.1:8080");
     let draft = pushdeck::draft::Draft::from_json(include_str!(
-        "../assets/examples/onesignal-flash-sale.json"
+        "../../assets/examples/onesignal-flash-sale.json"
     ))
     .expect("example draft");
     app.load_draft(&draft).expect("loads");
@@ -277,23 +218,15 @@ fn snapshot(theme: egui::Theme, name: &str) {
         .with_theme(theme)
         .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
     h.run();
-    match h.try_snapshot(name) {
-        Ok(()) => {}
-        Err(egui_kittest::SnapshotError::RenderError { err })
-            if std::env::var_os("PUSHDECK_REQUIRE_SNAPSHOTS").is_none() =>
-        {
-            eprintln!("snapshot skipped: no renderer here ({err}); scripts/test provides one");
-        }
-        Err(e) => panic!("{e}"),
-    }
+    snapshot(&mut h, name);
 }
 
 #[test]
 fn snapshot_main_window_dark() {
-    snapshot(egui::Theme::Dark, "main_window_dark");
+    snapshot_main_window(egui::Theme::Dark, "main_window_dark");
 }
 
 #[test]
 fn snapshot_main_window_light() {
-    snapshot(egui::Theme::Light, "main_window_light");
+    snapshot_main_window(egui::Theme::Light, "main_window_light");
 }

@@ -2,97 +2,31 @@
 //! load devices and pick one, send a link push, read the push iden and the rate limit; a second
 //! target is refused before anything is sent.
 
-#[path = "stand_ins/pushbullet.rs"]
-mod stand_in;
+use crate::support::stand_ins::pushbullet as stand_in;
 
-use std::time::{Duration, Instant};
+use egui_kittest::kittest::Queryable as _;
+use pushdeck::store::{Environment, Profile};
+use pushdeck::ui::PushdeckApp;
 
-use egui_kittest::Harness;
-use egui_kittest::kittest::{By, Queryable as _};
-use pushdeck::store::{Environment, Paths, Profile, ProfileStore, SecretStore};
-use pushdeck::ui::{AppSetup, PushdeckApp};
+use crate::support::window::{Desk, harness, text_visible, type_into, wait_for};
 use stand_in::{PushbulletStandIn, TOKEN};
 
 struct Fixture {
-    dir: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
+    desk: Desk,
     standin: PushbulletStandIn,
 }
 
 fn fixture() -> Fixture {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let standin = runtime.block_on(PushbulletStandIn::start_async());
-    Fixture {
-        dir: tempfile::tempdir().expect("tempdir"),
-        runtime,
-        standin,
-    }
+    let desk = Desk::new();
+    let standin = desk.runtime.block_on(PushbulletStandIn::start_async());
+    Fixture { desk, standin }
 }
 
 fn app(f: &Fixture) -> PushdeckApp {
-    let paths = Paths::under(f.dir.path());
-    let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
     let mut profile = Profile::new("me", "pushbullet");
     profile.base_url = Some(f.standin.base_url());
     profile.environment = Environment::Dev;
-    profiles.upsert(profile).expect("save profile");
-    let keyring = SecretStore::memory();
-    keyring.set("me", "access_token", TOKEN).expect("secret");
-    let mut app = PushdeckApp::new(AppSetup {
-        paths,
-        keyring,
-        runtime: f.runtime.handle().clone(),
-    })
-    .expect("app");
-    app.tab = pushdeck::provider::all()
-        .iter()
-        .position(|p| p.info().id == "pushbullet")
-        .expect("pushbullet tab");
-    app
-}
-
-fn harness(app: PushdeckApp) -> Harness<'static, PushdeckApp> {
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app)
-}
-
-fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-fn text_visible(h: &Harness<'_, PushdeckApp>, needle: &str) -> bool {
-    h.query_all(By::new().predicate(move |n| {
-        n.value().is_some_and(|v| v.contains(needle))
-            || n.label().is_some_and(|l| l.contains(needle))
-    }))
-    .next()
-    .is_some()
-}
-
-fn wait_for(
-    h: &mut Harness<'_, PushdeckApp>,
-    what: &str,
-    done: impl Fn(&Harness<'_, PushdeckApp>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !done(h) {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; status: {:?}",
-            h.state().status
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
+    f.desk.app(profile, &[("access_token", TOKEN)])
 }
 
 #[test]

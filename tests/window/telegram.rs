@@ -2,94 +2,36 @@
 //! to several chats and read one row per chat; make a deep link and see who pressed Start with it;
 //! meet a webhook (409), read it and remove it after the confirmation.
 
-#[path = "stand_ins/telegram.rs"]
-mod stand_in;
+use crate::support::stand_ins::telegram as stand_in;
 
-use std::time::{Duration, Instant};
-
-use egui_kittest::Harness;
 use egui_kittest::kittest::{By, Queryable as _};
-use pushdeck::store::{Paths, Profile, ProfileStore, SecretStore};
-use pushdeck::ui::{AppSetup, PushdeckApp};
+use pushdeck::store::Profile;
+
+use crate::support::window::{Desk, Window, harness_sized, text_visible, type_into, wait_for};
 use stand_in::{BOT_USERNAME, TOKEN, TelegramStandIn};
 
 struct Fixture {
-    dir: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
+    desk: Desk,
     standin: TelegramStandIn,
 }
 
 fn fixture() -> Fixture {
-    let standin = TelegramStandIn::start();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
     Fixture {
-        dir: tempfile::tempdir().expect("tempdir"),
-        runtime,
-        standin,
+        standin: TelegramStandIn::start(),
+        desk: Desk::new(),
     }
 }
 
-fn harness(f: &Fixture) -> Harness<'static, PushdeckApp> {
-    let paths = Paths::under(f.dir.path());
-    let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
+/// A 1400×1000 window on the Telegram tab with the bot "acme-bot" on the stand-in.
+fn harness(f: &Fixture) -> Window {
     let mut profile = Profile::new("acme-bot", "telegram");
     profile.base_url = Some(f.standin.base_url());
-    profiles.upsert(profile).expect("save profile");
-    let keyring = SecretStore::memory();
-    keyring.set("acme-bot", "bot_token", TOKEN).expect("secret");
-    let mut app = PushdeckApp::new(AppSetup {
-        paths,
-        keyring,
-        runtime: f.runtime.handle().clone(),
-    })
-    .expect("app");
-    app.tab = pushdeck::provider::all()
-        .iter()
-        .position(|p| p.info().id == "telegram")
-        .expect("telegram tab");
-    let mut h = Harness::builder()
-        .with_size([1400.0, 1000.0])
-        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
+    let mut h = harness_sized(
+        f.desk.app(profile, &[("bot_token", TOKEN)]),
+        [1400.0, 1000.0],
+    );
     h.run();
     h
-}
-
-fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
-    h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
-}
-
-fn text_visible(h: &Harness<'_, PushdeckApp>, needle: &str) -> bool {
-    h.query_all(By::new().predicate(move |n| {
-        n.value().is_some_and(|v| v.contains(needle))
-            || n.label().is_some_and(|l| l.contains(needle))
-    }))
-    .next()
-    .is_some()
-}
-
-fn step_until(
-    h: &mut Harness<'_, PushdeckApp>,
-    what: &str,
-    done: impl Fn(&Harness<'_, PushdeckApp>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !done(h) {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; status: {:?}",
-            h.state().status
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
 }
 
 #[test]
@@ -109,7 +51,7 @@ fn send_to_several_chats_and_read_a_row_per_chat() {
     );
     h.get_by_label_contains("Send to 2 chats").click();
     h.step();
-    step_until(&mut h, "the fan-out", |h| {
+    wait_for(&mut h, "the fan-out", |h| {
         !h.state().is_sending() && h.state().status.is_some()
     });
     let (ok, status) = h.state().status.clone().expect("status");
@@ -135,7 +77,7 @@ fn deep_link_shows_who_pressed_start() {
     h.get_by_label("New deep link").click();
     h.step();
     let prefix = format!("https://t.me/{BOT_USERNAME}?start=");
-    step_until(&mut h, "the link", |h| text_visible(h, &prefix));
+    wait_for(&mut h, "the link", |h| text_visible(h, &prefix));
     let link = h
         .query_all(
             By::new().predicate(|n| n.value().is_some_and(|v| v.starts_with("https://t.me/"))),
@@ -151,7 +93,7 @@ fn deep_link_shows_who_pressed_start() {
     f.standin.private_message(7, "Bo", "bo", "hello");
     h.get_by_label("Who pressed Start?").click();
     h.step();
-    step_until(&mut h, "discovery", |h| {
+    wait_for(&mut h, "discovery", |h| {
         text_visible(h, "pressed Start with this link")
     });
     assert!(text_visible(
@@ -177,10 +119,10 @@ fn a_webhook_is_shown_and_removed_after_confirmation() {
     let mut h = harness(&f);
     h.get_by_label("New deep link").click();
     h.step();
-    step_until(&mut h, "the link", |h| text_visible(h, "https://t.me/"));
+    wait_for(&mut h, "the link", |h| text_visible(h, "https://t.me/"));
     h.get_by_label("Who pressed Start?").click();
     h.step();
-    step_until(&mut h, "the webhook", |h| {
+    wait_for(&mut h, "the webhook", |h| {
         text_visible(h, "Webhook URL: https://hooks.acme.example/tg")
     });
     assert!(text_visible(&h, "A webhook is set for this bot"));
@@ -198,7 +140,7 @@ fn a_webhook_is_shown_and_removed_after_confirmation() {
     );
     h.get_by_label("Remove the webhook").click();
     h.step();
-    step_until(&mut h, "removal", |h| text_visible(h, "No webhook is set"));
+    wait_for(&mut h, "removal", |h| text_visible(h, "No webhook is set"));
     assert_eq!(f.standin.webhook(), None);
 
     // Setting one needs https.
@@ -218,13 +160,13 @@ fn find_chats_adds_a_chat_and_meets_a_webhook() {
     let mut h = harness(&f);
     h.get_by_label("Check").click();
     h.step();
-    step_until(&mut h, "the check", |h| {
+    wait_for(&mut h, "the check", |h| {
         text_visible(h, "Token works: bot “Acme Alerts” (@acme_alerts_bot)")
     });
     h.get_by_label("Find chats").click();
     h.step();
     let chip = "+ Ada (@ada) · private, pressed Start with from-newsletter";
-    step_until(&mut h, "the chats", |h| text_visible(h, chip));
+    wait_for(&mut h, "the chats", |h| text_visible(h, chip));
     h.get_by_label(chip).click();
     h.run();
     assert_eq!(h.get_by_label("Chat IDs").value().as_deref(), Some("42"));
@@ -232,7 +174,7 @@ fn find_chats_adds_a_chat_and_meets_a_webhook() {
     f.standin.set_webhook(Some("https://hooks.acme.example/tg"));
     h.get_by_label("Find chats").click();
     h.step();
-    step_until(&mut h, "the webhook", |h| {
+    wait_for(&mut h, "the webhook", |h| {
         text_visible(h, "Webhook URL: https://hooks.acme.example/tg")
     });
     assert!(text_visible(&h, "Remove webhook…"));

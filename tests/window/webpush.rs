@@ -1,88 +1,46 @@
 //! The Web Push tab in the real UI, driven by label: keys, subscriptions, a send decrypted by a
 //! local push service, gone subscriptions removed in one click, a fan-out confirmed.
 
-#[path = "stand_ins/webpush.rs"]
-mod stand_in;
+use crate::support::stand_ins::webpush as stand_in;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::{By, Queryable as _};
-use pushdeck::store::{Environment, Paths, Profile, ProfileStore, SecretStore};
-use pushdeck::ui::{AppSetup, PushdeckApp};
+use pushdeck::store::{Environment, Profile, ProfileStore, SecretStore};
+use pushdeck::ui::PushdeckApp;
+
+use crate::support::window::{
+    Desk, Window, harness_sized, snapshot, text_visible, type_into, wait_for_at_most,
+};
 use serde_json::json;
 use stand_in::PushService;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-fn app(dir: &tempfile::TempDir, rt: &tokio::runtime::Runtime) -> (PushdeckApp, SecretStore) {
-    let paths = Paths::under(dir.path());
-    let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
+/// An app with a profile "site" and no keys yet, on the Web Push tab.
+fn webpush_app(desk: &Desk) -> (PushdeckApp, SecretStore) {
     let mut profile = Profile::new("site", "webpush");
     profile.environment = Environment::Staging;
     profile
         .settings
         .insert("subject".into(), "mailto:ops@example.com".into());
-    profiles.upsert(profile).expect("save profile");
-    let keyring = SecretStore::memory();
-    let mut app = PushdeckApp::new(AppSetup {
-        paths,
-        keyring: keyring.clone(),
-        runtime: rt.handle().clone(),
-    })
-    .expect("app");
-    app.tab = pushdeck::provider::all()
-        .iter()
-        .position(|p| p.info().id == "webpush")
-        .expect("webpush is registered");
-    (app, keyring)
+    desk.app_and_keyring(profile, &[])
 }
 
-fn type_into(h: &mut Harness<'_, PushdeckApp>, label: &str, text: &str) {
-    h.get_by_label(label).focus();
+/// [`webpush_app`] in a 1280×860 window.
+fn webpush_window(desk: &Desk) -> (Window, SecretStore) {
+    let (app, keyring) = webpush_app(desk);
+    let mut h = harness_sized(app, [1280.0, 860.0]);
     h.run();
-    h.get_by_label(label).type_text(text);
-    h.run();
+    (h, keyring)
 }
 
-fn text_visible(h: &Harness<'_, PushdeckApp>, needle: &str) -> bool {
-    h.query_all(By::new().predicate(move |n| {
-        n.value().is_some_and(|v| v.contains(needle))
-            || n.label().is_some_and(|l| l.contains(needle))
-    }))
-    .next()
-    .is_some()
-}
+/// The push service answers within this (a send encrypts for every subscription first).
+const SEND_WAIT: Duration = Duration::from_secs(20);
 
-fn click_starting(h: &mut Harness<'_, PushdeckApp>, prefix: &'static str) {
+fn click_starting(h: &mut Window, prefix: &'static str) {
     h.query_all(By::new().predicate(move |n| n.label().is_some_and(|l| l.starts_with(prefix))))
         .next()
         .unwrap_or_else(|| panic!("no widget labelled {prefix}…"))
         .click();
-}
-
-fn wait_for(
-    h: &mut Harness<'_, PushdeckApp>,
-    what: &str,
-    done: impl Fn(&Harness<'_, PushdeckApp>) -> bool,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done(h) {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; status: {:?}",
-            h.state().status
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        h.step();
-    }
-    h.run();
 }
 
 fn public_key(keyring: &SecretStore) -> String {
@@ -95,30 +53,25 @@ fn public_key(keyring: &SecretStore) -> String {
         .public_key_b64()
 }
 
-fn send_and_wait(h: &mut Harness<'_, PushdeckApp>) {
+fn send_and_wait(h: &mut Window) {
     click_starting(h, "Send to ");
     h.step();
-    wait_for(h, "the send", |h| {
+    wait_for_at_most(h, SEND_WAIT, "the send", |h| {
         !h.state().is_sending() && h.state().status.is_some()
     });
 }
 
 #[test]
 fn keys_subscriptions_send_and_gone() {
-    let rt = runtime();
-    let service = PushService::start_on(&rt);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (app, keyring) = app(&dir, &rt);
-    let mut h = Harness::builder()
-        .with_size([1280.0, 860.0])
-        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
-    h.run();
+    let desk = Desk::new();
+    let service = PushService::start_on(&desk.runtime);
+    let (mut h, keyring) = webpush_window(&desk);
 
     h.get_by_label("Generate keys").click();
     h.run();
     let public = public_key(&keyring);
     assert!(text_visible(&h, "Copy public key"));
-    let profiles = ProfileStore::open(Paths::under(dir.path()).profiles_file()).expect("profiles");
+    let profiles = ProfileStore::open(desk.paths().profiles_file()).expect("profiles");
     assert_eq!(
         profiles
             .get("site")
@@ -172,14 +125,9 @@ fn keys_subscriptions_send_and_gone() {
 
 #[test]
 fn a_fan_out_over_ten_is_confirmed_first() {
-    let rt = runtime();
-    let service = PushService::start_on(&rt);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (app, _keyring) = app(&dir, &rt);
-    let mut h = Harness::builder()
-        .with_size([1280.0, 860.0])
-        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
-    h.run();
+    let desk = Desk::new();
+    let service = PushService::start_on(&desk.runtime);
+    let (mut h, _keyring) = webpush_window(&desk);
     h.get_by_label("Generate keys").click();
     h.run();
     let subs: Vec<serde_json::Value> = (0..12)
@@ -203,7 +151,7 @@ fn a_fan_out_over_ten_is_confirmed_first() {
     assert_eq!(service.hits(), 0, "nothing sent before confirming");
     h.get_by_label("Send now").click();
     h.step();
-    wait_for(&mut h, "the fan-out", |h| {
+    wait_for_at_most(&mut h, SEND_WAIT, "the fan-out", |h| {
         !h.state().is_sending() && h.state().status.is_some()
     });
     assert_eq!(service.delivered().len(), 12, "{:?}", service.problems());
@@ -213,9 +161,8 @@ fn a_fan_out_over_ten_is_confirmed_first() {
 /// A fixed VAPID key and fixed subscriptions keep the picture the same on every run.
 #[test]
 fn snapshot_webpush_tab() {
-    let rt = runtime();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (first, keyring) = app(&dir, &rt);
+    let desk = Desk::new();
+    let (first, keyring) = webpush_app(&desk);
     drop(first);
     // RFC 8291's sender key doubles as a fixed VAPID key here.
     let key = pushdeck::provider::webpush::vapid::VapidKey::import(
@@ -229,8 +176,7 @@ fn snapshot_webpush_tab() {
             &key.private_key_b64().expect("b64"),
         )
         .expect("secret");
-    let paths = Paths::under(dir.path());
-    let mut profiles = ProfileStore::open(paths.profiles_file()).expect("profiles");
+    let mut profiles = ProfileStore::open(desk.paths().profiles_file()).expect("profiles");
     let mut profile = profiles.get("site").cloned().expect("profile");
     profile
         .settings
@@ -255,28 +201,15 @@ fn snapshot_webpush_tab() {
         .to_string(),
     )
     .expect("draft");
-    let mut app = PushdeckApp::new(AppSetup {
-        paths,
-        keyring,
-        runtime: rt.handle().clone(),
-    })
-    .expect("app");
+    let mut app = desk.app_with(keyring);
     app.load_draft(&draft).expect("loads");
-    let mut h = Harness::builder()
+    let mut h = egui_kittest::Harness::builder()
         .with_size([1280.0, 800.0])
         .with_theme(eframe::egui::Theme::Dark)
         .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
     h.run();
     assert!(text_visible(&h, "Subscriptions: 2"));
-    match h.try_snapshot("webpush") {
-        Ok(()) => {}
-        Err(egui_kittest::SnapshotError::RenderError { err })
-            if std::env::var_os("PUSHDECK_REQUIRE_SNAPSHOTS").is_none() =>
-        {
-            eprintln!("snapshot skipped: no renderer here ({err}); scripts/test provides one");
-        }
-        Err(e) => panic!("{e}"),
-    }
+    snapshot(&mut h, "webpush");
     // Raw mode edits the plaintext (the body itself is ciphertext), and a raw payload is sent.
     h.get_by_label("Edit raw").click();
     h.run();

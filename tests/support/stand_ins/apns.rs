@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-pub const SIGNING_KEY: &str = include_str!("../fixtures/apns_test_key.p8");
-pub const PUBLIC_KEY: &str = include_str!("../fixtures/apns_test_key.pub.pem");
+pub const SIGNING_KEY: &str = include_str!("../../fixtures/apns_test_key.p8");
+pub const PUBLIC_KEY: &str = include_str!("../../fixtures/apns_test_key.pub.pem");
 pub const KEY_ID: &str = "ABC123DEFG";
 pub const TEAM_ID: &str = "DEF123GHIJ";
 pub const TOPIC: &str = "com.example.app";

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-pub const PRIVATE_KEY: &str = include_str!("../fixtures/fcm_test_key.pem");
-pub const PUBLIC_KEY: &str = include_str!("../fixtures/fcm_test_key.pub.pem");
+pub const PRIVATE_KEY: &str = include_str!("../../fixtures/fcm_test_key.pem");
+pub const PUBLIC_KEY: &str = include_str!("../../fixtures/fcm_test_key.pub.pem");
 pub const PROJECT: &str = "acme-push";
 pub const CLIENT_EMAIL: &str = "pushdeck@acme-push.iam.gserviceaccount.com";
 pub const TOKEN_URI: &str = "https://oauth2.googleapis.com/token";

@@ -1,5 +1,5 @@
 //! A local Telegram Bot API on 127.0.0.1 (wiremock) that serves `/bot<token>/<method>`, checks every
-//! parameter of every call against the Bot API description in `../shared/specs/telegram-bot-api.json`
+//! parameter of every call against the Bot API description in `tests/fixtures/specs/telegram-bot-api.json`
 //! (names, required ones, types, nested objects such as the inline keyboard), and answers as
 //! Telegram does: ok results, 400 "chat not found" / "can't parse entities", 401, 403 "bot was
 //! blocked by the user", 409 for getUpdates while a webhook is set, 429 with retry_after.
@@ -33,10 +33,7 @@ fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
         let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join("shared")
-            .join("specs")
-            .join("telegram-bot-api.json");
+            .join("tests/fixtures/specs/telegram-bot-api.json");
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("the Bot API spec at {}: {e}", path.display()));
         serde_json::from_str(&text).expect("the Bot API spec is JSON")
