@@ -222,11 +222,7 @@ fn bad_input_and_the_size_limit_send_nothing() {
 #[test]
 fn the_environment_setting_is_the_badge_and_curl_uses_http2() {
     let (standin, sandbox) = setup();
-    let out = sandbox
-        .cmd()
-        .args(["profile", "list", "--json"])
-        .output()
-        .expect("runs");
+    let out = sandbox.run(&["profile", "list", "--json"]);
     assert_eq!(
         stdout_json(&out)["profiles"][0]["environment"],
         "dev",

@@ -4,6 +4,7 @@
 
 use crate::support as common;
 use crate::support::stand_ins::azure as stand_in;
+use crate::support::{only_result, request_header};
 
 use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};
@@ -76,20 +77,6 @@ fn draft(audience: Value, options: Value) -> Value {
     })
 }
 
-fn only_result(doc: &Value) -> &Value {
-    let results = doc["results"].as_array().expect("results");
-    assert_eq!(results.len(), 1, "{doc:#}");
-    &results[0]
-}
-
-fn header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
-    request["headers"]
-        .as_array()?
-        .iter()
-        .find(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
-        .and_then(|h| h[1].as_str())
-}
-
 fn code(output: &std::process::Output) -> Option<i32> {
     output.status.code()
 }
@@ -130,7 +117,9 @@ fn send_to_tags_every_format_signed_and_accepted() {
         // The signature never shows, and no dump holds the key.
         let text = doc.to_string();
         assert!(!text.contains(KEY), "{text}");
-        assert!(header(&result["request"], "Authorization").is_some_and(|a| a.contains("••••")));
+        assert!(
+            request_header(&result["request"], "Authorization").is_some_and(|a| a.contains("••••"))
+        );
     }
     s.standin.assert_no_problems();
     let seen = s.standin.requests();
@@ -466,7 +455,7 @@ fn python_reference_algorithm_agrees() {
         .expect("runs");
     assert_eq!(code(&out), Some(0), "{}", explain(&out));
     let doc = stdout_json(&out);
-    let auth = header(&only_result(&doc)["request"], "Authorization")
+    let auth = request_header(&only_result(&doc)["request"], "Authorization")
         .expect("Authorization")
         .to_string();
     let se = auth

@@ -3,20 +3,13 @@
 
 use crate::support as common;
 use crate::support::stand_ins::courier as stand_in;
+use crate::support::{assert_exit, block_on};
 
 use common::{Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};
 use stand_in::{CourierStandIn, LEGACY_ID, REQUEST_ID, TOKEN};
 
 const PROFILE: &str = "acme";
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(future)
-}
 
 struct Setup {
     standin: CourierStandIn,
@@ -171,7 +164,7 @@ fn legacy_event_form_gets_a_message_id() {
 fn check_and_a_wrong_token() {
     let s = Setup::new();
     let out = s.cmd().args(["check", PROFILE]).output().expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(stdout(&out).contains("Key works"), "{}", stdout(&out));
     let bad = Setup::with_token("pk_test_wrong");
     let out = bad.cmd().args(["check", PROFILE]).output().expect("runs");

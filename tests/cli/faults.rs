@@ -147,11 +147,7 @@ fn assert_fault(sandbox: &Sandbox, run: &Run, timeout: u64, code: i32, words: &[
         .as_str()
         .unwrap_or_else(|| panic!("no history_id: {:#}", run.doc))
         .to_string();
-    let out = sandbox
-        .cmd()
-        .args(["history", "list", "--json"])
-        .output()
-        .expect("runs");
+    let out = sandbox.run(&["history", "list", "--json"]);
     assert_eq!(out.status.code(), Some(0));
     let list = stdout_json(&out);
     let entries = list["history"].as_array().expect("history");
@@ -460,11 +456,7 @@ fn retrying_provider_retries_a_short_wait() {
     assert!(run.summary().contains("rate limiting"), "{}", run.summary());
     assert_eq!(server.hits(), 3, "the first attempt and two retries");
     let id = run.doc["history_id"].as_str().expect("history_id");
-    let out = sandbox
-        .cmd()
-        .args(["history", "show", id, "--json"])
-        .output()
-        .expect("runs");
+    let out = sandbox.run(&["history", "show", id, "--json"]);
     let entry = stdout_json(&out);
     assert_eq!(
         entry["results"].as_array().map(Vec::len),

@@ -2,6 +2,7 @@
 //! The key comes from `PUSHDECK_SERVICE_ACCOUNT_JSON`; no test here touches a real keyring.
 
 use crate::support as common;
+use crate::support::assert_exit;
 use crate::support::stand_ins::fcm as stand_in;
 
 use common::{Sandbox, stderr, stdout, stdout_json};
@@ -156,7 +157,7 @@ fn unregistered_and_invalid_tokens_are_explained() {
         json!({}),
     );
     let out = run(&sandbox, &service_account_json(), &["send", "--json", &d]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_exit(&out, 1);
     let doc = stdout_json(&out);
     let results = doc["results"].as_array().expect("results");
     assert!(
@@ -272,7 +273,7 @@ fn preview_shows_a_placeholder_for_the_token() {
     let (standin, sandbox) = setup();
     let d = draft(&sandbox, json!({"tokens": [TOKEN_A]}), json!({}));
     let out = run(&sandbox, &service_account_json(), &["preview", &d]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(
         stdout(&out).contains("fetched from the token endpoint when sending"),
         "{}",

@@ -5,6 +5,7 @@
 //! pushdeck username PROFILE/FIELD` finds what `pushdeck secret set` stored.
 
 use crate::support as common;
+use crate::support::assert_exit;
 
 use std::process::{Command, Stdio};
 
@@ -112,12 +113,8 @@ fn secret_set_stores_in_the_keyring_and_delete_removes_it() {
         Some(replacement.as_str())
     );
 
-    let output = sandbox
-        .cmd()
-        .args(["secret", "delete", &profile, "api_key"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = sandbox.run(&["secret", "delete", &profile, "api_key"]);
+    assert_exit(&output, 0);
     assert!(
         stdout(&output).contains("Deleted api_key"),
         "{}",
@@ -125,11 +122,7 @@ fn secret_set_stores_in_the_keyring_and_delete_removes_it() {
     );
     assert_eq!(lookup(&profile, "api_key"), None);
 
-    let again = sandbox
-        .cmd()
-        .args(["secret", "delete", &profile, "api_key"])
-        .output()
-        .expect("runs");
+    let again = sandbox.run(&["secret", "delete", &profile, "api_key"]);
     assert_eq!(again.status.code(), Some(0));
     assert!(
         stdout(&again).contains("No api_key was stored"),
@@ -149,11 +142,7 @@ fn profile_remove_deletes_its_secrets() {
     set_secret(&sandbox, &profile, &secret);
     assert!(lookup(&profile, "api_key").is_some());
 
-    let output = sandbox
-        .cmd()
-        .args(["profile", "remove", &profile])
-        .output()
-        .expect("runs");
+    let output = sandbox.run(&["profile", "remove", &profile]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -166,11 +155,7 @@ fn profile_remove_deletes_its_secrets() {
         None,
         "profile remove must delete the secret"
     );
-    let list = sandbox
-        .cmd()
-        .args(["profile", "list", "--json"])
-        .output()
-        .expect("runs");
+    let list = sandbox.run(&["profile", "list", "--json"]);
     assert!(!stdout(&list).contains(&profile), "{}", stdout(&list));
     assert_no_file_has(&sandbox, &secret);
 }
@@ -205,19 +190,11 @@ fn send_uses_the_key_from_the_keyring() {
     standin.assert_no_problems();
     assert!(!stdout(&output).contains(API_KEY));
 
-    let check = sandbox
-        .cmd()
-        .args(["check", &profile])
-        .output()
-        .expect("runs");
+    let check = sandbox.run(&["check", &profile]);
     assert_eq!(check.status.code(), Some(0), "{}", stdout(&check));
     assert!(stdout(&check).contains("Key works"));
 
-    let cleanup = sandbox
-        .cmd()
-        .args(["profile", "remove", &profile])
-        .output()
-        .expect("runs");
+    let cleanup = sandbox.run(&["profile", "remove", &profile]);
     assert_eq!(cleanup.status.code(), Some(0));
     assert_no_file_has(&sandbox, API_KEY);
 }
@@ -329,12 +306,8 @@ fn vapid_generate_keeps_the_private_key_in_the_keyring_only() {
         ])
         .assert()
         .success();
-    let output = sandbox
-        .cmd()
-        .args(["vapid", "generate", &profile])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = sandbox.run(&["vapid", "generate", &profile]);
+    assert_exit(&output, 0);
     let public = stdout(&output).trim().to_string();
     assert_eq!(
         public.len(),
@@ -347,11 +320,7 @@ fn vapid_generate_keeps_the_private_key_in_the_keyring_only() {
     // The public key is in the profile; the private key in no file.
     assert_eq!(sandbox.files_containing(&public).len(), 1);
     assert_no_file_has(&sandbox, &private);
-    let check = sandbox
-        .cmd()
-        .args(["check", &profile])
-        .output()
-        .expect("runs");
+    let check = sandbox.run(&["check", &profile]);
     assert_eq!(
         check.status.code(),
         Some(0),
@@ -360,22 +329,14 @@ fn vapid_generate_keeps_the_private_key_in_the_keyring_only() {
         stderr(&check)
     );
     // A second generate would break every subscription: refused without --force.
-    let again = sandbox
-        .cmd()
-        .args(["vapid", "generate", &profile])
-        .output()
-        .expect("runs");
+    let again = sandbox.run(&["vapid", "generate", &profile]);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
     assert_eq!(
         lookup(&profile, "vapid_private_key").as_deref(),
         Some(private.as_str())
     );
-    let forced = sandbox
-        .cmd()
-        .args(["vapid", "generate", &profile, "--force"])
-        .output()
-        .expect("runs");
+    let forced = sandbox.run(&["vapid", "generate", &profile, "--force"]);
     assert_eq!(forced.status.code(), Some(0));
     assert_ne!(stdout(&forced).trim(), public);
     sandbox

@@ -3,6 +3,7 @@
 
 use crate::support as common;
 use crate::support::stand_ins::ntfy as stand_in;
+use crate::support::{assert_exit, only_result};
 
 use common::{Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};
@@ -57,12 +58,6 @@ fn draft(sandbox: &Sandbox, topic: &str) -> String {
         .to_string(),
     );
     path.to_string_lossy().into_owned()
-}
-
-fn only_result(doc: &Value) -> &Value {
-    let results = doc["results"].as_array().expect("results");
-    assert_eq!(results.len(), 1, "{doc:#}");
-    &results[0]
 }
 
 #[test]
@@ -208,7 +203,7 @@ fn preview_curl_refers_to_the_token_variable() {
     let (standin, sandbox) = setup();
     let d = draft(&sandbox, "ci");
     let out = run(&sandbox, Some(TOKEN), &["preview", "--curl", &d]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(
         text.contains("PUSHDECK_ACCESS_TOKEN") && !text.contains(TOKEN),

@@ -2,6 +2,7 @@
 //! `PUSHDECK_API_KEY`; no test here touches a real keyring (the child has no session bus).
 
 use crate::support as common;
+use crate::support::{assert_exit, only_result, request_header};
 
 use std::time::{Duration, Instant};
 
@@ -18,21 +19,6 @@ fn setup() -> (OneSignalStandIn, Sandbox) {
     let sandbox = Sandbox::new();
     sandbox.add_profile(PROFILE, &standin.base_url());
     (standin, sandbox)
-}
-
-fn header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
-    request["headers"]
-        .as_array()?
-        .iter()
-        .find(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
-        .and_then(|h| h[1].as_str())
-}
-
-/// The one result of a `--json` run.
-fn only_result(doc: &Value) -> &Value {
-    let results = doc["results"].as_array().expect("results is a list");
-    assert_eq!(results.len(), 1, "{doc:#}");
-    &results[0]
 }
 
 /// Bad input: exit 2, one line on stderr naming `field`, nothing on the wire.
@@ -57,12 +43,7 @@ fn assert_bad_input(output: &std::process::Output, field: &str, standin: &OneSig
 #[test]
 fn send_success_prints_the_contract_json_with_the_key_redacted() {
     let (standin, sandbox) = setup();
-    let output = sandbox
-        .cmd()
-        .args(["send", "--json"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
+    let output = sandbox.run_draft(&["send", "--json"], PROFILE);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -80,7 +61,7 @@ fn send_success_prints_the_contract_json_with_the_key_redacted() {
         request["url"],
         format!("{}/notifications", standin.base_url())
     );
-    let auth = header(request, "Authorization").expect("Authorization header shown");
+    let auth = request_header(request, "Authorization").expect("Authorization header shown");
     assert!(auth.starts_with("Key ") && auth.contains("••••"), "{auth}");
     assert!(
         !doc.to_string().contains(API_KEY),
@@ -145,16 +126,11 @@ fn send_success_prints_the_contract_json_with_the_key_redacted() {
 #[test]
 fn send_reveal_shows_the_key() {
     let (standin, sandbox) = setup();
-    let output = sandbox
-        .cmd()
-        .args(["send", "--json", "--reveal"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = sandbox.run_draft(&["send", "--json", "--reveal"], PROFILE);
+    assert_exit(&output, 0);
     let doc = stdout_json(&output);
     assert_eq!(
-        header(&only_result(&doc)["request"], "Authorization"),
+        request_header(&only_result(&doc)["request"], "Authorization"),
         Some(format!("Key {API_KEY}").as_str())
     );
     standin.assert_no_problems();
@@ -169,7 +145,7 @@ fn send_from_standard_input() {
         .write_stdin(common::draft_json(PROFILE).to_string())
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_exit(&output, 0);
     let out = stdout(&output);
     assert!(out.contains("Sent: notification"), "{out}");
     assert!(!out.contains(API_KEY));
@@ -217,13 +193,8 @@ fn bad_request_exits_1_with_the_error_text() {
     let text =
         "You must include which players, segments, or tags you wish to send this notification to.";
     standin.set(Scenario::BadRequest(text.into()));
-    let output = sandbox
-        .cmd()
-        .args(["send", "--json"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let output = sandbox.run_draft(&["send", "--json"], PROFILE);
+    assert_exit(&output, 1);
     let doc = stdout_json(&output);
     let result = only_result(&doc);
     assert_eq!(result["response"]["status"], 400);
@@ -241,12 +212,7 @@ fn bad_request_exits_1_with_the_error_text() {
 fn ok_status_with_errors_and_no_id_is_a_failure() {
     let (standin, sandbox) = setup();
     standin.set(Scenario::NotSubscribed);
-    let output = sandbox
-        .cmd()
-        .args(["send", "--json"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
+    let output = sandbox.run_draft(&["send", "--json"], PROFILE);
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -271,13 +237,8 @@ fn wrong_key_is_refused_and_explained() {
     let standin = OneSignalStandIn::start();
     let sandbox = Sandbox::with(common::Keyring::None, Some(WRONG_KEY.into()));
     sandbox.add_profile(PROFILE, &standin.base_url());
-    let output = sandbox
-        .cmd()
-        .arg("send")
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let output = sandbox.run_draft(&["send"], PROFILE);
+    assert_exit(&output, 1);
     let out = stdout(&output);
     assert!(out.contains("refused the API key (403)"), "{out}");
     assert!(out.contains("Access denied."), "{out}");
@@ -293,13 +254,8 @@ fn wrong_key_is_refused_and_explained() {
 fn rate_limit_mentions_the_wait() {
     let (standin, sandbox) = setup();
     standin.set(Scenario::RateLimited(7));
-    let output = sandbox
-        .cmd()
-        .args(["send", "--json"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let output = sandbox.run_draft(&["send", "--json"], PROFILE);
+    assert_exit(&output, 1);
     let doc = stdout_json(&output);
     let result = only_result(&doc);
     assert_eq!(result["response"]["status"], 429);
@@ -307,7 +263,7 @@ fn rate_limit_mentions_the_wait() {
     assert!(summary.contains("wait 7 s"), "{summary}");
     assert_eq!(result["outcome"]["retry_after"], 7);
     assert!(
-        header(&result["response"], "retry-after").is_some(),
+        request_header(&result["response"], "retry-after").is_some(),
         "{result:#}"
     );
 }
@@ -317,12 +273,7 @@ fn timeout_exits_3_quickly() {
     let (standin, sandbox) = setup();
     standin.set(Scenario::Delay(Duration::from_secs(5)));
     let started = Instant::now();
-    let output = sandbox
-        .cmd()
-        .args(["send", "--json", "--timeout", "1"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
+    let output = sandbox.run_draft(&["send", "--json", "--timeout", "1"], PROFILE);
     let took = started.elapsed();
     assert_eq!(
         output.status.code(),
@@ -351,12 +302,7 @@ fn connection_refused_exits_3() {
         PROFILE,
         &format!("http://127.0.0.1:{}", common::closed_port()),
     );
-    let output = sandbox
-        .cmd()
-        .args(["send", "--json", "--timeout", "5"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
+    let output = sandbox.run_draft(&["send", "--json", "--timeout", "5"], PROFILE);
     assert_eq!(
         output.status.code(),
         Some(3),
@@ -408,12 +354,7 @@ fn missing_secret_is_bad_input() {
     let standin = OneSignalStandIn::start();
     let sandbox = Sandbox::with(common::Keyring::None, None);
     sandbox.add_profile(PROFILE, &standin.base_url());
-    let output = sandbox
-        .cmd()
-        .arg("send")
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
+    let output = sandbox.run_draft(&["send"], PROFILE);
     assert_bad_input(&output, "api_key", &standin);
 }
 
@@ -446,24 +387,15 @@ fn cleartext_base_url_to_another_host_is_refused() {
         sandbox.files_containing("example.com").is_empty(),
         "the profile must not be saved"
     );
-    let list = sandbox
-        .cmd()
-        .args(["profile", "list", "--json"])
-        .output()
-        .expect("runs");
+    let list = sandbox.run(&["profile", "list", "--json"]);
     assert_eq!(stdout_json(&list)["profiles"], json!([]));
 }
 
 #[test]
 fn preview_masks_the_key_and_sends_nothing() {
     let (standin, sandbox) = setup();
-    let output = sandbox
-        .cmd()
-        .arg("preview")
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = sandbox.run_draft(&["preview"], PROFILE);
+    assert_exit(&output, 0);
     let out = stdout(&output);
     assert!(
         out.starts_with(&format!("POST {}/notifications\n", standin.base_url())),
@@ -476,23 +408,13 @@ fn preview_masks_the_key_and_sends_nothing() {
     );
     assert!(!out.contains(API_KEY), "{out}");
 
-    let json_out = sandbox
-        .cmd()
-        .args(["preview", "--json"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
+    let json_out = sandbox.run_draft(&["preview", "--json"], PROFILE);
     assert_eq!(json_out.status.code(), Some(0));
     let doc = stdout_json(&json_out);
     assert!(only_result(&doc)["response"].is_null());
     assert!(!doc.to_string().contains(API_KEY));
 
-    let revealed = sandbox
-        .cmd()
-        .args(["preview", "--reveal"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
+    let revealed = sandbox.run_draft(&["preview", "--reveal"], PROFILE);
     assert!(stdout(&revealed).contains(&format!("Authorization: Key {API_KEY}")));
     assert_eq!(standin.hits(), 0, "preview must not touch the network");
 }
@@ -500,13 +422,8 @@ fn preview_masks_the_key_and_sends_nothing() {
 #[test]
 fn preview_curl_uses_environment_references() {
     let (standin, sandbox) = setup();
-    let output = sandbox
-        .cmd()
-        .args(["preview", "--curl"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = sandbox.run_draft(&["preview", "--curl"], PROFILE);
+    assert_exit(&output, 0);
     let out = stdout(&output);
     assert!(
         out.starts_with(&format!(
@@ -523,12 +440,7 @@ fn preview_curl_uses_environment_references() {
         "one command per request: {out}"
     );
 
-    let revealed = sandbox
-        .cmd()
-        .args(["preview", "--curl", "--reveal"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
+    let revealed = sandbox.run_draft(&["preview", "--curl", "--reveal"], PROFILE);
     let out = stdout(&revealed);
     assert!(
         out.contains(API_KEY) && !out.contains("PUSHDECK_API_KEY"),
@@ -540,11 +452,7 @@ fn preview_curl_uses_environment_references() {
 #[test]
 fn check_says_the_key_works() {
     let (standin, sandbox) = setup();
-    let output = sandbox
-        .cmd()
-        .args(["check", PROFILE])
-        .output()
-        .expect("runs");
+    let output = sandbox.run(&["check", PROFILE]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -562,11 +470,7 @@ fn check_says_the_key_works() {
     assert_eq!(seen[0].query.as_deref(), Some("offset=0&limit=1"));
     standin.assert_no_problems();
 
-    let json_out = sandbox
-        .cmd()
-        .args(["check", PROFILE, "--json"])
-        .output()
-        .expect("runs");
+    let json_out = sandbox.run(&["check", PROFILE, "--json"]);
     assert_eq!(json_out.status.code(), Some(0));
     let doc = stdout_json(&json_out);
     assert_eq!(only_result(&doc)["outcome"]["ok"], true);
@@ -578,12 +482,8 @@ fn check_with_a_wrong_key_fails() {
     let standin = OneSignalStandIn::start();
     let sandbox = Sandbox::with(common::Keyring::None, Some(WRONG_KEY.into()));
     sandbox.add_profile(PROFILE, &standin.base_url());
-    let output = sandbox
-        .cmd()
-        .args(["check", PROFILE])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let output = sandbox.run(&["check", PROFILE]);
+    assert_exit(&output, 1);
     let out = stdout(&output);
     assert!(out.contains("refused the API key (403)"), "{out}");
     assert!(!out.contains("Key works"), "{out}");
@@ -592,22 +492,13 @@ fn check_with_a_wrong_key_fails() {
 #[test]
 fn history_keeps_the_redacted_dump() {
     let (standin, sandbox) = setup();
-    let sent = sandbox
-        .cmd()
-        .args(["send", "--json"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
-    assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
+    let sent = sandbox.run_draft(&["send", "--json"], PROFILE);
+    assert_exit(&sent, 0);
     let sent = stdout_json(&sent);
     let id = sent["history_id"].as_str().expect("history_id").to_string();
     let message_id = only_result(&sent)["outcome"]["message_id"].clone();
 
-    let list = sandbox
-        .cmd()
-        .args(["history", "list", "--json"])
-        .output()
-        .expect("runs");
+    let list = sandbox.run(&["history", "list", "--json"]);
     assert_eq!(list.status.code(), Some(0));
     let list = stdout_json(&list);
     let entries = list["history"].as_array().expect("history list");
@@ -616,28 +507,20 @@ fn history_keeps_the_redacted_dump() {
     assert_eq!(entries[0]["ok"], true);
     assert_eq!(entries[0]["profile"], PROFILE);
 
-    let show = sandbox
-        .cmd()
-        .args(["history", "show", &id, "--json"])
-        .output()
-        .expect("runs");
-    assert_eq!(show.status.code(), Some(0), "{}", stderr(&show));
+    let show = sandbox.run(&["history", "show", &id, "--json"]);
+    assert_exit(&show, 0);
     let show = stdout_json(&show);
     assert_eq!(show["id"], id.as_str());
     assert_eq!(show["provider"], "onesignal");
     assert_eq!(show["draft"]["message"]["title"], "Flash sale");
     let result = only_result(&show);
-    let auth = header(&result["request"], "Authorization").expect("Authorization");
+    let auth = request_header(&result["request"], "Authorization").expect("Authorization");
     assert!(auth.starts_with("Key os_v2_app_••••"), "{auth}");
     assert_eq!(result["response"]["status"], 200);
     assert_eq!(result["outcome"]["message_id"], message_id);
     assert!(!show.to_string().contains(API_KEY));
 
-    let text = sandbox
-        .cmd()
-        .args(["history", "show", &id])
-        .output()
-        .expect("runs");
+    let text = sandbox.run(&["history", "show", &id]);
     assert!(stdout(&text).contains("POST "), "{}", stdout(&text));
     assert!(!stdout(&text).contains(API_KEY));
     assert!(
@@ -654,11 +537,7 @@ fn history_keeps_the_redacted_dump() {
 #[test]
 fn providers_lists_onesignal() {
     let sandbox = Sandbox::new();
-    let output = sandbox
-        .cmd()
-        .args(["providers", "--json"])
-        .output()
-        .expect("runs");
+    let output = sandbox.run(&["providers", "--json"]);
     assert_eq!(output.status.code(), Some(0));
     let doc = stdout_json(&output);
     let onesignal = doc["providers"]
@@ -692,13 +571,8 @@ fn providers_lists_onesignal() {
 #[test]
 fn dry_run_sends_nothing() {
     let (standin, sandbox) = setup();
-    let output = sandbox
-        .cmd()
-        .args(["send", "--dry-run", "--json"])
-        .arg(sandbox.draft(PROFILE))
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = sandbox.run_draft(&["send", "--dry-run", "--json"], PROFILE);
+    assert_exit(&output, 0);
     let doc = stdout_json(&output);
     let result = only_result(&doc);
     assert!(result["response"].is_null(), "{result:#}");

@@ -3,20 +3,13 @@
 
 use crate::support as common;
 use crate::support::stand_ins::pushbullet as stand_in;
+use crate::support::{assert_exit, block_on, request_header};
 
 use common::{Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};
 use stand_in::{PushbulletStandIn, Scenario, TOKEN};
 
 const PROFILE: &str = "me";
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(future)
-}
 
 struct Setup {
     standin: PushbulletStandIn,
@@ -71,14 +64,6 @@ fn link_draft() -> Value {
     })
 }
 
-fn header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
-    request["headers"]
-        .as_array()?
-        .iter()
-        .find(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
-        .and_then(|h| h[1].as_str())
-}
-
 #[test]
 fn link_push_to_a_device_shows_iden_and_rate_limit() {
     let s = Setup::new();
@@ -104,8 +89,8 @@ fn link_push_to_a_device_shows_iden_and_rate_limit() {
         summary.contains("rate limit 32767 of 32768 left, resets 2026-11-24 12:00:00 UTC"),
         "{summary}"
     );
-    assert!(header(&result["response"], "x-ratelimit-remaining").is_some());
-    let token_shown = header(&result["request"], "Access-Token").expect("header");
+    assert!(request_header(&result["response"], "x-ratelimit-remaining").is_some());
+    let token_shown = request_header(&result["request"], "Access-Token").expect("header");
     assert!(
         token_shown.contains("••••") && !token_shown.contains(TOKEN),
         "{token_shown}"
@@ -130,7 +115,7 @@ fn link_push_to_a_device_shows_iden_and_rate_limit() {
 fn check_names_the_account_and_a_bad_token_is_explained() {
     let s = Setup::new();
     let out = s.cmd().args(["check", PROFILE]).output().expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(
         stdout(&out).contains("Token works: signed in as Elon Musk <elon@teslamotors.com>"),
         "{}",
@@ -217,7 +202,7 @@ fn preview_curl_refers_to_the_token_variable() {
         .arg(s.draft(link_draft()))
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(text.contains("${PUSHDECK_ACCESS_TOKEN}"), "{text}");
     assert!(!text.contains(TOKEN));

@@ -268,11 +268,7 @@ impl Session {
 }
 
 fn provider_ids(sandbox: &Sandbox) -> Vec<String> {
-    let out = sandbox
-        .cmd()
-        .args(["providers", "--json"])
-        .output()
-        .expect("runs");
+    let out = sandbox.run(&["providers", "--json"]);
     assert_eq!(out.status.code(), Some(0));
     stdout_json(&out)["providers"]
         .as_array()
@@ -448,19 +444,15 @@ fn plain_http_to_a_non_loopback_host_is_refused() {
         "http://10.0.0.1:8080",
         "http://api.onesignal.com/",
     ] {
-        let out = sandbox
-            .cmd()
-            .args([
-                "profile",
-                "add",
-                "clear",
-                "--provider",
-                "ntfy",
-                "--base-url",
-                url,
-            ])
-            .output()
-            .expect("runs");
+        let out = sandbox.run(&[
+            "profile",
+            "add",
+            "clear",
+            "--provider",
+            "ntfy",
+            "--base-url",
+            url,
+        ]);
         assert_eq!(out.status.code(), Some(2), "{url}");
         let err = common::stderr(&out);
         assert!(err.contains("only allowed"), "{url}: {err}");

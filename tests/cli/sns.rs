@@ -3,6 +3,7 @@
 //! `PUSHDECK_SESSION_TOKEN`); no test here touches a real keyring.
 
 use crate::support as common;
+use crate::support::block_on;
 use crate::support::stand_ins::sns as stand_in;
 
 use common::{Sandbox, stderr, stdout, stdout_json};
@@ -10,14 +11,6 @@ use serde_json::{Value, json};
 use stand_in::{ACCESS_KEY_ID, MESSAGE_ID, SECRET, Scenario, SnsStandIn, TOPIC};
 
 const PROFILE: &str = "aws";
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-        .block_on(future)
-}
 
 struct Setup {
     standin: SnsStandIn,

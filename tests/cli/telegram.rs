@@ -3,6 +3,7 @@
 //! touches a real keyring.
 
 use crate::support as common;
+use crate::support::assert_exit;
 use crate::support::stand_ins::telegram as stand_in;
 
 use std::time::{Duration, Instant};
@@ -297,7 +298,7 @@ fn preview_and_curl_never_show_the_token() {
         json!({"profile": PROFILE, "message": {"body": "hi"}, "audience": {"chat_ids": ["42", "@acme_news"]}}),
     );
     let out = run(&sandbox, TOKEN, &["preview", "--curl", &path]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(text.contains("${PUSHDECK_BOT_TOKEN}"), "{text}");
     assert_eq!(text.matches("sendMessage").count(), 2, "{text}");
@@ -314,7 +315,7 @@ fn chats_webhook_and_link_commands() {
     let (standin, sandbox) = setup();
     // A deep link, then someone opens it.
     let out = run(&sandbox, TOKEN, &["telegram", "link", PROFILE]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let link = stdout(&out).trim().to_string();
     let prefix = format!("https://t.me/{BOT_USERNAME}?start=");
     let token = link.strip_prefix(&prefix).expect("a t.me link").to_string();
@@ -323,7 +324,7 @@ fn chats_webhook_and_link_commands() {
     standin.added_to_channel(-100_777, "Acme News");
 
     let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(
         text.contains(&format!("42\tprivate\tAda (@ada)  start={token}")),
@@ -386,7 +387,7 @@ fn chats_webhook_and_link_commands() {
         TOKEN,
         &["telegram", "webhook", PROFILE, "--delete", "--yes"],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert!(
         stdout(&out).contains("Webhook was deleted") && stdout(&out).contains("No webhook is set"),
         "{}",
@@ -405,7 +406,7 @@ fn chats_webhook_and_link_commands() {
             "https://hooks.acme.example/new",
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(
         standin.webhook().as_deref(),
         Some("https://hooks.acme.example/new")

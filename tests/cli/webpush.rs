@@ -3,6 +3,7 @@
 //! (no keyring here); `vapid generate` with the real keyring is in tests/keyring_webpush.rs.
 
 use crate::support as common;
+use crate::support::assert_exit;
 use crate::support::stand_ins::webpush as stand_in;
 
 use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
@@ -242,7 +243,7 @@ fn preview_shows_plaintext_and_masks_the_jwt() {
     let s = setup();
     let draft = s.draft(vec![s.service.subscribe("ana", None)], json!({}));
     let out = s.run(&["preview", &draft]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(text.contains("Content-Encoding: aes128gcm"), "{text}");
     assert!(text.contains("[plaintext before encryption]"), "{text}");
@@ -333,7 +334,7 @@ fn subscriptions_are_imported_into_a_draft_with_reasons() {
         stdout(&out)
     );
     let out = s.run(&["send", &draft, "--json"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_exit(&out, 0);
     assert_eq!(stdout_json(&out)["results"][0]["recipient"], json!("QA"));
     let out = s.run(&["subscriptions", "remove", &draft, "QA"]);
     assert_eq!(out.status.code(), Some(0));
@@ -343,12 +344,7 @@ fn subscriptions_are_imported_into_a_draft_with_reasons() {
 #[test]
 fn vapid_generate_without_a_keyring_stores_nothing() {
     let s = setup();
-    let out = s
-        .sandbox
-        .cmd()
-        .args(["vapid", "generate", PROFILE])
-        .output()
-        .expect("runs");
+    let out = s.sandbox.run(&["vapid", "generate", PROFILE]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no keyring"), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());

@@ -101,22 +101,47 @@ impl Sandbox {
         cmd
     }
 
+    /// Runs `pushdeck ARGS` to the end: its output, whatever the exit status.
+    pub fn run(&self, args: &[&str]) -> std::process::Output {
+        self.cmd().args(args).output().expect("runs")
+    }
+
+    /// Runs `pushdeck ARGS DRAFT`, DRAFT being [`Sandbox::draft`] for `profile`.
+    pub fn run_draft(&self, args: &[&str], profile: &str) -> std::process::Output {
+        self.cmd()
+            .args(args)
+            .arg(self.draft(profile))
+            .output()
+            .expect("runs")
+    }
+
+    /// `pushdeck profile add NAME --provider PROVIDER --base-url URL [--set KEY=VALUE]…`.
+    pub fn add_provider_profile(
+        &self,
+        name: &str,
+        provider: &str,
+        base_url: &str,
+        settings: &[(&str, &str)],
+    ) {
+        let mut cmd = self.cmd();
+        cmd.args([
+            "profile",
+            "add",
+            name,
+            "--provider",
+            provider,
+            "--base-url",
+            base_url,
+        ]);
+        for (key, value) in settings {
+            cmd.arg("--set").arg(format!("{key}={value}"));
+        }
+        cmd.assert().success();
+    }
+
     /// `pushdeck profile add NAME --provider onesignal --base-url URL --set app_id=APP_ID`.
     pub fn add_profile(&self, name: &str, base_url: &str) {
-        self.cmd()
-            .args([
-                "profile",
-                "add",
-                name,
-                "--provider",
-                "onesignal",
-                "--base-url",
-                base_url,
-                "--set",
-            ])
-            .arg(format!("app_id={APP_ID}"))
-            .assert()
-            .success();
+        self.add_provider_profile(name, "onesignal", base_url, &[("app_id", APP_ID)]);
     }
 
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
@@ -205,4 +230,37 @@ pub fn stdout(output: &std::process::Output) -> String {
 
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Fails unless the run exited with `code`, showing its standard error.
+#[track_caller]
+pub fn assert_exit(output: &std::process::Output, code: i32) {
+    assert_eq!(output.status.code(), Some(code), "{}", stderr(output));
+}
+
+/// The one result of a `--json` run.
+#[track_caller]
+pub fn only_result(doc: &Value) -> &Value {
+    let results = doc["results"].as_array().expect("results is a list");
+    assert_eq!(results.len(), 1, "{doc:#}");
+    &results[0]
+}
+
+/// A header of a request as `--json` prints it (`"headers": [[name, value], …]`), by name in any
+/// case.
+pub fn request_header<'a>(request: &'a Value, name: &str) -> Option<&'a str> {
+    request["headers"]
+        .as_array()?
+        .iter()
+        .find(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        .and_then(|h| h[1].as_str())
+}
+
+/// Runs a future to completion on a runtime of its own.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+        .block_on(future)
 }

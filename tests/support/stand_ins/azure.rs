@@ -8,6 +8,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::support::block_on;
 use base64::Engine as _;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -369,14 +370,6 @@ impl Respond for Handler {
                 .as_str(),
             )
     }
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime")
-        .block_on(future)
 }
 
 pub struct AzureStandIn {
