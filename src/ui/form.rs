@@ -205,7 +205,7 @@ impl ComposerForm {
                 translations,
                 silent: self.silent,
             },
-            audience,
+            audience: audience.into(),
             options,
         })
     }
