@@ -3,13 +3,14 @@
 
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::exit::Exit;
 use crate::draft::Draft;
-use crate::engine::Engine;
+use crate::engine::{Engine, SendResult};
 use crate::profile::{Profile, Secrets};
-use crate::provider::{self, Provider};
+use crate::provider::{self, Call, Provider};
 use crate::store::{HistoryStore, KeyringStatus, Paths, ProfileStore, SecretStore};
 
 /// A failure to report: one line on stderr and an exit status.
@@ -104,6 +105,26 @@ impl Context {
             code: Exit::TransportFailure,
             message: e.to_string(),
         })
+    }
+
+    /// One call beside sending (a check, a lookup, a provider's own action) through the engine,
+    /// which records it. Bad input when the call cannot be built: nothing was sent.
+    pub fn call(
+        &self,
+        loaded: &LoadedProfile,
+        call: Call,
+        timeout: Duration,
+    ) -> Result<Arc<SendResult>, Failure> {
+        let engine = self.engine()?;
+        runtime()?
+            .block_on(engine.call(
+                loaded.provider,
+                &loaded.profile,
+                &loaded.secrets,
+                call,
+                timeout,
+            ))
+            .map_err(|e| bad_input(e.to_string()))
     }
 }
 

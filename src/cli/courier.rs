@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::args::{CourierCommand, Output};
-use super::context::{CliResult, Context, bad_input, runtime, timeout};
+use super::context::{CliResult, Context, bad_input, timeout};
 use super::exit::Exit;
 use super::print::{pretty, result_json, status_line};
 use crate::provider::{Call, courier};
@@ -39,16 +39,7 @@ fn delivery(
         }
     })?;
     let call = Call::action(courier::DELIVERY, json!({ "message_id": message_id }));
-    let engine = ctx.engine()?;
-    let result = runtime()?
-        .block_on(engine.call(
-            loaded.provider,
-            &loaded.profile,
-            &loaded.secrets,
-            call,
-            timeout,
-        ))
-        .map_err(|e| bad_input(e.to_string()))?;
+    let result = ctx.call(&loaded, call, timeout)?;
     if out.json {
         let mut row = result_json(&result, out.reveal);
         row["outcome"]["channels"] = json!(

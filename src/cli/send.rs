@@ -147,13 +147,8 @@ pub fn send(
 
 pub fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult {
     let loaded = ctx.load(name)?;
-    let (profile, provider, secrets) = (&loaded.profile, loaded.provider, &loaded.secrets);
-    let engine = ctx.engine()?;
-    let rt = runtime()?;
     // Missing settings or secrets are bad input, found before any network.
-    let result = rt
-        .block_on(engine.call(provider, profile, secrets, Call::Check, timeout))
-        .map_err(|e| bad_input(e.to_string()))?;
+    let result = ctx.call(&loaded, Call::Check, timeout)?;
     if out.json {
         out!(
             "{}",
@@ -163,7 +158,7 @@ pub fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliRe
         let mark = if result.outcome.is_ok() { "✓" } else { "✗" };
         out!(
             "{mark} {}: {}{}",
-            profile.name,
+            loaded.profile.name,
             result.outcome.summary,
             status_line(&result.exchange)
         );

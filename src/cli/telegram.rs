@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::args::{Output, TelegramCommand};
-use super::context::{CliResult, Context, Failure, bad_input, runtime, timeout};
+use super::context::{CliResult, Context, Failure, bad_input, timeout};
 use super::exit::Exit;
 use super::print::{pretty, print_failure, result_json};
 use crate::engine::SendResult;
@@ -72,17 +72,11 @@ fn call(
             )))
         }
     })?;
-    let call = Call::action(method, body.unwrap_or(Value::Null));
-    let engine = ctx.engine()?;
-    runtime()?
-        .block_on(engine.call(
-            loaded.provider,
-            &loaded.profile,
-            &loaded.secrets,
-            call,
-            timeout,
-        ))
-        .map_err(|e| bad_input(e.to_string()))
+    ctx.call(
+        &loaded,
+        Call::action(method, body.unwrap_or(Value::Null)),
+        timeout,
+    )
 }
 
 fn chats(ctx: &Context, profile: &str, out: Output, timeout: Duration) -> CliResult {
