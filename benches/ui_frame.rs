@@ -184,6 +184,14 @@ fn frames(c: &mut Criterion) {
     c.bench_function("frame/inspector_with_5MB_json_response", |b| {
         b.iter(|| h.step())
     });
+    h.get_by_label("Body").focus();
+    h.run();
+    c.bench_function("frame/typing_with_5MB_json_response_open", |b| {
+        b.iter(|| {
+            h.get_by_label("Body").type_text("x");
+            h.step();
+        })
+    });
 }
 
 criterion_group! {

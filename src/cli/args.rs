@@ -166,6 +166,13 @@ pub enum HistoryCommand {
         #[arg(long)]
         json: bool,
     },
+    /// List the calls made beside sending (checks, lookups, Telegram's webhook, Courier's
+    /// delivery status…), newest first, with their (redacted) exchanges in --json.
+    Calls {
+        /// One JSON document on standard output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one send with its (redacted) exchanges.
     Show {
         /// The id `history list` or a send printed.

@@ -13,6 +13,7 @@ pub fn history_command(ctx: &Context, cmd: HistoryCommand) -> CliResult {
     let history = ctx.history();
     match cmd {
         HistoryCommand::List { json } => list(&history, json),
+        HistoryCommand::Calls { json } => calls(&history, json),
         HistoryCommand::Show { id, json } => show(&history, &id, json),
     }
 }
@@ -32,6 +33,48 @@ fn list(history: &HistoryStore, json: bool) -> CliResult {
                 s.provider,
                 s.profile,
                 s.summary
+            );
+        }
+    }
+    Ok(Exit::Success)
+}
+
+fn calls(history: &HistoryStore, json: bool) -> CliResult {
+    let mut calls = history.calls().list();
+    calls.reverse();
+    if json {
+        let rows: Vec<Value> = calls
+            .iter()
+            .map(|c| {
+                let ex = &c.result.exchange;
+                json!({
+                    "at": c.at,
+                    "provider": c.provider,
+                    "profile": c.profile,
+                    "call": c.call,
+                    "request": dump::request_json(&ex.request),
+                    "response": ex.response.as_ref().map(|r| dump::response_json(r, ex.elapsed_ms)),
+                    "outcome": outcome_json(&c.result.outcome),
+                })
+            })
+            .collect();
+        out!("{}", pretty(&json!({ "calls": rows })));
+    } else if calls.is_empty() {
+        out!("No calls yet.");
+    } else {
+        for c in calls {
+            out!(
+                "{}  {}  {:<12} {:<16} {:<16} {}",
+                c.at,
+                if c.result.outcome.is_ok() {
+                    "✓"
+                } else {
+                    "✗"
+                },
+                c.provider,
+                c.profile,
+                c.call,
+                c.result.outcome.summary
             );
         }
     }

@@ -10,6 +10,7 @@ mod keyring;
 mod ntfy;
 mod onesignal;
 mod pushbullet;
+mod recorded_calls;
 mod secret_hygiene;
 mod sns;
 mod telegram;

@@ -11,6 +11,7 @@ mod inspector;
 mod ntfy;
 mod onesignal;
 mod pushbullet;
+mod recorded_calls;
 mod sns;
 mod telegram;
 mod webpush;
