@@ -520,11 +520,7 @@ fn device_tokens(draft: &Draft) -> Result<Vec<String>, DraftError> {
 }
 
 fn raw_payload(raw: &Value) -> Result<Value, DraftError> {
-    let parsed = match raw {
-        Value::String(text) => serde_json::from_str::<Value>(text)
-            .map_err(|e| DraftError::new("options.raw", format!("invalid JSON: {e}")))?,
-        other => other.clone(),
-    };
+    let parsed = crate::provider::shared::raw_json(raw)?;
     if !parsed.get("aps").is_some_and(Value::is_object) {
         return Err(DraftError::new(
             "options.raw",

@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::shared::{StatusRule, answer, said_or_status, status_outcome};
 use super::{
     FieldKind, FieldSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets, base_url,
     validate_keys,
@@ -282,11 +283,9 @@ pub fn delivery_request(
 
 /// The delivery status in words; each provider attempt is an item ("email via sendgrid: SENT").
 pub fn interpret_delivery(exchange: &Exchange) -> Outcome {
-    if let Some(outcome) = Outcome::from_transport(exchange) {
-        return outcome;
-    }
-    let Some(response) = exchange.response.as_ref() else {
-        return Outcome::not_sent("Not sent.");
+    let response = match answer(exchange) {
+        Ok(response) => response,
+        Err(outcome) => return outcome,
     };
     let body = response.json();
     if response.status == 404 {
@@ -410,15 +409,7 @@ fn millis_text(ms: i64) -> String {
 }
 
 fn raw_body(raw: &Value) -> Result<Value, DraftError> {
-    let map = match raw {
-        Value::Object(map) => map.clone(),
-        Value::String(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(DraftError::new("options.raw", "must be a JSON object")),
-            Err(e) => return Err(DraftError::new("options.raw", format!("invalid JSON: {e}"))),
-        },
-        _ => return Err(DraftError::new("options.raw", "must be a JSON object")),
-    };
+    let map = crate::provider::shared::raw_object(raw)?;
     // A bare message object is wrapped, so both `{"message": …}` and `{"to": …}` work.
     if map.contains_key("message") || map.contains_key("event") {
         Ok(Value::Object(map))
@@ -607,36 +598,44 @@ fn legacy_body(
     Ok(Value::Object(body))
 }
 
+/// Courier's documented error statuses; the rest get the generic reading.
+const ERRORS: &[StatusRule<'static>] = &[
+    StatusRule::new(
+        &[400, 422],
+        "refused the request",
+        "Fix what it names and send again; nothing was sent.",
+    ),
+    StatusRule::new(
+        &[401],
+        "refused the auth token",
+        "Copy the workspace's API key from Settings > API Keys (test and production keys differ) and store it with Edit credentials or `pushdeck secret set PROFILE auth_token`.",
+    ),
+    StatusRule::new(
+        &[403],
+        "says this key may not do that",
+        "Use a key with full access to this workspace.",
+    ),
+    StatusRule::new(
+        &[404],
+        "could not find it",
+        "Check the template or list id, and the base URL.",
+    ),
+    StatusRule::new(
+        &[409],
+        "refused a reused idempotency key",
+        "This key was already used for a different message: change the message, or clear options.idempotency_key for a new one.",
+    ),
+    StatusRule::new(&[429], "is rate limiting", "Wait a little and send again."),
+];
+
 fn error_outcome(status: u16, body: Option<&Value>, retry_after: Option<u64>) -> Outcome {
     let message = body
         .and_then(|b| b.get("message"))
         .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let said = if message.is_empty() {
-        format!("HTTP {status}")
-    } else {
-        message.clone()
-    };
-    match status {
-        400 | 422 => Outcome::refused(format!("{NAME} refused the request ({status}): {said}"))
-            .with_hint("Fix what it names and send again; nothing was sent."),
-        401 => Outcome::refused(format!("{NAME} refused the auth token (401): {said}"))
-            .with_hint("Copy the workspace's API key from Settings > API Keys (test and production keys differ) and store it with Edit credentials or `pushdeck secret set PROFILE auth_token`."),
-        403 => Outcome::refused(format!("{NAME} says this key may not do that (403): {said}"))
-            .with_hint("Use a key with full access to this workspace."),
-        404 => Outcome::refused(format!("{NAME} could not find it (404): {said}"))
-            .with_hint("Check the template or list id, and the base URL."),
-        409 => Outcome::refused(format!("{NAME} refused a reused idempotency key (409): {said}"))
-            .with_hint("This key was already used for a different message: change the message, or clear options.idempotency_key for a new one."),
-        429 => {
-            let mut o = Outcome::refused(format!("{NAME} is rate limiting (429): {said}"))
-                .with_hint("Wait a little and send again.");
-            o.retry_after = retry_after;
-            o
-        }
-        _ => Outcome::from_status(NAME, status, &message),
-    }
+        .unwrap_or("");
+    let said = said_or_status(message, status);
+    status_outcome(NAME, status, &said, retry_after, ERRORS)
+        .unwrap_or_else(|| Outcome::from_status(NAME, status, message))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod jwt;
 pub mod ntfy;
 pub mod onesignal;
 pub mod pushbullet;
+pub(crate) mod shared;
 pub mod sns;
 pub mod telegram;
 pub mod webpush;

@@ -238,15 +238,7 @@ fn topic(draft: &Draft) -> Result<String, DraftError> {
 }
 
 fn raw_body(raw: &Value, topic: &str) -> Result<Value, DraftError> {
-    let mut raw = match raw {
-        Value::Object(map) => map.clone(),
-        Value::String(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(DraftError::new("options.raw", "must be a JSON object")),
-            Err(e) => return Err(DraftError::new("options.raw", format!("invalid JSON: {e}"))),
-        },
-        _ => return Err(DraftError::new("options.raw", "must be a JSON object")),
-    };
+    let mut raw = crate::provider::shared::raw_object(raw)?;
     if !raw.contains_key("topic") {
         raw.insert("topic".into(), json!(topic));
     }

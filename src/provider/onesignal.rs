@@ -371,15 +371,7 @@ fn url_segment(text: &str) -> String {
 /// A raw payload replaces the generated one; `app_id` is filled in when it is missing, since a
 /// request without it can only fail.
 fn raw_body(raw: &Value, app_id: &str) -> Result<Value, DraftError> {
-    let mut raw = match raw {
-        Value::Object(map) => map.clone(),
-        Value::String(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(DraftError::new("options.raw", "must be a JSON object")),
-            Err(e) => return Err(DraftError::new("options.raw", format!("invalid JSON: {e}"))),
-        },
-        _ => return Err(DraftError::new("options.raw", "must be a JSON object")),
-    };
+    let mut raw = crate::provider::shared::raw_object(raw)?;
     if !raw.contains_key("app_id") {
         raw.insert("app_id".into(), json!(app_id));
     }

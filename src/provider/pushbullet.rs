@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::shared::{StatusRule, said_or_status, status_outcome};
 use super::{
     FieldKind, FieldSpec, LookupSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets,
     base_url, validate_keys,
@@ -284,15 +285,7 @@ fn device_item(device: &Value) -> Option<LookupItem> {
 }
 
 fn raw_body(raw: &Value) -> Result<Value, DraftError> {
-    let map = match raw {
-        Value::Object(map) => map.clone(),
-        Value::String(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(DraftError::new("options.raw", "must be a JSON object")),
-            Err(e) => return Err(DraftError::new("options.raw", format!("invalid JSON: {e}"))),
-        },
-        _ => return Err(DraftError::new("options.raw", "must be a JSON object")),
-    };
+    let map = crate::provider::shared::raw_object(raw)?;
     if !map.get("type").is_some_and(Value::is_string) {
         return Err(DraftError::new(
             "options.raw",
@@ -426,53 +419,64 @@ fn api_error(body: Option<&Value>) -> ApiError {
     }
 }
 
+const PRO_HINT: &str =
+    "Free accounts get 500 pushes a month; wait for next month or upgrade to Pushbullet Pro.";
+
 fn error_outcome(response: &ResponseDump, body: Option<&Value>) -> Outcome {
     let e = api_error(body);
     let status = response.status;
-    let said = if e.message.is_empty() {
-        format!("HTTP {status}")
-    } else {
-        e.message.clone()
-    };
+    let said = said_or_status(&e.message, status);
     let param = if e.param.is_empty() {
         String::new()
     } else {
         format!(" (field {})", e.param)
     };
+    let pro = e.code == "pushbullet_pro_required";
     match status {
-        400 => Outcome::refused(format!("{NAME} refused the push: {said}{param}"))
-            .with_hint(match e.param.as_str() {
+        400 => Outcome::refused(format!("{NAME} refused the push: {said}{param}")).with_hint(
+            match e.param.as_str() {
                 "email" => "Check the email address.",
                 "url" => "Check the URL: it must be a full http(s) address.",
                 _ => "Fix the field it names and send again.",
-            }),
-        401 => Outcome::refused(format!("{NAME} refused the access token (401): {said}"))
-            .with_hint("The token is missing, mistyped or revoked. Create one at pushbullet.com > Settings > Account and store it with Edit credentials or `pushdeck secret set PROFILE access_token`."),
-        403 if e.code == "pushbullet_pro_required" => Outcome::refused(format!(
+            },
+        ),
+        403 if pro => Outcome::refused(format!(
             "{NAME} refused: this account used up its free pushes ({said})"
         ))
-        .with_hint("Free accounts get 500 pushes a month; wait for next month or upgrade to Pushbullet Pro."),
-        403 => Outcome::refused(format!("{NAME} says this token may not do that (403): {said}"))
-            .with_hint("The token is valid but not allowed this request (for example a channel you do not own, or an OAuth token without access). Use your account's own access token."),
+        .with_hint(PRO_HINT),
         404 => Outcome::refused(format!("{NAME} could not find it (404): {said}{param}"))
-            .with_hint(if e.param == "device_iden" {
-                "That device does not exist any more: Load devices again and pick one."
-            } else if e.param == "channel_tag" {
-                "No channel has that tag: check the tag of a channel you own."
-            } else {
-                "Check the target and the base URL."
+            .with_hint(match e.param.as_str() {
+                "device_iden" => {
+                    "That device does not exist any more: Load devices again and pick one."
+                }
+                "channel_tag" => "No channel has that tag: check the tag of a channel you own.",
+                _ => "Check the target and the base URL.",
             }),
-        429 => {
-            let mut o = Outcome::refused(format!("{NAME} is rate limiting this account (429): {said}"))
-                .with_hint(if e.code == "pushbullet_pro_required" {
-                    "Free accounts get 500 pushes a month; wait for next month or upgrade to Pushbullet Pro."
-                } else {
-                    "Too many requests: wait until the rate limit resets (see below), then send again. Nothing was sent."
-                });
-            o.retry_after = response.retry_after();
-            o
+        _ => {
+            let rules = [
+                StatusRule::new(
+                    &[401],
+                    "refused the access token",
+                    "The token is missing, mistyped or revoked. Create one at pushbullet.com > Settings > Account and store it with Edit credentials or `pushdeck secret set PROFILE access_token`.",
+                ),
+                StatusRule::new(
+                    &[403],
+                    "says this token may not do that",
+                    "The token is valid but not allowed this request (for example a channel you do not own, or an OAuth token without access). Use your account's own access token.",
+                ),
+                StatusRule::new(
+                    &[429],
+                    "is rate limiting this account",
+                    if pro {
+                        PRO_HINT
+                    } else {
+                        "Too many requests: wait until the rate limit resets (see below), then send again. Nothing was sent."
+                    },
+                ),
+            ];
+            status_outcome(NAME, status, &said, response.retry_after(), &rules)
+                .unwrap_or_else(|| Outcome::from_status(NAME, status, &e.message))
         }
-        _ => Outcome::from_status(NAME, status, &e.message),
     }
 }
 

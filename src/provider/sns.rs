@@ -699,11 +699,9 @@ fn unescape(text: &str) -> String {
 
 /// Transport failures, AWS error XML, or the success reading `ok` gives.
 fn judge(exchange: &Exchange, ok: impl FnOnce(&str) -> Outcome) -> Outcome {
-    if let Some(outcome) = Outcome::from_transport(exchange) {
-        return outcome;
-    }
-    let Some(response) = exchange.response.as_ref() else {
-        return Outcome::not_sent("Not sent.");
+    let response = match super::shared::answer(exchange) {
+        Ok(response) => response,
+        Err(outcome) => return outcome,
     };
     let text = response.text();
     if response.is_success() && tag(text, "Error").is_none() {

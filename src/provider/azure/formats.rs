@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use crate::draft::{Draft, DraftError, Fields};
+use crate::provider::shared::raw_object;
 
 pub const FORMATS: &[&str] = &[
     "apple",
@@ -105,19 +106,6 @@ fn payload(content_type: &'static str, body: String) -> Payload {
 fn compact(v: &Value) -> String {
     // Plain data with string keys always serializes.
     serde_json::to_string(v).unwrap_or_default()
-}
-
-/// `options.raw` as a JSON object: an object, or a string holding one.
-fn raw_json(raw: &Value) -> Result<Map<String, Value>, DraftError> {
-    match raw {
-        Value::Object(map) => Ok(map.clone()),
-        Value::String(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => Ok(map),
-            Ok(_) => Err(DraftError::new("options.raw", "must be a JSON object")),
-            Err(e) => Err(DraftError::new("options.raw", format!("invalid JSON: {e}"))),
-        },
-        _ => Err(DraftError::new("options.raw", "must be a JSON object")),
-    }
 }
 
 /// `options.raw` as XML text, checked well-formed.
@@ -230,7 +218,7 @@ fn apple(
     let mut headers = Vec::new();
     let body = match raw {
         Some(raw) => {
-            let map = raw_json(raw)?;
+            let map = raw_object(raw)?;
             if !map.contains_key("aps") {
                 return Err(DraftError::new(
                     "options.raw",
@@ -354,7 +342,7 @@ fn fcmv1(
     let m = &draft.message;
     let body = match raw {
         Some(raw) => {
-            let map = raw_json(raw)?;
+            let map = raw_object(raw)?;
             let Some(Value::Object(message)) = map.get("message") else {
                 return Err(DraftError::new(
                     "options.raw",
@@ -426,7 +414,7 @@ fn gcm(
 ) -> Result<Payload, DraftError> {
     let m = &draft.message;
     let body = match raw {
-        Some(raw) => Value::Object(raw_json(raw)?),
+        Some(raw) => Value::Object(raw_object(raw)?),
         None => {
             require_body(draft)?;
             let mut body = Map::new();
@@ -643,7 +631,7 @@ fn windowsphone(draft: &Draft, raw: Option<&Value>) -> Result<Payload, DraftErro
 fn adm(draft: &Draft, raw: Option<&Value>, ttl: Option<u64>) -> Result<Payload, DraftError> {
     let m = &draft.message;
     let body = match raw {
-        Some(raw) => Value::Object(raw_json(raw)?),
+        Some(raw) => Value::Object(raw_object(raw)?),
         None => {
             require_body(draft)?;
             let mut data = Map::new();
@@ -671,7 +659,7 @@ fn adm(draft: &Draft, raw: Option<&Value>, ttl: Option<u64>) -> Result<Payload, 
 fn baidu(draft: &Draft, raw: Option<&Value>) -> Result<Payload, DraftError> {
     let m = &draft.message;
     let body = match raw {
-        Some(raw) => Value::Object(raw_json(raw)?),
+        Some(raw) => Value::Object(raw_object(raw)?),
         None => {
             require_body(draft)?;
             let mut body = Map::new();
@@ -695,7 +683,7 @@ fn template(draft: &Draft, raw: Option<&Value>) -> Result<Payload, DraftError> {
     let m = &draft.message;
     let bag = match raw {
         Some(raw) => {
-            let map = raw_json(raw)?;
+            let map = raw_object(raw)?;
             for (k, v) in &map {
                 if !v.is_string() {
                     return Err(DraftError::new(

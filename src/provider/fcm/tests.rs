@@ -1,6 +1,7 @@
 use serde_json::json;
 use time::macros::datetime;
 
+use super::auth::*;
 use super::*;
 use crate::http::{Body, ResponseDump};
 use crate::outcome::Verdict;

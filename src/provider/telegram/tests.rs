@@ -1,13 +1,15 @@
 use serde_json::json;
 use time::macros::datetime;
 
+use super::chats::*;
 use super::markup::{
     MARKDOWN_V2_RESERVED, check_html, check_markdown_v2, escape_html, escape_markdown_v2,
     escape_markdown_v2_url,
 };
+use super::payload::*;
 use super::*;
 use crate::http::{Body, ResponseDump};
-use crate::outcome::Verdict;
+use crate::outcome::{LookupItem, Verdict};
 use crate::provider::PrepareContext;
 
 const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
