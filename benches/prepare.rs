@@ -135,7 +135,7 @@ fn fixtures() -> Vec<(String, SendJob)> {
                 name,
                 SendJob {
                     provider: *p,
-                    draft,
+                    draft: draft.into(),
                     profile: profile.clone(),
                     secrets: secrets.clone(),
                     idempotency_key: "0f8fad5b-d9cb-469f-a165-70867728950e".into(),

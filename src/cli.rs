@@ -13,7 +13,7 @@ use crate::draft::Draft;
 use crate::engine::{Engine, EngineEvent, MAX_CONCURRENCY, SendJob, SendReport, SendResult};
 use crate::http::{self, Exchange, dump};
 use crate::outcome::{Outcome, Verdict};
-use crate::provider::{self, FieldKind, Provider};
+use crate::provider::{self, Call, FieldKind, Provider};
 use crate::store::{Environment, HistoryStore, Paths, Profile, ProfileStore, SecretStore};
 
 /// Prints a line to standard output; a closed pipe (`pushdeck … | head`) ends output quietly
@@ -374,14 +374,19 @@ fn execute(command: Command) -> CliResult {
 }
 
 /// Resolves the draft's profile and secrets into a job. Bad input here means nothing is sent.
-fn job(ctx: &Context, draft: Draft, dry_run: bool, timeout: Duration) -> Result<SendJob, Failure> {
+fn job(
+    ctx: &Context,
+    draft: std::sync::Arc<Draft>,
+    dry_run: bool,
+    timeout: Duration,
+) -> Result<SendJob, Failure> {
     if draft.profile.trim().is_empty() {
         return Err(bad_input("draft: profile: is required"));
     }
     let (profile, provider) = ctx.profile(&draft.profile)?;
     let keyring = SecretStore::open_os_keyring();
     let secrets = keyring
-        .load(&profile.name, provider.info())
+        .load(&profile.name, provider.info().secret_keys())
         .map_err(|e| bad_input(format!("keyring: {e}")))?;
     Ok(SendJob {
         provider,
@@ -400,7 +405,7 @@ fn preview(ctx: &Context, path: &str, out: Output, curl: bool) -> CliResult {
     // test mode would change the request).
     let job = job(
         ctx,
-        read_draft(path)?,
+        std::sync::Arc::new(read_draft(path)?),
         false,
         crate::engine::DEFAULT_TIMEOUT,
     )?;
@@ -457,6 +462,7 @@ fn send(
     prune_gone: bool,
 ) -> CliResult {
     let draft = read_draft(path)?;
+    let draft = std::sync::Arc::new(draft);
     let job = job(ctx, draft.clone(), dry_run, timeout)?;
     // The engine validates before touching the network (`EngineEvent::Invalid` below): bad input
     // exits 2 with nothing sent, and a costly fan-out is built only once.
@@ -612,22 +618,13 @@ fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult
     let (profile, provider) = ctx.profile(name)?;
     let keyring = SecretStore::open_os_keyring();
     let secrets = keyring
-        .load(&profile.name, provider.info())
+        .load(&profile.name, provider.info().secret_keys())
         .map_err(|e| bad_input(format!("keyring: {e}")))?;
-    // Missing settings or secrets are bad input, found before any network.
-    match provider.check_locally(&profile, &secrets) {
-        Some(Err(e)) => return Err(bad_input(e.to_string())),
-        Some(Ok(_)) => {}
-        None => {
-            provider
-                .check(&profile, &secrets)
-                .map_err(|e| bad_input(e.to_string()))?;
-        }
-    }
     let engine = ctx.engine()?;
     let rt = runtime()?;
+    // Missing settings or secrets are bad input, found before any network.
     let result = rt
-        .block_on(engine.check(provider, &profile, &secrets, timeout))
+        .block_on(engine.call(provider, &profile, &secrets, Call::Check, timeout))
         .map_err(|e| bad_input(e.to_string()))?;
     if out.json {
         out!(
@@ -692,20 +689,16 @@ fn courier_delivery(
     }
     let keyring = SecretStore::open_os_keyring();
     let secrets = keyring
-        .load(&profile.name, provider.info())
+        .load(&profile.name, provider.info().secret_keys())
         .map_err(|e| bad_input(format!("keyring: {e}")))?;
-    let request = crate::provider::courier::delivery_request(&profile, &secrets, message_id)
+    let call = Call::action(
+        crate::provider::courier::DELIVERY,
+        json!({ "message_id": message_id }),
+    );
+    let engine = ctx.engine()?;
+    let result = runtime()?
+        .block_on(engine.call(provider, &profile, &secrets, call, timeout))
         .map_err(|e| bad_input(e.to_string()))?;
-    let transport = crate::http::Transport::new(Duration::from_secs(10))
-        .map_err(|e| bad_input(e.to_string()))?;
-    let exchange = runtime()?.block_on(transport.send(request, timeout));
-    let outcome = crate::provider::courier::interpret_delivery(&exchange);
-    let result = SendResult {
-        index: 0,
-        exchange,
-        outcome,
-        retried: Vec::new(),
-    };
     if out.json {
         let mut row = result_json(&result, out.reveal);
         row["outcome"]["channels"] = json!(
@@ -1075,8 +1068,7 @@ fn telegram_call(
     method: &str,
     body: Option<Value>,
     timeout: Duration,
-) -> Result<SendResult, Failure> {
-    use crate::provider::telegram;
+) -> Result<std::sync::Arc<SendResult>, Failure> {
     let (profile, provider) = ctx.profile(name)?;
     if provider.info().id != "telegram" {
         return Err(bad_input(format!(
@@ -1086,39 +1078,16 @@ fn telegram_call(
     }
     let keyring = SecretStore::open_os_keyring();
     let secrets = keyring
-        .load(&profile.name, provider.info())
+        .load(&profile.name, provider.info().secret_keys())
         .map_err(|e| bad_input(format!("keyring: {e}")))?;
-    let request = if method == "getUpdates" {
-        telegram::updates_request(&profile, &secrets)
-    } else {
-        telegram::method_request(&profile, &secrets, method, body.as_ref())
-    }
-    .map_err(|e| bad_input(e.to_string()))?;
     let engine = ctx.engine()?;
-    let rt = runtime()?;
-    let plan = crate::engine::RunPlan {
-        timeout,
-        concurrency: 1,
-        max_per_second: None,
-        retries: 0,
-        index_offset: 0,
-    };
-    fn interpret(_: &dyn Provider, exchange: &Exchange) -> Outcome {
-        match crate::provider::telegram::reply(exchange) {
-            Ok(_) => Outcome::accepted("Done"),
-            Err(outcome) => outcome,
-        }
-    }
-    let cancel = CancellationToken::new();
-    rt.block_on(engine.run(provider, vec![request], &plan, &cancel, &|_| {}, interpret))
-        .pop()
-        .ok_or_else(|| Failure {
-            code: 3,
-            message: "no answer".into(),
-        })
+    let call = Call::action(method, body.unwrap_or(Value::Null));
+    runtime()?
+        .block_on(engine.call(provider, &profile, &secrets, call, timeout))
+        .map_err(|e| bad_input(e.to_string()))
 }
 
-fn print_failure(result: &SendResult, out: Output) -> i32 {
+fn print_failure(result: &std::sync::Arc<SendResult>, out: Output) -> i32 {
     if out.json {
         out!(
             "{}",

@@ -10,6 +10,7 @@ pub mod draft;
 pub mod engine;
 pub mod http;
 pub mod outcome;
+pub mod profile;
 pub mod provider;
 pub mod store;
 pub mod ui;

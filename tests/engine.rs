@@ -9,7 +9,8 @@ use pushdeck::engine::{Engine, EngineEvent, SendJob};
 use pushdeck::http::{Exchange, PreparedRequest};
 use pushdeck::outcome::Outcome;
 use pushdeck::provider::{
-    PrepareContext, Prepared, Provider, ProviderInfo, Secrets, Token, TokenPlan,
+    Call, CallPlan, Capabilities, PrepareContext, Prepared, Provider, ProviderInfo, Secrets, Token,
+    TokenPlan,
 };
 use pushdeck::store::{HistoryStore, Profile};
 use tokio_util::sync::CancellationToken;
@@ -22,8 +23,11 @@ static INFO: ProviderInfo = ProviderInfo {
     id: "echo",
     name: "Echo",
     default_base_url: "http://127.0.0.1:9",
-    max_per_second: Some(20.0),
-    retries_on_rate_limit: 2,
+    capabilities: Capabilities {
+        max_per_second: Some(20.0),
+        retries_on_rate_limit: 2,
+        ..Capabilities::BASE
+    },
     ..ProviderInfo::BASE
 };
 
@@ -63,11 +67,11 @@ impl Provider for Echo {
         o
     }
 
-    fn check(&self, _: &Profile, _: &Secrets) -> Result<PreparedRequest, DraftError> {
+    fn call(&self, _: &Call, _: &Profile, _: &Secrets) -> Result<CallPlan, DraftError> {
         Err(DraftError::new("check", "none"))
     }
 
-    fn interpret_check(&self, exchange: &Exchange) -> Outcome {
+    fn interpret_call(&self, _: &Call, exchange: &Exchange) -> Outcome {
         self.interpret(exchange)
     }
 
@@ -129,7 +133,7 @@ fn job(base: &str, recipients: &[&str]) -> SendJob {
     let draft = Draft::from_json(&serde_json::json!({"profile": "echo-profile", "message": {"body": "x"}, "audience": {"to": recipients}}).to_string()).expect("draft");
     SendJob {
         provider: &ECHO,
-        draft,
+        draft: draft.into(),
         profile,
         secrets,
         idempotency_key: "k".into(),

@@ -25,7 +25,7 @@ use pushdeck::draft::{Button, Draft, Message, Translation};
 use pushdeck::engine::{Engine, SendJob};
 use pushdeck::http::{self, Body, Exchange, PreparedRequest, ResponseDump, TransportError};
 use pushdeck::outcome::{Outcome, Verdict};
-use pushdeck::provider::{self, FieldKind, Provider, Secrets, TokenPlan};
+use pushdeck::provider::{self, Call, CallPlan, FieldKind, Provider, Secrets, TokenPlan};
 use pushdeck::store::Profile;
 
 const DEFAULT_CASES: u32 = 48;
@@ -548,7 +548,7 @@ fn valid_draft(p: &dyn Provider) -> Draft {
 fn job(p: &'static dyn Provider, draft: Draft, profile: Profile, secrets: Secrets) -> SendJob {
     SendJob {
         provider: p,
-        draft,
+        draft: draft.into(),
         profile,
         secrets,
         idempotency_key: "4f1c2a9e-8d7b-4a5c-9e8f-7a6b5c4d3e2f".into(),
@@ -810,9 +810,9 @@ fn profiles_through_every_provider() {
                 let _ = p.validate_secret(f.key, &v);
                 secrets.insert(f.key, v);
             }
-            let _ = p.check(&profile, &secrets);
+            let _ = p.call(&Call::Check, &profile, &secrets);
             for lookup in info.lookups {
-                let _ = p.lookup(lookup.id, &profile, &secrets);
+                let _ = p.call(&Call::lookup(lookup.id), &profile, &secrets);
             }
             if let Ok(TokenPlan::Exchange(request)) =
                 p.token_plan(&profile, &secrets, time::OffsetDateTime::now_utc())
@@ -970,7 +970,7 @@ fn fcm_service_accounts() {
         let mut profile = profile_for(fcm);
         profile.settings.clear();
         let _ = fcm.token_plan(&profile, &secrets, time::OffsetDateTime::now_utc());
-        let _ = fcm.check(&profile, &secrets);
+        let _ = fcm.call(&Call::Check, &profile, &secrets);
     });
 }
 
@@ -1085,11 +1085,11 @@ fn provider_requests(p: &'static dyn Provider) -> Vec<PreparedRequest> {
     let profile = profile_for(p);
     let secrets = secrets_for(p);
     let mut requests = Vec::new();
-    if let Ok(r) = p.check(&profile, &secrets) {
+    if let Ok(CallPlan::Request(r)) = p.call(&Call::Check, &profile, &secrets) {
         requests.push(r);
     }
     for lookup in p.info().lookups {
-        if let Ok(r) = p.lookup(lookup.id, &profile, &secrets) {
+        if let Ok(CallPlan::Request(r)) = p.call(&Call::lookup(lookup.id), &profile, &secrets) {
             requests.push(r);
         }
     }
@@ -1276,11 +1276,12 @@ fn responses_for(id: &'static str, name: &'static str) {
         let ex = exchange(request, &reply);
         let now = time::OffsetDateTime::now_utc();
         check_outcome(p, request, &p.interpret(&ex), "a send");
-        check_outcome(p, request, &p.interpret_check(&ex), "a check");
+        check_outcome(p, request, &p.interpret_call(&Call::Check, &ex), "a check");
         for lookup in p.info().lookups {
-            check_outcome(p, request, &p.interpret_lookup(lookup.id, &ex), "a lookup");
+            let call = Call::lookup(lookup.id);
+            check_outcome(p, request, &p.interpret_call(&call, &ex), "a lookup");
         }
-        let _ = p.interpret_lookup("no-such-lookup", &ex);
+        let _ = p.interpret_call(&Call::lookup("no-such-lookup"), &ex);
         match p.token_from_exchange(&ex, now) {
             Ok(token) => assert!(!token.value.is_empty()),
             Err(outcome) => check_outcome(p, request, &outcome, "a token exchange"),

@@ -11,14 +11,13 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::{
-    FieldKind, FieldSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets, Token,
-    TokenPlan, base_url, validate_keys,
-};
+use super::describe::{Capabilities, FieldKind, FieldSpec, ProviderInfo, base_url, validate_keys};
+use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider, Token, TokenPlan};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Body, Exchange, PreparedRequest, ResponseDump};
 use crate::outcome::Outcome;
-use crate::store::Profile;
+use crate::profile::Profile;
+use crate::profile::Secrets;
 
 pub struct Apns;
 
@@ -52,7 +51,6 @@ const PUSH_TYPES: &[&str] = &[
 
 static INFO: ProviderInfo = ProviderInfo {
     id: "apns",
-    mints_tokens: true,
     name: NAME,
     default_base_url: PRODUCTION,
     settings: &[
@@ -136,8 +134,10 @@ static INFO: ProviderInfo = ProviderInfo {
             "groups notifications in Notification Center",
         ),
     ],
-    max_per_second: None,
-    retries_on_rate_limit: 0,
+    capabilities: Capabilities {
+        mints_tokens: true,
+        ..Capabilities::BASE
+    },
     ..ProviderInfo::BASE
 };
 
@@ -166,11 +166,13 @@ fn environment(profile: &Profile) -> Result<&'static str, DraftError> {
             "settings.environment",
             format!("`{other}` is not sandbox or production"),
         )),
-        _ => Ok(if profile.environment == crate::store::Environment::Prod {
-            "production"
-        } else {
-            "sandbox"
-        }),
+        _ => Ok(
+            if profile.environment == crate::profile::Environment::Prod {
+                "production"
+            } else {
+                "sandbox"
+            },
+        ),
     }
 }
 
@@ -399,7 +401,54 @@ impl Provider for Apns {
         }
         o
     }
+    fn call(
+        &self,
+        call: &Call,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<CallPlan, DraftError> {
+        match call {
+            Call::Check => self.check(profile, secrets).map(CallPlan::Request),
+            other => Err(other.unsupported(self.info().name)),
+        }
+    }
 
+    fn interpret_call(&self, _call: &Call, exchange: &Exchange) -> Outcome {
+        self.interpret_check(exchange)
+    }
+
+    fn token_plan(
+        &self,
+        profile: &Profile,
+        secrets: &Secrets,
+        now: OffsetDateTime,
+    ) -> Result<TokenPlan, DraftError> {
+        mint(profile, secrets, now).map(TokenPlan::Mint)
+    }
+
+    fn validate_secret(&self, field: &str, value: &str) -> Result<(), String> {
+        if field == SECRET {
+            validate_signing_key(value)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        match Fields::new("audience", &draft.audience).strings("device_tokens") {
+            Ok(t) if t.len() == 1 => "1 device".into(),
+            Ok(t) if !t.is_empty() => format!("{} devices", t.len()),
+            _ => "nobody yet".into(),
+        }
+    }
+
+    fn broadcast(&self, _draft: &Draft) -> Option<String> {
+        None
+    }
+}
+
+/// The calls beside sending, behind `Provider::call`.
+impl Apns {
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
         let bundle = setting(profile, "topic", "topic (bundle id)")?;
         let token = mint(profile, secrets, crate::clock::now())?;
@@ -431,35 +480,6 @@ impl Provider for Apns {
             _ if response.status == 200 => Outcome::accepted("APNs accepted the provider token"),
             _ => reason_outcome(response),
         }
-    }
-
-    fn token_plan(
-        &self,
-        profile: &Profile,
-        secrets: &Secrets,
-        now: OffsetDateTime,
-    ) -> Result<TokenPlan, DraftError> {
-        mint(profile, secrets, now).map(TokenPlan::Mint)
-    }
-
-    fn validate_secret(&self, field: &str, value: &str) -> Result<(), String> {
-        if field == SECRET {
-            validate_signing_key(value)
-        } else {
-            Ok(())
-        }
-    }
-
-    fn audience_label(&self, draft: &Draft) -> String {
-        match Fields::new("audience", &draft.audience).strings("device_tokens") {
-            Ok(t) if t.len() == 1 => "1 device".into(),
-            Ok(t) if !t.is_empty() => format!("{} devices", t.len()),
-            _ => "nobody yet".into(),
-        }
-    }
-
-    fn broadcast(&self, _draft: &Draft) -> Option<String> {
-        None
     }
 }
 

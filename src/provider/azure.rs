@@ -9,13 +9,13 @@ pub mod report;
 mod sas;
 mod tags;
 
-use super::{
-    FieldKind, FieldSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets, validate_keys,
-};
+use super::describe::{Capabilities, FieldKind, FieldSpec, ProviderInfo, validate_keys};
+use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest, ResponseDump};
 use crate::outcome::{LookupItem, Outcome};
-use crate::store::Profile;
+use crate::profile::Profile;
+use crate::profile::Secrets;
 
 pub use connection::{ConnectionString, parse as parse_connection_string};
 pub use report::{NotificationOutcome, RegistrationResult, parse_outcome};
@@ -110,7 +110,11 @@ static INFO: ProviderInfo = ProviderInfo {
             "apple notification category (default: the first button's id)",
         ),
     ],
-    retries_on_rate_limit: 2,
+    capabilities: Capabilities {
+        retries_on_rate_limit: 2,
+        server_dry_run: true,
+        ..Capabilities::BASE
+    },
     ..ProviderInfo::BASE
 };
 
@@ -371,7 +375,7 @@ impl Provider for Azure {
             return Outcome::not_sent("Not sent.");
         };
         if !response.is_success() {
-            return refusal(exchange, response, Call::Send);
+            return refusal(exchange, response, Asked::Send);
         }
         let url = &exchange.request.url;
         let ids = ids_text(response);
@@ -402,7 +406,41 @@ impl Provider for Azure {
         }
         outcome
     }
+    fn call(
+        &self,
+        call: &Call,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<CallPlan, DraftError> {
+        match call {
+            Call::Check => self.check(profile, secrets).map(CallPlan::Request),
+            other => Err(other.unsupported(self.info().name)),
+        }
+    }
 
+    fn interpret_call(&self, _call: &Call, exchange: &Exchange) -> Outcome {
+        self.interpret_check(exchange)
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        match audience(draft) {
+            Ok(Audience::Everyone) => format!("every {} registration", format_name(draft)),
+            Ok(Audience::Tags(expr, 1)) => format!("registrations tagged “{expr}”"),
+            Ok(Audience::Tags(expr, n)) => format!("registrations with any of {n} tags ({expr})"),
+            Ok(Audience::Expression(e)) => format!("registrations matching “{e}”"),
+            Ok(Audience::Device(_)) => "one device (direct send)".into(),
+            Err(_) => "an invalid audience".into(),
+        }
+    }
+
+    fn broadcast(&self, draft: &Draft) -> Option<String> {
+        (audience(draft).ok()? == Audience::Everyone)
+            .then(|| format!("every {} registration of the hub", format_name(draft)))
+    }
+}
+
+/// The calls beside sending, behind `Provider::call`.
+impl Azure {
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
         let t = target(profile, secrets)?;
         Ok(signed(
@@ -422,7 +460,7 @@ impl Provider for Azure {
             return Outcome::not_sent("Not sent.");
         };
         if !response.is_success() {
-            return refusal(exchange, response, Call::Check);
+            return refusal(exchange, response, Asked::Check);
         }
         let text = response.text();
         if !text.contains("<feed") {
@@ -444,26 +482,6 @@ impl Provider for Azure {
         Outcome::accepted(format!(
             "Connection string works: hub “{hub}” answered with policy {key}, and {listed}"
         ))
-    }
-
-    fn audience_label(&self, draft: &Draft) -> String {
-        match audience(draft) {
-            Ok(Audience::Everyone) => format!("every {} registration", format_name(draft)),
-            Ok(Audience::Tags(expr, 1)) => format!("registrations tagged “{expr}”"),
-            Ok(Audience::Tags(expr, n)) => format!("registrations with any of {n} tags ({expr})"),
-            Ok(Audience::Expression(e)) => format!("registrations matching “{e}”"),
-            Ok(Audience::Device(_)) => "one device (direct send)".into(),
-            Err(_) => "an invalid audience".into(),
-        }
-    }
-
-    fn broadcast(&self, draft: &Draft) -> Option<String> {
-        (audience(draft).ok()? == Audience::Everyone)
-            .then(|| format!("every {} registration of the hub", format_name(draft)))
-    }
-
-    fn server_dry_run(&self) -> bool {
-        true
     }
 }
 
@@ -555,14 +573,15 @@ fn key_name(exchange: &Exchange) -> Option<&str> {
         .and_then(sas::key_name_of)
 }
 
+/// Which request a refusal answers: the policy rights it needed differ.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Call {
+enum Asked {
     Send,
     Check,
 }
 
 /// A plain-language reading of the hub's errors (providers.md §2.6).
-fn refusal(exchange: &Exchange, response: &ResponseDump, call: Call) -> Outcome {
+fn refusal(exchange: &Exchange, response: &ResponseDump, call: Asked) -> Outcome {
     let detail = report::error_detail(response.text());
     let shown = if detail.is_empty() {
         format!("HTTP {}", response.status)
@@ -576,7 +595,7 @@ fn refusal(exchange: &Exchange, response: &ResponseDump, call: Call) -> Outcome 
             .with_hint("Check that the payload matches the format (options.format) and that the tags or expression are valid."),
         401 => {
             let key = key_name(exchange).unwrap_or("this policy");
-            let needed = if call == Call::Send { "Send" } else { "Manage" };
+            let needed = if call == Asked::Send { "Send" } else { "Manage" };
             let claim = report::missing_claim(&detail);
             let lower = detail.to_ascii_lowercase();
             let (summary, hint) = if let Some(claim) = claim {
@@ -591,13 +610,13 @@ fn refusal(exchange: &Exchange, response: &ResponseDump, call: Call) -> Outcome 
                 )
             } else if key.to_ascii_lowercase().contains("listen") {
                 (
-                    format!("Policy {key} is refused ({shown}): a Listen key cannot {}", if call == Call::Send { "send" } else { "list registrations" }),
+                    format!("Policy {key} is refused ({shown}): a Listen key cannot {}", if call == Asked::Send { "send" } else { "list registrations" }),
                     format!("This needs the {needed} claim: use DefaultFullSharedAccessSignature or a policy with {needed}."),
                 )
             } else {
                 (
                     format!("The hub refused the key of policy {key} (401): {shown}"),
-                    if call == Call::Send {
+                    if call == Asked::Send {
                         "The SharedAccessKey is wrong or belongs to another namespace, or the policy lacks the Send claim: copy the connection string again from the hub's Access Policies.".to_string()
                     } else {
                         "The key is wrong, or the policy lacks the Manage claim that listing registrations needs (a Send-only key gets 401 here: try a test send with --dry-run instead).".to_string()

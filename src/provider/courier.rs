@@ -5,14 +5,13 @@
 use serde_json::{Map, Value, json};
 
 use super::shared::{StatusRule, answer, said_or_status, status_outcome};
-use super::{
-    FieldKind, FieldSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets, base_url,
-    validate_keys,
-};
+use super::describe::{Capabilities, FieldKind, FieldSpec, ProviderInfo, base_url, validate_keys};
+use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::{LookupItem, Outcome};
-use crate::store::Profile;
+use crate::profile::Profile;
+use crate::profile::Secrets;
 
 pub struct Courier;
 
@@ -85,7 +84,10 @@ static INFO: ProviderInfo = ProviderInfo {
             "an event id: use the older event/recipient/profile send form",
         ),
     ],
-    retries_on_rate_limit: 2,
+    capabilities: Capabilities {
+        retries_on_rate_limit: 2,
+        ..Capabilities::BASE
+    },
     ..ProviderInfo::BASE
 };
 
@@ -177,7 +179,55 @@ impl Provider for Courier {
             .with_hint("Check the base URL: it should be the API root, https://api.courier.com.")
         }
     }
+    fn call(
+        &self,
+        call: &Call,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<CallPlan, DraftError> {
+        match call {
+            Call::Check => self.check(profile, secrets).map(CallPlan::Request),
+            Call::Action { name, params } if name == DELIVERY => {
+                let id = params
+                    .get("message_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                delivery_request(profile, secrets, id).map(CallPlan::Request)
+            }
+            other => Err(other.unsupported(self.info().name)),
+        }
+    }
 
+    fn interpret_call(&self, call: &Call, exchange: &Exchange) -> Outcome {
+        match call {
+            Call::Action { name, .. } if name == DELIVERY => interpret_delivery(exchange),
+            _ => self.interpret_check(exchange),
+        }
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        match draft.audience.get("to") {
+            Some(Value::Array(items)) if items.len() == 1 => recipient_label(&items[0]),
+            Some(Value::Array(items)) if !items.is_empty() => {
+                format!("{} recipients", items.len())
+            }
+            Some(one @ Value::Object(_)) => recipient_label(one),
+            _ => "nobody yet".into(),
+        }
+    }
+
+    fn broadcast(&self, draft: &Draft) -> Option<String> {
+        let lists: Vec<String> = match draft.audience.get("to") {
+            Some(Value::Array(items)) => items.iter().filter_map(list_name).collect(),
+            Some(one) => list_name(one).into_iter().collect(),
+            None => Vec::new(),
+        };
+        (!lists.is_empty()).then(|| format!("everyone on {}", lists.join(", ")))
+    }
+}
+
+/// The calls beside sending, behind `Provider::call`.
+impl Courier {
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
         get(profile, secrets, "/messages?limit=1")
     }
@@ -208,26 +258,6 @@ impl Provider for Courier {
             ))
             .with_hint("Check the base URL: it should be the API root, https://api.courier.com."),
         }
-    }
-
-    fn audience_label(&self, draft: &Draft) -> String {
-        match draft.audience.get("to") {
-            Some(Value::Array(items)) if items.len() == 1 => recipient_label(&items[0]),
-            Some(Value::Array(items)) if !items.is_empty() => {
-                format!("{} recipients", items.len())
-            }
-            Some(one @ Value::Object(_)) => recipient_label(one),
-            _ => "nobody yet".into(),
-        }
-    }
-
-    fn broadcast(&self, draft: &Draft) -> Option<String> {
-        let lists: Vec<String> = match draft.audience.get("to") {
-            Some(Value::Array(items)) => items.iter().filter_map(list_name).collect(),
-            Some(one) => list_name(one).into_iter().collect(),
-            None => Vec::new(),
-        };
-        (!lists.is_empty()).then(|| format!("everyone on {}", lists.join(", ")))
     }
 }
 
@@ -266,6 +296,9 @@ fn get(profile: &Profile, secrets: &Secrets, path: &str) -> Result<PreparedReque
         )
         .header("Accept", "application/json"))
 }
+
+/// The action name of "Check delivery": `Call::action(DELIVERY, json!({"message_id": id}))`.
+pub const DELIVERY: &str = "delivery";
 
 /// `GET /messages/{id}`: a message's status and per-channel attempts ("Check delivery").
 pub fn delivery_request(

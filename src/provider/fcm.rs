@@ -8,14 +8,13 @@
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::{
-    FieldKind, FieldSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets, Token,
-    TokenPlan, base_url, validate_keys,
-};
+use super::describe::{Capabilities, FieldKind, FieldSpec, ProviderInfo, base_url, validate_keys};
+use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider, Token, TokenPlan};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
-use crate::store::Profile;
+use crate::profile::Profile;
+use crate::profile::Secrets;
 
 mod auth;
 mod errors;
@@ -90,7 +89,11 @@ static INFO: ProviderInfo = ProviderInfo {
             "the Android notification channel id the app created",
         ),
     ],
-    retries_on_rate_limit: 2,
+    capabilities: Capabilities {
+        retries_on_rate_limit: 2,
+        server_dry_run: true,
+        ..Capabilities::BASE
+    },
     ..ProviderInfo::BASE
 };
 
@@ -195,23 +198,20 @@ impl Provider for Fcm {
         }
         error_outcome(response)
     }
-
-    fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
-        let text = secrets.require(&profile.name, SECRET)?;
-        let (sa, _) = service_account(text)?;
-        project_id(profile, &sa)?;
-        token_request(profile, secrets, crate::clock::now())
+    fn call(
+        &self,
+        call: &Call,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<CallPlan, DraftError> {
+        match call {
+            Call::Check => self.check(profile, secrets).map(CallPlan::Request),
+            other => Err(other.unsupported(self.info().name)),
+        }
     }
 
-    fn interpret_check(&self, exchange: &Exchange) -> Outcome {
-        let now = crate::clock::now();
-        match self.token_from_exchange(exchange, now) {
-            Ok(token) => Outcome::accepted(format!(
-                "Key works: Google issued an access token, valid for {} min",
-                (token.expires_at - now).whole_minutes().max(0)
-            )),
-            Err(outcome) => outcome,
-        }
+    fn interpret_call(&self, _call: &Call, exchange: &Exchange) -> Outcome {
+        self.interpret_check(exchange)
     }
 
     fn validate_secret(&self, field: &str, value: &str) -> Result<(), String> {
@@ -220,10 +220,6 @@ impl Provider for Fcm {
         } else {
             Ok(())
         }
-    }
-
-    fn server_dry_run(&self) -> bool {
-        true
     }
 
     fn token_plan(
@@ -319,6 +315,27 @@ impl Provider for Fcm {
             Target::Topic(t) => Some(format!("every subscriber of topic “{t}”")),
             Target::Condition(c) => Some(format!("every device matching {c}")),
             Target::Tokens(_) => None,
+        }
+    }
+}
+
+/// The calls beside sending, behind `Provider::call`.
+impl Fcm {
+    fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
+        let text = secrets.require(&profile.name, SECRET)?;
+        let (sa, _) = service_account(text)?;
+        project_id(profile, &sa)?;
+        token_request(profile, secrets, crate::clock::now())
+    }
+
+    fn interpret_check(&self, exchange: &Exchange) -> Outcome {
+        let now = crate::clock::now();
+        match self.token_from_exchange(exchange, now) {
+            Ok(token) => Outcome::accepted(format!(
+                "Key works: Google issued an access token, valid for {} min",
+                (token.expires_at - now).whole_minutes().max(0)
+            )),
+            Err(outcome) => outcome,
         }
     }
 }

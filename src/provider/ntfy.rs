@@ -4,14 +4,13 @@
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use super::{
-    FieldKind, FieldSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets, base_url,
-    validate_keys,
-};
+use super::describe::{FieldKind, FieldSpec, ProviderInfo, base_url, validate_keys};
+use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
-use crate::store::Profile;
+use crate::profile::Profile;
+use crate::profile::Secrets;
 
 pub struct Ntfy;
 
@@ -141,7 +140,38 @@ impl Provider for Ntfy {
         }
         error_outcome(response, body.as_ref())
     }
+    fn call(
+        &self,
+        call: &Call,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<CallPlan, DraftError> {
+        match call {
+            Call::Check => self.check(profile, secrets).map(CallPlan::Request),
+            other => Err(other.unsupported(self.info().name)),
+        }
+    }
 
+    fn interpret_call(&self, _call: &Call, exchange: &Exchange) -> Outcome {
+        self.interpret_check(exchange)
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        match Fields::new("audience", &draft.audience).string("topic") {
+            Ok(Some(t)) => format!("topic “{}”", t.trim()),
+            _ => "nobody yet".into(),
+        }
+    }
+
+    fn broadcast(&self, _draft: &Draft) -> Option<String> {
+        // A topic is one named channel the user chose; asking every time would only train people
+        // to click through confirmations.
+        None
+    }
+}
+
+/// The calls beside sending, behind `Provider::call`.
+impl Ntfy {
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
         let root = base_url(profile, &INFO)?;
         Ok(match secrets.get("access_token") {
@@ -199,19 +229,6 @@ impl Provider for Ntfy {
                 "The server is up but reports a problem; try again later or ask its operator.",
             )
         }
-    }
-
-    fn audience_label(&self, draft: &Draft) -> String {
-        match Fields::new("audience", &draft.audience).string("topic") {
-            Ok(Some(t)) => format!("topic “{}”", t.trim()),
-            _ => "nobody yet".into(),
-        }
-    }
-
-    fn broadcast(&self, _draft: &Draft) -> Option<String> {
-        // A topic is one named channel the user chose; asking every time would only train people
-        // to click through confirmations.
-        None
     }
 }
 

@@ -2,16 +2,15 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    FieldKind, FieldSpec, LookupSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets,
-    base_url, validate_keys,
-};
+use super::describe::{FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys};
+use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
 #[cfg(test)]
 use crate::outcome::Verdict;
-use crate::store::Profile;
+use crate::profile::Profile;
+use crate::profile::Secrets;
 
 pub struct OneSignal;
 
@@ -203,7 +202,65 @@ impl Provider for OneSignal {
         }
         outcome
     }
+    fn call(
+        &self,
+        call: &Call,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<CallPlan, DraftError> {
+        match call {
+            Call::Check => self.check(profile, secrets).map(CallPlan::Request),
+            Call::Lookup(id) => self.lookup(id, profile, secrets).map(CallPlan::Request),
+            other => Err(other.unsupported(self.info().name)),
+        }
+    }
 
+    fn interpret_call(&self, call: &Call, exchange: &Exchange) -> Outcome {
+        match call {
+            Call::Lookup(id) => self.interpret_lookup(id, exchange),
+            _ => self.interpret_check(exchange),
+        }
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        let a = Fields::new("audience", &draft.audience);
+        let list = |key| a.strings(key).unwrap_or_default();
+        let segments = list("segments");
+        if !segments.is_empty() {
+            let names = quote_list(&segments);
+            let excluded = list("exclude_segments");
+            return if excluded.is_empty() {
+                names
+            } else {
+                format!("{names} except {}", quote_list(&excluded))
+            };
+        }
+        if a.has("filters") {
+            return "a filtered audience".into();
+        }
+        for (key, what) in [
+            ("external_ids", "external ID"),
+            ("subscription_ids", "subscription"),
+        ] {
+            let ids = list(key);
+            if !ids.is_empty() {
+                return count(ids.len(), what);
+            }
+        }
+        "nobody yet".into()
+    }
+
+    fn broadcast(&self, draft: &Draft) -> Option<String> {
+        let segments = Fields::new("audience", &draft.audience)
+            .strings("segments")
+            .ok()?;
+        (!segments.is_empty())
+            .then(|| format!("every subscriber in {}", self.audience_label(draft)))
+    }
+}
+
+/// The calls beside sending, behind `Provider::call`.
+impl OneSignal {
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
         segments_request(profile, secrets, 1)
     }
@@ -282,42 +339,6 @@ impl Provider for OneSignal {
             .with_hint("Check the App ID: it is the UUID under Settings > Keys & IDs."),
             status => Outcome::from_status(NAME, status, &errors),
         }
-    }
-
-    fn audience_label(&self, draft: &Draft) -> String {
-        let a = Fields::new("audience", &draft.audience);
-        let list = |key| a.strings(key).unwrap_or_default();
-        let segments = list("segments");
-        if !segments.is_empty() {
-            let names = quote_list(&segments);
-            let excluded = list("exclude_segments");
-            return if excluded.is_empty() {
-                names
-            } else {
-                format!("{names} except {}", quote_list(&excluded))
-            };
-        }
-        if a.has("filters") {
-            return "a filtered audience".into();
-        }
-        for (key, what) in [
-            ("external_ids", "external ID"),
-            ("subscription_ids", "subscription"),
-        ] {
-            let ids = list(key);
-            if !ids.is_empty() {
-                return count(ids.len(), what);
-            }
-        }
-        "nobody yet".into()
-    }
-
-    fn broadcast(&self, draft: &Draft) -> Option<String> {
-        let segments = Fields::new("audience", &draft.audience)
-            .strings("segments")
-            .ok()?;
-        (!segments.is_empty())
-            .then(|| format!("every subscriber in {}", self.audience_label(draft)))
     }
 }
 

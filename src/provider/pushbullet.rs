@@ -3,14 +3,13 @@
 use serde_json::{Map, Value, json};
 
 use super::shared::{StatusRule, said_or_status, status_outcome};
-use super::{
-    FieldKind, FieldSpec, LookupSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets,
-    base_url, validate_keys,
-};
+use super::describe::{FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys};
+use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest, ResponseDump};
 use crate::outcome::{LookupItem, Outcome};
-use crate::store::Profile;
+use crate::profile::Profile;
+use crate::profile::Secrets;
 
 pub struct Pushbullet;
 
@@ -136,7 +135,51 @@ impl Provider for Pushbullet {
         append_rate_limit(&mut outcome, response);
         outcome
     }
+    fn call(
+        &self,
+        call: &Call,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<CallPlan, DraftError> {
+        match call {
+            Call::Check => self.check(profile, secrets).map(CallPlan::Request),
+            Call::Lookup(id) => self.lookup(id, profile, secrets).map(CallPlan::Request),
+            other => Err(other.unsupported(self.info().name)),
+        }
+    }
 
+    fn interpret_call(&self, call: &Call, exchange: &Exchange) -> Outcome {
+        match call {
+            Call::Lookup(id) => self.interpret_lookup(id, exchange),
+            _ => self.interpret_check(exchange),
+        }
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        let a = Fields::new("audience", &draft.audience);
+        let get = |k| a.string(k).ok().flatten();
+        if let Some(device) = get("device_iden") {
+            format!("device {device}")
+        } else if let Some(email) = get("email") {
+            email.to_string()
+        } else if let Some(tag) = get("channel_tag") {
+            format!("channel “{tag}”")
+        } else {
+            "all your devices".into()
+        }
+    }
+
+    fn broadcast(&self, draft: &Draft) -> Option<String> {
+        let tag = Fields::new("audience", &draft.audience)
+            .string("channel_tag")
+            .ok()
+            .flatten()?;
+        Some(format!("every subscriber of channel “{tag}”"))
+    }
+}
+
+/// The calls beside sending, behind `Provider::call`.
+impl Pushbullet {
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
         get(profile, secrets, "/v2/users/me")
     }
@@ -228,28 +271,6 @@ impl Provider for Pushbullet {
         ));
         o.items = items;
         o
-    }
-
-    fn audience_label(&self, draft: &Draft) -> String {
-        let a = Fields::new("audience", &draft.audience);
-        let get = |k| a.string(k).ok().flatten();
-        if let Some(device) = get("device_iden") {
-            format!("device {device}")
-        } else if let Some(email) = get("email") {
-            email.to_string()
-        } else if let Some(tag) = get("channel_tag") {
-            format!("channel “{tag}”")
-        } else {
-            "all your devices".into()
-        }
-    }
-
-    fn broadcast(&self, draft: &Draft) -> Option<String> {
-        let tag = Fields::new("audience", &draft.audience)
-            .string("channel_tag")
-            .ok()
-            .flatten()?;
-        Some(format!("every subscriber of channel “{tag}”"))
     }
 }
 

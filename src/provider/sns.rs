@@ -4,14 +4,13 @@ pub mod sigv4;
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    FieldKind, FieldSpec, LookupSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets,
-    base_url, validate_keys,
-};
+use super::describe::{FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys};
+use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Body, Exchange, PreparedRequest};
 use crate::outcome::{LookupItem, Outcome};
-use crate::store::Profile;
+use crate::profile::Profile;
+use crate::profile::Secrets;
 
 pub struct Sns;
 
@@ -91,7 +90,6 @@ static INFO: ProviderInfo = ProviderInfo {
         label: "Load topics",
         audience_key: "topic_arn",
     }],
-    retries_on_rate_limit: 0,
     ..ProviderInfo::BASE
 };
 
@@ -144,7 +142,51 @@ impl Provider for Sns {
             Outcome::accepted(format!("Published: message {id}{seq}")).with_id(id)
         })
     }
+    fn call(
+        &self,
+        call: &Call,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<CallPlan, DraftError> {
+        match call {
+            Call::Check => self.check(profile, secrets).map(CallPlan::Request),
+            Call::Lookup(id) => self.lookup(id, profile, secrets).map(CallPlan::Request),
+            other => Err(other.unsupported(self.info().name)),
+        }
+    }
 
+    fn interpret_call(&self, call: &Call, exchange: &Exchange) -> Outcome {
+        match call {
+            Call::Lookup(id) => self.interpret_lookup(id, exchange),
+            _ => self.interpret_check(exchange),
+        }
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        let a = Fields::new("audience", &draft.audience);
+        let get = |k| a.string(k).ok().flatten();
+        if let Some(arn) = get("topic_arn") {
+            format!("topic “{}”", arn.rsplit(':').next().unwrap_or(arn))
+        } else if let Some(arn) = get("target_arn") {
+            "1 endpoint".to_string() + &format!(" ({})", arn.rsplit('/').next().unwrap_or(arn))
+        } else if let Some(phone) = get("phone_number") {
+            phone.to_string()
+        } else {
+            "nobody yet".into()
+        }
+    }
+
+    fn broadcast(&self, draft: &Draft) -> Option<String> {
+        Fields::new("audience", &draft.audience)
+            .string("topic_arn")
+            .ok()
+            .flatten()
+            .map(|_| format!("every subscriber of {}", self.audience_label(draft)))
+    }
+}
+
+/// The calls beside sending, behind `Provider::call`.
+impl Sns {
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
         list_topics(profile, secrets)
     }
@@ -196,28 +238,6 @@ impl Provider for Sns {
                 .collect();
             o
         })
-    }
-
-    fn audience_label(&self, draft: &Draft) -> String {
-        let a = Fields::new("audience", &draft.audience);
-        let get = |k| a.string(k).ok().flatten();
-        if let Some(arn) = get("topic_arn") {
-            format!("topic “{}”", arn.rsplit(':').next().unwrap_or(arn))
-        } else if let Some(arn) = get("target_arn") {
-            "1 endpoint".to_string() + &format!(" ({})", arn.rsplit('/').next().unwrap_or(arn))
-        } else if let Some(phone) = get("phone_number") {
-            phone.to_string()
-        } else {
-            "nobody yet".into()
-        }
-    }
-
-    fn broadcast(&self, draft: &Draft) -> Option<String> {
-        Fields::new("audience", &draft.audience)
-            .string("topic_arn")
-            .ok()
-            .flatten()
-            .map(|_| format!("every subscriber of {}", self.audience_label(draft)))
     }
 }
 

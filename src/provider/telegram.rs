@@ -8,14 +8,15 @@ mod payload;
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    FieldKind, FieldSpec, LookupSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets,
-    base_url, validate_keys,
+use super::describe::{
+    Capabilities, FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys,
 };
+use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
-use crate::store::Profile;
+use crate::profile::Profile;
+use crate::profile::Secrets;
 
 use chats::chat_name;
 pub use chats::{
@@ -90,8 +91,11 @@ static INFO: ProviderInfo = ProviderInfo {
         audience_key: "chat_ids",
     }],
     // About 30 messages a second overall (Bot FAQ); a 429 says how long to wait.
-    max_per_second: Some(30.0),
-    retries_on_rate_limit: 3,
+    capabilities: Capabilities {
+        max_per_second: Some(30.0),
+        retries_on_rate_limit: 3,
+        ..Capabilities::BASE
+    },
     ..ProviderInfo::BASE
 };
 
@@ -163,7 +167,55 @@ impl Provider for Telegram {
             Err(outcome) => outcome,
         }
     }
+    fn call(
+        &self,
+        call: &Call,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Result<CallPlan, DraftError> {
+        match call {
+            Call::Check => self.check(profile, secrets).map(CallPlan::Request),
+            Call::Lookup(id) => self.lookup(id, profile, secrets).map(CallPlan::Request),
+            Call::Action { name, params } => {
+                bot_call_request(profile, secrets, name, params).map(CallPlan::Request)
+            }
+        }
+    }
 
+    fn interpret_call(&self, call: &Call, exchange: &Exchange) -> Outcome {
+        match call {
+            Call::Lookup(id) => self.interpret_lookup(id, exchange),
+            Call::Action { .. } => match reply(exchange) {
+                Ok(_) => Outcome::accepted("Done"),
+                Err(outcome) => outcome,
+            },
+            Call::Check => self.interpret_check(exchange),
+        }
+    }
+
+    fn audience_label(&self, draft: &Draft) -> String {
+        match chat_ids(draft) {
+            Ok(chats) if chats.len() == 1 => format!("chat {}", chats[0].label()),
+            Ok(chats) => format!("{} chats", chats.len()),
+            Err(_) => "nobody yet".into(),
+        }
+    }
+
+    fn broadcast(&self, draft: &Draft) -> Option<String> {
+        let chats = chat_ids(draft).ok()?;
+        let channels: Vec<String> = chats
+            .iter()
+            .filter_map(|c| match c {
+                ChatId::Username(name) => Some(name.clone()),
+                ChatId::Id(_) => None,
+            })
+            .collect();
+        (!channels.is_empty()).then(|| format!("every subscriber of {}", channels.join(", ")))
+    }
+}
+
+/// The calls beside sending, behind `Provider::call`.
+impl Telegram {
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
         method_request(profile, secrets, "getMe", None)
     }
@@ -212,26 +264,6 @@ impl Provider for Telegram {
             Err(outcome) => outcome,
         }
     }
-
-    fn audience_label(&self, draft: &Draft) -> String {
-        match chat_ids(draft) {
-            Ok(chats) if chats.len() == 1 => format!("chat {}", chats[0].label()),
-            Ok(chats) => format!("{} chats", chats.len()),
-            Err(_) => "nobody yet".into(),
-        }
-    }
-
-    fn broadcast(&self, draft: &Draft) -> Option<String> {
-        let chats = chat_ids(draft).ok()?;
-        let channels: Vec<String> = chats
-            .iter()
-            .filter_map(|c| match c {
-                ChatId::Username(name) => Some(name.clone()),
-                ChatId::Id(_) => None,
-            })
-            .collect();
-        (!channels.is_empty()).then(|| format!("every subscriber of {}", channels.join(", ")))
-    }
 }
 
 fn token<'a>(profile: &Profile, secrets: &'a Secrets) -> Result<&'a str, DraftError> {
@@ -275,6 +307,35 @@ pub fn method_request(
 
 /// `getUpdates` without an offset: it reads recent updates and confirms none, so another program
 /// polling the same bot still receives them.
+/// The Bot API methods Pushdeck calls beside sending (chat discovery, the link, the webhook).
+pub const BOT_CALLS: &[&str] = &[
+    "getMe",
+    "getUpdates",
+    "getWebhookInfo",
+    "setWebhook",
+    "deleteWebhook",
+];
+
+/// One of `BOT_CALLS` with its parameters (`null` for none).
+fn bot_call_request(
+    profile: &Profile,
+    secrets: &Secrets,
+    method: &str,
+    params: &Value,
+) -> Result<PreparedRequest, DraftError> {
+    match method {
+        "getUpdates" => updates_request(profile, secrets),
+        m if BOT_CALLS.contains(&m) => {
+            let body = (!params.is_null()).then_some(params);
+            method_request(profile, secrets, m, body)
+        }
+        other => Err(DraftError::new(
+            "call",
+            format!("{NAME} has no `{other}` call in Pushdeck"),
+        )),
+    }
+}
+
 pub fn updates_request(
     profile: &Profile,
     secrets: &Secrets,

@@ -12,13 +12,15 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    FieldKind, FieldSpec, PrepareContext, Prepared, Provider, ProviderInfo, Secrets, validate_keys,
+use super::describe::{
+    Capabilities, FieldKind, FieldSpec, MAX_CONCURRENCY, ProviderInfo, validate_keys,
 };
+use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Body, Exchange, PreparedRequest};
 use crate::outcome::Outcome;
-use crate::store::Profile;
+use crate::profile::Profile;
+use crate::profile::Secrets;
 use subscription::Subscription;
 use vapid::VapidKey;
 
@@ -30,8 +32,6 @@ const DEFAULT_TTL_S: u64 = 86_400;
 const URGENCIES: &[&str] = &["very-low", "low", "normal", "high"];
 /// Requests in flight at once when the draft does not say.
 pub const DEFAULT_CONCURRENCY: usize = 32;
-/// Above this the engine's global cap applies anyway.
-const MAX_CONCURRENCY: u64 = 256;
 
 static INFO: ProviderInfo = ProviderInfo {
     id: "webpush",
@@ -87,7 +87,11 @@ static INFO: ProviderInfo = ProviderInfo {
         ),
     ],
     // Push services answer 429 with Retry-After; one patient retry is what users expect.
-    retries_on_rate_limit: 2,
+    capabilities: Capabilities {
+        retries_on_rate_limit: 2,
+        concurrency: DEFAULT_CONCURRENCY,
+        ..Capabilities::BASE
+    },
     ..ProviderInfo::BASE
 };
 
@@ -237,24 +241,19 @@ impl Provider for WebPush {
             status => Outcome::from_status("The push service", status, &detail),
         }
     }
-
-    fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
-        let _ = (profile, secrets);
-        Err(DraftError::new(
-            "check",
-            "Web Push has no read-only endpoint; its check is local (check_locally)",
-        ))
-    }
-
-    fn check_locally(
+    fn call(
         &self,
+        call: &Call,
         profile: &Profile,
         secrets: &Secrets,
-    ) -> Option<Result<Outcome, DraftError>> {
-        Some(local_check(profile, secrets))
+    ) -> Result<CallPlan, DraftError> {
+        match call {
+            Call::Check => self.check_locally(profile, secrets).map(CallPlan::Local),
+            other => Err(other.unsupported(self.info().name)),
+        }
     }
 
-    fn interpret_check(&self, exchange: &Exchange) -> Outcome {
+    fn interpret_call(&self, _call: &Call, exchange: &Exchange) -> Outcome {
         self.interpret(exchange)
     }
 
@@ -271,8 +270,10 @@ impl Provider for WebPush {
             .u64("concurrency")
             .ok()
             .flatten()
-            .map_or(DEFAULT_CONCURRENCY, |n| {
-                n.clamp(1, MAX_CONCURRENCY) as usize
+            .map_or(self.info().capabilities.concurrency, |n| {
+                usize::try_from(n)
+                    .unwrap_or(MAX_CONCURRENCY)
+                    .clamp(1, MAX_CONCURRENCY)
             })
     }
 
@@ -304,6 +305,14 @@ impl Provider for WebPush {
         // the front ends' recipient count.
         let _ = draft;
         None
+    }
+}
+
+/// The calls beside sending, behind `Provider::call`.
+impl WebPush {
+    /// Push services have no read-only endpoint: the check is local (the key pair, the subject).
+    fn check_locally(&self, profile: &Profile, secrets: &Secrets) -> Result<Outcome, DraftError> {
+        local_check(profile, secrets)
     }
 }
 

@@ -1,7 +1,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::StoreError;
+use super::error::StoreError;
 
 /// Writes a file so that a crash at any moment leaves either the old or the new content, never a
 /// mix: temp file in the same folder → flush → fsync → rename.

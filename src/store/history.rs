@@ -2,7 +2,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, write_atomic};
+use super::atomic::write_atomic;
+use super::error::StoreError;
 use crate::draft::Draft;
 use crate::http::{Body, Exchange};
 use crate::outcome::Outcome;
@@ -61,6 +62,10 @@ impl HistoryEntry {
     }
 }
 
+/// The list of summaries beside the entries, so listing the history reads one file, not every
+/// entry. Its name starts with a dot: it is never taken for an entry.
+const INDEX: &str = ".index.json";
+
 /// Binary request bodies kept per history entry (see `HistoryStore::add`).
 pub const KEEP_BINARY_BODIES: usize = 20;
 
@@ -73,6 +78,11 @@ pub struct HistoryStore {
 }
 
 impl HistoryStore {
+    /// The calls beside sending, kept beside the sends (`calls.jsonl`, never taken for an entry).
+    pub fn calls(&self) -> super::calls::CallLog {
+        super::calls::CallLog::new(self.dir.join("calls.jsonl"))
+    }
+
     pub fn new(dir: PathBuf) -> Self {
         Self {
             dir,
@@ -124,7 +134,22 @@ impl HistoryStore {
         // Compact: a fan-out of thousands stays a few MB.
         let text = serde_json::to_vec(&safe).map_err(|e| StoreError::Invalid(e.to_string()))?;
         write_atomic(&self.path_of(&safe.id)?, &text)?;
-        self.prune()
+        let summary = safe.summary();
+        let kept = self.prune()?;
+        let mut index = self.read_index().unwrap_or_default();
+        index.retain(|s| s.id != summary.id && kept.contains(&s.id));
+        index.insert(0, summary);
+        self.write_index(&index)
+    }
+
+    fn read_index(&self) -> Option<Vec<HistorySummary>> {
+        let bytes = std::fs::read(self.dir.join(INDEX)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn write_index(&self, index: &[HistorySummary]) -> Result<(), StoreError> {
+        let text = serde_json::to_vec(index).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        write_atomic(&self.dir.join(INDEX), &text)
     }
 
     fn path_of(&self, id: &str) -> Result<PathBuf, StoreError> {
@@ -157,16 +182,19 @@ impl HistoryStore {
 
     /// Drops the oldest entries beyond the limits. The newest (just written) always stays, and
     /// only kept entries count towards the size: one big send must not empty the history.
-    fn prune(&self) -> Result<(), StoreError> {
-        let mut kept = 0u64;
-        for (i, (_, path, len)) in self.files().into_iter().enumerate() {
-            if i == 0 || (i < self.max_entries && kept + len <= self.max_bytes) {
-                kept += len;
+    /// Returns the ids kept.
+    fn prune(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut bytes = 0u64;
+        let mut kept = std::collections::HashSet::new();
+        for (i, (id, path, len)) in self.files().into_iter().enumerate() {
+            if i == 0 || (i < self.max_entries && bytes + len <= self.max_bytes) {
+                bytes += len;
+                kept.insert(id);
             } else {
                 std::fs::remove_file(&path).map_err(|e| StoreError::io("remove", &path, e))?;
             }
         }
-        Ok(())
+        Ok(kept)
     }
 
     pub fn get(&self, id: &str) -> Result<Option<HistoryEntry>, StoreError> {
@@ -180,9 +208,34 @@ impl HistoryStore {
         }
     }
 
-    /// Newest first. Damaged files are skipped (and logged), never fatal.
+    /// Newest first, from the index; entries the index does not know (written by an older
+    /// version, or by another process at the same moment) are read once and added to it.
+    /// Damaged files are skipped (and logged), never fatal.
     pub fn list(&self) -> Vec<HistorySummary> {
-        self.files()
+        let files = self.files();
+        let mut index = self.read_index().unwrap_or_default();
+        let on_disk: std::collections::HashSet<&str> =
+            files.iter().map(|(id, _, _)| id.as_str()).collect();
+        let before = index.len();
+        index.retain(|s| on_disk.contains(s.id.as_str()));
+        let known: std::collections::HashSet<String> = index.iter().map(|s| s.id.clone()).collect();
+        let missing: Vec<_> = files
+            .into_iter()
+            .filter(|(id, _, _)| !known.contains(id))
+            .collect();
+        if missing.is_empty() && index.len() == before {
+            return index;
+        }
+        index.extend(Self::read_summaries(missing));
+        index.sort_by(|a, b| b.id.cmp(&a.id));
+        if let Err(e) = self.write_index(&index) {
+            tracing::warn!(error = %e, "the history index could not be written");
+        }
+        index
+    }
+
+    fn read_summaries(files: Vec<(String, PathBuf, u64)>) -> Vec<HistorySummary> {
+        files
             .into_iter()
             .filter_map(|(id, path, _)| {
                 let bytes = std::fs::read(&path).ok()?;
@@ -200,7 +253,13 @@ impl HistoryStore {
     pub fn delete(&self, id: &str) -> Result<bool, StoreError> {
         let path = self.path_of(id)?;
         match std::fs::remove_file(&path) {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                if let Some(mut index) = self.read_index() {
+                    index.retain(|s| s.id != id);
+                    self.write_index(&index)?;
+                }
+                Ok(true)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(StoreError::io("remove", &path, e)),
         }

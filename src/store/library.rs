@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, read_or_quarantine, write_atomic};
+use super::atomic::{read_or_quarantine, write_atomic};
+use super::error::StoreError;
 use crate::draft::Draft;
 
 const MAX_RECENT: usize = 10;

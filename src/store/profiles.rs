@@ -3,80 +3,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{StoreError, read_or_quarantine, write_atomic};
-
-/// Which environment a profile sends to: shown as a badge on the profile bar and the Send button.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Environment {
-    #[default]
-    Dev,
-    Staging,
-    Prod,
-}
-
-impl Environment {
-    pub const ALL: [Environment; 3] = [Environment::Dev, Environment::Staging, Environment::Prod];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Environment::Dev => "DEV",
-            Environment::Staging => "STAGING",
-            Environment::Prod => "PROD",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Environment> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "dev" | "development" => Some(Environment::Dev),
-            "staging" | "stage" => Some(Environment::Staging),
-            "prod" | "production" => Some(Environment::Prod),
-            _ => None,
-        }
-    }
-}
-
-/// A named account at one provider: non-secret settings only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Profile {
-    #[serde(skip)]
-    pub name: String,
-    pub provider: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_url: Option<String>,
-    #[serde(default)]
-    pub settings: BTreeMap<String, String>,
-    #[serde(default)]
-    pub environment: Environment,
-    /// Ask before a broadcast (a whole segment, a topic…). On by default.
-    #[serde(default = "yes")]
-    pub confirm_broadcast: bool,
-}
-
-fn yes() -> bool {
-    true
-}
-
-impl Profile {
-    pub fn new(name: &str, provider: &str) -> Self {
-        Self {
-            name: name.to_string(),
-            provider: provider.to_string(),
-            base_url: None,
-            settings: BTreeMap::new(),
-            environment: Environment::Dev,
-            confirm_broadcast: true,
-        }
-    }
-
-    pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings
-            .get(key)
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-    }
-}
+use super::atomic::{read_or_quarantine, write_atomic};
+use super::error::StoreError;
+use crate::profile::Profile;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct ProfilesFile {

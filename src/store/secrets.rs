@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::provider::{ProviderInfo, Secrets};
+use crate::profile::Secrets;
 
 pub const SERVICE: &str = "pushdeck";
 
@@ -177,17 +177,21 @@ impl SecretStore {
 
     /// All secret fields of a profile. A field missing from the store falls back to the
     /// environment variable `PUSHDECK_<FIELD>` (CI and scripts), the same name copy-as-curl uses.
-    pub fn load(&self, profile: &str, info: &ProviderInfo) -> Result<Secrets, SecretError> {
+    pub fn load<'a>(
+        &self,
+        profile: &str,
+        fields: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Secrets, SecretError> {
         let mut secrets = Secrets::default();
-        for field in info.secrets {
-            let value = match self.get(profile, field.key)? {
+        for field in fields {
+            let value = match self.get(profile, field)? {
                 Some(v) => Some(v),
-                None => std::env::var(format!("PUSHDECK_{}", field.key.to_ascii_uppercase()))
+                None => std::env::var(format!("PUSHDECK_{}", field.to_ascii_uppercase()))
                     .ok()
                     .filter(|v| !v.is_empty()),
             };
             if let Some(v) = value {
-                secrets.insert(field.key, v);
+                secrets.insert(field, v);
             }
         }
         Ok(secrets)
@@ -195,11 +199,14 @@ impl SecretStore {
 
     /// Which secret fields are stored (for "stored in keyring" labels), without reading values
     /// into the UI.
-    pub fn stored_fields(&self, profile: &str, info: &ProviderInfo) -> Vec<&'static str> {
-        info.secrets
-            .iter()
-            .filter(|f| matches!(self.get(profile, f.key), Ok(Some(_))))
-            .map(|f| f.key)
+    pub fn stored_fields(
+        &self,
+        profile: &str,
+        fields: impl IntoIterator<Item = &'static str>,
+    ) -> Vec<&'static str> {
+        fields
+            .into_iter()
+            .filter(|f| matches!(self.get(profile, f), Ok(Some(_))))
             .collect()
     }
 }

@@ -15,6 +15,7 @@ use crate::engine::{
     SendResult,
 };
 use crate::outcome::Outcome;
+use crate::provider::Call;
 use crate::provider::{self, Prepared, Provider, Secrets};
 use crate::store::{HistoryStore, KeyringStatus, Paths, Profile, ProfileStore, SecretStore};
 
@@ -27,7 +28,7 @@ pub const HISTORY_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::
 pub const FAN_OUT_CONFIRM: usize = 10;
 
 /// A check or lookup running on the runtime.
-pub(super) type NetTask = Task<Result<SendResult, DraftError>>;
+pub(super) type NetTask = Task<Result<Arc<SendResult>, DraftError>>;
 
 /// What the app needs from outside: where files live, the secret store, and the runtime to send on.
 pub struct AppSetup {
@@ -90,7 +91,7 @@ pub struct ActiveSend {
     pub tab: usize,
     pub total: usize,
     pub done: usize,
-    pub results: Vec<SendResult>,
+    pub results: Vec<Arc<SendResult>>,
 }
 
 pub struct PushdeckApp {
@@ -238,7 +239,7 @@ impl PushdeckApp {
         let loaded = match provider::find(&profile.provider) {
             Some(p) => self
                 .keyring
-                .load(&profile.name, p.info())
+                .load(&profile.name, p.info().secret_keys())
                 .map_err(|e| e.to_string()),
             None => Err(format!(
                 "provider `{}` is not in this build",
@@ -289,7 +290,7 @@ impl PushdeckApp {
         let key = self.tabs[self.tab].idempotency_key.clone();
         Ok(SendJob {
             provider: self.provider(),
-            draft,
+            draft: Arc::new(draft),
             profile,
             secrets,
             idempotency_key: key,
@@ -442,11 +443,11 @@ impl PushdeckApp {
         let state = &mut self.tabs[self.tab];
         // One idempotency key per composed message: a repeat of the same message reuses it (the
         // provider dedupes), a changed message gets a new one.
-        if state.last_sent.as_ref().is_some_and(|d| d != &job.draft) {
+        if state.last_sent.as_ref().is_some_and(|d| d != &*job.draft) {
             state.idempotency_key = uuid::Uuid::new_v4().to_string();
             job.idempotency_key = state.idempotency_key.clone();
         }
-        state.last_sent = Some(job.draft.clone());
+        state.last_sent = Some((*job.draft).clone());
         let ctx = self.egui_ctx.clone();
         let notify: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
             if let Some(ctx) = &ctx {
@@ -481,7 +482,7 @@ impl PushdeckApp {
                     EngineEvent::Started { total, .. } => active.total = total,
                     EngineEvent::Result(r) => {
                         active.done += 1;
-                        active.results.push(*r);
+                        active.results.push(r);
                     }
                     EngineEvent::Finished(report) => finished = Some(Ok((active.tab, report))),
                     EngineEvent::Invalid(e) => finished = Some(Err(e)),
@@ -501,7 +502,7 @@ impl PushdeckApp {
             let tab = *tab;
             self.check_task = None;
             self.tabs[tab].check = Some(match result {
-                Ok(r) => r.outcome,
+                Ok(r) => r.outcome.clone(),
                 Err(e) => Outcome::refused(e.to_string()),
             });
         }
@@ -513,7 +514,9 @@ impl PushdeckApp {
             match result {
                 Ok(r) if r.outcome.is_ok() => {
                     self.status = Some((true, r.outcome.summary.clone()));
-                    self.tabs[tab].lookup_items.insert(key, r.outcome.items);
+                    self.tabs[tab]
+                        .lookup_items
+                        .insert(key, r.outcome.items.clone());
                 }
                 Ok(r) => self.status = Some((false, with_hint(&r.outcome))),
                 Err(e) => self.status = Some((false, e.to_string())),
@@ -521,7 +524,7 @@ impl PushdeckApp {
         }
     }
 
-    fn finish_send(&mut self, tab: usize, report: SendReport) {
+    fn finish_send(&mut self, tab: usize, report: Arc<SendReport>) {
         let provider = provider::all()[tab];
         // The draft that was sent, not the form again (which may have changed meanwhile).
         let audience = self.tabs[tab]
@@ -564,10 +567,12 @@ impl PushdeckApp {
         if let Some(e) = &report.history_error {
             self.notices.push(e.clone());
         }
+        if let Some(summary) = &report.history_summary {
+            self.history.add(summary.clone());
+        }
         let state = &mut self.tabs[tab];
         state.selected_result = 0;
-        state.last_report = Some(Arc::new(report));
-        self.history.refresh(self.engine.history().list());
+        state.last_report = Some(report);
     }
 
     pub(super) fn start_check(&mut self, ctx: &egui::Context) {
@@ -586,7 +591,13 @@ impl PushdeckApp {
         self.tab_state().check = None;
         let task = Task::spawn(&self.runtime, ctx, async move {
             engine
-                .check(provider, &profile, &secrets, Duration::from_secs(20))
+                .call(
+                    provider,
+                    &profile,
+                    &secrets,
+                    Call::Check,
+                    Duration::from_secs(20),
+                )
                 .await
         });
         self.check_task = Some((self.tab, task));
@@ -609,11 +620,11 @@ impl PushdeckApp {
         let lookup = lookup.to_string();
         let task = Task::spawn(&self.runtime, ctx, async move {
             engine
-                .lookup(
+                .call(
                     provider,
-                    &lookup,
                     &profile,
                     &secrets,
+                    Call::Lookup(lookup),
                     Duration::from_secs(20),
                 )
                 .await

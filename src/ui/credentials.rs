@@ -39,7 +39,7 @@ impl Editor {
                 environment: p.environment,
                 confirm_broadcast: p.confirm_broadcast,
                 secrets: BTreeMap::new(),
-                stored: app.keyring.stored_fields(&p.name, info),
+                stored: app.keyring.stored_fields(&p.name, info.secret_keys()),
                 error: None,
                 confirm_delete: false,
             },
@@ -102,7 +102,7 @@ pub fn profile_bar(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                             .map(|v| format!("{} {}", f.label, short(v)))
                     })
                     .collect();
-                let stored = app.keyring.stored_fields(&profile.name, info);
+                let stored = app.keyring.stored_fields(&profile.name, info.secret_keys());
                 let keyring = if app.keyring.is_persistent() {
                     "stored in keyring"
                 } else {

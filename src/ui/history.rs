@@ -35,8 +35,14 @@ impl HistoryView {
         }
     }
 
-    pub fn refresh(&mut self, items: Vec<HistorySummary>) {
-        self.items = items;
+    pub fn remove(&mut self, id: &str) {
+        self.items.retain(|i| i.id != id);
+    }
+
+    /// A send just recorded: its row goes on top without reading the history again.
+    pub fn add(&mut self, item: HistorySummary) {
+        self.items.retain(|i| i.id != item.id);
+        self.items.insert(0, item);
     }
 
     pub fn len(&self) -> usize {
@@ -179,8 +185,7 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
         match history.delete(&id) {
             Ok(_) => {
                 app.history.selected = None;
-                let items = history.list();
-                app.history.refresh(items);
+                app.history.remove(&id);
             }
             Err(e) => app.history.error = Some(e.to_string()),
         }

@@ -397,7 +397,7 @@ fn test_send_and_dry_run_use_the_test_mode() {
     assert!(p.warnings.iter().any(|w| w.contains("at most 10")));
     let p = prepare_with(&message("apple", json!({})), true).expect("dry run");
     assert!(is_test(&p.requests[0].url));
-    assert!(Azure.server_dry_run());
+    assert!(Azure.info().capabilities.server_dry_run);
 }
 
 #[test]

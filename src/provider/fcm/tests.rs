@@ -319,7 +319,7 @@ fn tokens_fan_out_and_dry_run_validates_on_the_server() {
         body,
         json!({"message": {"token": "token-two-bbbbbbbbbbbb", "notification": {"body": "hi"}}, "validate_only": true})
     );
-    assert!(Fcm.server_dry_run());
+    assert!(Fcm.info().capabilities.server_dry_run);
 }
 
 #[test]

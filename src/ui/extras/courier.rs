@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use eframe::egui::{self, RichText};
 
-use crate::http::Transport;
+use serde_json::json;
+
 use crate::outcome::Outcome;
+use crate::provider::Call;
 use crate::provider::courier;
 use crate::ui::app::PushdeckApp;
 use crate::ui::task::Task;
@@ -96,11 +98,16 @@ fn start(
         .cloned()
         .ok_or("Choose a profile first.")?;
     let secrets = app.secrets_for(&profile)?;
-    let request =
-        courier::delivery_request(&profile, &secrets, message_id).map_err(|e| e.to_string())?;
-    let transport = Transport::new(Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    let call = Call::action(courier::DELIVERY, json!({ "message_id": message_id }));
+    let engine = app.engine.clone();
+    let provider = app.provider();
     Ok(Task::spawn(&app.runtime, ctx, async move {
-        let exchange = transport.send(request, Duration::from_secs(20)).await;
-        courier::interpret_delivery(&exchange)
+        match engine
+            .call(provider, &profile, &secrets, call, Duration::from_secs(20))
+            .await
+        {
+            Ok(result) => result.outcome.clone(),
+            Err(e) => Outcome::refused(e.to_string()),
+        }
     }))
 }

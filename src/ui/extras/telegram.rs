@@ -7,16 +7,14 @@ use std::time::Duration;
 
 use eframe::egui::{self, RichText};
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
 use super::super::app::PushdeckApp;
 use super::super::task::Task;
 use super::super::widgets;
-use crate::engine::{RunPlan, SendResult};
-use crate::http::Exchange;
+use crate::engine::SendResult;
 use crate::outcome::Outcome;
+use crate::provider::Secrets;
 use crate::provider::telegram::{self, DiscoveredChat};
-use crate::provider::{Provider, Secrets};
 use crate::store::Profile;
 
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -51,7 +49,7 @@ struct State {
     seen_conflict: Option<String>,
     /// The last result of this panel, in words: (ok, text).
     note: Option<(bool, String)>,
-    task: Option<(Call, Task<Result<SendResult, String>>)>,
+    task: Option<(Call, Task<Result<std::sync::Arc<SendResult>, String>>)>,
 }
 
 type Shared = Arc<Mutex<State>>;
@@ -61,14 +59,6 @@ fn shared(ctx: &egui::Context) -> Shared {
         d.get_temp_mut_or_insert_with(egui::Id::unique("telegram-extras"), Shared::default)
             .clone()
     })
-}
-
-/// A Bot API call's result read generically: accepted when `ok` is true.
-fn interpret(_: &dyn Provider, exchange: &Exchange) -> Outcome {
-    match telegram::reply(exchange) {
-        Ok(_) => Outcome::accepted("Done"),
-        Err(outcome) => outcome,
-    }
 }
 
 fn spawn(
@@ -96,33 +86,14 @@ fn spawn(
         Call::DeleteWebhook => "deleteWebhook",
         Call::SetWebhook => "setWebhook",
     };
-    let request = match call {
-        Call::Updates => telegram::updates_request(&profile, &secrets),
-        _ => telegram::method_request(&profile, &secrets, method, body.as_ref()),
-    };
-    let request = match request {
-        Ok(r) => r,
-        Err(e) => {
-            state.note = Some((false, e.to_string()));
-            return;
-        }
-    };
     let engine = app.engine.clone();
     let provider = app.provider();
+    let bot_call = crate::provider::Call::action(method, body.unwrap_or(Value::Null));
     let task = Task::spawn(&app.runtime, ctx, async move {
-        let plan = RunPlan {
-            timeout: TIMEOUT,
-            concurrency: 1,
-            max_per_second: None,
-            retries: 0,
-            index_offset: 0,
-        };
-        let cancel = CancellationToken::new();
         engine
-            .run(provider, vec![request], &plan, &cancel, &|_| {}, interpret)
+            .call(provider, &profile, &secrets, bot_call, TIMEOUT)
             .await
-            .pop()
-            .ok_or_else(|| "No answer.".to_string())
+            .map_err(|e| e.to_string())
     });
     state.task = Some((call, task));
 }

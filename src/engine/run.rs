@@ -1,0 +1,209 @@
+//! Sends a batch of requests with bounded concurrency and pacing, retrying those the provider
+//! asks to retry after a wait; cancelled requests are recorded as such, never dropped.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use super::{EngineEvent, SendResult};
+use crate::http::{Exchange, PreparedRequest, Transport, TransportError, TransportErrorKind};
+use crate::outcome::Outcome;
+
+/// Longest wait honoured from a Retry-After before giving up on a retry.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+
+/// How `run` sends a batch.
+#[derive(Debug, Clone)]
+pub(super) struct RunPlan {
+    pub timeout: Duration,
+    pub concurrency: usize,
+    pub max_per_second: Option<f64>,
+    /// Retries per request when the provider answers with a wait (Retry-After / retry_after).
+    pub retries: u32,
+    /// Added to each result's index (a token exchange comes first).
+    pub index_offset: usize,
+}
+
+/// Judges one exchange (the provider's `interpret`, or its `interpret_call`).
+pub(super) type Interpret = Arc<dyn Fn(&Exchange) -> Outcome + Send + Sync>;
+
+/// Sends `requests` as `plan` says, emitting each result as it lands; results in request order.
+pub(super) async fn run(
+    transport: &Transport,
+    requests: Vec<PreparedRequest>,
+    plan: &RunPlan,
+    cancel: &CancellationToken,
+    emit: &(dyn Fn(EngineEvent) + Sync),
+    interpret: Interpret,
+) -> Vec<Arc<SendResult>> {
+    let semaphore = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+    let pace = plan
+        .max_per_second
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(1.0 / r));
+    let next_start = Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now()));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut ids = std::collections::HashMap::new();
+    for (index, request) in requests.into_iter().enumerate() {
+        let one = OneRequest {
+            transport: transport.clone(),
+            cancel: cancel.clone(),
+            next_start: next_start.clone(),
+            pace,
+            timeout: plan.timeout,
+            retries: plan.retries,
+            interpret: interpret.clone(),
+        };
+        let semaphore = semaphore.clone();
+        let kept = head_of(&request);
+        let handle = tasks.spawn(async move {
+            let _permit = semaphore.acquire_owned().await;
+            one.send(index, request).await
+        });
+        ids.insert(handle.id(), (index, kept));
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next_with_id().await {
+        let (index, exchange, outcome, retried) = match joined {
+            Ok((_, done)) => done,
+            // A task that panicked still gets its row: the request, and what happened.
+            Err(e) => {
+                let (index, request) = ids
+                    .remove(&e.id())
+                    .unwrap_or_else(|| (0, PreparedRequest::new("", "")));
+                let exchange = panicked(request);
+                let outcome = Outcome::from_transport(&exchange)
+                    .unwrap_or_else(|| Outcome::refused("Pushdeck failed while sending"))
+                    .with_hint(
+                        "The request may or may not have arrived: check the provider before sending again, and report this.",
+                    );
+                (index, exchange, outcome, Vec::new())
+            }
+        };
+        let result = Arc::new(SendResult {
+            index: index + plan.index_offset,
+            exchange,
+            outcome,
+            retried,
+        });
+        emit(EngineEvent::Result(result.clone()));
+        results.push(result);
+    }
+    results.sort_by_key(|r| r.index);
+    results
+}
+
+/// Everything one request's task needs.
+struct OneRequest {
+    transport: Transport,
+    cancel: CancellationToken,
+    next_start: Arc<tokio::sync::Mutex<tokio::time::Instant>>,
+    pace: Option<Duration>,
+    timeout: Duration,
+    retries: u32,
+    interpret: Interpret,
+}
+
+impl OneRequest {
+    async fn send(
+        self,
+        index: usize,
+        request: PreparedRequest,
+    ) -> (usize, Exchange, Outcome, Vec<Exchange>) {
+        // No request takes longer than the timeout in all, retries and waits included.
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut retried = Vec::new();
+        loop {
+            self.wait_for_slot().await;
+            let exchange = if self.cancel.is_cancelled() {
+                cancelled(&request)
+            } else {
+                tokio::select! {
+                    _ = self.cancel.cancelled() => cancelled(&request),
+                    exchange = self.transport.send(request.clone(), self.timeout) => exchange,
+                }
+            };
+            // Whatever a provider quotes from the answer, a secret of the request never
+            // reaches the words shown and kept.
+            let outcome = (self.interpret)(&exchange).without_secrets(&exchange.request.secrets);
+            let wait = outcome
+                .retry_after
+                .map(Duration::from_secs)
+                .filter(|w| *w <= MAX_RETRY_WAIT)
+                .filter(|w| tokio::time::Instant::now() + *w < deadline);
+            match wait {
+                Some(wait)
+                    if (retried.len() as u32) < self.retries && !self.cancel.is_cancelled() =>
+                {
+                    retried.push(exchange);
+                    tokio::select! {
+                        _ = self.cancel.cancelled() => {}
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
+                _ => return (index, exchange, outcome, retried),
+            }
+        }
+    }
+
+    /// Reserves a start slot, then waits for it: starts stay `pace` apart.
+    async fn wait_for_slot(&self) {
+        let Some(pace) = self.pace else {
+            return;
+        };
+        let slot = {
+            let mut next = self.next_start.lock().await;
+            let slot = (*next).max(tokio::time::Instant::now());
+            *next = slot + pace;
+            slot
+        };
+        tokio::select! {
+            _ = self.cancel.cancelled() => {}
+            _ = tokio::time::sleep_until(slot) => {}
+        }
+    }
+}
+
+/// What a result row needs of a request if its task fails: where it went, for whom, and the
+/// secrets to mask in it (the URL may hold a token).
+fn head_of(request: &PreparedRequest) -> PreparedRequest {
+    let mut head = PreparedRequest::new(&request.method, request.url.clone());
+    head.recipient = request.recipient.clone();
+    head.secrets = request.secrets.clone();
+    head
+}
+
+fn cancelled(request: &PreparedRequest) -> Exchange {
+    failed(
+        request.clone(),
+        TransportErrorKind::Cancelled,
+        "Cancelled before an answer arrived.",
+        "cancelled by the user",
+    )
+}
+
+fn panicked(request: PreparedRequest) -> Exchange {
+    failed(
+        request,
+        TransportErrorKind::Other,
+        "Pushdeck failed while sending this request.",
+        "the send task panicked",
+    )
+}
+
+fn failed(
+    request: PreparedRequest,
+    kind: TransportErrorKind,
+    message: &str,
+    detail: &str,
+) -> Exchange {
+    let mut exchange = Exchange::unsent(request);
+    exchange.error = Some(TransportError {
+        kind,
+        message: message.into(),
+        detail: detail.into(),
+    });
+    exchange
+}

@@ -1,0 +1,190 @@
+//! Everything a user can do in the window. `Command` is the table of named actions — label,
+//! tooltip and shortcut in one place, as rerun's `UICommand` — and `Action` adds the ones that
+//! carry data. Panels only push actions; the app applies them after the frame, so a panel never
+//! reaches into another's state and the status line is fed from what the actions did.
+
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
+
+use crate::draft::Draft;
+use crate::provider::Call;
+
+/// A named action with a fixed label, a tooltip and, for the frequent ones, a shortcut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Send,
+    CancelSend,
+    CheckCredentials,
+    /// FCM's `validate_only`: the server checks the message and delivers nothing.
+    Validate,
+    OpenDraft,
+    SaveDraftAs,
+    ToggleHistory,
+    EditCredentials,
+    NewProfile,
+    CopyAsCurl,
+    CopyBody,
+    CopyResponseBody,
+    SaveExchange,
+    EditRaw,
+    BackToGenerated,
+    ResetRaw,
+    Reveal,
+    SaveAsTemplate,
+}
+
+struct Spec {
+    label: &'static str,
+    tooltip: &'static str,
+    shortcut: Option<KeyboardShortcut>,
+}
+
+const fn spec(label: &'static str, tooltip: &'static str) -> Spec {
+    Spec {
+        label,
+        tooltip,
+        shortcut: None,
+    }
+}
+
+const fn keyed(label: &'static str, tooltip: &'static str, key: Key) -> Spec {
+    Spec {
+        label,
+        tooltip,
+        shortcut: Some(KeyboardShortcut::new(Modifiers::COMMAND, key)),
+    }
+}
+
+impl Command {
+    /// Every command with a shortcut, checked once per frame.
+    pub const WITH_SHORTCUTS: [Command; 4] = [
+        Command::Send,
+        Command::OpenDraft,
+        Command::SaveDraftAs,
+        Command::ToggleHistory,
+    ];
+
+    fn spec(self) -> Spec {
+        match self {
+            Command::Send => keyed("Send", "Send this message now", Key::Enter),
+            Command::CancelSend => spec("Cancel", "Stop sending (Esc)"),
+            Command::CheckCredentials => spec(
+                "Check",
+                "Test these credentials with the provider's cheapest read-only call",
+            ),
+            Command::Validate => spec(
+                "Validate",
+                "FCM checks the message and the target (validate_only) and delivers nothing",
+            ),
+            Command::OpenDraft => keyed("Open draft…", "Open a draft file", Key::O),
+            Command::SaveDraftAs => keyed(
+                "Save draft as…",
+                "Save this message as a draft file the CLI can send",
+                Key::S,
+            ),
+            Command::ToggleHistory => keyed("History", "Past sends and their dumps", Key::H),
+            Command::EditCredentials => spec(
+                "Edit credentials…",
+                "Change this profile's settings and secrets (secrets go to the OS keyring)",
+            ),
+            Command::NewProfile => spec("New profile…", "Create a profile for this provider"),
+            Command::CopyAsCurl => spec(
+                "Copy as curl",
+                "A runnable curl command; secrets become $PUSHDECK_… variables unless revealed",
+            ),
+            Command::CopyBody => spec("Copy body", "Copy the request body"),
+            Command::CopyResponseBody => spec("Copy response body", "Copy the response body"),
+            Command::SaveExchange => spec(
+                "Save exchange…",
+                "Save this request and response (secrets masked) to a file",
+            ),
+            Command::EditRaw => spec(
+                "Edit raw",
+                "Edit the generated payload itself; Send uses your edit",
+            ),
+            Command::BackToGenerated => spec(
+                "Back to generated",
+                "Drop the raw edit and send the payload built from the form",
+            ),
+            Command::ResetRaw => spec(
+                "Reset to generated",
+                "Start the raw edit again from the generated payload",
+            ),
+            Command::Reveal => spec(
+                "Reveal",
+                "Show the secrets in this pane until it changes",
+            ),
+            Command::SaveAsTemplate => spec("Save as template…", "Keep this message to reuse it"),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        self.spec().label
+    }
+
+    pub fn shortcut(self) -> Option<KeyboardShortcut> {
+        self.spec().shortcut
+    }
+
+    /// The tooltip, with the shortcut as this platform writes it.
+    pub fn tooltip(self, ctx: &egui::Context) -> String {
+        let spec = self.spec();
+        match spec.shortcut {
+            Some(s) => format!("{} ({})", spec.tooltip, ctx.format_shortcut(&s)),
+            None => spec.tooltip.to_string(),
+        }
+    }
+
+    /// A button with this command's label and tooltip; true when clicked.
+    pub fn button(self, ui: &mut egui::Ui, enabled: bool) -> bool {
+        let tooltip = self.tooltip(ui.ctx());
+        ui.add_enabled(enabled, egui::Button::new(self.label()))
+            .on_hover_text(tooltip)
+            .on_disabled_hover_text(self.spec().tooltip)
+            .clicked()
+    }
+}
+
+/// What a panel asks the app to do. Applied in order after the frame.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Run(Command),
+    /// Put a draft in the composer of its profile's provider.
+    LoadDraft(Box<Draft>),
+    /// Fill an audience picker: the provider's lookup `lookup`, into the audience field `key`.
+    Lookup { lookup: String, key: String },
+    /// A provider's own call from its panel (Telegram's webhook, Courier's delivery status); the
+    /// answer goes back to that panel, keyed by `purpose`.
+    ProviderCall { call: Call, purpose: &'static str },
+    Copy { text: String, what: &'static str },
+    SaveTemplate(String),
+    LoadTemplate(String),
+    SelectTab(usize),
+    SelectProfile(String),
+    /// A one-line note for the status bar from a panel that finished something locally.
+    Note { ok: bool, text: String },
+}
+
+/// The queue panels push to.
+#[derive(Default)]
+pub struct Actions(Vec<Action>);
+
+impl Actions {
+    pub fn push(&mut self, action: Action) {
+        self.0.push(action);
+    }
+
+    pub fn run(&mut self, command: Command) {
+        self.0.push(Action::Run(command));
+    }
+
+    pub fn note(&mut self, ok: bool, text: impl Into<String>) {
+        self.0.push(Action::Note {
+            ok,
+            text: text.into(),
+        });
+    }
+
+    pub fn take(&mut self) -> Vec<Action> {
+        std::mem::take(&mut self.0)
+    }
+}
