@@ -7,6 +7,7 @@
 //! or by separate command-line runs) carries the same issue time, a new one appears at most every
 //! 20 minutes, and a token is reused until 40 minutes after its `iat`, well inside Apple's hour.
 
+use super::shared::answer;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -138,6 +139,7 @@ static INFO: ProviderInfo = ProviderInfo {
         mints_tokens: true,
         ..Capabilities::BASE
     },
+    common_options: &["ttl", "priority", "raw"],
     ..ProviderInfo::BASE
 };
 
@@ -377,11 +379,9 @@ impl Provider for Apns {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let apns_id = response.header("apns-id").unwrap_or("").to_string();
         if response.status == 200 {
@@ -467,11 +467,9 @@ impl Apns {
     }
 
     fn interpret_check(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         match reason(response).as_str() {
             "BadDeviceToken" => Outcome::accepted(

@@ -11,6 +11,7 @@ mod tags;
 
 use super::describe::{Capabilities, FieldKind, FieldSpec, ProviderInfo, validate_keys};
 use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
+use super::shared::answer;
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest, ResponseDump};
 use crate::outcome::{LookupItem, Outcome};
@@ -368,11 +369,9 @@ impl Provider for Azure {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         if !response.is_success() {
             return refusal(exchange, response, Asked::Send);
@@ -453,11 +452,9 @@ impl Azure {
     }
 
     fn interpret_check(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         if !response.is_success() {
             return refusal(exchange, response, Asked::Check);

@@ -4,9 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::shared::{StatusRule, answer, said_or_status, status_outcome};
 use super::describe::{Capabilities, FieldKind, FieldSpec, ProviderInfo, base_url, validate_keys};
 use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
+use super::shared::{Refused, StatusRule, answer, refuse_options, said_or_status, status_outcome};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::{LookupItem, Outcome};
@@ -33,6 +33,18 @@ const RECIPIENT_KEYS: &[&str] = &[
     "discord",
     "firebaseToken",
     "apn",
+];
+
+/// The common options outside `INFO.common_options`, and why.
+const REFUSED: &[Refused] = &[
+    (
+        "ttl",
+        "Courier's send has no ttl: set an expiry in a Courier template or use options.raw; remove this option",
+    ),
+    (
+        "priority",
+        "Courier's send has no priority: Courier routes by channel, not priority; remove this option",
+    ),
 ];
 
 static INFO: ProviderInfo = ProviderInfo {
@@ -88,6 +100,7 @@ static INFO: ProviderInfo = ProviderInfo {
         retries_on_rate_limit: 2,
         ..Capabilities::BASE
     },
+    common_options: &["schedule_at", "raw"],
     ..ProviderInfo::BASE
 };
 
@@ -102,20 +115,7 @@ impl Provider for Courier {
         let token = ctx.secrets.require(&ctx.profile.name, "auth_token")?;
         let root = base_url(ctx.profile, &INFO)?;
         let options = Fields::new("options", &draft.options);
-        for (key, why) in [
-            (
-                "ttl",
-                "set an expiry in a Courier template or use options.raw",
-            ),
-            ("priority", "Courier routes by channel, not priority"),
-        ] {
-            if options.has(key) {
-                return Err(DraftError::new(
-                    format!("options.{key}"),
-                    format!("Courier's send has no {key}: {why}; remove this option"),
-                ));
-            }
-        }
+        refuse_options(&options, REFUSED)?;
         let mut warnings = Vec::new();
         let body = match (options.value("raw"), options.string("legacy_event")?) {
             (Some(raw), _) => raw_body(raw)?,
@@ -144,11 +144,9 @@ impl Provider for Courier {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         if !response.is_success() {
@@ -233,11 +231,9 @@ impl Courier {
     }
 
     fn interpret_check(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         if !response.is_success() {

@@ -5,6 +5,7 @@
 //! request is sent to `{base_url}{path of token_uri}` (normally `{base_url}/token`), while the
 //! JWT's `aud` stays the key's `token_uri`, as Google checks it.
 
+use super::shared::answer;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
@@ -94,6 +95,7 @@ static INFO: ProviderInfo = ProviderInfo {
         server_dry_run: true,
         ..Capabilities::BASE
     },
+    common_options: &["ttl", "priority", "raw"],
     ..ProviderInfo::BASE
 };
 
@@ -161,11 +163,9 @@ impl Provider for Fcm {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         if response.is_success() {
             let name = response
@@ -236,12 +236,7 @@ impl Provider for Fcm {
         exchange: &Exchange,
         now: OffsetDateTime,
     ) -> Result<Token, Outcome> {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return Err(outcome);
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Err(Outcome::not_sent("Not sent."));
-        };
+        let response = answer(exchange)?;
         let body = response.json();
         let text = |key: &str| {
             body.as_ref()

@@ -1,6 +1,7 @@
 //! ntfy: JSON publishing to the server's root URL, optional `Authorization: Bearer` access token
 //! (providers.md §8.3).
 
+use super::shared::answer;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
@@ -68,6 +69,7 @@ static INFO: ProviderInfo = ProviderInfo {
             "render the message as Markdown (web app and Android)",
         ),
     ],
+    common_options: &["priority", "schedule_at", "raw"],
     ..ProviderInfo::BASE
 };
 
@@ -106,11 +108,9 @@ impl Provider for Ntfy {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         if response.is_success() {
@@ -189,11 +189,9 @@ impl Ntfy {
     }
 
     fn interpret_check(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         let with_token = exchange.request.url.ends_with("/v1/account");

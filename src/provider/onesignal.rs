@@ -1,5 +1,6 @@
 //! OneSignal: `POST /notifications` with `Authorization: Key …` (providers.md §1).
 
+use super::shared::answer;
 use serde_json::{Map, Value, json};
 
 use super::describe::{FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys};
@@ -136,11 +137,9 @@ impl Provider for OneSignal {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         let errors = body
@@ -300,11 +299,9 @@ impl OneSignal {
     }
 
     fn interpret_lookup(&self, _id: &str, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         let errors = body

@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::shared::{StatusRule, said_or_status, status_outcome};
 use super::describe::{FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys};
 use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
+use super::shared::{Refused, StatusRule, answer, refuse_options, said_or_status, status_outcome};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest, ResponseDump};
 use crate::outcome::{LookupItem, Outcome};
@@ -15,6 +15,22 @@ pub struct Pushbullet;
 
 const NAME: &str = "Pushbullet";
 const TARGETS: [&str; 3] = ["device_iden", "email", "channel_tag"];
+
+/// The common options outside `INFO.common_options`, and why.
+const REFUSED: &[Refused] = &[
+    (
+        "ttl",
+        "Pushbullet keeps pushes until they are dismissed; it has no TTL; remove this option",
+    ),
+    (
+        "priority",
+        "Pushbullet has no push priority; remove this option",
+    ),
+    (
+        "schedule_at",
+        "Pushbullet cannot schedule pushes; remove this option",
+    ),
+];
 
 static INFO: ProviderInfo = ProviderInfo {
     id: "pushbullet",
@@ -58,6 +74,7 @@ static INFO: ProviderInfo = ProviderInfo {
         label: "Load devices",
         audience_key: "device_iden",
     }],
+    common_options: &["raw"],
     ..ProviderInfo::BASE
 };
 
@@ -72,21 +89,7 @@ impl Provider for Pushbullet {
         let token = ctx.secrets.require(&ctx.profile.name, "access_token")?;
         let root = base_url(ctx.profile, &INFO)?;
         let options = Fields::new("options", &draft.options);
-        for (key, why) in [
-            (
-                "ttl",
-                "Pushbullet keeps pushes until they are dismissed; it has no TTL",
-            ),
-            ("priority", "Pushbullet has no push priority"),
-            ("schedule_at", "Pushbullet cannot schedule pushes"),
-        ] {
-            if options.has(key) {
-                return Err(DraftError::new(
-                    format!("options.{key}"),
-                    format!("{why}; remove this option"),
-                ));
-            }
-        }
+        refuse_options(&options, REFUSED)?;
         let mut warnings = Vec::new();
         let body = match options.value("raw") {
             Some(raw) => raw_body(raw)?,
@@ -103,11 +106,9 @@ impl Provider for Pushbullet {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         let mut outcome = if response.is_success() {
@@ -185,11 +186,9 @@ impl Pushbullet {
     }
 
     fn interpret_check(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         let mut outcome = if response.is_success() {
@@ -239,11 +238,9 @@ impl Pushbullet {
     }
 
     fn interpret_lookup(&self, _id: &str, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         if !response.is_success() {

@@ -49,14 +49,6 @@ pub fn answer(exchange: &Exchange) -> Result<&ResponseDump, Outcome> {
         .ok_or_else(|| Outcome::not_sent("Not sent."))
 }
 
-/// Runs a provider's reading of a response only when there is a complete one to read.
-pub fn judge(exchange: &Exchange, read: impl FnOnce(&ResponseDump) -> Outcome) -> Outcome {
-    match answer(exchange) {
-        Ok(response) => read(response),
-        Err(outcome) => outcome,
-    }
-}
-
 /// One documented error status: "{provider} {says} ({status}): {what it said}", and the hint.
 #[derive(Debug, Clone, Copy)]
 pub struct StatusRule<'a> {

@@ -2,6 +2,7 @@
 
 pub mod sigv4;
 
+use super::shared::{Refused, refuse_options};
 use serde_json::{Map, Value, json};
 
 use super::describe::{FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys};
@@ -22,6 +23,22 @@ const TARGETS: [(&str, &str); 3] = [
     ("topic_arn", "TopicArn"),
     ("target_arn", "TargetArn"),
     ("phone_number", "PhoneNumber"),
+];
+
+/// The common options outside `INFO.common_options`, and why.
+const REFUSED: &[Refused] = &[
+    (
+        "ttl",
+        "Publish has no ttl: set AWS.SNS.MOBILE.*.TTL in message.data instead; remove this option",
+    ),
+    (
+        "priority",
+        "Publish has no priority: SNS has no priority; remove this option",
+    ),
+    (
+        "schedule_at",
+        "Publish has no schedule_at: SNS cannot schedule; remove this option",
+    ),
 ];
 
 static INFO: ProviderInfo = ProviderInfo {
@@ -90,6 +107,7 @@ static INFO: ProviderInfo = ProviderInfo {
         label: "Load topics",
         audience_key: "topic_arn",
     }],
+    common_options: &["raw"],
     ..ProviderInfo::BASE
 };
 
@@ -103,18 +121,7 @@ impl Provider for Sns {
         validate_keys(&INFO, draft)?;
         let account = Account::from(ctx.profile, ctx.secrets)?;
         let options = Fields::new("options", &draft.options);
-        for (key, why) in [
-            ("ttl", "set AWS.SNS.MOBILE.*.TTL in message.data instead"),
-            ("priority", "SNS has no priority"),
-            ("schedule_at", "SNS cannot schedule"),
-        ] {
-            if options.has(key) {
-                return Err(DraftError::new(
-                    format!("options.{key}"),
-                    format!("Publish has no {key}: {why}; remove this option"),
-                ));
-            }
-        }
+        refuse_options(&options, REFUSED)?;
         let mut warnings = Vec::new();
         let params = match options.value("raw") {
             Some(raw) => raw_params(raw)?,

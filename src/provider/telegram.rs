@@ -6,6 +6,7 @@ mod errors;
 pub mod markup;
 mod payload;
 
+use super::shared::{Refused, refuse_options};
 use serde_json::{Map, Value, json};
 
 use super::describe::{
@@ -29,6 +30,14 @@ pub use payload::{CAPTION_LIMIT, ChatId, ParseMode, TEXT_LIMIT, chat_ids, compos
 use payload::{build_body, raw_body};
 
 pub struct Telegram;
+
+/// The common options outside `INFO.common_options`, and why.
+const REFUSED: &[Refused] = &[
+    ("ttl", NO_SUCH_SETTING),
+    ("priority", NO_SUCH_SETTING),
+    ("schedule_at", NO_SUCH_SETTING),
+];
+const NO_SUCH_SETTING: &str = "Telegram has no such setting for bot messages; remove it";
 
 static INFO: ProviderInfo = ProviderInfo {
     id: "telegram",
@@ -96,6 +105,7 @@ static INFO: ProviderInfo = ProviderInfo {
         retries_on_rate_limit: 3,
         ..Capabilities::BASE
     },
+    common_options: &["raw"],
     ..ProviderInfo::BASE
 };
 
@@ -110,14 +120,7 @@ impl Provider for Telegram {
         let token = token(ctx.profile, ctx.secrets)?;
         let root = base_url(ctx.profile, &INFO)?;
         let options = Fields::new("options", &draft.options);
-        for key in ["ttl", "priority", "schedule_at"] {
-            if options.has(key) {
-                return Err(DraftError::new(
-                    format!("options.{key}"),
-                    "Telegram has no such setting for bot messages; remove it",
-                ));
-            }
-        }
+        refuse_options(&options, REFUSED)?;
         let chats = chat_ids(draft)?;
         let mut warnings = Vec::new();
         let (method, template) = match options.value("raw") {
