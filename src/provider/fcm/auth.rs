@@ -5,16 +5,16 @@ use time::OffsetDateTime;
 
 use crate::draft::DraftError;
 use crate::http::PreparedRequest;
-use crate::provider::{ProviderInfo, Secrets, base_url};
-use crate::store::Profile;
+use crate::profile::{Profile, Secrets};
+use crate::provider::describe::{ProviderInfo, base_url};
 
-pub(super) const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
+pub const SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
 
-pub(super) const SECRET: &str = "service_account_json";
+pub const SECRET: &str = "service_account_json";
 
 /// The fields of a service-account key Pushdeck uses.
 #[derive(Deserialize)]
-pub(super) struct ServiceAccount {
+pub struct ServiceAccount {
     #[serde(rename = "type", default)]
     kind: String,
     #[serde(default)]
@@ -29,12 +29,12 @@ pub(super) struct ServiceAccount {
     token_uri: String,
 }
 
-pub(super) fn secret_error(message: impl Into<String>) -> DraftError {
+pub fn secret_error(message: impl Into<String>) -> DraftError {
     DraftError::new(format!("secret {SECRET}"), message)
 }
 
 /// Reads and checks a service-account key: what `secret set` and every send validate.
-pub(super) fn service_account(
+pub fn service_account(
     text: &str,
 ) -> Result<(ServiceAccount, jsonwebtoken::EncodingKey), DraftError> {
     let sa: ServiceAccount = serde_json::from_str(text.trim()).map_err(|e| {
@@ -72,7 +72,7 @@ pub fn validate_service_account(text: &str) -> Result<(), String> {
     service_account(text).map(|_| ()).map_err(|e| e.message)
 }
 
-pub(super) fn project_id(profile: &Profile, sa: &ServiceAccount) -> Result<String, DraftError> {
+pub fn project_id(profile: &Profile, sa: &ServiceAccount) -> Result<String, DraftError> {
     match profile.setting("project_id").map(str::trim) {
         Some(id) if !id.is_empty() => Ok(id.to_string()),
         _ if !sa.project_id.trim().is_empty() => Ok(sa.project_id.trim().to_string()),
@@ -87,7 +87,7 @@ pub(super) fn project_id(profile: &Profile, sa: &ServiceAccount) -> Result<Strin
 }
 
 /// Where the token request goes: the key's `token_uri`, or its path under the base URL override.
-pub(super) fn token_endpoint(profile: &Profile, sa: &ServiceAccount) -> Result<String, DraftError> {
+pub fn token_endpoint(profile: &Profile, sa: &ServiceAccount) -> Result<String, DraftError> {
     let uri = sa.token_uri.trim();
     match profile
         .base_url
@@ -108,7 +108,7 @@ pub(super) fn token_endpoint(profile: &Profile, sa: &ServiceAccount) -> Result<S
 }
 
 #[derive(Serialize)]
-pub(super) struct Claims<'a> {
+pub struct Claims<'a> {
     iss: &'a str,
     scope: &'a str,
     aud: &'a str,
@@ -117,7 +117,7 @@ pub(super) struct Claims<'a> {
 }
 
 /// The token request: a signed JWT grant, form-encoded.
-pub(super) fn token_request(
+pub fn token_request(
     profile: &Profile,
     secrets: &Secrets,
     now: OffsetDateTime,

@@ -9,7 +9,7 @@ use crate::outcome::Outcome;
 pub const NAME: &str = "FCM";
 
 /// FCM's error body: `{"error":{"code","message","status","details":[FcmError, BadRequest]}}`.
-pub(super) fn error_outcome(response: &ResponseDump) -> Outcome {
+pub fn error_outcome(response: &ResponseDump) -> Outcome {
     let body = response.json();
     let error = body.as_ref().and_then(|b| b.get("error"));
     let text = |key: &str| {

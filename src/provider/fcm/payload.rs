@@ -7,18 +7,18 @@ use time::OffsetDateTime;
 use crate::draft::{Draft, DraftError, Fields};
 
 /// FCM keeps messages at most 4 weeks.
-pub(super) const MAX_TTL: u64 = 2_419_200;
+pub const MAX_TTL: u64 = 2_419_200;
 
 /// Notification plus data payload.
-pub(super) const MAX_PAYLOAD_BYTES: usize = 4096;
+pub const MAX_PAYLOAD_BYTES: usize = 4096;
 
-pub(super) enum Target {
+pub enum Target {
     Tokens(Vec<String>),
     Topic(String),
     Condition(String),
 }
 
-pub(super) fn target(draft: &Draft) -> Result<Target, DraftError> {
+pub fn target(draft: &Draft) -> Result<Target, DraftError> {
     let a = Fields::new("audience", &draft.audience);
     let tokens = a.strings("tokens")?;
     let topic = a.string("topic")?.map(str::trim);
@@ -72,7 +72,7 @@ pub(super) fn target(draft: &Draft) -> Result<Target, DraftError> {
     Ok(Target::Condition(condition.to_string()))
 }
 
-pub(super) fn short_token(token: &str) -> String {
+pub fn short_token(token: &str) -> String {
     if token.chars().count() > 16 {
         let head: String = token.chars().take(12).collect();
         format!("{head}…")
@@ -81,12 +81,12 @@ pub(super) fn short_token(token: &str) -> String {
     }
 }
 
-pub(super) fn url_segment(text: &str) -> String {
+pub fn url_segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// `options.raw` is the `message` object; the target from the audience is added when missing.
-pub(super) fn raw_message(raw: &Value) -> Result<Map<String, Value>, DraftError> {
+pub fn raw_message(raw: &Value) -> Result<Map<String, Value>, DraftError> {
     let parsed = crate::provider::shared::raw_json(raw)?;
     match parsed {
         Value::Object(mut map) => {
@@ -104,7 +104,7 @@ pub(super) fn raw_message(raw: &Value) -> Result<Map<String, Value>, DraftError>
 }
 
 /// The message without its target: notification, data and the three platform blocks.
-pub(super) fn message(
+pub fn message(
     draft: &Draft,
     options: &Fields<'_>,
     now: OffsetDateTime,
@@ -295,7 +295,7 @@ pub(super) fn message(
     Ok(message)
 }
 
-pub(super) fn put(map: &mut Map<String, Value>, key: &str, value: &str) {
+pub fn put(map: &mut Map<String, Value>, key: &str, value: &str) {
     if !value.trim().is_empty() {
         map.insert(key.into(), json!(value));
     }
@@ -303,7 +303,7 @@ pub(super) fn put(map: &mut Map<String, Value>, key: &str, value: &str) {
 
 /// FCM data is a string → string map: numbers and booleans are sent as their text, nested values
 /// are refused.
-pub(super) fn data(
+pub fn data(
     input: &Map<String, Value>,
     warnings: &mut Vec<String>,
 ) -> Result<Map<String, Value>, DraftError> {

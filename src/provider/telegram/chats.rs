@@ -7,7 +7,7 @@ use crate::draft::DraftError;
 use crate::outcome::LookupItem;
 
 /// A chat's name in words: a title, or a person's name and @username.
-pub(super) fn chat_name(chat: &Value) -> String {
+pub fn chat_name(chat: &Value) -> String {
     let s = |k: &str| {
         chat.get(k)
             .and_then(Value::as_str)
@@ -120,7 +120,7 @@ pub fn discover_chats(updates: &Value) -> Vec<DiscoveredChat> {
 }
 
 /// `/start abc` (or `/start@bot abc`) → `abc`.
-pub(super) fn start_payload(text: &str) -> Option<String> {
+pub fn start_payload(text: &str) -> Option<String> {
     let rest = text.strip_prefix("/start")?;
     let rest = match rest.strip_prefix('@') {
         Some(r) => r.split_once(' ').map(|(_, p)| p).unwrap_or(""),

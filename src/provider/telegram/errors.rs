@@ -52,7 +52,7 @@ pub fn reply(exchange: &Exchange) -> Result<Value, Outcome> {
 }
 
 /// Telegram's documented errors, in plain words with what to do.
-pub(super) fn explain(
+pub fn explain(
     code: u16,
     description: &str,
     retry_after: Option<u64>,

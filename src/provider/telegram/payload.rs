@@ -10,7 +10,7 @@ pub const TEXT_LIMIT: usize = 4096;
 
 pub const CAPTION_LIMIT: usize = 1024;
 
-pub(super) const CALLBACK_DATA_LIMIT: usize = 64;
+pub const CALLBACK_DATA_LIMIT: usize = 64;
 
 /// How the text is formatted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub enum ParseMode {
 }
 
 impl ParseMode {
-    pub(super) fn wire(self) -> Option<&'static str> {
+    pub fn wire(self) -> Option<&'static str> {
         match self {
             ParseMode::Html => Some("HTML"),
             ParseMode::MarkdownV2 => Some("MarkdownV2"),
@@ -38,14 +38,14 @@ pub enum ChatId {
 }
 
 impl ChatId {
-    pub(super) fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         match self {
             ChatId::Id(id) => json!(id),
             ChatId::Username(name) => json!(name),
         }
     }
 
-    pub(super) fn label(&self) -> String {
+    pub fn label(&self) -> String {
         match self {
             ChatId::Id(id) => id.to_string(),
             ChatId::Username(name) => name.clone(),
@@ -111,7 +111,7 @@ pub fn chat_ids(draft: &Draft) -> Result<Vec<ChatId>, DraftError> {
     Ok(chats)
 }
 
-pub(super) fn parse_chat(s: &str) -> Result<ChatId, String> {
+pub fn parse_chat(s: &str) -> Result<ChatId, String> {
     if let Ok(id) = s.parse::<i64>() {
         return if id == 0 {
             Err("0 is not a chat id".into())
@@ -138,7 +138,7 @@ pub(super) fn parse_chat(s: &str) -> Result<ChatId, String> {
 
 /// A raw payload (`options.raw`) replaces the generated one; `chat_id` is filled in per chat. It
 /// goes to sendPhoto when it has a `photo`, otherwise to sendMessage.
-pub(super) fn raw_body(raw: &Value) -> Result<(&'static str, Map<String, Value>), DraftError> {
+pub fn raw_body(raw: &Value) -> Result<(&'static str, Map<String, Value>), DraftError> {
     let map = crate::provider::shared::raw_object(raw)?;
     let method = if map.contains_key("photo") {
         "sendPhoto"
@@ -148,7 +148,7 @@ pub(super) fn raw_body(raw: &Value) -> Result<(&'static str, Map<String, Value>)
     Ok((method, map))
 }
 
-pub(super) fn parse_mode(options: &Fields<'_>) -> Result<ParseMode, DraftError> {
+pub fn parse_mode(options: &Fields<'_>) -> Result<ParseMode, DraftError> {
     Ok(
         match options.one_of("parse_mode", &["HTML", "MarkdownV2", "none"])? {
             None | Some("HTML") => ParseMode::Html,
@@ -159,7 +159,7 @@ pub(super) fn parse_mode(options: &Fields<'_>) -> Result<ParseMode, DraftError> 
 }
 
 /// The sendMessage or sendPhoto body without `chat_id`, in the order the dump shows it.
-pub(super) fn build_body(
+pub fn build_body(
     draft: &Draft,
     options: &Fields<'_>,
     warnings: &mut Vec<String>,
@@ -259,7 +259,7 @@ pub(super) fn build_body(
     Ok((method, body))
 }
 
-pub(super) fn check_photo(photo: &str) -> Result<(), DraftError> {
+pub fn check_photo(photo: &str) -> Result<(), DraftError> {
     if photo.starts_with("https://") || photo.starts_with("http://") {
         return url::Url::parse(photo)
             .map(|_| ())
@@ -275,7 +275,7 @@ pub(super) fn check_photo(photo: &str) -> Result<(), DraftError> {
 }
 
 /// The visible text of composed markup, for the length limits.
-pub(super) fn visible_text(text: &str, mode: ParseMode) -> Result<String, markup::MarkupError> {
+pub fn visible_text(text: &str, mode: ParseMode) -> Result<String, markup::MarkupError> {
     match mode {
         ParseMode::Html => markup::check_html(text),
         ParseMode::MarkdownV2 => markup::check_markdown_v2(text),
@@ -370,7 +370,7 @@ pub fn compose(m: &Message, mode: ParseMode, user_markup: bool) -> Result<String
 
 /// Buttons as an inline keyboard, one per row: a link button when it has a URL, otherwise a
 /// callback button carrying its id.
-pub(super) fn keyboard(m: &Message) -> Result<Value, DraftError> {
+pub fn keyboard(m: &Message) -> Result<Value, DraftError> {
     let mut rows = Vec::new();
     for (i, b) in m.buttons.iter().enumerate() {
         let path = format!("message.buttons[{i}]");
