@@ -198,7 +198,7 @@ fn windows_toast_byte_for_byte() {
         body,
         r#"<toast activationType="protocol" launch="https://acme.example/sale"><visual><binding template="ToastGeneric"><text>Flash sale</text><text>Today only</text><text>50% off &lt;everything&gt; &amp; more</text><image placement="hero" src="https://acme.example/banner.png"/></binding></visual><actions><action content="Shop now" arguments="shop" activationType="foreground"/></actions></toast>"#
     );
-    assert!(formats::check_xml(&body).is_ok());
+    assert!(wns::check_xml(&body).is_ok());
 }
 
 #[test]
@@ -213,7 +213,7 @@ fn windows_tile_badge_raw() {
         ),
         "{body}"
     );
-    assert!(formats::check_xml(&body).is_ok(), "{body}");
+    assert!(wns::check_xml(&body).is_ok(), "{body}");
 
     let p = prepare(&message(
         "windows",
@@ -251,7 +251,7 @@ fn windowsphone_adm_baidu_template() {
         body,
         r#"<?xml version="1.0" encoding="utf-8"?><wp:Notification xmlns:wp="WPNotification"><wp:Toast><wp:Text1>Flash sale</wp:Text1><wp:Text2>50% off &lt;everything&gt; &amp; more</wp:Text2><wp:Param>https://acme.example/sale</wp:Param></wp:Toast></wp:Notification>"#
     );
-    assert!(formats::check_xml(&body).is_ok());
+    assert!(wns::check_xml(&body).is_ok());
 
     let (headers, body) = wire(&prepare(&message("adm", json!({"ttl": 86400}))).expect("adm"));
     assert_eq!(headers[0].1, "application/json;charset=utf-8");
