@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
-use crate::draft::{Draft, DraftError, Fields};
+use crate::draft::{Draft, DraftError, Fields, Message};
 
 /// FCM keeps messages at most 4 weeks.
 pub const MAX_TTL: u64 = 2_419_200;
@@ -111,6 +111,27 @@ pub fn message(
     warnings: &mut Vec<String>,
 ) -> Result<Map<String, Value>, DraftError> {
     let m = &draft.message;
+    let mut message = content(draft, options, warnings)?;
+    let delivery = Delivery::from(options)?;
+    if let Some(android) = android(&delivery) {
+        message.insert("android".into(), Value::Object(android));
+    }
+    if let Some(apns) = apns(m, &delivery, now)? {
+        message.insert("apns".into(), Value::Object(apns));
+    }
+    if let Some(webpush) = webpush(m, &delivery, warnings)? {
+        message.insert("webpush".into(), Value::Object(webpush));
+    }
+    Ok(message)
+}
+
+/// The notification and data every platform shares, after the checks FCM would fail.
+fn content(
+    draft: &Draft,
+    options: &Fields<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Map<String, Value>, DraftError> {
+    let m = &draft.message;
     if !m.translations.is_empty() {
         return Err(DraftError::new(
             "message.translations",
@@ -157,19 +178,45 @@ pub fn message(
         }
         message.insert("data".into(), Value::Object(data));
     }
+    Ok(message)
+}
 
-    let ttl = options.u64("ttl")?;
-    if ttl.is_some_and(|t| t > MAX_TTL) {
-        return Err(DraftError::new(
-            "options.ttl",
-            format!("FCM keeps messages at most {MAX_TTL} s (4 weeks)"),
-        ));
+/// The common delivery options, read once for the three platform blocks.
+struct Delivery<'a> {
+    ttl: Option<u64>,
+    priority: Option<&'a str>,
+    collapse: Option<&'a str>,
+    channel: Option<&'a str>,
+}
+
+impl<'a> Delivery<'a> {
+    fn from(options: &Fields<'a>) -> Result<Self, DraftError> {
+        let ttl = options.u64("ttl")?;
+        if ttl.is_some_and(|t| t > MAX_TTL) {
+            return Err(DraftError::new(
+                "options.ttl",
+                format!("FCM keeps messages at most {MAX_TTL} s (4 weeks)"),
+            ));
+        }
+        let priority = options.one_of("priority", &["low", "normal", "high"])?;
+        let collapse = options.string("collapse_key")?;
+        let channel = options.string("channel_id")?;
+        Ok(Self {
+            ttl,
+            priority,
+            collapse,
+            channel,
+        })
     }
-    let priority = options.one_of("priority", &["low", "normal", "high"])?;
-    let collapse = options.string("collapse_key")?;
-    let channel = options.string("channel_id")?;
+}
 
-    // Android
+fn android(d: &Delivery<'_>) -> Option<Map<String, Value>> {
+    let Delivery {
+        ttl,
+        priority,
+        collapse,
+        channel,
+    } = *d;
     let mut android = Map::new();
     if let Some(c) = collapse {
         android.insert("collapse_key".into(), json!(c));
@@ -189,11 +236,20 @@ pub fn message(
     if let Some(c) = channel {
         android.insert("notification".into(), json!({"channel_id": c}));
     }
-    if !android.is_empty() {
-        message.insert("android".into(), Value::Object(android));
-    }
+    (!android.is_empty()).then_some(android)
+}
 
-    // APNs
+fn apns(
+    m: &Message,
+    d: &Delivery<'_>,
+    now: OffsetDateTime,
+) -> Result<Option<Map<String, Value>>, DraftError> {
+    let Delivery {
+        ttl,
+        priority,
+        collapse,
+        ..
+    } = *d;
     let mut headers = Map::new();
     let mut aps = Map::new();
     if m.silent {
@@ -235,11 +291,15 @@ pub fn message(
     if !m.silent && !m.image.is_empty() {
         apns.insert("fcm_options".into(), json!({"image": m.image}));
     }
-    if !apns.is_empty() {
-        message.insert("apns".into(), Value::Object(apns));
-    }
+    Ok((!apns.is_empty()).then_some(apns))
+}
 
-    // Web push
+fn webpush(
+    m: &Message,
+    d: &Delivery<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Map<String, Value>>, DraftError> {
+    let Delivery { ttl, priority, .. } = *d;
     let mut web_headers = Map::new();
     if let Some(ttl) = ttl {
         web_headers.insert("TTL".into(), json!(ttl.to_string()));
@@ -289,10 +349,7 @@ pub fn message(
         webpush.insert("fcm_options".into(), json!({"link": m.url.trim()}));
         warnings.push("The link opens from web notifications; Android and iOS apps decide themselves what a tap opens.".into());
     }
-    if !webpush.is_empty() {
-        message.insert("webpush".into(), Value::Object(webpush));
-    }
-    Ok(message)
+    Ok((!webpush.is_empty()).then_some(webpush))
 }
 
 pub fn put(map: &mut Map<String, Value>, key: &str, value: &str) {
