@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::account::{Account, VERSION};
-use crate::draft::{Draft, DraftError, Fields};
+use crate::draft::{Draft, DraftError, Fields, Message};
 
 pub const MAX_MESSAGE_BYTES: usize = 262_144;
 
@@ -55,6 +55,49 @@ pub fn publish_params(
         ("Action".to_string(), "Publish".to_string()),
         ("Version".to_string(), VERSION.to_string()),
     ];
+    let (param, value) = target(draft, account)?;
+    params.push((param.to_string(), value.to_string()));
+    if !m.title.is_empty() {
+        check_subject(&m.title)?;
+        params.push(("Subject".into(), m.title.clone()));
+    }
+    if m.body.trim().is_empty() {
+        return Err(DraftError::new("message.body", "is required"));
+    }
+    let structured = options.bool("message_structure_json")?.unwrap_or(false);
+    let message = if structured {
+        let text = per_platform(draft)?;
+        warnings.push(format!(
+            "Message, decoded (each value is sent as a JSON string): {}",
+            decoded(&text)
+        ));
+        params.push(("MessageStructure".into(), "json".into()));
+        text
+    } else {
+        m.body.clone()
+    };
+    params.push(("Message".into(), message));
+    add_attributes(&mut params, m)?;
+    let size: usize = params
+        .iter()
+        .filter(|(k, _)| k == "Message" || k.starts_with("MessageAttributes"))
+        .map(|(_, v)| v.len())
+        .sum();
+    if size > MAX_MESSAGE_BYTES {
+        return Err(DraftError::new(
+            "message.body",
+            format!("the message and attributes are {size} bytes; SNS allows {MAX_MESSAGE_BYTES}"),
+        ));
+    }
+    warn_dropped(m, structured, warnings);
+    Ok(params)
+}
+
+/// The one target of the audience as its Publish parameter, checked against the profile's region.
+fn target<'a>(
+    draft: &'a Draft,
+    account: &Account<'_>,
+) -> Result<(&'static str, &'a str), DraftError> {
     let audience = Fields::new("audience", &draft.audience);
     let mut chosen = Vec::new();
     for (key, param) in TARGETS {
@@ -107,27 +150,11 @@ pub fn publish_params(
             }
         }
     }
-    params.push((param.to_string(), value.to_string()));
-    if !m.title.is_empty() {
-        check_subject(&m.title)?;
-        params.push(("Subject".into(), m.title.clone()));
-    }
-    if m.body.trim().is_empty() {
-        return Err(DraftError::new("message.body", "is required"));
-    }
-    let structured = options.bool("message_structure_json")?.unwrap_or(false);
-    let message = if structured {
-        let text = per_platform(draft)?;
-        warnings.push(format!(
-            "Message, decoded (each value is sent as a JSON string): {}",
-            decoded(&text)
-        ));
-        params.push(("MessageStructure".into(), "json".into()));
-        text
-    } else {
-        m.body.clone()
-    };
-    params.push(("Message".into(), message));
+    Ok((param, value))
+}
+
+/// `message.data` as message attributes, numbered from 1 as the Query API wants.
+fn add_attributes(params: &mut Vec<(String, String)>, m: &Message) -> Result<(), DraftError> {
     let mut n = 0;
     for (name, value) in &m.data {
         n += 1;
@@ -142,17 +169,10 @@ pub fn publish_params(
             text,
         ));
     }
-    let size: usize = params
-        .iter()
-        .filter(|(k, _)| k == "Message" || k.starts_with("MessageAttributes"))
-        .map(|(_, v)| v.len())
-        .sum();
-    if size > MAX_MESSAGE_BYTES {
-        return Err(DraftError::new(
-            "message.body",
-            format!("the message and attributes are {size} bytes; SNS allows {MAX_MESSAGE_BYTES}"),
-        ));
-    }
+    Ok(())
+}
+
+fn warn_dropped(m: &Message, structured: bool, warnings: &mut Vec<String>) {
     let dropped: Vec<&str> = [
         ("subtitle", !m.subtitle.is_empty()),
         ("url", !m.url.is_empty() && !structured),
@@ -171,7 +191,6 @@ pub fn publish_params(
             dropped.join(", ")
         ));
     }
-    Ok(params)
 }
 
 /// AWS: ASCII, starts with a letter, number or punctuation, no line breaks or control
