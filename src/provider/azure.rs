@@ -20,6 +20,8 @@ use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
 use crate::profile::Profile;
 use crate::profile::Secrets;
+use body::Payload;
+use time::OffsetDateTime;
 
 pub use connection::{ConnectionString, parse as parse_connection_string};
 pub use report::{NotificationOutcome, RegistrationResult, parse_outcome};
@@ -279,84 +281,16 @@ impl Provider for Azure {
             ));
         }
         let test = options.bool("test_send")?.unwrap_or(false) || ctx.dry_run;
-        let schedule = match options.string("schedule_at")? {
-            None => None,
-            Some(at) => {
-                let when = crate::clock::parse_rfc3339(at)
-                    .map_err(|e| DraftError::new("options.schedule_at", e))?;
-                if when <= ctx.now {
-                    return Err(DraftError::new("options.schedule_at", "is in the past"));
-                }
-                if when > ctx.now + time::Duration::days(MAX_SCHEDULE_DAYS) {
-                    return Err(DraftError::new(
-                        "options.schedule_at",
-                        format!("the hub schedules at most {MAX_SCHEDULE_DAYS} days ahead"),
-                    ));
-                }
-                Some(when)
-            }
-        };
-        let what = if ctx.dry_run {
-            "--dry-run (the hub's test mode)"
-        } else {
-            "options.test_send"
-        };
-        if matches!(audience, Audience::Device(_)) {
-            if test {
-                return Err(DraftError::new(
-                    what,
-                    "the hub's test mode does not work with a direct send (audience.device_handle); use tags instead",
-                ));
-            }
-            if schedule.is_some() {
-                return Err(DraftError::new(
-                    "options.schedule_at",
-                    "a direct send (audience.device_handle) cannot be scheduled",
-                ));
-            }
-            if payload.format == "template" {
-                return Err(DraftError::new(
-                    "options.format",
-                    "a template needs registrations; a direct send takes a native format",
-                ));
-            }
-        }
-        if test && schedule.is_some() {
-            return Err(DraftError::new(
-                what,
-                "a scheduled send has no test mode; remove options.schedule_at to test",
-            ));
-        }
+        let schedule = schedule_at(&options, ctx.now)?;
+        check_modes(
+            &audience,
+            test,
+            schedule.is_some(),
+            payload.format,
+            ctx.dry_run,
+        )?;
         let t = target(ctx.profile, ctx.secrets)?;
-        let path = match (&audience, schedule) {
-            (Audience::Device(_), _) => format!("messages/?direct&api-version={API_VERSION}"),
-            (_, Some(_)) => format!("schedulednotifications/?api-version={API_VERSION}"),
-            _ if test => format!("messages/?api-version={API_VERSION}&test"),
-            _ => format!("messages/?api-version={API_VERSION}"),
-        };
-        let mut request = signed("POST", &t, &path, ctx.now);
-        for (name, value) in &payload.headers {
-            request = request.header(name, value.clone());
-        }
-        request = request
-            .header("ServiceBusNotification-Format", payload.format)
-            .header("x-ms-version", API_VERSION);
-        match &audience {
-            Audience::Tags(expr, _) | Audience::Expression(expr) => {
-                request = request.header("ServiceBusNotification-Tags", expr.clone());
-            }
-            Audience::Device(handle) => {
-                request = request.header("ServiceBusNotification-DeviceHandle", handle.clone());
-            }
-            Audience::Everyone => {}
-        }
-        if let Some(when) = schedule {
-            let utc = when.to_offset(time::UtcOffset::UTC);
-            request = request.header(
-                "ServiceBusNotification-ScheduleTime",
-                formats::w3c(utc).trim_end_matches('Z').to_string(),
-            );
-        }
+        let mut request = send_request(&t, &audience, schedule, &payload, test, ctx.now);
         if test {
             warnings.push("Test send: the hub delivers to at most 10 matching registrations (for real) and reports each one's outcome.".into());
         }
@@ -441,6 +375,113 @@ impl Provider for Azure {
         (audience(draft).ok()? == Audience::Everyone)
             .then(|| format!("every {} registration of the hub", format_name(draft)))
     }
+}
+
+/// `options.schedule_at`, checked: in the future and at most seven days ahead.
+fn schedule_at(
+    options: &Fields<'_>,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, DraftError> {
+    Ok(match options.string("schedule_at")? {
+        None => None,
+        Some(at) => {
+            let when = crate::clock::parse_rfc3339(at)
+                .map_err(|e| DraftError::new("options.schedule_at", e))?;
+            if when <= now {
+                return Err(DraftError::new("options.schedule_at", "is in the past"));
+            }
+            if when > now + time::Duration::days(MAX_SCHEDULE_DAYS) {
+                return Err(DraftError::new(
+                    "options.schedule_at",
+                    format!("the hub schedules at most {MAX_SCHEDULE_DAYS} days ahead"),
+                ));
+            }
+            Some(when)
+        }
+    })
+}
+
+/// Test mode, scheduling and direct sends exclude one another; templates need registrations.
+fn check_modes(
+    audience: &Audience,
+    test: bool,
+    scheduled: bool,
+    format: &str,
+    dry_run: bool,
+) -> Result<(), DraftError> {
+    let what = if dry_run {
+        "--dry-run (the hub's test mode)"
+    } else {
+        "options.test_send"
+    };
+    if matches!(audience, Audience::Device(_)) {
+        if test {
+            return Err(DraftError::new(
+                what,
+                "the hub's test mode does not work with a direct send (audience.device_handle); use tags instead",
+            ));
+        }
+        if scheduled {
+            return Err(DraftError::new(
+                "options.schedule_at",
+                "a direct send (audience.device_handle) cannot be scheduled",
+            ));
+        }
+        if format == "template" {
+            return Err(DraftError::new(
+                "options.format",
+                "a template needs registrations; a direct send takes a native format",
+            ));
+        }
+    }
+    if test && scheduled {
+        return Err(DraftError::new(
+            what,
+            "a scheduled send has no test mode; remove options.schedule_at to test",
+        ));
+    }
+    Ok(())
+}
+
+/// The signed send with the headers that pick the audience, the format and the schedule.
+fn send_request(
+    t: &Target,
+    audience: &Audience,
+    schedule: Option<OffsetDateTime>,
+    payload: &Payload,
+    test: bool,
+    now: OffsetDateTime,
+) -> PreparedRequest {
+    let path = match (audience, schedule) {
+        (Audience::Device(_), _) => format!("messages/?direct&api-version={API_VERSION}"),
+        (_, Some(_)) => format!("schedulednotifications/?api-version={API_VERSION}"),
+        _ if test => format!("messages/?api-version={API_VERSION}&test"),
+        _ => format!("messages/?api-version={API_VERSION}"),
+    };
+    let mut request = signed("POST", &t, &path, now);
+    for (name, value) in &payload.headers {
+        request = request.header(name, value.clone());
+    }
+    request = request
+        .header("ServiceBusNotification-Format", payload.format)
+        .header("x-ms-version", API_VERSION);
+    match audience {
+        Audience::Tags(expr, _) | Audience::Expression(expr) => {
+            request = request.header("ServiceBusNotification-Tags", expr.clone());
+        }
+        Audience::Device(handle) => {
+            request = request.header("ServiceBusNotification-DeviceHandle", handle.clone());
+        }
+        Audience::Everyone => {}
+    }
+    if let Some(when) = schedule {
+        let utc = when.to_offset(time::UtcOffset::UTC);
+        request = request.header(
+            "ServiceBusNotification-ScheduleTime",
+            formats::w3c(utc).trim_end_matches('Z').to_string(),
+        );
+    }
+    request
 }
 
 /// The calls beside sending, behind `Provider::call`.
