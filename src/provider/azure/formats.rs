@@ -104,71 +104,7 @@ fn apple(
             }
             Value::Object(map)
         }
-        None => {
-            require_body(draft)?;
-            let mut aps = Map::new();
-            if m.silent {
-                aps.insert("content-available".into(), json!(1));
-            } else {
-                let mut alert = Map::new();
-                for (k, v) in [
-                    ("title", &m.title),
-                    ("subtitle", &m.subtitle),
-                    ("body", &m.body),
-                ] {
-                    if !v.trim().is_empty() {
-                        alert.insert(k.into(), json!(v));
-                    }
-                }
-                aps.insert("alert".into(), Value::Object(alert));
-            }
-            if let Some(badge) = options.u64("badge")? {
-                aps.insert("badge".into(), json!(badge));
-            }
-            match options.string("sound")? {
-                Some(sound) => {
-                    aps.insert("sound".into(), json!(sound));
-                }
-                None if !m.silent => {
-                    aps.insert("sound".into(), json!("default"));
-                }
-                None => {}
-            }
-            let category = match options.string("category")? {
-                Some(c) => Some(c.to_string()),
-                None => m.buttons.first().map(|b| b.id.clone()),
-            };
-            if !m.buttons.is_empty() {
-                warnings.push(format!(
-                    "iOS shows the buttons the app registered for category “{}”; the labels in this draft are not sent.",
-                    category.as_deref().unwrap_or_default()
-                ));
-            }
-            if let Some(c) = category {
-                aps.insert("category".into(), json!(c));
-            }
-            if !m.image.is_empty() && !m.silent {
-                aps.insert("mutable-content".into(), json!(1));
-            }
-            let mut body = Map::new();
-            body.insert("aps".into(), Value::Object(aps));
-            if !m.image.is_empty() {
-                body.insert("image".into(), json!(m.image));
-            }
-            if !m.url.is_empty() {
-                body.insert("url".into(), json!(m.url));
-            }
-            for (k, v) in &m.data {
-                if k == "aps" {
-                    return Err(DraftError::new(
-                        "message.data.aps",
-                        "`aps` is reserved by Apple",
-                    ));
-                }
-                body.insert(k.clone(), v.clone());
-            }
-            Value::Object(body)
-        }
+        None => apple_body(draft, options, warnings)?,
     };
     let silent = m.silent
         || body
@@ -193,6 +129,78 @@ fn apple(
     let mut p = payload(JSON, compact(&body));
     p.headers = headers;
     Ok(p)
+}
+
+/// The APNs payload generated from the message: `aps` plus the image, link and custom data.
+fn apple_body(
+    draft: &Draft,
+    options: &Fields<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Value, DraftError> {
+    let m = &draft.message;
+    require_body(draft)?;
+    let mut aps = Map::new();
+    if m.silent {
+        aps.insert("content-available".into(), json!(1));
+    } else {
+        let mut alert = Map::new();
+        for (k, v) in [
+            ("title", &m.title),
+            ("subtitle", &m.subtitle),
+            ("body", &m.body),
+        ] {
+            if !v.trim().is_empty() {
+                alert.insert(k.into(), json!(v));
+            }
+        }
+        aps.insert("alert".into(), Value::Object(alert));
+    }
+    if let Some(badge) = options.u64("badge")? {
+        aps.insert("badge".into(), json!(badge));
+    }
+    match options.string("sound")? {
+        Some(sound) => {
+            aps.insert("sound".into(), json!(sound));
+        }
+        None if !m.silent => {
+            aps.insert("sound".into(), json!("default"));
+        }
+        None => {}
+    }
+    let category = match options.string("category")? {
+        Some(c) => Some(c.to_string()),
+        None => m.buttons.first().map(|b| b.id.clone()),
+    };
+    if !m.buttons.is_empty() {
+        warnings.push(format!(
+            "iOS shows the buttons the app registered for category “{}”; the labels in this draft are not sent.",
+            category.as_deref().unwrap_or_default()
+        ));
+    }
+    if let Some(c) = category {
+        aps.insert("category".into(), json!(c));
+    }
+    if !m.image.is_empty() && !m.silent {
+        aps.insert("mutable-content".into(), json!(1));
+    }
+    let mut body = Map::new();
+    body.insert("aps".into(), Value::Object(aps));
+    if !m.image.is_empty() {
+        body.insert("image".into(), json!(m.image));
+    }
+    if !m.url.is_empty() {
+        body.insert("url".into(), json!(m.url));
+    }
+    for (k, v) in &m.data {
+        if k == "aps" {
+            return Err(DraftError::new(
+                "message.data.aps",
+                "`aps` is reserved by Apple",
+            ));
+        }
+        body.insert(k.clone(), v.clone());
+    }
+    Ok(Value::Object(body))
 }
 
 /// `2025-06-01T12:00:00Z`
