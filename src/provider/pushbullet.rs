@@ -4,7 +4,9 @@ use serde_json::{Map, Value, json};
 
 use super::describe::{FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys};
 use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
-use super::shared::{Refused, StatusRule, answer, refuse_options, said_or_status, status_outcome};
+use super::shared::{
+    Refused, StatusRule, answer, refuse_options, said_or_status, status_outcome, warn_unsent,
+};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest, ResponseDump};
 use crate::outcome::{LookupItem, Outcome};
@@ -353,6 +355,27 @@ fn push_body(
                 .into(),
         );
     }
+    if let Some((key, value)) = target(draft)? {
+        body.insert(key.into(), json!(value));
+    }
+    if !guid.is_empty() {
+        body.insert("guid".into(), json!(guid));
+    }
+    let unsent = [
+        ("subtitle", !m.subtitle.is_empty()),
+        ("image", !m.image.is_empty()),
+        ("icon", !m.icon.is_empty()),
+        ("buttons", !m.buttons.is_empty()),
+        ("data", !m.data.is_empty()),
+        ("translations", !m.translations.is_empty()),
+        ("silent", m.silent),
+    ];
+    warn_unsent("Pushbullet", &unsent, warnings);
+    Ok(Value::Object(body))
+}
+
+/// The one device, email, channel or client the push goes to; none means all the user's devices.
+fn target(draft: &Draft) -> Result<Option<(&'static str, &str)>, DraftError> {
     let audience = Fields::new("audience", &draft.audience);
     let mut chosen = Vec::new();
     for key in TARGETS {
@@ -361,7 +384,7 @@ fn push_body(
         }
     }
     match chosen.as_slice() {
-        [] => {}
+        [] => Ok(None),
         [(key, value)] => {
             if value.contains(char::is_whitespace) {
                 return Err(DraftError::new(
@@ -375,45 +398,20 @@ fn push_body(
                     format!("`{value}` is not an email address"),
                 ));
             }
-            body.insert((*key).into(), json!(value));
+            Ok(Some((*key, *value)))
         }
-        _ => {
-            return Err(DraftError::new(
-                "audience",
-                format!(
-                    "Pushbullet pushes to one target at a time: keep only one of {} (none means all your devices)",
-                    chosen
-                        .iter()
-                        .map(|(k, _)| *k)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
+        _ => Err(DraftError::new(
+            "audience",
+            format!(
+                "Pushbullet pushes to one target at a time: keep only one of {} (none means all your devices)",
+                chosen
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
     }
-    if !guid.is_empty() {
-        body.insert("guid".into(), json!(guid));
-    }
-    let dropped: Vec<&str> = [
-        ("subtitle", !m.subtitle.is_empty()),
-        ("image", !m.image.is_empty()),
-        ("icon", !m.icon.is_empty()),
-        ("buttons", !m.buttons.is_empty()),
-        ("data", !m.data.is_empty()),
-        ("translations", !m.translations.is_empty()),
-        ("silent", m.silent),
-    ]
-    .into_iter()
-    .filter(|(_, set)| *set)
-    .map(|(k, _)| k)
-    .collect();
-    if !dropped.is_empty() {
-        warnings.push(format!(
-            "Pushbullet has no place for {}: not sent.",
-            dropped.join(", ")
-        ));
-    }
-    Ok(Value::Object(body))
 }
 
 /// Pushbullet's error object: `{"error": {"type", "message", "param", "cat"}, "error_code"}`.

@@ -37,6 +37,22 @@ pub fn refuse_options(options: &Fields<'_>, refused: &[Refused]) -> Result<(), D
     }
 }
 
+/// Warns "{who} has no place for a, b: not sent." for the message fields that are set but
+/// that the provider cannot carry.
+pub fn warn_unsent(who: &str, fields: &[(&str, bool)], warnings: &mut Vec<String>) {
+    let dropped: Vec<&str> = fields
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(k, _)| *k)
+        .collect();
+    if !dropped.is_empty() {
+        warnings.push(format!(
+            "{who} has no place for {}: not sent.",
+            dropped.join(", ")
+        ));
+    }
+}
+
 /// The complete response a provider judges, or the outcome already decided without it: a
 /// transport failure, a redirect, a capped body, or nothing sent.
 pub fn answer(exchange: &Exchange) -> Result<&ResponseDump, Outcome> {

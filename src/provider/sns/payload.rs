@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 
 use super::account::{Account, VERSION};
 use crate::draft::{Draft, DraftError, Fields, Message};
+use crate::provider::shared::warn_unsent;
 
 pub const MAX_MESSAGE_BYTES: usize = 262_144;
 
@@ -173,24 +174,15 @@ fn add_attributes(params: &mut Vec<(String, String)>, m: &Message) -> Result<(),
 }
 
 fn warn_dropped(m: &Message, structured: bool, warnings: &mut Vec<String>) {
-    let dropped: Vec<&str> = [
+    let fields = [
         ("subtitle", !m.subtitle.is_empty()),
         ("url", !m.url.is_empty() && !structured),
         ("image", !m.image.is_empty()),
         ("icon", !m.icon.is_empty()),
         ("buttons", !m.buttons.is_empty()),
         ("translations", !m.translations.is_empty()),
-    ]
-    .into_iter()
-    .filter(|(_, set)| *set)
-    .map(|(k, _)| k)
-    .collect();
-    if !dropped.is_empty() {
-        warnings.push(format!(
-            "SNS Publish has no place for {}: not sent.",
-            dropped.join(", ")
-        ));
-    }
+    ];
+    warn_unsent("SNS Publish", &fields, warnings);
 }
 
 /// AWS: ASCII, starts with a letter, number or punctuation, no line breaks or control
