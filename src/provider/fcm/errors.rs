@@ -4,55 +4,20 @@ use serde_json::Value;
 
 use crate::http::ResponseDump;
 use crate::outcome::Outcome;
+use crate::provider::shared::said_or_status;
 
 /// The provider's name in every outcome's words.
 pub const NAME: &str = "FCM";
 
 /// FCM's error body: `{"error":{"code","message","status","details":[FcmError, BadRequest]}}`.
 pub fn error_outcome(response: &ResponseDump) -> Outcome {
-    let body = response.json();
-    let error = body.as_ref().and_then(|b| b.get("error"));
-    let text = |key: &str| {
-        error
-            .and_then(|e| e.get(key))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    };
-    let message = text("message");
-    let status_name = text("status");
-    let details = error
-        .and_then(|e| e.get("details"))
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let error_code = details
-        .iter()
-        .find_map(|d| d.get("errorCode").and_then(Value::as_str))
-        .unwrap_or("")
-        .to_string();
-    let fields: Vec<String> = details
-        .iter()
-        .filter_map(|d| d.get("fieldViolations").and_then(Value::as_array))
-        .flatten()
-        .filter_map(|v| {
-            let field = v.get("field").and_then(Value::as_str)?;
-            Some(match v.get("description").and_then(Value::as_str) {
-                Some(d) if !d.is_empty() => format!("{field} ({d})"),
-                _ => field.to_string(),
-            })
-        })
-        .collect();
-    let said = if message.is_empty() {
-        format!("HTTP {}", response.status)
-    } else {
-        message.clone()
-    };
-    let code = if error_code.is_empty() {
-        status_name.as_str()
-    } else {
-        error_code.as_str()
-    };
+    let ApiError {
+        message,
+        code,
+        fields,
+    } = ApiError::read(response);
+    let said = said_or_status(&message, response.status);
+    let code = code.as_str();
     let mut outcome = match code {
         "UNREGISTERED" => Outcome::refused(format!(
             "{NAME}: this token is no longer registered (UNREGISTERED): {said}"
@@ -108,4 +73,60 @@ pub fn error_outcome(response: &ResponseDump) -> Outcome {
         outcome.retry_after = response.retry_after();
     }
     outcome
+}
+
+/// What FCM's error body says: the message, the most precise code (the FcmError `errorCode`,
+/// else the status name), and the fields a BadRequest names.
+struct ApiError {
+    message: String,
+    code: String,
+    fields: Vec<String>,
+}
+
+impl ApiError {
+    fn read(response: &ResponseDump) -> Self {
+        let body = response.json();
+        let error = body.as_ref().and_then(|b| b.get("error"));
+        let text = |key: &str| {
+            error
+                .and_then(|e| e.get(key))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let message = text("message");
+        let status_name = text("status");
+        let details = error
+            .and_then(|e| e.get("details"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let error_code = details
+            .iter()
+            .find_map(|d| d.get("errorCode").and_then(Value::as_str))
+            .unwrap_or("")
+            .to_string();
+        let fields: Vec<String> = details
+            .iter()
+            .filter_map(|d| d.get("fieldViolations").and_then(Value::as_array))
+            .flatten()
+            .filter_map(|v| {
+                let field = v.get("field").and_then(Value::as_str)?;
+                Some(match v.get("description").and_then(Value::as_str) {
+                    Some(d) if !d.is_empty() => format!("{field} ({d})"),
+                    _ => field.to_string(),
+                })
+            })
+            .collect();
+        let code = if error_code.is_empty() {
+            status_name
+        } else {
+            error_code
+        };
+        Self {
+            message,
+            code,
+            fields,
+        }
+    }
 }
