@@ -183,7 +183,6 @@ pub fn build_body(
     let visible = visible_text(&text, mode).map_err(|e| {
         DraftError::new("message", format!("the composed text does not parse ({e})"))
     })?;
-    let length = markup::telegram_len(&visible);
     let mut body = Map::new();
     if let Some(thread) = options.u64("message_thread_id")? {
         if thread == 0 {
@@ -194,6 +193,28 @@ pub fn build_body(
         }
         body.insert("message_thread_id".into(), json!(thread));
     }
+    add_content(&mut body, &text, &visible, photo)?;
+    if let Some(mode) = mode.wire()
+        && (photo.is_empty() || body.contains_key("caption"))
+    {
+        body.insert("parse_mode".into(), json!(mode));
+    }
+    add_flags(&mut body, options, m.silent, photo.is_empty(), warnings)?;
+    if !m.buttons.is_empty() {
+        body.insert("reply_markup".into(), keyboard(m)?);
+    }
+    warn_unsent_fields(m, warnings);
+    Ok((method, body))
+}
+
+/// The text, or the photo with the text as its caption, within Telegram's length limits.
+fn add_content(
+    body: &mut Map<String, Value>,
+    text: &str,
+    visible: &str,
+    photo: &str,
+) -> Result<(), DraftError> {
+    let length = markup::telegram_len(visible);
     if photo.is_empty() {
         if visible.trim().is_empty() {
             return Err(DraftError::new(
@@ -225,28 +246,35 @@ pub fn build_body(
             body.insert("caption".into(), json!(text));
         }
     }
-    if let Some(mode) = mode.wire()
-        && (photo.is_empty() || body.contains_key("caption"))
-    {
-        body.insert("parse_mode".into(), json!(mode));
-    }
+    Ok(())
+}
+
+/// The on/off options: link preview, silent delivery, protected content.
+fn add_flags(
+    body: &mut Map<String, Value>,
+    options: &Fields<'_>,
+    silent: bool,
+    text_only: bool,
+    warnings: &mut Vec<String>,
+) -> Result<(), DraftError> {
     if options.bool("disable_link_preview")?.unwrap_or(false) {
-        if photo.is_empty() {
+        if text_only {
             body.insert("link_preview_options".into(), json!({"is_disabled": true}));
         } else {
             warnings
                 .push("No link preview does not apply to a photo message: it is left out.".into());
         }
     }
-    if options.bool("disable_notification")?.unwrap_or(false) || m.silent {
+    if options.bool("disable_notification")?.unwrap_or(false) || silent {
         body.insert("disable_notification".into(), json!(true));
     }
     if options.bool("protect_content")?.unwrap_or(false) {
         body.insert("protect_content".into(), json!(true));
     }
-    if !m.buttons.is_empty() {
-        body.insert("reply_markup".into(), keyboard(m)?);
-    }
+    Ok(())
+}
+
+fn warn_unsent_fields(m: &Message, warnings: &mut Vec<String>) {
     if !m.icon.is_empty() {
         warnings.push("Telegram bot messages have no icon: the icon is not sent (the bot's picture is shown).".into());
     }
@@ -256,7 +284,6 @@ pub fn build_body(
     if !m.translations.is_empty() {
         warnings.push("Telegram sends one text to every chat: translations are not sent.".into());
     }
-    Ok((method, body))
 }
 
 pub fn check_photo(photo: &str) -> Result<(), DraftError> {
