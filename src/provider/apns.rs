@@ -194,62 +194,15 @@ impl Provider for Apns {
         let options = Fields::new("options", &draft.options);
         let mut warnings = Vec::new();
         let m = &draft.message;
-
-        let push_type = options
-            .one_of("push_type", PUSH_TYPES)?
-            .unwrap_or(if m.silent { "background" } else { "alert" });
-        let topic = topic_for(bundle, push_type);
-        let background = push_type == "background";
-        let priority = match options.one_of("priority", &["low", "normal", "high"])? {
-            _ if background => "5",
-            Some("low") => "5",
-            _ => "10",
-        };
-        if background && options.string("priority")? == Some("high") {
-            warnings.push(
-                "Background pushes must use priority 5 (Apple's rule); sent with 5, not 10.".into(),
-            );
-        }
-        let expiration = options.u64("ttl")?.map(|ttl| {
-            if ttl == 0 {
-                0
-            } else {
-                ctx.now.unix_timestamp() + i64::try_from(ttl).unwrap_or(i64::MAX / 2)
-            }
-        });
-        let collapse = options.string("collapse_id")?;
-        if collapse.is_some_and(|c| c.len() > 64) {
-            return Err(DraftError::new(
-                "options.collapse_id",
-                "is longer than 64 bytes (Apple's limit)",
-            ));
-        }
-        if options.has("schedule_at") {
-            return Err(DraftError::new(
-                "options.schedule_at",
-                "APNs cannot schedule notifications; send at the time you want it delivered",
-            ));
-        }
-
-        let payload = match options.value("raw") {
-            Some(raw) => raw_payload(raw)?,
-            None => payload(draft, &options, background, &mut warnings)?,
-        };
-        let body = serde_json::to_string(&payload).unwrap_or_default();
-        let limit = if push_type == "voip" {
-            MAX_VOIP_PAYLOAD
-        } else {
-            MAX_PAYLOAD
-        };
-        if body.len() > limit {
-            return Err(DraftError::new(
-                "message",
-                format!(
-                    "the APNs payload is {} bytes; Apple allows {limit}: shorten the text or the data",
-                    body.len()
-                ),
-            ));
-        }
+        let headers = Headers::read(&options, bundle, m.silent, ctx.now, &mut warnings)?;
+        let body = body(draft, &options, &headers, &mut warnings)?;
+        let Headers {
+            push_type,
+            topic,
+            priority,
+            expiration,
+            collapse,
+        } = headers;
         let token = ctx.token.unwrap_or(TOKEN_PLACEHOLDER);
         let requests = tokens
             .iter()
@@ -347,6 +300,98 @@ impl Provider for Apns {
     fn broadcast(&self, _draft: &Draft) -> Option<String> {
         None
     }
+}
+
+/// The per-notification APNs headers the options choose.
+struct Headers<'a> {
+    push_type: &'a str,
+    topic: String,
+    priority: &'static str,
+    expiration: Option<i64>,
+    collapse: Option<&'a str>,
+}
+
+impl<'a> Headers<'a> {
+    fn read(
+        options: &Fields<'a>,
+        bundle: &str,
+        silent: bool,
+        now: OffsetDateTime,
+        warnings: &mut Vec<String>,
+    ) -> Result<Self, DraftError> {
+        let push_type = options
+            .one_of("push_type", PUSH_TYPES)?
+            .unwrap_or(if silent { "background" } else { "alert" });
+        let topic = topic_for(bundle, push_type);
+        let background = push_type == "background";
+        let priority = match options.one_of("priority", &["low", "normal", "high"])? {
+            _ if background => "5",
+            Some("low") => "5",
+            _ => "10",
+        };
+        if background && options.string("priority")? == Some("high") {
+            warnings.push(
+                "Background pushes must use priority 5 (Apple's rule); sent with 5, not 10.".into(),
+            );
+        }
+        let expiration = options.u64("ttl")?.map(|ttl| {
+            if ttl == 0 {
+                0
+            } else {
+                now.unix_timestamp() + i64::try_from(ttl).unwrap_or(i64::MAX / 2)
+            }
+        });
+        let collapse = options.string("collapse_id")?;
+        if collapse.is_some_and(|c| c.len() > 64) {
+            return Err(DraftError::new(
+                "options.collapse_id",
+                "is longer than 64 bytes (Apple's limit)",
+            ));
+        }
+        if options.has("schedule_at") {
+            return Err(DraftError::new(
+                "options.schedule_at",
+                "APNs cannot schedule notifications; send at the time you want it delivered",
+            ));
+        }
+        Ok(Self {
+            push_type,
+            topic,
+            priority,
+            expiration,
+            collapse,
+        })
+    }
+}
+
+/// The JSON body, generated or raw, within Apple's size limit for its push type.
+fn body(
+    draft: &Draft,
+    options: &Fields<'_>,
+    headers: &Headers<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<String, DraftError> {
+    let background = headers.push_type == "background";
+    let payload = match options.value("raw") {
+        Some(raw) => raw_payload(raw)?,
+        None => payload(draft, options, background, warnings)?,
+    };
+    let body = serde_json::to_string(&payload).unwrap_or_default();
+    let limit = if headers.push_type == "voip" {
+        MAX_VOIP_PAYLOAD
+    } else {
+        MAX_PAYLOAD
+    };
+    if body.len() > limit {
+        return Err(DraftError::new(
+            "message",
+            format!(
+                "the APNs payload is {} bytes; Apple allows {limit}: shorten the text or the data",
+                body.len()
+            ),
+        ));
+    }
+    Ok(body)
 }
 
 /// The calls beside sending, behind `Provider::call`.
