@@ -35,6 +35,68 @@ pub fn unescape(text: &str) -> String {
 }
 
 /// Transport failures, AWS error XML, or the success reading `ok` gives.
+/// SNS error codes with the same reading: what SNS says, and what to do.
+const CODES: &[(&[&str], &str, &str)] = &[
+    (
+        &["RequestExpired", "RequestTimeTooSkewed"],
+        "refused the request as too old or too new",
+        "Your computer's clock is more than 5 minutes off: AWS compares the signed X-Amz-Date with its own time. Turn on automatic time (NTP) and send again.",
+    ),
+    (
+        &["InvalidClientTokenId", "UnrecognizedClientException"],
+        "does not know this access key",
+        "Check the access key ID in the profile (and that the key is active in IAM); temporary ASIA… keys also need their session token.",
+    ),
+    (
+        &["ExpiredToken"],
+        "says the session token has expired",
+        "Get fresh temporary credentials (aws sts get-session-token or your SSO login) and store the new key, secret and session token.",
+    ),
+    (
+        &["IncompleteSignature", "MissingAuthenticationToken"],
+        "found the signature incomplete",
+        "Check the access key ID and the base URL (a proxy may strip the Authorization header).",
+    ),
+    (
+        &[
+            "AuthorizationError",
+            "AccessDenied",
+            "AccessDeniedException",
+        ],
+        "says these credentials may not do that",
+        "Give this IAM user or role sns:Publish (and sns:ListTopics for the topic picker) on this topic.",
+    ),
+    (
+        &["NotFound"],
+        "could not find it",
+        "Check the ARN: the topic or endpoint must exist in this profile's region and account.",
+    ),
+    (
+        &["EndpointDisabled"],
+        "says the endpoint is disabled",
+        "The device token expired or was rejected by APNs/FCM; the app must register again and update the endpoint.",
+    ),
+    (
+        &["PlatformApplicationDisabled"],
+        "says the platform application is disabled",
+        "Its APNs certificate or FCM credentials expired: renew them in the SNS console.",
+    ),
+    (
+        &[
+            "InvalidParameter",
+            "ParameterValueInvalid",
+            "InvalidParameterValue",
+            "ValidationError",
+            "ValidationException",
+        ],
+        "refused a parameter",
+        "Fix the parameter the message names; nothing was published.",
+    ),
+];
+
+/// Codes that ask to slow down: the outcome carries the wait SNS asked for.
+const THROTTLING: &[&str] = &["Throttling", "ThrottlingException", "ThrottledException"];
+
 pub fn judge(exchange: &Exchange, ok: impl FnOnce(&str) -> Outcome) -> Outcome {
     let response = match crate::provider::shared::answer(exchange) {
         Ok(response) => response,
@@ -56,10 +118,6 @@ pub fn judge(exchange: &Exchange, ok: impl FnOnce(&str) -> Outcome) -> Outcome {
         Outcome::refused(format!("{NAME} {what} ({status} {code}): {said}")).with_hint(hint)
     };
     match code.as_str() {
-        "RequestExpired" | "RequestTimeTooSkewed" => refused(
-            "refused the request as too old or too new",
-            "Your computer's clock is more than 5 minutes off: AWS compares the signed X-Amz-Date with its own time. Turn on automatic time (NTP) and send again.",
-        ),
         "SignatureDoesNotMatch" => {
             // What we signed includes x-amz-security-token: mask the request's secrets in it.
             let ours = crate::http::mask_all(
@@ -73,43 +131,7 @@ pub fn judge(exchange: &Exchange, ok: impl FnOnce(&str) -> Outcome) -> Outcome {
                 ),
             )
         }
-        "InvalidClientTokenId" | "UnrecognizedClientException" => refused(
-            "does not know this access key",
-            "Check the access key ID in the profile (and that the key is active in IAM); temporary ASIA… keys also need their session token.",
-        ),
-        "ExpiredToken" => refused(
-            "says the session token has expired",
-            "Get fresh temporary credentials (aws sts get-session-token or your SSO login) and store the new key, secret and session token.",
-        ),
-        "IncompleteSignature" | "MissingAuthenticationToken" => refused(
-            "found the signature incomplete",
-            "Check the access key ID and the base URL (a proxy may strip the Authorization header).",
-        ),
-        "AuthorizationError" | "AccessDenied" | "AccessDeniedException" => refused(
-            "says these credentials may not do that",
-            "Give this IAM user or role sns:Publish (and sns:ListTopics for the topic picker) on this topic.",
-        ),
-        "NotFound" => refused(
-            "could not find it",
-            "Check the ARN: the topic or endpoint must exist in this profile's region and account.",
-        ),
-        "EndpointDisabled" => refused(
-            "says the endpoint is disabled",
-            "The device token expired or was rejected by APNs/FCM; the app must register again and update the endpoint.",
-        ),
-        "PlatformApplicationDisabled" => refused(
-            "says the platform application is disabled",
-            "Its APNs certificate or FCM credentials expired: renew them in the SNS console.",
-        ),
-        "InvalidParameter"
-        | "ParameterValueInvalid"
-        | "InvalidParameterValue"
-        | "ValidationError"
-        | "ValidationException" => refused(
-            "refused a parameter",
-            "Fix the parameter the message names; nothing was published.",
-        ),
-        "Throttling" | "ThrottlingException" | "ThrottledException" => {
+        c if THROTTLING.contains(&c) => {
             let mut o = refused(
                 "is throttling",
                 "Too many requests: wait a little and send again.",
@@ -121,7 +143,10 @@ pub fn judge(exchange: &Exchange, ok: impl FnOnce(&str) -> Outcome) -> Outcome {
             "could not use the topic's KMS key",
             "The topic is encrypted: allow this principal kms:GenerateDataKey and kms:Decrypt on its key.",
         ),
-        _ => Outcome::from_status(NAME, status, &said),
+        c => match CODES.iter().find(|(codes, _, _)| codes.contains(&c)) {
+            Some((_, what, hint)) => refused(what, hint),
+            None => Outcome::from_status(NAME, status, &said),
+        },
     }
 }
 
