@@ -458,7 +458,7 @@ fn send_request(
         _ if test => format!("messages/?api-version={API_VERSION}&test"),
         _ => format!("messages/?api-version={API_VERSION}"),
     };
-    let mut request = signed("POST", &t, &path, now);
+    let mut request = signed("POST", t, &path, now);
     for (name, value) in &payload.headers {
         request = request.header(name, value.clone());
     }
