@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 use crate::http::ResponseDump;
 use crate::outcome::Outcome;
+use crate::provider::shared::said_or_status;
 
 /// The provider's name in every outcome's words.
 pub const NAME: &str = "APNs";
@@ -19,7 +20,32 @@ pub fn reason(response: &ResponseDump) -> String {
 pub fn reason_outcome(response: &ResponseDump) -> Outcome {
     let reason = reason(response);
     let status = response.status;
-    let hint: &str = match reason.as_str() {
+    let hint = hint_for(&reason);
+    let said = said_or_status(&reason, status);
+    let when = if status == 410 {
+        unregistered_since(response)
+    } else {
+        String::new()
+    };
+    let mut o = match status {
+        400 => Outcome::refused(format!("{NAME} refused the notification: {said}")),
+        403 => Outcome::refused(format!("{NAME} refused the provider token: {said}")),
+        410 => Outcome::refused(format!(
+            "{NAME}: the device token is no longer valid: {said}{when}"
+        )),
+        413 => Outcome::refused(format!("{NAME}: the payload is too large: {said}")),
+        429 => Outcome::refused(format!("{NAME} is rate limiting: {said}")),
+        _ => Outcome::from_status(NAME, status, &said),
+    };
+    if !hint.is_empty() {
+        o = o.with_hint(hint);
+    }
+    o
+}
+
+/// What to do about each reason Apple documents; empty when there is nothing to add.
+fn hint_for(reason: &str) -> &'static str {
+    match reason {
         "BadDeviceToken" => {
             "Token from the other environment? Development builds (Xcode) register sandbox tokens, TestFlight and App Store builds production tokens: switch the profile's environment, or check the token was copied whole."
         }
@@ -63,41 +89,22 @@ pub fn reason_outcome(response: &ResponseDump) -> Outcome {
         }
         "IdleTimeout" => "The connection was idle too long: send again.",
         _ => "",
-    };
-    let said = if reason.is_empty() {
-        format!("HTTP {status}")
-    } else {
-        reason.clone()
-    };
-    let when = if status == 410 {
-        response
-            .json()
-            .and_then(|b| b.get("timestamp").and_then(Value::as_i64))
-            .and_then(|ms| {
-                OffsetDateTime::from_unix_timestamp(ms / 1000)
-                    .ok()
-                    .and_then(|t| {
-                        t.format(&time::format_description::well_known::Rfc3339)
-                            .ok()
-                    })
-            })
-            .map(|t| format!(", since {t}"))
-            .unwrap_or_default()
-    } else {
-        String::new()
-    };
-    let mut o = match status {
-        400 => Outcome::refused(format!("{NAME} refused the notification: {said}")),
-        403 => Outcome::refused(format!("{NAME} refused the provider token: {said}")),
-        410 => Outcome::refused(format!(
-            "{NAME}: the device token is no longer valid: {said}{when}"
-        )),
-        413 => Outcome::refused(format!("{NAME}: the payload is too large: {said}")),
-        429 => Outcome::refused(format!("{NAME} is rate limiting: {said}")),
-        _ => Outcome::from_status(NAME, status, &said),
-    };
-    if !hint.is_empty() {
-        o = o.with_hint(hint);
     }
-    o
+}
+
+/// ", since {time}": when Apple learned the token was gone (a 410's `timestamp`, in ms).
+fn unregistered_since(response: &ResponseDump) -> String {
+    response
+        .json()
+        .and_then(|b| b.get("timestamp").and_then(Value::as_i64))
+        .and_then(|ms| {
+            OffsetDateTime::from_unix_timestamp(ms / 1000)
+                .ok()
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+        })
+        .map(|t| format!(", since {t}"))
+        .unwrap_or_default()
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::draft::{Draft, DraftError, Fields};
+use crate::draft::{Draft, DraftError, Fields, Message};
 
 pub const MAX_PAYLOAD: usize = 4096;
 
@@ -101,48 +101,7 @@ pub fn payload(
         }
         aps.insert("content-available".into(), json!(1));
     } else {
-        if m.body.trim().is_empty() && m.title.trim().is_empty() {
-            return Err(DraftError::new(
-                "message.body",
-                "is required for a visible notification (or mark the message silent)",
-            ));
-        }
-        let mut alert = Map::new();
-        for (key, value) in [
-            ("title", &m.title),
-            ("subtitle", &m.subtitle),
-            ("body", &m.body),
-        ] {
-            if !value.trim().is_empty() {
-                alert.insert(key.into(), json!(value));
-            }
-        }
-        aps.insert("alert".into(), Value::Object(alert));
-        if let Some(badge) = options.u64("badge")? {
-            aps.insert("badge".into(), json!(badge));
-        }
-        aps.insert(
-            "sound".into(),
-            json!(options.string("sound")?.unwrap_or("default")),
-        );
-        if let Some(thread) = options.string("thread_id")? {
-            aps.insert("thread-id".into(), json!(thread));
-        }
-        match options.string("category")? {
-            Some(c) => {
-                aps.insert("category".into(), json!(c));
-            }
-            None if !m.buttons.is_empty() => {
-                return Err(DraftError::new(
-                    "options.category",
-                    "iOS shows buttons from a notification category the app registers: give that category's identifier",
-                ));
-            }
-            None => {}
-        }
-        if !m.image.trim().is_empty() {
-            aps.insert("mutable-content".into(), json!(1));
-        }
+        add_alert(&mut aps, m, options)?;
     }
     if !m.buttons.is_empty() {
         warnings
@@ -161,4 +120,55 @@ pub fn payload(
         payload.insert("url".into(), json!(m.url.trim()));
     }
     Ok(Value::Object(payload))
+}
+
+/// A visible notification's `aps`: the alert, badge, sound, thread and category.
+fn add_alert(
+    aps: &mut Map<String, Value>,
+    m: &Message,
+    options: &Fields<'_>,
+) -> Result<(), DraftError> {
+    if m.body.trim().is_empty() && m.title.trim().is_empty() {
+        return Err(DraftError::new(
+            "message.body",
+            "is required for a visible notification (or mark the message silent)",
+        ));
+    }
+    let mut alert = Map::new();
+    for (key, value) in [
+        ("title", &m.title),
+        ("subtitle", &m.subtitle),
+        ("body", &m.body),
+    ] {
+        if !value.trim().is_empty() {
+            alert.insert(key.into(), json!(value));
+        }
+    }
+    aps.insert("alert".into(), Value::Object(alert));
+    if let Some(badge) = options.u64("badge")? {
+        aps.insert("badge".into(), json!(badge));
+    }
+    aps.insert(
+        "sound".into(),
+        json!(options.string("sound")?.unwrap_or("default")),
+    );
+    if let Some(thread) = options.string("thread_id")? {
+        aps.insert("thread-id".into(), json!(thread));
+    }
+    match options.string("category")? {
+        Some(c) => {
+            aps.insert("category".into(), json!(c));
+        }
+        None if !m.buttons.is_empty() => {
+            return Err(DraftError::new(
+                "options.category",
+                "iOS shows buttons from a notification category the app registers: give that category's identifier",
+            ));
+        }
+        None => {}
+    }
+    if !m.image.trim().is_empty() {
+        aps.insert("mutable-content".into(), json!(1));
+    }
+    Ok(())
 }
