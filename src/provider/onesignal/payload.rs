@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::draft::{Draft, DraftError, Fields};
+use crate::draft::{Draft, DraftError, Fields, Message};
 use crate::provider::seam::PrepareContext;
 
 /// OneSignal's documented limits.
@@ -201,18 +201,7 @@ pub fn add_content(
     if m.silent {
         body.insert("content_available".into(), json!(true));
     }
-    if !m.url.is_empty() {
-        body.insert("url".into(), json!(m.url));
-    }
-    if !m.image.is_empty() {
-        body.insert("big_picture".into(), json!(m.image));
-        body.insert("chrome_web_image".into(), json!(m.image));
-        body.insert("ios_attachments".into(), json!({ "image": m.image }));
-    }
-    if !m.icon.is_empty() {
-        body.insert("large_icon".into(), json!(m.icon));
-        body.insert("chrome_web_icon".into(), json!(m.icon));
-    }
+    add_media(body, m);
     add_buttons(body, draft, warnings)?;
     if !m.data.is_empty() {
         let size = serde_json::to_vec(&m.data).map(|v| v.len()).unwrap_or(0);
@@ -225,6 +214,22 @@ pub fn add_content(
         body.insert("data".into(), Value::Object(m.data.clone()));
     }
     Ok(())
+}
+
+/// The link and pictures, under every name the platforms read them by.
+fn add_media(body: &mut Map<String, Value>, m: &Message) {
+    if !m.url.is_empty() {
+        body.insert("url".into(), json!(m.url));
+    }
+    if !m.image.is_empty() {
+        body.insert("big_picture".into(), json!(m.image));
+        body.insert("chrome_web_image".into(), json!(m.image));
+        body.insert("ios_attachments".into(), json!({ "image": m.image }));
+    }
+    if !m.icon.is_empty() {
+        body.insert("large_icon".into(), json!(m.icon));
+        body.insert("chrome_web_icon".into(), json!(m.icon));
+    }
 }
 
 pub fn add_buttons(
