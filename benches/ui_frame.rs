@@ -167,12 +167,12 @@ fn frames(c: &mut Criterion) {
         truncated: false,
     });
     let report = SendReport {
-        results: vec![SendResult {
+        results: vec![std::sync::Arc::new(SendResult {
             index: 0,
             exchange,
             outcome: Outcome::accepted("Loaded"),
             retried: Vec::new(),
-        }],
+        })],
         ..Default::default()
     };
     a.set_last_report(report);

@@ -14,10 +14,54 @@ pub struct Draft {
     pub message: Message,
     /// Provider-specific recipient keys (validated by the provider's description).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
-    pub audience: Map<String, Value>,
+    pub audience: Audience,
     /// Common and provider-specific options (validated by the provider's description).
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub options: Map<String, Value>,
+}
+
+/// The audience of a draft, shared between its copies: a 10,000-subscription list is not copied
+/// when the window's draft is cloned for a preview or a send. It reads as a plain map; a write
+/// copies it first if another draft shares it.
+#[derive(Debug, Clone, Default)]
+pub struct Audience(std::sync::Arc<Map<String, Value>>);
+
+impl std::ops::Deref for Audience {
+    type Target = Map<String, Value>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Audience {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        std::sync::Arc::make_mut(&mut self.0)
+    }
+}
+
+impl PartialEq for Audience {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl From<Map<String, Value>> for Audience {
+    fn from(map: Map<String, Value>) -> Self {
+        Audience(std::sync::Arc::new(map))
+    }
+}
+
+impl Serialize for Audience {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Map::deserialize(deserializer).map(Audience::from)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

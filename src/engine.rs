@@ -5,6 +5,7 @@
 //! Its public verbs: `prepare`, `prepare_preview`, `send`/`spawn_send`, `call`, `fetch`.
 
 mod calls;
+mod report;
 mod run;
 mod tokens;
 
@@ -16,11 +17,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::draft::{Draft, DraftError};
 use crate::http::{Exchange, Transport, TransportError};
-use crate::outcome::{Outcome, Verdict};
+use crate::outcome::Outcome;
 use crate::profile::{Profile, Secrets};
 use crate::provider::{PrepareContext, Prepared, Provider, Token, TokenPlan};
 use crate::store::history_result;
-use crate::store::{HistoryEntry, HistoryStore, HistorySummary};
+use crate::store::{HistoryEntry, HistoryStore};
+pub use report::{EngineEvent, SendReport, SendResult};
 use run::{RunPlan, run};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,54 +44,6 @@ pub struct SendJob {
     pub timeout: Duration,
     /// Upper bound on requests in flight; the provider's `concurrency` picks the value below it.
     pub concurrency: usize,
-}
-
-/// One request's result, as the front ends show it.
-#[derive(Debug, Clone)]
-pub struct SendResult {
-    pub index: usize,
-    pub exchange: Exchange,
-    pub outcome: Outcome,
-    /// Earlier attempts of the same request that the provider asked to retry (429 + Retry-After).
-    pub retried: Vec<Exchange>,
-}
-
-#[derive(Debug, Clone)]
-pub enum EngineEvent {
-    /// Requests were built; `total` will follow.
-    Started { total: usize, warnings: Vec<String> },
-    /// Shared with the report: a big fan-out's results are not copied per event.
-    Result(Arc<SendResult>),
-    /// All done (or cancelled). `history_id` is where it was recorded.
-    Finished(Arc<SendReport>),
-    /// The draft could not be turned into requests: nothing was sent.
-    Invalid(DraftError),
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct SendReport {
-    pub results: Vec<Arc<SendResult>>,
-    pub warnings: Vec<String>,
-    pub cancelled: bool,
-    pub history_id: Option<String>,
-    /// The history list's row for this send, so a front end need not read the history again.
-    pub history_summary: Option<HistorySummary>,
-    /// Set when the history could not be written (the send itself happened).
-    pub history_error: Option<String>,
-}
-
-impl SendReport {
-    /// The CLI exit status of CONTRACT.md: 0 all accepted, 1 refused, 3 transport failure.
-    pub fn exit_code(&self) -> i32 {
-        let verdicts: Vec<Verdict> = self.results.iter().map(|r| r.outcome.verdict).collect();
-        if verdicts.contains(&Verdict::TransportFailed) {
-            3
-        } else if verdicts.contains(&Verdict::Refused) {
-            1
-        } else {
-            0
-        }
-    }
 }
 
 /// A running send, held by the UI: drain `events` each frame; `cancel` stops it.

@@ -12,9 +12,10 @@
 //! `two_processes_adding_profiles_at_once_lose_nothing`: two CLI processes add different profiles
 //! to the same store at the same time, many times; afterwards all are there and the file parses.
 
-mod common;
-#[path = "stand_ins/ntfy.rs"]
-mod stand_in;
+#[path = "support/mod.rs"]
+mod support;
+use support as common;
+use support::stand_ins::ntfy as stand_in;
 
 use std::collections::BTreeSet;
 use std::io::Read;

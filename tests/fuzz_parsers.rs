@@ -540,7 +540,7 @@ fn valid_draft(p: &dyn Provider) -> Draft {
             url: "https://example.com/sale".into(),
             ..Message::default()
         },
-        audience: audience.as_object().cloned().unwrap_or_default(),
+        audience: audience.as_object().cloned().unwrap_or_default().into(),
         options: options.as_object().cloned().unwrap_or_default(),
     }
 }

@@ -14,7 +14,10 @@
 //! it), where a missing peer is a failure. The VAPID key comes from `PUSHDECK_VAPID_PRIVATE_KEY`:
 //! no test here touches a keyring except the ignored one that `scripts/test` runs.
 
-mod common;
+#[path = "support/mod.rs"]
+mod support;
+use crate::support::{assert_exit, request_header};
+use support as common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -217,14 +220,6 @@ impl PushService {
     }
 }
 
-fn header<'a>(record: &'a Value, name: &str) -> Option<&'a str> {
-    record["headers"]
-        .as_array()?
-        .iter()
-        .find(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
-        .and_then(|h| h[1].as_str())
-}
-
 fn sandbox_with_profile(base_url: &str, public_key: &str) -> Sandbox {
     let sandbox = Sandbox::with(Keyring::None, None);
     let out = sandbox
@@ -337,8 +332,11 @@ fn assert_delivered(record: &Value, service: &PushService, public_key: &str, pay
     assert_eq!(record["vapid_k"], public_key);
     assert_eq!(record["rs"], 4096, "record size");
     assert_eq!(record["idlen"], 65, "keyid is the sender's public key");
-    assert_eq!(header(record, "Content-Encoding"), Some("aes128gcm"));
-    let auth = header(record, "Authorization").expect("Authorization");
+    assert_eq!(
+        request_header(record, "Content-Encoding"),
+        Some("aes128gcm")
+    );
+    let auth = request_header(record, "Authorization").expect("Authorization");
     assert!(
         auth.starts_with("vapid t=") && auth.contains(&format!("k={public_key}")),
         "{auth}"
@@ -453,9 +451,9 @@ fn pushdeck_fan_out_decrypts_and_verifies_at_an_independent_push_service() {
         let records = service.records_for(id);
         assert_eq!(records.len(), 1, "{id}: {records:#?}");
         assert_delivered(&records[0], &service, &public, &payload);
-        assert_eq!(header(&records[0], "TTL"), Some("120"));
-        assert_eq!(header(&records[0], "Urgency"), Some("high"));
-        assert_eq!(header(&records[0], "Topic"), Some("build-118"));
+        assert_eq!(request_header(&records[0], "TTL"), Some("120"));
+        assert_eq!(request_header(&records[0], "Urgency"), Some("high"));
+        assert_eq!(request_header(&records[0], "Topic"), Some("build-118"));
         let result = row(&doc, &service.endpoint(id));
         assert_eq!(result["outcome"]["ok"], true, "{result:#}");
         assert_eq!(result["response"]["status"], 201);
@@ -464,7 +462,7 @@ fn pushdeck_fan_out_decrypts_and_verifies_at_an_independent_push_service() {
             result["request"]["body_base64"], records[0]["body_base64"],
             "the dump's body is the body sent"
         );
-        let jwt = header(&records[0], "Authorization")
+        let jwt = request_header(&records[0], "Authorization")
             .and_then(|a| a.strip_prefix("vapid t="))
             .and_then(|a| a.split(',').next())
             .expect("t=");
@@ -555,7 +553,11 @@ fn raw_payloads_are_sent_verbatim() {
         let last = records.last().expect("a request");
         assert_eq!(last["status"], 201, "{last:#}");
         assert_eq!(last["plaintext"], expected);
-        assert_eq!(header(last, "TTL"), Some("86400"), "default TTL: a day");
+        assert_eq!(
+            request_header(last, "TTL"),
+            Some("86400"),
+            "default TTL: a day"
+        );
     }
 }
 
@@ -749,11 +751,7 @@ fn vapid_generate_makes_a_key_the_reference_service_accepts() {
         .arg(format!("subject={SUBJECT}"))
         .assert()
         .success();
-    let out = sandbox
-        .cmd()
-        .args(["vapid", "generate", &profile])
-        .output()
-        .expect("runs");
+    let out = sandbox.run(&["vapid", "generate", &profile]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -801,11 +799,7 @@ fn vapid_generate_makes_a_key_the_reference_service_accepts() {
         .arg(path)
         .output()
         .expect("runs");
-    let removed = sandbox
-        .cmd()
-        .args(["profile", "remove", &profile])
-        .output()
-        .expect("runs");
+    let removed = sandbox.run(&["profile", "remove", &profile]);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -813,7 +807,7 @@ fn vapid_generate_makes_a_key_the_reference_service_accepts() {
         stderr(&out),
         stdout(&out)
     );
-    assert_eq!(removed.status.code(), Some(0), "{}", stderr(&removed));
+    assert_exit(&removed, 0);
     let records = service.records_for("s0");
     assert_eq!(records.len(), 1, "{records:#?}");
     assert_delivered(&records[0], &service, &public, &payload);

@@ -1,66 +1,18 @@
 //! `pushdeck vapid …` and `pushdeck subscriptions …`: the Web Push helpers of the command line.
 
-use clap::Subcommand;
 use serde_json::{Value, json};
 
-use super::{CliResult, Context, Failure, bad_input, pretty, read_draft};
+use super::args::{SubscriptionsCommand, VapidCommand};
+use super::context::{
+    CliResult, Context, Failure, bad_input, persistent_keyring, read_draft, read_secret_from_stdin,
+};
+use super::exit::Exit;
+use super::print::pretty;
 use crate::draft::Draft;
+use crate::profile::Profile;
 use crate::provider::webpush::subscription::{Subscription, parse_many};
 use crate::provider::webpush::vapid::VapidKey;
 use crate::provider::webpush::{self, SERVICE_WORKER_SNIPPET};
-use crate::store::Profile;
-
-#[derive(Subcommand, Debug)]
-pub enum VapidCommand {
-    /// Make a P-256 key pair: the private key goes to the keyring, the public key into the
-    /// profile and onto standard output (the page's applicationServerKey).
-    Generate {
-        profile: String,
-        /// Replace an existing key: every subscription made with the old key stops working.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Store an existing private key read from standard input (base64url or PEM) and derive the
-    /// public key.
-    Import {
-        profile: String,
-        #[arg(long)]
-        force: bool,
-    },
-    /// Print the public key (applicationServerKey) of a profile.
-    Show {
-        profile: String,
-        /// Print a service worker that shows the payloads as Pushdeck sends them.
-        #[arg(long)]
-        snippet: bool,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum SubscriptionsCommand {
-    /// Add subscriptions from files (a JSON array, one object per line, or one object) to a
-    /// draft's audience; unusable ones are listed with the reason and left out.
-    Add {
-        draft: String,
-        #[arg(required = true)]
-        files: Vec<String>,
-        /// Name them: one label for every subscription of these files that has none.
-        #[arg(long)]
-        label: Option<String>,
-    },
-    /// List a draft's subscriptions.
-    List {
-        draft: String,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Remove subscriptions by label or endpoint.
-    Remove {
-        draft: String,
-        #[arg(required = true)]
-        which: Vec<String>,
-    },
-}
 
 fn webpush_profile(ctx: &Context, name: &str) -> Result<Profile, Failure> {
     let (profile, provider) = ctx.profile(name)?;
@@ -75,7 +27,7 @@ fn webpush_profile(ctx: &Context, name: &str) -> Result<Profile, Failure> {
 
 fn store_key(ctx: &Context, name: &str, key: &VapidKey, force: bool) -> CliResult {
     let mut profile = webpush_profile(ctx, name)?;
-    let keyring = super::persistent_keyring(
+    let keyring = persistent_keyring(
         "; a key kept nowhere would be lost. For scripts, set PUSHDECK_VAPID_PRIVATE_KEY and the profile's vapid_public_key instead",
     )?;
     let existing = keyring
@@ -101,7 +53,7 @@ fn store_key(ctx: &Context, name: &str, key: &VapidKey, force: bool) -> CliResul
         "pushdeck: the private key is in the keyring; the public key below is the applicationServerKey your page subscribes with"
     );
     out!("{}", key.public_key_b64());
-    Ok(0)
+    Ok(Exit::Success)
 }
 
 pub fn vapid_command(ctx: &Context, cmd: VapidCommand) -> CliResult {
@@ -111,7 +63,7 @@ pub fn vapid_command(ctx: &Context, cmd: VapidCommand) -> CliResult {
             store_key(ctx, &profile, &key, force)
         }
         VapidCommand::Import { profile, force } => {
-            let text = super::read_secret_from_stdin("VAPID private key: ")?;
+            let text = read_secret_from_stdin("VAPID private key: ")?;
             let key = VapidKey::import(&text)
                 .map_err(|e| bad_input(format!("vapid_private_key: {e}; nothing was stored")))?;
             store_key(ctx, &profile, &key, force)
@@ -120,12 +72,12 @@ pub fn vapid_command(ctx: &Context, cmd: VapidCommand) -> CliResult {
             let profile = webpush_profile(ctx, &profile)?;
             if snippet {
                 out!("{SERVICE_WORKER_SNIPPET}");
-                return Ok(0);
+                return Ok(Exit::Success);
             }
             match profile.setting("vapid_public_key") {
                 Some(public) => {
                     out!("{public}");
-                    Ok(0)
+                    Ok(Exit::Success)
                 }
                 None => Err(bad_input(format!(
                     "profile `{}` has no VAPID public key; run `pushdeck vapid generate {}`",
@@ -167,79 +119,89 @@ fn set(draft: &mut Draft, subs: &[Subscription]) {
 pub fn subscriptions_command(cmd: SubscriptionsCommand) -> CliResult {
     match cmd {
         SubscriptionsCommand::Add {
-            draft: path,
+            draft,
             files,
             label,
-        } => {
-            let mut draft = read_draft(&path)?;
-            let mut subs = current(&draft)?;
-            let before = subs.len();
-            let mut rejected = 0;
-            for file in &files {
-                let text = std::fs::read_to_string(file)
-                    .map_err(|e| bad_input(format!("{file}: cannot read: {e}")))?;
-                let (found, bad) = parse_many(&text);
-                for r in &bad {
-                    eprintln!("pushdeck: {file}: {}: {} (left out)", r.place, r.reason);
-                }
-                rejected += bad.len();
-                for mut s in found {
-                    if s.label.is_none() {
-                        s.label.clone_from(&label);
-                    }
-                    if !subs.iter().any(|o| o.endpoint == s.endpoint) {
-                        subs.push(s);
-                    }
-                }
-            }
-            let added = subs.len() - before;
-            set(&mut draft, &subs);
-            write_draft(&path, &draft)?;
-            out!(
-                "Added {added} subscription{} ({} in all){}",
-                if added == 1 { "" } else { "s" },
-                subs.len(),
-                if rejected > 0 {
-                    format!("; {rejected} left out, see above")
-                } else {
-                    String::new()
-                }
-            );
-            Ok(if rejected > 0 { 2 } else { 0 })
+        } => add(&draft, &files, label.as_ref()),
+        SubscriptionsCommand::List { draft, json } => list(&draft, json),
+        SubscriptionsCommand::Remove { draft, which } => remove(&draft, &which),
+    }
+}
+
+fn add(path: &str, files: &[String], label: Option<&String>) -> CliResult {
+    let mut draft = read_draft(path)?;
+    let mut subs = current(&draft)?;
+    let before = subs.len();
+    let mut rejected = 0;
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| bad_input(format!("{file}: cannot read: {e}")))?;
+        let (found, bad) = parse_many(&text);
+        for r in &bad {
+            eprintln!("pushdeck: {file}: {}: {} (left out)", r.place, r.reason);
         }
-        SubscriptionsCommand::List { draft, json } => {
-            let subs = current(&read_draft(&draft)?)?;
-            if json {
-                let list: Vec<Value> = subs.iter().map(Subscription::to_value).collect();
-                out!("{}", pretty(&json!({"subscriptions": list})));
-            } else if subs.is_empty() {
-                out!("No subscriptions.");
-            } else {
-                for s in &subs {
-                    out!("{:<28} {}", s.display_name(), s.endpoint);
-                }
+        rejected += bad.len();
+        for mut s in found {
+            if s.label.is_none() {
+                s.label = label.cloned();
             }
-            Ok(0)
-        }
-        SubscriptionsCommand::Remove { draft: path, which } => {
-            let mut draft = read_draft(&path)?;
-            let mut subs = current(&draft)?;
-            let before = subs.len();
-            subs.retain(|s| {
-                !which
-                    .iter()
-                    .any(|w| *w == s.endpoint || s.label.as_deref() == Some(w.as_str()))
-            });
-            let removed = before - subs.len();
-            if removed == 0 {
-                return Err(bad_input("no subscription has that label or endpoint"));
+            if !subs.iter().any(|o| o.endpoint == s.endpoint) {
+                subs.push(s);
             }
-            set(&mut draft, &subs);
-            write_draft(&path, &draft)?;
-            out!("Removed {removed} ({} left)", subs.len());
-            Ok(0)
         }
     }
+    let added = subs.len() - before;
+    set(&mut draft, &subs);
+    write_draft(path, &draft)?;
+    out!(
+        "Added {added} subscription{} ({} in all){}",
+        if added == 1 { "" } else { "s" },
+        subs.len(),
+        if rejected > 0 {
+            format!("; {rejected} left out, see above")
+        } else {
+            String::new()
+        }
+    );
+    Ok(if rejected > 0 {
+        Exit::BadInput
+    } else {
+        Exit::Success
+    })
+}
+
+fn list(path: &str, json: bool) -> CliResult {
+    let subs = current(&read_draft(path)?)?;
+    if json {
+        let list: Vec<Value> = subs.iter().map(Subscription::to_value).collect();
+        out!("{}", pretty(&json!({"subscriptions": list})));
+    } else if subs.is_empty() {
+        out!("No subscriptions.");
+    } else {
+        for s in &subs {
+            out!("{:<28} {}", s.display_name(), s.endpoint);
+        }
+    }
+    Ok(Exit::Success)
+}
+
+fn remove(path: &str, which: &[String]) -> CliResult {
+    let mut draft = read_draft(path)?;
+    let mut subs = current(&draft)?;
+    let before = subs.len();
+    subs.retain(|s| {
+        !which
+            .iter()
+            .any(|w| *w == s.endpoint || s.label.as_deref() == Some(w.as_str()))
+    });
+    let removed = before - subs.len();
+    if removed == 0 {
+        return Err(bad_input("no subscription has that label or endpoint"));
+    }
+    set(&mut draft, &subs);
+    write_draft(path, &draft)?;
+    out!("Removed {removed} ({} left)", subs.len());
+    Ok(Exit::Success)
 }
 
 /// After a send with `--prune-gone`: removes the subscriptions the push services called gone

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::Engine;
+use super::report::SendResult;
 use super::run::{RunPlan, run};
-use super::{Engine, SendResult};
 use crate::draft::DraftError;
 use crate::http::{Exchange, PreparedRequest};
 use crate::profile::{Profile, Secrets};

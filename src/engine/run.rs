@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use super::{EngineEvent, SendResult};
+use super::report::{EngineEvent, SendResult};
 use crate::http::{Exchange, PreparedRequest, Transport, TransportError, TransportErrorKind};
 use crate::outcome::Outcome;
 

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
-use super::{Engine, SendJob, SendResult};
+use super::report::SendResult;
+use super::{Engine, SendJob};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
 use crate::provider::{Token, TokenPlan};

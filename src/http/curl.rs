@@ -1,6 +1,6 @@
 use os_display::Quotable;
 
-use super::{Body, PreparedRequest};
+use super::request::{Body, PreparedRequest};
 
 /// A runnable curl command for a request. Unless `reveal`, each secret becomes a shell variable
 /// reference named after its profile field (`$PUSHDECK_API_KEY`), so the command can be pasted into

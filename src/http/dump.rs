@@ -4,7 +4,8 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use super::{Body, Exchange, PreparedRequest, ResponseDump};
+use super::exchange::{Exchange, ResponseDump};
+use super::request::{Body, PreparedRequest};
 
 fn body_json(body: &Body, into: &mut serde_json::Map<String, Value>) {
     match body {
@@ -75,7 +76,7 @@ pub fn response_text(response: &ResponseDump) -> String {
     if response.truncated {
         out.push_str(&format!(
             "\n[… cut at {} bytes]\n",
-            super::MAX_RESPONSE_BYTES
+            super::transport::MAX_RESPONSE_BYTES
         ));
     }
     out

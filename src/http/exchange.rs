@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::{Body, PreparedRequest};
+use super::request::{Body, PreparedRequest};
 
 /// One request as it was sent, and what came back (or why nothing did), with timing. The
 /// `request` keeps its secret list in memory only; `redacted()` is what leaves the process.

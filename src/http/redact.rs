@@ -1,4 +1,22 @@
-use super::SecretRef;
+use serde::{Deserialize, Serialize};
+
+/// A secret value used in a request, and the profile field it belongs to (for `$PUSHDECK_<FIELD>`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecretRef {
+    pub field: String,
+    pub value: String,
+}
+
+impl std::fmt::Debug for SecretRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SecretRef({}: {})",
+            self.field,
+            redact_value(&self.value)
+        )
+    }
+}
 
 pub const REDACTION: &str = "••••";
 

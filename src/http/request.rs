@@ -22,23 +22,7 @@ pub struct PreparedRequest {
     pub plaintext: Option<String>,
 }
 
-/// A secret value used in a request, and the profile field it belongs to (for `$PUSHDECK_<FIELD>`).
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
-pub struct SecretRef {
-    pub field: String,
-    pub value: String,
-}
-
-impl std::fmt::Debug for SecretRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "SecretRef({}: {})",
-            self.field,
-            super::redact_value(&self.value)
-        )
-    }
-}
+pub use super::redact::SecretRef;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", content = "content", rename_all = "snake_case")]

@@ -1,9 +1,7 @@
 use std::time::{Duration, Instant};
 
-use super::{
-    Body, Exchange, PreparedRequest, ResponseDump, SecretRef, TransportError, TransportErrorKind,
-    is_loopback_url,
-};
+use super::exchange::{Exchange, ResponseDump, TransportError, TransportErrorKind};
+use super::request::{Body, PreparedRequest, SecretRef, is_loopback_url};
 
 /// Response bodies beyond this are cut (and marked truncated) so a runaway server cannot exhaust
 /// memory; 10 MB is far above any provider's real answer.
@@ -203,13 +201,13 @@ pub fn mask_echoed_secrets(mut response: ResponseDump, secrets: &[SecretRef]) ->
     };
     for (_, value) in &mut response.headers {
         if quotes(value) {
-            *value = super::mask_all(value, secrets);
+            *value = super::redact::mask_all(value, secrets);
         }
     }
     if let Body::Text(text) = &response.body
         && quotes(text)
     {
-        response.body = Body::Text(super::mask_all(text, secrets));
+        response.body = Body::Text(super::redact::mask_all(text, secrets));
     }
     response
 }

@@ -284,9 +284,18 @@ impl Provider for WebPush {
         if all.len() <= limit {
             return None;
         }
-        let mut cut = draft.clone();
-        cut.audience
-            .insert("subscriptions".into(), Value::Array(all[..limit].to_vec()));
+        // A new audience with the first `limit`: writing into the shared one would copy it all.
+        let mut audience: Map<String, Value> = draft
+            .audience
+            .iter()
+            .filter(|(k, _)| *k != "subscriptions")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        audience.insert("subscriptions".into(), Value::Array(all[..limit].to_vec()));
+        let cut = Draft {
+            audience: audience.into(),
+            ..draft.clone()
+        };
         Some((cut, all.len() - limit))
     }
 

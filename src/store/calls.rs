@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::write_atomic;
 use super::error::StoreError;
-use super::history::HistoryResult;
+use super::record::HistoryResult;
 
 /// One call beside sending, as kept: the exchange redacted, the outcome's words scrubbed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

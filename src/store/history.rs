@@ -4,9 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::write_atomic;
 use super::error::StoreError;
+use super::record::HistoryResult;
 use crate::draft::Draft;
-use crate::http::{Body, Exchange};
-use crate::outcome::Outcome;
+use crate::http::Body;
 
 /// One past send: the draft that made it, every (redacted) exchange and its outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,12 +18,6 @@ pub struct HistoryEntry {
     pub audience: String,
     pub draft: Draft,
     pub results: Vec<HistoryResult>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistoryResult {
-    pub exchange: Exchange,
-    pub outcome: Outcome,
 }
 
 /// What the history list shows without loading every dump.
@@ -266,19 +260,12 @@ impl HistoryStore {
     }
 }
 
-/// The history form of one result: the exchange redacted, and the outcome's words too (a provider
-/// may quote a secret of the request in them).
-pub fn history_result(exchange: &Exchange, outcome: &Outcome) -> HistoryResult {
-    HistoryResult {
-        exchange: exchange.redacted(),
-        outcome: outcome.clone().without_secrets(&exchange.request.secrets),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::PreparedRequest;
+    use crate::http::{Exchange, PreparedRequest};
+    use crate::outcome::Outcome;
+    use crate::store::history_result;
 
     fn entry(id: &str) -> HistoryEntry {
         let request = PreparedRequest::new("POST", "https://x.test/").secret_header(
@@ -342,7 +329,8 @@ mod tests {
 #[cfg(test)]
 mod size_tests {
     use super::*;
-    use crate::http::PreparedRequest;
+    use crate::http::{Exchange, PreparedRequest};
+    use crate::outcome::Outcome;
 
     fn fan_out(id: &str, recipients: usize) -> HistoryEntry {
         let results = (0..recipients)

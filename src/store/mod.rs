@@ -7,13 +7,15 @@ mod history;
 pub mod library;
 mod paths;
 mod profiles;
+mod record;
 mod secrets;
 
 pub use crate::profile::{Environment, Profile};
 pub use atomic::{Loaded, read_or_quarantine, write_atomic};
 pub use calls::{CallLog, CallRecord};
 pub use error::StoreError;
-pub use history::{HistoryEntry, HistoryResult, HistoryStore, HistorySummary, history_result};
+pub use history::{HistoryEntry, HistoryStore, HistorySummary};
 pub use paths::Paths;
 pub use profiles::ProfileStore;
+pub use record::{HistoryResult, history_result};
 pub use secrets::{KeyringStatus, SecretBackend, SecretError, SecretStore};

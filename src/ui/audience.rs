@@ -2,8 +2,10 @@
 
 use eframe::egui::{self, RichText};
 
-use super::app::PushdeckApp;
-use super::form::COMMON_OPTION_SPECS;
+use super::command::{Action, Actions};
+use super::extras::{self, Panels};
+use super::form::{COMMON_OPTION_SPECS, ComposerForm};
+use super::view::View;
 use super::widgets::{multiline_field, text_field};
 use crate::provider::{FieldKind, FieldSpec};
 
@@ -53,32 +55,39 @@ fn field_ui(ui: &mut egui::Ui, spec: &FieldSpec, value: &mut String) {
     }
 }
 
-pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let info = app.provider().info();
-    let ctx = ui.ctx().clone();
+pub fn show(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    form: &mut ComposerForm,
+    panels: &mut Panels,
+    actions: &mut Actions,
+) {
+    let info = view.provider.info();
     egui::ScrollArea::vertical()
         .id_salt("audience-scroll")
         .show(ui, |ui| {
             ui.add_space(6.0);
             ui.label(RichText::new("Audience").heading().strong());
             for spec in info.audience {
-                let mut value = app
-                    .tab_state()
-                    .form
-                    .audience
-                    .get(spec.key)
-                    .cloned()
-                    .unwrap_or_default();
-                field_ui(ui, spec, &mut value);
+                // A list of thousands (Web Push subscriptions) has its own panel below.
+                if spec.kind == FieldKind::JsonList {
+                    ui.add_space(4.0);
+                    continue;
+                }
+                let value = form.audience.entry(spec.key.to_string()).or_default();
+                field_ui(ui, spec, value);
                 for lookup in info.lookups.iter().filter(|l| l.audience_key == spec.key) {
                     ui.horizontal(|ui| {
-                        let busy = app.lookup_task.is_some();
+                        let busy = view.looking_up;
                         let button = ui.add_enabled(!busy, egui::Button::new(lookup.label));
                         if button
                             .on_hover_text(format!("Read the list from {} (read-only)", info.name))
                             .clicked()
                         {
-                            app.start_lookup(&ctx, lookup.id, spec.key);
+                            actions.push(Action::Lookup {
+                                lookup: lookup.id.to_string(),
+                                key: spec.key.to_string(),
+                            });
                         }
                         if busy {
                             ui.spinner();
@@ -86,59 +95,56 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                             ui.weak(format!("from {}", info.name));
                         }
                     });
-                    let items = app
-                        .tab_state()
-                        .lookup_items
-                        .get(spec.key)
-                        .cloned()
-                        .unwrap_or_default();
-                    if !items.is_empty() {
-                        ui.horizontal_wrapped(|ui| {
-                            for item in items {
-                                let present = value.lines().any(|l| l.trim() == item.value);
-                                let button = egui::Button::new(format!("+ {}", item.label)).small();
-                                if ui
-                                    .add_enabled(!present, button)
-                                    .on_hover_text(format!("Add {}", item.value))
-                                    .clicked()
-                                {
-                                    if spec.kind == FieldKind::List {
-                                        if !value.trim().is_empty() && !value.ends_with('\n') {
-                                            value.push('\n');
-                                        }
-                                        value.push_str(&item.value);
-                                    } else {
-                                        // A single-value field (a device, a topic) takes the pick.
-                                        value = item.value.clone();
-                                    }
-                                }
-                            }
-                        });
+                    if let Some(items) = view.lookup_items.get(spec.key) {
+                        lookup_items(ui, spec, items, value);
                     }
                 }
-                app.tab_state()
-                    .form
-                    .audience
-                    .insert(spec.key.to_string(), value);
                 ui.add_space(4.0);
             }
-            super::extras::audience(app, ui);
+            extras::audience(ui, view, form, panels, actions);
             ui.add_space(8.0);
             ui.label(RichText::new("Options").heading().strong());
-            for spec in COMMON_OPTION_SPECS.iter().chain(info.options) {
-                let mut value = app
-                    .tab_state()
-                    .form
-                    .options
-                    .get(spec.key)
-                    .cloned()
-                    .unwrap_or_default();
-                field_ui(ui, spec, &mut value);
-                app.tab_state()
-                    .form
-                    .options
-                    .insert(spec.key.to_string(), value);
+            // Only the common options this provider accepts.
+            let common = COMMON_OPTION_SPECS
+                .iter()
+                .filter(|s| info.accepts_common(s.key));
+            for spec in common.chain(info.options) {
+                let value = form.options.entry(spec.key.to_string()).or_default();
+                field_ui(ui, spec, value);
                 ui.add_space(4.0);
             }
         });
+}
+
+/// The items a lookup returned, each a button that adds it to the field.
+fn lookup_items(
+    ui: &mut egui::Ui,
+    spec: &FieldSpec,
+    items: &[crate::outcome::LookupItem],
+    value: &mut String,
+) {
+    if items.is_empty() {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        for item in items {
+            let present = value.lines().any(|l| l.trim() == item.value);
+            let button = egui::Button::new(format!("+ {}", item.label)).small();
+            if ui
+                .add_enabled(!present, button)
+                .on_hover_text(format!("Add {}", item.value))
+                .clicked()
+            {
+                if spec.kind == FieldKind::List {
+                    if !value.trim().is_empty() && !value.ends_with('\n') {
+                        value.push('\n');
+                    }
+                    value.push_str(&item.value);
+                } else {
+                    // A single-value field (a device, a topic) takes the pick.
+                    *value = item.value.clone();
+                }
+            }
+        }
+    });
 }

@@ -5,7 +5,11 @@
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
 use crate::draft::Draft;
+use crate::profile::Environment;
 use crate::provider::Call;
 
 /// A named action with a fixed label, a tooltip and, for the frequent ones, a shortcut.
@@ -28,8 +32,8 @@ pub enum Command {
     EditRaw,
     BackToGenerated,
     ResetRaw,
-    Reveal,
     SaveAsTemplate,
+    ImportSubscriptions,
 }
 
 struct Spec {
@@ -109,11 +113,11 @@ impl Command {
                 "Reset to generated",
                 "Start the raw edit again from the generated payload",
             ),
-            Command::Reveal => spec(
-                "Reveal",
-                "Show the secrets in this pane until it changes",
-            ),
             Command::SaveAsTemplate => spec("Save as template…", "Keep this message to reuse it"),
+            Command::ImportSubscriptions => spec(
+                "Import file…",
+                "Add subscriptions from a JSON file (an array, or one per line)",
+            ),
         }
     }
 
@@ -144,24 +148,75 @@ impl Command {
     }
 }
 
-/// What a panel asks the app to do. Applied in order after the frame.
-#[derive(Debug, Clone)]
+/// What a panel asks the app to do. Applied in order after the frame. (No `Debug`: a profile
+/// edit carries secret values.)
+#[derive(Clone)]
 pub enum Action {
     Run(Command),
+    /// The user confirmed the audience of a broadcast.
+    ConfirmSend,
     /// Put a draft in the composer of its profile's provider.
     LoadDraft(Box<Draft>),
     /// Fill an audience picker: the provider's lookup `lookup`, into the audience field `key`.
-    Lookup { lookup: String, key: String },
+    Lookup {
+        lookup: String,
+        key: String,
+    },
     /// A provider's own call from its panel (Telegram's webhook, Courier's delivery status); the
-    /// answer goes back to that panel, keyed by `purpose`.
-    ProviderCall { call: Call, purpose: &'static str },
-    Copy { text: String, what: &'static str },
+    /// answer comes back to that panel through the view, keyed by `purpose`.
+    ProviderCall {
+        call: Call,
+        purpose: &'static str,
+    },
+    Copy {
+        text: String,
+        what: &'static str,
+    },
     SaveTemplate(String),
     LoadTemplate(String),
     SelectTab(usize),
-    SelectProfile(String),
-    /// A one-line note for the status bar from a panel that finished something locally.
-    Note { ok: bool, text: String },
+    SelectProfile(Option<String>),
+    /// Items a provider panel found for an audience picker (Telegram's chats).
+    FillPicker {
+        key: String,
+        items: Vec<crate::outcome::LookupItem>,
+    },
+    /// Show or mask the secrets in the inspector (a reveal lasts until the pane changes).
+    Reveal(bool),
+    /// A one-line note for the status bar from a panel that finished something of its own.
+    Note {
+        ok: bool,
+        text: String,
+    },
+    /// The credentials editor's Save: settings to the profiles file, secrets to the keyring.
+    SaveProfile(Box<ProfileEdit>),
+    DeleteProfile(String),
+    /// A VAPID key pair for the current profile: the private key to the keyring, the public one
+    /// into its settings.
+    StoreVapidKey {
+        private_key: String,
+        public_key: String,
+    },
+    /// The file dialog's path was chosen (what it is for is the dialog's mode).
+    FileChosen(PathBuf),
+    SaveExchange(String),
+    ShowHistoryEntry(String),
+    DeleteHistoryEntry(String),
+}
+
+/// A profile as the credentials editor leaves it.
+#[derive(Clone, Default)]
+pub struct ProfileEdit {
+    /// The profile being edited; `None` for a new one.
+    pub original: Option<String>,
+    pub name: String,
+    pub provider: &'static str,
+    pub settings: BTreeMap<String, String>,
+    pub base_url: String,
+    pub environment: Environment,
+    pub confirm_broadcast: bool,
+    /// New secret values (empty: keep the stored one).
+    pub secrets: BTreeMap<String, String>,
 }
 
 /// The queue panels push to.

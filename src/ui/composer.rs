@@ -2,21 +2,34 @@
 
 use eframe::egui::{self, RichText};
 
-use super::app::PushdeckApp;
+use super::command::{Action, Actions, Command};
+use super::form::ComposerForm;
+use super::view::View;
 use super::widgets::{cell_field, multiline_field, text_field};
 use crate::draft::{Button, Translation};
-use crate::store::library::Templates;
 
-pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+/// The composer's own state besides the form.
+#[derive(Default)]
+pub struct State {
+    /// The name being typed for "Save as template", while that field is open.
+    template_name: Option<String>,
+}
+
+pub fn show(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    form: &mut ComposerForm,
+    state: &mut State,
+    actions: &mut Actions,
+) {
     egui::ScrollArea::vertical()
         .id_salt("compose-scroll")
         .show(ui, |ui| {
             ui.add_space(6.0);
             ui.horizontal(|ui| {
                 ui.label(RichText::new("Compose").heading().strong());
-                templates_ui(app, ui);
+                templates_ui(ui, view, state, actions);
             });
-            let form = &mut app.tab_state().form;
             text_field(ui, "Title", &mut form.title, "Flash sale");
             text_field(
                 ui,
@@ -177,51 +190,34 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
 }
 
 /// Saved templates of this provider: pick one to load it, or save the current message as one.
-fn templates_ui(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let provider = app.provider().info().id;
-    let templates = Templates::new(&app.paths.data, provider);
-    let names = templates.list();
-    let mut load = None;
+fn templates_ui(ui: &mut egui::Ui, view: &View<'_>, state: &mut State, actions: &mut Actions) {
     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-        if let Some(mut name) = app.tabs[app.tab].template_name.clone() {
-            if ui.button("Cancel").clicked() {
-                app.tabs[app.tab].template_name = None;
+        if let Some(name) = &mut state.template_name {
+            if ui.button("Cancel").on_hover_text("Do not save").clicked() {
+                state.template_name = None;
                 return;
             }
             let save = ui
                 .button("Save template")
                 .on_hover_text("Keep this message to reuse it");
-            let field = cell_field(ui, "Template name", &mut name, "template name", 140.0);
+            let field = cell_field(ui, "Template name", name, "template name", 140.0);
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            app.tabs[app.tab].template_name = Some(name.clone());
             if save.clicked() || enter {
-                let name = name.trim().to_string();
-                let result = app
-                    .current_draft()
-                    .map_err(|e| e.to_string())
-                    .and_then(|d| templates.save(&name, &d).map_err(|e| e.to_string()));
-                app.status = Some(match result {
-                    Ok(()) => (true, format!("Saved template {name}.")),
-                    Err(e) => (false, format!("Template not saved: {e}")),
-                });
-                app.tabs[app.tab].template_name = None;
+                actions.push(Action::SaveTemplate(name.clone()));
+                state.template_name = None;
             }
             return;
         }
-        if ui
-            .button("Save as template…")
-            .on_hover_text("Keep this message to reuse it")
-            .clicked()
-        {
-            app.tabs[app.tab].template_name = Some(String::new());
+        if Command::SaveAsTemplate.button(ui, true) {
+            state.template_name = Some(String::new());
         }
-        if !names.is_empty() {
+        if !view.templates.is_empty() {
             egui::ComboBox::from_id_salt("templates")
                 .selected_text("Templates")
                 .show_ui(ui, |ui| {
-                    for n in &names {
+                    for n in view.templates {
                         if ui.selectable_label(false, n).clicked() {
-                            load = Some(n.clone());
+                            actions.push(Action::LoadTemplate(n.clone()));
                         }
                     }
                 })
@@ -229,18 +225,4 @@ fn templates_ui(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 .on_hover_text("Load a saved template");
         }
     });
-    if let Some(name) = load {
-        let outcome = templates
-            .load(&name)
-            .map_err(|e| e.to_string())
-            .and_then(|mut draft| {
-                // A template keeps the tab's profile.
-                draft.profile = app.tabs[app.tab].profile.clone().unwrap_or(draft.profile);
-                app.load_draft(&draft)
-            });
-        app.status = Some(match outcome {
-            Ok(()) => (true, format!("Loaded template {name}.")),
-            Err(e) => (false, e),
-        });
-    }
 }

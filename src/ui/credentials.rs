@@ -1,36 +1,33 @@
 //! The profile bar (picker, environment badge, where the secret lives, Check) and the credentials
 //! editor. Secret values are typed here and go straight to the keyring; they are never shown.
 
-use std::collections::BTreeMap;
-
 use eframe::egui::{self, RichText};
 
-use super::app::PushdeckApp;
+use super::command::{Action, Actions, Command, ProfileEdit};
+use super::extras::{self, Panels};
+use super::form::ComposerForm;
+use super::view::View;
 use super::widgets::{env_badge, ok_color, text_field};
-use crate::provider;
-use crate::store::{Environment, Profile};
+use crate::profile::{Environment, Profile};
+use crate::provider::{self, ProviderInfo};
 
+/// The credentials editor: the profile being edited, and what it shows besides.
 pub struct Editor {
-    /// The profile being edited; `None` while creating a new one.
-    original: Option<String>,
-    name: String,
-    provider: &'static str,
-    settings: BTreeMap<String, String>,
-    base_url: String,
-    environment: Environment,
-    confirm_broadcast: bool,
-    /// New secret values typed by the user (empty = keep the stored one).
-    secrets: BTreeMap<String, String>,
+    edit: ProfileEdit,
+    /// Which secret fields are stored already.
     stored: Vec<&'static str>,
-    error: Option<String>,
+    pub(super) error: Option<String>,
     confirm_delete: bool,
 }
 
 impl Editor {
-    fn for_profile(app: &PushdeckApp, profile: Option<&Profile>) -> Editor {
-        let info = app.provider().info();
-        match profile {
-            Some(p) => Editor {
+    pub fn new(
+        info: &'static ProviderInfo,
+        profile: Option<&Profile>,
+        stored: Vec<&'static str>,
+    ) -> Editor {
+        let edit = match profile {
+            Some(p) => ProfileEdit {
                 original: Some(p.name.clone()),
                 name: p.name.clone(),
                 provider: info.id,
@@ -38,47 +35,42 @@ impl Editor {
                 base_url: p.base_url.clone().unwrap_or_default(),
                 environment: p.environment,
                 confirm_broadcast: p.confirm_broadcast,
-                secrets: BTreeMap::new(),
-                stored: app.keyring.stored_fields(&p.name, info.secret_keys()),
-                error: None,
-                confirm_delete: false,
+                secrets: Default::default(),
             },
-            None => Editor {
-                original: None,
-                name: String::new(),
+            None => ProfileEdit {
                 provider: info.id,
-                settings: BTreeMap::new(),
-                base_url: String::new(),
                 environment: Environment::Dev,
                 confirm_broadcast: true,
-                secrets: BTreeMap::new(),
-                stored: Vec::new(),
-                error: None,
-                confirm_delete: false,
+                ..Default::default()
             },
+        };
+        Editor {
+            edit,
+            stored,
+            error: None,
+            confirm_delete: false,
         }
     }
 }
 
-pub fn profile_bar(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let info = app.provider().info();
-    let ctx = ui.ctx().clone();
+pub fn profile_bar(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    form: &mut ComposerForm,
+    panels: &mut Panels,
+    actions: &mut Actions,
+) {
+    let info = view.provider.info();
     egui::Panel::top("profile-bar").show(ui, |ui| {
         ui.add_space(2.0);
         ui.horizontal(|ui| {
             let label = ui.label("Profile");
-            let names: Vec<String> = app
-                .profiles
-                .list()
-                .filter(|p| p.provider == info.id)
-                .map(|p| p.name.clone())
-                .collect();
-            let current = app.tab_state().profile.clone();
+            let current = view.profile.map(|p| p.name.clone());
             let mut chosen = current.clone();
             egui::ComboBox::from_id_salt("profile-picker")
                 .selected_text(current.clone().unwrap_or_else(|| "no profile".into()))
                 .show_ui(ui, |ui| {
-                    for n in &names {
+                    for n in view.profiles {
                         ui.selectable_value(&mut chosen, Some(n.clone()), n);
                     }
                 })
@@ -86,66 +78,20 @@ pub fn profile_bar(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 .labelled_by(label.id)
                 .on_hover_text("Which account to send with");
             if chosen != current {
-                let state = app.tab_state();
-                state.profile = chosen;
-                state.check = None;
-                app.reveal = false;
+                actions.push(Action::SelectProfile(chosen));
             }
-            if let Some(profile) = app.current_profile().cloned() {
-                env_badge(ui, profile.environment);
-                let settings: Vec<String> = info
-                    .settings
-                    .iter()
-                    .filter_map(|f| {
-                        profile
-                            .setting(f.key)
-                            .map(|v| format!("{} {}", f.label, short(v)))
-                    })
-                    .collect();
-                let stored = app.keyring.stored_fields(&profile.name, info.secret_keys());
-                let keyring = if app.keyring.is_persistent() {
-                    "stored in keyring"
-                } else {
-                    "kept for this session"
-                };
-                let secrets: Vec<String> = info
-                    .secrets
-                    .iter()
-                    .map(|f| {
-                        if stored.contains(&f.key) {
-                            format!("{} {keyring}", f.label)
-                        } else {
-                            format!("{} not set", f.label)
-                        }
-                    })
-                    .collect();
-                ui.weak(format!(
-                    "{} · {}",
-                    settings.join(" · "),
-                    secrets.join(" · ")
-                ));
-                if ui
-                    .button("Edit credentials…")
-                    .on_hover_text("Settings and secrets of this profile")
-                    .clicked()
-                {
-                    app.credentials = Some(Editor::for_profile(app, Some(&profile)));
+            if let Some(profile) = view.profile {
+                profile_summary(ui, view, profile);
+                if Command::EditCredentials.button(ui, true) {
+                    actions.run(Command::EditCredentials);
                 }
-                let busy = app.check_task.is_some();
-                if ui
-                    .add_enabled(!busy, egui::Button::new("Check"))
-                    .on_hover_text(format!(
-                        "Test the credentials with {}'s cheapest read-only call",
-                        info.name
-                    ))
-                    .clicked()
-                {
-                    app.start_check(&ctx);
+                if Command::CheckCredentials.button(ui, !view.checking) {
+                    actions.run(Command::CheckCredentials);
                 }
-                if busy {
+                if view.checking {
                     ui.spinner();
                 }
-                if let Some(outcome) = &app.tabs[app.tab].check {
+                if let Some(outcome) = view.check {
                     let text = RichText::new(&outcome.summary).color(ok_color(ui, outcome.is_ok()));
                     let r = ui.label(text);
                     if let Some(h) = &outcome.hint {
@@ -154,16 +100,52 @@ pub fn profile_bar(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 }
             }
             if ui
-                .button("New profile…")
+                .button(Command::NewProfile.label())
                 .on_hover_text(format!("Add a {} account", info.name))
                 .clicked()
             {
-                app.credentials = Some(Editor::for_profile(app, None));
+                actions.run(Command::NewProfile);
             }
         });
-        super::extras::profile(app, ui);
+        extras::profile(ui, view, form, panels, actions);
         ui.add_space(2.0);
     });
+}
+
+/// The badge, the settings in short, and where each secret is (read from the cache).
+fn profile_summary(ui: &mut egui::Ui, view: &View<'_>, profile: &Profile) {
+    let info = view.provider.info();
+    env_badge(ui, profile.environment);
+    let settings: Vec<String> = info
+        .settings
+        .iter()
+        .filter_map(|f| {
+            profile
+                .setting(f.key)
+                .map(|v| format!("{} {}", f.label, short(v)))
+        })
+        .collect();
+    let keyring = if view.keyring_persistent {
+        "stored in keyring"
+    } else {
+        "kept for this session"
+    };
+    let secrets: Vec<String> = info
+        .secrets
+        .iter()
+        .map(|f| {
+            if view.stored.contains(&f.key) {
+                format!("{} {keyring}", f.label)
+            } else {
+                format!("{} not set", f.label)
+            }
+        })
+        .collect();
+    ui.weak(format!(
+        "{} · {}",
+        settings.join(" · "),
+        secrets.join(" · ")
+    ));
 }
 
 fn short(v: &str) -> String {
@@ -183,17 +165,22 @@ fn short(v: &str) -> String {
     }
 }
 
-pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
-    let Some(mut editor) = app.credentials.take() else {
+pub fn window(
+    ctx: &egui::Context,
+    slot: &mut Option<Editor>,
+    keyring_persistent: bool,
+    actions: &mut Actions,
+) {
+    let Some(editor) = slot else {
         return;
     };
-    let Some(provider) = provider::find(editor.provider) else {
+    let Some(provider) = provider::find(editor.edit.provider) else {
         return;
     };
     let info = provider.info();
     let mut open = true;
-    let mut action = None;
-    let title = if editor.original.is_some() {
+    let mut close = false;
+    let title = if editor.edit.original.is_some() {
         "Edit credentials"
     } else {
         "New profile"
@@ -204,60 +191,7 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
         .resizable(false)
         .default_width(420.0)
         .show(ctx, |ui| {
-            ui.label(RichText::new(info.name).strong());
-            if editor.original.is_some() {
-                ui.label(format!("Profile {}", editor.name));
-            } else {
-                text_field(ui, "Profile name", &mut editor.name, "acme-prod");
-            }
-            for f in info.settings {
-                let value = editor.settings.entry(f.key.to_string()).or_default();
-                text_field(ui, f.label, value, f.hint);
-            }
-            text_field(ui, "Base URL", &mut editor.base_url, info.default_base_url)
-                .on_hover_text("Leave empty for the provider's API; http:// only to this computer");
-            ui.horizontal(|ui| {
-                let label = ui.label("Environment");
-                egui::ComboBox::from_id_salt("environment")
-                    .selected_text(editor.environment.label())
-                    .show_ui(ui, |ui| {
-                        for env in Environment::ALL {
-                            ui.selectable_value(&mut editor.environment, env, env.label());
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
-            });
-            ui.checkbox(
-                &mut editor.confirm_broadcast,
-                "Ask before sending to a whole segment or topic",
-            );
-            ui.separator();
-            for f in info.secrets {
-                let l = ui.label(f.label);
-                let hint = if editor.stored.contains(&f.key) {
-                    "stored in keyring — type to replace"
-                } else {
-                    f.hint
-                };
-                let value = editor.secrets.entry(f.key.to_string()).or_default();
-                ui.add(
-                    egui::TextEdit::singleline(value)
-                        .password(true)
-                        .hint_text(hint)
-                        .desired_width(f32::INFINITY),
-                )
-                .labelled_by(l.id);
-            }
-            if !app.keyring.is_persistent() {
-                ui.colored_label(
-                    ok_color(ui, false),
-                    "No keyring: secrets are kept for this session only.",
-                );
-            }
-            if let Some(e) = &editor.error {
-                ui.colored_label(ok_color(ui, false), e);
-            }
+            fields(ui, info, editor, keyring_persistent);
             ui.add_space(6.0);
             ui.horizontal(|ui| {
                 if ui
@@ -265,19 +199,23 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
                     .on_hover_text("Save settings; secrets go to the keyring")
                     .clicked()
                 {
-                    action = Some("save");
+                    actions.push(Action::SaveProfile(Box::new(editor.edit.clone())));
                 }
-                if ui.button("Cancel").clicked() {
-                    action = Some("cancel");
+                if ui
+                    .button("Cancel")
+                    .on_hover_text("Close without saving")
+                    .clicked()
+                {
+                    close = true;
                 }
-                if editor.original.is_some() {
+                if let Some(name) = &editor.edit.original {
                     if editor.confirm_delete {
                         if ui
                             .button(RichText::new("Really delete").color(ok_color(ui, false)))
                             .on_hover_text("Remove the profile and its secrets")
                             .clicked()
                         {
-                            action = Some("delete");
+                            actions.push(Action::DeleteProfile(name.clone()));
                         }
                     } else if ui
                         .button("Delete profile…")
@@ -289,97 +227,65 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
                 }
             });
         });
-    match action {
-        Some("save") => match save(app, &editor) {
-            Ok(()) => return,
-            Err(e) => editor.error = Some(e),
-        },
-        Some("delete") => {
-            if let Some(name) = &editor.original {
-                let mut problems = Vec::new();
-                for f in info.secrets {
-                    if let Err(e) = app.keyring.delete(name, f.key) {
-                        problems.push(e.to_string());
-                    }
-                }
-                match app.profiles.remove(name) {
-                    Ok(_) => {
-                        app.forget_secrets(name);
-                        for tab in app.tabs.iter_mut() {
-                            if tab.profile.as_deref() == Some(name) {
-                                tab.profile = None;
-                            }
-                        }
-                        app.status = Some((
-                            problems.is_empty(),
-                            if problems.is_empty() {
-                                format!("Deleted profile {name}.")
-                            } else {
-                                format!(
-                                    "Deleted profile {name}, but its secrets could not be removed: {}",
-                                    problems.join("; ")
-                                )
-                            },
-                        ));
-                        return;
-                    }
-                    Err(e) => editor.error = Some(e.to_string()),
-                }
-            }
-        }
-        Some(_) => return,
-        None => {}
-    }
-    if open {
-        app.credentials = Some(editor);
+    if close || !open {
+        *slot = None;
     }
 }
 
-fn save(app: &mut PushdeckApp, editor: &Editor) -> Result<(), String> {
-    let name = editor.name.trim().to_string();
-    if editor.original.is_none() && app.profiles.get(&name).is_some() {
-        return Err(format!("A profile named {name} already exists."));
+fn fields(ui: &mut egui::Ui, info: &ProviderInfo, editor: &mut Editor, keyring_persistent: bool) {
+    let edit = &mut editor.edit;
+    ui.label(RichText::new(info.name).strong());
+    if edit.original.is_some() {
+        ui.label(format!("Profile {}", edit.name));
+    } else {
+        text_field(ui, "Profile name", &mut edit.name, "acme-prod");
     }
-    let mut profile = match &editor.original {
-        Some(n) => app
-            .profiles
-            .get(n)
-            .cloned()
-            .ok_or("the profile disappeared")?,
-        None => Profile::new(&name, editor.provider),
-    };
-    profile.settings = editor
-        .settings
-        .iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| (k.clone(), v.trim().to_string()))
-        .collect();
-    profile.base_url = match editor.base_url.trim() {
-        "" => None,
-        url => Some(crate::http::check_base_url(url).map_err(|e| format!("Base URL: {e}"))?),
-    };
-    profile.environment = editor.environment;
-    profile.confirm_broadcast = editor.confirm_broadcast;
-    // A wrong key file is refused before anything is saved (FCM service account, APNs .p8).
-    if let Some(provider) = crate::provider::find(editor.provider) {
-        for (field, value) in editor.secrets.iter().filter(|(_, v)| !v.is_empty()) {
-            provider
-                .validate_secret(field, value)
-                .map_err(|e| format!("{field}: {e}; nothing was saved"))?;
-        }
+    for f in info.settings {
+        let value = edit.settings.entry(f.key.to_string()).or_default();
+        text_field(ui, f.label, value, f.hint);
     }
-    app.profiles.upsert(profile).map_err(|e| e.to_string())?;
-    for (field, value) in &editor.secrets {
-        if !value.is_empty() {
-            app.keyring
-                .set(&name, field, value)
-                .map_err(|e| format!("The settings were saved, but the secret was not: {e}"))?;
-        }
+    text_field(ui, "Base URL", &mut edit.base_url, info.default_base_url)
+        .on_hover_text("Leave empty for the provider's API; http:// only to this computer");
+    ui.horizontal(|ui| {
+        let label = ui.label("Environment");
+        egui::ComboBox::from_id_salt("environment")
+            .selected_text(edit.environment.label())
+            .show_ui(ui, |ui| {
+                for env in Environment::ALL {
+                    ui.selectable_value(&mut edit.environment, env, env.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    ui.checkbox(
+        &mut edit.confirm_broadcast,
+        "Ask before sending to a whole segment or topic",
+    );
+    ui.separator();
+    for f in info.secrets {
+        let l = ui.label(f.label);
+        let hint = if editor.stored.contains(&f.key) {
+            "stored in keyring — type to replace"
+        } else {
+            f.hint
+        };
+        let value = edit.secrets.entry(f.key.to_string()).or_default();
+        ui.add(
+            egui::TextEdit::singleline(value)
+                .password(true)
+                .hint_text(hint)
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(l.id);
     }
-    app.forget_secrets(&name);
-    let state = app.tab_state();
-    state.profile = Some(name.clone());
-    state.check = None;
-    app.status = Some((true, format!("Saved profile {name}.")));
-    Ok(())
+    if !keyring_persistent {
+        ui.colored_label(
+            ok_color(ui, false),
+            "No keyring: secrets are kept for this session only.",
+        );
+    }
+    if let Some(e) = &editor.error {
+        ui.colored_label(ok_color(ui, false), e);
+    }
 }

@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 
-use super::app::PushdeckApp;
+use super::command::{Action, Actions};
 use super::widgets::{ok_color, text_field};
-use crate::draft::Draft;
-use crate::store::{Paths, library, write_atomic};
+use crate::store::{Paths, library};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -26,7 +25,7 @@ pub struct FileDialog {
     folder: PathBuf,
     /// Recent draft files first, then the drafts folder.
     files: Vec<PathBuf>,
-    error: Option<String>,
+    pub(super) error: Option<String>,
 }
 
 impl FileDialog {
@@ -86,8 +85,10 @@ impl FileDialog {
     }
 }
 
-pub fn file_dialog(app: &mut PushdeckApp, ctx: &egui::Context) {
-    let Some(mut dialog) = app.file_dialog.take() else {
+/// The dialog, while one is open; the chosen path goes to the app as `Action::FileChosen`, and the
+/// dialog stays open with the error if the app could not use it.
+pub fn file_dialog(ctx: &egui::Context, slot: &mut Option<FileDialog>, actions: &mut Actions) {
+    let Some(dialog) = slot else {
         return;
     };
     let mut open = true;
@@ -145,77 +146,9 @@ pub fn file_dialog(app: &mut PushdeckApp, ctx: &egui::Context) {
                 }
             });
         });
-    if cancel {
-        return;
-    }
-    if go {
-        let path = PathBuf::from(dialog.path.trim());
-        let result = match &dialog.mode {
-            Mode::Open => std::fs::read_to_string(&path)
-                .map_err(|e| format!("Cannot read {}: {e}", path.display()))
-                .and_then(|text| {
-                    Draft::from_json(&text).map_err(|e| format!("This draft has a problem: {e}"))
-                })
-                .map(|draft| {
-                    // A draft whose profile is missing still opens; the status says what to fix.
-                    app.status = Some(match app.load_draft(&draft) {
-                        Ok(()) => (true, format!("Opened {}", path.display())),
-                        Err(warning) => (false, warning),
-                    });
-                }),
-            Mode::Save => app
-                .current_draft()
-                .map_err(|e| format!("Not saved: {e}"))
-                .and_then(|draft| {
-                    write_atomic(&path, draft.to_json_pretty().as_bytes())
-                        .map_err(|e| format!("Not saved: {e}"))
-                })
-                .map(|()| app.status = Some((true, format!("Saved draft to {}", path.display())))),
-            Mode::ImportSubscriptions => std::fs::read_to_string(&path)
-                .map_err(|e| format!("Cannot read {}: {e}", path.display()))
-                .and_then(|text| {
-                    let (added, problems) =
-                        super::extras::webpush::add_subscriptions(app, &text, "");
-                    if added == 0 && !problems.is_empty() {
-                        return Err(format!(
-                            "No usable subscription in {}: {}",
-                            path.display(),
-                            problems.join("; ")
-                        ));
-                    }
-                    let left_out = if problems.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; {} left out ({})", problems.len(), problems.join("; "))
-                    };
-                    app.status = Some((
-                        problems.is_empty(),
-                        format!(
-                            "Added {added} subscription(s) from {}{left_out}",
-                            path.display()
-                        ),
-                    ));
-                    Ok(())
-                }),
-            Mode::SaveExchange(dump) => write_atomic(&path, dump.as_bytes())
-                .map_err(|e| format!("Not saved: {e}"))
-                .map(|()| {
-                    app.status = Some((true, format!("Saved the exchange to {}", path.display())))
-                }),
-        };
-        match result {
-            Ok(()) => {
-                if matches!(dialog.mode, Mode::Open | Mode::Save)
-                    && let Err(e) = library::remember_draft(&app.paths.settings_file(), &path)
-                {
-                    tracing::debug!(error = %e, "recent drafts not updated");
-                }
-                return;
-            }
-            Err(e) => dialog.error = Some(e),
-        }
-    }
-    if open {
-        app.file_dialog = Some(dialog);
+    if cancel || !open {
+        *slot = None;
+    } else if go {
+        actions.push(Action::FileChosen(PathBuf::from(dialog.path.trim())));
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::draft::{Button, Draft, DraftError, Message, Translation};
+use crate::draft::{Audience, Button, Draft, DraftError, Message, Translation};
 use crate::provider::{FieldKind, FieldSpec, ProviderInfo};
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -117,6 +117,31 @@ pub const COMMON_OPTION_SPECS: &[FieldSpec] = &[
 
 impl ComposerForm {
     pub fn to_draft(&self, profile: &str, info: &ProviderInfo) -> Result<Draft, DraftError> {
+        self.to_draft_with(profile, info, self.audience_of(info)?)
+    }
+
+    /// The audience fields, read from their text.
+    pub fn audience_of(&self, info: &ProviderInfo) -> Result<Audience, DraftError> {
+        let mut audience = Map::new();
+        for spec in info.audience {
+            if let Some(v) = parse_field(
+                "audience",
+                spec,
+                self.audience.get(spec.key).map_or("", String::as_str),
+            )? {
+                audience.insert(spec.key.to_string(), v);
+            }
+        }
+        Ok(audience.into())
+    }
+
+    /// The draft with an audience already read (the window reads it only when it changes).
+    pub fn to_draft_with(
+        &self,
+        profile: &str,
+        info: &ProviderInfo,
+        audience: Audience,
+    ) -> Result<Draft, DraftError> {
         let mut data = Map::new();
         for (i, (k, v)) in self.data.iter().enumerate() {
             let k = k.trim();
@@ -149,16 +174,6 @@ impl ComposerForm {
                     format!("message.translations.{lang}"),
                     "this language appears twice",
                 ));
-            }
-        }
-        let mut audience = Map::new();
-        for spec in info.audience {
-            if let Some(v) = parse_field(
-                "audience",
-                spec,
-                self.audience.get(spec.key).map_or("", String::as_str),
-            )? {
-                audience.insert(spec.key.to_string(), v);
             }
         }
         let mut options = Map::new();

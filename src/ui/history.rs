@@ -3,7 +3,7 @@
 
 use eframe::egui::{self, RichText};
 
-use super::app::PushdeckApp;
+use super::command::{Action, Actions};
 use super::widgets::{long_text, ok_color, text_field};
 use crate::http::dump;
 use crate::store::{HistoryEntry, HistorySummary};
@@ -18,7 +18,7 @@ pub struct HistoryView {
     /// None: any; Some(true): only accepted; Some(false): only failed.
     outcome: Option<bool>,
     selected: Option<(HistoryEntry, Vec<String>)>,
-    error: Option<String>,
+    pub(super) error: Option<String>,
 }
 
 impl HistoryView {
@@ -48,10 +48,23 @@ impl HistoryView {
     pub fn len(&self) -> usize {
         self.items.len()
     }
+
+    /// An entry the user picked, with its dump as lines.
+    pub fn show(&mut self, entry: HistoryEntry) {
+        let mut text = String::new();
+        for r in &entry.results {
+            text.push_str(&format!("== {}\n", r.outcome.summary));
+            text.push_str(&dump::exchange_text(&r.exchange));
+            text.push('\n');
+        }
+        let lines = text.lines().map(str::to_string).collect();
+        self.selected = Some((entry, lines));
+        self.error = None;
+    }
 }
 
-pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
-    if !app.history.open {
+pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions) {
+    if !view.open {
         return;
     }
     let mut open = true;
@@ -62,7 +75,6 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
         .open(&mut open)
         .default_size([760.0, 520.0])
         .show(ctx, |ui| {
-            let view = &mut app.history;
             text_field(
                 ui,
                 "Filter",
@@ -161,42 +173,18 @@ pub fn window(app: &mut PushdeckApp, ctx: &egui::Context) {
                 }
             });
         });
-    let history = app.engine.history();
     if let Some(id) = load {
-        match history.get(&id) {
-            Ok(Some(entry)) => {
-                let mut text = String::new();
-                for r in &entry.results {
-                    text.push_str(&format!("== {}\n", r.outcome.summary));
-                    text.push_str(&dump::exchange_text(&r.exchange));
-                    text.push('\n');
-                }
-                let lines = text.lines().map(str::to_string).collect();
-                app.history.selected = Some((entry, lines));
-                app.history.error = None;
-            }
-            Ok(None) => {
-                app.history.error = Some("This entry is gone (deleted by another window?).".into())
-            }
-            Err(e) => app.history.error = Some(e.to_string()),
-        }
+        actions.push(Action::ShowHistoryEntry(id));
     }
     if let Some(id) = delete {
-        match history.delete(&id) {
-            Ok(_) => {
-                app.history.selected = None;
-                app.history.remove(&id);
-            }
-            Err(e) => app.history.error = Some(e.to_string()),
-        }
+        view.selected = None;
+        actions.push(Action::DeleteHistoryEntry(id));
     }
     if let Some(draft) = compose {
-        if let Err(w) = app.load_draft(&draft) {
-            app.status = Some((false, w));
-        }
+        actions.push(Action::LoadDraft(Box::new(draft)));
         open = false;
     }
-    app.history.open = open;
+    view.open = open;
 }
 
 fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {

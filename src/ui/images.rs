@@ -30,8 +30,9 @@ enum State {
     Failed(String),
 }
 
-#[derive(Default)]
 pub struct PreviewImages {
+    engine: Engine,
+    runtime: tokio::runtime::Handle,
     images: HashMap<String, State>,
     order: Vec<String>,
     /// The URL last asked for and since when, for the settle delay.
@@ -41,14 +42,19 @@ pub struct PreviewImages {
 }
 
 impl PreviewImages {
+    pub fn new(engine: Engine, runtime: tokio::runtime::Handle) -> Self {
+        Self {
+            engine,
+            runtime,
+            images: HashMap::new(),
+            order: Vec::new(),
+            pending: None,
+            disabled: false,
+        }
+    }
+
     /// What to show for `url` now; starts or polls the fetch.
-    pub fn get(
-        &mut self,
-        url: &str,
-        ctx: &egui::Context,
-        engine: &Engine,
-        runtime: &tokio::runtime::Handle,
-    ) -> Shown {
+    pub fn get(&mut self, url: &str, ctx: &egui::Context) -> Shown {
         if self.disabled {
             return Shown::Failed("image loading is off".into());
         }
@@ -74,19 +80,19 @@ impl PreviewImages {
         let since = match &self.pending {
             Some((pending, since)) if pending == url => *since,
             _ => {
-                self.pending = Some((url.to_string(), Instant::now()));
-                Instant::now()
+                self.pending = Some((url.to_string(), crate::clock::instant()));
+                crate::clock::instant()
             }
         };
-        let waited = since.elapsed();
+        let waited = crate::clock::instant().duration_since(since);
         if waited < SETTLE {
             ctx.request_repaint_after(SETTLE - waited);
             return Shown::Loading;
         }
         self.pending = None;
-        let engine = engine.clone();
+        let engine = self.engine.clone();
         let owned = url.to_string();
-        let task = Task::spawn(runtime, ctx, async move {
+        let task = Task::spawn(&self.runtime, ctx, async move {
             let bytes = engine.fetch(&owned, TIMEOUT).await?;
             decode(&bytes)
         });

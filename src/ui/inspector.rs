@@ -3,14 +3,49 @@
 
 use eframe::egui::{self, RichText};
 
-use super::app::{PushdeckApp, RightTab};
+use std::sync::Arc;
+
 use super::code::{Lang, code_lines};
+use super::command::{Action, Actions, Command};
+use super::extras::{self, Panels};
+use super::form::ComposerForm;
+use super::images::PreviewImages;
+use super::view::View;
 use super::widgets::{note_color, ok_color};
 use crate::http::{self, Body, Exchange, PreparedRequest, dump};
 
-use std::sync::Arc;
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RightTab {
+    Preview,
+    Request,
+    Response,
+}
 
-pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+/// The pane's state in one provider tab.
+#[derive(Default)]
+pub struct State {
+    /// The row picked among a fan-out's results.
+    pub selected_result: usize,
+    /// Show the response body exactly as received instead of pretty-printed.
+    response_raw: bool,
+    /// Raw payload mode: show the diff against the generated payload.
+    pub(super) show_raw_diff: bool,
+    /// The language the Preview shows (empty: the default language).
+    pub(super) preview_lang: String,
+    /// The exchange shown in the Response pane, redacted and split into lines once.
+    response: Option<Arc<ResponseView>>,
+}
+
+/// What the pane may change.
+pub struct Parts<'a> {
+    pub right: &'a mut RightTab,
+    pub state: &'a mut State,
+    pub form: &'a mut ComposerForm,
+    pub panels: &'a mut Panels,
+    pub images: &'a mut PreviewImages,
+}
+
+pub fn show(ui: &mut egui::Ui, view: &View<'_>, parts: Parts<'_>, actions: &mut Actions) {
     ui.add_space(6.0);
     ui.horizontal(|ui| {
         for (tab, name, tip) in [
@@ -23,21 +58,25 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             (RightTab::Response, "Response", "What the provider answered"),
         ] {
             if ui
-                .selectable_label(app.right == tab, name)
+                .selectable_label(*parts.right == tab, name)
                 .on_hover_text(tip)
                 .clicked()
-                && app.right != tab
+                && *parts.right != tab
             {
-                app.right = tab;
-                app.reveal = false; // a reveal lasts until the pane changes
+                *parts.right = tab;
+                actions.push(Action::Reveal(false)); // a reveal lasts until the pane changes
             }
         }
     });
     ui.separator();
-    match app.right {
-        RightTab::Preview => super::preview::show(app, ui),
-        RightTab::Request => request_tab(app, ui),
-        RightTab::Response => response_tab(app, ui),
+    match parts.right {
+        RightTab::Preview => {
+            super::preview::show(ui, view, &mut parts.state.preview_lang, parts.images)
+        }
+        RightTab::Request => request_tab(ui, view, parts.state, parts.form, actions),
+        RightTab::Response => {
+            response_tab(ui, view, parts.state, parts.panels, parts.form, actions)
+        }
     }
 }
 
@@ -108,14 +147,22 @@ fn body_lines(body: &Body) -> Vec<String> {
     }
 }
 
+/// The live request: `Some` with the form (raw editing) in the Request pane, `None` for a
+/// request as sent.
+struct Live<'a> {
+    form: &'a mut ComposerForm,
+    state: &'a mut State,
+}
+
 fn request_view(
-    app: &mut PushdeckApp,
     ui: &mut egui::Ui,
+    view: &View<'_>,
     request: &PreparedRequest,
-    live: bool,
+    mut live: Option<Live<'_>>,
     id: &str,
+    actions: &mut Actions,
 ) {
-    let shown = if app.reveal {
+    let shown = if view.reveal {
         request.clone()
     } else {
         request.redacted()
@@ -130,7 +177,7 @@ fn request_view(
     });
     ui.horizontal(|ui| {
         if !request.secrets.is_empty() {
-            let (label, tip) = if app.reveal {
+            let (label, tip) = if view.reveal {
                 ("Hide secrets", "Mask the secrets again")
             } else {
                 (
@@ -139,36 +186,28 @@ fn request_view(
                 )
             };
             if ui.button(label).on_hover_text(tip).clicked() {
-                app.reveal = !app.reveal;
+                actions.push(Action::Reveal(!view.reveal));
             }
         }
-        if ui
-            .button("Copy as curl")
-            .on_hover_text("A runnable curl command; secrets become $PUSHDECK_… variables")
-            .clicked()
-        {
+        if Command::CopyAsCurl.button(ui, true) {
             let curl = http::to_curl(request, false);
-            app.copy_text(ui.ctx(), curl, "curl command");
+            actions.push(Action::Copy {
+                text: curl,
+                what: "curl command",
+            });
         }
-        if ui
-            .button("Copy body")
-            .on_hover_text("Copy the request body")
-            .clicked()
-        {
+        if Command::CopyBody.button(ui, true) {
             let text = shown.body.as_text().unwrap_or("").to_string();
-            app.copy_text(ui.ctx(), text, "Body");
+            actions.push(Action::Copy { text, what: "Body" });
         }
-        if live {
-            super::raw::toggle(app, ui);
-        }
-        if let Some(note) = &app.clipboard_note {
-            ui.weak(note);
+        if let Some(live) = &mut live {
+            super::raw::toggle(ui, view, live.form, actions);
         }
     });
     headers_grid(ui, &format!("{id}-headers"), &shown.headers);
     ui.add_space(4.0);
-    if live && super::raw::is_active(app) {
-        super::raw::editor(app, ui);
+    if let Some(live) = live.as_mut().filter(|l| super::raw::is_active(l.form)) {
+        super::raw::editor(ui, view, live.form, &mut live.state.show_raw_diff);
         return;
     }
     let (lines, lang) = match (&shown.body, &shown.plaintext) {
@@ -192,35 +231,46 @@ fn request_view(
     };
     let height = (ui.available_height() - 24.0).max(80.0);
     code_lines(ui, &format!("{id}-body"), &lines, lang, height);
-    let mask = if app.reveal {
+    let mask = if view.reveal {
         "secrets shown"
     } else {
         "secrets masked"
     };
-    let live = if live { " · updates as you type" } else { "" };
+    let live = if live.is_some() {
+        " · updates as you type"
+    } else {
+        ""
+    };
     ui.weak(format!("{}{live} · {mask}", size_text(shown.body.len())));
 }
 
-fn request_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    match app.current_preview() {
+fn request_tab(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    state: &mut State,
+    form: &mut ComposerForm,
+    actions: &mut Actions,
+) {
+    match &view.compiled.prepared {
         Ok(prepared) => {
             for w in &prepared.warnings {
                 ui.colored_label(note_color(ui), format!("Note: {w}"));
             }
-            let total = app.current_request_count();
+            let total = view.compiled.total;
             if total > 1 {
                 ui.weak(format!("{total} requests; the first is shown."));
             }
             if let Some(first) = prepared.requests.first() {
-                request_view(app, ui, first, true, "request");
+                let live = Live { form, state };
+                request_view(ui, view, first, Some(live), "request", actions);
             }
         }
         Err(e) => {
             ui.label(RichText::new("Not ready to send").strong());
             ui.colored_label(ok_color(ui, false), e);
             // A raw edit that does not parse must stay editable.
-            if super::raw::is_active(app) {
-                super::raw::editor(app, ui);
+            if super::raw::is_active(form) {
+                super::raw::editor(ui, view, form, &mut state.show_raw_diff);
             }
         }
     }
@@ -228,30 +278,20 @@ fn request_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
 
 /// The exchange of the Response pane as shown (redacted unless revealed) and its body as lines.
 struct ResponseView {
-    key: (usize, usize, bool, bool, String, usize),
+    key: (usize, bool, bool, String, usize),
     exchange: Exchange,
     lines: Arc<Vec<String>>,
 }
 
 fn response_view(
-    ui: &egui::Ui,
+    cache: &mut Option<Arc<ResponseView>>,
     exchange: &Exchange,
-    (tab, selected, reveal, raw): (usize, usize, bool, bool),
+    (selected, reveal, raw): (usize, bool, bool),
 ) -> Arc<ResponseView> {
     let body_len = exchange.response.as_ref().map_or(0, |r| r.body.len());
-    let key = (
-        tab,
-        selected,
-        reveal,
-        raw,
-        exchange.started_at.clone(),
-        body_len,
-    );
-    let id = egui::Id::unique("response-view");
-    if let Some(view) = ui.data(|d| d.get_temp::<Arc<ResponseView>>(id))
-        && view.key == key
-    {
-        return view;
+    let key = (selected, reveal, raw, exchange.started_at.clone(), body_len);
+    if let Some(view) = cache.as_ref().filter(|v| v.key == key) {
+        return view.clone();
     }
     let shown = if reveal {
         exchange.clone()
@@ -271,12 +311,19 @@ fn response_view(
         exchange: shown,
         lines: Arc::new(lines),
     });
-    ui.data_mut(|d| d.insert_temp(id, view.clone()));
+    *cache = Some(view.clone());
     view
 }
 
-fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    if let Some(active) = &app.sending {
+fn response_tab(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    state: &mut State,
+    panels: &mut Panels,
+    form: &mut ComposerForm,
+    actions: &mut Actions,
+) {
+    if let Some(active) = view.sending {
         ui.horizontal(|ui| {
             ui.spinner();
             ui.label(format!(
@@ -292,11 +339,11 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         }
         return;
     }
-    let Some(report) = app.tabs[app.tab].last_report.clone() else {
+    let Some(report) = view.last_report.cloned() else {
         ui.weak("Send something to see the provider's answer here.");
         return;
     };
-    super::extras::response(app, ui);
+    extras::response(ui, view, form, panels, actions);
     if report.results.len() > 1 {
         let row_height = ui.spacing().interact_size.y;
         // Only the visible rows are laid out: a fan-out of thousands stays cheap per frame.
@@ -315,13 +362,13 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                     let mark = if r.outcome.is_ok() { "OK" } else { "Failed" };
                     if ui
                         .selectable_label(
-                            app.tabs[app.tab].selected_result == i,
+                            state.selected_result == i,
                             format!("{mark} {who}: {}", r.outcome.summary),
                         )
                         .clicked()
                     {
-                        app.tabs[app.tab].selected_result = i;
-                        app.reveal = false;
+                        state.selected_result = i;
+                        actions.push(Action::Reveal(false));
                     }
                 }
             });
@@ -329,7 +376,7 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     }
     let Some(result) = report
         .results
-        .get(app.tabs[app.tab].selected_result)
+        .get(state.selected_result)
         .or(report.results.first())
     else {
         ui.weak("Nothing was sent.");
@@ -345,18 +392,12 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         ui.label(format!("What to do: {h}"));
     }
     // Redacting and splitting a body of megabytes is done once per shown exchange, not per frame.
-    let raw_body = app.tabs[app.tab].response_raw;
-    let view = response_view(
-        ui,
+    let shown = response_view(
+        &mut state.response,
         &result.exchange,
-        (
-            app.tab,
-            app.tabs[app.tab].selected_result,
-            app.reveal,
-            raw_body,
-        ),
+        (state.selected_result, view.reveal, state.response_raw),
     );
-    let exchange = &view.exchange;
+    let exchange = &shown.exchange;
     match &exchange.response {
         Some(r) => {
             ui.horizontal(|ui| {
@@ -380,7 +421,7 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             egui::CollapsingHeader::new("Response headers")
                 .default_open(true)
                 .show(ui, |ui| headers_grid(ui, "response-headers", &r.headers));
-            let raw = &mut app.tabs[app.tab].response_raw;
+            let raw = &mut state.response_raw;
             ui.horizontal(|ui| {
                 ui.selectable_value(raw, false, "Pretty")
                     .on_hover_text("JSON indented for reading");
@@ -389,22 +430,17 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             });
             let lang = body_lang(&r.headers, &r.body);
             let height = (ui.available_height() * 0.6).max(80.0);
-            code_lines(ui, "response-body", &view.lines, lang, height);
-            if ui
-                .button("Copy response body")
-                .on_hover_text("Copy the provider's answer")
-                .clicked()
-            {
+            code_lines(ui, "response-body", &shown.lines, lang, height);
+            if Command::CopyResponseBody.button(ui, true) {
                 let text = r.body.as_text().unwrap_or("").to_string();
-                app.copy_text(ui.ctx(), text, "Response body");
+                actions.push(Action::Copy {
+                    text,
+                    what: "Response body",
+                });
             }
-            if ui
-                .button("Save exchange…")
-                .on_hover_text("Save the request and response as text, secrets masked")
-                .clicked()
-            {
+            if Command::SaveExchange.button(ui, true) {
                 let dump = dump::exchange_text(&result.exchange.redacted());
-                app.file_dialog = Some(super::dialogs::FileDialog::save_exchange(&app.paths, dump));
+                actions.push(Action::SaveExchange(dump));
             }
         }
         None => {
@@ -418,7 +454,7 @@ fn response_tab(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         .default_open(false)
         .show(ui, |ui| {
             let request = result.exchange.request.clone();
-            request_view(app, ui, &request, false, "sent");
+            request_view(ui, view, &request, None, "sent", actions);
         });
 }
 

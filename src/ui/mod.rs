@@ -1,8 +1,11 @@
 //! The egui front end: it draws, and calls the engine and the store. No provider or HTTP logic.
 
+mod actions;
 mod app;
 mod audience;
 mod code;
+mod command;
+mod compile;
 mod composer;
 mod credentials;
 mod dialogs;
@@ -12,9 +15,11 @@ pub mod frame_log;
 mod history;
 pub mod images;
 mod inspector;
+mod keep;
 mod preview;
 mod raw;
 mod task;
+mod view;
 mod widgets;
 
 pub use app::{AppSetup, PushdeckApp, RightTab};

@@ -3,8 +3,8 @@
 
 use eframe::egui::{self, Color32, CornerRadius, RichText, Stroke};
 
-use super::app::PushdeckApp;
-use super::images::Shown;
+use super::images::{PreviewImages, Shown};
+use super::view::View;
 use super::widgets::note_color;
 use crate::draft::Message;
 
@@ -87,8 +87,8 @@ pub fn localized(m: &Message, lang: &str) -> (String, String, String, Vec<String
     (title, subtitle, body, missing)
 }
 
-pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let draft = match app.current_draft() {
+pub fn show(ui: &mut egui::Ui, view: &View<'_>, lang: &mut String, images: &mut PreviewImages) {
+    let draft = match &view.compiled.draft {
         Ok(d) => d,
         Err(e) => {
             ui.colored_label(note_color(ui), format!("Preview unavailable: {e}"));
@@ -99,17 +99,16 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     let langs: Vec<String> = std::iter::once(String::new())
         .chain(m.translations.keys().cloned())
         .collect();
-    let state = app.tab_state();
-    if !langs.contains(&state.preview_lang) {
-        state.preview_lang.clear();
+    if !langs.contains(lang) {
+        lang.clear();
     }
     ui.horizontal(|ui| {
         let label = ui.label("Language");
         egui::ComboBox::from_id_salt("preview-lang")
-            .selected_text(if state.preview_lang.is_empty() {
+            .selected_text(if lang.is_empty() {
                 "default (en)".to_string()
             } else {
-                state.preview_lang.clone()
+                lang.clone()
             })
             .show_ui(ui, |ui| {
                 for l in &langs {
@@ -118,22 +117,18 @@ pub fn show(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                     } else {
                         l.clone()
                     };
-                    ui.selectable_value(&mut state.preview_lang, l.clone(), name);
+                    ui.selectable_value(lang, l.clone(), name);
                 }
             })
             .response
             .labelled_by(label.id);
     });
-    let lang = state.preview_lang.clone();
-    let (title, subtitle, body, mut notes) = localized(m, &lang);
-    if let Ok(prepared) = app.current_preview() {
+    let (title, subtitle, body, mut notes) = localized(m, lang);
+    if let Ok(prepared) = &view.compiled.prepared {
         notes.extend(prepared.warnings.iter().cloned());
     }
-    let provider = app.provider().info().id;
-    let image = (!m.image.trim().is_empty()).then(|| {
-        app.preview_images
-            .get(m.image.trim(), ui.ctx(), &app.engine, &app.runtime)
-    });
+    let provider = view.provider.info().id;
+    let image = (!m.image.trim().is_empty()).then(|| images.get(m.image.trim(), ui.ctx()));
     egui::ScrollArea::vertical()
         .id_salt("preview-scroll")
         .show(ui, |ui| {

@@ -3,7 +3,9 @@
 
 use eframe::egui::{self, RichText};
 
-use super::app::PushdeckApp;
+use super::command::{Action, Actions, Command};
+use super::form::ComposerForm;
+use super::view::View;
 use super::widgets::{note_color, ok_color};
 
 /// Is the edited payload well-formed? `Err` says where it is not.
@@ -30,70 +32,36 @@ pub fn validate(text: &str) -> Result<&'static str, String> {
     }
 }
 
-/// The payload Pushdeck would generate now, ignoring any raw edit.
-fn generated(app: &mut PushdeckApp) -> Result<String, String> {
-    let edited = app.tab_state().form.options.remove("raw");
-    let result = app.current_preview().and_then(|p| {
-        p.requests
-            .first()
-            // An encrypted body (Web Push) is edited as its plaintext, which `raw` replaces.
-            .and_then(|r| {
-                r.plaintext
-                    .as_deref()
-                    .map(crate::http::dump::pretty_if_json)
-                    .or_else(|| r.body.as_text().map(str::to_string))
-            })
-            .ok_or_else(|| "this request has no text body to edit".to_string())
-    });
-    if let Some(raw) = edited {
-        app.tab_state().form.options.insert("raw".into(), raw);
-    }
-    result
-}
-
-pub fn is_active(app: &PushdeckApp) -> bool {
-    app.tabs[app.tab]
-        .form
-        .options
+pub fn is_active(form: &ComposerForm) -> bool {
+    form.options
         .get("raw")
         .is_some_and(|r| !r.trim().is_empty())
 }
 
 /// The "Edit raw" toggle for the Request pane's toolbar.
-pub fn toggle(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    if is_active(app) {
-        if ui
-            .button("Back to generated")
-            .on_hover_text("Drop the raw edit and send what the form generates")
-            .clicked()
-        {
-            app.tab_state().form.options.remove("raw");
+pub fn toggle(ui: &mut egui::Ui, view: &View<'_>, form: &mut ComposerForm, actions: &mut Actions) {
+    if is_active(form) {
+        if Command::BackToGenerated.button(ui, true) {
+            form.options.remove("raw");
         }
-    } else if ui
-        .button("Edit raw")
-        .on_hover_text("Edit the provider payload by hand; Send sends it as edited")
-        .clicked()
-    {
-        match generated(app) {
+    } else if Command::EditRaw.button(ui, true) {
+        match &view.compiled.generated {
             Ok(body) => {
-                app.tab_state().form.options.insert("raw".into(), body);
+                form.options.insert("raw".into(), body.clone());
             }
-            Err(e) => app.status = Some((false, format!("Cannot edit the raw payload: {e}"))),
+            Err(e) => actions.push(Action::Note {
+                ok: false,
+                text: format!("Cannot edit the raw payload: {e}"),
+            }),
         }
     }
 }
 
 /// The editor, its validation line, Reset, and the diff.
-pub fn editor(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let mut text = app
-        .tab_state()
-        .form
-        .options
-        .get("raw")
-        .cloned()
-        .unwrap_or_default();
+pub fn editor(ui: &mut egui::Ui, view: &View<'_>, form: &mut ComposerForm, show_diff: &mut bool) {
+    let text = form.options.entry("raw".into()).or_default();
     ui.horizontal(|ui| {
-        match validate(&text) {
+        match validate(text) {
             Ok(kind) => ui.colored_label(
                 ok_color(ui, true),
                 format!("Raw payload: valid {kind}, sent as edited"),
@@ -102,15 +70,12 @@ pub fn editor(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         };
     });
     ui.horizontal(|ui| {
-        if ui
-            .button("Reset to generated")
-            .on_hover_text("Replace the edit with what the form generates")
-            .clicked()
-            && let Ok(body) = generated(app)
+        if Command::ResetRaw.button(ui, true)
+            && let Ok(body) = &view.compiled.generated
         {
-            text = body;
+            *text = body.clone();
         }
-        let show = &mut app.tabs[app.tab].show_raw_diff;
+        let show = &mut *show_diff;
         if ui
             .selectable_label(*show, "Diff")
             .on_hover_text("What the edit changes against the generated payload")
@@ -156,7 +121,7 @@ pub fn editor(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         .max_height(ui.available_height() * 0.6)
         .show(ui, |ui| {
             ui.add(
-                egui::TextEdit::multiline(&mut text)
+                egui::TextEdit::multiline(text)
                     .code_editor()
                     .desired_width(f32::INFINITY)
                     .desired_rows(16)
@@ -164,15 +129,14 @@ pub fn editor(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             )
             .labelled_by(label.id);
         });
-    if app.tabs[app.tab].show_raw_diff {
-        match generated(app) {
-            Ok(base) => diff_ui(ui, &base, &text),
+    if *show_diff {
+        match &view.compiled.generated {
+            Ok(base) => diff_ui(ui, base, text),
             Err(e) => {
                 ui.colored_label(note_color(ui), e);
             }
         }
     }
-    app.tab_state().form.options.insert("raw".into(), text);
 }
 
 fn diff_ui(ui: &mut egui::Ui, generated: &str, edited: &str) {

@@ -6,16 +6,14 @@
 use eframe::egui::{self, RichText};
 
 use crate::provider::azure::{self, NotificationOutcome};
-use crate::ui::app::PushdeckApp;
+use crate::ui::command::{Action, Actions};
+use crate::ui::view::View;
 use crate::ui::widgets::ok_color;
 
 /// Under the profile bar: what the stored connection string says (namespace and policy), and a
 /// warning before the first send when it cannot work (malformed, or a Listen-only policy).
-pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let Some(profile) = app.current_profile().cloned() else {
-        return;
-    };
-    let Ok(secrets) = app.secrets_for(&profile) else {
+pub fn profile(ui: &mut egui::Ui, view: &View<'_>) {
+    let Some(secrets) = view.secrets else {
         return;
     };
     let Some(text) = secrets.get("connection_string") else {
@@ -38,14 +36,13 @@ pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     });
 }
 
-pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let state = &app.tabs[app.tab];
-    let Some(report) = &state.last_report else {
+pub fn response(ui: &mut egui::Ui, view: &View<'_>, actions: &mut Actions) {
+    let Some(report) = view.last_report else {
         return;
     };
     let Some(result) = report
         .results
-        .get(state.selected_result)
+        .get(view.selected_result)
         .or(report.results.first())
     else {
         return;
@@ -69,7 +66,10 @@ pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     if let Some(outcome) = outcome {
         let copy = outcome_table(ui, &outcome);
         if let Some(text) = copy {
-            app.copy_text(ui.ctx(), text, "Test send outcome");
+            actions.push(Action::Copy {
+                text,
+                what: "Test send outcome",
+            });
         }
     }
     ui.separator();

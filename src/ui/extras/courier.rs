@@ -1,55 +1,33 @@
-//! Courier's "Check delivery": after a send, look the message up (`GET /messages/{id}`) and show
-//! its status and each channel's attempt, at the top of the Response pane.
-
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+//! Courier's "Check delivery": after a send, look the message up (`GET /messages/{id}`, through
+//! the engine like every call) and show its status and each channel's attempt, at the top of the
+//! Response pane.
 
 use eframe::egui::{self, RichText};
-
 use serde_json::json;
 
 use crate::outcome::Outcome;
-use crate::provider::Call;
-use crate::provider::courier;
-use crate::ui::app::PushdeckApp;
-use crate::ui::task::Task;
+use crate::provider::{Call, courier};
+use crate::ui::command::{Action, Actions};
+use crate::ui::view::View;
 
-/// What the panel remembers between frames (kept in egui's memory, per window).
+/// The answer of a delivery check comes back under this name.
+const PURPOSE: &str = "courier-delivery";
+
+/// Which message the shown answer is about: a new send forgets the previous one's delivery.
 #[derive(Default)]
-struct Delivery {
+pub struct State {
     message_id: String,
-    task: Option<Task<Outcome>>,
-    result: Option<Outcome>,
 }
 
-type Shared = Arc<Mutex<Delivery>>;
-
-pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let tab = app.tab;
-    let Some(message_id) = app.tabs[tab].last_report.as_ref().and_then(|r| {
+pub fn response(ui: &mut egui::Ui, view: &View<'_>, state: &mut State, actions: &mut Actions) {
+    let Some(message_id) = view.last_report.and_then(|r| {
         r.results
             .iter()
             .find_map(|res| res.outcome.message_id.clone())
     }) else {
         return;
     };
-    let shared: Shared = ui.ctx().data_mut(|d| {
-        d.get_temp_mut_or_default::<Shared>(egui::Id::unique("courier-delivery"))
-            .clone()
-    });
-    let mut state = shared.lock().unwrap_or_else(|e| e.into_inner());
-    if state.message_id != message_id {
-        // A new send: forget the previous message's delivery.
-        *state = Delivery {
-            message_id: message_id.clone(),
-            ..Delivery::default()
-        };
-    }
-    if let Some(outcome) = state.task.as_ref().and_then(Task::poll) {
-        state.task = None;
-        state.result = Some(outcome);
-    }
-    let busy = state.task.is_some();
+    let busy = view.calling(PURPOSE);
     ui.horizontal(|ui| {
         let button = ui
             .add_enabled(!busy, egui::Button::new("Check delivery"))
@@ -57,13 +35,12 @@ pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 "Ask Courier how message {message_id} is doing (read-only)"
             ));
         if button.clicked() {
-            match start(app, ui.ctx(), &message_id) {
-                Ok(task) => {
-                    state.task = Some(task);
-                    state.result = None;
-                }
-                Err(e) => state.result = Some(Outcome::refused(e)),
-            }
+            state.message_id = message_id.clone();
+            let call = Call::action(courier::DELIVERY, json!({ "message_id": message_id }));
+            actions.push(Action::ProviderCall {
+                call,
+                purpose: PURPOSE,
+            });
         }
         if busy {
             ui.spinner();
@@ -71,7 +48,14 @@ pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             ui.weak(format!("message {message_id}"));
         }
     });
-    if let Some(outcome) = &state.result {
+    let answer = view
+        .answer(PURPOSE)
+        .filter(|_| state.message_id == message_id);
+    if let Some(answer) = answer {
+        let outcome = match answer {
+            Ok(result) => result.outcome.clone(),
+            Err(e) => Outcome::refused(e.clone()),
+        };
         let text = RichText::new(&outcome.summary).strong();
         ui.label(if outcome.is_ok() {
             text
@@ -86,28 +70,4 @@ pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         }
     }
     ui.separator();
-}
-
-fn start(
-    app: &mut PushdeckApp,
-    ctx: &egui::Context,
-    message_id: &str,
-) -> Result<Task<Outcome>, String> {
-    let profile = app
-        .current_profile()
-        .cloned()
-        .ok_or("Choose a profile first.")?;
-    let secrets = app.secrets_for(&profile)?;
-    let call = Call::action(courier::DELIVERY, json!({ "message_id": message_id }));
-    let engine = app.engine.clone();
-    let provider = app.provider();
-    Ok(Task::spawn(&app.runtime, ctx, async move {
-        match engine
-            .call(provider, &profile, &secrets, call, Duration::from_secs(20))
-            .await
-        {
-            Ok(result) => result.outcome.clone(),
-            Err(e) => Outcome::refused(e.to_string()),
-        }
-    }))
 }

@@ -3,27 +3,15 @@
 
 use eframe::egui;
 
-use crate::ui::app::PushdeckApp;
+use crate::ui::command::{Actions, Command};
+use crate::ui::view::View;
 
-pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
+pub fn audience(ui: &mut egui::Ui, view: &View<'_>, actions: &mut Actions) {
     ui.add_space(6.0);
     ui.horizontal(|ui| {
-        let idle = !app.is_sending();
-        let clicked = ui
-            .add_enabled(idle, egui::Button::new("Validate"))
-            .on_hover_text(
-                "FCM checks the message and the target (validate_only) and delivers nothing",
-            )
-            .clicked();
-        ui.label("checks on FCM's server, delivers nothing");
-        if clicked {
-            match app.current_job() {
-                Ok(mut job) => {
-                    job.dry_run = true;
-                    app.start_send(job);
-                }
-                Err(e) => app.status = Some((false, format!("Not validated: {e}"))),
-            }
+        if Command::Validate.button(ui, !view.is_sending()) {
+            actions.run(Command::Validate);
         }
+        ui.label("checks on FCM's server, delivers nothing");
     });
 }

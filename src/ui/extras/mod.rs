@@ -1,9 +1,13 @@
 //! Provider-specific panels beside the generic forms (Telegram's chat discovery, Web Push's VAPID
-//! keys, Azure's outcome table…). A provider that needs one adds a file here and one row to `ALL`.
+//! keys, Azure's outcome table…). A provider that needs one adds a file here, a field in `Panels`
+//! for its state, and one row to `ALL`. Panels draw from the view and their own state and push
+//! actions, like every other panel.
 
 use eframe::egui;
 
-use super::app::PushdeckApp;
+use super::command::Actions;
+use super::form::ComposerForm;
+use super::view::View;
 
 mod azure;
 mod courier;
@@ -11,71 +15,107 @@ mod fcm;
 mod telegram;
 pub mod webpush;
 
-type Hook = fn(&mut PushdeckApp, &mut egui::Ui);
+/// Each provider panel's own state, typed.
+#[derive(Default)]
+pub struct Panels {
+    telegram: telegram::State,
+    courier: courier::State,
+    webpush: webpush::State,
+}
+
+type Hook = fn(&mut egui::Ui, &View<'_>, &mut ComposerForm, &mut Panels, &mut Actions);
 
 /// The extra panels of one provider; each is optional.
-pub struct Extras {
-    pub provider: &'static str,
+struct Extras {
+    provider: &'static str,
     /// Under the profile bar (credential helpers: key generation, webhook state…).
-    pub profile: Option<Hook>,
+    profile: Option<Hook>,
     /// Below the audience fields (recipient discovery, import…).
-    pub audience: Option<Hook>,
+    audience: Option<Hook>,
     /// At the top of the Response pane after a send (provider reports, follow-up actions).
-    pub response: Option<Hook>,
+    response: Option<Hook>,
 }
 
 const ALL: &[Extras] = &[
     Extras {
         provider: "azure",
-        profile: Some(azure::profile),
+        profile: Some(|ui, view, _, _, _| azure::profile(ui, view)),
         audience: None,
-        response: Some(azure::response),
+        response: Some(|ui, view, _, _, actions| azure::response(ui, view, actions)),
     },
     Extras {
         provider: "telegram",
         profile: None,
-        audience: Some(telegram::audience),
+        audience: Some(|ui, view, form, panels, actions| {
+            telegram::audience(ui, view, form, &mut panels.telegram, actions)
+        }),
         response: None,
     },
     Extras {
         provider: "courier",
         profile: None,
         audience: None,
-        response: Some(courier::response),
+        response: Some(|ui, view, _, panels, actions| {
+            courier::response(ui, view, &mut panels.courier, actions)
+        }),
     },
     Extras {
         provider: "fcm",
         profile: None,
-        audience: Some(fcm::audience),
+        audience: Some(|ui, view, _, _, actions| fcm::audience(ui, view, actions)),
         response: None,
     },
     Extras {
         provider: "webpush",
-        profile: Some(webpush::profile),
-        audience: Some(webpush::audience),
-        response: Some(webpush::response),
+        profile: Some(|ui, view, _, panels, actions| {
+            webpush::profile(ui, view, &mut panels.webpush, actions)
+        }),
+        audience: Some(|ui, view, form, panels, actions| {
+            webpush::audience(ui, view, form, &mut panels.webpush, actions)
+        }),
+        response: Some(|ui, view, form, panels, actions| {
+            webpush::response(ui, view, form, &mut panels.webpush, actions)
+        }),
     },
 ];
 
-fn hooks(app: &PushdeckApp) -> Option<&'static Extras> {
-    let id = app.provider().info().id;
+fn hooks(view: &View<'_>) -> Option<&'static Extras> {
+    let id = view.provider.info().id;
     ALL.iter().find(|e| e.provider == id)
 }
 
-pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    if let Some(hook) = hooks(app).and_then(|e| e.profile) {
-        hook(app, ui);
+pub fn profile(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    form: &mut ComposerForm,
+    panels: &mut Panels,
+    actions: &mut Actions,
+) {
+    if let Some(hook) = hooks(view).and_then(|e| e.profile) {
+        hook(ui, view, form, panels, actions);
     }
 }
 
-pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    if let Some(hook) = hooks(app).and_then(|e| e.audience) {
-        hook(app, ui);
+pub fn audience(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    form: &mut ComposerForm,
+    panels: &mut Panels,
+    actions: &mut Actions,
+) {
+    if let Some(hook) = hooks(view).and_then(|e| e.audience) {
+        hook(ui, view, form, panels, actions);
     }
 }
 
-pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    if let Some(hook) = hooks(app).and_then(|e| e.response) {
-        hook(app, ui);
+pub fn response(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    form: &mut ComposerForm,
+    panels: &mut Panels,
+    actions: &mut Actions,
+) {
+    if let Some(hook) = hooks(view).and_then(|e| e.response) {
+        hook(ui, view, form, panels, actions);
     }
 }

@@ -2,25 +2,22 @@
 //! copy, and which chat pressed Start with it), and the webhook that blocks Find chats (getUpdates
 //! answers 409 while one is set): see it, remove it after a confirmation, or set one.
 
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use eframe::egui::{self, RichText};
 use serde_json::{Value, json};
 
-use super::super::app::PushdeckApp;
-use super::super::task::Task;
-use super::super::widgets;
 use crate::engine::SendResult;
 use crate::outcome::Outcome;
-use crate::provider::Secrets;
 use crate::provider::telegram::{self, DiscoveredChat};
-use crate::store::Profile;
+use crate::ui::command::{Action, Actions};
+use crate::ui::form::ComposerForm;
+use crate::ui::view::View;
+use crate::ui::widgets;
 
-const TIMEOUT: Duration = Duration::from_secs(20);
+/// Answers to this panel's calls come back under this name.
+const PURPOSE: &str = "telegram";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Call {
+enum BotCall {
     /// getMe, to learn the bot's username for the link.
     Me,
     /// getUpdates, to see who pressed Start.
@@ -30,8 +27,21 @@ enum Call {
     SetWebhook,
 }
 
+impl BotCall {
+    fn method(self) -> &'static str {
+        match self {
+            BotCall::Me => "getMe",
+            BotCall::Updates => "getUpdates",
+            BotCall::WebhookInfo => "getWebhookInfo",
+            BotCall::DeleteWebhook => "deleteWebhook",
+            BotCall::SetWebhook => "setWebhook",
+        }
+    }
+}
+
+/// What the panel keeps between frames.
 #[derive(Default)]
-struct State {
+pub struct State {
     /// The profile this state belongs to: switching profile starts over.
     profile: String,
     bot_username: Option<String>,
@@ -49,81 +59,50 @@ struct State {
     seen_conflict: Option<String>,
     /// The last result of this panel, in words: (ok, text).
     note: Option<(bool, String)>,
-    task: Option<(Call, Task<Result<std::sync::Arc<SendResult>, String>>)>,
+    /// The call whose answer the panel waits for.
+    pending: Option<BotCall>,
 }
 
-type Shared = Arc<Mutex<State>>;
-
-fn shared(ctx: &egui::Context) -> Shared {
-    ctx.data_mut(|d| {
-        d.get_temp_mut_or_insert_with(egui::Id::unique("telegram-extras"), Shared::default)
-            .clone()
-    })
-}
-
-fn spawn(
-    app: &mut PushdeckApp,
-    ctx: &egui::Context,
-    state: &mut State,
-    call: Call,
-    body: Option<Value>,
-) {
-    let Some(profile) = app.current_profile().cloned() else {
-        state.note = Some((false, "Choose a profile first.".into()));
-        return;
-    };
-    let secrets: Secrets = match app.secrets_for(&profile) {
-        Ok(s) => s,
-        Err(e) => {
-            state.note = Some((false, e));
-            return;
-        }
-    };
-    let method = match call {
-        Call::Me => "getMe",
-        Call::Updates => "getUpdates",
-        Call::WebhookInfo => "getWebhookInfo",
-        Call::DeleteWebhook => "deleteWebhook",
-        Call::SetWebhook => "setWebhook",
-    };
-    let engine = app.engine.clone();
-    let provider = app.provider();
-    let bot_call = crate::provider::Call::action(method, body.unwrap_or(Value::Null));
-    let task = Task::spawn(&app.runtime, ctx, async move {
-        engine
-            .call(provider, &profile, &secrets, bot_call, TIMEOUT)
-            .await
-            .map_err(|e| e.to_string())
-    });
-    state.task = Some((call, task));
+impl State {
+    /// Asks the engine for a Bot API call; the answer comes back through the view.
+    fn call(&mut self, actions: &mut Actions, call: BotCall, body: Option<Value>) {
+        self.pending = Some(call);
+        actions.push(Action::ProviderCall {
+            call: crate::provider::Call::action(call.method(), body.unwrap_or(Value::Null)),
+            purpose: PURPOSE,
+        });
+    }
 }
 
 /// The panel under the audience fields.
-pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let ctx = ui.ctx().clone();
-    let shared = shared(&ctx);
-    let Ok(mut state) = shared.lock() else {
-        return;
-    };
-    let profile_name = app
-        .current_profile()
-        .map(|p: &Profile| p.name.clone())
-        .unwrap_or_default();
+pub fn audience(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    form: &mut ComposerForm,
+    state: &mut State,
+    actions: &mut Actions,
+) {
+    let profile_name = view.profile.map(|p| p.name.clone()).unwrap_or_default();
     if state.profile != profile_name {
         *state = State {
             profile: profile_name,
             ..State::default()
         };
     }
-    poll(app, &ctx, &mut state);
+    if let Some(call) = state.pending
+        && let Some(answer) = view.answer(PURPOSE)
+    {
+        state.pending = None;
+        answered(state, call, answer, actions);
+    }
     // Find chats (the generic lookup) hit a webhook: show it right away.
-    if let Some((false, text)) = &app.status
+    if let Some((false, text)) = view.status
         && text.starts_with(telegram::WEBHOOK_CONFLICT)
         && state.seen_conflict.as_ref() != Some(text)
-        && state.task.is_none()
+        && state.pending.is_none()
     {
         state.seen_conflict = Some(text.clone());
-        spawn(app, &ctx, &mut state, Call::WebhookInfo, None);
+        state.call(actions, BotCall::WebhookInfo, None);
     }
 
     ui.add_space(8.0);
@@ -132,7 +111,7 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     ui.weak(
         "People who open this link start the bot with your token, so you know which chat is whose.",
     );
-    let busy = state.task.is_some();
+    let busy = state.pending.is_some();
     ui.horizontal(|ui| {
         if ui
             .add_enabled(!busy, egui::Button::new("New deep link"))
@@ -143,7 +122,7 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             state.started.clear();
             state.looked = false;
             if state.bot_username.is_none() {
-                spawn(app, &ctx, &mut state, Call::Me, None);
+                state.call(actions, BotCall::Me, None);
             }
         }
         if state.start_token.is_some()
@@ -152,7 +131,7 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 .on_hover_text("Read the bot's recent updates (getUpdates, read-only)")
                 .clicked()
         {
-            spawn(app, &ctx, &mut state, Call::Updates, None);
+            state.call(actions, BotCall::Updates, None);
         }
         if busy {
             ui.spinner();
@@ -163,8 +142,15 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             let width = (ui.available_width() - 90.0).max(120.0);
             widgets::cell_field(ui, "Deep link", &mut link, "", width);
-            if ui.button("Copy link").clicked() {
-                app.copy_text(&ctx, link.clone(), "Deep link");
+            if ui
+                .button("Copy link")
+                .on_hover_text("Copy the t.me link")
+                .clicked()
+            {
+                actions.push(Action::Copy {
+                    text: link.clone(),
+                    what: "Deep link",
+                });
             }
         });
         if state.looked && state.started.is_empty() {
@@ -181,8 +167,12 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                     },
                     chat.id
                 ));
-                if ui.button(format!("Add {}", chat.id)).clicked() {
-                    add_chat(app, chat.id);
+                if ui
+                    .button(format!("Add {}", chat.id))
+                    .on_hover_text("Add this chat to the audience")
+                    .clicked()
+                {
+                    add_chat(form, chat.id);
                 }
             });
         }
@@ -196,7 +186,7 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             .on_hover_text("getWebhookInfo: while a webhook is set, Find chats cannot read updates")
             .clicked()
         {
-            spawn(app, &ctx, &mut state, Call::WebhookInfo, None);
+            state.call(actions, BotCall::WebhookInfo, None);
         }
     });
     if let Some(lines) = state.webhook.clone() {
@@ -219,11 +209,9 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                     .clicked()
                 {
                     state.confirm_delete = false;
-                    spawn(
-                        app,
-                        &ctx,
-                        &mut state,
-                        Call::DeleteWebhook,
+                    state.call(
+                        actions,
+                        BotCall::DeleteWebhook,
                         Some(json!({"drop_pending_updates": false})),
                     );
                 }
@@ -245,13 +233,7 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 .clicked()
             {
                 match telegram::check_webhook_url(&state.new_url) {
-                    Ok(url) => spawn(
-                        app,
-                        &ctx,
-                        &mut state,
-                        Call::SetWebhook,
-                        Some(json!({"url": url})),
-                    ),
+                    Ok(url) => state.call(actions, BotCall::SetWebhook, Some(json!({"url": url}))),
                     Err(e) => state.note = Some((false, e.to_string())),
                 }
             }
@@ -263,13 +245,8 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
     }
 }
 
-fn add_chat(app: &mut PushdeckApp, id: i64) {
-    let value = app
-        .tab_state()
-        .form
-        .audience
-        .entry("chat_ids".to_string())
-        .or_default();
+fn add_chat(form: &mut ComposerForm, id: i64) {
+    let value = form.audience.entry("chat_ids".to_string()).or_default();
     let id = id.to_string();
     if value.lines().any(|l| l.trim() == id) {
         return;
@@ -280,19 +257,17 @@ fn add_chat(app: &mut PushdeckApp, id: i64) {
     value.push_str(&id);
 }
 
-fn poll(app: &mut PushdeckApp, ctx: &egui::Context, state: &mut State) {
-    let Some((call, task)) = &state.task else {
-        return;
-    };
-    let call = *call;
-    let Some(done) = task.poll() else {
-        return;
-    };
-    state.task = None;
-    let result = match done {
+/// What an answer means for the panel.
+fn answered(
+    state: &mut State,
+    call: BotCall,
+    answer: &Result<std::sync::Arc<SendResult>, String>,
+    actions: &mut Actions,
+) {
+    let result = match answer {
         Ok(r) => r,
         Err(e) => {
-            state.note = Some((false, e));
+            state.note = Some((false, e.clone()));
             return;
         }
     };
@@ -305,22 +280,22 @@ fn poll(app: &mut PushdeckApp, ctx: &egui::Context, state: &mut State) {
                 .as_ref()
                 .is_some_and(|r| r.status == 409);
             state.note = Some((false, with_hint(&outcome)));
-            if call == Call::Updates && webhook_blocks {
+            if call == BotCall::Updates && webhook_blocks {
                 // Say why, and show the webhook right away.
-                spawn(app, ctx, state, Call::WebhookInfo, None);
+                state.call(actions, BotCall::WebhookInfo, None);
             }
             return;
         }
     };
     match call {
-        Call::Me => match telegram::bot_identity(&value) {
+        BotCall::Me => match telegram::bot_identity(&value) {
             Some((name, username)) => {
                 state.note = Some((true, format!("Bot “{name}” (@{username})")));
                 state.bot_username = Some(username);
             }
             None => state.note = Some((false, "getMe did not name the bot".into())),
         },
-        Call::Updates => {
+        BotCall::Updates => {
             let chats = telegram::discover_chats(&value);
             let token = state.start_token.clone().unwrap_or_default();
             state.started = chats
@@ -337,19 +312,19 @@ fn poll(app: &mut PushdeckApp, ctx: &egui::Context, state: &mut State) {
                     if chats.len() == 1 { "" } else { "s" }
                 ),
             ));
-            app.tab_state().lookup_items.insert(
-                "chat_ids".into(),
-                chats.iter().map(DiscoveredChat::item).collect(),
-            );
+            actions.push(Action::FillPicker {
+                key: "chat_ids".into(),
+                items: chats.iter().map(DiscoveredChat::item).collect(),
+            });
         }
-        Call::WebhookInfo => {
+        BotCall::WebhookInfo => {
             state.webhook_set = value
                 .get("url")
                 .and_then(Value::as_str)
                 .is_some_and(|u| !u.is_empty());
             state.webhook = Some(telegram::webhook_summary(&value));
         }
-        Call::DeleteWebhook | Call::SetWebhook => {
+        BotCall::DeleteWebhook | BotCall::SetWebhook => {
             let said = result
                 .exchange
                 .response
@@ -363,7 +338,7 @@ fn poll(app: &mut PushdeckApp, ctx: &egui::Context, state: &mut State) {
                 .unwrap_or_else(|| "Done".into());
             state.note = Some((true, said));
             state.new_url.clear();
-            spawn(app, ctx, state, Call::WebhookInfo, None);
+            state.call(actions, BotCall::WebhookInfo, None);
         }
     }
 }

@@ -6,26 +6,31 @@ use std::sync::Arc;
 
 use eframe::egui::{self, RichText};
 
+use crate::engine::SendReport;
 use crate::provider::webpush::subscription::{Subscription, parse_many};
 use crate::provider::webpush::vapid::{VapidKey, check_subject};
 use crate::provider::webpush::{self, SERVICE_WORKER_SNIPPET};
-use crate::ui::app::PushdeckApp;
+use crate::ui::command::{Action, Actions, Command};
+use crate::ui::form::ComposerForm;
+use crate::ui::view::View;
 use crate::ui::widgets::{multiline_field, ok_color, text_field};
 
 const FIELD: &str = "subscriptions";
 
-/// What the panel keeps between frames (egui memory): typed input and the parsed list, re-read
-/// only when the audience text changes.
-#[derive(Clone, Default)]
-struct Panel {
+/// What the panel keeps between frames: typed input and the parsed list, re-read only when the
+/// audience text changes.
+#[derive(Default)]
+pub struct State {
     paste: String,
     label: String,
     import_key: String,
     replace_key: bool,
     /// Rejections from the last paste or import, in words.
     problems: Vec<String>,
-    parsed_from: Arc<String>,
+    parsed_from: String,
     rows: Arc<Vec<Row>>,
+    /// The gone subscriptions of the last report, found once per report.
+    gone: Option<(Arc<SendReport>, Vec<String>)>,
 }
 
 #[derive(Clone)]
@@ -35,15 +40,6 @@ struct Row {
     /// Why the line cannot be used, when it cannot.
     problem: Option<String>,
     line: String,
-}
-
-fn panel(ui: &egui::Ui) -> Panel {
-    ui.data(|d| d.get_temp::<Panel>(egui::Id::unique("webpush-panel")))
-        .unwrap_or_default()
-}
-
-fn store(ui: &egui::Ui, panel: Panel) {
-    ui.data_mut(|d| d.insert_temp(egui::Id::unique("webpush-panel"), panel));
 }
 
 fn rows_of(text: &str) -> Vec<Row> {
@@ -72,26 +68,18 @@ fn rows_of(text: &str) -> Vec<Row> {
         .collect()
 }
 
-fn audience_text(app: &mut PushdeckApp) -> String {
-    app.tab_state()
-        .form
-        .audience
-        .get(FIELD)
-        .cloned()
-        .unwrap_or_default()
+fn audience_text(form: &ComposerForm) -> &str {
+    form.audience.get(FIELD).map_or("", String::as_str)
 }
 
-fn set_lines(app: &mut PushdeckApp, lines: Vec<String>) {
-    app.tab_state()
-        .form
-        .audience
-        .insert(FIELD.into(), lines.join("\n"));
+fn set_lines(form: &mut ComposerForm, lines: Vec<String>) {
+    form.audience.insert(FIELD.into(), lines.join("\n"));
 }
 
 /// Adds subscriptions from pasted text or a file; returns what happened in words.
-pub fn add_subscriptions(app: &mut PushdeckApp, text: &str, label: &str) -> (usize, Vec<String>) {
+pub fn add_subscriptions(form: &mut ComposerForm, text: &str, label: &str) -> (usize, Vec<String>) {
     let (found, rejected) = parse_many(text);
-    let existing = rows_of(&audience_text(app));
+    let existing = rows_of(audience_text(form));
     let mut lines: Vec<String> = existing.iter().map(|r| r.line.clone()).collect();
     let mut added = 0;
     for mut s in found {
@@ -104,7 +92,7 @@ pub fn add_subscriptions(app: &mut PushdeckApp, text: &str, label: &str) -> (usi
         lines.push(s.to_value().to_string());
         added += 1;
     }
-    set_lines(app, lines);
+    set_lines(form, lines);
     let problems = rejected
         .iter()
         .map(|r| format!("{}: {}", r.place, r.reason))
@@ -112,13 +100,13 @@ pub fn add_subscriptions(app: &mut PushdeckApp, text: &str, label: &str) -> (usi
     (added, problems)
 }
 
-pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let Some(profile) = app.current_profile().cloned() else {
+pub fn profile(ui: &mut egui::Ui, view: &View<'_>, state: &mut State, actions: &mut Actions) {
+    let Some(profile) = view.profile else {
         return;
     };
-    let mut state = panel(ui);
-    let secrets = app.secrets_for(&profile).unwrap_or_default();
-    let has_private = secrets.get("vapid_private_key").is_some();
+    let has_private = view
+        .secrets
+        .is_some_and(|s| s.get("vapid_private_key").is_some());
     ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("VAPID keys").strong());
@@ -137,7 +125,10 @@ pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                     )
                     .clicked()
                 {
-                    app.copy_text(ui.ctx(), public.to_string(), "Public key");
+                    actions.push(Action::Copy {
+                        text: public.to_string(),
+                        what: "Public key",
+                    });
                 }
             }
             None => {
@@ -152,8 +143,8 @@ pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             .on_hover_text("Make a new P-256 key pair: the private key goes to the keyring");
         if generate.clicked() {
             match VapidKey::generate() {
-                Ok(key) => save_key(app, &profile, &key),
-                Err(e) => app.status = Some((false, e)),
+                Ok(key) => save_key(actions, &key),
+                Err(e) => actions.note(false, e),
             }
             state.replace_key = false;
         }
@@ -190,11 +181,11 @@ pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             {
                 match VapidKey::import(&state.import_key) {
                     Ok(key) => {
-                        save_key(app, &profile, &key);
+                        save_key(actions, &key);
                         state.import_key.clear();
                         state.replace_key = false;
                     }
-                    Err(e) => app.status = Some((false, format!("Key not imported: {e}"))),
+                    Err(e) => actions.note(false, format!("Key not imported: {e}")),
                 }
             }
         });
@@ -206,7 +197,10 @@ pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             .on_hover_text("Copy the service-worker code")
             .clicked()
         {
-            app.copy_text(ui.ctx(), SERVICE_WORKER_SNIPPET.to_string(), "Snippet");
+            actions.push(Action::Copy {
+                text: SERVICE_WORKER_SNIPPET.to_string(),
+                what: "Snippet",
+            });
         }
         egui::ScrollArea::vertical()
             .id_salt("sw-snippet")
@@ -215,46 +209,30 @@ pub fn profile(app: &mut PushdeckApp, ui: &mut egui::Ui) {
                 ui.monospace(SERVICE_WORKER_SNIPPET);
             });
     });
-    store(ui, state);
 }
 
-fn save_key(app: &mut PushdeckApp, profile: &crate::store::Profile, key: &VapidKey) {
-    let private = match key.private_key_b64() {
-        Ok(p) => p,
-        Err(e) => {
-            app.status = Some((false, e));
-            return;
-        }
-    };
-    if let Err(e) = app
-        .keyring
-        .set(&profile.name, "vapid_private_key", &private)
-    {
-        app.status = Some((false, format!("The key was not stored: {e}")));
-        return;
+/// The private key goes to the keyring and the public one into the profile (by the app).
+fn save_key(actions: &mut Actions, key: &VapidKey) {
+    match key.private_key_b64() {
+        Ok(private_key) => actions.push(Action::StoreVapidKey {
+            private_key,
+            public_key: key.public_key_b64(),
+        }),
+        Err(e) => actions.note(false, e),
     }
-    let mut updated = profile.clone();
-    updated
-        .settings
-        .insert("vapid_public_key".into(), key.public_key_b64());
-    match app.profiles.upsert(updated) {
-        Ok(()) => {
-            app.status = Some((
-                true,
-                "VAPID keys saved: copy the public key into your page's subscribe() call".into(),
-            ))
-        }
-        Err(e) => app.status = Some((false, format!("The public key was not saved: {e}"))),
-    }
-    app.forget_secrets(&profile.name);
 }
 
-pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let mut state = panel(ui);
-    let text = audience_text(app);
-    if *state.parsed_from != text {
-        state.rows = Arc::new(rows_of(&text));
-        state.parsed_from = Arc::new(text);
+pub fn audience(
+    ui: &mut egui::Ui,
+    _view: &View<'_>,
+    form: &mut ComposerForm,
+    state: &mut State,
+    actions: &mut Actions,
+) {
+    let text = audience_text(form);
+    if state.parsed_from != text {
+        state.rows = Arc::new(rows_of(text));
+        state.parsed_from = text.to_string();
     }
     let rows = state.rows.clone();
     let usable = rows.iter().filter(|r| r.problem.is_none()).count();
@@ -288,25 +266,19 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             .on_hover_text("Check the pasted subscription(s) and add the usable ones")
             .clicked()
         {
-            let (added, problems) = add_subscriptions(app, &state.paste, &state.label);
+            let (added, problems) = add_subscriptions(form, &state.paste, &state.label);
             if problems.is_empty() {
                 state.paste.clear();
                 state.label.clear();
             }
-            app.status = Some((
+            actions.note(
                 problems.is_empty(),
                 format!("Added {added} subscription(s)"),
-            ));
+            );
             state.problems = problems;
         }
-        if ui
-            .button("Import file…")
-            .on_hover_text("Add subscriptions from a file: a JSON array or one per line")
-            .clicked()
-        {
-            app.file_dialog = Some(crate::ui::dialogs::FileDialog::import_subscriptions(
-                &app.paths,
-            ));
+        if Command::ImportSubscriptions.button(ui, true) {
+            actions.run(Command::ImportSubscriptions);
         }
     });
     for p in &state.problems {
@@ -350,15 +322,13 @@ pub fn audience(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             .filter(|(j, _)| *j != i)
             .map(|(_, r)| r.line.clone())
             .collect();
-        set_lines(app, lines);
+        set_lines(form, lines);
     }
-    store(ui, state);
 }
 
 /// Endpoints the last send found gone (404/410), taken from the draft that was sent.
-fn gone_endpoints(app: &mut PushdeckApp) -> Vec<String> {
-    let state = app.tab_state();
-    let (Some(report), Some(sent)) = (&state.last_report, &state.last_sent) else {
+fn gone_endpoints(report: &SendReport, sent: Option<&crate::draft::Draft>) -> Vec<String> {
+    let Some(sent) = sent else {
         return Vec::new();
     };
     let Ok(subs) = webpush::subscriptions(sent) else {
@@ -372,12 +342,32 @@ fn gone_endpoints(app: &mut PushdeckApp) -> Vec<String> {
         .collect()
 }
 
-pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
-    let gone = gone_endpoints(app);
-    let present: Vec<String> = rows_of(&audience_text(app))
-        .into_iter()
+pub fn response(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    form: &mut ComposerForm,
+    state: &mut State,
+    actions: &mut Actions,
+) {
+    let Some(report) = view.last_report else {
+        return;
+    };
+    // Reading the sent draft's subscriptions is done once per report, not per frame.
+    let gone = match &state.gone {
+        Some((seen, gone)) if Arc::ptr_eq(seen, report) => gone,
+        _ => {
+            let gone = gone_endpoints(report, view.last_sent);
+            &state.gone.insert((report.clone(), gone)).1
+        }
+    };
+    if gone.is_empty() {
+        return;
+    }
+    let present: Vec<String> = state
+        .rows
+        .iter()
         .filter(|r| gone.contains(&r.endpoint))
-        .map(|r| r.line)
+        .map(|r| r.line.clone())
         .collect();
     if present.is_empty() {
         return;
@@ -395,16 +385,16 @@ pub fn response(app: &mut PushdeckApp, ui: &mut egui::Ui) {
             .on_hover_text("Take them out of the subscription list (they will never work again)")
             .clicked()
         {
-            let kept = rows_of(&audience_text(app))
+            let kept = rows_of(audience_text(form))
                 .into_iter()
                 .filter(|r| !present.contains(&r.line))
                 .map(|r| r.line)
                 .collect();
-            set_lines(app, kept);
-            app.status = Some((
+            set_lines(form, kept);
+            actions.note(
                 true,
                 format!("Removed {} gone subscription(s)", present.len()),
-            ));
+            );
         }
     });
 }

@@ -1,0 +1,300 @@
+//! Every argument of the command line (CONTRACT.md): the doc comments are the `--help` text.
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pushdeck",
+    version,
+    about = "Compose and send push notifications, and see exactly what went over the wire. With no command, opens the app."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Send a draft through its profile.
+    Send {
+        /// Draft file, or - for standard input.
+        draft: String,
+        /// Build and validate every request, send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+        /// Web Push: afterwards, remove the subscriptions the push services called gone (404/410)
+        /// from the draft file.
+        #[arg(long)]
+        prune_gone: bool,
+    },
+    /// Print the exact HTTP request(s) `send` would make, without any network.
+    Preview {
+        /// Draft file, or - for standard input.
+        draft: String,
+        #[command(flatten)]
+        out: Output,
+        /// One runnable curl command per request.
+        #[arg(long)]
+        curl: bool,
+    },
+    /// Test a profile's credentials with the provider's cheapest read-only call.
+    Check {
+        /// The profile to test.
+        profile: String,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+    /// Create, list or remove profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Store or delete a secret in the OS keyring.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+    /// Past sends with their (redacted) dumps.
+    #[command(subcommand)]
+    History(HistoryCommand),
+    /// Telegram bot helpers: the chats that wrote to the bot, its webhook, a deep link.
+    #[command(subcommand)]
+    Telegram(TelegramCommand),
+    /// Courier follow-ups.
+    #[command(subcommand)]
+    Courier(CourierCommand),
+    /// Web Push VAPID keys: generate, import, show.
+    #[command(subcommand)]
+    Vapid(VapidCommand),
+    /// Web Push subscriptions in a draft: add from files, list, remove.
+    #[command(subcommand)]
+    Subscriptions(SubscriptionsCommand),
+    /// Open the app with a draft in the composer.
+    Open {
+        /// Draft file, or - for standard input.
+        draft: String,
+    },
+    /// The providers this build supports.
+    Providers {
+        /// One JSON document on standard output, with every field of every provider.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// How a command prints its results.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct Output {
+    /// One JSON document on standard output.
+    #[arg(long)]
+    pub json: bool,
+    /// Show secrets instead of masking them.
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+impl Output {
+    /// Plain text, secrets masked.
+    pub const TEXT: Output = Output {
+        json: false,
+        reveal: false,
+    };
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProfileCommand {
+    /// Create or update a profile's non-secret settings.
+    Add {
+        /// The profile's name.
+        name: String,
+        /// The provider it sends through (see `pushdeck providers`).
+        #[arg(long)]
+        provider: String,
+        /// Replace the provider's API root (plain http only to loopback).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// A setting of the provider; an empty VALUE removes it. Repeatable.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// dev, staging or prod: shown as a badge before sending.
+        #[arg(long)]
+        environment: Option<String>,
+        /// Ask before broadcasts (true/false).
+        #[arg(long)]
+        confirm_broadcast: Option<bool>,
+    },
+    /// List the profiles.
+    List {
+        /// One JSON document on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a profile and its secrets.
+    Remove {
+        /// The profile to remove.
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SecretCommand {
+    /// Read a secret from standard input (no echo on a terminal) and store it in the keyring.
+    Set {
+        /// The profile the secret belongs to.
+        profile: String,
+        /// The secret field (see `pushdeck providers`).
+        field: String,
+    },
+    /// Delete a secret from the keyring.
+    Delete {
+        /// The profile the secret belongs to.
+        profile: String,
+        /// The secret field.
+        field: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HistoryCommand {
+    /// List past sends, newest first.
+    List {
+        /// One JSON document on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one send with its (redacted) exchanges.
+    Show {
+        /// The id `history list` or a send printed.
+        id: String,
+        /// One JSON document on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TelegramCommand {
+    /// List the chats in the bot's recent updates (getUpdates, read-only): id, type, name and the
+    /// /start payload of a deep link.
+    Chats {
+        /// A Telegram profile.
+        profile: String,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+    /// Show the bot's webhook (getWebhookInfo); remove it (--delete --yes) or set one (--set URL).
+    Webhook {
+        /// A Telegram profile.
+        profile: String,
+        /// Remove the webhook: its URL stops receiving the bot's updates.
+        #[arg(long, conflicts_with = "set")]
+        delete: bool,
+        /// Confirm --delete.
+        #[arg(long)]
+        yes: bool,
+        /// Set the webhook to this https:// URL.
+        #[arg(long, value_name = "URL")]
+        set: Option<String>,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+    /// Print a deep link https://t.me/<bot>?start=<token> with a new random token (or --token).
+    Link {
+        /// A Telegram profile.
+        profile: String,
+        /// Use this start token (1-64 of A-Z a-z 0-9 _ -) instead of a random one.
+        #[arg(long)]
+        token: Option<String>,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CourierCommand {
+    /// Look a sent message up (GET /messages/{id}): its status and each channel's attempt.
+    Delivery {
+        /// A Courier profile.
+        profile: String,
+        /// The requestId (single recipient) or message id a send printed.
+        message_id: String,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VapidCommand {
+    /// Make a P-256 key pair: the private key goes to the keyring, the public key into the
+    /// profile and onto standard output (the page's applicationServerKey).
+    Generate {
+        /// A Web Push profile.
+        profile: String,
+        /// Replace an existing key: every subscription made with the old key stops working.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Store an existing private key read from standard input (base64url or PEM) and derive the
+    /// public key.
+    Import {
+        /// A Web Push profile.
+        profile: String,
+        /// Replace an existing key: every subscription made with the old key stops working.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the public key (applicationServerKey) of a profile.
+    Show {
+        /// A Web Push profile.
+        profile: String,
+        /// Print a service worker that shows the payloads as Pushdeck sends them.
+        #[arg(long)]
+        snippet: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SubscriptionsCommand {
+    /// Add subscriptions from files (a JSON array, one object per line, or one object) to a
+    /// draft's audience; unusable ones are listed with the reason and left out.
+    Add {
+        /// The draft file to update.
+        draft: String,
+        /// Files of subscriptions (PushSubscription JSON).
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Name them: one label for every subscription of these files that has none.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List a draft's subscriptions.
+    List {
+        /// Draft file, or - for standard input.
+        draft: String,
+        /// One JSON document on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove subscriptions by label or endpoint.
+    Remove {
+        /// The draft file to update.
+        draft: String,
+        /// Labels or endpoints of the subscriptions to remove.
+        #[arg(required = true)]
+        which: Vec<String>,
+    },
+}

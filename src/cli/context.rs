@@ -1,0 +1,196 @@
+//! What every command starts from: the data paths, a profile with its provider and secrets, the
+//! engine and its runtime, a draft, a timeout; and how a command fails.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::exit::Exit;
+use crate::draft::Draft;
+use crate::engine::{Engine, SendResult};
+use crate::profile::{Profile, Secrets};
+use crate::provider::{self, Call, Provider};
+use crate::store::{HistoryStore, KeyringStatus, Paths, ProfileStore, SecretStore};
+
+/// A failure to report: one line on stderr and an exit status.
+pub struct Failure {
+    pub code: Exit,
+    pub message: String,
+}
+
+/// Bad input: nothing was sent or changed.
+pub fn bad_input(message: impl Into<String>) -> Failure {
+    Failure {
+        code: Exit::BadInput,
+        message: message.into(),
+    }
+}
+
+/// What a command returns: how it ended, or why it could not run.
+pub type CliResult = Result<Exit, Failure>;
+
+/// A profile with its provider and its secrets from the keyring (or the environment).
+pub struct LoadedProfile {
+    pub profile: Profile,
+    pub provider: &'static dyn Provider,
+    pub secrets: Secrets,
+}
+
+pub struct Context {
+    paths: Paths,
+}
+
+impl Context {
+    pub fn new() -> Result<Self, Failure> {
+        Ok(Self {
+            paths: Paths::from_env().map_err(bad_input)?,
+        })
+    }
+
+    pub fn profiles(&self) -> Result<ProfileStore, Failure> {
+        let store =
+            ProfileStore::open(self.paths.profiles_file()).map_err(|e| bad_input(e.to_string()))?;
+        if let Some(w) = &store.warning {
+            eprintln!("pushdeck: warning: {w}");
+        }
+        Ok(store)
+    }
+
+    /// A profile and its provider, without its secrets.
+    pub fn profile(&self, name: &str) -> Result<(Profile, &'static dyn Provider), Failure> {
+        let store = self.profiles()?;
+        let profile = store.get(name).cloned().ok_or_else(|| {
+            bad_input(format!("profile: unknown profile `{name}`; create it with `pushdeck profile add {name} --provider …` (see `pushdeck profile list`)"))
+        })?;
+        let provider = provider::find(&profile.provider).ok_or_else(|| {
+            bad_input(format!(
+                "profile `{name}`: provider `{}` is not supported by this build",
+                profile.provider
+            ))
+        })?;
+        Ok((profile, provider))
+    }
+
+    /// A profile, its provider and its secrets.
+    pub fn load(&self, name: &str) -> Result<LoadedProfile, Failure> {
+        self.load_checked(name, |_| Ok(()))
+    }
+
+    /// Like `load`, with `check` (a command that needs one kind of provider) run on the provider
+    /// before the keyring is read.
+    pub fn load_checked(
+        &self,
+        name: &str,
+        check: impl FnOnce(&dyn Provider) -> Result<(), Failure>,
+    ) -> Result<LoadedProfile, Failure> {
+        let (profile, provider) = self.profile(name)?;
+        check(provider)?;
+        let secrets = SecretStore::open_os_keyring()
+            .load(&profile.name, provider.info().secret_keys())
+            .map_err(|e| bad_input(format!("keyring: {e}")))?;
+        Ok(LoadedProfile {
+            profile,
+            provider,
+            secrets,
+        })
+    }
+
+    pub fn history(&self) -> HistoryStore {
+        HistoryStore::new(self.paths.history_dir())
+    }
+
+    pub fn engine(&self) -> Result<Engine, Failure> {
+        Engine::new(self.history()).map_err(|e| Failure {
+            code: Exit::TransportFailure,
+            message: e.to_string(),
+        })
+    }
+
+    /// One call beside sending (a check, a lookup, a provider's own action) through the engine,
+    /// which records it. Bad input when the call cannot be built: nothing was sent.
+    pub fn call(
+        &self,
+        loaded: &LoadedProfile,
+        call: Call,
+        timeout: Duration,
+    ) -> Result<Arc<SendResult>, Failure> {
+        let engine = self.engine()?;
+        runtime()?
+            .block_on(engine.call(
+                loaded.provider,
+                &loaded.profile,
+                &loaded.secrets,
+                call,
+                timeout,
+            ))
+            .map_err(|e| bad_input(e.to_string()))
+    }
+}
+
+/// The runtime a command's requests run on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure {
+            code: Exit::TransportFailure,
+            message: format!("could not start the async runtime: {e}"),
+        })
+}
+
+/// A draft from a file, or from standard input for `-`.
+pub fn read_draft(path: &str) -> Result<Draft, Failure> {
+    let text = if path == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| bad_input(format!("draft: cannot read standard input: {e}")))?;
+        s
+    } else {
+        std::fs::read_to_string(PathBuf::from(path))
+            .map_err(|e| bad_input(format!("draft: cannot read {path}: {e}")))?
+    };
+    Draft::from_json(&text).map_err(|e| bad_input(format!("draft: {e}")))
+}
+
+/// A `--timeout` in seconds.
+pub fn timeout(seconds: f64) -> Result<Duration, Failure> {
+    if seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0 {
+        Ok(Duration::from_secs_f64(seconds))
+    } else {
+        Err(bad_input("--timeout: must be between 0 and 3600 seconds"))
+    }
+}
+
+/// A secret typed without echo on a terminal, or read whole from standard input.
+pub fn read_secret_from_stdin(prompt: &str) -> Result<String, Failure> {
+    let value = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt)
+            .map_err(|e| bad_input(format!("cannot read the secret: {e}")))?
+    } else {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| bad_input(format!("cannot read standard input: {e}")))?;
+        s
+    };
+    let value = value.trim_end_matches(['\r', '\n']).to_string();
+    if value.trim().is_empty() {
+        return Err(bad_input("the secret is empty; nothing was stored"));
+    }
+    Ok(value)
+}
+
+/// The OS keyring, or bad input when none answers: a secret kept only in this process's memory
+/// would be lost at exit. `advice` follows "Nothing was stored".
+pub fn persistent_keyring(advice: &str) -> Result<SecretStore, Failure> {
+    let keyring = SecretStore::open_os_keyring();
+    match &keyring.status {
+        KeyringStatus::SessionOnly(reason) => Err(bad_input(format!(
+            "no keyring: {reason}. Nothing was stored{advice}"
+        ))),
+        KeyringStatus::Available => Ok(keyring),
+    }
+}

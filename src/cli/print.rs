@@ -1,0 +1,153 @@
+//! What the commands print: results as text lines or as one JSON document.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use super::args::Output;
+use super::exit::Exit;
+use crate::engine::{SendReport, SendResult};
+use crate::http::{Exchange, dump};
+use crate::outcome::{Outcome, Verdict};
+
+/// Prints a line to standard output; a closed pipe (`pushdeck … | head`) ends output quietly
+/// instead of panicking like `println!`.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `out!` without the line end.
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+pub fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+pub fn outcome_json(outcome: &Outcome) -> Value {
+    let mut v = json!({
+        "ok": outcome.is_ok() || outcome.verdict == Verdict::NotSent,
+        "verdict": outcome.verdict,
+        "summary": outcome.summary,
+    });
+    if let Some(id) = &outcome.message_id {
+        v["message_id"] = json!(id);
+    }
+    if let Some(h) = &outcome.hint {
+        v["hint"] = json!(h);
+    }
+    if let Some(s) = outcome.retry_after {
+        v["retry_after"] = json!(s);
+    }
+    if !outcome.items.is_empty() {
+        v["items"] = json!(outcome.items);
+    }
+    if outcome.gone {
+        v["gone"] = json!(true);
+    }
+    v
+}
+
+pub fn result_json(result: &SendResult, reveal: bool) -> Value {
+    let exchange = if reveal {
+        result.exchange.clone()
+    } else {
+        result.exchange.redacted()
+    };
+    json!({
+        "recipient": exchange.request.recipient,
+        "request": dump::request_json(&exchange.request),
+        "response": exchange.response.as_ref().map(|r| dump::response_json(r, exchange.elapsed_ms)),
+        "outcome": outcome_json(&result.outcome),
+    })
+}
+
+/// ` (200 OK in 12 ms)`, or nothing when no answer came.
+pub fn status_line(exchange: &Exchange) -> String {
+    match &exchange.response {
+        Some(r) => format!(
+            " ({} {} in {:.0} ms)",
+            r.status, r.reason, exchange.elapsed_ms
+        ),
+        None => String::new(),
+    }
+}
+
+pub fn print_report(report: &SendReport, out: Output) {
+    if out.json {
+        let results: Vec<Value> = report
+            .results
+            .iter()
+            .map(|r| result_json(r, out.reveal))
+            .collect();
+        let mut doc = json!({"results": results});
+        if !report.warnings.is_empty() {
+            doc["warnings"] = json!(report.warnings);
+        }
+        if let Some(id) = &report.history_id {
+            doc["history_id"] = json!(id);
+        }
+        out!("{}", pretty(&doc));
+        return;
+    }
+    for r in &report.results {
+        let mark = match r.outcome.verdict {
+            Verdict::Accepted => "✓",
+            Verdict::NotSent => "·",
+            _ => "✗",
+        };
+        let who = r
+            .exchange
+            .request
+            .redacted()
+            .recipient
+            .map(|w| format!("{w}: "))
+            .unwrap_or_default();
+        out!(
+            "{mark} {who}{}{}",
+            r.outcome.summary,
+            status_line(&r.exchange)
+        );
+        if let Some(h) = &r.outcome.hint {
+            out!("  → {h}");
+        }
+        // Per-recipient rows a provider reports (Azure's test-send outcome).
+        for item in &r.outcome.items {
+            out!("  · {}: {}", item.value, item.label);
+        }
+    }
+    if report.results.len() > 1 {
+        let ok = report.results.iter().filter(|r| r.outcome.is_ok()).count();
+        out!("{ok} of {} accepted", report.results.len());
+    }
+    if let Some(id) = &report.history_id {
+        out!("Saved to history as {id} (pushdeck history show {id})");
+    }
+}
+
+/// A side call that did not do what was asked: its outcome (and hint), and the status it ends with.
+pub fn print_failure(result: &Arc<SendResult>, out: Output) -> Exit {
+    if out.json {
+        out!(
+            "{}",
+            pretty(&json!({"results": [result_json(result, out.reveal)]}))
+        );
+    } else {
+        out!(
+            "✗ {}{}",
+            result.outcome.summary,
+            status_line(&result.exchange)
+        );
+        if let Some(h) = &result.outcome.hint {
+            out!("  → {h}");
+        }
+    }
+    Exit::of_result(Arc::clone(result))
+}

@@ -1,0 +1,170 @@
+//! `pushdeck send`, `preview` and `check`: a draft or a profile through the engine.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::args::Output;
+use super::context::{CliResult, Context, Failure, bad_input, read_draft, runtime};
+use super::exit::Exit;
+use super::print::{pretty, print_report, result_json, status_line};
+use super::webpush;
+use crate::draft::Draft;
+use crate::engine::{DEFAULT_TIMEOUT, Engine, EngineEvent, MAX_CONCURRENCY, SendJob};
+use crate::http::{self, dump};
+use crate::provider::Call;
+
+/// Resolves the draft's profile and secrets into a job. Bad input here means nothing is sent.
+fn job(
+    ctx: &Context,
+    draft: Arc<Draft>,
+    dry_run: bool,
+    timeout: Duration,
+) -> Result<SendJob, Failure> {
+    if draft.profile.trim().is_empty() {
+        return Err(bad_input("draft: profile: is required"));
+    }
+    let loaded = ctx.load(&draft.profile)?;
+    Ok(SendJob {
+        provider: loaded.provider,
+        draft,
+        profile: loaded.profile,
+        secrets: loaded.secrets,
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+        dry_run,
+        timeout,
+        concurrency: MAX_CONCURRENCY,
+    })
+}
+
+pub fn preview(ctx: &Context, path: &str, out: Output, curl: bool) -> CliResult {
+    // Not a dry run: the preview shows what `send` makes (a server-side dry run such as Azure's
+    // test mode would change the request).
+    let job = job(ctx, Arc::new(read_draft(path)?), false, DEFAULT_TIMEOUT)?;
+    let prepared = Engine::prepare(&job).map_err(|e| bad_input(e.to_string()))?;
+    for w in &prepared.warnings {
+        eprintln!("pushdeck: note: {w}");
+    }
+    let mut stdout = std::io::stdout().lock();
+    if curl {
+        for request in &prepared.requests {
+            let _ = writeln!(stdout, "{}", http::to_curl(request, out.reveal));
+        }
+    } else if out.json {
+        let results: Vec<Value> = prepared
+            .requests
+            .iter()
+            .map(|r| {
+                let shown = if out.reveal { r.clone() } else { r.redacted() };
+                json!({
+                    "recipient": shown.recipient,
+                    "request": dump::request_json(&shown),
+                    "response": Value::Null,
+                    "outcome": {"ok": true, "verdict": "not_sent", "summary": "Preview: not sent"},
+                })
+            })
+            .collect();
+        let _ = writeln!(
+            stdout,
+            "{}",
+            pretty(&json!({"results": results, "warnings": prepared.warnings}))
+        );
+    } else {
+        for (i, request) in prepared.requests.iter().enumerate() {
+            if i > 0 {
+                let _ = writeln!(stdout);
+            }
+            let shown = if out.reveal {
+                request.clone()
+            } else {
+                request.redacted()
+            };
+            let _ = write!(stdout, "{}", dump::request_text(&shown));
+        }
+    }
+    Ok(Exit::Success)
+}
+
+pub fn send(
+    ctx: &Context,
+    path: &str,
+    dry_run: bool,
+    out: Output,
+    timeout: Duration,
+    prune_gone: bool,
+) -> CliResult {
+    let draft = Arc::new(read_draft(path)?);
+    let job = job(ctx, Arc::clone(&draft), dry_run, timeout)?;
+    // The engine validates before touching the network (`EngineEvent::Invalid` below): bad input
+    // exits 2 with nothing sent, and a costly fan-out is built only once.
+    let engine = ctx.engine()?;
+    let rt = runtime()?;
+    let total = AtomicUsize::new(0);
+    let invalid = Mutex::new(None);
+    let interactive = !out.json && std::io::stderr().is_terminal();
+    let report = rt.block_on(engine.send(job, CancellationToken::new(), &|event| {
+        if let EngineEvent::Invalid(e) = &event
+            && let Ok(mut slot) = invalid.lock()
+        {
+            *slot = Some(e.to_string());
+        }
+        if let EngineEvent::Started { total: n, warnings } = &event {
+            total.store(*n, Ordering::Relaxed);
+            for w in warnings {
+                eprintln!("pushdeck: note: {w}");
+            }
+        }
+        if interactive && let EngineEvent::Result(r) = &event {
+            eprint!(
+                "\r{} of {} done",
+                r.index + 1,
+                total.load(Ordering::Relaxed)
+            );
+        }
+    }));
+    if interactive {
+        eprint!("\r");
+    }
+    if let Some(e) = invalid.into_inner().ok().flatten() {
+        return Err(bad_input(e));
+    }
+    print_report(&report, out);
+    if let Some(e) = &report.history_error {
+        eprintln!("pushdeck: warning: {e}");
+    }
+    if prune_gone {
+        let removed = webpush::prune_gone(path, &draft, &report)?;
+        if removed > 0 {
+            eprintln!("pushdeck: removed {removed} gone subscription(s) from {path}");
+        }
+    }
+    Ok(Exit::of_report(&report))
+}
+
+pub fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult {
+    let loaded = ctx.load(name)?;
+    // Missing settings or secrets are bad input, found before any network.
+    let result = ctx.call(&loaded, Call::Check, timeout)?;
+    if out.json {
+        out!(
+            "{}",
+            pretty(&json!({"results": [result_json(&result, out.reveal)]}))
+        );
+    } else {
+        let mark = if result.outcome.is_ok() { "✓" } else { "✗" };
+        out!(
+            "{mark} {}: {}{}",
+            loaded.profile.name,
+            result.outcome.summary,
+            status_line(&result.exchange)
+        );
+        if let Some(h) = &result.outcome.hint {
+            out!("  → {h}");
+        }
+    }
+    Ok(Exit::of_result(result))
+}

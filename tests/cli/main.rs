@@ -1,0 +1,16 @@
+#[path = "../support/mod.rs"]
+mod support;
+
+mod apns;
+mod azure;
+mod courier;
+mod faults;
+mod fcm;
+mod keyring;
+mod ntfy;
+mod onesignal;
+mod pushbullet;
+mod secret_hygiene;
+mod sns;
+mod telegram;
+mod webpush;

@@ -1,0 +1,224 @@
+//! End to end: the real `pushdeck` binary against a local Pushbullet stand-in. The token comes
+//! from `PUSHDECK_ACCESS_TOKEN`; no test here touches a real keyring.
+
+use crate::support as common;
+use crate::support::stand_ins::pushbullet as stand_in;
+use crate::support::{assert_exit, block_on, request_header};
+
+use common::{Sandbox, stderr, stdout, stdout_json};
+use serde_json::{Value, json};
+use stand_in::{PushbulletStandIn, Scenario, TOKEN};
+
+const PROFILE: &str = "me";
+
+struct Setup {
+    standin: PushbulletStandIn,
+    sandbox: Sandbox,
+    token: String,
+}
+
+impl Setup {
+    fn new() -> Self {
+        Self::with_token(TOKEN)
+    }
+
+    fn with_token(token: &str) -> Self {
+        let standin = block_on(PushbulletStandIn::start_async());
+        let sandbox = Sandbox::with(common::Keyring::None, None);
+        let s = Setup {
+            standin,
+            sandbox,
+            token: token.into(),
+        };
+        s.cmd()
+            .args([
+                "profile",
+                "add",
+                PROFILE,
+                "--provider",
+                "pushbullet",
+                "--base-url",
+            ])
+            .arg(s.standin.base_url())
+            .assert()
+            .success();
+        s
+    }
+
+    fn cmd(&self) -> assert_cmd::Command {
+        let mut c = self.sandbox.cmd();
+        c.env("PUSHDECK_ACCESS_TOKEN", &self.token);
+        c
+    }
+
+    fn draft(&self, v: Value) -> std::path::PathBuf {
+        self.sandbox.write("draft.json", &v.to_string())
+    }
+}
+
+fn link_draft() -> Value {
+    json!({
+        "profile": PROFILE,
+        "message": {"title": "Build #118", "body": "Passed", "url": "https://ci.example.com/118"},
+        "audience": {"device_iden": "ujpah72o0sjAoRtnM0jc"}
+    })
+}
+
+#[test]
+fn link_push_to_a_device_shows_iden_and_rate_limit() {
+    let s = Setup::new();
+    let out = s
+        .cmd()
+        .args(["send", "--json"])
+        .arg(s.draft(link_draft()))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let doc = stdout_json(&out);
+    let result = &doc["results"][0];
+    assert_eq!(result["outcome"]["ok"], true);
+    assert_eq!(result["outcome"]["message_id"], "ujpah72o0sjAsoRtnM0jc");
+    let summary = result["outcome"]["summary"].as_str().expect("summary");
+    assert!(
+        summary.contains("rate limit 32767 of 32768 left, resets 2026-11-24 12:00:00 UTC"),
+        "{summary}"
+    );
+    assert!(request_header(&result["response"], "x-ratelimit-remaining").is_some());
+    let token_shown = request_header(&result["request"], "Access-Token").expect("header");
+    assert!(
+        token_shown.contains("••••") && !token_shown.contains(TOKEN),
+        "{token_shown}"
+    );
+    assert!(!stdout(&out).contains(TOKEN));
+
+    let seen = s.standin.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].header("access-token"), Some(TOKEN));
+    let body = seen[0].json();
+    assert_eq!(body["type"], "link");
+    assert_eq!(body["url"], "https://ci.example.com/118");
+    assert_eq!(body["device_iden"], "ujpah72o0sjAoRtnM0jc");
+    assert!(body["guid"].as_str().is_some_and(|g| g.len() == 36));
+    assert!(
+        s.sandbox.files_containing(TOKEN).is_empty(),
+        "token written to disk"
+    );
+}
+
+#[test]
+fn check_names_the_account_and_a_bad_token_is_explained() {
+    let s = Setup::new();
+    let out = s.cmd().args(["check", PROFILE]).output().expect("runs");
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("Token works: signed in as Elon Musk <elon@teslamotors.com>"),
+        "{}",
+        stdout(&out)
+    );
+
+    let bad = Setup::with_token("o.wrongwrongwrongwrongwrong");
+    let out = bad.cmd().args(["check", PROFILE]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("refused the access token (401): Access token is missing or invalid."),
+        "{text}"
+    );
+    assert!(text.contains("Create one at pushbullet.com"), "{text}");
+}
+
+#[test]
+fn two_targets_are_bad_input_and_nothing_is_sent() {
+    let s = Setup::new();
+    let mut d = link_draft();
+    d["audience"]["email"] = json!("friend@example.com");
+    let out = s.cmd().arg("send").arg(s.draft(d)).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("audience") && err.contains("one target"),
+        "{err}"
+    );
+    assert_eq!(s.standin.hits(), 0);
+}
+
+#[test]
+fn quota_and_rate_limit_are_explained() {
+    let s = Setup::new();
+    s.standin.set(Scenario::QuotaUsed);
+    let out = s
+        .cmd()
+        .arg("send")
+        .arg(s.draft(link_draft()))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("500 pushes a month"),
+        "{}",
+        stdout(&out)
+    );
+
+    s.standin.set(Scenario::RateLimited);
+    let out = s
+        .cmd()
+        .arg("send")
+        .arg(s.draft(link_draft()))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("rate limiting this account (429)"), "{text}");
+    assert!(text.contains("rate limit 0 of 32768 left"), "{text}");
+}
+
+#[test]
+fn an_unknown_device_is_explained() {
+    let s = Setup::new();
+    let mut d = link_draft();
+    d["audience"]["device_iden"] = json!("gone0000");
+    let out = s.cmd().arg("send").arg(s.draft(d)).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("Load devices again"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn preview_curl_refers_to_the_token_variable() {
+    let s = Setup::new();
+    let out = s
+        .cmd()
+        .args(["preview", "--curl"])
+        .arg(s.draft(link_draft()))
+        .output()
+        .expect("runs");
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("${PUSHDECK_ACCESS_TOKEN}"), "{text}");
+    assert!(!text.contains(TOKEN));
+    assert_eq!(s.standin.hits(), 0);
+}
+
+#[test]
+fn providers_lists_pushbullet_fields() {
+    let s = Setup::new();
+    let out = s
+        .cmd()
+        .args(["providers", "--json"])
+        .output()
+        .expect("runs");
+    let text = stdout(&out);
+    for key in ["pushbullet", "access_token", "device_iden", "channel_tag"] {
+        assert!(text.contains(key), "{key} missing: {text}");
+    }
+}

@@ -1,0 +1,415 @@
+//! End to end: the real `pushdeck` binary against a local Telegram Bot API stand-in that checks
+//! every parameter against the Bot API spec. The token comes from `PUSHDECK_BOT_TOKEN`; no test here
+//! touches a real keyring.
+
+use crate::support as common;
+use crate::support::assert_exit;
+use crate::support::stand_ins::telegram as stand_in;
+
+use std::time::{Duration, Instant};
+
+use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
+use serde_json::{Value, json};
+use stand_in::{BOT_NAME, BOT_USERNAME, TOKEN, TelegramStandIn, WRONG_TOKEN};
+
+const PROFILE: &str = "acme-bot";
+
+fn setup() -> (TelegramStandIn, Sandbox) {
+    let standin = TelegramStandIn::start();
+    let sandbox = Sandbox::with(Keyring::None, None);
+    sandbox
+        .cmd()
+        .args([
+            "profile",
+            "add",
+            PROFILE,
+            "--provider",
+            "telegram",
+            "--base-url",
+        ])
+        .arg(standin.base_url())
+        .assert()
+        .success();
+    (standin, sandbox)
+}
+
+fn run(sandbox: &Sandbox, token: &str, args: &[&str]) -> std::process::Output {
+    sandbox
+        .cmd()
+        .env("PUSHDECK_BOT_TOKEN", token)
+        .args(args)
+        .output()
+        .expect("runs")
+}
+
+fn draft(sandbox: &Sandbox, value: Value) -> String {
+    sandbox
+        .write("draft.json", &value.to_string())
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn assert_no_token(output: &std::process::Output) {
+    let all = format!("{}{}", stdout(output), stderr(output));
+    assert!(!all.contains(TOKEN), "the bot token leaked:\n{all}");
+}
+
+#[test]
+fn check_names_the_bot_and_masks_the_token() {
+    let (standin, sandbox) = setup();
+    let out = run(&sandbox, TOKEN, &["check", PROFILE]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains(BOT_NAME) && text.contains(&format!("@{BOT_USERNAME}")),
+        "{text}"
+    );
+    assert_no_token(&out);
+
+    let out = run(&sandbox, TOKEN, &["check", PROFILE, "--json"]);
+    let doc = stdout_json(&out);
+    let url = doc["results"][0]["request"]["url"].as_str().expect("url");
+    assert!(url.ends_with("/getMe") && url.contains("••••"), "{url}");
+    assert_no_token(&out);
+    standin.assert_no_problems();
+
+    let out = run(&sandbox, WRONG_TOKEN, &["check", PROFILE]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("refused the bot token") && text.contains("@BotFather"),
+        "{text}"
+    );
+}
+
+#[test]
+fn fan_out_gives_one_row_per_chat_with_reasons_in_words() {
+    let (standin, sandbox) = setup();
+    let path = draft(
+        &sandbox,
+        json!({
+            "profile": PROFILE,
+            "message": {"title": "Release 2.0", "body": "Faster & smaller (50%)!", "url": "https://acme.example/r",
+                        "buttons": [{"id": "notes", "label": "Notes", "url": "https://acme.example/notes"},
+                                    {"id": "ack", "label": "Got it"}]},
+            "audience": {"chat_ids": [42, "@acme_news", "403403", "@acme_readonly", "-555"]},
+            "options": {"disable_notification": true, "protect_content": true, "disable_link_preview": true}
+        }),
+    );
+    let out = run(&sandbox, TOKEN, &["send", "--json", &path]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_no_token(&out);
+    standin.assert_no_problems();
+    let doc = stdout_json(&out);
+    let rows = doc["results"].as_array().expect("rows");
+    let by = |r: &str| {
+        rows.iter()
+            .find(|row| row["recipient"] == r)
+            .unwrap_or_else(|| panic!("no row for {r}: {doc:#}"))
+    };
+    assert_eq!(rows.len(), 5);
+    for ok in ["42", "@acme_news"] {
+        let o = &by(ok)["outcome"];
+        assert_eq!(o["ok"], true, "{o}");
+        assert!(o["message_id"].as_str().is_some(), "{o}");
+    }
+    let reason = |r: &str| {
+        by(r)["outcome"]["summary"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        reason("403403").contains("blocked the bot"),
+        "{}",
+        reason("403403")
+    );
+    assert!(
+        reason("@acme_readonly").contains("not allowed to post"),
+        "{}",
+        reason("@acme_readonly")
+    );
+    assert!(
+        reason("-555").contains("Chat not found"),
+        "{}",
+        reason("-555")
+    );
+
+    let sends: Vec<_> = standin
+        .requests()
+        .into_iter()
+        .filter(|s| s.method == "sendMessage")
+        .collect();
+    assert_eq!(sends.len(), 5);
+    let first = &sends
+        .iter()
+        .find(|s| s.params["chat_id"] == json!(42))
+        .expect("42")
+        .params;
+    assert_eq!(first["parse_mode"], "HTML");
+    assert_eq!(
+        first["text"],
+        "<b>Release 2.0</b>\nFaster &amp; smaller (50%)!\n<a href=\"https://acme.example/r\">https://acme.example/r</a>"
+    );
+    assert_eq!(
+        first["reply_markup"]["inline_keyboard"][1][0]["callback_data"],
+        "ack"
+    );
+    assert_eq!(first["link_preview_options"]["is_disabled"], true);
+    assert_eq!(first["disable_notification"], true);
+    assert_eq!(first["protect_content"], true);
+}
+
+#[test]
+fn a_429_is_retried_after_retry_after() {
+    let (standin, sandbox) = setup();
+    let path = draft(
+        &sandbox,
+        json!({"profile": PROFILE, "message": {"body": "hello"}, "audience": {"chat_ids": ["429429"]}}),
+    );
+    let started = Instant::now();
+    let out = run(&sandbox, TOKEN, &["send", &path]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited retry_after"
+    );
+    let sends = standin
+        .requests()
+        .into_iter()
+        .filter(|s| s.method == "sendMessage")
+        .count();
+    assert_eq!(sends, 2, "one rate-limited attempt, one accepted");
+    standin.assert_no_problems();
+}
+
+#[test]
+fn photo_goes_with_a_caption_and_markdown_v2() {
+    let (standin, sandbox) = setup();
+    let path = draft(
+        &sandbox,
+        json!({"profile": PROFILE, "message": {"title": "New v1.2", "body": "Look!", "image": "https://acme.example/p.png"},
+               "audience": {"chat_ids": ["42"]}, "options": {"parse_mode": "MarkdownV2", "message_thread_id": 3}}),
+    );
+    let out = run(&sandbox, TOKEN, &["send", "--json", &path]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    standin.assert_no_problems();
+    let seen = standin.requests();
+    let photo = seen
+        .iter()
+        .find(|s| s.method == "sendPhoto")
+        .expect("sendPhoto");
+    assert_eq!(photo.params["caption"], "*New v1\\.2*\nLook\\!");
+    assert_eq!(photo.params["photo"], "https://acme.example/p.png");
+    assert_eq!(photo.params["message_thread_id"], 3);
+}
+
+#[test]
+fn markup_errors_are_caught_before_sending_and_telegram_errors_explained() {
+    let (standin, sandbox) = setup();
+    let path = draft(
+        &sandbox,
+        json!({"profile": PROFILE, "message": {"body": "Save 5.00 now"}, "audience": {"chat_ids": ["42"]},
+               "options": {"parse_mode": "MarkdownV2", "user_markup": true}}),
+    );
+    let out = run(&sandbox, TOKEN, &["send", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("message.body") && err.contains("character 7"),
+        "{err}"
+    );
+    assert_eq!(standin.hits(), 0, "nothing may be sent on bad input");
+
+    let path = draft(
+        &sandbox,
+        json!({"profile": PROFILE, "message": {"body": "x"}, "audience": {"chat_ids": ["42", "42"]}}),
+    );
+    let out = run(&sandbox, TOKEN, &["send", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("audience.chat_ids[1]"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(standin.hits(), 0);
+
+    // A raw payload is not checked locally: Telegram's own refusal is explained.
+    let path = draft(
+        &sandbox,
+        json!({"profile": PROFILE, "message": {}, "audience": {"chat_ids": ["42"]},
+               "options": {"raw": {"text": "v1.2 is out", "parse_mode": "MarkdownV2"}}}),
+    );
+    let out = run(&sandbox, TOKEN, &["send", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("could not read the formatting"), "{text}");
+
+    // Too long for Telegram: refused locally with the count, or explained when sent raw.
+    let long = "x".repeat(4097);
+    let path = draft(
+        &sandbox,
+        json!({"profile": PROFILE, "message": {"body": long}, "audience": {"chat_ids": ["42"]}}),
+    );
+    let out = run(&sandbox, TOKEN, &["send", &path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("4097"), "{}", stderr(&out));
+    let path = draft(
+        &sandbox,
+        json!({"profile": PROFILE, "message": {}, "audience": {"chat_ids": ["42"]},
+               "options": {"raw": {"text": long}}}),
+    );
+    let out = run(&sandbox, TOKEN, &["send", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("too long"), "{}", stdout(&out));
+    standin.assert_no_problems();
+}
+
+#[test]
+fn preview_and_curl_never_show_the_token() {
+    let (standin, sandbox) = setup();
+    let path = draft(
+        &sandbox,
+        json!({"profile": PROFILE, "message": {"body": "hi"}, "audience": {"chat_ids": ["42", "@acme_news"]}}),
+    );
+    let out = run(&sandbox, TOKEN, &["preview", "--curl", &path]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("${PUSHDECK_BOT_TOKEN}"), "{text}");
+    assert_eq!(text.matches("sendMessage").count(), 2, "{text}");
+    assert_no_token(&out);
+    let out = run(&sandbox, TOKEN, &["preview", "--reveal", &path]);
+    assert!(stdout(&out).contains(TOKEN));
+    assert_eq!(standin.hits(), 0);
+    // History keeps no token either.
+    assert!(sandbox.files_containing(TOKEN).is_empty());
+}
+
+#[test]
+fn chats_webhook_and_link_commands() {
+    let (standin, sandbox) = setup();
+    // A deep link, then someone opens it.
+    let out = run(&sandbox, TOKEN, &["telegram", "link", PROFILE]);
+    assert_exit(&out, 0);
+    let link = stdout(&out).trim().to_string();
+    let prefix = format!("https://t.me/{BOT_USERNAME}?start=");
+    let token = link.strip_prefix(&prefix).expect("a t.me link").to_string();
+    assert_eq!(token.len(), 22, "{link}");
+    standin.private_message(42, "Ada", "ada", &format!("/start {token}"));
+    standin.added_to_channel(-100_777, "Acme News");
+
+    let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("42\tprivate\tAda (@ada)  start={token}")),
+        "{text}"
+    );
+    assert!(text.contains("-100777\tchannel\tAcme News"), "{text}");
+    let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE, "--json"]);
+    let doc = stdout_json(&out);
+    assert_eq!(doc["chats"][0]["start_payload"], json!(token));
+    assert_no_token(&out);
+
+    // A webhook blocks getUpdates: said in words, with what to do.
+    standin.set_webhook(Some("https://hooks.acme.example/tg"));
+    let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("A webhook is set"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&sandbox, TOKEN, &["telegram", "webhook", PROFILE]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Webhook URL: https://hooks.acme.example/tg")
+            && text.contains("Pending updates: 2"),
+        "{text}"
+    );
+
+    let hits = standin.hits();
+    let out = run(
+        &sandbox,
+        TOKEN,
+        &["telegram", "webhook", PROFILE, "--delete"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--yes") && stderr(&out).contains("stop"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        &sandbox,
+        TOKEN,
+        &[
+            "telegram",
+            "webhook",
+            PROFILE,
+            "--set",
+            "http://plain.example/x",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("https"), "{}", stderr(&out));
+    assert_eq!(standin.hits(), hits, "nothing sent on bad input");
+    assert!(standin.webhook().is_some());
+
+    let out = run(
+        &sandbox,
+        TOKEN,
+        &["telegram", "webhook", PROFILE, "--delete", "--yes"],
+    );
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("Webhook was deleted") && stdout(&out).contains("No webhook is set"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(standin.webhook(), None);
+
+    let out = run(
+        &sandbox,
+        TOKEN,
+        &[
+            "telegram",
+            "webhook",
+            PROFILE,
+            "--set",
+            "https://hooks.acme.example/new",
+        ],
+    );
+    assert_exit(&out, 0);
+    assert_eq!(
+        standin.webhook().as_deref(),
+        Some("https://hooks.acme.example/new")
+    );
+    standin.assert_no_problems();
+}

@@ -1,0 +1,359 @@
+//! End to end: the real `pushdeck` binary against a local push service that verifies the VAPID
+//! JWT and decrypts every message. The VAPID private key comes from `PUSHDECK_VAPID_PRIVATE_KEY`
+//! (no keyring here); `vapid generate` with the real keyring is in tests/keyring_webpush.rs.
+
+use crate::support as common;
+use crate::support::assert_exit;
+use crate::support::stand_ins::webpush as stand_in;
+
+use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
+use pushdeck::provider::webpush::vapid::VapidKey;
+use serde_json::{Value, json};
+use stand_in::PushService;
+
+const PROFILE: &str = "site";
+
+struct Setup {
+    service: PushService,
+    sandbox: Sandbox,
+    key: VapidKey,
+}
+
+fn setup() -> Setup {
+    let service = PushService::start();
+    let sandbox = Sandbox::with(Keyring::None, None);
+    let key = VapidKey::generate().expect("key");
+    sandbox
+        .cmd()
+        .args([
+            "profile",
+            "add",
+            PROFILE,
+            "--provider",
+            "webpush",
+            "--set",
+            "subject=mailto:ops@example.com",
+            "--set",
+        ])
+        .arg(format!("vapid_public_key={}", key.public_key_b64()))
+        .assert()
+        .success();
+    Setup {
+        service,
+        sandbox,
+        key,
+    }
+}
+
+impl Setup {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.sandbox
+            .cmd()
+            .args(args)
+            .env(
+                "PUSHDECK_VAPID_PRIVATE_KEY",
+                self.key.private_key_b64().expect("export"),
+            )
+            .output()
+            .expect("runs")
+    }
+
+    fn draft(&self, subscriptions: Vec<Value>, options: Value) -> String {
+        let path = self.sandbox.write(
+            "webpush.json",
+            &json!({
+                "profile": PROFILE,
+                "message": {
+                    "title": "Build 118", "body": "Passed in 4 min",
+                    "url": "https://ci.example.com/118", "icon": "https://ci.example.com/i.png",
+                    "buttons": [{"id": "logs", "label": "Logs", "url": "https://ci.example.com/118/log"}],
+                    "data": {"build": 118}
+                },
+                "audience": {"subscriptions": subscriptions},
+                "options": options
+            })
+            .to_string(),
+        );
+        path.to_string_lossy().into_owned()
+    }
+}
+
+#[test]
+fn sends_one_encrypted_message_per_subscription() {
+    let s = setup();
+    let public = s.key.public_key_b64();
+    let subs = vec![
+        s.service.subscribe("ana", Some(&public)),
+        s.service.subscribe("ben", Some(&public)),
+    ];
+    let draft = s.draft(
+        subs,
+        json!({"ttl": 600, "urgency": "high", "topic": "build-118"}),
+    );
+    let out = s.run(&["send", &draft, "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        s.service.problems().is_empty(),
+        "{:?}",
+        s.service.problems()
+    );
+    let delivered = s.service.delivered();
+    assert_eq!(delivered.len(), 2);
+    for d in &delivered {
+        assert_eq!(
+            d.json(),
+            json!({"title": "Build 118", "body": "Passed in 4 min", "icon": "https://ci.example.com/i.png",
+                   "url": "https://ci.example.com/118",
+                   "actions": [{"action": "logs", "title": "Logs", "url": "https://ci.example.com/118/log"}],
+                   "data": {"build": 118}})
+        );
+        assert_eq!(d.header("ttl"), Some("600"));
+        assert_eq!(d.header("urgency"), Some("high"));
+        assert_eq!(d.header("topic"), Some("build-118"));
+        assert_eq!(d.subject, "mailto:ops@example.com");
+    }
+    let report = stdout_json(&out);
+    let results = report["results"].as_array().expect("results");
+    assert_eq!(results.len(), 2);
+    for r in results {
+        assert_eq!(r["outcome"]["ok"], json!(true), "{r}");
+        assert_eq!(r["response"]["status"], json!(201));
+        // The encrypted body is binary: base64 in JSON; the JWT is masked.
+        assert!(r["request"]["body_base64"].is_string(), "{r}");
+        let auth = r["request"]["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .find(|h| h[0] == "Authorization")
+            .expect("Authorization")[1]
+            .as_str()
+            .expect("string")
+            .to_string();
+        assert!(auth.contains('•') && auth.contains(&public), "{auth}");
+    }
+}
+
+#[test]
+fn gone_subscriptions_are_reported_and_pruned() {
+    let s = setup();
+    let subs = vec![
+        s.service.subscribe("ana", None),
+        s.service.subscribe("gone-old-laptop", None),
+        s.service.subscribe("missing-phone", None),
+        s.service.subscribe("busy-tablet", None),
+    ];
+    let draft = s.draft(subs, json!({}));
+    let json_out = s.run(&["send", &draft, "--json"]);
+    let gone: Vec<bool> = stdout_json(&json_out)["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["outcome"]["gone"] == json!(true))
+        .collect();
+    assert_eq!(gone, [false, true, true, false]);
+    let out = s.run(&["send", &draft, "--prune-gone"]);
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "two were refused: {text}{}",
+        stderr(&out)
+    );
+    assert!(
+        text.contains("Gone: this subscription has expired"),
+        "{text}"
+    );
+    assert!(text.contains("2 of 4 accepted"), "{text}");
+    assert!(
+        stderr(&out).contains("removed 2 gone subscription(s)"),
+        "{}",
+        stderr(&out)
+    );
+    // The 429 was retried after its Retry-After and then delivered.
+    let ids: Vec<String> = s.service.delivered().iter().map(|d| d.id.clone()).collect();
+    assert!(ids.contains(&"busy-tablet".to_string()), "{ids:?}");
+    let list = s.run(&["subscriptions", "list", &draft, "--json"]);
+    let left: Vec<String> = stdout_json(&list)["subscriptions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|v| {
+            v["endpoint"]
+                .as_str()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(left, ["ana", "busy-tablet"]);
+}
+
+#[test]
+fn a_key_the_subscription_was_not_made_with_is_refused_in_words() {
+    let s = setup();
+    let other = VapidKey::generate().expect("other");
+    let subs = vec![s.service.subscribe("ana", Some(&other.public_key_b64()))];
+    let draft = s.draft(subs, json!({}));
+    let out = s.run(&["send", &draft]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("refused the VAPID signature (403)"), "{text}");
+    assert!(text.contains("applicationServerKey"), "{text}");
+}
+
+#[test]
+fn bad_input_is_refused_before_any_network() {
+    let s = setup();
+    let mut broken = s.service.subscribe("ana", None);
+    broken["keys"]["auth"] = json!("AAAA");
+    let draft = s.draft(vec![broken], json!({}));
+    let out = s.run(&["send", &draft]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("audience.subscriptions[0]: `keys.auth` is 3 bytes"),
+        "{}",
+        stderr(&out)
+    );
+    let big = s.sandbox.write(
+        "big.json",
+        &json!({"profile": PROFILE, "message": {"body": "x".repeat(4000)},
+                "audience": {"subscriptions": [s.service.subscribe("ana", None)]}})
+        .to_string(),
+    );
+    let out = s.run(&["send", big.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("at most 3993 bytes"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(s.service.hits(), 0, "nothing was sent");
+}
+
+#[test]
+fn preview_shows_plaintext_and_masks_the_jwt() {
+    let s = setup();
+    let draft = s.draft(vec![s.service.subscribe("ana", None)], json!({}));
+    let out = s.run(&["preview", &draft]);
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(text.contains("Content-Encoding: aes128gcm"), "{text}");
+    assert!(text.contains("[plaintext before encryption]"), "{text}");
+    assert!(text.contains("\"title\":\"Build 118\""), "{text}");
+    assert!(text.contains("Authorization: vapid t=ey"), "{text}");
+    let revealed = stdout(&s.run(&["preview", &draft, "--reveal"]));
+    let masked_jwt = text
+        .split("vapid t=")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .unwrap_or("");
+    let jwt = revealed
+        .split("vapid t=")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .unwrap_or("");
+    assert!(
+        masked_jwt.contains('•') && !jwt.contains('•') && jwt.len() > 100,
+        "{masked_jwt} / {jwt}"
+    );
+    let curl = stdout(&s.run(&["preview", &draft, "--curl"]));
+    assert!(curl.contains("PUSHDECK_VAPID_JWT"), "{curl}");
+    assert!(s.service.hits() == 0);
+}
+
+#[test]
+fn check_is_local_and_says_so() {
+    let s = setup();
+    let out = s.run(&["check", PROFILE]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("VAPID keys work"), "{}", stdout(&out));
+    let wrong = s
+        .sandbox
+        .cmd()
+        .args(["check", PROFILE])
+        .env(
+            "PUSHDECK_VAPID_PRIVATE_KEY",
+            VapidKey::generate()
+                .expect("k")
+                .private_key_b64()
+                .expect("b64"),
+        )
+        .output()
+        .expect("runs");
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("does not match the VAPID private key"),
+        "{}",
+        stderr(&wrong)
+    );
+}
+
+#[test]
+fn subscriptions_are_imported_into_a_draft_with_reasons() {
+    let s = setup();
+    let draft = s.draft(vec![], json!({}));
+    let good = s.service.subscribe("ana", None);
+    let mut bad = s.service.subscribe("ben", None);
+    bad["keys"]["p256dh"] = json!("too-short");
+    let file = s
+        .sandbox
+        .write("subs.jsonl", &format!("{good}\n{bad}\nnot json\n"));
+    let out = s.run(&[
+        "subscriptions",
+        "add",
+        &draft,
+        file.to_str().expect("utf-8"),
+        "--label",
+        "QA",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "rejections make the exit status 2"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("line 2: `keys.p256dh`"), "{err}");
+    assert!(err.contains("line 3: not JSON"), "{err}");
+    assert!(
+        stdout(&out).contains("Added 1 subscription (1 in all)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = s.run(&["send", &draft, "--json"]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout_json(&out)["results"][0]["recipient"], json!("QA"));
+    let out = s.run(&["subscriptions", "remove", &draft, "QA"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("Removed 1 (0 left)"));
+}
+
+#[test]
+fn vapid_generate_without_a_keyring_stores_nothing() {
+    let s = setup();
+    let out = s.sandbox.run(&["vapid", "generate", PROFILE]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no keyring"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    let show = s.run(&["vapid", "show", PROFILE]);
+    assert_eq!(
+        stdout(&show).trim(),
+        s.key.public_key_b64(),
+        "the old key is untouched"
+    );
+    let snippet = s.run(&["vapid", "show", PROFILE, "--snippet"]);
+    assert!(stdout(&snippet).contains("addEventListener('push'"));
+}

@@ -1,0 +1,571 @@
+//! A local Telegram Bot API on 127.0.0.1 (wiremock) that serves `/bot<token>/<method>`, checks every
+//! parameter of every call against the Bot API description in `tests/fixtures/specs/telegram-bot-api.json`
+//! (names, required ones, types, nested objects such as the inline keyboard), and answers as
+//! Telegram does: ok results, 400 "chat not found" / "can't parse entities", 401, 403 "bot was
+//! blocked by the user", 409 for getUpdates while a webhook is set, 429 with retry_after.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde_json::{Map, Value, json};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub const TOKEN: &str = "7012345678:AAHstandInTokenForPushdeckTests_0123";
+pub const WRONG_TOKEN: &str = "7012345678:AAHwrongwrongwrongwrongwrongwrong_99";
+pub const BOT_NAME: &str = "Acme Alerts";
+pub const BOT_USERNAME: &str = "acme_alerts_bot";
+
+/// Chats the stand-in knows, and how it treats them.
+pub const ADA: i64 = 42;
+pub const CHANNEL: &str = "@acme_news";
+pub const CHANNEL_ID: i64 = -1_001_234_567_890;
+pub const BLOCKED: i64 = 403_403;
+/// A chat that is rate limited once (retry_after 1), then accepts.
+pub const FLOODED: i64 = 429_429;
+/// A channel where the bot may not post.
+pub const READ_ONLY_CHANNEL: &str = "@acme_readonly";
+
+fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/specs/telegram-bot-api.json");
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("the Bot API spec at {}: {e}", path.display()));
+        serde_json::from_str(&text).expect("the Bot API spec is JSON")
+    })
+}
+
+/// Checks a value against the spec's type list (any one may match).
+fn check_types(value: &Value, types: &[Value], path: &str) -> Result<(), String> {
+    let mut last = String::new();
+    for t in types {
+        let Some(t) = t.as_str() else { continue };
+        match check_type(value, t, path) {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+fn check_type(value: &Value, t: &str, path: &str) -> Result<(), String> {
+    let ok = match t {
+        "String" => value.is_string(),
+        "Integer" => value.is_i64() || value.is_u64(),
+        "Float" => value.is_number(),
+        "Boolean" => value.is_boolean(),
+        "InputFile" => value.is_string(),
+        _ => {
+            if let Some(inner) = t.strip_prefix("Array of ") {
+                let Some(items) = value.as_array() else {
+                    return Err(format!("{path} must be an array ({t})"));
+                };
+                for (i, item) in items.iter().enumerate() {
+                    check_type(item, inner, &format!("{path}[{i}]"))?;
+                }
+                return Ok(());
+            }
+            return check_object(value, t, path);
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{path} must be {t}, got {value}"))
+    }
+}
+
+fn check_object(value: &Value, type_name: &str, path: &str) -> Result<(), String> {
+    let Some(obj) = value.as_object() else {
+        return Err(format!("{path} must be a {type_name} object"));
+    };
+    let Some(ty) = spec()["types"].get(type_name) else {
+        return Err(format!("{path}: unknown type {type_name}"));
+    };
+    let Some(fields) = ty.get("fields").and_then(Value::as_array) else {
+        // An abstract type (a union of subtypes): accept an object.
+        return Ok(());
+    };
+    check_fields(obj, fields, path)?;
+    if type_name == "InlineKeyboardButton" {
+        let actions = obj
+            .keys()
+            .filter(|k| !["text", "icon_custom_emoji_id", "style"].contains(&k.as_str()))
+            .count();
+        if actions != 1 {
+            return Err(format!(
+                "{path}: an InlineKeyboardButton needs exactly one action field"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_fields(obj: &Map<String, Value>, fields: &[Value], path: &str) -> Result<(), String> {
+    let known: BTreeSet<&str> = fields.iter().filter_map(|f| f["name"].as_str()).collect();
+    for key in obj.keys() {
+        if !known.contains(key.as_str()) {
+            return Err(format!("{path}: unknown parameter {key}"));
+        }
+    }
+    for f in fields {
+        let name = f["name"].as_str().unwrap_or("");
+        let types = f["types"].as_array().cloned().unwrap_or_default();
+        match obj.get(name) {
+            None if f["required"].as_bool() == Some(true) => {
+                return Err(format!("{path}: required parameter {name} is missing"));
+            }
+            None => {}
+            Some(v) => check_types(v, &types, &format!("{path}.{name}"))?,
+        }
+    }
+    Ok(())
+}
+
+/// One request the stand-in received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub http_method: String,
+    pub token: String,
+    pub method: String,
+    pub params: Value,
+}
+
+struct State {
+    token: String,
+    webhook: Mutex<Option<String>>,
+    updates: Mutex<Vec<Value>>,
+    seen: Mutex<Vec<Seen>>,
+    problems: Mutex<Vec<String>>,
+    hits: AtomicUsize,
+    next_message: AtomicI64,
+    flooded_once: Mutex<BTreeSet<String>>,
+}
+
+pub struct TelegramStandIn {
+    server: MockServer,
+    state: Arc<State>,
+}
+
+fn answer(status: u16, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
+}
+
+fn error(code: u16, description: &str) -> ResponseTemplate {
+    answer(
+        code,
+        json!({"ok": false, "error_code": code, "description": description}),
+    )
+}
+
+fn ok(result: Value) -> ResponseTemplate {
+    answer(200, json!({"ok": true, "result": result}))
+}
+
+/// Parameters from the query string, a form or a JSON body. Query and form values are strings;
+/// they are read as JSON when they parse (numbers, booleans, serialized objects), as Telegram does.
+fn params(request: &Request) -> Result<Map<String, Value>, String> {
+    let mut map = Map::new();
+    for (k, v) in request.url.query_pairs() {
+        map.insert(k.to_string(), coerce(&v));
+    }
+    let content_type = request
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if request.body.is_empty() {
+        return Ok(map);
+    }
+    if content_type.starts_with("application/json") {
+        match serde_json::from_slice::<Value>(&request.body) {
+            Ok(Value::Object(body)) => map.extend(body),
+            _ => return Err("the JSON body is not an object".into()),
+        }
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        for (k, v) in url::form_urlencoded::parse(&request.body) {
+            map.insert(k.to_string(), coerce(&v));
+        }
+    } else {
+        return Err(format!("unsupported Content-Type `{content_type}`"));
+    }
+    Ok(map)
+}
+
+fn coerce(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+}
+
+/// Roughly what Telegram counts after entity parsing (UTF-16 units): tags and markers are not shown,
+/// an HTML entity or a MarkdownV2 escape is one character.
+fn shown_len(text: &str, mode: Option<&str>) -> usize {
+    let mut shown = String::new();
+    match mode {
+        Some("HTML") => {
+            let mut in_tag = false;
+            let mut rest = text;
+            while let Some(c) = rest.chars().next() {
+                if c == '<' {
+                    in_tag = true;
+                } else if c == '>' && in_tag {
+                    in_tag = false;
+                } else if !in_tag {
+                    if c == '&'
+                        && let Some(end) = rest.find(';').filter(|e| *e < 10)
+                    {
+                        shown.push('&');
+                        rest = &rest[end + 1..];
+                        continue;
+                    }
+                    shown.push(c);
+                }
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        Some("MarkdownV2") => {
+            let mut escaped = false;
+            for c in text.chars() {
+                if escaped {
+                    shown.push(c);
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if !"*_~|`".contains(c) {
+                    shown.push(c);
+                }
+            }
+        }
+        _ => shown.push_str(text),
+    }
+    shown.encode_utf16().count()
+}
+
+/// The stand-in's own, deliberately simple reading of formatting errors (independent of the app's
+/// checker): what Telegram answers for the most common mistakes.
+fn parse_error(text: &str, mode: Option<&str>) -> Option<String> {
+    match mode {
+        Some("MarkdownV2") => {
+            let mut escaped = false;
+            for (offset, c) in text.char_indices() {
+                if escaped {
+                    escaped = false;
+                    continue;
+                }
+                if c == '\\' {
+                    escaped = true;
+                } else if "#+-={}.!".contains(c) {
+                    return Some(format!(
+                        "Bad Request: can't parse entities: Character '{c}' is reserved and must be escaped with the preceding '\\' (byte offset {offset})"
+                    ));
+                }
+            }
+            None
+        }
+        Some("HTML") => {
+            let tags = [
+                "b",
+                "strong",
+                "i",
+                "em",
+                "u",
+                "ins",
+                "s",
+                "strike",
+                "del",
+                "span",
+                "tg-spoiler",
+                "a",
+                "tg-emoji",
+                "code",
+                "pre",
+                "blockquote",
+            ];
+            for (offset, _) in text.match_indices('<') {
+                let rest = &text[offset + 1..];
+                let name: String = rest
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                if !tags.contains(&name.to_ascii_lowercase().as_str()) {
+                    return Some(format!(
+                        "Bad Request: can't parse entities: Unsupported start tag \"{name}\" at byte offset {offset}"
+                    ));
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+struct Handler(Arc<State>);
+
+impl Respond for Handler {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let state = &self.0;
+        state.hits.fetch_add(1, Ordering::SeqCst);
+        let path = request.url.path().to_string();
+        let Some((token, method)) = path
+            .strip_prefix("/bot")
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            return error(404, "Not Found");
+        };
+        let params = match params(request) {
+            Ok(p) => p,
+            Err(e) => {
+                state.problems.lock().expect("lock").push(e.clone());
+                return error(400, &format!("Bad Request: {e}"));
+            }
+        };
+        state.seen.lock().expect("lock").push(Seen {
+            http_method: request.method.to_string(),
+            token: token.to_string(),
+            method: method.to_string(),
+            params: Value::Object(params.clone()),
+        });
+        if token != state.token {
+            return error(401, "Unauthorized");
+        }
+        let methods = spec()["methods"].as_object().expect("methods");
+        let Some((name, def)) = methods.iter().find(|(n, _)| n.eq_ignore_ascii_case(method)) else {
+            state
+                .problems
+                .lock()
+                .expect("lock")
+                .push(format!("unknown method {method}"));
+            return error(404, "Not Found");
+        };
+        let fields = def["fields"].as_array().cloned().unwrap_or_default();
+        if let Err(e) = check_fields(&params, &fields, name) {
+            state.problems.lock().expect("lock").push(e.clone());
+            return error(400, &format!("Bad Request: {e}"));
+        }
+        state.call(name, &params)
+    }
+}
+
+impl State {
+    fn call(&self, method: &str, p: &Map<String, Value>) -> ResponseTemplate {
+        match method {
+            "getMe" => ok(
+                json!({"id": 7_012_345_678_i64, "is_bot": true, "first_name": BOT_NAME,
+                "username": BOT_USERNAME, "can_join_groups": true, "can_read_all_group_messages": false,
+                "supports_inline_queries": false}),
+            ),
+            "getUpdates" => {
+                if self.webhook.lock().expect("lock").is_some() {
+                    return error(
+                        409,
+                        "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+                    );
+                }
+                ok(Value::Array(self.updates.lock().expect("lock").clone()))
+            }
+            "getWebhookInfo" => {
+                let url = self.webhook.lock().expect("lock").clone();
+                match url {
+                    Some(url) => ok(json!({"url": url, "has_custom_certificate": false,
+                        "pending_update_count": self.updates.lock().expect("lock").len(),
+                        "last_error_date": 1_790_000_000, "last_error_message": "Connection timed out",
+                        "max_connections": 40})),
+                    None => ok(
+                        json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}),
+                    ),
+                }
+            }
+            "deleteWebhook" => {
+                *self.webhook.lock().expect("lock") = None;
+                answer(
+                    200,
+                    json!({"ok": true, "result": true, "description": "Webhook was deleted"}),
+                )
+            }
+            "setWebhook" => {
+                let url = p.get("url").and_then(Value::as_str).unwrap_or("");
+                if !url.starts_with("https://") {
+                    return error(
+                        400,
+                        "Bad Request: bad webhook: An HTTPS URL must be provided for webhook",
+                    );
+                }
+                *self.webhook.lock().expect("lock") = Some(url.to_string());
+                answer(
+                    200,
+                    json!({"ok": true, "result": true, "description": "Webhook was set"}),
+                )
+            }
+            "sendMessage" | "sendPhoto" => self.send(method, p),
+            other => {
+                self.problems
+                    .lock()
+                    .expect("lock")
+                    .push(format!("unexpected method {other}"));
+                error(400, "Bad Request: method not played by the stand-in")
+            }
+        }
+    }
+
+    fn send(&self, method: &str, p: &Map<String, Value>) -> ResponseTemplate {
+        let chat = p.get("chat_id").cloned().unwrap_or(Value::Null);
+        let chat_key = match &chat {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let text_key = if method == "sendPhoto" {
+            "caption"
+        } else {
+            "text"
+        };
+        let text = p.get(text_key).and_then(Value::as_str).unwrap_or("");
+        if method == "sendMessage" && text.trim().is_empty() {
+            return error(400, "Bad Request: message text is empty");
+        }
+        let limit = if method == "sendPhoto" { 1024 } else { 4096 };
+        if shown_len(text, p.get("parse_mode").and_then(Value::as_str)) > limit {
+            return error(
+                400,
+                if method == "sendPhoto" {
+                    "Bad Request: message caption is too long"
+                } else {
+                    "Bad Request: message is too long"
+                },
+            );
+        }
+        if let Some(e) = parse_error(text, p.get("parse_mode").and_then(Value::as_str)) {
+            return error(400, &e);
+        }
+        let chat_obj = match chat_key.as_str() {
+            "42" => json!({"id": ADA, "type": "private", "first_name": "Ada", "username": "ada"}),
+            "@acme_news" => {
+                json!({"id": CHANNEL_ID, "type": "channel", "title": "Acme News", "username": "acme_news"})
+            }
+            "-1001234567890" => {
+                json!({"id": CHANNEL_ID, "type": "channel", "title": "Acme News", "username": "acme_news"})
+            }
+            "403403" => return error(403, "Forbidden: bot was blocked by the user"),
+            "@acme_readonly" => {
+                return error(
+                    400,
+                    "Bad Request: not enough rights to send text messages to the chat",
+                );
+            }
+            "429429" => {
+                if self
+                    .flooded_once
+                    .lock()
+                    .expect("lock")
+                    .insert(chat_key.clone())
+                {
+                    return answer(
+                        429,
+                        json!({"ok": false, "error_code": 429,
+                        "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}}),
+                    );
+                }
+                json!({"id": FLOODED, "type": "private", "first_name": "Flo"})
+            }
+            _ => return error(400, "Bad Request: chat not found"),
+        };
+        let id = self.next_message.fetch_add(1, Ordering::SeqCst);
+        let mut message = json!({"message_id": id, "date": 1_790_000_000, "chat": chat_obj});
+        if method == "sendPhoto" {
+            message["photo"] = json!([{"file_id": "AgACAgQAAx0", "file_unique_id": "AQAD", "width": 320, "height": 240}]);
+            if !text.is_empty() {
+                message["caption"] = json!(text);
+            }
+        } else {
+            message["text"] = json!(text);
+        }
+        ok(message)
+    }
+}
+
+impl TelegramStandIn {
+    /// Starts on 127.0.0.1 (wiremock serves from a thread of its own). Call it outside async code.
+    pub fn start() -> Self {
+        let _ = spec(); // fail early and clearly when the spec is missing
+        let state = Arc::new(State {
+            token: TOKEN.to_string(),
+            webhook: Mutex::new(None),
+            updates: Mutex::new(Vec::new()),
+            seen: Mutex::new(Vec::new()),
+            problems: Mutex::new(Vec::new()),
+            hits: AtomicUsize::new(0),
+            next_message: AtomicI64::new(100),
+            flooded_once: Mutex::new(BTreeSet::new()),
+        });
+        let server = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+            .block_on(async {
+                let server = MockServer::builder().start().await;
+                Mock::given(wiremock::matchers::any())
+                    .respond_with(Handler(state.clone()))
+                    .mount(&server)
+                    .await;
+                server
+            });
+        Self { server, state }
+    }
+
+    /// `http://127.0.0.1:PORT`: the profile's base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.server.address().port())
+    }
+    pub fn hits(&self) -> usize {
+        self.state.hits.load(Ordering::SeqCst)
+    }
+
+    pub fn requests(&self) -> Vec<Seen> {
+        self.state.seen.lock().expect("lock").clone()
+    }
+
+    pub fn problems(&self) -> Vec<String> {
+        self.state.problems.lock().expect("lock").clone()
+    }
+
+    pub fn assert_no_problems(&self) {
+        let problems = self.problems();
+        assert!(
+            problems.is_empty(),
+            "the stand-in saw contract violations: {problems:#?}"
+        );
+    }
+
+    pub fn set_webhook(&self, url: Option<&str>) {
+        *self.state.webhook.lock().expect("lock") = url.map(str::to_string);
+    }
+
+    pub fn webhook(&self) -> Option<String> {
+        self.state.webhook.lock().expect("lock").clone()
+    }
+
+    /// Someone in a private chat sends `text` (e.g. `/start TOKEN` from a deep link).
+    pub fn private_message(&self, chat_id: i64, first_name: &str, username: &str, text: &str) {
+        let mut updates = self.state.updates.lock().expect("lock");
+        let update_id = 1000 + updates.len() as i64;
+        updates.push(json!({"update_id": update_id, "message": {"message_id": update_id, "date": 1_790_000_000,
+            "from": {"id": chat_id, "is_bot": false, "first_name": first_name, "username": username},
+            "chat": {"id": chat_id, "type": "private", "first_name": first_name, "username": username},
+            "text": text}}));
+    }
+
+    /// The bot was added to a channel.
+    pub fn added_to_channel(&self, chat_id: i64, title: &str) {
+        let mut updates = self.state.updates.lock().expect("lock");
+        let update_id = 1000 + updates.len() as i64;
+        updates.push(json!({"update_id": update_id, "my_chat_member": {"chat": {"id": chat_id, "type": "channel", "title": title},
+            "from": {"id": 1, "is_bot": false, "first_name": "Owner"}, "date": 1_790_000_000,
+            "old_chat_member": {"status": "left", "user": {"id": 7_012_345_678_i64, "is_bot": true, "first_name": BOT_NAME}},
+            "new_chat_member": {"status": "administrator", "user": {"id": 7_012_345_678_i64, "is_bot": true, "first_name": BOT_NAME}}}}));
+    }
+}

@@ -1,0 +1,121 @@
+//! The Pushbullet tab in the real UI, driven by label against a local stand-in: check the token,
+//! load devices and pick one, send a link push, read the push iden and the rate limit; a second
+//! target is refused before anything is sent.
+
+use crate::support::stand_ins::pushbullet as stand_in;
+
+use egui_kittest::kittest::Queryable as _;
+use pushdeck::store::{Environment, Profile};
+use pushdeck::ui::PushdeckApp;
+
+use crate::support::window::{Desk, harness, text_visible, type_into, wait_for};
+use stand_in::{PushbulletStandIn, TOKEN};
+
+struct Fixture {
+    desk: Desk,
+    standin: PushbulletStandIn,
+}
+
+fn fixture() -> Fixture {
+    let desk = Desk::new();
+    let standin = desk.runtime.block_on(PushbulletStandIn::start_async());
+    Fixture { desk, standin }
+}
+
+fn app(f: &Fixture) -> PushdeckApp {
+    let mut profile = Profile::new("me", "pushbullet");
+    profile.base_url = Some(f.standin.base_url());
+    profile.environment = Environment::Dev;
+    f.desk.app(profile, &[("access_token", TOKEN)])
+}
+
+#[test]
+fn check_load_devices_pick_one_and_send_a_link() {
+    let f = fixture();
+    let mut h = harness(app(&f));
+    h.run();
+
+    h.get_by_label("Check").click();
+    h.step();
+    wait_for(&mut h, "the check", |h| {
+        text_visible(
+            h,
+            "Token works: signed in as Elon Musk <elon@teslamotors.com>",
+        )
+    });
+
+    h.get_by_label("Load devices").click();
+    h.step();
+    wait_for(&mut h, "the devices", |h| {
+        h.query_by_label("+ Elon's iPhone").is_some()
+    });
+    assert!(h.query_by_label("+ Google Pixel 9").is_some());
+    h.get_by_label("+ Elon's iPhone").click();
+    h.run();
+    assert_eq!(
+        h.get_by_label("Device").value().as_deref(),
+        Some("ujpah72o0sjAoRtnM0jc")
+    );
+
+    type_into(&mut h, "Title", "Build #118");
+    type_into(&mut h, "Body", "Passed");
+    type_into(&mut h, "Click URL", "https://ci.example.com/118");
+    assert!(
+        text_visible(&h, "\"type\": \"link\""),
+        "Request pane shows a link push"
+    );
+    assert!(
+        !text_visible(&h, TOKEN),
+        "the token never reaches the screen"
+    );
+
+    h.get_by_label("Send to device ujpah72o0sjAoRtnM0jc · DEV")
+        .click();
+    h.step();
+    wait_for(&mut h, "the send", |h| {
+        !h.state().is_sending()
+            && h.state()
+                .status
+                .as_ref()
+                .is_some_and(|(_, s)| s.starts_with("Pushed"))
+    });
+    let (ok, status) = h.state().status.clone().expect("status");
+    assert!(ok, "{status}");
+    assert!(status.contains("ujpah72o0sjAsoRtnM0jc"), "{status}");
+    assert!(status.contains("rate limit"), "{status}");
+    assert!(
+        text_visible(&h, "of 32768 left"),
+        "Response pane shows the rate limit"
+    );
+
+    let pushes: Vec<_> = f
+        .standin
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v2/pushes")
+        .collect();
+    assert_eq!(pushes.len(), 1);
+    let body = pushes[0].json();
+    assert_eq!(body["type"], "link");
+    assert_eq!(body["device_iden"], "ujpah72o0sjAoRtnM0jc");
+    assert_eq!(pushes[0].header("access-token"), Some(TOKEN));
+}
+
+#[test]
+fn a_second_target_is_refused_before_sending() {
+    let f = fixture();
+    let mut h = harness(app(&f));
+    h.run();
+    type_into(&mut h, "Body", "Hi");
+    type_into(&mut h, "Email", "friend@example.com");
+    type_into(&mut h, "Channel tag", "acme");
+    assert!(
+        text_visible(&h, "one target at a time"),
+        "Request pane explains"
+    );
+    h.get_by_label("Send to friend@example.com · DEV").click();
+    h.run();
+    let (ok, status) = h.state().status.clone().expect("status");
+    assert!(!ok && status.starts_with("Not sent"), "{status}");
+    assert_eq!(f.standin.hits(), 0);
+}

@@ -1,0 +1,225 @@
+//! The Web Push tab in the real UI, driven by label: keys, subscriptions, a send decrypted by a
+//! local push service, gone subscriptions removed in one click, a fan-out confirmed.
+
+use crate::support::stand_ins::webpush as stand_in;
+
+use std::time::Duration;
+
+use egui_kittest::kittest::{By, Queryable as _};
+use pushdeck::store::{Environment, Profile, ProfileStore, SecretStore};
+use pushdeck::ui::PushdeckApp;
+
+use crate::support::window::{
+    Desk, Window, harness_sized, snapshot, text_visible, type_into, wait_for_at_most,
+};
+use serde_json::json;
+use stand_in::PushService;
+
+/// An app with a profile "site" and no keys yet, on the Web Push tab.
+fn webpush_app(desk: &Desk) -> (PushdeckApp, SecretStore) {
+    let mut profile = Profile::new("site", "webpush");
+    profile.environment = Environment::Staging;
+    profile
+        .settings
+        .insert("subject".into(), "mailto:ops@example.com".into());
+    desk.app_and_keyring(profile, &[])
+}
+
+/// [`webpush_app`] in a 1280×860 window.
+fn webpush_window(desk: &Desk) -> (Window, SecretStore) {
+    let (app, keyring) = webpush_app(desk);
+    let mut h = harness_sized(app, [1280.0, 860.0]);
+    h.run();
+    (h, keyring)
+}
+
+/// The push service answers within this (a send encrypts for every subscription first).
+const SEND_WAIT: Duration = Duration::from_secs(20);
+
+fn click_starting(h: &mut Window, prefix: &'static str) {
+    h.query_all(By::new().predicate(move |n| n.label().is_some_and(|l| l.starts_with(prefix))))
+        .next()
+        .unwrap_or_else(|| panic!("no widget labelled {prefix}…"))
+        .click();
+}
+
+fn public_key(keyring: &SecretStore) -> String {
+    let private = keyring
+        .get("site", "vapid_private_key")
+        .expect("keyring")
+        .expect("a generated key");
+    pushdeck::provider::webpush::vapid::VapidKey::import(&private)
+        .expect("usable")
+        .public_key_b64()
+}
+
+fn send_and_wait(h: &mut Window) {
+    click_starting(h, "Send to ");
+    h.step();
+    wait_for_at_most(h, SEND_WAIT, "the send", |h| {
+        !h.state().is_sending() && h.state().status.is_some()
+    });
+}
+
+#[test]
+fn keys_subscriptions_send_and_gone() {
+    let desk = Desk::new();
+    let service = PushService::start_on(&desk.runtime);
+    let (mut h, keyring) = webpush_window(&desk);
+
+    h.get_by_label("Generate keys").click();
+    h.run();
+    let public = public_key(&keyring);
+    assert!(text_visible(&h, "Copy public key"));
+    let profiles = ProfileStore::open(desk.paths().profiles_file()).expect("profiles");
+    assert_eq!(
+        profiles
+            .get("site")
+            .and_then(|p| p.setting("vapid_public_key")),
+        Some(public.as_str()),
+        "the public key is saved in the profile"
+    );
+
+    let ana = service.subscribe("ana", Some(&public));
+    let gone = service.subscribe("gone-old-phone", Some(&public));
+    type_into(
+        &mut h,
+        "Paste subscription",
+        &json!([ana, gone]).to_string(),
+    );
+    h.get_by_label("Add").click();
+    h.run();
+    assert!(text_visible(&h, "Subscriptions: 2"));
+
+    // A bad paste is refused with its reason and changes nothing.
+    let mut bad = service.subscribe("broken", Some(&public));
+    bad["keys"]["auth"] = json!("AAAA");
+    type_into(&mut h, "Paste subscription", &bad.to_string());
+    h.get_by_label("Add").click();
+    h.run();
+    assert!(text_visible(
+        &h,
+        "Left out: the subscription: `keys.auth` is 3 bytes"
+    ));
+    assert!(text_visible(&h, "Subscriptions: 2"));
+
+    type_into(&mut h, "Title", "Build 118");
+    type_into(&mut h, "Body", "Passed");
+    assert!(
+        text_visible(&h, "plaintext before encryption"),
+        "the Request pane shows what is encrypted"
+    );
+    send_and_wait(&mut h);
+    let delivered = service.delivered();
+    assert_eq!(delivered.len(), 1, "{:?}", service.problems());
+    assert_eq!(
+        delivered[0].json(),
+        json!({"title": "Build 118", "body": "Passed"})
+    );
+    assert!(text_visible(&h, "1 subscription(s) are gone"));
+    h.get_by_label("Remove 1 gone").click();
+    h.run();
+    assert!(text_visible(&h, "Subscriptions: 1"));
+    assert!(!text_visible(&h, "are gone"));
+}
+
+#[test]
+fn a_fan_out_over_ten_is_confirmed_first() {
+    let desk = Desk::new();
+    let service = PushService::start_on(&desk.runtime);
+    let (mut h, _keyring) = webpush_window(&desk);
+    h.get_by_label("Generate keys").click();
+    h.run();
+    let subs: Vec<serde_json::Value> = (0..12)
+        .map(|i| service.subscribe(&format!("s{i}"), None))
+        .collect();
+    type_into(&mut h, "Paste subscription", &json!(subs).to_string());
+    h.get_by_label("Add").click();
+    h.run();
+    assert!(
+        text_visible(&h, "Subscriptions: 12"),
+        "status: {:?}",
+        h.state().status
+    );
+    type_into(&mut h, "Body", "Hello all");
+    click_starting(&mut h, "Send to ");
+    h.run();
+    assert!(
+        text_visible(&h, "12 recipients (12 subscriptions)"),
+        "the confirmation names the audience"
+    );
+    assert_eq!(service.hits(), 0, "nothing sent before confirming");
+    h.get_by_label("Send now").click();
+    h.step();
+    wait_for_at_most(&mut h, SEND_WAIT, "the fan-out", |h| {
+        !h.state().is_sending() && h.state().status.is_some()
+    });
+    assert_eq!(service.delivered().len(), 12, "{:?}", service.problems());
+}
+
+/// The Web Push tab with keys and two subscriptions, for the README and to catch layout breaks.
+/// A fixed VAPID key and fixed subscriptions keep the picture the same on every run.
+#[test]
+fn snapshot_webpush_tab() {
+    let desk = Desk::new();
+    let (first, keyring) = webpush_app(&desk);
+    drop(first);
+    // RFC 8291's sender key doubles as a fixed VAPID key here.
+    let key = pushdeck::provider::webpush::vapid::VapidKey::import(
+        "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw",
+    )
+    .expect("key");
+    keyring
+        .set(
+            "site",
+            "vapid_private_key",
+            &key.private_key_b64().expect("b64"),
+        )
+        .expect("secret");
+    let mut profiles = ProfileStore::open(desk.paths().profiles_file()).expect("profiles");
+    let mut profile = profiles.get("site").cloned().expect("profile");
+    profile
+        .settings
+        .insert("vapid_public_key".into(), key.public_key_b64());
+    profiles.upsert(profile).expect("save");
+    let p256dh =
+        "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+    let draft = pushdeck::draft::Draft::from_json(
+        &json!({
+            "profile": "site",
+            "message": {"title": "Build 118 passed", "body": "All 412 tests green in 4 min",
+                        "url": "https://ci.example.com/118",
+                        "buttons": [{"id": "logs", "label": "Logs", "url": "https://ci.example.com/118/log"}]},
+            "audience": {"subscriptions": [
+                {"endpoint": "https://fcm.googleapis.com/fcm/send/dXJlOi8vQW5hLWxhcHRvcA", "label": "Ana's laptop",
+                 "keys": {"p256dh": p256dh, "auth": "BTBZMqHH6r4Tts7J_aSIgg"}},
+                {"endpoint": "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABmX2",
+                 "keys": {"p256dh": p256dh, "auth": "BTBZMqHH6r4Tts7J_aSIgg"}}
+            ]},
+            "options": {"ttl": 3600, "urgency": "high", "topic": "build-118"}
+        })
+        .to_string(),
+    )
+    .expect("draft");
+    let mut app = desk.app_with(keyring);
+    app.load_draft(&draft).expect("loads");
+    let mut h = egui_kittest::Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_theme(eframe::egui::Theme::Dark)
+        .build_ui_state(|ui, app: &mut PushdeckApp| app.ui(ui), app);
+    h.run();
+    assert!(text_visible(&h, "Subscriptions: 2"));
+    snapshot(&mut h, "webpush");
+    // Raw mode edits the plaintext (the body itself is ciphertext), and a raw payload is sent.
+    h.get_by_label("Edit raw").click();
+    h.run();
+    assert!(
+        h.query_all(By::new().predicate(|n| {
+            n.value()
+                .is_some_and(|v| v.contains("\"title\": \"Build 118 passed\""))
+        }))
+        .next()
+        .is_some(),
+        "the raw editor starts from the plaintext"
+    );
+}
