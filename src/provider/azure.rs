@@ -3,28 +3,36 @@
 //! templates, tags and tag expressions, direct sends, scheduled sends, and the `test` debug send
 //! whose outcome lists each registration.
 
+mod body;
 mod connection;
 mod formats;
+mod interpret;
 pub mod report;
 mod sas;
 mod tags;
+mod wns;
 
 use super::describe::{Capabilities, FieldKind, FieldSpec, ProviderInfo, validate_keys};
 use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
+use super::shared::answer;
 use crate::draft::{Draft, DraftError, Fields};
-use crate::http::{Exchange, PreparedRequest, ResponseDump};
-use crate::outcome::{LookupItem, Outcome};
+use crate::http::{Exchange, PreparedRequest};
+use crate::outcome::Outcome;
 use crate::profile::Profile;
 use crate::profile::Secrets;
+use body::Payload;
+use time::OffsetDateTime;
 
 pub use connection::{ConnectionString, parse as parse_connection_string};
 pub use report::{NotificationOutcome, RegistrationResult, parse_outcome};
 pub use sas::{SasToken, token as sas_token};
 pub use tags::parse as parse_tag_expression;
 
+use interpret::{Asked, NAME, hub_of, ids_text, key_name, notification_id, refusal, test_outcome};
+pub use interpret::{is_test, test_report, tracking_headers};
+
 pub struct Azure;
 
-const NAME: &str = "Azure Notification Hubs";
 pub const API_VERSION: &str = "2020-06";
 /// The hub refuses bodies over 64 KB (413).
 const MAX_BODY: usize = 64 * 1024;
@@ -273,84 +281,16 @@ impl Provider for Azure {
             ));
         }
         let test = options.bool("test_send")?.unwrap_or(false) || ctx.dry_run;
-        let schedule = match options.string("schedule_at")? {
-            None => None,
-            Some(at) => {
-                let when = crate::clock::parse_rfc3339(at)
-                    .map_err(|e| DraftError::new("options.schedule_at", e))?;
-                if when <= ctx.now {
-                    return Err(DraftError::new("options.schedule_at", "is in the past"));
-                }
-                if when > ctx.now + time::Duration::days(MAX_SCHEDULE_DAYS) {
-                    return Err(DraftError::new(
-                        "options.schedule_at",
-                        format!("the hub schedules at most {MAX_SCHEDULE_DAYS} days ahead"),
-                    ));
-                }
-                Some(when)
-            }
-        };
-        let what = if ctx.dry_run {
-            "--dry-run (the hub's test mode)"
-        } else {
-            "options.test_send"
-        };
-        if matches!(audience, Audience::Device(_)) {
-            if test {
-                return Err(DraftError::new(
-                    what,
-                    "the hub's test mode does not work with a direct send (audience.device_handle); use tags instead",
-                ));
-            }
-            if schedule.is_some() {
-                return Err(DraftError::new(
-                    "options.schedule_at",
-                    "a direct send (audience.device_handle) cannot be scheduled",
-                ));
-            }
-            if payload.format == "template" {
-                return Err(DraftError::new(
-                    "options.format",
-                    "a template needs registrations; a direct send takes a native format",
-                ));
-            }
-        }
-        if test && schedule.is_some() {
-            return Err(DraftError::new(
-                what,
-                "a scheduled send has no test mode; remove options.schedule_at to test",
-            ));
-        }
+        let schedule = schedule_at(&options, ctx.now)?;
+        check_modes(
+            &audience,
+            test,
+            schedule.is_some(),
+            payload.format,
+            ctx.dry_run,
+        )?;
         let t = target(ctx.profile, ctx.secrets)?;
-        let path = match (&audience, schedule) {
-            (Audience::Device(_), _) => format!("messages/?direct&api-version={API_VERSION}"),
-            (_, Some(_)) => format!("schedulednotifications/?api-version={API_VERSION}"),
-            _ if test => format!("messages/?api-version={API_VERSION}&test"),
-            _ => format!("messages/?api-version={API_VERSION}"),
-        };
-        let mut request = signed("POST", &t, &path, ctx.now);
-        for (name, value) in &payload.headers {
-            request = request.header(name, value.clone());
-        }
-        request = request
-            .header("ServiceBusNotification-Format", payload.format)
-            .header("x-ms-version", API_VERSION);
-        match &audience {
-            Audience::Tags(expr, _) | Audience::Expression(expr) => {
-                request = request.header("ServiceBusNotification-Tags", expr.clone());
-            }
-            Audience::Device(handle) => {
-                request = request.header("ServiceBusNotification-DeviceHandle", handle.clone());
-            }
-            Audience::Everyone => {}
-        }
-        if let Some(when) = schedule {
-            let utc = when.to_offset(time::UtcOffset::UTC);
-            request = request.header(
-                "ServiceBusNotification-ScheduleTime",
-                formats::w3c(utc).trim_end_matches('Z').to_string(),
-            );
-        }
+        let mut request = send_request(&t, &audience, schedule, &payload, test, ctx.now);
         if test {
             warnings.push("Test send: the hub delivers to at most 10 matching registrations (for real) and reports each one's outcome.".into());
         }
@@ -368,11 +308,9 @@ impl Provider for Azure {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         if !response.is_success() {
             return refusal(exchange, response, Asked::Send);
@@ -439,6 +377,113 @@ impl Provider for Azure {
     }
 }
 
+/// `options.schedule_at`, checked: in the future and at most seven days ahead.
+fn schedule_at(
+    options: &Fields<'_>,
+    now: OffsetDateTime,
+) -> Result<Option<OffsetDateTime>, DraftError> {
+    Ok(match options.string("schedule_at")? {
+        None => None,
+        Some(at) => {
+            let when = crate::clock::parse_rfc3339(at)
+                .map_err(|e| DraftError::new("options.schedule_at", e))?;
+            if when <= now {
+                return Err(DraftError::new("options.schedule_at", "is in the past"));
+            }
+            if when > now + time::Duration::days(MAX_SCHEDULE_DAYS) {
+                return Err(DraftError::new(
+                    "options.schedule_at",
+                    format!("the hub schedules at most {MAX_SCHEDULE_DAYS} days ahead"),
+                ));
+            }
+            Some(when)
+        }
+    })
+}
+
+/// Test mode, scheduling and direct sends exclude one another; templates need registrations.
+fn check_modes(
+    audience: &Audience,
+    test: bool,
+    scheduled: bool,
+    format: &str,
+    dry_run: bool,
+) -> Result<(), DraftError> {
+    let what = if dry_run {
+        "--dry-run (the hub's test mode)"
+    } else {
+        "options.test_send"
+    };
+    if matches!(audience, Audience::Device(_)) {
+        if test {
+            return Err(DraftError::new(
+                what,
+                "the hub's test mode does not work with a direct send (audience.device_handle); use tags instead",
+            ));
+        }
+        if scheduled {
+            return Err(DraftError::new(
+                "options.schedule_at",
+                "a direct send (audience.device_handle) cannot be scheduled",
+            ));
+        }
+        if format == "template" {
+            return Err(DraftError::new(
+                "options.format",
+                "a template needs registrations; a direct send takes a native format",
+            ));
+        }
+    }
+    if test && scheduled {
+        return Err(DraftError::new(
+            what,
+            "a scheduled send has no test mode; remove options.schedule_at to test",
+        ));
+    }
+    Ok(())
+}
+
+/// The signed send with the headers that pick the audience, the format and the schedule.
+fn send_request(
+    t: &Target,
+    audience: &Audience,
+    schedule: Option<OffsetDateTime>,
+    payload: &Payload,
+    test: bool,
+    now: OffsetDateTime,
+) -> PreparedRequest {
+    let path = match (audience, schedule) {
+        (Audience::Device(_), _) => format!("messages/?direct&api-version={API_VERSION}"),
+        (_, Some(_)) => format!("schedulednotifications/?api-version={API_VERSION}"),
+        _ if test => format!("messages/?api-version={API_VERSION}&test"),
+        _ => format!("messages/?api-version={API_VERSION}"),
+    };
+    let mut request = signed("POST", t, &path, now);
+    for (name, value) in &payload.headers {
+        request = request.header(name, value.clone());
+    }
+    request = request
+        .header("ServiceBusNotification-Format", payload.format)
+        .header("x-ms-version", API_VERSION);
+    match audience {
+        Audience::Tags(expr, _) | Audience::Expression(expr) => {
+            request = request.header("ServiceBusNotification-Tags", expr.clone());
+        }
+        Audience::Device(handle) => {
+            request = request.header("ServiceBusNotification-DeviceHandle", handle.clone());
+        }
+        Audience::Everyone => {}
+    }
+    if let Some(when) = schedule {
+        let utc = when.to_offset(time::UtcOffset::UTC);
+        request = request.header(
+            "ServiceBusNotification-ScheduleTime",
+            formats::w3c(utc).trim_end_matches('Z').to_string(),
+        );
+    }
+    request
+}
+
 /// The calls beside sending, behind `Provider::call`.
 impl Azure {
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
@@ -453,11 +498,9 @@ impl Azure {
     }
 
     fn interpret_check(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         if !response.is_success() {
             return refusal(exchange, response, Asked::Check);
@@ -487,186 +530,6 @@ impl Azure {
 
 fn format_name(draft: &Draft) -> &'static str {
     formats::format_of(&Fields::new("options", &draft.options)).unwrap_or("apple")
-}
-
-pub fn is_test(url: &str) -> bool {
-    url.split_once('?')
-        .is_some_and(|(_, q)| q.split('&').any(|p| p == "test" || p == "test=true"))
-}
-
-/// The report of a test send: counts in the summary, one item per registration.
-fn test_outcome(report: &NotificationOutcome, ids: &str) -> Outcome {
-    let counts = format!("{} succeeded, {} failed", report.success, report.failure);
-    let mut outcome = if report.success == 0 && report.failure == 0 {
-        Outcome::refused(format!("Test send: no registration matched{ids}")).with_hint(
-            "Nobody received it: check the tags or expression, and that registrations of this format exist (the hub's portal lists them).",
-        )
-    } else if report.success == 0 {
-        Outcome::refused(format!("Test send: {counts}{ids}")).with_hint(
-            "Every registration failed at its push service: see each outcome; expired handles must re-register, and the hub needs valid platform credentials.",
-        )
-    } else if report.failure > 0 {
-        Outcome::accepted(format!("Test send: {counts}{ids}")).with_hint(
-            "Some registrations failed: see each outcome (expired or invalid handles must re-register).",
-        )
-    } else {
-        Outcome::accepted(format!("Test send: {counts}{ids}"))
-    };
-    outcome.items = report
-        .results
-        .iter()
-        .map(|r| {
-            LookupItem::new(
-                r.registration_id.clone(),
-                format!("{} | {} | {}", r.platform, r.handle, r.outcome),
-            )
-        })
-        .collect();
-    outcome
-}
-
-/// `; tracking id …, notification …` from the hub's headers, for support tickets.
-fn ids_text(response: &ResponseDump) -> String {
-    let mut parts = Vec::new();
-    if let Some(id) = notification_id(response) {
-        parts.push(format!("notification id {id}"));
-    }
-    if let Some(t) = response.header("TrackingId") {
-        parts.push(format!("tracking id {t}"));
-    }
-    if let Some(c) = response.header("x-ms-correlation-request-id") {
-        parts.push(format!("correlation id {c}"));
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("; {}", parts.join(", "))
-    }
-}
-
-/// The notification id: the last path segment of `Location` (`…/messages/<id>?api-version=…`).
-fn notification_id(response: &ResponseDump) -> Option<String> {
-    let location = response.header("Location")?;
-    let path = location.split('?').next()?.trim_end_matches('/');
-    let id = path.rsplit('/').next()?;
-    (!id.is_empty() && !id.contains(':')).then(|| id.to_string())
-}
-
-/// The hub name from a request URL: the path segments before `messages`, `schedulednotifications`
-/// or `registrations`.
-fn hub_of(url: &str) -> String {
-    let path = url::Url::parse(url)
-        .map(|u| u.path().to_string())
-        .unwrap_or_default();
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let end = segments
-        .iter()
-        .position(|s| matches!(*s, "messages" | "schedulednotifications" | "registrations"))
-        .unwrap_or(segments.len());
-    segments[..end].join("/")
-}
-
-fn key_name(exchange: &Exchange) -> Option<&str> {
-    exchange
-        .request
-        .header_value("Authorization")
-        .and_then(sas::key_name_of)
-}
-
-/// Which request a refusal answers: the policy rights it needed differ.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Asked {
-    Send,
-    Check,
-}
-
-/// A plain-language reading of the hub's errors (providers.md §2.6).
-fn refusal(exchange: &Exchange, response: &ResponseDump, call: Asked) -> Outcome {
-    let detail = report::error_detail(response.text());
-    let shown = if detail.is_empty() {
-        format!("HTTP {}", response.status)
-    } else {
-        detail.clone()
-    };
-    let hub = hub_of(&exchange.request.url);
-    let ids = ids_text(response);
-    match response.status {
-        400 => Outcome::refused(format!("The hub refused the request as malformed: {shown}{ids}"))
-            .with_hint("Check that the payload matches the format (options.format) and that the tags or expression are valid."),
-        401 => {
-            let key = key_name(exchange).unwrap_or("this policy");
-            let needed = if call == Asked::Send { "Send" } else { "Manage" };
-            let claim = report::missing_claim(&detail);
-            let lower = detail.to_ascii_lowercase();
-            let (summary, hint) = if let Some(claim) = claim {
-                (
-                    format!("The key of policy {key} lacks the {claim} claim: {shown}"),
-                    format!("Use a policy with the {claim} right (e.g. DefaultFullSharedAccessSignature); {key} cannot do this."),
-                )
-            } else if lower.contains("expired") {
-                (
-                    format!("The hub says the SAS token expired: {shown}"),
-                    "Check this computer's clock: tokens are valid for 5 minutes from now.".to_string(),
-                )
-            } else if key.to_ascii_lowercase().contains("listen") {
-                (
-                    format!("Policy {key} is refused ({shown}): a Listen key cannot {}", if call == Asked::Send { "send" } else { "list registrations" }),
-                    format!("This needs the {needed} claim: use DefaultFullSharedAccessSignature or a policy with {needed}."),
-                )
-            } else {
-                (
-                    format!("The hub refused the key of policy {key} (401): {shown}"),
-                    if call == Asked::Send {
-                        "The SharedAccessKey is wrong or belongs to another namespace, or the policy lacks the Send claim: copy the connection string again from the hub's Access Policies.".to_string()
-                    } else {
-                        "The key is wrong, or the policy lacks the Manage claim that listing registrations needs (a Send-only key gets 401 here: try a test send with --dry-run instead).".to_string()
-                    },
-                )
-            };
-            Outcome::refused(format!("{summary}{ids}")).with_hint(hint)
-        }
-        403 => Outcome::refused(format!("The hub refused it (403): quota exceeded, message too large for the tier, or throttled: {shown}{ids}"))
-            .with_hint("Check the namespace's tier and daily push quota in the portal; the Free tier allows 1 million pushes a month."),
-        404 => Outcome::refused(format!("There is no hub named “{hub}” in this namespace: {shown}{ids}"))
-            .with_hint("Check the hub setting (the hub's name, not the namespace's) and the Endpoint in the connection string."),
-        413 => Outcome::refused(format!("The payload is too large for the hub (413): {shown}{ids}"))
-            .with_hint("Shorten the message or data: the hub takes at most 64 KB, and each platform less (APNs 4 KB)."),
-        429 => {
-            let wait = response.retry_after();
-            let mut o = Outcome::refused(format!(
-                "The hub is throttling this namespace{}{ids}",
-                wait.map(|s| format!(": it asks to wait {s} s")).unwrap_or_default()
-            ))
-            .with_hint("Wait, then send again; nothing was sent this time.");
-            o.retry_after = wait;
-            o
-        }
-        status => {
-            let mut o = Outcome::from_status(NAME, status, &detail);
-            o.summary.push_str(&ids);
-            o
-        }
-    }
-}
-
-/// Used by the GUI: the test-send report of an exchange, when it is one.
-pub fn test_report(exchange: &Exchange) -> Option<NotificationOutcome> {
-    if !is_test(&exchange.request.url) {
-        return None;
-    }
-    let response = exchange.response.as_ref()?;
-    if !response.is_success() {
-        return None;
-    }
-    report::parse_outcome(response.text())
-}
-
-/// Used by the GUI: the hub's tracking headers of a response.
-pub fn tracking_headers(response: &ResponseDump) -> Vec<(&'static str, String)> {
-    ["TrackingId", "x-ms-correlation-request-id", "Location"]
-        .into_iter()
-        .filter_map(|h| response.header(h).map(|v| (h, v.to_string())))
-        .collect()
 }
 
 #[cfg(test)]

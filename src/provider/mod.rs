@@ -12,6 +12,7 @@ pub mod onesignal;
 pub mod pushbullet;
 mod registry;
 mod seam;
+pub(crate) mod shared;
 pub mod sns;
 pub mod telegram;
 pub mod webpush;

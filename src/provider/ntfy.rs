@@ -1,12 +1,13 @@
 //! ntfy: JSON publishing to the server's root URL, optional `Authorization: Bearer` access token
 //! (providers.md §8.3).
 
+use super::shared::answer;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::describe::{FieldKind, FieldSpec, ProviderInfo, base_url, validate_keys};
 use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
-use crate::draft::{Draft, DraftError, Fields};
+use crate::draft::{Draft, DraftError, Fields, Message};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
 use crate::profile::Profile;
@@ -68,6 +69,7 @@ static INFO: ProviderInfo = ProviderInfo {
             "render the message as Markdown (web app and Android)",
         ),
     ],
+    common_options: &["priority", "schedule_at", "raw"],
     ..ProviderInfo::BASE
 };
 
@@ -106,11 +108,9 @@ impl Provider for Ntfy {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         if response.is_success() {
@@ -189,11 +189,9 @@ impl Ntfy {
     }
 
     fn interpret_check(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         let with_token = exchange.request.url.ends_with("/v1/account");
@@ -255,15 +253,7 @@ fn topic(draft: &Draft) -> Result<String, DraftError> {
 }
 
 fn raw_body(raw: &Value, topic: &str) -> Result<Value, DraftError> {
-    let mut raw = match raw {
-        Value::Object(map) => map.clone(),
-        Value::String(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(DraftError::new("options.raw", "must be a JSON object")),
-            Err(e) => return Err(DraftError::new("options.raw", format!("invalid JSON: {e}"))),
-        },
-        _ => return Err(DraftError::new("options.raw", "must be a JSON object")),
-    };
+    let mut raw = crate::provider::shared::raw_object(raw)?;
     if !raw.contains_key("topic") {
         raw.insert("topic".into(), json!(topic));
     }
@@ -278,37 +268,7 @@ fn message_body(
     warnings: &mut Vec<String>,
 ) -> Result<Value, DraftError> {
     let m = &draft.message;
-    for (present, field, why) in [
-        (
-            !m.subtitle.is_empty(),
-            "message.subtitle",
-            "ntfy has no subtitle; put it in the title or the message",
-        ),
-        (
-            !m.data.is_empty(),
-            "message.data",
-            "ntfy carries no custom data; put it in the message text",
-        ),
-        (
-            !m.translations.is_empty(),
-            "message.translations",
-            "ntfy sends one language; publish each language to its own topic",
-        ),
-        (
-            m.silent,
-            "message.silent",
-            "ntfy has no silent messages; use priority min to deliver without a sound",
-        ),
-        (
-            options.has("ttl"),
-            "options.ttl",
-            "ntfy has no per-message expiry (the server keeps messages for its cache duration)",
-        ),
-    ] {
-        if present {
-            return Err(DraftError::new(field, why));
-        }
-    }
+    refuse_unsupported(m, options)?;
     let attach = match options.string("attach")? {
         Some(a) => Some(a.trim().to_string()),
         None if !m.image.trim().is_empty() => Some(m.image.trim().to_string()),
@@ -351,6 +311,59 @@ fn message_body(
     if options.bool("markdown")? == Some(true) {
         body.insert("markdown".into(), json!(true));
     }
+    add_links(&mut body, m, options, attach)?;
+    if !m.buttons.is_empty() {
+        body.insert("actions".into(), actions(m)?);
+    }
+    if let Some(at) = options.string("schedule_at")? {
+        body.insert("delay".into(), json!(delay(at, now)?));
+    }
+    Ok(Value::Object(body))
+}
+
+/// What a draft may carry but ntfy cannot: refused, so nothing is silently dropped.
+fn refuse_unsupported(m: &Message, options: &Fields<'_>) -> Result<(), DraftError> {
+    for (present, field, why) in [
+        (
+            !m.subtitle.is_empty(),
+            "message.subtitle",
+            "ntfy has no subtitle; put it in the title or the message",
+        ),
+        (
+            !m.data.is_empty(),
+            "message.data",
+            "ntfy carries no custom data; put it in the message text",
+        ),
+        (
+            !m.translations.is_empty(),
+            "message.translations",
+            "ntfy sends one language; publish each language to its own topic",
+        ),
+        (
+            m.silent,
+            "message.silent",
+            "ntfy has no silent messages; use priority min to deliver without a sound",
+        ),
+        (
+            options.has("ttl"),
+            "options.ttl",
+            "ntfy has no per-message expiry (the server keeps messages for its cache duration)",
+        ),
+    ] {
+        if present {
+            return Err(DraftError::new(field, why));
+        }
+    }
+    Ok(())
+}
+
+/// The click link, the icon and the attachment: URLs ntfy opens or fetches.
+fn add_links(
+    body: &mut Map<String, Value>,
+    m: &Message,
+    options: &Fields<'_>,
+    attach: Option<String>,
+) -> Result<(), DraftError> {
     if !m.url.trim().is_empty() {
         body.insert(
             "click".into(),
@@ -379,54 +392,58 @@ fn message_body(
             "names an attachment: give an attachment URL (options.attach or message.image) too",
         ));
     }
-    if !m.buttons.is_empty() {
-        if m.buttons.len() > MAX_ACTIONS {
-            return Err(DraftError::new(
-                "message.buttons",
-                format!(
-                    "ntfy shows at most {MAX_ACTIONS} buttons; this has {}",
-                    m.buttons.len()
-                ),
-            ));
-        }
-        let mut actions = Vec::new();
-        for (i, b) in m.buttons.iter().enumerate() {
-            if b.label.trim().is_empty() {
-                return Err(DraftError::new(
-                    format!("message.buttons[{i}].label"),
-                    "every button needs a label",
-                ));
-            }
-            if b.url.trim().is_empty() {
-                return Err(DraftError::new(
-                    format!("message.buttons[{i}].url"),
-                    "ntfy buttons open a link (a view action): give each button a url",
-                ));
-            }
-            let url = checked_url(&format!("message.buttons[{i}].url"), &b.url, false)?;
-            actions.push(json!({"action": "view", "label": b.label, "url": url}));
-        }
-        body.insert("actions".into(), Value::Array(actions));
+    Ok(())
+}
+
+/// Buttons as ntfy `view` actions: each opens its link.
+fn actions(m: &Message) -> Result<Value, DraftError> {
+    if m.buttons.len() > MAX_ACTIONS {
+        return Err(DraftError::new(
+            "message.buttons",
+            format!(
+                "ntfy shows at most {MAX_ACTIONS} buttons; this has {}",
+                m.buttons.len()
+            ),
+        ));
     }
-    if let Some(at) = options.string("schedule_at")? {
-        let when = crate::clock::parse_rfc3339(at)
-            .map_err(|e| DraftError::new("options.schedule_at", e))?;
-        let ahead = (when - now).whole_seconds();
-        if ahead < MIN_DELAY_S {
+    let mut actions = Vec::new();
+    for (i, b) in m.buttons.iter().enumerate() {
+        if b.label.trim().is_empty() {
             return Err(DraftError::new(
-                "options.schedule_at",
-                "must be at least 10 seconds in the future",
+                format!("message.buttons[{i}].label"),
+                "every button needs a label",
             ));
         }
-        if ahead > MAX_DELAY_S {
+        if b.url.trim().is_empty() {
             return Err(DraftError::new(
-                "options.schedule_at",
-                "ntfy schedules at most 3 days ahead",
+                format!("message.buttons[{i}].url"),
+                "ntfy buttons open a link (a view action): give each button a url",
             ));
         }
-        body.insert("delay".into(), json!(when.unix_timestamp().to_string()));
+        let url = checked_url(&format!("message.buttons[{i}].url"), &b.url, false)?;
+        actions.push(json!({"action": "view", "label": b.label, "url": url}));
     }
-    Ok(Value::Object(body))
+    Ok(Value::Array(actions))
+}
+
+/// `options.schedule_at` as ntfy's `delay`: a Unix time 10 s to 3 days ahead.
+fn delay(at: &str, now: OffsetDateTime) -> Result<String, DraftError> {
+    let when =
+        crate::clock::parse_rfc3339(at).map_err(|e| DraftError::new("options.schedule_at", e))?;
+    let ahead = (when - now).whole_seconds();
+    if ahead < MIN_DELAY_S {
+        return Err(DraftError::new(
+            "options.schedule_at",
+            "must be at least 10 seconds in the future",
+        ));
+    }
+    if ahead > MAX_DELAY_S {
+        return Err(DraftError::new(
+            "options.schedule_at",
+            "ntfy schedules at most 3 days ahead",
+        ));
+    }
+    Ok(when.unix_timestamp().to_string())
 }
 
 /// A URL the phone opens or fetches. Click and button targets may be app links (mailto:,

@@ -1,5 +1,9 @@
 //! OneSignal: `POST /notifications` with `Authorization: Key …` (providers.md §1).
 
+mod errors;
+mod payload;
+
+use super::shared::answer;
 use serde_json::{Map, Value, json};
 
 use super::describe::{FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys};
@@ -12,16 +16,10 @@ use crate::outcome::Verdict;
 use crate::profile::Profile;
 use crate::profile::Secrets;
 
-pub struct OneSignal;
+use errors::{NAME, errors_text, hint_for, or_status};
+use payload::{add_audience, add_content, add_options, raw_body};
 
-const NAME: &str = "OneSignal";
-/// OneSignal's documented limits.
-const MAX_IDS: usize = 2000;
-const MAX_FILTERS: usize = 200;
-const MAX_DATA_BYTES: usize = 2048;
-const MAX_TTL: u64 = 2_419_200;
-const MAX_MOBILE_BUTTONS: usize = 3;
-const MAX_WEB_BUTTONS: usize = 2;
+pub struct OneSignal;
 
 static INFO: ProviderInfo = ProviderInfo {
     id: "onesignal",
@@ -136,11 +134,9 @@ impl Provider for OneSignal {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         let errors = body
@@ -300,11 +296,9 @@ impl OneSignal {
     }
 
     fn interpret_lookup(&self, _id: &str, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         let errors = body
@@ -387,416 +381,6 @@ fn segments_request(
 
 fn url_segment(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// A raw payload replaces the generated one; `app_id` is filled in when it is missing, since a
-/// request without it can only fail.
-fn raw_body(raw: &Value, app_id: &str) -> Result<Value, DraftError> {
-    let mut raw = match raw {
-        Value::Object(map) => map.clone(),
-        Value::String(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(DraftError::new("options.raw", "must be a JSON object")),
-            Err(e) => return Err(DraftError::new("options.raw", format!("invalid JSON: {e}"))),
-        },
-        _ => return Err(DraftError::new("options.raw", "must be a JSON object")),
-    };
-    if !raw.contains_key("app_id") {
-        raw.insert("app_id".into(), json!(app_id));
-    }
-    Ok(Value::Object(raw))
-}
-
-fn add_audience(
-    body: &mut Map<String, Value>,
-    draft: &Draft,
-    options: &Fields<'_>,
-) -> Result<(), DraftError> {
-    let a = Fields::new("audience", &draft.audience);
-    let segments = a.strings("segments")?;
-    let excluded = a.strings("exclude_segments")?;
-    let external = a.strings("external_ids")?;
-    let subscriptions = a.strings("subscription_ids")?;
-    let filters = match a.value("filters") {
-        None => None,
-        Some(Value::Array(items)) if items.is_empty() => None,
-        Some(Value::Array(items)) => {
-            if items.len() > MAX_FILTERS {
-                return Err(DraftError::new(
-                    "audience.filters",
-                    format!(
-                        "OneSignal allows at most {MAX_FILTERS} entries (operators included); this has {}",
-                        items.len()
-                    ),
-                ));
-            }
-            for (i, item) in items.iter().enumerate() {
-                let ok = item.get("field").and_then(Value::as_str).is_some()
-                    || item.get("operator").and_then(Value::as_str).is_some();
-                if !ok {
-                    return Err(DraftError::new(
-                        format!("audience.filters[{i}]"),
-                        "each filter needs a \"field\" (or is an {\"operator\": \"OR\"})",
-                    ));
-                }
-            }
-            Some(items.clone())
-        }
-        Some(_) => {
-            return Err(DraftError::new(
-                "audience.filters",
-                "must be a list of OneSignal filter objects",
-            ));
-        }
-    };
-    let methods = [
-        !segments.is_empty(),
-        filters.is_some(),
-        !external.is_empty(),
-        !subscriptions.is_empty(),
-    ];
-    match methods.iter().filter(|m| **m).count() {
-        0 => {
-            return Err(DraftError::new(
-                "audience",
-                "choose who receives it: segments, filters, external_ids or subscription_ids",
-            ));
-        }
-        1 => {}
-        _ => {
-            return Err(DraftError::new(
-                "audience",
-                "OneSignal takes exactly one way of targeting: use only one of segments, filters, external_ids, subscription_ids",
-            ));
-        }
-    }
-    if !excluded.is_empty() && segments.is_empty() {
-        return Err(DraftError::new(
-            "audience.exclude_segments",
-            "only works together with segments",
-        ));
-    }
-    for (key, ids) in [
-        ("external_ids", &external),
-        ("subscription_ids", &subscriptions),
-    ] {
-        if ids.len() > MAX_IDS {
-            return Err(DraftError::new(
-                format!("audience.{key}"),
-                format!(
-                    "OneSignal takes at most {MAX_IDS} ids per request; this has {}",
-                    ids.len()
-                ),
-            ));
-        }
-    }
-    if !segments.is_empty() {
-        body.insert("included_segments".into(), json!(segments));
-        if !excluded.is_empty() {
-            body.insert("excluded_segments".into(), json!(excluded));
-        }
-    }
-    if let Some(filters) = filters {
-        body.insert("filters".into(), Value::Array(filters));
-    }
-    if !external.is_empty() {
-        let channel = options
-            .one_of("target_channel", &["push", "email", "sms"])?
-            .unwrap_or("push");
-        body.insert("target_channel".into(), json!(channel));
-        body.insert("include_aliases".into(), json!({ "external_id": external }));
-    } else if let Some(channel) = options.one_of("target_channel", &["push", "email", "sms"])? {
-        body.insert("target_channel".into(), json!(channel));
-    }
-    if !subscriptions.is_empty() {
-        body.insert("include_subscription_ids".into(), json!(subscriptions));
-    }
-    Ok(())
-}
-
-/// headings / subtitle / contents as language maps with `en` as the default language.
-fn add_content(
-    body: &mut Map<String, Value>,
-    draft: &Draft,
-    warnings: &mut Vec<String>,
-) -> Result<(), DraftError> {
-    let m = &draft.message;
-    if m.translations.contains_key("en") {
-        return Err(DraftError::new(
-            "message.translations.en",
-            "the untranslated fields are already English (en); translate into other languages only",
-        ));
-    }
-    let mut maps: [(&str, Map<String, Value>); 3] = [
-        ("headings", Map::new()),
-        ("subtitle", Map::new()),
-        ("contents", Map::new()),
-    ];
-    let mut put = |lang: &str, title: &str, subtitle: &str, text: &str| {
-        for (i, value) in [title, subtitle, text].into_iter().enumerate() {
-            if !value.trim().is_empty() {
-                maps[i].1.insert(lang.to_string(), json!(value));
-            }
-        }
-    };
-    put("en", &m.title, &m.subtitle, &m.body);
-    for (lang, t) in &m.translations {
-        if lang.trim().is_empty() {
-            return Err(DraftError::new(
-                "message.translations",
-                "a language code is empty",
-            ));
-        }
-        put(lang, &t.title, &t.subtitle, &t.body);
-    }
-    let contents = &maps[2].1;
-    if !m.silent && !contents.contains_key("en") {
-        return Err(DraftError::new(
-            "message.body",
-            "is required (OneSignal needs English text), unless the message is silent",
-        ));
-    }
-    for (lang, t) in &m.translations {
-        if !t.title.is_empty() && m.title.is_empty() {
-            warnings.push(format!("The {lang} title is sent but there is no default (en) title: OneSignal needs en in every language map."));
-        }
-        if t.body.is_empty() && !m.silent {
-            warnings.push(format!(
-                "No {lang} body: {lang} readers get the English text."
-            ));
-        }
-    }
-    for (key, map) in maps {
-        if !map.is_empty() {
-            body.insert(key.into(), Value::Object(map));
-        }
-    }
-    if m.silent {
-        body.insert("content_available".into(), json!(true));
-    }
-    if !m.url.is_empty() {
-        body.insert("url".into(), json!(m.url));
-    }
-    if !m.image.is_empty() {
-        body.insert("big_picture".into(), json!(m.image));
-        body.insert("chrome_web_image".into(), json!(m.image));
-        body.insert("ios_attachments".into(), json!({ "image": m.image }));
-    }
-    if !m.icon.is_empty() {
-        body.insert("large_icon".into(), json!(m.icon));
-        body.insert("chrome_web_icon".into(), json!(m.icon));
-    }
-    add_buttons(body, draft, warnings)?;
-    if !m.data.is_empty() {
-        let size = serde_json::to_vec(&m.data).map(|v| v.len()).unwrap_or(0);
-        if size > MAX_DATA_BYTES {
-            return Err(DraftError::new(
-                "message.data",
-                format!("is {size} bytes; OneSignal allows at most {MAX_DATA_BYTES}"),
-            ));
-        }
-        body.insert("data".into(), Value::Object(m.data.clone()));
-    }
-    Ok(())
-}
-
-fn add_buttons(
-    body: &mut Map<String, Value>,
-    draft: &Draft,
-    warnings: &mut Vec<String>,
-) -> Result<(), DraftError> {
-    let buttons = &draft.message.buttons;
-    if buttons.is_empty() {
-        return Ok(());
-    }
-    if buttons.len() > MAX_MOBILE_BUTTONS {
-        return Err(DraftError::new(
-            "message.buttons",
-            format!(
-                "OneSignal shows at most {MAX_MOBILE_BUTTONS} buttons on mobile; this has {}",
-                buttons.len()
-            ),
-        ));
-    }
-    for (i, b) in buttons.iter().enumerate() {
-        if b.id.trim().is_empty() || b.label.trim().is_empty() {
-            return Err(DraftError::new(
-                format!("message.buttons[{i}]"),
-                "every button needs an id and a label",
-            ));
-        }
-    }
-    let mobile: Vec<Value> = buttons
-        .iter()
-        .map(|b| {
-            let mut v = json!({ "id": b.id, "text": b.label });
-            if !b.icon.is_empty() {
-                v["icon"] = json!(b.icon);
-            }
-            v
-        })
-        .collect();
-    let web: Vec<Value> = buttons
-        .iter()
-        .take(MAX_WEB_BUTTONS)
-        .map(|b| {
-            let mut v = json!({ "id": b.id, "text": b.label });
-            if !b.icon.is_empty() {
-                v["icon"] = json!(b.icon);
-            }
-            if !b.url.is_empty() {
-                v["url"] = json!(b.url);
-            }
-            v
-        })
-        .collect();
-    if buttons.len() > MAX_WEB_BUTTONS {
-        warnings.push(format!(
-            "Browsers show at most {MAX_WEB_BUTTONS} buttons: “{}” appears on mobile only.",
-            buttons[MAX_WEB_BUTTONS].label
-        ));
-    }
-    if buttons.iter().any(|b| !b.url.is_empty()) {
-        warnings.push("Button links open on the web only; mobile apps receive the button id and handle the click themselves.".into());
-    }
-    body.insert("buttons".into(), Value::Array(mobile));
-    body.insert("web_buttons".into(), Value::Array(web));
-    Ok(())
-}
-
-fn add_options(
-    body: &mut Map<String, Value>,
-    options: &Fields<'_>,
-    ctx: &PrepareContext<'_>,
-) -> Result<(), DraftError> {
-    if let Some(ttl) = options.u64("ttl")? {
-        if ttl > MAX_TTL {
-            return Err(DraftError::new(
-                "options.ttl",
-                format!("OneSignal keeps messages at most {MAX_TTL} s (28 days)"),
-            ));
-        }
-        body.insert("ttl".into(), json!(ttl));
-    }
-    if let Some(priority) = options.one_of("priority", &["low", "normal", "high"])? {
-        // OneSignal: 10 is high, anything else normal (its docs use 5).
-        body.insert(
-            "priority".into(),
-            json!(if priority == "high" { 10 } else { 5 }),
-        );
-    }
-    if let Some(at) = options.string("schedule_at")? {
-        let when = crate::clock::parse_rfc3339(at)
-            .map_err(|e| DraftError::new("options.schedule_at", e))?;
-        if when < ctx.now {
-            return Err(DraftError::new("options.schedule_at", "is in the past"));
-        }
-        body.insert("send_after".into(), json!(send_after(when)));
-    }
-    let key = options
-        .string("idempotency_key")?
-        .unwrap_or(ctx.idempotency_key);
-    if !key.is_empty() {
-        body.insert("idempotency_key".into(), json!(key));
-    }
-    Ok(())
-}
-
-/// OneSignal reads a date without an offset as UTC−11, so always send one: `2026-12-01 08:00:00 GMT+0000`.
-fn send_after(when: time::OffsetDateTime) -> String {
-    let utc = when.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} GMT+0000",
-        utc.year(),
-        u8::from(utc.month()),
-        utc.day(),
-        utc.hour(),
-        utc.minute(),
-        utc.second()
-    )
-}
-
-/// OneSignal's `errors` is polymorphic: a list of strings or objects, or an object.
-fn errors_text(errors: &Value) -> String {
-    match errors {
-        Value::Array(items) => items
-            .iter()
-            .map(|e| match e {
-                Value::String(s) => s.clone(),
-                Value::Object(o) => o
-                    .get("title")
-                    .or_else(|| o.get("message"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| e.to_string()),
-                other => other.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| match v {
-                Value::Object(inner) => inner
-                    .iter()
-                    .map(|(label, ids)| {
-                        format!("{} {label}: {}", k.replace('_', " "), ids_text(ids))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                other => format!("{}: {}", k.replace('_', " "), ids_text(other)),
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn ids_text(v: &Value) -> String {
-    match v {
-        Value::Array(items) => items
-            .iter()
-            .map(|i| {
-                i.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| i.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| other.to_string()),
-    }
-}
-
-fn or_status(errors: &str, status: u16) -> String {
-    if errors.is_empty() {
-        format!("HTTP {status}")
-    } else {
-        errors.to_string()
-    }
-}
-
-/// Plain-language hints for the errors OneSignal documents.
-fn hint_for(errors: &str) -> Option<&'static str> {
-    let e = errors.to_ascii_lowercase();
-    if e.contains("not subscribed") {
-        Some(
-            "This audience has no subscribers right now: pick another segment, or check that devices have opted in.",
-        )
-    } else if e.contains("must include which players") {
-        Some("Choose an audience: a segment, filters, external IDs or subscription IDs.")
-    } else if e.contains("content must not be null") {
-        Some("Write a message body in the default language (en).")
-    } else if e.contains("rate limit") {
-        Some("Wait a minute, then send again.")
-    } else if e.contains("access denied") || e.contains("authorization") {
-        Some("Check the App API key in this profile.")
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]

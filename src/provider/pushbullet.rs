@@ -4,6 +4,9 @@ use serde_json::{Map, Value, json};
 
 use super::describe::{FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys};
 use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
+use super::shared::{
+    Refused, StatusRule, answer, refuse_options, said_or_status, status_outcome, warn_unsent,
+};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest, ResponseDump};
 use crate::outcome::{LookupItem, Outcome};
@@ -14,6 +17,22 @@ pub struct Pushbullet;
 
 const NAME: &str = "Pushbullet";
 const TARGETS: [&str; 3] = ["device_iden", "email", "channel_tag"];
+
+/// The common options outside `INFO.common_options`, and why.
+const REFUSED: &[Refused] = &[
+    (
+        "ttl",
+        "Pushbullet keeps pushes until they are dismissed; it has no TTL; remove this option",
+    ),
+    (
+        "priority",
+        "Pushbullet has no push priority; remove this option",
+    ),
+    (
+        "schedule_at",
+        "Pushbullet cannot schedule pushes; remove this option",
+    ),
+];
 
 static INFO: ProviderInfo = ProviderInfo {
     id: "pushbullet",
@@ -57,6 +76,7 @@ static INFO: ProviderInfo = ProviderInfo {
         label: "Load devices",
         audience_key: "device_iden",
     }],
+    common_options: &["raw"],
     ..ProviderInfo::BASE
 };
 
@@ -71,21 +91,7 @@ impl Provider for Pushbullet {
         let token = ctx.secrets.require(&ctx.profile.name, "access_token")?;
         let root = base_url(ctx.profile, &INFO)?;
         let options = Fields::new("options", &draft.options);
-        for (key, why) in [
-            (
-                "ttl",
-                "Pushbullet keeps pushes until they are dismissed; it has no TTL",
-            ),
-            ("priority", "Pushbullet has no push priority"),
-            ("schedule_at", "Pushbullet cannot schedule pushes"),
-        ] {
-            if options.has(key) {
-                return Err(DraftError::new(
-                    format!("options.{key}"),
-                    format!("{why}; remove this option"),
-                ));
-            }
-        }
+        refuse_options(&options, REFUSED)?;
         let mut warnings = Vec::new();
         let body = match options.value("raw") {
             Some(raw) => raw_body(raw)?,
@@ -102,11 +108,9 @@ impl Provider for Pushbullet {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         let mut outcome = if response.is_success() {
@@ -184,11 +188,9 @@ impl Pushbullet {
     }
 
     fn interpret_check(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         let mut outcome = if response.is_success() {
@@ -238,11 +240,9 @@ impl Pushbullet {
     }
 
     fn interpret_lookup(&self, _id: &str, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let body = response.json();
         if !response.is_success() {
@@ -305,15 +305,7 @@ fn device_item(device: &Value) -> Option<LookupItem> {
 }
 
 fn raw_body(raw: &Value) -> Result<Value, DraftError> {
-    let map = match raw {
-        Value::Object(map) => map.clone(),
-        Value::String(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(DraftError::new("options.raw", "must be a JSON object")),
-            Err(e) => return Err(DraftError::new("options.raw", format!("invalid JSON: {e}"))),
-        },
-        _ => return Err(DraftError::new("options.raw", "must be a JSON object")),
-    };
+    let map = crate::provider::shared::raw_object(raw)?;
     if !map.get("type").is_some_and(Value::is_string) {
         return Err(DraftError::new(
             "options.raw",
@@ -363,6 +355,27 @@ fn push_body(
                 .into(),
         );
     }
+    if let Some((key, value)) = target(draft)? {
+        body.insert(key.into(), json!(value));
+    }
+    if !guid.is_empty() {
+        body.insert("guid".into(), json!(guid));
+    }
+    let unsent = [
+        ("subtitle", !m.subtitle.is_empty()),
+        ("image", !m.image.is_empty()),
+        ("icon", !m.icon.is_empty()),
+        ("buttons", !m.buttons.is_empty()),
+        ("data", !m.data.is_empty()),
+        ("translations", !m.translations.is_empty()),
+        ("silent", m.silent),
+    ];
+    warn_unsent("Pushbullet", &unsent, warnings);
+    Ok(Value::Object(body))
+}
+
+/// The one device, email, channel or client the push goes to; none means all the user's devices.
+fn target(draft: &Draft) -> Result<Option<(&'static str, &str)>, DraftError> {
     let audience = Fields::new("audience", &draft.audience);
     let mut chosen = Vec::new();
     for key in TARGETS {
@@ -371,7 +384,7 @@ fn push_body(
         }
     }
     match chosen.as_slice() {
-        [] => {}
+        [] => Ok(None),
         [(key, value)] => {
             if value.contains(char::is_whitespace) {
                 return Err(DraftError::new(
@@ -385,45 +398,20 @@ fn push_body(
                     format!("`{value}` is not an email address"),
                 ));
             }
-            body.insert((*key).into(), json!(value));
+            Ok(Some((*key, *value)))
         }
-        _ => {
-            return Err(DraftError::new(
-                "audience",
-                format!(
-                    "Pushbullet pushes to one target at a time: keep only one of {} (none means all your devices)",
-                    chosen
-                        .iter()
-                        .map(|(k, _)| *k)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
+        _ => Err(DraftError::new(
+            "audience",
+            format!(
+                "Pushbullet pushes to one target at a time: keep only one of {} (none means all your devices)",
+                chosen
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
     }
-    if !guid.is_empty() {
-        body.insert("guid".into(), json!(guid));
-    }
-    let dropped: Vec<&str> = [
-        ("subtitle", !m.subtitle.is_empty()),
-        ("image", !m.image.is_empty()),
-        ("icon", !m.icon.is_empty()),
-        ("buttons", !m.buttons.is_empty()),
-        ("data", !m.data.is_empty()),
-        ("translations", !m.translations.is_empty()),
-        ("silent", m.silent),
-    ]
-    .into_iter()
-    .filter(|(_, set)| *set)
-    .map(|(k, _)| k)
-    .collect();
-    if !dropped.is_empty() {
-        warnings.push(format!(
-            "Pushbullet has no place for {}: not sent.",
-            dropped.join(", ")
-        ));
-    }
-    Ok(Value::Object(body))
 }
 
 /// Pushbullet's error object: `{"error": {"type", "message", "param", "cat"}, "error_code"}`.
@@ -447,53 +435,64 @@ fn api_error(body: Option<&Value>) -> ApiError {
     }
 }
 
+const PRO_HINT: &str =
+    "Free accounts get 500 pushes a month; wait for next month or upgrade to Pushbullet Pro.";
+
 fn error_outcome(response: &ResponseDump, body: Option<&Value>) -> Outcome {
     let e = api_error(body);
     let status = response.status;
-    let said = if e.message.is_empty() {
-        format!("HTTP {status}")
-    } else {
-        e.message.clone()
-    };
+    let said = said_or_status(&e.message, status);
     let param = if e.param.is_empty() {
         String::new()
     } else {
         format!(" (field {})", e.param)
     };
+    let pro = e.code == "pushbullet_pro_required";
     match status {
-        400 => Outcome::refused(format!("{NAME} refused the push: {said}{param}"))
-            .with_hint(match e.param.as_str() {
+        400 => Outcome::refused(format!("{NAME} refused the push: {said}{param}")).with_hint(
+            match e.param.as_str() {
                 "email" => "Check the email address.",
                 "url" => "Check the URL: it must be a full http(s) address.",
                 _ => "Fix the field it names and send again.",
-            }),
-        401 => Outcome::refused(format!("{NAME} refused the access token (401): {said}"))
-            .with_hint("The token is missing, mistyped or revoked. Create one at pushbullet.com > Settings > Account and store it with Edit credentials or `pushdeck secret set PROFILE access_token`."),
-        403 if e.code == "pushbullet_pro_required" => Outcome::refused(format!(
+            },
+        ),
+        403 if pro => Outcome::refused(format!(
             "{NAME} refused: this account used up its free pushes ({said})"
         ))
-        .with_hint("Free accounts get 500 pushes a month; wait for next month or upgrade to Pushbullet Pro."),
-        403 => Outcome::refused(format!("{NAME} says this token may not do that (403): {said}"))
-            .with_hint("The token is valid but not allowed this request (for example a channel you do not own, or an OAuth token without access). Use your account's own access token."),
+        .with_hint(PRO_HINT),
         404 => Outcome::refused(format!("{NAME} could not find it (404): {said}{param}"))
-            .with_hint(if e.param == "device_iden" {
-                "That device does not exist any more: Load devices again and pick one."
-            } else if e.param == "channel_tag" {
-                "No channel has that tag: check the tag of a channel you own."
-            } else {
-                "Check the target and the base URL."
+            .with_hint(match e.param.as_str() {
+                "device_iden" => {
+                    "That device does not exist any more: Load devices again and pick one."
+                }
+                "channel_tag" => "No channel has that tag: check the tag of a channel you own.",
+                _ => "Check the target and the base URL.",
             }),
-        429 => {
-            let mut o = Outcome::refused(format!("{NAME} is rate limiting this account (429): {said}"))
-                .with_hint(if e.code == "pushbullet_pro_required" {
-                    "Free accounts get 500 pushes a month; wait for next month or upgrade to Pushbullet Pro."
-                } else {
-                    "Too many requests: wait until the rate limit resets (see below), then send again. Nothing was sent."
-                });
-            o.retry_after = response.retry_after();
-            o
+        _ => {
+            let rules = [
+                StatusRule::new(
+                    &[401],
+                    "refused the access token",
+                    "The token is missing, mistyped or revoked. Create one at pushbullet.com > Settings > Account and store it with Edit credentials or `pushdeck secret set PROFILE access_token`.",
+                ),
+                StatusRule::new(
+                    &[403],
+                    "says this token may not do that",
+                    "The token is valid but not allowed this request (for example a channel you do not own, or an OAuth token without access). Use your account's own access token.",
+                ),
+                StatusRule::new(
+                    &[429],
+                    "is rate limiting this account",
+                    if pro {
+                        PRO_HINT
+                    } else {
+                        "Too many requests: wait until the rate limit resets (see below), then send again. Nothing was sent."
+                    },
+                ),
+            ];
+            status_outcome(NAME, status, &said, response.retry_after(), &rules)
+                .unwrap_or_else(|| Outcome::from_status(NAME, status, &e.message))
         }
-        _ => Outcome::from_status(NAME, status, &e.message),
     }
 }
 

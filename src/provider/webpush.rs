@@ -8,6 +8,7 @@ pub mod subscription;
 mod tests;
 pub mod vapid;
 
+use super::shared::answer;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
@@ -92,6 +93,7 @@ static INFO: ProviderInfo = ProviderInfo {
         concurrency: DEFAULT_CONCURRENCY,
         ..Capabilities::BASE
     },
+    common_options: &["ttl", "priority", "raw"],
     ..ProviderInfo::BASE
 };
 
@@ -182,11 +184,9 @@ impl Provider for WebPush {
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
-        if let Some(outcome) = Outcome::from_transport(exchange) {
-            return outcome;
-        }
-        let Some(response) = exchange.response.as_ref() else {
-            return Outcome::not_sent("Not sent.");
+        let response = match answer(exchange) {
+            Ok(response) => response,
+            Err(outcome) => return outcome,
         };
         let text = response.text().trim();
         let detail: String = text.chars().take(300).collect();

@@ -1,9 +1,12 @@
 use serde_json::json;
 use time::macros::datetime;
 
+use super::auth::*;
 use super::*;
+use crate::http::ResponseDump;
 use crate::outcome::Verdict;
 use crate::provider::PrepareContext;
+use serde_json::Value;
 
 const KEY: &str = include_str!("../../../tests/fixtures/apns_test_key.p8");
 const PUBLIC: &str = include_str!("../../../tests/fixtures/apns_test_key.pub.pem");

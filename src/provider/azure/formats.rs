@@ -5,7 +5,10 @@
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
+use super::body::{JSON, Payload, compact, payload, require_body, string_map};
+use super::wns::{windows, windowsphone};
 use crate::draft::{Draft, DraftError, Fields};
+use crate::provider::shared::raw_object;
 
 pub const FORMATS: &[&str] = &[
     "apple",
@@ -19,21 +22,7 @@ pub const FORMATS: &[&str] = &[
 ];
 pub const WNS_TYPES: &[&str] = &["toast", "tile", "badge", "raw"];
 
-const JSON: &str = "application/json;charset=utf-8";
-const XML: &str = "application/xml;charset=utf-8";
-const OCTETS: &str = "application/octet-stream";
-/// WNS refuses raw notifications over 5 KB; APNs alerts over 4 KB.
-const WNS_RAW_MAX: usize = 5 * 1024;
 const APNS_MAX: usize = 4 * 1024;
-
-/// A generated or raw payload with what goes with it on the wire.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Payload {
-    pub format: &'static str,
-    pub content_type: &'static str,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
 
 pub fn format_of(options: &Fields<'_>) -> Result<&'static str, DraftError> {
     let name = options.one_of("format", FORMATS)?.unwrap_or("apple");
@@ -93,130 +82,6 @@ pub fn build(
     Ok(payload)
 }
 
-fn payload(content_type: &'static str, body: String) -> Payload {
-    Payload {
-        format: "",
-        content_type,
-        headers: Vec::new(),
-        body,
-    }
-}
-
-fn compact(v: &Value) -> String {
-    // Plain data with string keys always serializes.
-    serde_json::to_string(v).unwrap_or_default()
-}
-
-/// `options.raw` as a JSON object: an object, or a string holding one.
-fn raw_json(raw: &Value) -> Result<Map<String, Value>, DraftError> {
-    match raw {
-        Value::Object(map) => Ok(map.clone()),
-        Value::String(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => Ok(map),
-            Ok(_) => Err(DraftError::new("options.raw", "must be a JSON object")),
-            Err(e) => Err(DraftError::new("options.raw", format!("invalid JSON: {e}"))),
-        },
-        _ => Err(DraftError::new("options.raw", "must be a JSON object")),
-    }
-}
-
-/// `options.raw` as XML text, checked well-formed.
-fn raw_xml(raw: &Value) -> Result<String, DraftError> {
-    let Value::String(text) = raw else {
-        return Err(DraftError::new(
-            "options.raw",
-            "must be a string of XML for this format",
-        ));
-    };
-    check_xml(text).map_err(|e| DraftError::new("options.raw", format!("invalid XML: {e}")))?;
-    Ok(text.clone())
-}
-
-/// True when the text is one well-formed XML element (with an optional declaration).
-pub fn check_xml(text: &str) -> Result<(), String> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(text);
-    reader.config_mut().check_end_names = true;
-    let mut depth = 0usize;
-    let mut roots = 0usize;
-    loop {
-        let position = reader.buffer_position();
-        match reader.read_event() {
-            Ok(Event::Start(e)) => {
-                check_attributes(&e)?;
-                if depth == 0 {
-                    roots += 1;
-                }
-                depth += 1;
-            }
-            Ok(Event::Empty(e)) => {
-                check_attributes(&e)?;
-                if depth == 0 {
-                    roots += 1;
-                }
-            }
-            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
-            Ok(Event::Text(t)) if depth == 0 => {
-                if !t.iter().all(u8::is_ascii_whitespace) {
-                    return Err(format!("text outside the root element at byte {position}"));
-                }
-            }
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => return Err(format!("{e} (near byte {})", reader.error_position())),
-        }
-        if roots > 1 {
-            return Err(format!("more than one root element (at byte {position})"));
-        }
-    }
-    if depth > 0 {
-        return Err("an element is not closed".into());
-    }
-    if roots == 0 {
-        return Err("there is no element".into());
-    }
-    Ok(())
-}
-
-fn check_attributes(e: &quick_xml::events::BytesStart<'_>) -> Result<(), String> {
-    for attribute in e.attributes() {
-        attribute.map_err(|err| {
-            format!(
-                "bad attribute in <{}>: {err}",
-                String::from_utf8_lossy(e.name().as_ref())
-            )
-        })?;
-    }
-    Ok(())
-}
-
-pub fn escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
-}
-
-/// FCM and ADM `data` values must be strings; other JSON becomes its text.
-fn string_map(data: &Map<String, Value>) -> Map<String, Value> {
-    data.iter()
-        .map(|(k, v)| {
-            let s = match v {
-                Value::String(s) => s.clone(),
-                other => compact(other),
-            };
-            (k.clone(), Value::String(s))
-        })
-        .collect()
-}
-
-fn require_body(draft: &Draft) -> Result<(), DraftError> {
-    if draft.message.body.trim().is_empty() && !draft.message.silent {
-        return Err(DraftError::new(
-            "message.body",
-            "is required (or make the message silent, or give options.raw)",
-        ));
-    }
-    Ok(())
-}
-
 fn apple(
     draft: &Draft,
     options: &Fields<'_>,
@@ -230,7 +95,7 @@ fn apple(
     let mut headers = Vec::new();
     let body = match raw {
         Some(raw) => {
-            let map = raw_json(raw)?;
+            let map = raw_object(raw)?;
             if !map.contains_key("aps") {
                 return Err(DraftError::new(
                     "options.raw",
@@ -239,71 +104,7 @@ fn apple(
             }
             Value::Object(map)
         }
-        None => {
-            require_body(draft)?;
-            let mut aps = Map::new();
-            if m.silent {
-                aps.insert("content-available".into(), json!(1));
-            } else {
-                let mut alert = Map::new();
-                for (k, v) in [
-                    ("title", &m.title),
-                    ("subtitle", &m.subtitle),
-                    ("body", &m.body),
-                ] {
-                    if !v.trim().is_empty() {
-                        alert.insert(k.into(), json!(v));
-                    }
-                }
-                aps.insert("alert".into(), Value::Object(alert));
-            }
-            if let Some(badge) = options.u64("badge")? {
-                aps.insert("badge".into(), json!(badge));
-            }
-            match options.string("sound")? {
-                Some(sound) => {
-                    aps.insert("sound".into(), json!(sound));
-                }
-                None if !m.silent => {
-                    aps.insert("sound".into(), json!("default"));
-                }
-                None => {}
-            }
-            let category = match options.string("category")? {
-                Some(c) => Some(c.to_string()),
-                None => m.buttons.first().map(|b| b.id.clone()),
-            };
-            if !m.buttons.is_empty() {
-                warnings.push(format!(
-                    "iOS shows the buttons the app registered for category “{}”; the labels in this draft are not sent.",
-                    category.as_deref().unwrap_or_default()
-                ));
-            }
-            if let Some(c) = category {
-                aps.insert("category".into(), json!(c));
-            }
-            if !m.image.is_empty() && !m.silent {
-                aps.insert("mutable-content".into(), json!(1));
-            }
-            let mut body = Map::new();
-            body.insert("aps".into(), Value::Object(aps));
-            if !m.image.is_empty() {
-                body.insert("image".into(), json!(m.image));
-            }
-            if !m.url.is_empty() {
-                body.insert("url".into(), json!(m.url));
-            }
-            for (k, v) in &m.data {
-                if k == "aps" {
-                    return Err(DraftError::new(
-                        "message.data.aps",
-                        "`aps` is reserved by Apple",
-                    ));
-                }
-                body.insert(k.clone(), v.clone());
-            }
-            Value::Object(body)
-        }
+        None => apple_body(draft, options, warnings)?,
     };
     let silent = m.silent
         || body
@@ -330,6 +131,78 @@ fn apple(
     Ok(p)
 }
 
+/// The APNs payload generated from the message: `aps` plus the image, link and custom data.
+fn apple_body(
+    draft: &Draft,
+    options: &Fields<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Value, DraftError> {
+    let m = &draft.message;
+    require_body(draft)?;
+    let mut aps = Map::new();
+    if m.silent {
+        aps.insert("content-available".into(), json!(1));
+    } else {
+        let mut alert = Map::new();
+        for (k, v) in [
+            ("title", &m.title),
+            ("subtitle", &m.subtitle),
+            ("body", &m.body),
+        ] {
+            if !v.trim().is_empty() {
+                alert.insert(k.into(), json!(v));
+            }
+        }
+        aps.insert("alert".into(), Value::Object(alert));
+    }
+    if let Some(badge) = options.u64("badge")? {
+        aps.insert("badge".into(), json!(badge));
+    }
+    match options.string("sound")? {
+        Some(sound) => {
+            aps.insert("sound".into(), json!(sound));
+        }
+        None if !m.silent => {
+            aps.insert("sound".into(), json!("default"));
+        }
+        None => {}
+    }
+    let category = match options.string("category")? {
+        Some(c) => Some(c.to_string()),
+        None => m.buttons.first().map(|b| b.id.clone()),
+    };
+    if !m.buttons.is_empty() {
+        warnings.push(format!(
+            "iOS shows the buttons the app registered for category “{}”; the labels in this draft are not sent.",
+            category.as_deref().unwrap_or_default()
+        ));
+    }
+    if let Some(c) = category {
+        aps.insert("category".into(), json!(c));
+    }
+    if !m.image.is_empty() && !m.silent {
+        aps.insert("mutable-content".into(), json!(1));
+    }
+    let mut body = Map::new();
+    body.insert("aps".into(), Value::Object(aps));
+    if !m.image.is_empty() {
+        body.insert("image".into(), json!(m.image));
+    }
+    if !m.url.is_empty() {
+        body.insert("url".into(), json!(m.url));
+    }
+    for (k, v) in &m.data {
+        if k == "aps" {
+            return Err(DraftError::new(
+                "message.data.aps",
+                "`aps` is reserved by Apple",
+            ));
+        }
+        body.insert(k.clone(), v.clone());
+    }
+    Ok(Value::Object(body))
+}
+
 /// `2025-06-01T12:00:00Z`
 pub fn w3c(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -354,7 +227,7 @@ fn fcmv1(
     let m = &draft.message;
     let body = match raw {
         Some(raw) => {
-            let map = raw_json(raw)?;
+            let map = raw_object(raw)?;
             let Some(Value::Object(message)) = map.get("message") else {
                 return Err(DraftError::new(
                     "options.raw",
@@ -426,7 +299,7 @@ fn gcm(
 ) -> Result<Payload, DraftError> {
     let m = &draft.message;
     let body = match raw {
-        Some(raw) => Value::Object(raw_json(raw)?),
+        Some(raw) => Value::Object(raw_object(raw)?),
         None => {
             require_body(draft)?;
             let mut body = Map::new();
@@ -462,188 +335,10 @@ fn gcm(
     Ok(payload(JSON, compact(&body)))
 }
 
-fn windows(
-    draft: &Draft,
-    options: &Fields<'_>,
-    raw: Option<&Value>,
-    wns_type: &str,
-    ttl: Option<u64>,
-) -> Result<Payload, DraftError> {
-    let m = &draft.message;
-    let mut p = if wns_type == "raw" {
-        let body = match raw {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => compact(other),
-            None => {
-                require_body(draft)?;
-                let mut b = Map::new();
-                for (k, v) in [("title", &m.title), ("body", &m.body), ("url", &m.url)] {
-                    if !v.is_empty() {
-                        b.insert(k.into(), json!(v));
-                    }
-                }
-                if !m.data.is_empty() {
-                    b.insert("data".into(), Value::Object(m.data.clone()));
-                }
-                compact(&Value::Object(b))
-            }
-        };
-        if body.len() > WNS_RAW_MAX {
-            return Err(DraftError::new(
-                if raw.is_some() {
-                    "options.raw"
-                } else {
-                    "message"
-                },
-                format!(
-                    "a WNS raw notification is at most {WNS_RAW_MAX} bytes; this is {}",
-                    body.len()
-                ),
-            ));
-        }
-        payload(OCTETS, body)
-    } else {
-        let body = match raw {
-            Some(raw) => raw_xml(raw)?,
-            None => match wns_type {
-                "tile" => {
-                    require_body(draft)?;
-                    tile_xml(draft)
-                }
-                "badge" => {
-                    let Some(value) = options.u64("badge")? else {
-                        return Err(DraftError::new(
-                            "options.badge",
-                            "a badge notification needs a number",
-                        ));
-                    };
-                    format!("<badge value=\"{value}\"/>")
-                }
-                _ => {
-                    require_body(draft)?;
-                    toast_xml(draft)
-                }
-            },
-        };
-        payload(XML, body)
-    };
-    p.headers
-        .push(("X-WNS-Type".into(), format!("wns/{wns_type}")));
-    if let Some(ttl) = ttl {
-        p.headers.push(("X-WNS-TTL".into(), ttl.to_string()));
-    }
-    Ok(p)
-}
-
-fn toast_xml(draft: &Draft) -> String {
-    let m = &draft.message;
-    let mut x = String::from("<toast");
-    if !m.url.is_empty() {
-        x.push_str(&format!(
-            " activationType=\"protocol\" launch=\"{}\"",
-            escape(&m.url)
-        ));
-    }
-    x.push_str("><visual><binding template=\"ToastGeneric\">");
-    for text in [&m.title, &m.subtitle, &m.body] {
-        if !text.trim().is_empty() {
-            x.push_str(&format!("<text>{}</text>", escape(text)));
-        }
-    }
-    if !m.icon.is_empty() {
-        x.push_str(&format!(
-            "<image placement=\"appLogoOverride\" src=\"{}\"/>",
-            escape(&m.icon)
-        ));
-    }
-    if !m.image.is_empty() {
-        x.push_str(&format!(
-            "<image placement=\"hero\" src=\"{}\"/>",
-            escape(&m.image)
-        ));
-    }
-    x.push_str("</binding></visual>");
-    if !m.buttons.is_empty() {
-        x.push_str("<actions>");
-        for b in &m.buttons {
-            if b.url.is_empty() {
-                x.push_str(&format!(
-                    "<action content=\"{}\" arguments=\"{}\" activationType=\"foreground\"/>",
-                    escape(&b.label),
-                    escape(&b.id)
-                ));
-            } else {
-                x.push_str(&format!(
-                    "<action content=\"{}\" arguments=\"{}\" activationType=\"protocol\"/>",
-                    escape(&b.label),
-                    escape(&b.url)
-                ));
-            }
-        }
-        x.push_str("</actions>");
-    }
-    if m.silent {
-        x.push_str("<audio silent=\"true\"/>");
-    }
-    x.push_str("</toast>");
-    x
-}
-
-fn tile_xml(draft: &Draft) -> String {
-    let m = &draft.message;
-    let mut inner = String::new();
-    if !m.image.is_empty() {
-        inner.push_str(&format!(
-            "<image placement=\"background\" src=\"{}\"/>",
-            escape(&m.image)
-        ));
-    }
-    if !m.title.trim().is_empty() {
-        inner.push_str(&format!(
-            "<text hint-style=\"subtitle\">{}</text>",
-            escape(&m.title)
-        ));
-    }
-    inner.push_str(&format!(
-        "<text hint-style=\"captionSubtle\" hint-wrap=\"true\">{}</text>",
-        escape(&m.body)
-    ));
-    let bindings: String = ["TileMedium", "TileWide", "TileLarge"]
-        .iter()
-        .map(|t| format!("<binding template=\"{t}\">{inner}</binding>"))
-        .collect();
-    format!("<tile><visual>{bindings}</visual></tile>")
-}
-
-fn windowsphone(draft: &Draft, raw: Option<&Value>) -> Result<Payload, DraftError> {
-    let m = &draft.message;
-    let body = match raw {
-        Some(raw) => raw_xml(raw)?,
-        None => {
-            require_body(draft)?;
-            let param = if m.url.is_empty() {
-                String::new()
-            } else {
-                format!("<wp:Param>{}</wp:Param>", escape(&m.url))
-            };
-            format!(
-                "<?xml version=\"1.0\" encoding=\"utf-8\"?><wp:Notification xmlns:wp=\"WPNotification\"><wp:Toast><wp:Text1>{}</wp:Text1><wp:Text2>{}</wp:Text2>{param}</wp:Toast></wp:Notification>",
-                escape(&m.title),
-                escape(&m.body)
-            )
-        }
-    };
-    let mut p = payload(XML, body);
-    p.headers
-        .push(("X-WindowsPhone-Target".into(), "toast".into()));
-    p.headers.push(("X-NotificationClass".into(), "2".into()));
-    Ok(p)
-}
-
 fn adm(draft: &Draft, raw: Option<&Value>, ttl: Option<u64>) -> Result<Payload, DraftError> {
     let m = &draft.message;
     let body = match raw {
-        Some(raw) => Value::Object(raw_json(raw)?),
+        Some(raw) => Value::Object(raw_object(raw)?),
         None => {
             require_body(draft)?;
             let mut data = Map::new();
@@ -671,7 +366,7 @@ fn adm(draft: &Draft, raw: Option<&Value>, ttl: Option<u64>) -> Result<Payload, 
 fn baidu(draft: &Draft, raw: Option<&Value>) -> Result<Payload, DraftError> {
     let m = &draft.message;
     let body = match raw {
-        Some(raw) => Value::Object(raw_json(raw)?),
+        Some(raw) => Value::Object(raw_object(raw)?),
         None => {
             require_body(draft)?;
             let mut body = Map::new();
@@ -695,7 +390,7 @@ fn template(draft: &Draft, raw: Option<&Value>) -> Result<Payload, DraftError> {
     let m = &draft.message;
     let bag = match raw {
         Some(raw) => {
-            let map = raw_json(raw)?;
+            let map = raw_object(raw)?;
             for (k, v) in &map {
                 if !v.is_string() {
                     return Err(DraftError::new(

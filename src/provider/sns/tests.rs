@@ -1,6 +1,7 @@
 use serde_json::json;
 use time::macros::datetime;
 
+use super::account::*;
 use super::*;
 use crate::http::ResponseDump;
 use crate::outcome::Verdict;

@@ -123,24 +123,7 @@ pub fn check_markdown_v2(text: &str) -> Result<String, MarkupError> {
             continue;
         }
         match c {
-            '\\' => match next {
-                Some(n) if (1..=126).contains(&(n as u32)) => {
-                    visible.push(n);
-                    i += 2;
-                }
-                Some(n) => {
-                    visible.push('\\');
-                    visible.push(n);
-                    i += 2;
-                }
-                None => {
-                    return Err(error_at(
-                        &chars,
-                        i,
-                        "a backslash at the very end escapes nothing; write \\\\ for a backslash",
-                    ));
-                }
-            },
+            '\\' => i = escaped(&chars, i, &mut visible)?,
             '*' => {
                 toggle(&chars, &mut stack, Md::Bold, i)?;
                 i += 1;
@@ -180,20 +163,7 @@ pub fn check_markdown_v2(text: &str) -> Result<String, MarkupError> {
                 stack.push((Md::LinkText, i));
                 i += 1;
             }
-            ']' => match stack.last() {
-                Some((Md::LinkText | Md::EmojiText, _)) => {
-                    stack.pop();
-                    if next != Some('(') {
-                        return Err(error_at(
-                            &chars,
-                            i,
-                            "`]` ends a link text, but no `(URL)` follows it; write \\] for a literal bracket",
-                        ));
-                    }
-                    i = link_url(&chars, i + 1)?;
-                }
-                _ => return Err(reserved(&chars, i)),
-            },
+            ']' => i = close_link(&chars, i, &mut stack)?,
             c if MARKDOWN_V2_RESERVED.contains(c) => return Err(reserved(&chars, i)),
             c => {
                 visible.push(c);
@@ -209,6 +179,50 @@ pub fn check_markdown_v2(text: &str) -> Result<String, MarkupError> {
         ));
     }
     Ok(visible)
+}
+
+/// A backslash escape at `i`: the escaped character is visible as itself. Returns the next index.
+fn escaped(chars: &[char], i: usize, visible: &mut String) -> Result<usize, MarkupError> {
+    let next = chars.get(i + 1).copied();
+    match next {
+        Some(n) if (1..=126).contains(&(n as u32)) => {
+            visible.push(n);
+            Ok(i + 2)
+        }
+        Some(n) => {
+            visible.push('\\');
+            visible.push(n);
+            Ok(i + 2)
+        }
+        None => Err(error_at(
+            chars,
+            i,
+            "a backslash at the very end escapes nothing; write \\\\ for a backslash",
+        )),
+    }
+}
+
+/// A `]` at `i` closes a link or custom emoji text, which a `(URL)` must follow.
+fn close_link(
+    chars: &[char],
+    i: usize,
+    stack: &mut Vec<(Md, usize)>,
+) -> Result<usize, MarkupError> {
+    let next = chars.get(i + 1).copied();
+    match stack.last() {
+        Some((Md::LinkText | Md::EmojiText, _)) => {
+            stack.pop();
+            if next != Some('(') {
+                return Err(error_at(
+                    chars,
+                    i,
+                    "`]` ends a link text, but no `(URL)` follows it; write \\] for a literal bracket",
+                ));
+            }
+            link_url(chars, i + 1)
+        }
+        _ => Err(reserved(chars, i)),
+    }
 }
 
 fn reserved(chars: &[char], i: usize) -> MarkupError {
