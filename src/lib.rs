@@ -4,6 +4,8 @@
 //! [`http`] (prepared requests, transport, exchange) → [`provider`] (interpret) → [`outcome`] →
 //! [`store`] (history). [`engine`] runs it for both front ends, [`cli`] and [`ui`].
 
+#[cfg(test)]
+mod architecture;
 pub mod cli;
 pub mod clock;
 pub mod draft;
