@@ -94,11 +94,15 @@ fn publish_to_a_topic_is_signed_and_answered() {
     );
     assert!(!stdout(&out).contains(SECRET));
     let seen = &s.standin.requests()[0];
-    assert!(seen.signed_ok, "the stand-in verified the signature");
-    assert_eq!(seen.param("Subject"), Some("CI"));
-    assert_eq!(seen.param("MessageAttributes.entry.2.Name"), Some("build"));
+    assert!(seen.authenticated, "the stand-in verified the signature");
+    assert_eq!(seen.param("Subject").as_deref(), Some("CI"));
     assert_eq!(
-        seen.param("MessageAttributes.entry.2.Value.DataType"),
+        seen.param("MessageAttributes.entry.2.Name").as_deref(),
+        Some("build")
+    );
+    assert_eq!(
+        seen.param("MessageAttributes.entry.2.Value.DataType")
+            .as_deref(),
         Some("Number")
     );
     assert!(s.sandbox.files_containing(SECRET).is_empty());
@@ -126,7 +130,7 @@ fn per_platform_message_and_session_token() {
         "session token masked"
     );
     let seen = &s.standin.requests()[0];
-    assert!(seen.signed_ok);
+    assert!(seen.authenticated);
     let signed = seen
         .headers
         .iter()
@@ -135,7 +139,7 @@ fn per_platform_message_and_session_token() {
         .unwrap_or_default();
     assert!(signed.contains("x-amz-security-token"), "{signed}");
     let message: Value =
-        serde_json::from_str(seen.param("Message").expect("Message")).expect("json");
+        serde_json::from_str(&seen.param("Message").expect("Message")).expect("json");
     let gcm: Value =
         serde_json::from_str(message["GCM"].as_str().expect("GCM string")).expect("inner json");
     assert_eq!(

@@ -148,7 +148,7 @@ fn fan_out_gives_one_row_per_chat_with_reasons_in_words() {
     );
 
     let sends: Vec<_> = standin
-        .requests()
+        .calls()
         .into_iter()
         .filter(|s| s.method == "sendMessage")
         .collect();
@@ -193,7 +193,7 @@ fn a_429_is_retried_after_retry_after() {
         "waited retry_after"
     );
     let sends = standin
-        .requests()
+        .calls()
         .into_iter()
         .filter(|s| s.method == "sendMessage")
         .count();
@@ -218,7 +218,7 @@ fn photo_goes_with_a_caption_and_markdown_v2() {
         stderr(&out)
     );
     standin.assert_no_problems();
-    let seen = standin.requests();
+    let seen = standin.calls();
     let photo = seen
         .iter()
         .find(|s| s.method == "sendPhoto")

@@ -62,8 +62,8 @@ fn check_pick_a_topic_and_publish() {
     let publishes: Vec<_> = standin
         .requests()
         .into_iter()
-        .filter(|r| r.param("Action") == Some("Publish"))
+        .filter(|r| r.param("Action").as_deref() == Some("Publish"))
         .collect();
     assert_eq!(publishes.len(), 1);
-    assert!(publishes[0].signed_ok);
+    assert!(publishes[0].authenticated);
 }

@@ -63,7 +63,7 @@ fn send_to_several_chats_and_read_a_row_per_chat() {
     f.standin.assert_no_problems();
     let sends = f
         .standin
-        .requests()
+        .calls()
         .into_iter()
         .filter(|s| s.method == "sendMessage")
         .count();
