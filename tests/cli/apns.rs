@@ -13,31 +13,17 @@ const PROFILE: &str = "acme-ios";
 fn setup() -> (ApnsStandIn, Sandbox) {
     let standin = ApnsStandIn::start();
     let sandbox = Sandbox::new();
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            PROFILE,
-            "--provider",
-            "apns",
-            "--base-url",
-        ])
-        .arg(standin.base_url())
-        .args([
-            "--set",
-            &format!("key_id={KEY_ID}"),
-            "--set",
-            &format!("team_id={TEAM_ID}"),
-        ])
-        .args([
-            "--set",
-            &format!("topic={TOPIC}"),
-            "--set",
-            "environment=sandbox",
-        ])
-        .assert()
-        .success();
+    sandbox.add_provider_profile(
+        PROFILE,
+        "apns",
+        &standin.base_url(),
+        &[
+            ("key_id", KEY_ID),
+            ("team_id", TEAM_ID),
+            ("topic", TOPIC),
+            ("environment", "sandbox"),
+        ],
+    );
     (standin, sandbox)
 }
 

@@ -24,18 +24,8 @@ impl Setup {
             sandbox: Sandbox::with(common::Keyring::None, None),
             token: token.into(),
         };
-        s.cmd()
-            .args([
-                "profile",
-                "add",
-                PROFILE,
-                "--provider",
-                "courier",
-                "--base-url",
-            ])
-            .arg(s.standin.base_url())
-            .assert()
-            .success();
+        s.sandbox
+            .add_provider_profile(PROFILE, "courier", &s.standin.base_url(), &[]);
         s
     }
 

@@ -14,19 +14,7 @@ const PROFILE: &str = "alerts";
 fn setup() -> (NtfyStandIn, Sandbox) {
     let standin = NtfyStandIn::start();
     let sandbox = Sandbox::new();
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            PROFILE,
-            "--provider",
-            "ntfy",
-            "--base-url",
-        ])
-        .arg(standin.base_url())
-        .assert()
-        .success();
+    sandbox.add_provider_profile(PROFILE, "ntfy", &standin.base_url(), &[]);
     (standin, sandbox)
 }
 

@@ -30,18 +30,8 @@ impl Setup {
             sandbox,
             token: token.into(),
         };
-        s.cmd()
-            .args([
-                "profile",
-                "add",
-                PROFILE,
-                "--provider",
-                "pushbullet",
-                "--base-url",
-            ])
-            .arg(s.standin.base_url())
-            .assert()
-            .success();
+        s.sandbox
+            .add_provider_profile(PROFILE, "pushbullet", &s.standin.base_url(), &[]);
         s
     }
 

@@ -17,19 +17,7 @@ const PROFILE: &str = "acme-bot";
 fn setup() -> (TelegramStandIn, Sandbox) {
     let standin = TelegramStandIn::start();
     let sandbox = Sandbox::with(Keyring::None, None);
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            PROFILE,
-            "--provider",
-            "telegram",
-            "--base-url",
-        ])
-        .arg(standin.base_url())
-        .assert()
-        .success();
+    sandbox.add_provider_profile(PROFILE, "telegram", &standin.base_url(), &[]);
     (standin, sandbox)
 }
 

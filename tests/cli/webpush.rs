@@ -23,21 +23,15 @@ fn setup() -> Setup {
     let service = PushService::start();
     let sandbox = Sandbox::with(Keyring::None, None);
     let key = VapidKey::generate().expect("key");
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            PROFILE,
-            "--provider",
-            "webpush",
-            "--set",
-            "subject=mailto:ops@example.com",
-            "--set",
-        ])
-        .arg(format!("vapid_public_key={}", key.public_key_b64()))
-        .assert()
-        .success();
+    sandbox.add_profile_at(
+        PROFILE,
+        "webpush",
+        None,
+        &[
+            ("subject", "mailto:ops@example.com"),
+            ("vapid_public_key", &key.public_key_b64()),
+        ],
+    );
     Setup {
         service,
         sandbox,

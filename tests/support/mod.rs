@@ -123,16 +123,23 @@ impl Sandbox {
         base_url: &str,
         settings: &[(&str, &str)],
     ) {
+        self.add_profile_at(name, provider, Some(base_url), settings);
+    }
+
+    /// `pushdeck profile add NAME --provider PROVIDER [--base-url URL] [--set KEY=VALUE]…`, which
+    /// must succeed.
+    pub fn add_profile_at(
+        &self,
+        name: &str,
+        provider: &str,
+        base_url: Option<&str>,
+        settings: &[(&str, &str)],
+    ) {
         let mut cmd = self.cmd();
-        cmd.args([
-            "profile",
-            "add",
-            name,
-            "--provider",
-            provider,
-            "--base-url",
-            base_url,
-        ]);
+        cmd.args(["profile", "add", name, "--provider", provider]);
+        if let Some(url) = base_url {
+            cmd.args(["--base-url", url]);
+        }
         for (key, value) in settings {
             cmd.arg("--set").arg(format!("{key}={value}"));
         }
