@@ -169,13 +169,7 @@ fn reasons_are_explained() {
 fn check_sends_to_a_dummy_token() {
     let (standin, sandbox) = setup();
     let out = run(&sandbox, &["check", PROFILE]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert!(
         stdout(&out).contains("Key, team and topic work"),
         "{}",

@@ -78,13 +78,7 @@ fn topic_draft() -> Value {
 fn publish_to_a_topic_is_signed_and_answered() {
     let s = Setup::new();
     let out = s.send(topic_draft());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     let doc = stdout_json(&out);
     let result = &doc["results"][0];
     assert_eq!(result["outcome"]["message_id"], MESSAGE_ID);
@@ -118,13 +112,7 @@ fn per_platform_message_and_session_token() {
         "audience": {"target_arn": "arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/0f1e2d3c"},
         "options": {"message_structure_json": true}
     }));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert!(
         !stdout(&out).contains("IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN"),
         "session token masked"
@@ -192,13 +180,7 @@ fn clock_skew_is_explained() {
 fn check_lists_topics_and_an_unknown_key_is_explained() {
     let s = Setup::new();
     let out = s.cmd().args(["check", PROFILE]).output().expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert!(
         stdout(&out).contains("Credentials work: 2 topics in this region"),
         "{}",

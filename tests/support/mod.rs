@@ -245,6 +245,18 @@ pub fn assert_exit(output: &std::process::Output, code: i32) {
     assert_eq!(output.status.code(), Some(code), "{}", stderr(output));
 }
 
+/// Fails unless the run exited with `code`, showing its standard output and error.
+#[track_caller]
+pub fn assert_exit_output(output: &std::process::Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
 /// The one result of a `--json` run.
 #[track_caller]
 pub fn only_result(doc: &Value) -> &Value {
