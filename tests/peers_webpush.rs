@@ -239,13 +239,7 @@ fn sandbox_with_profile(base_url: &str, public_key: &str) -> Sandbox {
         .arg(format!("vapid_public_key={public_key}"))
         .output()
         .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     sandbox
 }
 
@@ -542,13 +536,7 @@ fn raw_payloads_are_sent_verbatim() {
             "options": {"raw": raw}
         });
         let out = send(&sandbox, &private, &draft);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}\n{}",
-            stderr(&out),
-            stdout(&out)
-        );
+        crate::support::assert_exit_output(&out, 0);
         let records = service.records_for("s0");
         let last = records.last().expect("a request");
         assert_eq!(last["status"], 201, "{last:#}");
@@ -577,13 +565,7 @@ fn a_key_the_subscription_was_not_made_with_is_refused_with_the_reason() {
         "audience": {"subscriptions": [service.subscription("s0")]},
     });
     let out = send(&sandbox, &private, &draft);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 1);
     let doc = stdout_json(&out);
     let outcome = &row(&doc, &service.endpoint("s0"))["outcome"];
     let summary = outcome["summary"].as_str().unwrap_or_default();
@@ -752,13 +734,7 @@ fn vapid_generate_makes_a_key_the_reference_service_accepts() {
         .assert()
         .success();
     let out = sandbox.run(&["vapid", "generate", &profile]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     let public = stdout(&out).trim().to_string();
     let point = URL_SAFE_NO_PAD
         .decode(&public)
@@ -800,13 +776,7 @@ fn vapid_generate_makes_a_key_the_reference_service_accepts() {
         .output()
         .expect("runs");
     let removed = sandbox.run(&["profile", "remove", &profile]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert_exit(&removed, 0);
     let records = service.records_for("s0");
     assert_eq!(records.len(), 1, "{records:#?}");

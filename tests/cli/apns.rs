@@ -13,31 +13,17 @@ const PROFILE: &str = "acme-ios";
 fn setup() -> (ApnsStandIn, Sandbox) {
     let standin = ApnsStandIn::start();
     let sandbox = Sandbox::new();
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            PROFILE,
-            "--provider",
-            "apns",
-            "--base-url",
-        ])
-        .arg(standin.base_url())
-        .args([
-            "--set",
-            &format!("key_id={KEY_ID}"),
-            "--set",
-            &format!("team_id={TEAM_ID}"),
-        ])
-        .args([
-            "--set",
-            &format!("topic={TOPIC}"),
-            "--set",
-            "environment=sandbox",
-        ])
-        .assert()
-        .success();
+    sandbox.add_provider_profile(
+        PROFILE,
+        "apns",
+        &standin.base_url(),
+        &[
+            ("key_id", KEY_ID),
+            ("team_id", TEAM_ID),
+            ("topic", TOPIC),
+            ("environment", "sandbox"),
+        ],
+    );
     (standin, sandbox)
 }
 
@@ -183,13 +169,7 @@ fn reasons_are_explained() {
 fn check_sends_to_a_dummy_token() {
     let (standin, sandbox) = setup();
     let out = run(&sandbox, &["check", PROFILE]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert!(
         stdout(&out).contains("Key, team and topic work"),
         "{}",

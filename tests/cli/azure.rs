@@ -34,20 +34,12 @@ impl Setup {
             sandbox,
             connection: connection_string(policy, key),
         };
-        setup
-            .cmd()
-            .args([
-                "profile",
-                "add",
-                PROFILE,
-                "--provider",
-                "azure",
-                "--base-url",
-            ])
-            .arg(setup.standin.base_url())
-            .args(["--set", &format!("hub={HUB}")])
-            .assert()
-            .success();
+        setup.sandbox.add_provider_profile(
+            PROFILE,
+            "azure",
+            &setup.standin.base_url(),
+            &[("hub", HUB)],
+        );
         setup
     }
 
@@ -353,18 +345,8 @@ fn the_hubs_errors_in_plain_words() {
 #[test]
 fn unknown_hub_is_named() {
     let s = Setup::new();
-    s.cmd()
-        .args([
-            "profile",
-            "add",
-            PROFILE,
-            "--provider",
-            "azure",
-            "--set",
-            "hub=no-such-hub",
-        ])
-        .assert()
-        .success();
+    s.sandbox
+        .add_profile_at(PROFILE, "azure", None, &[("hub", "no-such-hub")]);
     let out = s.run(&["send"], &draft(json!({"tags": ["vip"]}), json!({})));
     assert_eq!(code(&out), Some(1), "{}", explain(&out));
     assert!(

@@ -24,18 +24,8 @@ impl Setup {
             sandbox: Sandbox::with(common::Keyring::None, None),
             token: token.into(),
         };
-        s.cmd()
-            .args([
-                "profile",
-                "add",
-                PROFILE,
-                "--provider",
-                "courier",
-                "--base-url",
-            ])
-            .arg(s.standin.base_url())
-            .assert()
-            .success();
+        s.sandbox
+            .add_provider_profile(PROFILE, "courier", &s.standin.base_url(), &[]);
         s
     }
 
@@ -73,13 +63,7 @@ fn send_twice_with_one_key_is_sent_once_and_delivery_is_shown() {
             .arg(s.draft(build_draft()))
             .output()
             .expect("runs");
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}{}",
-            stdout(&out),
-            stderr(&out)
-        );
+        crate::support::assert_exit_output(&out, 0);
         let doc = stdout_json(&out);
         assert_eq!(doc["results"][0]["outcome"]["message_id"], REQUEST_ID);
         assert_eq!(doc["results"][0]["response"]["status"], 202);
@@ -110,13 +94,7 @@ fn send_twice_with_one_key_is_sent_once_and_delivery_is_shown() {
         .args(["courier", "delivery", PROFILE, REQUEST_ID])
         .output()
         .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     let text = stdout(&out);
     assert!(text.contains("Delivery status: DELIVERED"), "{text}");
     assert!(text.contains("email via sendgrid: DELIVERED"), "{text}");
@@ -142,13 +120,7 @@ fn legacy_event_form_gets_a_message_id() {
         .arg(s.draft(d))
         .output()
         .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert_eq!(
         stdout_json(&out)["results"][0]["outcome"]["message_id"],
         LEGACY_ID

@@ -51,19 +51,7 @@ impl Run {
 }
 
 fn ntfy_profile(sandbox: &Sandbox, base_url: &str) {
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            PROFILE,
-            "--provider",
-            "ntfy",
-            "--base-url",
-            base_url,
-        ])
-        .assert()
-        .success();
+    sandbox.add_provider_profile(PROFILE, "ntfy", base_url, &[]);
 }
 
 fn ntfy_draft(sandbox: &Sandbox) -> String {
@@ -292,25 +280,15 @@ fn malformed_xml() {
         "<PublishResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><PublishResult><MessageId>567910cd-",
     ));
     let sandbox = Sandbox::new();
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            "sns-fault",
-            "--provider",
-            "sns",
-            "--base-url",
-        ])
-        .arg(server.base_url())
-        .args([
-            "--set",
-            "region=us-east-1",
-            "--set",
-            "access_key_id=AKIAIOSFODNN7EXAMPLE",
-        ])
-        .assert()
-        .success();
+    sandbox.add_provider_profile(
+        "sns-fault",
+        "sns",
+        &server.base_url(),
+        &[
+            ("region", "us-east-1"),
+            ("access_key_id", "AKIAIOSFODNN7EXAMPLE"),
+        ],
+    );
     let draft = sandbox
         .write(
             "sns.json",
@@ -388,19 +366,7 @@ fn rate_limited_429() {
 /// A Courier profile at the fault server, and a draft for it.
 fn courier_setup(server: &FaultServer) -> (Sandbox, String) {
     let sandbox = Sandbox::new();
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            "courier-fault",
-            "--provider",
-            "courier",
-            "--base-url",
-        ])
-        .arg(server.base_url())
-        .assert()
-        .success();
+    sandbox.add_provider_profile("courier-fault", "courier", &server.base_url(), &[]);
     let draft = sandbox
         .write(
             "courier.json",

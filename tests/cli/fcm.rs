@@ -64,13 +64,7 @@ fn exchange_then_one_request_per_token() {
         json!({"build": "118"}),
     );
     let out = run(&sandbox, &service_account_json(), &["send", "--json", &d]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     standin.assert_no_problems();
     let text = stdout(&out);
     assert_no_secrets(&text);
@@ -131,13 +125,7 @@ fn dry_run_validates_on_the_server() {
         &service_account_json(),
         &["send", "--dry-run", &d],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     let text = stdout(&out);
     assert!(
         text.contains("Validated: FCM accepted the message"),
@@ -202,13 +190,7 @@ fn a_wrong_key_is_refused_by_the_token_endpoint() {
     key["private_key"] = json!(String::from_utf8_lossy(&other.stdout));
     let d = draft(&sandbox, json!({"tokens": [TOKEN_A]}), json!({}));
     let out = run(&sandbox, &key.to_string(), &["send", &d]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 1);
     let text = stdout(&out);
     assert!(
         text.contains("invalid_grant: Invalid JWT Signature."),
@@ -251,13 +233,7 @@ fn check_is_the_token_exchange_with_the_token_masked() {
         &service_account_json(),
         &["check", PROFILE, "--json"],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     let text = stdout(&out);
     assert_no_secrets(&text);
     let doc = stdout_json(&out);

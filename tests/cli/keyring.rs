@@ -72,13 +72,7 @@ fn set_secret(sandbox: &Sandbox, profile: &str, value: &str) {
         .write_stdin(format!("{value}\n"))
         .output()
         .expect("runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    crate::support::assert_exit_output(&output, 0);
     assert!(
         stdout(&output).contains("Stored api_key"),
         "{}",
@@ -143,13 +137,7 @@ fn profile_remove_deletes_its_secrets() {
     assert!(lookup(&profile, "api_key").is_some());
 
     let output = sandbox.run(&["profile", "remove", &profile]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    crate::support::assert_exit_output(&output, 0);
     assert_eq!(
         lookup(&profile, "api_key"),
         None,
@@ -174,13 +162,7 @@ fn send_uses_the_key_from_the_keyring() {
         .arg(sandbox.draft(&profile))
         .output()
         .expect("runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    crate::support::assert_exit_output(&output, 0);
     let seen = standin.requests();
     assert_eq!(seen.len(), 1);
     assert_eq!(
@@ -321,13 +303,7 @@ fn vapid_generate_keeps_the_private_key_in_the_keyring_only() {
     assert_eq!(sandbox.files_containing(&public).len(), 1);
     assert_no_file_has(&sandbox, &private);
     let check = sandbox.run(&["check", &profile]);
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&check),
-        stderr(&check)
-    );
+    crate::support::assert_exit_output(&check, 0);
     // A second generate would break every subscription: refused without --force.
     let again = sandbox.run(&["vapid", "generate", &profile]);
     assert_eq!(again.status.code(), Some(2));

@@ -14,19 +14,7 @@ const PROFILE: &str = "alerts";
 fn setup() -> (NtfyStandIn, Sandbox) {
     let standin = NtfyStandIn::start();
     let sandbox = Sandbox::new();
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            PROFILE,
-            "--provider",
-            "ntfy",
-            "--base-url",
-        ])
-        .arg(standin.base_url())
-        .assert()
-        .success();
+    sandbox.add_provider_profile(PROFILE, "ntfy", &standin.base_url(), &[]);
     (standin, sandbox)
 }
 
@@ -65,13 +53,7 @@ fn publish_with_a_token_sends_the_json_and_masks_the_token() {
     let (standin, sandbox) = setup();
     let d = draft(&sandbox, "private-ci");
     let out = run(&sandbox, Some(TOKEN), &["send", "--json", &d]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     standin.assert_no_problems();
     let doc = stdout_json(&out);
     assert!(!doc.to_string().contains(TOKEN), "token leaked: {doc}");
@@ -114,13 +96,7 @@ fn a_protected_topic_without_a_token_is_explained() {
     let (standin, sandbox) = setup();
     let d = draft(&sandbox, "private-ci");
     let out = run(&sandbox, None, &["send", &d]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 1);
     let text = stdout(&out);
     assert!(text.contains("forbidden (code 40301)"), "{text}");
     assert!(text.contains("write access"), "hint: {text}");
@@ -132,13 +108,7 @@ fn an_open_topic_needs_no_token_and_quota_is_explained() {
     let (standin, sandbox) = setup();
     let d = draft(&sandbox, "ci-open");
     let out = run(&sandbox, None, &["send", &d]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert!(standin.requests()[0].header("authorization").is_none());
     standin.set(Scenario::QuotaReached);
     let out = run(&sandbox, None, &["send", &d]);
@@ -170,13 +140,7 @@ fn bad_input_exits_2_and_sends_nothing() {
 fn check_reads_the_account_or_the_health() {
     let (standin, sandbox) = setup();
     let out = run(&sandbox, Some(TOKEN), &["check", PROFILE, "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}\n{}",
-        stderr(&out),
-        stdout(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     let doc = stdout_json(&out);
     assert_eq!(
         only_result(&doc)["outcome"]["summary"],

@@ -166,13 +166,7 @@ fn newer_fields_pass_the_stand_in() {
     });
     let path = sandbox.write("ids.json", &draft.to_string());
     let output = sandbox.cmd().arg("send").arg(path).output().expect("runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    crate::support::assert_exit_output(&output, 0);
     standin.assert_no_problems();
     let body = standin.requests()[0].json();
     assert_eq!(
@@ -275,13 +269,7 @@ fn timeout_exits_3_quickly() {
     let started = Instant::now();
     let output = sandbox.run_draft(&["send", "--json", "--timeout", "1"], PROFILE);
     let took = started.elapsed();
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    crate::support::assert_exit_output(&output, 3);
     assert!(
         took < Duration::from_secs(4),
         "took {took:?} with --timeout 1"
@@ -303,13 +291,7 @@ fn connection_refused_exits_3() {
         &format!("http://127.0.0.1:{}", common::closed_port()),
     );
     let output = sandbox.run_draft(&["send", "--json", "--timeout", "5"], PROFILE);
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    crate::support::assert_exit_output(&output, 3);
     let doc = stdout_json(&output);
     let result = only_result(&doc);
     assert!(result["response"].is_null());
@@ -453,13 +435,7 @@ fn preview_curl_uses_environment_references() {
 fn check_says_the_key_works() {
     let (standin, sandbox) = setup();
     let output = sandbox.run(&["check", PROFILE]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    crate::support::assert_exit_output(&output, 0);
     let out = stdout(&output);
     assert!(out.contains("Key works"), "{out}");
     assert!(out.contains("2 segments"), "{out}");

@@ -30,18 +30,8 @@ impl Setup {
             sandbox,
             token: token.into(),
         };
-        s.cmd()
-            .args([
-                "profile",
-                "add",
-                PROFILE,
-                "--provider",
-                "pushbullet",
-                "--base-url",
-            ])
-            .arg(s.standin.base_url())
-            .assert()
-            .success();
+        s.sandbox
+            .add_provider_profile(PROFILE, "pushbullet", &s.standin.base_url(), &[]);
         s
     }
 
@@ -73,13 +63,7 @@ fn link_push_to_a_device_shows_iden_and_rate_limit() {
         .arg(s.draft(link_draft()))
         .output()
         .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     let doc = stdout_json(&out);
     let result = &doc["results"][0];
     assert_eq!(result["outcome"]["ok"], true);

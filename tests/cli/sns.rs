@@ -78,13 +78,7 @@ fn topic_draft() -> Value {
 fn publish_to_a_topic_is_signed_and_answered() {
     let s = Setup::new();
     let out = s.send(topic_draft());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     let doc = stdout_json(&out);
     let result = &doc["results"][0];
     assert_eq!(result["outcome"]["message_id"], MESSAGE_ID);
@@ -94,11 +88,15 @@ fn publish_to_a_topic_is_signed_and_answered() {
     );
     assert!(!stdout(&out).contains(SECRET));
     let seen = &s.standin.requests()[0];
-    assert!(seen.signed_ok, "the stand-in verified the signature");
-    assert_eq!(seen.param("Subject"), Some("CI"));
-    assert_eq!(seen.param("MessageAttributes.entry.2.Name"), Some("build"));
+    assert!(seen.authenticated, "the stand-in verified the signature");
+    assert_eq!(seen.param("Subject").as_deref(), Some("CI"));
     assert_eq!(
-        seen.param("MessageAttributes.entry.2.Value.DataType"),
+        seen.param("MessageAttributes.entry.2.Name").as_deref(),
+        Some("build")
+    );
+    assert_eq!(
+        seen.param("MessageAttributes.entry.2.Value.DataType")
+            .as_deref(),
         Some("Number")
     );
     assert!(s.sandbox.files_containing(SECRET).is_empty());
@@ -114,19 +112,13 @@ fn per_platform_message_and_session_token() {
         "audience": {"target_arn": "arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/0f1e2d3c"},
         "options": {"message_structure_json": true}
     }));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert!(
         !stdout(&out).contains("IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN"),
         "session token masked"
     );
     let seen = &s.standin.requests()[0];
-    assert!(seen.signed_ok);
+    assert!(seen.authenticated);
     let signed = seen
         .headers
         .iter()
@@ -135,7 +127,7 @@ fn per_platform_message_and_session_token() {
         .unwrap_or_default();
     assert!(signed.contains("x-amz-security-token"), "{signed}");
     let message: Value =
-        serde_json::from_str(seen.param("Message").expect("Message")).expect("json");
+        serde_json::from_str(&seen.param("Message").expect("Message")).expect("json");
     let gcm: Value =
         serde_json::from_str(message["GCM"].as_str().expect("GCM string")).expect("inner json");
     assert_eq!(
@@ -188,13 +180,7 @@ fn clock_skew_is_explained() {
 fn check_lists_topics_and_an_unknown_key_is_explained() {
     let s = Setup::new();
     let out = s.cmd().args(["check", PROFILE]).output().expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert!(
         stdout(&out).contains("Credentials work: 2 topics in this region"),
         "{}",

@@ -17,19 +17,7 @@ const PROFILE: &str = "acme-bot";
 fn setup() -> (TelegramStandIn, Sandbox) {
     let standin = TelegramStandIn::start();
     let sandbox = Sandbox::with(Keyring::None, None);
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            PROFILE,
-            "--provider",
-            "telegram",
-            "--base-url",
-        ])
-        .arg(standin.base_url())
-        .assert()
-        .success();
+    sandbox.add_provider_profile(PROFILE, "telegram", &standin.base_url(), &[]);
     (standin, sandbox)
 }
 
@@ -58,13 +46,7 @@ fn assert_no_token(output: &std::process::Output) {
 fn check_names_the_bot_and_masks_the_token() {
     let (standin, sandbox) = setup();
     let out = run(&sandbox, TOKEN, &["check", PROFILE]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     let text = stdout(&out);
     assert!(
         text.contains(BOT_NAME) && text.contains(&format!("@{BOT_USERNAME}")),
@@ -103,13 +85,7 @@ fn fan_out_gives_one_row_per_chat_with_reasons_in_words() {
         }),
     );
     let out = run(&sandbox, TOKEN, &["send", "--json", &path]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 1);
     assert_no_token(&out);
     standin.assert_no_problems();
     let doc = stdout_json(&out);
@@ -148,7 +124,7 @@ fn fan_out_gives_one_row_per_chat_with_reasons_in_words() {
     );
 
     let sends: Vec<_> = standin
-        .requests()
+        .calls()
         .into_iter()
         .filter(|s| s.method == "sendMessage")
         .collect();
@@ -181,19 +157,13 @@ fn a_429_is_retried_after_retry_after() {
     );
     let started = Instant::now();
     let out = run(&sandbox, TOKEN, &["send", &path]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert!(
         started.elapsed() >= Duration::from_secs(1),
         "waited retry_after"
     );
     let sends = standin
-        .requests()
+        .calls()
         .into_iter()
         .filter(|s| s.method == "sendMessage")
         .count();
@@ -210,15 +180,9 @@ fn photo_goes_with_a_caption_and_markdown_v2() {
                "audience": {"chat_ids": ["42"]}, "options": {"parse_mode": "MarkdownV2", "message_thread_id": 3}}),
     );
     let out = run(&sandbox, TOKEN, &["send", "--json", &path]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     standin.assert_no_problems();
-    let seen = standin.requests();
+    let seen = standin.calls();
     let photo = seen
         .iter()
         .find(|s| s.method == "sendPhoto")

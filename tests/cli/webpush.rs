@@ -23,21 +23,15 @@ fn setup() -> Setup {
     let service = PushService::start();
     let sandbox = Sandbox::with(Keyring::None, None);
     let key = VapidKey::generate().expect("key");
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            PROFILE,
-            "--provider",
-            "webpush",
-            "--set",
-            "subject=mailto:ops@example.com",
-            "--set",
-        ])
-        .arg(format!("vapid_public_key={}", key.public_key_b64()))
-        .assert()
-        .success();
+    sandbox.add_profile_at(
+        PROFILE,
+        "webpush",
+        None,
+        &[
+            ("subject", "mailto:ops@example.com"),
+            ("vapid_public_key", &key.public_key_b64()),
+        ],
+    );
     Setup {
         service,
         sandbox,
@@ -91,13 +85,7 @@ fn sends_one_encrypted_message_per_subscription() {
         json!({"ttl": 600, "urgency": "high", "topic": "build-118"}),
     );
     let out = s.run(&["send", &draft, "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert!(
         s.service.problems().is_empty(),
         "{:?}",
@@ -273,13 +261,7 @@ fn preview_shows_plaintext_and_masks_the_jwt() {
 fn check_is_local_and_says_so() {
     let s = setup();
     let out = s.run(&["check", PROFILE]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    crate::support::assert_exit_output(&out, 0);
     assert!(stdout(&out).contains("VAPID keys work"), "{}", stdout(&out));
     let wrong = s
         .sandbox

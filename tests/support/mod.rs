@@ -123,16 +123,23 @@ impl Sandbox {
         base_url: &str,
         settings: &[(&str, &str)],
     ) {
+        self.add_profile_at(name, provider, Some(base_url), settings);
+    }
+
+    /// `pushdeck profile add NAME --provider PROVIDER [--base-url URL] [--set KEY=VALUE]…`, which
+    /// must succeed.
+    pub fn add_profile_at(
+        &self,
+        name: &str,
+        provider: &str,
+        base_url: Option<&str>,
+        settings: &[(&str, &str)],
+    ) {
         let mut cmd = self.cmd();
-        cmd.args([
-            "profile",
-            "add",
-            name,
-            "--provider",
-            provider,
-            "--base-url",
-            base_url,
-        ]);
+        cmd.args(["profile", "add", name, "--provider", provider]);
+        if let Some(url) = base_url {
+            cmd.args(["--base-url", url]);
+        }
         for (key, value) in settings {
             cmd.arg("--set").arg(format!("{key}={value}"));
         }
@@ -236,6 +243,18 @@ pub fn stderr(output: &std::process::Output) -> String {
 #[track_caller]
 pub fn assert_exit(output: &std::process::Output, code: i32) {
     assert_eq!(output.status.code(), Some(code), "{}", stderr(output));
+}
+
+/// Fails unless the run exited with `code`, showing its standard output and error.
+#[track_caller]
+pub fn assert_exit_output(output: &std::process::Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}{}",
+        stdout(output),
+        stderr(output)
+    );
 }
 
 /// The one result of a `--json` run.

@@ -180,6 +180,38 @@ pub fn wait_for_text(h: &mut Window, needle: &str) {
     wait_for(h, &format!("“{needle}”"), |h| text_visible(h, needle));
 }
 
+/// Clicks the button labelled `button` and draws one frame.
+pub fn click(h: &mut Window, button: &str) {
+    h.get_by_label(button).click();
+    h.step();
+}
+
+/// Clicks Check and waits until the check's `verdict` shows.
+pub fn check_shows(h: &mut Window, verdict: &str) {
+    click(h, "Check");
+    wait_for(h, "the check", |h| text_visible(h, verdict));
+}
+
+/// Waits (for `what`) until nothing is sending and the status line is one `settled` accepts;
+/// the status line, and whether it reports success.
+pub fn wait_for_status(
+    h: &mut Window,
+    what: &str,
+    settled: impl Fn(&str) -> bool,
+) -> (bool, String) {
+    wait_for(h, what, |h| {
+        !h.state().is_sending() && h.state().status.as_ref().is_some_and(|(_, s)| settled(s))
+    });
+    h.state().status.clone().expect("status")
+}
+
+/// Clicks `button` (a send) and waits until the status line starts with `outcome` (`Sent`,
+/// `Published`, …); the status line, and whether it reports success.
+pub fn send_until(h: &mut Window, button: &str, outcome: &str) -> (bool, String) {
+    click(h, button);
+    wait_for_status(h, "the send", |s| s.starts_with(outcome))
+}
+
 /// Compares the window with `tests/snapshots/NAME.png`. Where no renderer is available the
 /// comparison is skipped with a note, unless `PUSHDECK_REQUIRE_SNAPSHOTS` is set (as
 /// `scripts/test` does), where a missing renderer fails.

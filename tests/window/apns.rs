@@ -2,10 +2,9 @@
 
 use crate::support::stand_ins::apns as stand_in;
 
-use egui_kittest::kittest::Queryable as _;
 use pushdeck::store::{Environment, Profile};
 
-use crate::support::window::{Desk, open, text_visible, type_into, wait_for};
+use crate::support::window::{Desk, check_shows, open, send_until, text_visible, type_into};
 use stand_in::{ApnsStandIn, DEVICE, KEY_ID, SIGNING_KEY, TEAM_ID, TOPIC};
 
 #[test]
@@ -25,11 +24,7 @@ fn check_then_send_to_a_device_over_http2() {
     }
     let mut h = open(desk.app(profile, &[("signing_key_p8", SIGNING_KEY)]));
 
-    h.get_by_label("Check").click();
-    h.step();
-    wait_for(&mut h, "the check", |h| {
-        text_visible(h, "Key, team and topic work")
-    });
+    check_shows(&mut h, "Key, team and topic work");
 
     type_into(&mut h, "Title", "Build 118");
     type_into(&mut h, "Body", "Passed");
@@ -38,16 +33,7 @@ fn check_then_send_to_a_device_over_http2() {
         text_visible(&h, "apns-push-type"),
         "the Request pane shows the APNs headers"
     );
-    h.get_by_label("Send to 1 device · DEV").click();
-    h.step();
-    wait_for(&mut h, "the send", |h| {
-        !h.state().is_sending()
-            && h.state()
-                .status
-                .as_ref()
-                .is_some_and(|(_, s)| s.starts_with("Sent"))
-    });
-    let (ok, status) = h.state().status.clone().expect("status");
+    let (ok, status) = send_until(&mut h, "Send to 1 device · DEV", "Sent");
     assert!(ok && status.contains("apns-id eabeae54-"), "{status}");
     let seen = standin.requests();
     assert_eq!(seen.len(), 2);

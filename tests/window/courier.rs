@@ -6,7 +6,9 @@ use crate::support::stand_ins::courier as stand_in;
 use egui_kittest::kittest::Queryable as _;
 use pushdeck::store::{Environment, Profile};
 
-use crate::support::window::{Desk, open, text_visible, type_into, wait_for};
+use crate::support::window::{
+    Desk, check_shows, open, send_until, text_visible, type_into, wait_for,
+};
 use stand_in::{CourierStandIn, REQUEST_ID, TOKEN};
 
 #[test]
@@ -19,9 +21,7 @@ fn send_then_check_delivery() {
     profile.environment = Environment::Dev;
     let mut h = open(desk.app(profile, &[("auth_token", TOKEN)]));
 
-    h.get_by_label("Check").click();
-    h.step();
-    wait_for(&mut h, "the check", |h| text_visible(h, "Key works"));
+    check_shows(&mut h, "Key works");
 
     type_into(&mut h, "Title", "Build 118 finished");
     type_into(&mut h, "Body", "Status: passed");
@@ -41,16 +41,7 @@ fn send_then_check_delivery() {
     );
     assert!(!text_visible(&h, TOKEN));
 
-    h.get_by_label("Send to dev@example.com · DEV").click();
-    h.step();
-    wait_for(&mut h, "the send", |h| {
-        !h.state().is_sending()
-            && h.state()
-                .status
-                .as_ref()
-                .is_some_and(|(_, s)| s.starts_with("Accepted"))
-    });
-    let (ok, status) = h.state().status.clone().expect("status");
+    let (ok, status) = send_until(&mut h, "Send to dev@example.com · DEV", "Accepted");
     assert!(ok && status.contains(REQUEST_ID), "{status}");
 
     h.get_by_label("Check delivery").click();

@@ -2,10 +2,9 @@
 
 use crate::support::stand_ins::fcm as stand_in;
 
-use egui_kittest::kittest::Queryable as _;
 use pushdeck::store::{Environment, Profile};
 
-use crate::support::window::{Desk, open, text_visible, type_into, wait_for};
+use crate::support::window::{Desk, click, open, text_visible, type_into, wait_for_status};
 use stand_in::{ACCESS_TOKEN, FcmStandIn, service_account_json};
 
 #[test]
@@ -33,16 +32,8 @@ fn validate_then_send_with_one_token_exchange() {
         "preview has a placeholder"
     );
 
-    h.get_by_label("Validate").click();
-    h.step();
-    wait_for(&mut h, "the validation", |h| {
-        !h.state().is_sending()
-            && h.state()
-                .status
-                .as_ref()
-                .is_some_and(|(_, s)| s.contains("accepted"))
-    });
-    let (ok, status) = h.state().status.clone().expect("status");
+    click(&mut h, "Validate");
+    let (ok, status) = wait_for_status(&mut h, "the validation", |s| s.contains("accepted"));
     assert!(ok, "{status}");
     assert!(
         text_visible(&h, "Got an access token, valid for 59 min"),
@@ -52,15 +43,8 @@ fn validate_then_send_with_one_token_exchange() {
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[1].json()["validate_only"], true);
 
-    h.get_by_label("Send to 1 token · STAGING").click();
-    h.step();
-    wait_for(&mut h, "the send", |h| {
-        !h.state().is_sending()
-            && h.state()
-                .status
-                .as_ref()
-                .is_some_and(|(_, s)| s.starts_with("Sent"))
-    });
+    click(&mut h, "Send to 1 token · STAGING");
+    wait_for_status(&mut h, "the send", |s| s.starts_with("Sent"));
     let seen = standin.requests();
     assert_eq!(
         seen.len(),

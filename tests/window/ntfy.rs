@@ -2,10 +2,11 @@
 
 use crate::support::stand_ins::ntfy as stand_in;
 
-use egui_kittest::kittest::Queryable as _;
 use pushdeck::store::{Environment, Profile};
 
-use crate::support::window::{Desk, open, text_visible, type_into, wait_for};
+use crate::support::window::{
+    Desk, check_shows, click, open, text_visible, type_into, wait_for_status,
+};
 use stand_in::{NtfyStandIn, TOKEN};
 
 #[test]
@@ -17,11 +18,7 @@ fn compose_check_and_publish_to_a_topic() {
     profile.environment = Environment::Dev;
     let mut h = open(desk.app(profile, &[("access_token", TOKEN)]));
 
-    h.get_by_label("Check").click();
-    h.step();
-    wait_for(&mut h, "the check", |h| {
-        text_visible(h, "Token works: signed in as phil")
-    });
+    check_shows(&mut h, "Token works: signed in as phil");
 
     type_into(&mut h, "Title", "Deploy");
     type_into(&mut h, "Body", "Deployed to production");
@@ -36,17 +33,8 @@ fn compose_check_and_publish_to_a_topic() {
         "the token never reaches the screen"
     );
 
-    h.get_by_label("Send to topic “private-deploys” · DEV")
-        .click();
-    h.step();
-    wait_for(&mut h, "the publish", |h| {
-        !h.state().is_sending()
-            && h.state()
-                .status
-                .as_ref()
-                .is_some_and(|(_, s)| s.starts_with("Published"))
-    });
-    let (ok, status) = h.state().status.clone().expect("status");
+    click(&mut h, "Send to topic “private-deploys” · DEV");
+    let (ok, status) = wait_for_status(&mut h, "the publish", |s| s.starts_with("Published"));
     assert!(ok && status.contains("sPs71M8A2T"), "{status}");
     let seen = standin.requests();
     let publish = seen.iter().find(|s| s.method == "POST").expect("a publish");

@@ -8,7 +8,9 @@ use egui_kittest::kittest::Queryable as _;
 use pushdeck::store::{Environment, Profile};
 use pushdeck::ui::PushdeckApp;
 
-use crate::support::window::{Desk, harness, text_visible, type_into, wait_for};
+use crate::support::window::{
+    Desk, check_shows, harness, send_until, text_visible, type_into, wait_for,
+};
 use stand_in::{PushbulletStandIn, TOKEN};
 
 struct Fixture {
@@ -35,14 +37,10 @@ fn check_load_devices_pick_one_and_send_a_link() {
     let mut h = harness(app(&f));
     h.run();
 
-    h.get_by_label("Check").click();
-    h.step();
-    wait_for(&mut h, "the check", |h| {
-        text_visible(
-            h,
-            "Token works: signed in as Elon Musk <elon@teslamotors.com>",
-        )
-    });
+    check_shows(
+        &mut h,
+        "Token works: signed in as Elon Musk <elon@teslamotors.com>",
+    );
 
     h.get_by_label("Load devices").click();
     h.step();
@@ -69,17 +67,11 @@ fn check_load_devices_pick_one_and_send_a_link() {
         "the token never reaches the screen"
     );
 
-    h.get_by_label("Send to device ujpah72o0sjAoRtnM0jc · DEV")
-        .click();
-    h.step();
-    wait_for(&mut h, "the send", |h| {
-        !h.state().is_sending()
-            && h.state()
-                .status
-                .as_ref()
-                .is_some_and(|(_, s)| s.starts_with("Pushed"))
-    });
-    let (ok, status) = h.state().status.clone().expect("status");
+    let (ok, status) = send_until(
+        &mut h,
+        "Send to device ujpah72o0sjAoRtnM0jc · DEV",
+        "Pushed",
+    );
     assert!(ok, "{status}");
     assert!(status.contains("ujpah72o0sjAsoRtnM0jc"), "{status}");
     assert!(status.contains("rate limit"), "{status}");

@@ -6,7 +6,9 @@ use crate::support::stand_ins::sns as stand_in;
 use egui_kittest::kittest::Queryable as _;
 use pushdeck::store::{Environment, Profile};
 
-use crate::support::window::{Desk, open, text_visible, type_into, wait_for};
+use crate::support::window::{
+    Desk, check_shows, click, open, text_visible, type_into, wait_for, wait_for_status,
+};
 use stand_in::{ACCESS_KEY_ID, MESSAGE_ID, SECRET, SnsStandIn, TOPIC};
 
 #[test]
@@ -23,11 +25,7 @@ fn check_pick_a_topic_and_publish() {
         .insert("access_key_id".into(), ACCESS_KEY_ID.into());
     let mut h = open(desk.app(profile, &[("secret_access_key", SECRET)]));
 
-    h.get_by_label("Check").click();
-    h.step();
-    wait_for(&mut h, "the check", |h| {
-        text_visible(h, "Credentials work: 2 topics")
-    });
+    check_shows(&mut h, "Credentials work: 2 topics");
 
     h.get_by_label("Load topics").click();
     h.step();
@@ -48,22 +46,14 @@ fn check_pick_a_topic_and_publish() {
 
     h.get_by_label("Send to topic “Builds” · DEV").click();
     h.run();
-    h.get_by_label("Send now").click();
-    h.step();
-    wait_for(&mut h, "the publish", |h| {
-        !h.state().is_sending()
-            && h.state()
-                .status
-                .as_ref()
-                .is_some_and(|(_, s)| s.starts_with("Published"))
-    });
-    let (ok, status) = h.state().status.clone().expect("status");
+    click(&mut h, "Send now");
+    let (ok, status) = wait_for_status(&mut h, "the publish", |s| s.starts_with("Published"));
     assert!(ok && status.contains(MESSAGE_ID), "{status}");
     let publishes: Vec<_> = standin
         .requests()
         .into_iter()
-        .filter(|r| r.param("Action") == Some("Publish"))
+        .filter(|r| r.param("Action").as_deref() == Some("Publish"))
         .collect();
     assert_eq!(publishes.len(), 1);
-    assert!(publishes[0].signed_ok);
+    assert!(publishes[0].authenticated);
 }

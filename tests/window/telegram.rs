@@ -7,7 +7,9 @@ use crate::support::stand_ins::telegram as stand_in;
 use egui_kittest::kittest::{By, Queryable as _};
 use pushdeck::store::Profile;
 
-use crate::support::window::{Desk, Window, harness_sized, text_visible, type_into, wait_for};
+use crate::support::window::{
+    Desk, Window, check_shows, harness_sized, text_visible, type_into, wait_for,
+};
 use stand_in::{BOT_USERNAME, TOKEN, TelegramStandIn};
 
 struct Fixture {
@@ -63,7 +65,7 @@ fn send_to_several_chats_and_read_a_row_per_chat() {
     f.standin.assert_no_problems();
     let sends = f
         .standin
-        .requests()
+        .calls()
         .into_iter()
         .filter(|s| s.method == "sendMessage")
         .count();
@@ -158,11 +160,7 @@ fn find_chats_adds_a_chat_and_meets_a_webhook() {
     f.standin
         .private_message(42, "Ada", "ada", "/start from-newsletter");
     let mut h = harness(&f);
-    h.get_by_label("Check").click();
-    h.step();
-    wait_for(&mut h, "the check", |h| {
-        text_visible(h, "Token works: bot “Acme Alerts” (@acme_alerts_bot)")
-    });
+    check_shows(&mut h, "Token works: bot “Acme Alerts” (@acme_alerts_bot)");
     h.get_by_label("Find chats").click();
     h.step();
     let chip = "+ Ada (@ada) · private, pressed Start with from-newsletter";

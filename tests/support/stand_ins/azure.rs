@@ -5,12 +5,10 @@
 //! XML, and `<Error>` bodies for 400/401/403/404/413.
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use crate::support::block_on;
+use super::server::{Api, Record, Reply, Seen, StandIn};
 use base64::Engine as _;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const HUB: &str = "acme-hub";
 pub const FULL_POLICY: &str = "DefaultFullSharedAccessSignature";
@@ -32,40 +30,19 @@ pub enum Scenario {
     Error(u16, String),
 }
 
-#[derive(Debug, Clone)]
-pub struct Seen {
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Seen {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-struct State {
+/// A notification hub and the scenario it plays.
+pub struct Azure {
     scenario: Mutex<Scenario>,
-    hits: AtomicUsize,
-    seen: Mutex<Vec<Seen>>,
-    problems: Mutex<Vec<String>>,
-    origin: Mutex<String>,
 }
 
-struct Handler(Arc<State>);
+pub type AzureStandIn = StandIn<Azure>;
 
 pub const TEST_OUTCOME: &str = r#"<NotificationOutcome xmlns="http://schemas.microsoft.com/netservices/2010/10/servicebus/connect" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><Success>2</Success><Failure>1</Failure><Results><RegistrationResult><ApplicationPlatform>apple</ApplicationPlatform><PnsHandle>a1b2c3d4e5f6</PnsHandle><RegistrationId>5126583452930341963-1</RegistrationId><Outcome>The Notification was successfully sent to the Push Notification System</Outcome></RegistrationResult><RegistrationResult><ApplicationPlatform>apple</ApplicationPlatform><PnsHandle>0f9e8d7c6b5a</PnsHandle><RegistrationId>5126583452930341963-2</RegistrationId><Outcome>The Notification was successfully sent to the Push Notification System</Outcome></RegistrationResult><RegistrationResult><ApplicationPlatform>apple</ApplicationPlatform><PnsHandle>deadbeef0000</PnsHandle><RegistrationId>5126583452930341963-3</RegistrationId><Outcome>The Push Notification System handle for the registration is invalid</Outcome></RegistrationResult></Results></NotificationOutcome>"#;
 pub const NO_MATCH: &str = r#"<NotificationOutcome xmlns="http://schemas.microsoft.com/netservices/2010/10/servicebus/connect" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><Success>0</Success><Failure>0</Failure><Results i:nil="true"/></NotificationOutcome>"#;
 pub const TRACKING_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e_G1";
 
-fn error(status: u16, detail: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status)
+fn error(status: u16, detail: &str) -> Reply {
+    Reply::new(status)
         .insert_header("TrackingId", TRACKING_ID)
         .set_body_raw(
             format!("<Error><Code>{status}</Code><Detail>{detail} TrackingId:{TRACKING_ID},TimeStamp:11/24/2026 12:00:00</Detail></Error>").into_bytes(),
@@ -99,27 +76,27 @@ fn key_of(policy: &str) -> Option<&'static str> {
     }
 }
 
-impl Handler {
-    fn problem(&self, status: u16, message: String) -> ResponseTemplate {
-        self.0.problems.lock().expect("lock").push(message.clone());
-        error(status, &message)
-    }
+fn problem(record: &Record, status: u16, message: String) -> Reply {
+    record.problem(message.clone());
+    error(status, &message)
+}
 
+impl Azure {
     /// Verifies the SAS token; `Err` is the hub's 401 (or a contract problem).
     #[allow(clippy::result_large_err)]
-    fn verify_sas(&self, request: &Request) -> Result<String, ResponseTemplate> {
-        let Some(header) = request
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-        else {
+    fn verify_sas(&self, request: &Seen, record: &Record) -> Result<String, Reply> {
+        let Some(header) = request.header("authorization") else {
             return Err(error(
                 401,
                 "MissingToken: The authorization header was not found.",
             ));
         };
         let Some(params) = header.strip_prefix("SharedAccessSignature ") else {
-            return Err(self.problem(401, format!("not a SharedAccessSignature: {header}")));
+            return Err(problem(
+                record,
+                401,
+                format!("not a SharedAccessSignature: {header}"),
+            ));
         };
         let mut sr = None;
         let mut sig = None;
@@ -131,24 +108,23 @@ impl Handler {
                 Some(("sig", v)) => sig = Some(v),
                 Some(("se", v)) => se = Some(v),
                 Some(("skn", v)) => skn = Some(v),
-                _ => return Err(self.problem(401, format!("unexpected SAS part `{p}`"))),
+                _ => return Err(problem(record, 401, format!("unexpected SAS part `{p}`"))),
             }
         }
         let (Some(sr), Some(sig), Some(se), Some(skn)) = (sr, sig, se, skn) else {
-            return Err(self.problem(401, format!("a SAS part is missing: {header}")));
+            return Err(problem(
+                record,
+                401,
+                format!("a SAS part is missing: {header}"),
+            ));
         };
         // sr must be the lower-cased, fully encoded URL of the hub this request is under.
         if sr != sr.to_lowercase() {
-            return Err(self.problem(401, format!("sr is not lower-cased: {sr}")));
+            return Err(problem(record, 401, format!("sr is not lower-cased: {sr}")));
         }
         let resource = decode(sr).unwrap_or_default();
-        let hub_url = format!("{}/{}", self.0.origin.lock().expect("lock"), HUB).to_lowercase();
-        let called = format!(
-            "{}{}",
-            self.0.origin.lock().expect("lock"),
-            request.url.path()
-        )
-        .to_lowercase();
+        let hub_url = format!("{}/{}", record.origin(), HUB).to_lowercase();
+        let called = format!("{}{}", record.origin(), request.path.as_str()).to_lowercase();
         if !called.starts_with(&resource) || resource.len() < hub_url.len() - HUB.len() {
             return Err(error(
                 401,
@@ -158,17 +134,18 @@ impl Handler {
             ));
         }
         if sr.contains(['/', ':']) {
-            return Err(self.problem(401, format!("sr is not URL-encoded: {sr}")));
+            return Err(problem(record, 401, format!("sr is not URL-encoded: {sr}")));
         }
         let expiry: i64 = se
             .parse()
-            .map_err(|_| self.problem(401, format!("se is not a number: {se}")))?;
+            .map_err(|_| problem(record, 401, format!("se is not a number: {se}")))?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if expiry < now {
             return Err(error(401, "ExpiredToken: ."));
         }
         if expiry > now + 3600 {
-            return Err(self.problem(
+            return Err(problem(
+                record,
                 401,
                 format!(
                     "the token lives {} s; a short expiry was expected",
@@ -194,10 +171,14 @@ impl Handler {
         Ok(skn.to_string())
     }
 
-    fn check_send(&self, request: &Request) -> Option<ResponseTemplate> {
-        let header = |n: &str| request.headers.get(n).and_then(|v| v.to_str().ok());
+    fn check_send(&self, request: &Seen, record: &Record) -> Option<Reply> {
+        let header = |n: &str| request.header(n);
         let Some(format) = header("ServiceBusNotification-Format") else {
-            return Some(self.problem(400, "ServiceBusNotification-Format is missing".into()));
+            return Some(problem(
+                record,
+                400,
+                "ServiceBusNotification-Format is missing".into(),
+            ));
         };
         let content_type = header("content-type").unwrap_or("");
         let wns = header("X-WNS-Type");
@@ -207,13 +188,18 @@ impl Handler {
                 "application/xml"
             }
             ("windows", other) => {
-                return Some(self.problem(400, format!("windows needs X-WNS-Type, got {other:?}")));
+                return Some(problem(
+                    record,
+                    400,
+                    format!("windows needs X-WNS-Type, got {other:?}"),
+                ));
             }
             ("apple" | "gcm" | "fcmv1" | "adm" | "baidu" | "template", _) => "application/json",
-            (other, _) => return Some(self.problem(400, format!("unknown format {other}"))),
+            (other, _) => return Some(problem(record, 400, format!("unknown format {other}"))),
         };
         if !content_type.starts_with(expected_type) {
-            return Some(self.problem(
+            return Some(problem(
+                record,
                 400,
                 format!("format {format} needs Content-Type {expected_type}, got {content_type}"),
             ));
@@ -243,7 +229,7 @@ impl Handler {
             return Some(error(400, "The payload is not valid XML."));
         }
         if format == "apple" && header("apns-push-type").is_none() {
-            return Some(self.problem(400, "apple without apns-push-type".into()));
+            return Some(problem(record, 400, "apple without apns-push-type".into()));
         }
         if request.body.len() > 64 * 1024 {
             return Some(error(413, "The request entity is too large."));
@@ -257,28 +243,12 @@ impl Handler {
     }
 }
 
-impl Respond for Handler {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let state = &self.0;
-        state.hits.fetch_add(1, Ordering::SeqCst);
-        state.seen.lock().expect("lock").push(Seen {
-            method: request.method.to_string(),
-            path: request.url.path().to_string(),
-            query: request.url.query().map(str::to_string),
-            headers: request
-                .headers
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: request.body.clone(),
-        });
-        let path = request.url.path().to_string();
-        let query = request.url.query().unwrap_or("").to_string();
+impl Api for Azure {
+    const NAME: &'static str = "Azure";
+
+    fn answer(&self, request: &Seen, record: &Record) -> Reply {
+        let path = request.path.as_str().to_string();
+        let query = request.query.as_deref().unwrap_or("").to_string();
         let method = request.method.as_str();
         let hub_prefix = format!("/{HUB}/");
         let rest = path.strip_prefix(&hub_prefix);
@@ -296,16 +266,16 @@ impl Respond for Handler {
                     "The specified resource does not exist. Entity not found.",
                 );
             }
-            return self.problem(404, format!("no such endpoint: {method} {path}"));
+            return problem(record, 404, format!("no such endpoint: {method} {path}"));
         }
         if !query.split('&').any(|p| p.starts_with("api-version=")) {
-            return self.problem(400, format!("api-version is missing: {query}"));
+            return problem(record, 400, format!("api-version is missing: {query}"));
         }
-        let policy = match self.verify_sas(request) {
+        let policy = match self.verify_sas(request, record) {
             Ok(p) => p,
             Err(r) => return r,
         };
-        if let Scenario::Error(status, detail) = state.scenario.lock().expect("lock").clone() {
+        if let Scenario::Error(status, detail) = self.scenario.lock().expect("lock").clone() {
             return error(status, &detail);
         }
         if method == "GET" {
@@ -315,8 +285,8 @@ impl Respond for Handler {
                     "Unauthorized access. 'Manage' claim(s) are required to perform this operation.",
                 );
             }
-            return ResponseTemplate::new(200).set_body_raw(
-                format!(r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="text">Registrations</title><entry><id>{}/{HUB}/registrations/5126583452930341963-1</id></entry></feed>"#, state.origin.lock().expect("lock")).into_bytes(),
+            return Reply::new(200).set_body_raw(
+                format!(r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="text">Registrations</title><entry><id>{}/{HUB}/registrations/5126583452930341963-1</id></entry></feed>"#, record.origin()).into_bytes(),
                 "application/atom+xml;type=feed;charset=utf-8",
             );
         }
@@ -326,31 +296,26 @@ impl Respond for Handler {
                 "Unauthorized access. 'Send' claim(s) are required to perform this operation.",
             );
         }
-        if let Some(r) = self.check_send(request) {
+        if let Some(r) = self.check_send(request, record) {
             return r;
         }
         let direct = query.split('&').any(|p| p == "direct");
         let test = query.split('&').any(|p| p == "test" || p == "test=true");
         if direct
             && request
-                .headers
-                .get("ServiceBusNotification-DeviceHandle")
+                .header("ServiceBusNotification-DeviceHandle")
                 .is_none()
         {
-            return self.problem(400, "direct send without a device handle".into());
+            return problem(record, 400, "direct send without a device handle".into());
         }
         if test {
-            let tags = request
-                .headers
-                .get("ServiceBusNotification-Tags")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
+            let tags = request.header("ServiceBusNotification-Tags").unwrap_or("");
             let body = if tags.contains("nobody") {
                 NO_MATCH
             } else {
                 TEST_OUTCOME
             };
-            return ResponseTemplate::new(201)
+            return Reply::new(201)
                 .insert_header("TrackingId", TRACKING_ID)
                 .set_body_raw(body.as_bytes().to_vec(), "application/xml; charset=utf-8");
         }
@@ -359,67 +324,27 @@ impl Respond for Handler {
         } else {
             "messages"
         };
-        ResponseTemplate::new(201)
+        Reply::new(201)
             .insert_header("TrackingId", TRACKING_ID)
             .insert_header(
                 "Location",
                 format!(
                     "{}/{HUB}/{kind}/7291834651?api-version=2020-06",
-                    state.origin.lock().expect("lock")
+                    record.origin()
                 )
                 .as_str(),
             )
     }
 }
 
-pub struct AzureStandIn {
-    server: MockServer,
-    state: Arc<State>,
-}
-
 impl AzureStandIn {
     pub fn start() -> Self {
-        let state = Arc::new(State {
+        Self::serve(Azure {
             scenario: Mutex::new(Scenario::Ok),
-            hits: AtomicUsize::new(0),
-            seen: Mutex::new(Vec::new()),
-            problems: Mutex::new(Vec::new()),
-            origin: Mutex::new(String::new()),
-        });
-        let server = block_on(async {
-            let server = MockServer::builder().start().await;
-            Mock::given(wiremock::matchers::any())
-                .respond_with(Handler(state.clone()))
-                .mount(&server)
-                .await;
-            server
-        });
-        *state.origin.lock().expect("lock") =
-            format!("http://127.0.0.1:{}", server.address().port());
-        Self { server, state }
-    }
-
-    pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.server.address().port())
+        })
     }
 
     pub fn set(&self, scenario: Scenario) {
-        *self.state.scenario.lock().expect("lock") = scenario;
-    }
-
-    pub fn hits(&self) -> usize {
-        self.state.hits.load(Ordering::SeqCst)
-    }
-
-    pub fn requests(&self) -> Vec<Seen> {
-        self.state.seen.lock().expect("lock").clone()
-    }
-
-    pub fn assert_no_problems(&self) {
-        let problems = self.state.problems.lock().expect("lock").clone();
-        assert!(
-            problems.is_empty(),
-            "the Azure stand-in saw contract problems: {problems:#?}"
-        );
+        *self.api().scenario.lock().expect("lock") = scenario;
     }
 }

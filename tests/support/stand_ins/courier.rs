@@ -7,57 +7,31 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
+use super::server::{Api, Record, Reply, Seen, StandIn};
 use serde_json::{Value, json};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const TOKEN: &str = "pk_test_STANDINTOKEN0123456789ABCDEF";
 pub const REQUEST_ID: &str = "1-65f0c2a3-4d2a1b0c9e8f7a6b5c4d3e2f";
 pub const LEGACY_ID: &str = "1-5e2b2615-05efbb3acab9172f88dd3f6f";
 
-#[derive(Debug, Clone)]
-pub struct Seen {
-    pub method: String,
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Seen {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("JSON body")
-    }
-}
-
 #[derive(Default)]
 struct State {
-    seen: Vec<Seen>,
     /// Idempotency key → (body, response status, response body).
     keys: HashMap<String, (Value, u16, Value)>,
     /// How many sends were really accepted (not replays).
     accepted: usize,
 }
 
-struct Handler(Arc<Mutex<State>>);
+/// Courier's API: the idempotency keys it has answered and what it accepted.
+#[derive(Default)]
+pub struct Courier(Mutex<State>);
 
-fn error(status: u16, message: &str, kind: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({"message": message, "type": kind}))
-}
+pub type CourierStandIn = StandIn<Courier>;
 
-fn header(request: &Request, name: &str) -> Option<String> {
-    request
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
+fn error(status: u16, message: &str, kind: &str) -> Reply {
+    Reply::new(status).set_body_json(json!({"message": message, "type": kind}))
 }
 
 fn check_to(to: &Value) -> Result<(), String> {
@@ -118,39 +92,31 @@ fn send(body: &Value) -> (u16, Value) {
     }
 }
 
-impl Respond for Handler {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+impl Api for Courier {
+    const NAME: &'static str = "Courier";
+
+    fn answer(&self, request: &Seen, _record: &Record) -> Reply {
         let mut state = self.0.lock().expect("lock");
-        state.seen.push(Seen {
-            method: request.method.to_string(),
-            path: request.url.path().to_string(),
-            headers: request
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect(),
-            body: request.body.clone(),
-        });
-        if header(request, "authorization").as_deref() != Some(&format!("Bearer {TOKEN}")) {
+        if request.header("authorization") != Some(format!("Bearer {TOKEN}").as_str()) {
             return error(401, "Unauthorized", "authentication_error");
         }
-        let path = request.url.path().to_string();
+        let path = request.path.clone();
         match (request.method.as_str(), path.as_str()) {
             ("POST", "/send") => {
-                if !header(request, "content-type").unwrap_or_default().starts_with("application/json") {
+                if !request.header_or_empty("content-type").starts_with("application/json") {
                     return error(400, "Content-Type must be application/json", "invalid_request_error");
                 }
                 let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
                     return error(400, "Invalid JSON", "invalid_request_error");
                 };
-                let key = header(request, "idempotency-key");
+                let key = request.header("idempotency-key").map(str::to_string);
                 if let Some(key) = &key
                     && let Some((old, status, answer)) = state.keys.get(key)
                 {
                     if *old != body {
                         return error(409, "Idempotency key was used with a different request", "invalid_request_error");
                     }
-                    return ResponseTemplate::new(*status).set_body_json(answer.clone());
+                    return Reply::new(*status).set_body_json(answer.clone());
                 }
                 let (status, answer) = send(&body);
                 if status < 300 {
@@ -159,16 +125,16 @@ impl Respond for Handler {
                 if let Some(key) = key {
                     state.keys.insert(key, (body, status, answer.clone()));
                 }
-                ResponseTemplate::new(status).set_body_json(answer)
+                Reply::new(status).set_body_json(answer)
             }
-            ("GET", "/messages") => ResponseTemplate::new(200).set_body_json(json!({
+            ("GET", "/messages") => Reply::new(200).set_body_json(json!({
                 "paging": {"more": false},
                 "results": if state.accepted == 0 { json!([]) } else { json!([{"id": REQUEST_ID, "status": "DELIVERED"}]) },
             })),
             ("GET", p) if p.starts_with("/messages/") => {
                 let id = &p["/messages/".len()..];
                 if (id == REQUEST_ID || id == LEGACY_ID) && state.accepted > 0 {
-                    ResponseTemplate::new(200).set_body_json(json!({
+                    Reply::new(200).set_body_json(json!({
                         "id": id, "status": "DELIVERED",
                         "enqueued": 1795521600000_i64, "sent": 1795521601000_i64, "delivered": 1795521605000_i64,
                         "recipient": "user-42", "event": "BUILD_DONE", "notification": "BUILD_DONE",
@@ -186,36 +152,9 @@ impl Respond for Handler {
     }
 }
 
-pub struct CourierStandIn {
-    pub server: MockServer,
-    state: Arc<Mutex<State>>,
-}
-
 impl CourierStandIn {
-    pub async fn start_async() -> Self {
-        let state = Arc::new(Mutex::new(State::default()));
-        let server = MockServer::builder().start().await;
-        Mock::given(wiremock::matchers::any())
-            .respond_with(Handler(state.clone()))
-            .mount(&server)
-            .await;
-        Self { server, state }
-    }
-
-    pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.server.address().port())
-    }
-
-    pub fn requests(&self) -> Vec<Seen> {
-        self.state.lock().expect("lock").seen.clone()
-    }
-
-    pub fn hits(&self) -> usize {
-        self.requests().len()
-    }
-
     /// Sends really accepted (idempotent replays not counted).
     pub fn accepted(&self) -> usize {
-        self.state.lock().expect("lock").accepted
+        self.api().0.lock().expect("lock").accepted
     }
 }

@@ -4,13 +4,11 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use crate::support::block_on;
+use super::server::{Api, Record, Reply, Seen, StandIn};
 use serde_json::{Value, json};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const APP_ID: &str = "8a7b3c2d-1e0f-4a5b-9c8d-944455556666";
 pub const API_KEY: &str = "os_v2_app_stand1n5ecretkey0123456789abcdefghijklmnop";
@@ -142,91 +140,63 @@ pub enum Scenario {
     Delay(Duration),
 }
 
-/// One request the stand-in received.
-#[derive(Debug, Clone)]
-pub struct Seen {
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Seen {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("the request body is JSON")
-    }
-}
-
-struct State {
+/// OneSignal's REST API for one app and its key, and the scenario it plays.
+pub struct OneSignal {
     app_id: String,
     key: String,
     scenario: Mutex<Scenario>,
-    hits: AtomicUsize,
-    seen: Mutex<Vec<Seen>>,
-    /// Contract violations (not deliberate refusals such as a wrong key).
-    problems: Mutex<Vec<String>>,
 }
 
-struct Handler(Arc<State>);
+/// A local OneSignal on 127.0.0.1 with a random port.
+pub type OneSignalStandIn = StandIn<OneSignal>;
 
-fn json_response(status: u16, body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(
+fn json_response(status: u16, body: Value) -> Reply {
+    Reply::new(status).set_body_raw(
         body.to_string().into_bytes(),
         "application/json; charset=utf-8",
     )
 }
 
-fn errors(status: u16, messages: &[String]) -> ResponseTemplate {
+fn errors(status: u16, messages: &[String]) -> Reply {
     json_response(status, json!({ "errors": messages }))
 }
 
-impl Handler {
-    fn problem(&self, status: u16, message: String) -> ResponseTemplate {
-        self.0.problems.lock().expect("lock").push(message.clone());
-        errors(status, &[message])
+fn problem(record: &Record, status: u16, message: String) -> Reply {
+    record.problem(message.clone());
+    errors(status, &[message])
+}
+
+impl OneSignal {
+    fn authorised(&self, request: &Seen) -> bool {
+        let expected = format!("Key {}", self.key);
+        request.header("authorization") == Some(expected.as_str())
     }
 
-    fn authorised(&self, request: &Request) -> bool {
-        let expected = format!("Key {}", self.0.key);
-        request
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            == Some(expected.as_str())
-    }
-
-    fn notification(&self, request: &Request, scenario: &Scenario) -> ResponseTemplate {
-        let content_type = request
-            .headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+    fn notification(&self, request: &Seen, record: &Record, scenario: &Scenario) -> Reply {
+        let content_type = request.header("content-type").unwrap_or("");
         let mime = content_type.split(';').next().unwrap_or("").trim();
         if !mime.eq_ignore_ascii_case("application/json") {
-            return self.problem(
+            return problem(
+                record,
                 400,
                 format!("Content-Type must be application/json, not `{content_type}`"),
             );
         }
         let body: Value = match serde_json::from_slice(&request.body) {
             Ok(v) => v,
-            Err(e) => return self.problem(400, format!("The request body is not valid JSON: {e}")),
+            Err(e) => {
+                return problem(
+                    record,
+                    400,
+                    format!("The request body is not valid JSON: {e}"),
+                );
+            }
         };
-        let problems = notification_problems(&body, &self.0.app_id);
+        let problems = notification_problems(&body, &self.app_id);
         if !problems.is_empty() {
-            self.0
-                .problems
-                .lock()
-                .expect("lock")
-                .extend(problems.iter().cloned());
+            for p in &problems {
+                record.problem(p.clone());
+            }
             return errors(400, &problems);
         }
         match scenario {
@@ -242,15 +212,11 @@ impl Handler {
         }
     }
 
-    fn segments(&self, request: &Request, app_id: &str) -> ResponseTemplate {
-        if app_id != self.0.app_id {
-            return self.problem(400, format!("app_id `{app_id}` not found"));
+    fn segments(&self, request: &Seen, record: &Record, app_id: &str) -> Reply {
+        if app_id != self.app_id {
+            return problem(record, 400, format!("app_id `{app_id}` not found"));
         }
-        let query: Vec<(String, String)> = request
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+        let query = request.query_pairs();
         let get = |key: &str| {
             query
                 .iter()
@@ -258,16 +224,18 @@ impl Handler {
                 .and_then(|(_, v)| v.parse::<u64>().ok())
         };
         let (Some(offset), Some(limit)) = (get("offset"), get("limit")) else {
-            return self.problem(
+            return problem(
+                record,
                 400,
                 format!(
                     "segments: offset and limit must be numbers, got `{}`",
-                    request.url.query().unwrap_or("")
+                    request.query.as_deref().unwrap_or("")
                 ),
             );
         };
         if offset != 0 || limit == 0 || limit > 300 {
-            return self.problem(
+            return problem(
+                record,
                 400,
                 format!("segments: unexpected offset={offset} limit={limit}"),
             );
@@ -284,28 +252,12 @@ impl Handler {
     }
 }
 
-impl Respond for Handler {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let state = &self.0;
-        state.hits.fetch_add(1, Ordering::SeqCst);
-        state.seen.lock().expect("lock").push(Seen {
-            method: request.method.to_string(),
-            path: request.url.path().to_string(),
-            query: request.url.query().map(str::to_string),
-            headers: request
-                .headers
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body: request.body.clone(),
-        });
-        let scenario = state.scenario.lock().expect("lock").clone();
-        let path = request.url.path().to_string();
+impl Api for OneSignal {
+    const NAME: &'static str = "OneSignal";
+
+    fn answer(&self, request: &Seen, record: &Record) -> Reply {
+        let scenario = self.scenario.lock().expect("lock").clone();
+        let path = request.path.as_str().to_string();
         let method = request.method.as_str();
         let segments_app = path
             .strip_prefix("/apps/")
@@ -313,9 +265,9 @@ impl Respond for Handler {
         let known = (method == "POST" && path == "/notifications")
             || (method == "GET" && segments_app.is_some());
         let response = if !known {
-            self.problem(404, format!("no such endpoint: {method} {path}"))
+            problem(record, 404, format!("no such endpoint: {method} {path}"))
         } else if !self.authorised(request) {
-            ResponseTemplate::new(403).set_body_raw(
+            Reply::new(403).set_body_raw(
                 ACCESS_DENIED.as_bytes().to_vec(),
                 "application/json; charset=utf-8",
             )
@@ -323,21 +275,15 @@ impl Respond for Handler {
             errors(429, &["API rate limit exceeded.".to_string()])
                 .insert_header("Retry-After", seconds.to_string().as_str())
         } else if let Some(app_id) = segments_app {
-            self.segments(request, app_id)
+            self.segments(request, record, app_id)
         } else {
-            self.notification(request, &scenario)
+            self.notification(request, record, &scenario)
         };
         match scenario {
             Scenario::Delay(delay) => response.set_delay(delay),
             _ => response,
         }
     }
-}
-
-/// A local OneSignal on 127.0.0.1 with a random port.
-pub struct OneSignalStandIn {
-    server: MockServer,
-    state: Arc<State>,
 }
 
 impl OneSignalStandIn {
@@ -347,53 +293,14 @@ impl OneSignalStandIn {
 
     pub fn start_for(app_id: &str, key: &str) -> Self {
         let _ = spec(); // fail early and clearly when the spec is missing
-        let state = Arc::new(State {
+        Self::serve(OneSignal {
             app_id: app_id.into(),
             key: key.into(),
             scenario: Mutex::new(Scenario::Ok),
-            hits: AtomicUsize::new(0),
-            seen: Mutex::new(Vec::new()),
-            problems: Mutex::new(Vec::new()),
-        });
-        let server = block_on(async {
-            let server = MockServer::builder().start().await;
-            Mock::given(wiremock::matchers::any())
-                .respond_with(Handler(state.clone()))
-                .mount(&server)
-                .await;
-            server
-        });
-        Self { server, state }
-    }
-
-    /// `http://127.0.0.1:PORT`: the profile's base URL.
-    pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.server.address().port())
+        })
     }
 
     pub fn set(&self, scenario: Scenario) {
-        *self.state.scenario.lock().expect("lock") = scenario;
-    }
-
-    /// Every request received so far, answered or not.
-    pub fn hits(&self) -> usize {
-        self.state.hits.load(Ordering::SeqCst)
-    }
-
-    pub fn requests(&self) -> Vec<Seen> {
-        self.state.seen.lock().expect("lock").clone()
-    }
-
-    pub fn problems(&self) -> Vec<String> {
-        self.state.problems.lock().expect("lock").clone()
-    }
-
-    /// Fails the test with the stand-in's complaints, if any.
-    pub fn assert_no_problems(&self) {
-        let problems = self.problems();
-        assert!(
-            problems.is_empty(),
-            "the OneSignal stand-in found problems: {problems:#?}"
-        );
+        *self.api().scenario.lock().expect("lock") = scenario;
     }
 }

@@ -5,10 +5,10 @@
 
 #![allow(dead_code)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
+use super::server::{Api, Record, Reply, Seen, StandIn};
 use serde_json::{Value, json};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const TOKEN: &str = "o.standinaccesstoken0123456789abcd";
 pub const LIMIT: u64 = 32768;
@@ -24,36 +24,24 @@ pub enum Scenario {
     RateLimited,
 }
 
-#[derive(Debug, Clone)]
-pub struct Seen {
-    pub method: String,
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Seen {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("JSON body")
-    }
-}
-
-struct State {
+/// Pushbullet's API: the scenario and the rate-limit budget left.
+pub struct Pushbullet {
     scenario: Mutex<Scenario>,
-    seen: Mutex<Vec<Seen>>,
     remaining: Mutex<u64>,
 }
 
-struct Handler(Arc<State>);
+impl Default for Pushbullet {
+    fn default() -> Self {
+        Self {
+            scenario: Mutex::new(Scenario::Ok),
+            remaining: Mutex::new(LIMIT),
+        }
+    }
+}
 
-fn error(status: u16, message: &str, param: Option<&str>, code: Option<&str>) -> ResponseTemplate {
+pub type PushbulletStandIn = StandIn<Pushbullet>;
+
+fn error(status: u16, message: &str, param: Option<&str>, code: Option<&str>) -> Reply {
     let mut inner = json!({"type": "invalid_request", "message": message, "cat": "~(=^‥^)"});
     if let Some(p) = param {
         inner["param"] = json!(p);
@@ -65,12 +53,12 @@ fn error(status: u16, message: &str, param: Option<&str>, code: Option<&str>) ->
     if let Some(c) = code {
         body["error_code"] = json!(c);
     }
-    ResponseTemplate::new(status).set_body_json(body)
+    Reply::new(status).set_body_json(body)
 }
 
-impl Handler {
-    fn push(&self, request: &Request) -> ResponseTemplate {
-        let ct = header(request, "content-type").unwrap_or_default();
+impl Pushbullet {
+    fn push(&self, request: &Seen) -> Reply {
+        let ct = request.header_or_empty("content-type");
         if !ct.starts_with("application/json") {
             return error(400, "Content-Type must be application/json.", None, None);
         }
@@ -148,33 +136,17 @@ impl Handler {
                 push[key] = v.clone();
             }
         }
-        ResponseTemplate::new(200).set_body_json(push)
+        Reply::new(200).set_body_json(push)
     }
 }
 
-fn header(request: &Request, name: &str) -> Option<String> {
-    request
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
+impl Api for Pushbullet {
+    const NAME: &'static str = "Pushbullet";
 
-impl Respond for Handler {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        self.0.seen.lock().expect("lock").push(Seen {
-            method: request.method.to_string(),
-            path: request.url.path().to_string(),
-            headers: request
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect(),
-            body: request.body.clone(),
-        });
-        let scenario = *self.0.scenario.lock().expect("lock");
+    fn answer(&self, request: &Seen, _record: &Record) -> Reply {
+        let scenario = *self.scenario.lock().expect("lock");
         let remaining = {
-            let mut r = self.0.remaining.lock().expect("lock");
+            let mut r = self.remaining.lock().expect("lock");
             *r = if scenario == Scenario::RateLimited {
                 0
             } else {
@@ -182,7 +154,7 @@ impl Respond for Handler {
             };
             *r
         };
-        let response = if header(request, "access-token").as_deref() != Some(TOKEN) {
+        let response = if request.header("access-token") != Some(TOKEN) {
             error(
                 401,
                 "Access token is missing or invalid.",
@@ -190,7 +162,7 @@ impl Respond for Handler {
                 Some("invalid_access_token"),
             )
         } else {
-            match (request.method.as_str(), request.url.path(), scenario) {
+            match (request.method.as_str(), request.path.as_str(), scenario) {
                 (_, _, Scenario::RateLimited) => error(
                     429,
                     "You have been ratelimited for making too many requests to the server.",
@@ -204,13 +176,13 @@ impl Respond for Handler {
                     Some("pushbullet_pro_required"),
                 ),
                 ("POST", "/v2/pushes", _) => self.push(request),
-                ("GET", "/v2/users/me", _) => ResponseTemplate::new(200).set_body_json(json!({
+                ("GET", "/v2/users/me", _) => Reply::new(200).set_body_json(json!({
                     "iden": "ujpah72o0", "email": "elon@teslamotors.com",
                     "email_normalized": "elon@teslamotors.com", "name": "Elon Musk",
                     "created": 1.381092887398433e9, "modified": 1.441054560741007e9,
                     "max_upload_size": 26214400,
                 })),
-                ("GET", "/v2/devices", _) => ResponseTemplate::new(200).set_body_json(json!({
+                ("GET", "/v2/devices", _) => Reply::new(200).set_body_json(json!({
                     "devices": [
                         {"iden": "ujpah72o0sjAoRtnM0jc", "active": true, "nickname": "Elon's iPhone", "manufacturer": "Apple", "model": "iPhone", "type": "ios", "pushable": true},
                         {"iden": "ujpah72o0sjAdeadbeef", "active": true, "manufacturer": "Google", "model": "Pixel 9", "type": "android", "pushable": true},
@@ -226,40 +198,8 @@ impl Respond for Handler {
     }
 }
 
-pub struct PushbulletStandIn {
-    pub server: MockServer,
-    state: Arc<State>,
-}
-
 impl PushbulletStandIn {
-    /// Starts on the given runtime (the GUI tests' own), or a throwaway one for CLI tests.
-    pub async fn start_async() -> Self {
-        let state = Arc::new(State {
-            scenario: Mutex::new(Scenario::Ok),
-            seen: Mutex::new(Vec::new()),
-            remaining: Mutex::new(LIMIT),
-        });
-        let server = MockServer::builder().start().await;
-        Mock::given(wiremock::matchers::any())
-            .respond_with(Handler(state.clone()))
-            .mount(&server)
-            .await;
-        Self { server, state }
-    }
-
-    pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.server.address().port())
-    }
-
     pub fn set(&self, scenario: Scenario) {
-        *self.state.scenario.lock().expect("lock") = scenario;
-    }
-
-    pub fn requests(&self) -> Vec<Seen> {
-        self.state.seen.lock().expect("lock").clone()
-    }
-
-    pub fn hits(&self) -> usize {
-        self.requests().len()
+        *self.api().scenario.lock().expect("lock") = scenario;
     }
 }

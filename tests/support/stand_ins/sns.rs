@@ -7,10 +7,10 @@
 
 #![allow(dead_code)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
+use super::server::{Api, Record, Reply, Seen, StandIn};
 use aws_lc_rs::{digest, hmac};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
@@ -25,29 +25,12 @@ pub enum Scenario {
     ServerClockAhead,
 }
 
-#[derive(Debug, Clone)]
-pub struct Seen {
-    pub headers: Vec<(String, String)>,
-    pub params: Vec<(String, String)>,
-    /// Whether the signature verified.
-    pub signed_ok: bool,
-}
-
-impl Seen {
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-struct State {
+/// SNS's Query API, verifying Signature Version 4, and the scenario it plays.
+pub struct Sns {
     scenario: Mutex<Scenario>,
-    seen: Mutex<Vec<Seen>>,
 }
 
-struct Handler(Arc<State>);
+pub type SnsStandIn = StandIn<Sns>;
 
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -56,8 +39,8 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn error(status: u16, kind: &str, code: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status)
+fn error(status: u16, kind: &str, code: &str, message: &str) -> Reply {
+    Reply::new(status)
         .insert_header("x-amzn-RequestId", "9c3c2a8b-0000-4000-8000-000000000001")
         .set_body_raw(
             format!(
@@ -68,8 +51,8 @@ fn error(status: u16, kind: &str, code: &str, message: &str) -> ResponseTemplate
         )
 }
 
-fn ok(body: String) -> ResponseTemplate {
-    ResponseTemplate::new(200)
+fn ok(body: String) -> Reply {
+    Reply::new(200)
         .insert_header("x-amzn-RequestId", "d74b8436-ae13-5ab4-a9ff-ce54dfea72a0")
         .set_body_raw(body, "text/xml")
 }
@@ -107,9 +90,12 @@ fn parse_auth(auth: &str) -> Option<(Vec<String>, Vec<String>, String)> {
 }
 
 /// The canonical request, rebuilt from the request as received.
-fn canonical(request: &Request, signed: &[String]) -> Option<String> {
-    let mut lines = vec![request.method.to_string(), request.url.path().to_string()];
-    let mut query: Vec<(String, String)> = request.url.query_pairs().into_owned().collect();
+fn canonical(request: &Seen, signed: &[String]) -> Option<String> {
+    let mut lines = vec![
+        request.method.to_string(),
+        request.path.as_str().to_string(),
+    ];
+    let mut query = request.query_pairs();
     query.sort();
     let enc = |s: &str| -> String {
         s.bytes()
@@ -139,16 +125,9 @@ fn canonical(request: &Request, signed: &[String]) -> Option<String> {
     let mut block = String::new();
     for name in &names {
         let values: Vec<String> = request
-            .headers
-            .get_all(name.as_str())
+            .header_all(name)
             .iter()
-            .map(|v| {
-                v.to_str()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
             .collect();
         if values.is_empty() {
             return None;
@@ -168,17 +147,12 @@ fn amz_time(text: &str) -> Option<time::OffsetDateTime> {
         .map(|t| t.assume_utc())
 }
 
-impl Handler {
+impl Api for Sns {
+    const NAME: &'static str = "SNS";
+
     /// `Err(response)` when the request is not properly signed.
-    #[allow(clippy::result_large_err)] // a test stand-in: the error is the answer
-    fn verify(&self, request: &Request) -> Result<(), ResponseTemplate> {
-        let header = |n: &str| {
-            request
-                .headers
-                .get(n)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
+    fn authenticate(&self, request: &Seen) -> Result<(), Reply> {
+        let header = |n: &str| request.header(n).map(str::to_string);
         let Some(auth) = header("authorization") else {
             return Err(error(
                 403,
@@ -239,7 +213,7 @@ impl Handler {
             ));
         };
         let mut server_now = time::OffsetDateTime::now_utc();
-        if *self.0.scenario.lock().expect("lock") == Scenario::ServerClockAhead {
+        if *self.scenario.lock().expect("lock") == Scenario::ServerClockAhead {
             server_now += time::Duration::hours(1);
         }
         if (server_now - when).abs() > time::Duration::minutes(5) {
@@ -292,102 +266,9 @@ impl Handler {
         Ok(())
     }
 
-    fn publish(&self, params: &[(String, String)]) -> ResponseTemplate {
-        let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-        let invalid = |m: &str| {
-            error(
-                400,
-                "Sender",
-                "InvalidParameter",
-                &format!("Invalid parameter: {m}"),
-            )
-        };
-        let targets = ["TopicArn", "TargetArn", "PhoneNumber"]
-            .iter()
-            .filter(|t| get(t).is_some())
-            .count();
-        if targets != 1 {
-            return invalid("TopicArn or TargetArn Reason: no value for required parameter");
-        }
-        let Some(message) = get("Message") else {
-            return error(
-                400,
-                "Sender",
-                "ValidationError",
-                "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not be null",
-            );
-        };
-        if let Some(subject) = get("Subject")
-            && (!subject.is_ascii()
-                || subject.len() > 100
-                || subject.chars().any(|c| c.is_control()))
-        {
-            return invalid("Subject");
-        }
-        if get("MessageStructure") == Some("json") {
-            let ok = match serde_json::from_str::<serde_json::Value>(message) {
-                Ok(serde_json::Value::Object(map)) => {
-                    map.contains_key("default") && map.values().all(serde_json::Value::is_string)
-                }
-                _ => false,
-            };
-            if !ok {
-                return invalid("Message Structure - JSON message body failed to parse");
-            }
-        }
-        for n in 1.. {
-            let name = get(&format!("MessageAttributes.entry.{n}.Name"));
-            let kind = get(&format!("MessageAttributes.entry.{n}.Value.DataType"));
-            let value = get(&format!("MessageAttributes.entry.{n}.Value.StringValue"));
-            match (name, kind, value) {
-                (None, None, None) => break,
-                (Some(_), Some(k), Some(v)) => {
-                    if k == "Number" && v.parse::<f64>().is_err() {
-                        return error(
-                            400,
-                            "Sender",
-                            "ParameterValueInvalid",
-                            &format!("Could not cast message attribute value to number: {v}"),
-                        );
-                    }
-                }
-                _ => return invalid(&format!("MessageAttributes.entry.{n} is incomplete")),
-            }
-        }
-        if let Some(topic) = get("TopicArn")
-            && topic != TOPIC
-        {
-            return error(404, "Sender", "NotFound", "Topic does not exist");
-        }
-        ok(format!(
-            "<PublishResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">\n  <PublishResult>\n    <MessageId>{MESSAGE_ID}</MessageId>\n  </PublishResult>\n  <ResponseMetadata>\n    <RequestId>d74b8436-ae13-5ab4-a9ff-ce54dfea72a0</RequestId>\n  </ResponseMetadata>\n</PublishResponse>\n"
-        ))
-    }
-}
-
-impl Respond for Handler {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let params: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
-            .into_owned()
-            .collect();
-        let verified = self.verify(request);
-        self.0.seen.lock().expect("lock").push(Seen {
-            headers: request
-                .headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect(),
-            params: params.clone(),
-            signed_ok: verified.is_ok(),
-        });
-        if let Err(response) = verified {
-            return response;
-        }
-        let ct = request
-            .headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
+    fn answer(&self, request: &Seen, _record: &Record) -> Reply {
+        let params = request.form();
+        let ct = request.header("content-type").unwrap_or("");
         if request.method.as_str() != "POST" || !ct.starts_with("application/x-www-form-urlencoded")
         {
             return error(
@@ -407,7 +288,7 @@ impl Respond for Handler {
             );
         }
         match get("Action") {
-            Some("Publish") => self.publish(&params),
+            Some("Publish") => publish(&params),
             Some("ListTopics") => ok(format!(
                 "<ListTopicsResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">\n  <ListTopicsResult>\n    <Topics>\n      <member><TopicArn>{TOPIC}</TopicArn></member>\n      <member><TopicArn>arn:aws:sns:us-east-1:123456789012:Alerts</TopicArn></member>\n    </Topics>\n  </ListTopicsResult>\n  <ResponseMetadata><RequestId>3f1478c7-33a9-11df-9540-99d0768312d3</RequestId></ResponseMetadata>\n</ListTopicsResponse>\n"
             )),
@@ -421,38 +302,85 @@ impl Respond for Handler {
     }
 }
 
-pub struct SnsStandIn {
-    pub server: MockServer,
-    state: Arc<State>,
+fn publish(params: &[(String, String)]) -> Reply {
+    let get = |n: &str| params.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+    let invalid = |m: &str| {
+        error(
+            400,
+            "Sender",
+            "InvalidParameter",
+            &format!("Invalid parameter: {m}"),
+        )
+    };
+    let targets = ["TopicArn", "TargetArn", "PhoneNumber"]
+        .iter()
+        .filter(|t| get(t).is_some())
+        .count();
+    if targets != 1 {
+        return invalid("TopicArn or TargetArn Reason: no value for required parameter");
+    }
+    let Some(message) = get("Message") else {
+        return error(
+            400,
+            "Sender",
+            "ValidationError",
+            "1 validation error detected: Value null at 'message' failed to satisfy constraint: Member must not be null",
+        );
+    };
+    if let Some(subject) = get("Subject")
+        && (!subject.is_ascii() || subject.len() > 100 || subject.chars().any(|c| c.is_control()))
+    {
+        return invalid("Subject");
+    }
+    if get("MessageStructure") == Some("json") {
+        let ok = match serde_json::from_str::<serde_json::Value>(message) {
+            Ok(serde_json::Value::Object(map)) => {
+                map.contains_key("default") && map.values().all(serde_json::Value::is_string)
+            }
+            _ => false,
+        };
+        if !ok {
+            return invalid("Message Structure - JSON message body failed to parse");
+        }
+    }
+    for n in 1.. {
+        let name = get(&format!("MessageAttributes.entry.{n}.Name"));
+        let kind = get(&format!("MessageAttributes.entry.{n}.Value.DataType"));
+        let value = get(&format!("MessageAttributes.entry.{n}.Value.StringValue"));
+        match (name, kind, value) {
+            (None, None, None) => break,
+            (Some(_), Some(k), Some(v)) => {
+                if k == "Number" && v.parse::<f64>().is_err() {
+                    return error(
+                        400,
+                        "Sender",
+                        "ParameterValueInvalid",
+                        &format!("Could not cast message attribute value to number: {v}"),
+                    );
+                }
+            }
+            _ => return invalid(&format!("MessageAttributes.entry.{n} is incomplete")),
+        }
+    }
+    if let Some(topic) = get("TopicArn")
+        && topic != TOPIC
+    {
+        return error(404, "Sender", "NotFound", "Topic does not exist");
+    }
+    ok(format!(
+        "<PublishResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">\n  <PublishResult>\n    <MessageId>{MESSAGE_ID}</MessageId>\n  </PublishResult>\n  <ResponseMetadata>\n    <RequestId>d74b8436-ae13-5ab4-a9ff-ce54dfea72a0</RequestId>\n  </ResponseMetadata>\n</PublishResponse>\n"
+    ))
 }
 
 impl SnsStandIn {
     pub async fn start_async() -> Self {
-        let state = Arc::new(State {
+        Self::serve_async(Sns {
             scenario: Mutex::new(Scenario::Ok),
-            seen: Mutex::new(Vec::new()),
-        });
-        let server = MockServer::builder().start().await;
-        Mock::given(wiremock::matchers::any())
-            .respond_with(Handler(state.clone()))
-            .mount(&server)
-            .await;
-        Self { server, state }
-    }
-
-    pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.server.address().port())
+        })
+        .await
     }
 
     pub fn set(&self, scenario: Scenario) {
-        *self.state.scenario.lock().expect("lock") = scenario;
-    }
-
-    pub fn requests(&self) -> Vec<Seen> {
-        self.state.seen.lock().expect("lock").clone()
-    }
-
-    pub fn hits(&self) -> usize {
-        self.requests().len()
+        *self.api().scenario.lock().expect("lock") = scenario;
     }
 }

@@ -8,11 +8,11 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
+use super::server::{Api, Record, Reply, Seen, StandIn};
 use serde_json::{Map, Value, json};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const TOKEN: &str = "7012345678:AAHstandInTokenForPushdeckTests_0123";
 pub const WRONG_TOKEN: &str = "7012345678:AAHwrongwrongwrongwrongwrongwrong_99";
@@ -127,57 +127,51 @@ fn check_fields(obj: &Map<String, Value>, fields: &[Value], path: &str) -> Resul
     Ok(())
 }
 
-/// One request the stand-in received.
+/// One Bot API call the stand-in received (a path it could read, with parameters it could parse).
 #[derive(Debug, Clone)]
-pub struct Seen {
+pub struct Call {
     pub http_method: String,
     pub token: String,
     pub method: String,
     pub params: Value,
 }
 
-struct State {
+/// The Bot API for one bot: its webhook, pending updates and the calls it received.
+pub struct Telegram {
     token: String,
     webhook: Mutex<Option<String>>,
     updates: Mutex<Vec<Value>>,
-    seen: Mutex<Vec<Seen>>,
-    problems: Mutex<Vec<String>>,
-    hits: AtomicUsize,
+    calls: Mutex<Vec<Call>>,
     next_message: AtomicI64,
     flooded_once: Mutex<BTreeSet<String>>,
 }
 
-pub struct TelegramStandIn {
-    server: MockServer,
-    state: Arc<State>,
+pub type TelegramStandIn = StandIn<Telegram>;
+
+fn answer(status: u16, body: Value) -> Reply {
+    Reply::new(status).set_body_raw(body.to_string(), "application/json")
 }
 
-fn answer(status: u16, body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
-}
-
-fn error(code: u16, description: &str) -> ResponseTemplate {
+fn error(code: u16, description: &str) -> Reply {
     answer(
         code,
         json!({"ok": false, "error_code": code, "description": description}),
     )
 }
 
-fn ok(result: Value) -> ResponseTemplate {
+fn ok(result: Value) -> Reply {
     answer(200, json!({"ok": true, "result": result}))
 }
 
 /// Parameters from the query string, a form or a JSON body. Query and form values are strings;
 /// they are read as JSON when they parse (numbers, booleans, serialized objects), as Telegram does.
-fn params(request: &Request) -> Result<Map<String, Value>, String> {
+fn params(request: &Seen) -> Result<Map<String, Value>, String> {
     let mut map = Map::new();
-    for (k, v) in request.url.query_pairs() {
+    for (k, v) in request.query_pairs() {
         map.insert(k.to_string(), coerce(&v));
     }
     let content_type = request
-        .headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
+        .header("content-type")
         .unwrap_or("")
         .to_ascii_lowercase();
     if request.body.is_empty() {
@@ -305,13 +299,11 @@ fn parse_error(text: &str, mode: Option<&str>) -> Option<String> {
     }
 }
 
-struct Handler(Arc<State>);
+impl Api for Telegram {
+    const NAME: &'static str = "Telegram";
 
-impl Respond for Handler {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let state = &self.0;
-        state.hits.fetch_add(1, Ordering::SeqCst);
-        let path = request.url.path().to_string();
+    fn answer(&self, request: &Seen, record: &Record) -> Reply {
+        let path = request.path.as_str().to_string();
         let Some((token, method)) = path
             .strip_prefix("/bot")
             .and_then(|rest| rest.split_once('/'))
@@ -321,39 +313,35 @@ impl Respond for Handler {
         let params = match params(request) {
             Ok(p) => p,
             Err(e) => {
-                state.problems.lock().expect("lock").push(e.clone());
+                record.problem(e.clone());
                 return error(400, &format!("Bad Request: {e}"));
             }
         };
-        state.seen.lock().expect("lock").push(Seen {
+        self.calls.lock().expect("lock").push(Call {
             http_method: request.method.to_string(),
             token: token.to_string(),
             method: method.to_string(),
             params: Value::Object(params.clone()),
         });
-        if token != state.token {
+        if token != self.token {
             return error(401, "Unauthorized");
         }
         let methods = spec()["methods"].as_object().expect("methods");
         let Some((name, def)) = methods.iter().find(|(n, _)| n.eq_ignore_ascii_case(method)) else {
-            state
-                .problems
-                .lock()
-                .expect("lock")
-                .push(format!("unknown method {method}"));
+            record.problem(format!("unknown method {method}"));
             return error(404, "Not Found");
         };
         let fields = def["fields"].as_array().cloned().unwrap_or_default();
         if let Err(e) = check_fields(&params, &fields, name) {
-            state.problems.lock().expect("lock").push(e.clone());
+            record.problem(e.clone());
             return error(400, &format!("Bad Request: {e}"));
         }
-        state.call(name, &params)
+        self.call(name, &params, record)
     }
 }
 
-impl State {
-    fn call(&self, method: &str, p: &Map<String, Value>) -> ResponseTemplate {
+impl Telegram {
+    fn call(&self, method: &str, p: &Map<String, Value>, record: &Record) -> Reply {
         match method {
             "getMe" => ok(
                 json!({"id": 7_012_345_678_i64, "is_bot": true, "first_name": BOT_NAME,
@@ -404,16 +392,13 @@ impl State {
             }
             "sendMessage" | "sendPhoto" => self.send(method, p),
             other => {
-                self.problems
-                    .lock()
-                    .expect("lock")
-                    .push(format!("unexpected method {other}"));
+                record.problem(format!("unexpected method {other}"));
                 error(400, "Bad Request: method not played by the stand-in")
             }
         }
     }
 
-    fn send(&self, method: &str, p: &Map<String, Value>) -> ResponseTemplate {
+    fn send(&self, method: &str, p: &Map<String, Value>) -> Reply {
         let chat = p.get("chat_id").cloned().unwrap_or(Value::Null);
         let chat_key = match &chat {
             Value::String(s) => s.clone(),
@@ -492,66 +477,32 @@ impl TelegramStandIn {
     /// Starts on 127.0.0.1 (wiremock serves from a thread of its own). Call it outside async code.
     pub fn start() -> Self {
         let _ = spec(); // fail early and clearly when the spec is missing
-        let state = Arc::new(State {
+        Self::serve(Telegram {
             token: TOKEN.to_string(),
             webhook: Mutex::new(None),
             updates: Mutex::new(Vec::new()),
-            seen: Mutex::new(Vec::new()),
-            problems: Mutex::new(Vec::new()),
-            hits: AtomicUsize::new(0),
+            calls: Mutex::new(Vec::new()),
             next_message: AtomicI64::new(100),
             flooded_once: Mutex::new(BTreeSet::new()),
-        });
-        let server = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-            .block_on(async {
-                let server = MockServer::builder().start().await;
-                Mock::given(wiremock::matchers::any())
-                    .respond_with(Handler(state.clone()))
-                    .mount(&server)
-                    .await;
-                server
-            });
-        Self { server, state }
+        })
     }
 
-    /// `http://127.0.0.1:PORT`: the profile's base URL.
-    pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.server.address().port())
-    }
-    pub fn hits(&self) -> usize {
-        self.state.hits.load(Ordering::SeqCst)
-    }
-
-    pub fn requests(&self) -> Vec<Seen> {
-        self.state.seen.lock().expect("lock").clone()
-    }
-
-    pub fn problems(&self) -> Vec<String> {
-        self.state.problems.lock().expect("lock").clone()
-    }
-
-    pub fn assert_no_problems(&self) {
-        let problems = self.problems();
-        assert!(
-            problems.is_empty(),
-            "the stand-in saw contract violations: {problems:#?}"
-        );
+    /// The Bot API calls received, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.api().calls.lock().expect("lock").clone()
     }
 
     pub fn set_webhook(&self, url: Option<&str>) {
-        *self.state.webhook.lock().expect("lock") = url.map(str::to_string);
+        *self.api().webhook.lock().expect("lock") = url.map(str::to_string);
     }
 
     pub fn webhook(&self) -> Option<String> {
-        self.state.webhook.lock().expect("lock").clone()
+        self.api().webhook.lock().expect("lock").clone()
     }
 
     /// Someone in a private chat sends `text` (e.g. `/start TOKEN` from a deep link).
     pub fn private_message(&self, chat_id: i64, first_name: &str, username: &str, text: &str) {
-        let mut updates = self.state.updates.lock().expect("lock");
+        let mut updates = self.api().updates.lock().expect("lock");
         let update_id = 1000 + updates.len() as i64;
         updates.push(json!({"update_id": update_id, "message": {"message_id": update_id, "date": 1_790_000_000,
             "from": {"id": chat_id, "is_bot": false, "first_name": first_name, "username": username},
@@ -561,7 +512,7 @@ impl TelegramStandIn {
 
     /// The bot was added to a channel.
     pub fn added_to_channel(&self, chat_id: i64, title: &str) {
-        let mut updates = self.state.updates.lock().expect("lock");
+        let mut updates = self.api().updates.lock().expect("lock");
         let update_id = 1000 + updates.len() as i64;
         updates.push(json!({"update_id": update_id, "my_chat_member": {"chat": {"id": chat_id, "type": "channel", "title": title},
             "from": {"id": 1, "is_bot": false, "first_name": "Owner"}, "date": 1_790_000_000,

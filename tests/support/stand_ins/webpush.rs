@@ -8,15 +8,15 @@
 #![allow(dead_code)]
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
+use super::server::{Api, Record, Reply, Seen, StandIn};
 use aws_lc_rs::agreement;
 use aws_lc_rs::encoding::{AsBigEndian, EcPrivateKeyBin};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use pushdeck::provider::webpush::{ece, vapid};
 use serde_json::{Value, json};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 #[derive(Debug, Clone)]
 pub struct Delivered {
@@ -45,40 +45,38 @@ struct Browser {
     application_server_key: Option<String>,
 }
 
+/// A browser vendor's push service: the browser side of each subscription, what it delivered.
 #[derive(Default)]
-struct State {
+pub struct WebPush {
     browsers: Mutex<HashMap<String, Browser>>,
     delivered: Mutex<Vec<Delivered>>,
-    problems: Mutex<Vec<String>>,
     busy_seen: Mutex<HashSet<String>>,
-    hits: Mutex<usize>,
-    origin: Mutex<String>,
 }
 
-struct Handler(Arc<State>);
+pub type PushService = StandIn<WebPush>;
 
-impl Handler {
-    fn refuse(&self, status: u16, why: String) -> ResponseTemplate {
-        self.0.problems.lock().expect("lock").push(why.clone());
-        ResponseTemplate::new(status).set_body_string(why)
-    }
+fn refuse(record: &Record, status: u16, why: String) -> Reply {
+    record.problem(why.clone());
+    Reply::new(status).set_body_string(why)
+}
 
-    fn push(&self, request: &Request, id: &str) -> ResponseTemplate {
-        let header = |name: &str| {
-            request
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
+impl WebPush {
+    fn push(&self, request: &Seen, record: &Record, id: &str) -> Reply {
+        let header = |name: &str| request.header(name).map(str::to_string);
         match header("ttl") {
             Some(t) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => {}
-            other => return self.refuse(400, format!("TTL header missing or invalid: {other:?}")),
+            other => {
+                return refuse(
+                    record,
+                    400,
+                    format!("TTL header missing or invalid: {other:?}"),
+                );
+            }
         }
         if let Some(u) = header("urgency")
             && !["very-low", "low", "normal", "high"].contains(&u.as_str())
         {
-            return self.refuse(400, format!("bad Urgency {u}"));
+            return refuse(record, 400, format!("bad Urgency {u}"));
         }
         if let Some(t) = header("topic")
             && (t.len() > 32
@@ -86,134 +84,97 @@ impl Handler {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
         {
-            return self.refuse(400, format!("bad Topic {t}"));
+            return refuse(record, 400, format!("bad Topic {t}"));
         }
         let Some(auth) = header("authorization") else {
-            return self.refuse(401, "no VAPID Authorization header".into());
+            return refuse(record, 401, "no VAPID Authorization header".into());
         };
         let Some((t, k)) = auth
             .strip_prefix("vapid t=")
             .and_then(|rest| rest.split_once(", k="))
         else {
-            return self.refuse(403, format!("not a vapid Authorization header: {auth}"));
+            return refuse(
+                record,
+                403,
+                format!("not a vapid Authorization header: {auth}"),
+            );
         };
-        let origin = self.0.origin.lock().expect("lock").clone();
+        let origin = record.origin().to_string();
         let claims = match vapid::verify(t, k, &origin, time::OffsetDateTime::now_utc()) {
             Ok(c) => c,
-            Err(e) => return self.refuse(403, format!("invalid JWT: {e}")),
+            Err(e) => return refuse(record, 403, format!("invalid JWT: {e}")),
         };
         if id.starts_with("gone-") {
-            return ResponseTemplate::new(410)
+            return Reply::new(410)
                 .set_body_string("push subscription has unsubscribed or expired.");
         }
         if id.starts_with("missing-") {
-            return ResponseTemplate::new(404).set_body_string("Subscription not found");
+            return Reply::new(404).set_body_string("Subscription not found");
         }
         if id.starts_with("big-") {
-            return ResponseTemplate::new(413).set_body_string("Payload too large");
+            return Reply::new(413).set_body_string("Payload too large");
         }
-        if id.starts_with("busy-")
-            && self
-                .0
-                .busy_seen
-                .lock()
-                .expect("lock")
-                .insert(id.to_string())
-        {
-            return ResponseTemplate::new(429)
+        if id.starts_with("busy-") && self.busy_seen.lock().expect("lock").insert(id.to_string()) {
+            return Reply::new(429)
                 .insert_header("Retry-After", "1")
                 .set_body_string("Too many requests");
         }
-        let browsers = self.0.browsers.lock().expect("lock");
+        let browsers = self.browsers.lock().expect("lock");
         let Some(browser) = browsers.get(id) else {
-            return ResponseTemplate::new(404).set_body_string("Subscription not found");
+            return Reply::new(404).set_body_string("Subscription not found");
         };
         if let Some(expected) = &browser.application_server_key
             && expected != k
         {
-            return self.refuse(
+            return refuse(
+                record,
                 403,
                 "the VAPID key does not match the subscription's applicationServerKey".into(),
             );
         }
         if header("content-encoding").as_deref() != Some("aes128gcm") {
-            return self.refuse(400, "Content-Encoding must be aes128gcm".into());
+            return refuse(record, 400, "Content-Encoding must be aes128gcm".into());
         }
         if request.body.len() > 4096 {
-            return ResponseTemplate::new(413).set_body_string("Payload too large");
+            return Reply::new(413).set_body_string("Payload too large");
         }
         let plaintext = match ece::decrypt(&request.body, &browser.private, &browser.auth) {
             Ok(p) => p,
-            Err(e) => return self.refuse(400, format!("does not decrypt: {e}")),
+            Err(e) => return refuse(record, 400, format!("does not decrypt: {e}")),
         };
-        self.0.delivered.lock().expect("lock").push(Delivered {
+        self.delivered.lock().expect("lock").push(Delivered {
             id: id.to_string(),
-            headers: request
-                .headers
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
+            headers: request.headers.clone(),
             plaintext,
             subject: claims.sub,
         });
-        ResponseTemplate::new(201)
+        Reply::new(201)
             .insert_header("Location", format!("{origin}/m/{id}-1").as_str())
             .insert_header("TTL", header("ttl").unwrap_or_default().as_str())
     }
 }
 
-impl Respond for Handler {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        *self.0.hits.lock().expect("lock") += 1;
+impl Api for WebPush {
+    const NAME: &'static str = "Web Push";
+
+    fn answer(&self, request: &Seen, record: &Record) -> Reply {
         match (
             request.method.as_str(),
-            request.url.path().strip_prefix("/push/"),
+            request.path.as_str().strip_prefix("/push/"),
         ) {
-            ("POST", Some(id)) => self.push(request, id),
-            (m, _) => self.refuse(404, format!("no such endpoint: {m} {}", request.url.path())),
+            ("POST", Some(id)) => self.push(request, record, id),
+            (m, _) => refuse(
+                record,
+                404,
+                format!("no such endpoint: {m} {}", request.path.as_str()),
+            ),
         }
     }
 }
 
-pub struct PushService {
-    server: MockServer,
-    state: Arc<State>,
-}
-
 impl PushService {
-    pub fn start_on(runtime: &tokio::runtime::Runtime) -> Self {
-        let state = Arc::new(State::default());
-        let server = runtime.block_on(async {
-            let server = MockServer::builder().start().await;
-            Mock::given(wiremock::matchers::any())
-                .respond_with(Handler(state.clone()))
-                .mount(&server)
-                .await;
-            server
-        });
-        *state.origin.lock().expect("lock") = server.uri();
-        Self { server, state }
-    }
-
-    pub fn start() -> Self {
-        static RT: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-        let rt = RT.get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime")
-        });
-        Self::start_on(rt)
-    }
-
     pub fn origin(&self) -> String {
-        self.server.uri()
+        self.base_url()
     }
 
     /// A subscription as the browser would hand it to the page (`toJSON()`), for `id`.
@@ -223,7 +184,7 @@ impl PushService {
         let public = key.compute_public_key().expect("public");
         let mut auth = [0u8; 16];
         aws_lc_rs::rand::fill(&mut auth).expect("random");
-        self.state.browsers.lock().expect("lock").insert(
+        self.api().browsers.lock().expect("lock").insert(
             id.to_string(),
             Browser {
                 private: private.as_ref().to_vec(),
@@ -239,14 +200,6 @@ impl PushService {
     }
 
     pub fn delivered(&self) -> Vec<Delivered> {
-        self.state.delivered.lock().expect("lock").clone()
-    }
-
-    pub fn hits(&self) -> usize {
-        *self.state.hits.lock().expect("lock")
-    }
-
-    pub fn problems(&self) -> Vec<String> {
-        self.state.problems.lock().expect("lock").clone()
+        self.api().delivered.lock().expect("lock").clone()
     }
 }
