@@ -3,53 +3,20 @@
 //! exchange, and the token is in neither the record nor any file.
 
 use crate::support as common;
-use crate::support::block_on;
 use crate::support::stand_ins::courier::{CourierStandIn, TOKEN as COURIER_TOKEN};
 use crate::support::stand_ins::telegram::{TOKEN as BOT_TOKEN, TelegramStandIn};
+use crate::support::{block_on, everything_on_disk};
 
 use common::{Keyring, Sandbox, stdout, stdout_json};
 
 /// A message id Courier has never seen.
 const UNKNOWN: &str = "1-nope";
 
-/// Every file the sandbox wrote, as text.
-fn everything_on_disk(sandbox: &Sandbox) -> String {
-    fn walk(dir: &std::path::Path, out: &mut String) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                out.push_str(&String::from_utf8_lossy(&bytes));
-            }
-        }
-    }
-    let mut text = String::new();
-    walk(sandbox.dir.path(), &mut text);
-    text
-}
-
-fn profile(sandbox: &Sandbox, name: &str, provider: &str, base_url: &str) {
-    sandbox
-        .cmd()
-        .args([
-            "profile",
-            "add",
-            name,
-            "--provider",
-            provider,
-            "--base-url",
-            base_url,
-        ])
-        .assert()
-        .success();
-}
-
 #[test]
 fn a_delivery_check_from_the_command_line_is_recorded_without_its_token() {
     let standin = block_on(CourierStandIn::start_async());
     let sandbox = Sandbox::with(Keyring::None, None);
-    profile(&sandbox, "acme", "courier", &standin.base_url());
+    sandbox.add_provider_profile("acme", "courier", &standin.base_url(), &[]);
     let out = sandbox
         .cmd()
         .env("PUSHDECK_AUTH_TOKEN", COURIER_TOKEN)
@@ -78,7 +45,7 @@ fn a_delivery_check_from_the_command_line_is_recorded_without_its_token() {
     );
     assert_eq!(calls[0]["response"]["status"], 404);
     assert_eq!(calls[0]["outcome"]["ok"], false);
-    assert!(!everything_on_disk(&sandbox).contains(COURIER_TOKEN));
+    assert!(!everything_on_disk(sandbox.dir.path()).contains(COURIER_TOKEN));
     let plain = sandbox
         .cmd()
         .args(["history", "calls"])
@@ -92,7 +59,7 @@ fn a_telegram_webhook_change_from_the_command_line_is_recorded_without_the_bot_t
     let standin = TelegramStandIn::start();
     standin.set_webhook(Some("https://hooks.acme.example/tg"));
     let sandbox = Sandbox::with(Keyring::None, None);
-    profile(&sandbox, "bot", "telegram", &standin.base_url());
+    sandbox.add_provider_profile("bot", "telegram", &standin.base_url(), &[]);
     let out = sandbox
         .cmd()
         .env("PUSHDECK_BOT_TOKEN", BOT_TOKEN)
@@ -117,7 +84,7 @@ fn a_telegram_webhook_change_from_the_command_line_is_recorded_without_the_bot_t
         .collect();
     // Newest first: the change, then the status read after it.
     assert_eq!(calls, ["getWebhookInfo", "deleteWebhook"], "{doc:#}");
-    let text = everything_on_disk(&sandbox);
+    let text = everything_on_disk(sandbox.dir.path());
     assert!(!text.contains(BOT_TOKEN), "the bot token reached a file");
     assert!(
         text.contains("/bot"),

@@ -283,3 +283,14 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .expect("a tokio runtime")
         .block_on(future)
 }
+
+/// Everything under `dir` that a run wrote, as text (to look for a secret in any file).
+pub fn everything_on_disk(dir: &Path) -> String {
+    let mut text = String::new();
+    walk(dir, &mut |path| {
+        if let Ok(bytes) = std::fs::read(path) {
+            text.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    });
+    text
+}

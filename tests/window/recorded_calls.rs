@@ -5,6 +5,7 @@
 use egui_kittest::kittest::Queryable as _;
 use pushdeck::store::{HistoryStore, Profile};
 
+use crate::support::everything_on_disk;
 use crate::support::stand_ins::courier::{CourierStandIn, REQUEST_ID, TOKEN as COURIER_TOKEN};
 use crate::support::stand_ins::telegram::{TOKEN as BOT_TOKEN, TelegramStandIn};
 use crate::support::window::{Desk, harness_sized, open, text_visible, type_into, wait_for};
@@ -17,22 +18,6 @@ fn recorded(desk: &Desk) -> Vec<(String, String, String)> {
         .into_iter()
         .map(|c| (c.provider, c.call, c.result.exchange.request.url))
         .collect()
-}
-
-fn everything_on_disk(desk: &Desk) -> String {
-    fn walk(dir: &std::path::Path, out: &mut String) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                out.push_str(&String::from_utf8_lossy(&bytes));
-            }
-        }
-    }
-    let mut text = String::new();
-    walk(desk.dir.path(), &mut text);
-    text
 }
 
 #[test]
@@ -61,7 +46,7 @@ fn check_delivery_in_the_window_is_recorded_without_its_token() {
             .any(|(p, c, url)| p == "courier" && c == "delivery" && url.ends_with(REQUEST_ID)),
         "{calls:?}"
     );
-    assert!(!everything_on_disk(&desk).contains(COURIER_TOKEN));
+    assert!(!everything_on_disk(desk.dir.path()).contains(COURIER_TOKEN));
 }
 
 #[test]
@@ -93,6 +78,6 @@ fn removing_a_webhook_in_the_window_is_recorded_without_the_bot_token() {
         ["getWebhookInfo", "deleteWebhook", "getWebhookInfo"],
         "every Bot API call the panel made, in order"
     );
-    let text = everything_on_disk(&desk);
+    let text = everything_on_disk(desk.dir.path());
     assert!(!text.contains(BOT_TOKEN), "the bot token reached a file");
 }
