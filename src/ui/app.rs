@@ -222,9 +222,6 @@ impl PushdeckApp {
     /// The current tab's form as a draft, its requests and its audience, from the cache.
     pub(super) fn compiled(&mut self) -> Arc<Compiled> {
         let profile = self.current_profile().cloned();
-        if let Some(p) = &profile {
-            self.load_secrets(p);
-        }
         let secrets = profile
             .as_ref()
             .and_then(|p| self.secrets.get(&p.name))
@@ -233,7 +230,11 @@ impl PushdeckApp {
         let cx = Context {
             provider: self.provider(),
             profile: profile.as_ref(),
-            secrets: secrets.unwrap_or(Err("Choose or create a profile first.")),
+            secrets: match (&profile, secrets) {
+                (_, Some(s)) => s,
+                (Some(_), None) => Err("Reading the credentials from the keyring…"),
+                (None, None) => Err("Choose or create a profile first."),
+            },
             idempotency_key: &state.idempotency_key,
         };
         self.compiler.compile(&state.form, &cx)
@@ -266,6 +267,30 @@ impl PushdeckApp {
         for action in self.actions.take() {
             self.apply(action);
         }
+        self.read_what_the_next_frame_needs(ui.ctx());
+    }
+
+    /// The keyring and the templates folder are read here, after the frame, never while the
+    /// panels draw: once per profile and per provider, then from memory.
+    fn read_what_the_next_frame_needs(&mut self, ctx: &egui::Context) {
+        let mut read = false;
+        if let Some(profile) = self.current_profile().cloned()
+            && !self.secrets.contains_key(&profile.name)
+        {
+            self.load_secrets(&profile);
+            read = true;
+        }
+        let provider = self.provider().info().id;
+        if !self.templates.contains_key(provider) {
+            let listed = crate::store::library::Templates::new(&self.paths.data, provider).list();
+            self.templates.insert(provider, listed);
+            read = true;
+        }
+        if read {
+            // What was read changes what the panels show: draw again with it.
+            self.compiler.clear();
+            ctx.request_repaint();
+        }
     }
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
@@ -284,7 +309,11 @@ impl PushdeckApp {
     /// Lays the panels out, each with the view and its own state.
     fn frame(&mut self, ui: &mut egui::Ui) {
         let compiled = self.compiled();
-        let templates = self.templates_of(self.provider().info().id);
+        let templates = self
+            .templates
+            .get(self.provider().info().id)
+            .cloned()
+            .unwrap_or_default();
         self.top_bar(ui);
         self.notices_ui(ui);
         let profile = self.current_profile().cloned();
@@ -356,14 +385,6 @@ impl PushdeckApp {
         });
         let ctx = ui.ctx().clone();
         self.modals(&ctx);
-    }
-
-    fn templates_of(&mut self, provider: &'static str) -> Vec<String> {
-        let paths = &self.paths;
-        self.templates
-            .entry(provider)
-            .or_insert_with(|| crate::store::library::Templates::new(&paths.data, provider).list())
-            .clone()
     }
 
     fn notices_ui(&mut self, ui: &mut egui::Ui) {
