@@ -257,6 +257,34 @@ pub fn assert_exit_output(output: &std::process::Output, code: i32) {
     );
 }
 
+/// Fails unless the run exited with `code` and its standard output says every one of `words`.
+#[track_caller]
+pub fn assert_says(output: &std::process::Output, code: i32, words: &[&str]) {
+    assert_exit_output(output, code);
+    let text = stdout(output);
+    for w in words {
+        assert!(text.contains(w), "stdout should say `{w}`: {text}");
+    }
+}
+
+/// Fails unless the run exited with `code` and its standard error says every one of `words`.
+#[track_caller]
+pub fn assert_complains(output: &std::process::Output, code: i32, words: &[&str]) {
+    assert_exit_output(output, code);
+    let err = stderr(output);
+    for w in words {
+        assert!(err.contains(w), "stderr should say `{w}`: {err}");
+    }
+}
+
+/// Bad input: exit status 2 and one line on standard error that says every one of `words`.
+#[track_caller]
+pub fn assert_bad_input(output: &std::process::Output, words: &[&str]) {
+    assert_complains(output, 2, words);
+    let err = stderr(output);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+}
+
 /// The one result of a `--json` run.
 #[track_caller]
 pub fn only_result(doc: &Value) -> &Value {
