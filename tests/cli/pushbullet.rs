@@ -3,7 +3,9 @@
 
 use crate::support as common;
 use crate::support::stand_ins::pushbullet as stand_in;
-use crate::support::{assert_bad_input, assert_exit, assert_says, block_on, request_header};
+use crate::support::{
+    CliSetup, assert_bad_input, assert_exit, assert_says, block_on, request_header,
+};
 
 use common::{Sandbox, stdout, stdout_json};
 use serde_json::{Value, json};
@@ -34,29 +36,17 @@ impl Setup {
             .add_provider_profile(PROFILE, "pushbullet", &s.standin.base_url(), &[]);
         s
     }
+}
+
+impl CliSetup for Setup {
+    fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
 
     fn cmd(&self) -> assert_cmd::Command {
         let mut c = self.sandbox.cmd();
         c.env("PUSHDECK_ACCESS_TOKEN", &self.token);
         c
-    }
-
-    fn draft(&self, v: Value) -> std::path::PathBuf {
-        self.sandbox.write("draft.json", &v.to_string())
-    }
-
-    /// `pushdeck ARGS`.
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        self.cmd().args(args).output().expect("runs")
-    }
-
-    /// `pushdeck ARGS DRAFT`, the draft written from `v`.
-    fn run_draft(&self, args: &[&str], v: Value) -> std::process::Output {
-        self.cmd()
-            .args(args)
-            .arg(self.draft(v))
-            .output()
-            .expect("runs")
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::support as common;
 use crate::support::stand_ins::sns as stand_in;
-use crate::support::{assert_bad_input, assert_says, block_on};
+use crate::support::{CliSetup, assert_bad_input, assert_says, block_on};
 
 use common::{Sandbox, stdout, stdout_json};
 use serde_json::{Value, json};
@@ -43,6 +43,16 @@ impl Setup {
         Self::build(ACCESS_KEY_ID, SECRET)
     }
 
+    fn send(&self, v: Value) -> std::process::Output {
+        self.run_draft(&["send", "--json"], v)
+    }
+}
+
+impl CliSetup for Setup {
+    fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
     fn cmd(&self) -> assert_cmd::Command {
         let mut c = self.sandbox.cmd();
         c.env("PUSHDECK_SECRET_ACCESS_KEY", &self.secret);
@@ -51,28 +61,6 @@ impl Setup {
             None => c.env_remove("PUSHDECK_SESSION_TOKEN"),
         };
         c
-    }
-
-    fn draft(&self, v: Value) -> std::path::PathBuf {
-        self.sandbox.write("draft.json", &v.to_string())
-    }
-
-    fn send(&self, v: Value) -> std::process::Output {
-        self.run_draft(&["send", "--json"], v)
-    }
-
-    /// `pushdeck ARGS`.
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        self.cmd().args(args).output().expect("runs")
-    }
-
-    /// `pushdeck ARGS DRAFT`, the draft written from `v`.
-    fn run_draft(&self, args: &[&str], v: Value) -> std::process::Output {
-        self.cmd()
-            .args(args)
-            .arg(self.draft(v))
-            .output()
-            .expect("runs")
     }
 }
 
