@@ -40,6 +40,14 @@ impl<S> Fixture<S> {
         let server = desk.runtime.block_on(start());
         Self { desk, server }
     }
+
+    /// A desk beside `server`, already started.
+    pub fn beside(server: S) -> Self {
+        Self {
+            desk: Desk::new(),
+            server,
+        }
+    }
 }
 
 /// What an app stands on: its folders in a temporary directory and a runtime for its sends.
