@@ -25,7 +25,9 @@ use pushdeck::draft::{Button, Draft, Message, Translation};
 use pushdeck::engine::{Engine, SendJob};
 use pushdeck::http::{self, Body, Exchange, PreparedRequest, ResponseDump, TransportError};
 use pushdeck::outcome::{Outcome, Verdict};
-use pushdeck::provider::{self, Call, CallPlan, FieldKind, Provider, Secrets, TokenPlan};
+use pushdeck::provider::{
+    self, Call, CallPlan, FieldKind, FieldSpec, Provider, Secrets, TokenPlan,
+};
 use pushdeck::store::Profile;
 
 const DEFAULT_CASES: u32 = 48;
@@ -179,177 +181,173 @@ fn mutated(samples: Vec<String>) -> impl Strategy<Value = String> {
 
 /// Keys the providers read from drafts and responses, so structured JSON reaches deep paths.
 fn known_keys() -> Vec<String> {
-    let mut keys: Vec<String> = [
-        "id",
-        "errors",
-        "error",
-        "ok",
-        "result",
-        "description",
-        "error_code",
-        "parameters",
-        "retry_after",
-        "migrate_to_chat_id",
-        "reason",
-        "timestamp",
-        "name",
-        "code",
-        "message",
-        "status",
-        "details",
-        "@type",
-        "errorCode",
-        "requestId",
-        "messageId",
-        "http",
-        "link",
-        "iden",
-        "type",
-        "title",
-        "body",
-        "url",
-        "access_token",
-        "expires_in",
-        "token_type",
-        "error_description",
-        "external_id",
-        "invalid_player_ids",
-        "invalid_aliases",
-        "warnings",
-        "segments",
-        "total_count",
-        "offset",
-        "limit",
-        "devices",
-        "nickname",
-        "active",
-        "pushable",
-        "chat",
-        "first_name",
-        "username",
-        "update_id",
-        "my_chat_member",
-        "channel_post",
-        "pending_update_count",
-        "last_error_date",
-        "last_error_message",
-        "has_custom_certificate",
-        "channels",
-        "providers",
-        "event",
-        "delivered",
-        "healthy",
-        "role",
-        "channel",
-        "project_id",
-        "private_key",
-        "client_email",
-        "token_uri",
-        "private_key_id",
-        "endpoint",
-        "keys",
-        "p256dh",
-        "auth",
-        "expirationTime",
-        "label",
-        "text",
-        "from",
-        "is_bot",
-        "can_join_groups",
-        "results",
-        "routing",
-        "method",
-        "template",
-        "data",
-        "to",
-        "content",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for p in provider::all() {
-        let info = p.info();
-        for f in info
-            .settings
-            .iter()
-            .chain(info.secrets)
-            .chain(info.audience)
-            .chain(info.options)
-        {
-            keys.push(f.key.to_string());
-        }
-    }
-    keys.extend(
-        pushdeck::draft::COMMON_OPTIONS
-            .iter()
-            .map(|s| s.to_string()),
-    );
-    keys.sort();
-    keys.dedup();
-    keys
+    let fields = every_field(true).into_iter().map(|f| f.key.to_string());
+    let common = pushdeck::draft::COMMON_OPTIONS
+        .iter()
+        .map(|s| s.to_string());
+    sorted_words(
+        &[
+            "id",
+            "errors",
+            "error",
+            "ok",
+            "result",
+            "description",
+            "error_code",
+            "parameters",
+            "retry_after",
+            "migrate_to_chat_id",
+            "reason",
+            "timestamp",
+            "name",
+            "code",
+            "message",
+            "status",
+            "details",
+            "@type",
+            "errorCode",
+            "requestId",
+            "messageId",
+            "http",
+            "link",
+            "iden",
+            "type",
+            "title",
+            "body",
+            "url",
+            "access_token",
+            "expires_in",
+            "token_type",
+            "error_description",
+            "external_id",
+            "invalid_player_ids",
+            "invalid_aliases",
+            "warnings",
+            "segments",
+            "total_count",
+            "offset",
+            "limit",
+            "devices",
+            "nickname",
+            "active",
+            "pushable",
+            "chat",
+            "first_name",
+            "username",
+            "update_id",
+            "my_chat_member",
+            "channel_post",
+            "pending_update_count",
+            "last_error_date",
+            "last_error_message",
+            "has_custom_certificate",
+            "channels",
+            "providers",
+            "event",
+            "delivered",
+            "healthy",
+            "role",
+            "channel",
+            "project_id",
+            "private_key",
+            "client_email",
+            "token_uri",
+            "private_key_id",
+            "endpoint",
+            "keys",
+            "p256dh",
+            "auth",
+            "expirationTime",
+            "label",
+            "text",
+            "from",
+            "is_bot",
+            "can_join_groups",
+            "results",
+            "routing",
+            "method",
+            "template",
+            "data",
+            "to",
+            "content",
+        ],
+        fields.chain(common),
+    )
+}
+
+/// Every field of every provider: settings, secrets (when `with_secrets`), audience and options.
+fn every_field(with_secrets: bool) -> Vec<&'static FieldSpec> {
+    provider::all()
+        .iter()
+        .flat_map(|p| {
+            let info = p.info();
+            let secrets = if with_secrets { info.secrets } else { &[] };
+            info.settings
+                .iter()
+                .chain(secrets)
+                .chain(info.audience)
+                .chain(info.options)
+        })
+        .collect()
+}
+
+/// `words` and `more` as one sorted list without repeats.
+fn sorted_words(words: &[&str], more: impl Iterator<Item = String>) -> Vec<String> {
+    let mut all: Vec<String> = words.iter().map(|s| s.to_string()).chain(more).collect();
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// Values the providers compare against: every choice of every field, and common options.
 fn known_values() -> Vec<String> {
-    let mut values: Vec<String> = [
-        "high",
-        "low",
-        "normal",
-        "very-low",
-        "MarkdownV2",
-        "HTML",
-        "note",
-        "link",
-        "single",
-        "all",
-        "apple",
-        "fcmv1",
-        "gcm",
-        "windows",
-        "windowsphone",
-        "adm",
-        "baidu",
-        "template",
-        "toast",
-        "tile",
-        "badge",
-        "raw",
-        "push",
-        "email",
-        "sms",
-        "sandbox",
-        "production",
-        "alert",
-        "background",
-        "voip",
-        "liveactivity",
-        "2026-11-24T10:00:00Z",
-        "2026-13-45T99:99:99Z",
-        "arn:aws:sns:us-east-1:123456789012:Builds",
-        "@acme_news",
-        "mailto:a@example.com",
-        "https://example.com",
-        DEVICE,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    for p in provider::all() {
-        let info = p.info();
-        for f in info
-            .settings
-            .iter()
-            .chain(info.audience)
-            .chain(info.options)
-        {
-            if let FieldKind::Choice(choices) = f.kind {
-                values.extend(choices.iter().map(|c| c.to_string()));
-            }
-        }
-    }
-    values.sort();
-    values.dedup();
-    values
+    let choices = every_field(false).into_iter().flat_map(|f| match f.kind {
+        FieldKind::Choice(choices) => choices.iter().map(|c| c.to_string()).collect(),
+        _ => Vec::new(),
+    });
+    sorted_words(
+        &[
+            "high",
+            "low",
+            "normal",
+            "very-low",
+            "MarkdownV2",
+            "HTML",
+            "note",
+            "link",
+            "single",
+            "all",
+            "apple",
+            "fcmv1",
+            "gcm",
+            "windows",
+            "windowsphone",
+            "adm",
+            "baidu",
+            "template",
+            "toast",
+            "tile",
+            "badge",
+            "raw",
+            "push",
+            "email",
+            "sms",
+            "sandbox",
+            "production",
+            "alert",
+            "background",
+            "voip",
+            "liveactivity",
+            "2026-11-24T10:00:00Z",
+            "2026-13-45T99:99:99Z",
+            "arn:aws:sns:us-east-1:123456789012:Builds",
+            "@acme_news",
+            "mailto:a@example.com",
+            "https://example.com",
+            DEVICE,
+        ],
+        choices,
+    )
 }
 
 fn json_number() -> impl Strategy<Value = Value> {
@@ -758,24 +756,23 @@ fn drafts_through_every_provider() {
     );
 }
 
+/// A sample value of each field, by its key, and the empty string.
+fn samples(fields: &[FieldSpec], value: impl Fn(&str) -> String) -> Vec<String> {
+    fields
+        .iter()
+        .map(|f| value(f.key))
+        .chain(std::iter::once(String::new()))
+        .collect()
+}
+
 /// Settings, secrets and base URLs as a user may type them, with a valid draft.
 #[test]
 fn profiles_through_every_provider() {
     let strategy = provider_index().prop_flat_map(|i| {
         let p = provider::all()[i];
         let info = p.info();
-        let setting_samples: Vec<String> = info
-            .settings
-            .iter()
-            .map(|f| setting_value(info.id, f.key))
-            .chain(std::iter::once(String::new()))
-            .collect();
-        let secret_samples: Vec<String> = info
-            .secrets
-            .iter()
-            .map(|f| secret_value(info.id, f.key))
-            .chain(std::iter::once(String::new()))
-            .collect();
+        let setting_samples = samples(info.settings, |key| setting_value(info.id, key));
+        let secret_samples = samples(info.secrets, |key| secret_value(info.id, key));
         let base_url = prop_oneof![
             Just(None),
             Just(Some("http://127.0.0.1:9".to_string())),

@@ -4,7 +4,7 @@
 
 use crate::support as common;
 use crate::support::stand_ins::azure as stand_in;
-use crate::support::{only_result, request_header};
+use crate::support::{assert_complains, assert_says, only_result, request_header};
 
 use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};
@@ -52,6 +52,11 @@ impl Setup {
     fn run(&self, args: &[&str], draft: &Value) -> std::process::Output {
         let path = self.sandbox.write("draft.json", &draft.to_string());
         self.cmd().args(args).arg(path).output().expect("runs")
+    }
+
+    /// `pushdeck send` of a plain draft to the tag `vip`.
+    fn send_to_vip(&self) -> std::process::Output {
+        self.run(&["send"], &draft(json!({"tags": ["vip"]}), json!({})))
     }
 }
 
@@ -163,11 +168,12 @@ fn debug_send_reports_each_registration() {
         &["send"],
         &draft(json!({"tags": ["vip"]}), json!({"test_send": true})),
     );
-    assert_eq!(code(&out), Some(0), "{}", explain(&out));
-    assert!(
-        stdout(&out).contains("  · 5126583452930341963-1: apple | a1b2c3d4e5f6 | The Notification was successfully sent"),
-        "{}",
-        explain(&out)
+    assert_says(
+        &out,
+        0,
+        &[
+            "  · 5126583452930341963-1: apple | a1b2c3d4e5f6 | The Notification was successfully sent",
+        ],
     );
 
     // A test send that matches nobody is not a success.
@@ -175,12 +181,7 @@ fn debug_send_reports_each_registration() {
         &["send"],
         &draft(json!({"tags": ["nobody"]}), json!({"test_send": true})),
     );
-    assert_eq!(code(&out), Some(1), "{}", explain(&out));
-    assert!(
-        stdout(&out).contains("no registration matched"),
-        "{}",
-        explain(&out)
-    );
+    assert_says(&out, 1, &["no registration matched"]);
 }
 
 #[test]
@@ -200,8 +201,7 @@ fn dry_run_uses_the_test_mode() {
         &["send", "--dry-run"],
         &draft(json!({"device_handle": "a1b2c3"}), json!({})),
     );
-    assert_eq!(code(&out), Some(2), "{}", explain(&out));
-    assert!(stderr(&out).contains("direct send"), "{}", explain(&out));
+    assert_complains(&out, 2, &["direct send"]);
     assert_eq!(s.standin.hits(), 1);
 }
 
@@ -221,8 +221,7 @@ fn direct_and_scheduled_sends() {
         &["send", "--json"],
         &draft(json!({"tags": ["vip"]}), json!({"schedule_at": at})),
     );
-    assert_eq!(code(&out), Some(0), "{}", explain(&out));
-    assert!(stdout(&out).contains("Scheduled"), "{}", explain(&out));
+    assert_says(&out, 0, &["Scheduled"]);
     s.standin.assert_no_problems();
     let seen = s.standin.requests();
     assert_eq!(seen[0].query.as_deref(), Some("direct&api-version=2020-06"));
@@ -280,12 +279,7 @@ fn bad_input_exits_2_naming_the_field_and_sends_nothing() {
     let mut broken = Setup::new();
     broken.connection = "Endpoint=sb://acme-ns.servicebus.windows.net/;SharedAccessKey=abc".into();
     let out = broken.run(&["send"], &draft(json!({"tags": ["a"]}), json!({})));
-    assert_eq!(code(&out), Some(2), "{}", explain(&out));
-    assert!(
-        stderr(&out).contains("SharedAccessKeyName= part is missing"),
-        "{}",
-        explain(&out)
-    );
+    assert_complains(&out, 2, &["SharedAccessKeyName= part is missing"]);
     assert_eq!(broken.standin.hits(), 0);
 }
 
@@ -322,23 +316,11 @@ fn the_hubs_errors_in_plain_words() {
     // A wrong key: the stand-in's own signature check fails.
     let mut wrong = Setup::new();
     wrong.connection = connection_string(FULL_POLICY, "NotTheKey0123456789");
-    let out = wrong.run(&["send"], &draft(json!({"tags": ["vip"]}), json!({})));
-    assert_eq!(code(&out), Some(1), "{}", explain(&out));
-    assert!(
-        stdout(&out).contains("InvalidSignature"),
-        "{}",
-        explain(&out)
-    );
+    assert_says(&wrong.send_to_vip(), 1, &["InvalidSignature"]);
 
     // A Listen-only key cannot send: the missing claim is named.
     let listen = Setup::with_policy(LISTEN_POLICY, LISTEN_KEY);
-    let out = listen.run(&["send"], &draft(json!({"tags": ["vip"]}), json!({})));
-    assert_eq!(code(&out), Some(1), "{}", explain(&out));
-    assert!(
-        stdout(&out).contains("lacks the Send claim"),
-        "{}",
-        explain(&out)
-    );
+    assert_says(&listen.send_to_vip(), 1, &["lacks the Send claim"]);
     listen.standin.assert_no_problems();
 }
 
@@ -347,25 +329,14 @@ fn unknown_hub_is_named() {
     let s = Setup::new();
     s.sandbox
         .add_profile_at(PROFILE, "azure", None, &[("hub", "no-such-hub")]);
-    let out = s.run(&["send"], &draft(json!({"tags": ["vip"]}), json!({})));
-    assert_eq!(code(&out), Some(1), "{}", explain(&out));
-    assert!(
-        stdout(&out).contains("no hub named “no-such-hub”"),
-        "{}",
-        explain(&out)
-    );
+    assert_says(&s.send_to_vip(), 1, &["no hub named “no-such-hub”"]);
 }
 
 #[test]
 fn check_credentials() {
     let s = Setup::new();
     let out = s.cmd().args(["check", PROFILE]).output().expect("runs");
-    assert_eq!(code(&out), Some(0), "{}", explain(&out));
-    assert!(
-        stdout(&out).contains("Connection string works"),
-        "{}",
-        explain(&out)
-    );
+    assert_says(&out, 0, &["Connection string works"]);
     let seen = s.standin.requests();
     assert_eq!(seen[0].method, "GET");
     assert_eq!(seen[0].query.as_deref(), Some("$top=1&api-version=2020-06"));
@@ -376,27 +347,16 @@ fn check_credentials() {
         .args(["check", PROFILE])
         .output()
         .expect("runs");
-    assert_eq!(code(&out), Some(1), "{}", explain(&out));
-    assert!(
-        stdout(&out).contains("lacks the Manage claim"),
-        "{}",
-        explain(&out)
-    );
+    assert_says(&out, 1, &["lacks the Manage claim"]);
 }
 
 #[test]
 fn preview_and_curl_hide_the_signature() {
     let s = Setup::new();
-    let path = s.sandbox.write(
-        "draft.json",
-        &draft(json!({"tags": ["vip"]}), json!({})).to_string(),
+    let out = s.run(
+        &["preview", "--curl"],
+        &draft(json!({"tags": ["vip"]}), json!({})),
     );
-    let out = s
-        .cmd()
-        .args(["preview", "--curl"])
-        .arg(&path)
-        .output()
-        .expect("runs");
     assert_eq!(code(&out), Some(0), "{}", explain(&out));
     let text = stdout(&out);
     assert!(text.contains("${PUSHDECK_SAS_SIGNATURE}"), "{text}");
@@ -425,16 +385,10 @@ fn python_reference_algorithm_agrees() {
         return;
     }
     let s = Setup::new();
-    let path = s.sandbox.write(
-        "draft.json",
-        &draft(json!({"tags": ["vip"]}), json!({})).to_string(),
+    let out = s.run(
+        &["preview", "--json", "--reveal"],
+        &draft(json!({"tags": ["vip"]}), json!({})),
     );
-    let out = s
-        .cmd()
-        .args(["preview", "--json", "--reveal"])
-        .arg(&path)
-        .output()
-        .expect("runs");
     assert_eq!(code(&out), Some(0), "{}", explain(&out));
     let doc = stdout_json(&out);
     let auth = request_header(&only_result(&doc)["request"], "Authorization")

@@ -101,6 +101,16 @@ fn ntfy_send(base_url: &str) -> (Sandbox, Run) {
     (sandbox, run)
 }
 
+/// An ntfy send to a fault server that misbehaves with `fault`, checked as every fault is (see
+/// `assert_fault`) with the exit status `code` and `words` in the summary. The server is returned
+/// for its log: dropped, it stops.
+fn ntfy_fault(fault: Fault, code: i32, words: &[&str]) -> (FaultServer, Sandbox, Run) {
+    let server = FaultServer::start(fault);
+    let (sandbox, run) = ntfy_send(&server.base_url());
+    assert_fault(&sandbox, &run, TIMEOUT, code, words);
+    (server, sandbox, run)
+}
+
 /// The checks every fault shares: ended in time, the exit status, words in the summary, the
 /// attempt in history with the same summary, and the token nowhere on disk.
 fn assert_fault(sandbox: &Sandbox, run: &Run, timeout: u64, code: i32, words: &[&str]) {
@@ -163,6 +173,18 @@ fn reply(status: &'static str, headers: Vec<(&'static str, String)>, body: &str)
     }
 }
 
+/// A JSON answer with `status` that asks to wait `seconds` (Retry-After).
+fn json_reply_after(status: &'static str, seconds: &str, body: &str) -> Fault {
+    reply(
+        status,
+        vec![
+            ("Content-Type", "application/json".into()),
+            ("Retry-After", seconds.into()),
+        ],
+        body,
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 // The faults.
 
@@ -181,12 +203,8 @@ fn connection_refused() {
 
 #[test]
 fn reset_mid_response() {
-    let server = FaultServer::start(Fault::ResetMidResponse);
-    let (sandbox, run) = ntfy_send(&server.base_url());
-    assert_fault(
-        &sandbox,
-        &run,
-        TIMEOUT,
+    let (server, _sandbox, _run) = ntfy_fault(
+        Fault::ResetMidResponse,
         3,
         &[
             "127.0.0.1 reset the connection",
@@ -198,12 +216,8 @@ fn reset_mid_response() {
 
 #[test]
 fn closed_mid_body() {
-    let server = FaultServer::start(Fault::CloseMidBody);
-    let (sandbox, run) = ntfy_send(&server.base_url());
-    assert_fault(
-        &sandbox,
-        &run,
-        TIMEOUT,
+    let (_server, _sandbox, _run) = ntfy_fault(
+        Fault::CloseMidBody,
         3,
         &["broke while the answer was arriving"],
     );
@@ -211,15 +225,8 @@ fn closed_mid_body() {
 
 #[test]
 fn no_answer_times_out() {
-    let server = FaultServer::start(Fault::Silent);
-    let (sandbox, run) = ntfy_send(&server.base_url());
-    assert_fault(
-        &sandbox,
-        &run,
-        TIMEOUT,
-        3,
-        &["no complete answer", "within 2 s"],
-    );
+    let (server, _sandbox, run) =
+        ntfy_fault(Fault::Silent, 3, &["no complete answer", "within 2 s"]);
     assert!(
         run.elapsed >= Duration::from_secs(TIMEOUT),
         "{:?}",
@@ -230,15 +237,8 @@ fn no_answer_times_out() {
 
 #[test]
 fn slow_trickle_times_out() {
-    let server = FaultServer::start(Fault::Trickle);
-    let (sandbox, run) = ntfy_send(&server.base_url());
-    assert_fault(
-        &sandbox,
-        &run,
-        TIMEOUT,
-        3,
-        &["no complete answer", "within 2 s"],
-    );
+    let (_server, _sandbox, _run) =
+        ntfy_fault(Fault::Trickle, 3, &["no complete answer", "within 2 s"]);
 }
 
 #[test]
@@ -262,13 +262,15 @@ fn fifty_megabyte_body_is_capped_and_said_so() {
 
 #[test]
 fn malformed_json() {
-    let server = FaultServer::start(reply(
-        "200 OK",
-        vec![("Content-Type", "application/json".into())],
-        "{\"id\": \"sPs71M8A2T\", \"event\": ",
-    ));
-    let (sandbox, run) = ntfy_send(&server.base_url());
-    assert_fault(&sandbox, &run, TIMEOUT, 1, &["without a message id"]);
+    let (_server, _sandbox, run) = ntfy_fault(
+        reply(
+            "200 OK",
+            vec![("Content-Type", "application/json".into())],
+            "{\"id\": \"sPs71M8A2T\", \"event\": ",
+        ),
+        1,
+        &["without a message id"],
+    );
     assert!(run.outcome()["hint"].as_str().is_some(), "{:#}", run.doc);
 }
 
@@ -319,28 +321,29 @@ fn malformed_xml() {
 
 #[test]
 fn server_error_500() {
-    let server = FaultServer::start(reply(
-        "500 Internal Server Error",
-        vec![("Content-Type", "text/plain".into())],
-        "Internal Server Error",
-    ));
-    let (sandbox, run) = ntfy_send(&server.base_url());
-    assert_fault(&sandbox, &run, TIMEOUT, 1, &["500"]);
+    let (_server, _sandbox, run) = ntfy_fault(
+        reply(
+            "500 Internal Server Error",
+            vec![("Content-Type", "text/plain".into())],
+            "Internal Server Error",
+        ),
+        1,
+        &["500"],
+    );
     assert_eq!(run.outcome()["verdict"], "refused");
 }
 
 #[test]
 fn unavailable_503_with_retry_after() {
-    let server = FaultServer::start(reply(
-        "503 Service Unavailable",
-        vec![
-            ("Content-Type", "application/json".into()),
-            ("Retry-After", "120".into()),
-        ],
-        r#"{"code":50301,"http":503,"error":"server is shutting down"}"#,
-    ));
-    let (sandbox, run) = ntfy_send(&server.base_url());
-    assert_fault(&sandbox, &run, TIMEOUT, 1, &["503"]);
+    let (server, _sandbox, _run) = ntfy_fault(
+        json_reply_after(
+            "503 Service Unavailable",
+            "120",
+            r#"{"code":50301,"http":503,"error":"server is shutting down"}"#,
+        ),
+        1,
+        &["503"],
+    );
     assert_eq!(
         server.hits(),
         1,
@@ -350,16 +353,15 @@ fn unavailable_503_with_retry_after() {
 
 #[test]
 fn rate_limited_429() {
-    let server = FaultServer::start(reply(
-        "429 Too Many Requests",
-        vec![
-            ("Content-Type", "application/json".into()),
-            ("Retry-After", "1".into()),
-        ],
-        r#"{"code":42901,"http":429,"error":"limit reached: too many requests"}"#,
-    ));
-    let (sandbox, run) = ntfy_send(&server.base_url());
-    assert_fault(&sandbox, &run, TIMEOUT, 1, &["too many requests"]);
+    let (_server, _sandbox, run) = ntfy_fault(
+        json_reply_after(
+            "429 Too Many Requests",
+            "1",
+            r#"{"code":42901,"http":429,"error":"limit reached: too many requests"}"#,
+        ),
+        1,
+        &["too many requests"],
+    );
     assert!(run.outcome()["hint"].as_str().is_some(), "{:#}", run.doc);
 }
 
@@ -385,12 +387,9 @@ fn courier_setup(server: &FaultServer) -> (Sandbox, String) {
 const COURIER_TOKEN: &str = "pk_test_FAULTTOKEN0123456789ABCDEF";
 
 fn rate_limited(seconds: &str) -> Fault {
-    reply(
+    json_reply_after(
         "429 Too Many Requests",
-        vec![
-            ("Content-Type", "application/json".into()),
-            ("Retry-After", seconds.into()),
-        ],
+        seconds,
         r#"{"message":"Too many requests","type":"rate_limit_error"}"#,
     )
 }
@@ -457,16 +456,12 @@ fn retrying_provider_ends_within_the_timeout() {
 fn redirect_to_another_host_is_not_followed() {
     // The other host: another loopback address, so another origin entirely.
     let elsewhere = FaultServer::start_on("127.0.0.2", reply("200 OK", vec![], "{}"));
-    let server = FaultServer::start(reply(
-        "302 Found",
-        vec![("Location", format!("{}/steal", elsewhere.base_url()))],
-        "",
-    ));
-    let (sandbox, run) = ntfy_send(&server.base_url());
-    assert_fault(
-        &sandbox,
-        &run,
-        TIMEOUT,
+    let (server, _sandbox, run) = ntfy_fault(
+        reply(
+            "302 Found",
+            vec![("Location", format!("{}/steal", elsewhere.base_url()))],
+            "",
+        ),
         1,
         &["redirect", "127.0.0.2", "does not follow redirects"],
     );

@@ -3,9 +3,11 @@
 
 use crate::support as common;
 use crate::support::stand_ins::pushbullet as stand_in;
-use crate::support::{assert_exit, block_on, request_header};
+use crate::support::{
+    CliSetup, assert_bad_input, assert_exit, assert_says, block_on, request_header,
+};
 
-use common::{Sandbox, stderr, stdout, stdout_json};
+use common::{Sandbox, stdout, stdout_json};
 use serde_json::{Value, json};
 use stand_in::{PushbulletStandIn, Scenario, TOKEN};
 
@@ -34,15 +36,17 @@ impl Setup {
             .add_provider_profile(PROFILE, "pushbullet", &s.standin.base_url(), &[]);
         s
     }
+}
+
+impl CliSetup for Setup {
+    fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
 
     fn cmd(&self) -> assert_cmd::Command {
         let mut c = self.sandbox.cmd();
         c.env("PUSHDECK_ACCESS_TOKEN", &self.token);
         c
-    }
-
-    fn draft(&self, v: Value) -> std::path::PathBuf {
-        self.sandbox.write("draft.json", &v.to_string())
     }
 }
 
@@ -57,12 +61,7 @@ fn link_draft() -> Value {
 #[test]
 fn link_push_to_a_device_shows_iden_and_rate_limit() {
     let s = Setup::new();
-    let out = s
-        .cmd()
-        .args(["send", "--json"])
-        .arg(s.draft(link_draft()))
-        .output()
-        .expect("runs");
+    let out = s.run_draft(&["send", "--json"], link_draft());
     crate::support::assert_exit_output(&out, 0);
     let doc = stdout_json(&out);
     let result = &doc["results"][0];
@@ -98,23 +97,23 @@ fn link_push_to_a_device_shows_iden_and_rate_limit() {
 #[test]
 fn check_names_the_account_and_a_bad_token_is_explained() {
     let s = Setup::new();
-    let out = s.cmd().args(["check", PROFILE]).output().expect("runs");
-    assert_exit(&out, 0);
-    assert!(
-        stdout(&out).contains("Token works: signed in as Elon Musk <elon@teslamotors.com>"),
-        "{}",
-        stdout(&out)
+    let out = s.run(&["check", PROFILE]);
+    assert_says(
+        &out,
+        0,
+        &["Token works: signed in as Elon Musk <elon@teslamotors.com>"],
     );
 
     let bad = Setup::with_token("o.wrongwrongwrongwrongwrong");
-    let out = bad.cmd().args(["check", PROFILE]).output().expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
-    assert!(
-        text.contains("refused the access token (401): Access token is missing or invalid."),
-        "{text}"
+    let out = bad.run(&["check", PROFILE]);
+    assert_says(
+        &out,
+        1,
+        &[
+            "refused the access token (401): Access token is missing or invalid.",
+            "Create one at pushbullet.com",
+        ],
     );
-    assert!(text.contains("Create one at pushbullet.com"), "{text}");
 }
 
 #[test]
@@ -122,45 +121,27 @@ fn two_targets_are_bad_input_and_nothing_is_sent() {
     let s = Setup::new();
     let mut d = link_draft();
     d["audience"]["email"] = json!("friend@example.com");
-    let out = s.cmd().arg("send").arg(s.draft(d)).output().expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(
-        err.contains("audience") && err.contains("one target"),
-        "{err}"
-    );
+    let out = s.run_draft(&["send"], d);
+    assert_bad_input(&out, &["audience", "one target"]);
     assert_eq!(s.standin.hits(), 0);
 }
 
 #[test]
 fn quota_and_rate_limit_are_explained() {
     let s = Setup::new();
-    s.standin.set(Scenario::QuotaUsed);
-    let out = s
-        .cmd()
-        .arg("send")
-        .arg(s.draft(link_draft()))
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("500 pushes a month"),
-        "{}",
-        stdout(&out)
-    );
-
-    s.standin.set(Scenario::RateLimited);
-    let out = s
-        .cmd()
-        .arg("send")
-        .arg(s.draft(link_draft()))
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
-    assert!(text.contains("rate limiting this account (429)"), "{text}");
-    assert!(text.contains("rate limit 0 of 32768 left"), "{text}");
+    for (scenario, words) in [
+        (Scenario::QuotaUsed, &["500 pushes a month"][..]),
+        (
+            Scenario::RateLimited,
+            &[
+                "rate limiting this account (429)",
+                "rate limit 0 of 32768 left",
+            ][..],
+        ),
+    ] {
+        s.standin.set(scenario);
+        assert_says(&s.run_draft(&["send"], link_draft()), 1, words);
+    }
 }
 
 #[test]
@@ -168,24 +149,13 @@ fn an_unknown_device_is_explained() {
     let s = Setup::new();
     let mut d = link_draft();
     d["audience"]["device_iden"] = json!("gone0000");
-    let out = s.cmd().arg("send").arg(s.draft(d)).output().expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("Load devices again"),
-        "{}",
-        stdout(&out)
-    );
+    assert_says(&s.run_draft(&["send"], d), 1, &["Load devices again"]);
 }
 
 #[test]
 fn preview_curl_refers_to_the_token_variable() {
     let s = Setup::new();
-    let out = s
-        .cmd()
-        .args(["preview", "--curl"])
-        .arg(s.draft(link_draft()))
-        .output()
-        .expect("runs");
+    let out = s.run_draft(&["preview", "--curl"], link_draft());
     assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(text.contains("${PUSHDECK_ACCESS_TOKEN}"), "{text}");
@@ -196,11 +166,7 @@ fn preview_curl_refers_to_the_token_variable() {
 #[test]
 fn providers_lists_pushbullet_fields() {
     let s = Setup::new();
-    let out = s
-        .cmd()
-        .args(["providers", "--json"])
-        .output()
-        .expect("runs");
+    let out = s.run(&["providers", "--json"]);
     let text = stdout(&out);
     for key in ["pushbullet", "access_token", "device_iden", "channel_tag"] {
         assert!(text.contains(key), "{key} missing: {text}");

@@ -3,10 +3,10 @@
 //! `PUSHDECK_SESSION_TOKEN`); no test here touches a real keyring.
 
 use crate::support as common;
-use crate::support::block_on;
 use crate::support::stand_ins::sns as stand_in;
+use crate::support::{CliSetup, assert_bad_input, assert_says, block_on};
 
-use common::{Sandbox, stderr, stdout, stdout_json};
+use common::{Sandbox, stdout, stdout_json};
 use serde_json::{Value, json};
 use stand_in::{ACCESS_KEY_ID, MESSAGE_ID, SECRET, Scenario, SnsStandIn, TOPIC};
 
@@ -43,6 +43,16 @@ impl Setup {
         Self::build(ACCESS_KEY_ID, SECRET)
     }
 
+    fn send(&self, v: Value) -> std::process::Output {
+        self.run_draft(&["send", "--json"], v)
+    }
+}
+
+impl CliSetup for Setup {
+    fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
     fn cmd(&self) -> assert_cmd::Command {
         let mut c = self.sandbox.cmd();
         c.env("PUSHDECK_SECRET_ACCESS_KEY", &self.secret);
@@ -51,18 +61,6 @@ impl Setup {
             None => c.env_remove("PUSHDECK_SESSION_TOKEN"),
         };
         c
-    }
-
-    fn draft(&self, v: Value) -> std::path::PathBuf {
-        self.sandbox.write("draft.json", &v.to_string())
-    }
-
-    fn send(&self, v: Value) -> std::process::Output {
-        self.cmd()
-            .args(["send", "--json"])
-            .arg(self.draft(v))
-            .output()
-            .expect("runs")
     }
 }
 
@@ -139,22 +137,14 @@ fn per_platform_message_and_session_token() {
 #[test]
 fn a_wrong_secret_shows_both_canonical_requests() {
     let s = Setup::build(ACCESS_KEY_ID, "not-the-secret-0000000000000000000000000");
-    let out = s
-        .cmd()
-        .arg("send")
-        .arg(s.draft(topic_draft()))
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
-    assert!(text.contains("SignatureDoesNotMatch"), "{text}");
-    assert!(
-        text.contains("The Canonical String for this request should have been"),
-        "{text}"
-    );
-    assert!(
-        text.contains("this app signed: canonical request «POST\\n/\\n"),
-        "{text}"
+    assert_says(
+        &s.run_draft(&["send"], topic_draft()),
+        1,
+        &[
+            "SignatureDoesNotMatch",
+            "The Canonical String for this request should have been",
+            "this app signed: canonical request «POST\\n/\\n",
+        ],
     );
 }
 
@@ -162,39 +152,24 @@ fn a_wrong_secret_shows_both_canonical_requests() {
 fn clock_skew_is_explained() {
     let s = Setup::new();
     s.standin.set(Scenario::ServerClockAhead);
-    let out = s
-        .cmd()
-        .arg("send")
-        .arg(s.draft(topic_draft()))
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
-    assert!(
-        text.contains("RequestExpired") && text.contains("clock is more than 5 minutes off"),
-        "{text}"
+    assert_says(
+        &s.run_draft(&["send"], topic_draft()),
+        1,
+        &["RequestExpired", "clock is more than 5 minutes off"],
     );
 }
 
 #[test]
 fn check_lists_topics_and_an_unknown_key_is_explained() {
     let s = Setup::new();
-    let out = s.cmd().args(["check", PROFILE]).output().expect("runs");
-    crate::support::assert_exit_output(&out, 0);
-    assert!(
-        stdout(&out).contains("Credentials work: 2 topics in this region"),
-        "{}",
-        stdout(&out)
+    assert_says(
+        &s.run(&["check", PROFILE]),
+        0,
+        &["Credentials work: 2 topics in this region"],
     );
 
     let bad = Setup::build("AKIAUNKNOWNKEY000000", SECRET);
-    let out = bad.cmd().args(["check", PROFILE]).output().expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("InvalidClientTokenId"),
-        "{}",
-        stdout(&out)
-    );
+    assert_says(&bad.run(&["check", PROFILE]), 1, &["InvalidClientTokenId"]);
 }
 
 #[test]
@@ -202,14 +177,7 @@ fn a_non_ascii_subject_is_bad_input_and_nothing_is_sent() {
     let s = Setup::new();
     let mut d = topic_draft();
     d["message"]["title"] = json!("Café ouvert");
-    let out = s.cmd().arg("send").arg(s.draft(d)).output().expect("runs");
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(
-        err.contains("message.title") && err.contains("ASCII"),
-        "{err}"
-    );
+    assert_bad_input(&s.run_draft(&["send"], d), &["message.title", "ASCII"]);
     assert_eq!(s.standin.hits(), 0);
 }
 
@@ -218,7 +186,5 @@ fn an_unknown_topic_is_not_found() {
     let s = Setup::new();
     let mut d = topic_draft();
     d["audience"]["topic_arn"] = json!("arn:aws:sns:us-east-1:123456789012:Gone");
-    let out = s.cmd().arg("send").arg(s.draft(d)).output().expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("Check the ARN"), "{}", stdout(&out));
+    assert_says(&s.run_draft(&["send"], d), 1, &["Check the ARN"]);
 }

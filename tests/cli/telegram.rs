@@ -3,8 +3,8 @@
 //! touches a real keyring.
 
 use crate::support as common;
-use crate::support::assert_exit;
 use crate::support::stand_ins::telegram as stand_in;
+use crate::support::{assert_complains, assert_exit, assert_says};
 
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,14 @@ fn draft(sandbox: &Sandbox, value: Value) -> String {
         .into_owned()
 }
 
+/// `pushdeck ARGS DRAFT` with the bot token, the draft written from `value`.
+fn run_draft(sandbox: &Sandbox, args: &[&str], value: Value) -> std::process::Output {
+    let path = draft(sandbox, value);
+    let mut args = args.to_vec();
+    args.push(&path);
+    run(sandbox, TOKEN, &args)
+}
+
 fn assert_no_token(output: &std::process::Output) {
     let all = format!("{}{}", stdout(output), stderr(output));
     assert!(!all.contains(TOKEN), "the bot token leaked:\n{all}");
@@ -62,12 +70,7 @@ fn check_names_the_bot_and_masks_the_token() {
     standin.assert_no_problems();
 
     let out = run(&sandbox, WRONG_TOKEN, &["check", PROFILE]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
-    assert!(
-        text.contains("refused the bot token") && text.contains("@BotFather"),
-        "{text}"
-    );
+    assert_says(&out, 1, &["refused the bot token", "@BotFather"]);
 }
 
 #[test]
@@ -151,12 +154,12 @@ fn fan_out_gives_one_row_per_chat_with_reasons_in_words() {
 #[test]
 fn a_429_is_retried_after_retry_after() {
     let (standin, sandbox) = setup();
-    let path = draft(
+    let started = Instant::now();
+    let out = run_draft(
         &sandbox,
+        &["send"],
         json!({"profile": PROFILE, "message": {"body": "hello"}, "audience": {"chat_ids": ["429429"]}}),
     );
-    let started = Instant::now();
-    let out = run(&sandbox, TOKEN, &["send", &path]);
     crate::support::assert_exit_output(&out, 0);
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -174,12 +177,12 @@ fn a_429_is_retried_after_retry_after() {
 #[test]
 fn photo_goes_with_a_caption_and_markdown_v2() {
     let (standin, sandbox) = setup();
-    let path = draft(
+    let out = run_draft(
         &sandbox,
+        &["send", "--json"],
         json!({"profile": PROFILE, "message": {"title": "New v1.2", "body": "Look!", "image": "https://acme.example/p.png"},
                "audience": {"chat_ids": ["42"]}, "options": {"parse_mode": "MarkdownV2", "message_thread_id": 3}}),
     );
-    let out = run(&sandbox, TOKEN, &["send", "--json", &path]);
     crate::support::assert_exit_output(&out, 0);
     standin.assert_no_problems();
     let seen = standin.calls();
@@ -195,62 +198,86 @@ fn photo_goes_with_a_caption_and_markdown_v2() {
 #[test]
 fn markup_errors_are_caught_before_sending_and_telegram_errors_explained() {
     let (standin, sandbox) = setup();
-    let path = draft(
-        &sandbox,
-        json!({"profile": PROFILE, "message": {"body": "Save 5.00 now"}, "audience": {"chat_ids": ["42"]},
-               "options": {"parse_mode": "MarkdownV2", "user_markup": true}}),
-    );
-    let out = run(&sandbox, TOKEN, &["send", &path]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-    assert!(
-        err.contains("message.body") && err.contains("character 7"),
-        "{err}"
-    );
-    assert_eq!(standin.hits(), 0, "nothing may be sent on bad input");
-
-    let path = draft(
-        &sandbox,
-        json!({"profile": PROFILE, "message": {"body": "x"}, "audience": {"chat_ids": ["42", "42"]}}),
-    );
-    let out = run(&sandbox, TOKEN, &["send", &path]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("audience.chat_ids[1]"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(standin.hits(), 0);
-
-    // A raw payload is not checked locally: Telegram's own refusal is explained.
-    let path = draft(
-        &sandbox,
-        json!({"profile": PROFILE, "message": {}, "audience": {"chat_ids": ["42"]},
-               "options": {"raw": {"text": "v1.2 is out", "parse_mode": "MarkdownV2"}}}),
-    );
-    let out = run(&sandbox, TOKEN, &["send", &path]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
-    assert!(text.contains("could not read the formatting"), "{text}");
-
-    // Too long for Telegram: refused locally with the count, or explained when sent raw.
     let long = "x".repeat(4097);
-    let path = draft(
-        &sandbox,
-        json!({"profile": PROFILE, "message": {"body": long}, "audience": {"chat_ids": ["42"]}}),
-    );
-    let out = run(&sandbox, TOKEN, &["send", &path]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("4097"), "{}", stderr(&out));
-    let path = draft(
-        &sandbox,
-        json!({"profile": PROFILE, "message": {}, "audience": {"chat_ids": ["42"]},
-               "options": {"raw": {"text": long}}}),
-    );
-    let out = run(&sandbox, TOKEN, &["send", &path]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("too long"), "{}", stdout(&out));
+    let to_42 = json!({"chat_ids": ["42"]});
+    // (story, message, audience, options, exit status, words: on stderr for bad input (2), else
+    // on stdout)
+    for (story, message, audience, options, code, words) in [
+        (
+            "broken MarkdownV2 is refused locally",
+            json!({"body": "Save 5.00 now"}),
+            to_42.clone(),
+            json!({"parse_mode": "MarkdownV2", "user_markup": true}),
+            2,
+            &["message.body", "character 7"][..],
+        ),
+        (
+            "a chat twice is refused locally",
+            json!({"body": "x"}),
+            json!({"chat_ids": ["42", "42"]}),
+            Value::Null,
+            2,
+            &["audience.chat_ids[1]"][..],
+        ),
+        (
+            "a raw payload is not checked locally: Telegram's own refusal is explained",
+            json!({}),
+            to_42.clone(),
+            json!({"raw": {"text": "v1.2 is out", "parse_mode": "MarkdownV2"}}),
+            1,
+            &["could not read the formatting"][..],
+        ),
+        (
+            "too long for Telegram: refused locally with the count",
+            json!({"body": long}),
+            to_42.clone(),
+            Value::Null,
+            2,
+            &["4097"][..],
+        ),
+        (
+            "too long for Telegram, sent raw: explained",
+            json!({}),
+            to_42.clone(),
+            json!({"raw": {"text": long}}),
+            1,
+            &["too long"][..],
+        ),
+    ] {
+        let hits = standin.hits();
+        let mut value = json!({"profile": PROFILE, "message": message, "audience": audience});
+        if options != Value::Null {
+            value["options"] = options;
+        }
+        let out = run_draft(&sandbox, &["send"], value);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{story}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let text = if code == 2 {
+            stderr(&out)
+        } else {
+            stdout(&out)
+        };
+        for w in words {
+            assert!(text.contains(w), "{story}: should say `{w}`: {text}");
+        }
+        if code == 2 {
+            assert_eq!(
+                text.trim_end().lines().count(),
+                1,
+                "{story}: one line: {text}"
+            );
+            assert_eq!(
+                standin.hits(),
+                hits,
+                "{story}: nothing may be sent on bad input"
+            );
+        }
+    }
     standin.assert_no_problems();
 }
 
@@ -303,19 +330,15 @@ fn chats_webhook_and_link_commands() {
     // A webhook blocks getUpdates: said in words, with what to do.
     standin.set_webhook(Some("https://hooks.acme.example/tg"));
     let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("A webhook is set"),
-        "{}",
-        stdout(&out)
-    );
+    assert_says(&out, 1, &["A webhook is set"]);
     let out = run(&sandbox, TOKEN, &["telegram", "webhook", PROFILE]);
-    assert_eq!(out.status.code(), Some(0));
-    let text = stdout(&out);
-    assert!(
-        text.contains("Webhook URL: https://hooks.acme.example/tg")
-            && text.contains("Pending updates: 2"),
-        "{text}"
+    assert_says(
+        &out,
+        0,
+        &[
+            "Webhook URL: https://hooks.acme.example/tg",
+            "Pending updates: 2",
+        ],
     );
 
     let hits = standin.hits();
@@ -324,12 +347,7 @@ fn chats_webhook_and_link_commands() {
         TOKEN,
         &["telegram", "webhook", PROFILE, "--delete"],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--yes") && stderr(&out).contains("stop"),
-        "{}",
-        stderr(&out)
-    );
+    assert_complains(&out, 2, &["--yes", "stop"]);
     let out = run(
         &sandbox,
         TOKEN,
@@ -341,8 +359,7 @@ fn chats_webhook_and_link_commands() {
             "http://plain.example/x",
         ],
     );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("https"), "{}", stderr(&out));
+    assert_complains(&out, 2, &["https"]);
     assert_eq!(standin.hits(), hits, "nothing sent on bad input");
     assert!(standin.webhook().is_some());
 

@@ -2,10 +2,11 @@
 //! of fan-outs, the access-token cache (an exchange shown as its own row, reused until it goes
 //! stale), bounded concurrency, and history records.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pushdeck::draft::{Draft, DraftError};
-use pushdeck::engine::{Engine, EngineEvent, SendJob};
+use pushdeck::engine::{Engine, EngineEvent, SendJob, SendReport};
 use pushdeck::http::{Exchange, PreparedRequest};
 use pushdeck::outcome::Outcome;
 use pushdeck::provider::{
@@ -143,6 +144,70 @@ fn job(base: &str, recipients: &[&str]) -> SendJob {
     }
 }
 
+/// The token endpoint of the stand-in: every exchange answers with `token`.
+fn token_endpoint(token: &str) -> Mock {
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"access_token": token})),
+        )
+}
+
+/// Any other POST answers with `response`.
+fn any_post(response: ResponseTemplate) -> Mock {
+    Mock::given(method("POST")).respond_with(response)
+}
+
+/// What every test drives: a runtime, a stand-in server with its mocks mounted in order (the first
+/// that matches answers), and an engine whose history lives in a temporary directory.
+///
+/// Fields drop in this order, the runtime last, as the locals of a test once did.
+struct Bench {
+    engine: Engine,
+    _history: tempfile::TempDir,
+    server: MockServer,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Bench {
+    fn new(mocks: Vec<Mock>) -> Self {
+        let rt = runtime();
+        let server = rt.block_on(async {
+            let server = MockServer::start().await;
+            for mock in mocks {
+                mock.mount(&server).await;
+            }
+            server
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        let engine = Engine::new(HistoryStore::new(dir.path().join("history"))).expect("engine");
+        Self {
+            engine,
+            _history: dir,
+            server,
+            rt,
+        }
+    }
+
+    /// One send to `recipients`, reporting each event to `emit`.
+    fn send(
+        &self,
+        recipients: &[&str],
+        cancel: CancellationToken,
+        emit: &(dyn Fn(EngineEvent) + Sync),
+    ) -> Arc<SendReport> {
+        self.rt.block_on(
+            self.engine
+                .send(job(&self.server.uri(), recipients), cancel, emit),
+        )
+    }
+
+    /// One send to `recipients`, uncancelled, its events ignored.
+    fn send_quietly(&self, recipients: &[&str]) -> Arc<SendReport> {
+        self.send(recipients, CancellationToken::new(), &|_| {})
+    }
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -153,32 +218,14 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn token_exchange_is_a_visible_row_and_is_cached() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    rt.block_on(async {
-        Mock::given(method("POST"))
-            .and(path("/token"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(serde_json::json!({"access_token": "short-lived-token-abcdef"})),
-            )
-            .expect(1)
-            .mount(&server)
-            .await;
+    let bench = Bench::new(vec![
+        token_endpoint("short-lived-token-abcdef").expect(1),
         Mock::given(method("POST"))
             .and(header("authorization", "Bearer short-lived-token-abcdef"))
             .respond_with(ResponseTemplate::new(200))
-            .expect(3)
-            .mount(&server)
-            .await;
-    });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::new(HistoryStore::new(dir.path().join("history"))).expect("engine");
-    let first = rt.block_on(engine.send(
-        job(&server.uri(), &["a", "b"]),
-        CancellationToken::new(),
-        &|_| {},
-    ));
+            .expect(3),
+    ]);
+    let first = bench.send_quietly(&["a", "b"]);
     assert_eq!(first.results.len(), 3, "token row + two sends");
     assert!(
         first.results[0]
@@ -190,15 +237,12 @@ fn token_exchange_is_a_visible_row_and_is_cached() {
     );
     assert!(first.results.iter().all(|r| r.outcome.is_ok()));
     // The second send reuses the cached token: no second exchange (the mock expects one).
-    let second = rt.block_on(engine.send(
-        job(&server.uri(), &["c"]),
-        CancellationToken::new(),
-        &|_| {},
-    ));
+    let second = bench.send_quietly(&["c"]);
     assert_eq!(second.results.len(), 1);
-    rt.block_on(server.verify());
+    bench.rt.block_on(bench.server.verify());
     // History keeps every row, with the token masked.
-    let entry = engine
+    let entry = bench
+        .engine
         .history()
         .get(first.history_id.as_deref().expect("recorded"))
         .expect("read")
@@ -213,36 +257,18 @@ fn token_exchange_is_a_visible_row_and_is_cached() {
 
 #[test]
 fn rate_limited_requests_are_retried_after_the_wait() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    rt.block_on(async {
-        Mock::given(method("POST"))
-            .and(path("/token"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(serde_json::json!({"access_token": "t"})),
-            )
-            .mount(&server)
-            .await;
+    let bench = Bench::new(vec![
+        token_endpoint("t"),
         Mock::given(method("POST"))
             .and(path("/send/a"))
             .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
-            .up_to_n_times(1)
-            .mount(&server)
-            .await;
+            .up_to_n_times(1),
         Mock::given(method("POST"))
             .and(path("/send/a"))
-            .respond_with(ResponseTemplate::new(200))
-            .mount(&server)
-            .await;
-    });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::new(HistoryStore::new(dir.path().join("history"))).expect("engine");
+            .respond_with(ResponseTemplate::new(200)),
+    ]);
     let start = Instant::now();
-    let report = rt.block_on(engine.send(
-        job(&server.uri(), &["a"]),
-        CancellationToken::new(),
-        &|_| {},
-    ));
+    let report = bench.send_quietly(&["a"]);
     let last = report.results.last().expect("a result");
     assert!(last.outcome.is_ok(), "{}", last.outcome.summary);
     assert_eq!(last.retried.len(), 1, "one 429 before the success");
@@ -254,38 +280,22 @@ fn rate_limited_requests_are_retried_after_the_wait() {
 
 #[test]
 fn fan_out_is_paced_and_reports_every_recipient() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    rt.block_on(async {
-        Mock::given(method("POST"))
-            .and(path("/token"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(serde_json::json!({"access_token": "t"})),
-            )
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(200))
-            .mount(&server)
-            .await;
-    });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::new(HistoryStore::new(dir.path().join("history"))).expect("engine");
+    let bench = Bench::new(vec![
+        token_endpoint("t"),
+        any_post(ResponseTemplate::new(200)),
+    ]);
     let recipients: Vec<String> = (0..6).map(|i| format!("r{i}")).collect();
     let refs: Vec<&str> = recipients.iter().map(String::as_str).collect();
     let events = std::sync::Mutex::new(Vec::new());
     let start = Instant::now();
-    let report =
-        rt.block_on(
-            engine.send(job(&server.uri(), &refs), CancellationToken::new(), &|e| {
-                if let EngineEvent::Result(r) = e {
-                    events
-                        .lock()
-                        .expect("lock")
-                        .push(r.exchange.request.recipient.clone());
-                }
-            }),
-        );
+    let report = bench.send(&refs, CancellationToken::new(), &|e| {
+        if let EngineEvent::Result(r) = e {
+            events
+                .lock()
+                .expect("lock")
+                .push(r.exchange.request.recipient.clone());
+        }
+    });
     // 20 per second: six starts are at least 5 × 50 ms apart in all.
     assert!(
         start.elapsed() >= Duration::from_millis(250),
@@ -304,30 +314,17 @@ fn fan_out_is_paced_and_reports_every_recipient() {
 
 #[test]
 fn cancelling_records_every_request_as_cancelled() {
-    let rt = runtime();
-    let server = rt.block_on(MockServer::start());
-    rt.block_on(async {
-        Mock::given(method("POST"))
-            .and(path("/token"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(serde_json::json!({"access_token": "t"})),
-            )
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
-            .mount(&server)
-            .await;
-    });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::new(HistoryStore::new(dir.path().join("history"))).expect("engine");
+    let bench = Bench::new(vec![
+        token_endpoint("t"),
+        any_post(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))),
+    ]);
     let cancel = CancellationToken::new();
     let c = cancel.clone();
-    rt.spawn(async move {
+    bench.rt.spawn(async move {
         tokio::time::sleep(Duration::from_millis(300)).await;
         c.cancel();
     });
-    let report = rt.block_on(engine.send(job(&server.uri(), &["a", "b", "c"]), cancel, &|_| {}));
+    let report = bench.send(&["a", "b", "c"], cancel, &|_| {});
     assert!(report.cancelled);
     assert_eq!(report.results.len(), 4);
     assert!(

@@ -257,6 +257,53 @@ pub fn assert_exit_output(output: &std::process::Output, code: i32) {
     );
 }
 
+/// A provider's CLI set-up: a sandbox, and the `pushdeck` command with the provider's secrets in
+/// its environment.
+pub trait CliSetup {
+    fn sandbox(&self) -> &Sandbox;
+
+    fn cmd(&self) -> assert_cmd::Command;
+
+    /// `pushdeck ARGS`.
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.cmd().args(args).output().expect("runs")
+    }
+
+    /// `pushdeck ARGS DRAFT`, the draft written from `draft` as `draft.json`.
+    fn run_draft(&self, args: &[&str], draft: Value) -> std::process::Output {
+        let path = self.sandbox().write("draft.json", &draft.to_string());
+        self.cmd().args(args).arg(path).output().expect("runs")
+    }
+}
+
+/// Fails unless the run exited with `code` and its standard output says every one of `words`.
+#[track_caller]
+pub fn assert_says(output: &std::process::Output, code: i32, words: &[&str]) {
+    assert_exit_output(output, code);
+    let text = stdout(output);
+    for w in words {
+        assert!(text.contains(w), "stdout should say `{w}`: {text}");
+    }
+}
+
+/// Fails unless the run exited with `code` and its standard error says every one of `words`.
+#[track_caller]
+pub fn assert_complains(output: &std::process::Output, code: i32, words: &[&str]) {
+    assert_exit_output(output, code);
+    let err = stderr(output);
+    for w in words {
+        assert!(err.contains(w), "stderr should say `{w}`: {err}");
+    }
+}
+
+/// Bad input: exit status 2 and one line on standard error that says every one of `words`.
+#[track_caller]
+pub fn assert_bad_input(output: &std::process::Output, words: &[&str]) {
+    assert_complains(output, 2, words);
+    let err = stderr(output);
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+}
+
 /// The one result of a `--json` run.
 #[track_caller]
 pub fn only_result(doc: &Value) -> &Value {

@@ -27,6 +27,29 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// A desk with a server of its own for the app to send to: a wiremock server or a provider's
+/// stand-in, started on the desk's runtime.
+pub struct Fixture<S> {
+    pub desk: Desk,
+    pub server: S,
+}
+
+impl<S> Fixture<S> {
+    pub fn start<F: std::future::Future<Output = S>>(start: impl FnOnce() -> F) -> Self {
+        let desk = Desk::new();
+        let server = desk.runtime.block_on(start());
+        Self { desk, server }
+    }
+
+    /// A desk beside `server`, already started.
+    pub fn beside(server: S) -> Self {
+        Self {
+            desk: Desk::new(),
+            server,
+        }
+    }
+}
+
 /// What an app stands on: its folders in a temporary directory and a runtime for its sends.
 pub struct Desk {
     pub dir: tempfile::TempDir,

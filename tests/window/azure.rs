@@ -8,19 +8,13 @@ use egui_kittest::kittest::Queryable as _;
 use pushdeck::store::{Environment, Profile};
 use pushdeck::ui::RightTab;
 
-use crate::support::window::{Desk, Window, open, text_visible, type_into, wait_for_text};
+use crate::support::window::{self, Window, open, text_visible, type_into, wait_for_text};
 use stand_in::{AzureStandIn, FULL_POLICY, HUB, KEY, TRACKING_ID, connection_string};
 
-struct Fixture {
-    desk: Desk,
-    standin: AzureStandIn,
-}
+type Fixture = window::Fixture<AzureStandIn>;
 
 fn fixture() -> Fixture {
-    Fixture {
-        desk: Desk::new(),
-        standin: AzureStandIn::start(),
-    }
+    Fixture::beside(AzureStandIn::start())
 }
 
 fn harness(f: &Fixture) -> Window {
@@ -30,7 +24,7 @@ fn harness(f: &Fixture) -> Window {
 /// An app with one Azure profile `name` on the stand-in, its connection string in a memory keyring.
 fn harness_with(f: &Fixture, name: &str, connection: &str) -> Window {
     let mut profile = Profile::new(name, "azure");
-    profile.base_url = Some(f.standin.base_url());
+    profile.base_url = Some(f.server.base_url());
     profile.settings.insert("hub".into(), HUB.into());
     profile.environment = Environment::Dev;
     open(f.desk.app(profile, &[("connection_string", connection)]))
@@ -67,8 +61,8 @@ fn test_send_shows_the_outcome_table() {
     ] {
         assert!(text_visible(&h, needle), "Response pane shows “{needle}”");
     }
-    f.standin.assert_no_problems();
-    let seen = f.standin.requests();
+    f.server.assert_no_problems();
+    let seen = f.server.requests();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].query.as_deref(), Some("api-version=2020-06&test"));
 }
@@ -85,13 +79,13 @@ fn broadcast_asks_first_then_shows_tracking_ids() {
         text_visible(&h, "Confirm the audience"),
         "a broadcast asks first"
     );
-    assert_eq!(f.standin.hits(), 0);
+    assert_eq!(f.server.hits(), 0);
     h.get_by_label("Send now").click();
     h.step();
     wait_for_text(&mut h, "Sent: the hub accepted it");
     assert!(text_visible(&h, "TrackingId"));
     assert!(text_visible(&h, TRACKING_ID));
-    f.standin.assert_no_problems();
+    f.server.assert_no_problems();
 }
 
 #[test]
@@ -105,7 +99,7 @@ fn check_proves_the_connection_string() {
         "Namespace acme-ns.servicebus.windows.net · policy DefaultFullSharedAccessSignature"
     ));
     wait_for_text(&mut h, "Connection string works");
-    f.standin.assert_no_problems();
+    f.server.assert_no_problems();
 }
 
 #[test]

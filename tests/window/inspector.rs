@@ -7,22 +7,17 @@ use pushdeck::store::{Environment, Profile};
 use pushdeck::ui::{PushdeckApp, RightTab};
 
 use crate::support::window::{
-    Desk, Window, harness, snapshot, step_until, text_visible, type_into, wait_for,
+    self, Window, harness, snapshot, step_until, text_visible, type_into, wait_for,
 };
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const KEY: &str = "os_v2_app_inspectorkey0123456789abcdefgh";
 
-struct Fixture {
-    desk: Desk,
-    server: MockServer,
-}
+type Fixture = window::Fixture<MockServer>;
 
 fn fixture() -> Fixture {
-    let desk = Desk::new();
-    let server = desk.runtime.block_on(MockServer::start());
-    Fixture { desk, server }
+    Fixture::start(MockServer::start)
 }
 
 fn app(f: &Fixture, base_url: &str) -> PushdeckApp {

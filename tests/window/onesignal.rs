@@ -11,7 +11,7 @@ use pushdeck::store::{Environment, Profile};
 use pushdeck::ui::{PushdeckApp, RightTab};
 
 use crate::support::window::{
-    Desk, harness, snapshot, step_until, text_visible, type_into, wait_for_at_most,
+    self, harness, snapshot, step_until, text_visible, type_into, wait_for_at_most,
 };
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -19,15 +19,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const KEY: &str = "os_v2_app_uitestkey0123456789abcdefghij";
 const APP_ID: &str = "8a7b3c2d-1e0f-4a5b-9c8d-944455556666";
 
-struct Fixture {
-    desk: Desk,
-    server: MockServer,
-}
+type Fixture = window::Fixture<MockServer>;
 
 fn fixture() -> Fixture {
-    let desk = Desk::new();
-    let server = desk.runtime.block_on(MockServer::start());
-    Fixture { desk, server }
+    Fixture::start(MockServer::start)
 }
 
 fn app(f: &Fixture, environment: Environment) -> PushdeckApp {

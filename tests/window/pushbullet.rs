@@ -9,24 +9,19 @@ use pushdeck::store::{Environment, Profile};
 use pushdeck::ui::PushdeckApp;
 
 use crate::support::window::{
-    Desk, check_shows, harness, send_until, text_visible, type_into, wait_for,
+    self, check_shows, harness, send_until, text_visible, type_into, wait_for,
 };
 use stand_in::{PushbulletStandIn, TOKEN};
 
-struct Fixture {
-    desk: Desk,
-    standin: PushbulletStandIn,
-}
+type Fixture = window::Fixture<PushbulletStandIn>;
 
 fn fixture() -> Fixture {
-    let desk = Desk::new();
-    let standin = desk.runtime.block_on(PushbulletStandIn::start_async());
-    Fixture { desk, standin }
+    Fixture::start(PushbulletStandIn::start_async)
 }
 
 fn app(f: &Fixture) -> PushdeckApp {
     let mut profile = Profile::new("me", "pushbullet");
-    profile.base_url = Some(f.standin.base_url());
+    profile.base_url = Some(f.server.base_url());
     profile.environment = Environment::Dev;
     f.desk.app(profile, &[("access_token", TOKEN)])
 }
@@ -81,7 +76,7 @@ fn check_load_devices_pick_one_and_send_a_link() {
     );
 
     let pushes: Vec<_> = f
-        .standin
+        .server
         .requests()
         .into_iter()
         .filter(|r| r.path == "/v2/pushes")
@@ -109,5 +104,5 @@ fn a_second_target_is_refused_before_sending() {
     h.run();
     let (ok, status) = h.state().status.clone().expect("status");
     assert!(!ok && status.starts_with("Not sent"), "{status}");
-    assert_eq!(f.standin.hits(), 0);
+    assert_eq!(f.server.hits(), 0);
 }

@@ -8,26 +8,20 @@ use egui_kittest::kittest::{By, Queryable as _};
 use pushdeck::store::Profile;
 
 use crate::support::window::{
-    Desk, Window, check_shows, harness_sized, text_visible, type_into, wait_for,
+    self, Window, check_shows, harness_sized, text_visible, type_into, wait_for,
 };
 use stand_in::{BOT_USERNAME, TOKEN, TelegramStandIn};
 
-struct Fixture {
-    desk: Desk,
-    standin: TelegramStandIn,
-}
+type Fixture = window::Fixture<TelegramStandIn>;
 
 fn fixture() -> Fixture {
-    Fixture {
-        standin: TelegramStandIn::start(),
-        desk: Desk::new(),
-    }
+    Fixture::beside(TelegramStandIn::start())
 }
 
 /// A 1400×1000 window on the Telegram tab with the bot "acme-bot" on the stand-in.
 fn harness(f: &Fixture) -> Window {
     let mut profile = Profile::new("acme-bot", "telegram");
-    profile.base_url = Some(f.standin.base_url());
+    profile.base_url = Some(f.server.base_url());
     let mut h = harness_sized(
         f.desk.app(profile, &[("bot_token", TOKEN)]),
         [1400.0, 1000.0],
@@ -62,9 +56,9 @@ fn send_to_several_chats_and_read_a_row_per_chat() {
     // One row per chat in the Response pane, the refusal in words.
     assert!(text_visible(&h, "403403"), "a row for the blocked chat");
     assert!(text_visible(&h, "blocked the bot"), "the reason in words");
-    f.standin.assert_no_problems();
+    f.server.assert_no_problems();
     let sends = f
-        .standin
+        .server
         .calls()
         .into_iter()
         .filter(|s| s.method == "sendMessage")
@@ -90,9 +84,9 @@ fn deep_link_shows_who_pressed_start() {
     let token = link.trim_start_matches(&prefix).to_string();
     assert_eq!(token.len(), 22, "{link}");
     // Someone opens the link; another person just writes.
-    f.standin
+    f.server
         .private_message(42, "Ada", "ada", &format!("/start {token}"));
-    f.standin.private_message(7, "Bo", "bo", "hello");
+    f.server.private_message(7, "Bo", "bo", "hello");
     h.get_by_label("Who pressed Start?").click();
     h.step();
     wait_for(&mut h, "discovery", |h| {
@@ -111,13 +105,13 @@ fn deep_link_shows_who_pressed_start() {
             .is_some(),
         "42 is in the audience"
     );
-    f.standin.assert_no_problems();
+    f.server.assert_no_problems();
 }
 
 #[test]
 fn a_webhook_is_shown_and_removed_after_confirmation() {
     let f = fixture();
-    f.standin.set_webhook(Some("https://hooks.acme.example/tg"));
+    f.server.set_webhook(Some("https://hooks.acme.example/tg"));
     let mut h = harness(&f);
     h.get_by_label("New deep link").click();
     h.step();
@@ -137,27 +131,27 @@ fn a_webhook_is_shown_and_removed_after_confirmation() {
         "will stop sending this bot's updates to the webhook URL"
     ));
     assert!(
-        f.standin.webhook().is_some(),
+        f.server.webhook().is_some(),
         "nothing removed before confirming"
     );
     h.get_by_label("Remove the webhook").click();
     h.step();
     wait_for(&mut h, "removal", |h| text_visible(h, "No webhook is set"));
-    assert_eq!(f.standin.webhook(), None);
+    assert_eq!(f.server.webhook(), None);
 
     // Setting one needs https.
     type_into(&mut h, "New webhook URL", "http://plain.example/x");
     h.get_by_label("Set webhook").click();
     h.run();
     assert!(text_visible(&h, "must be an https:// URL"));
-    assert_eq!(f.standin.webhook(), None);
-    f.standin.assert_no_problems();
+    assert_eq!(f.server.webhook(), None);
+    f.server.assert_no_problems();
 }
 
 #[test]
 fn find_chats_adds_a_chat_and_meets_a_webhook() {
     let f = fixture();
-    f.standin
+    f.server
         .private_message(42, "Ada", "ada", "/start from-newsletter");
     let mut h = harness(&f);
     check_shows(&mut h, "Token works: bot “Acme Alerts” (@acme_alerts_bot)");
@@ -169,12 +163,12 @@ fn find_chats_adds_a_chat_and_meets_a_webhook() {
     h.run();
     assert_eq!(h.get_by_label("Chat IDs").value().as_deref(), Some("42"));
 
-    f.standin.set_webhook(Some("https://hooks.acme.example/tg"));
+    f.server.set_webhook(Some("https://hooks.acme.example/tg"));
     h.get_by_label("Find chats").click();
     h.step();
     wait_for(&mut h, "the webhook", |h| {
         text_visible(h, "Webhook URL: https://hooks.acme.example/tg")
     });
     assert!(text_visible(&h, "Remove webhook…"));
-    f.standin.assert_no_problems();
+    f.server.assert_no_problems();
 }
