@@ -28,7 +28,7 @@ use run::{RunPlan, run};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub use crate::provider::MAX_CONCURRENCY;
 /// Requests built for a live preview of a costly fan-out (Web Push encrypts each one).
-pub const PREVIEW_LIMIT: usize = 20;
+pub const PREVIEW_LIMIT: usize = 5;
 
 /// Everything one send needs, owned so it can move onto the runtime.
 #[derive(Clone)]
