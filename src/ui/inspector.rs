@@ -345,34 +345,7 @@ fn response_tab(
     };
     extras::response(ui, view, form, panels, actions);
     if report.results.len() > 1 {
-        let row_height = ui.spacing().interact_size.y;
-        // Only the visible rows are laid out: a fan-out of thousands stays cheap per frame.
-        egui::ScrollArea::vertical()
-            .id_salt("results")
-            .max_height(160.0)
-            .show_rows(ui, row_height, report.results.len(), |ui, rows| {
-                for i in rows {
-                    let r = &report.results[i];
-                    let who = r
-                        .exchange
-                        .request
-                        .redacted()
-                        .recipient
-                        .unwrap_or_else(|| format!("request {}", i + 1));
-                    let mark = if r.outcome.is_ok() { "OK" } else { "Failed" };
-                    if ui
-                        .selectable_label(
-                            state.selected_result == i,
-                            format!("{mark} {who}: {}", r.outcome.summary),
-                        )
-                        .clicked()
-                    {
-                        state.selected_result = i;
-                        actions.push(Action::Reveal(false));
-                    }
-                }
-            });
-        ui.separator();
+        results_list(ui, &report, state, actions);
     }
     let Some(result) = report
         .results
@@ -456,6 +429,43 @@ fn response_tab(
             let request = result.exchange.request.clone();
             request_view(ui, view, &request, None, "sent", actions);
         });
+}
+
+/// One row per request of a fan-out; picking one shows its exchange below.
+fn results_list(
+    ui: &mut egui::Ui,
+    report: &crate::engine::SendReport,
+    state: &mut State,
+    actions: &mut Actions,
+) {
+    let row_height = ui.spacing().interact_size.y;
+    // Only the visible rows are laid out: a fan-out of thousands stays cheap per frame.
+    egui::ScrollArea::vertical()
+        .id_salt("results")
+        .max_height(160.0)
+        .show_rows(ui, row_height, report.results.len(), |ui, rows| {
+            for i in rows {
+                let r = &report.results[i];
+                let who = r
+                    .exchange
+                    .request
+                    .redacted()
+                    .recipient
+                    .unwrap_or_else(|| format!("request {}", i + 1));
+                let mark = if r.outcome.is_ok() { "OK" } else { "Failed" };
+                if ui
+                    .selectable_label(
+                        state.selected_result == i,
+                        format!("{mark} {who}: {}", r.outcome.summary),
+                    )
+                    .clicked()
+                {
+                    state.selected_result = i;
+                    actions.push(Action::Reveal(false));
+                }
+            }
+        });
+    ui.separator();
 }
 
 #[cfg(test)]

@@ -105,6 +105,21 @@ pub fn audience(
         state.call(actions, BotCall::WebhookInfo, None);
     }
 
+    deep_link_ui(ui, form, state, actions);
+    webhook_ui(ui, state, actions);
+    if let Some((ok, note)) = &state.note {
+        let color = widgets::ok_color(ui, *ok);
+        ui.add(egui::Label::new(RichText::new(note).color(color)).wrap());
+    }
+}
+
+/// The deep link: a new start token, the t.me link to copy, and who pressed Start with it.
+fn deep_link_ui(
+    ui: &mut egui::Ui,
+    form: &mut ComposerForm,
+    state: &mut State,
+    actions: &mut Actions,
+) {
     ui.add_space(8.0);
     ui.separator();
     ui.label(RichText::new("Deep link").strong());
@@ -177,7 +192,11 @@ pub fn audience(
             });
         }
     }
+}
 
+/// The webhook: its status, removing it after a confirmation, or setting one.
+fn webhook_ui(ui: &mut egui::Ui, state: &mut State, actions: &mut Actions) {
+    let busy = state.pending.is_some();
     ui.add_space(6.0);
     ui.label(RichText::new("Webhook").strong());
     ui.horizontal(|ui| {
@@ -238,10 +257,6 @@ pub fn audience(
                 }
             }
         });
-    }
-    if let Some((ok, note)) = &state.note {
-        let color = widgets::ok_color(ui, *ok);
-        ui.add(egui::Label::new(RichText::new(note).color(color)).wrap());
     }
 }
 
