@@ -75,33 +75,7 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
         .open(&mut open)
         .default_size([760.0, 520.0])
         .show(ctx, |ui| {
-            text_field(
-                ui,
-                "Filter",
-                &mut view.filter,
-                "provider, profile, audience or text",
-            );
-            ui.horizontal(|ui| {
-                let providers = distinct(view.items.iter().map(|i| i.provider.as_str()));
-                let profiles = distinct(view.items.iter().map(|i| i.profile.as_str()));
-                choice(ui, "Provider", &mut view.provider, &providers);
-                choice(ui, "Profile", &mut view.profile, &profiles);
-                let label = ui.label("Outcome");
-                let shown = match view.outcome {
-                    None => "any",
-                    Some(true) => "accepted",
-                    Some(false) => "failed",
-                };
-                egui::ComboBox::from_id_salt("history-outcome")
-                    .selected_text(shown)
-                    .show_ui(ui, |ui| {
-                        ui.selectable_value(&mut view.outcome, None, "any");
-                        ui.selectable_value(&mut view.outcome, Some(true), "accepted");
-                        ui.selectable_value(&mut view.outcome, Some(false), "failed");
-                    })
-                    .response
-                    .labelled_by(label.id);
-            });
+            filters_ui(ui, view);
             let needle = view.filter.to_lowercase();
             let (provider, profile, outcome) =
                 (view.provider.clone(), view.profile.clone(), view.outcome);
@@ -185,6 +159,37 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
         open = false;
     }
     view.open = open;
+}
+
+/// The filter field and the provider, profile and outcome pickers.
+fn filters_ui(ui: &mut egui::Ui, view: &mut HistoryView) {
+    text_field(
+        ui,
+        "Filter",
+        &mut view.filter,
+        "provider, profile, audience or text",
+    );
+    ui.horizontal(|ui| {
+        let providers = distinct(view.items.iter().map(|i| i.provider.as_str()));
+        let profiles = distinct(view.items.iter().map(|i| i.profile.as_str()));
+        choice(ui, "Provider", &mut view.provider, &providers);
+        choice(ui, "Profile", &mut view.profile, &profiles);
+        let label = ui.label("Outcome");
+        let shown = match view.outcome {
+            None => "any",
+            Some(true) => "accepted",
+            Some(false) => "failed",
+        };
+        egui::ComboBox::from_id_salt("history-outcome")
+            .selected_text(shown)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut view.outcome, None, "any");
+                ui.selectable_value(&mut view.outcome, Some(true), "accepted");
+                ui.selectable_value(&mut view.outcome, Some(false), "failed");
+            })
+            .response
+            .labelled_by(label.id);
+    });
 }
 
 fn distinct<'a>(items: impl Iterator<Item = &'a str>) -> Vec<String> {
