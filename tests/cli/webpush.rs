@@ -185,6 +185,20 @@ fn gone_subscriptions_are_reported_and_pruned() {
 }
 
 #[test]
+fn a_push_service_answering_200_ok_counts_as_delivered() {
+    let s = setup();
+    let draft = s.draft(vec![s.service.subscribe("ok200-ana", None)], json!({}));
+    let out = s.run(&["send", &draft]);
+    crate::support::assert_exit_output(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("the push service answered 200 OK instead of 201 Created"),
+        "{text}"
+    );
+    assert_eq!(s.service.delivered().len(), 1);
+}
+
+#[test]
 fn a_key_the_subscription_was_not_made_with_is_refused_in_words() {
     let s = setup();
     let other = VapidKey::generate().expect("other");
