@@ -338,6 +338,35 @@ fn subscriptions_are_imported_into_a_draft_with_reasons() {
 }
 
 #[test]
+fn subscriptions_stored_by_a_python_server_with_expiration_time_are_added() {
+    let s = setup();
+    let draft = s.draft(vec![], json!({}));
+    let mut sub = s.service.subscribe("ana", None);
+    let object = sub.as_object_mut().expect("object");
+    object.remove("expirationTime");
+    object.insert("expiration_time".into(), json!(1_767_225_600_000_i64));
+    let file = s.sandbox.write("subs.json", &json!([sub]).to_string());
+    let out = s.run(&[
+        "subscriptions",
+        "add",
+        &draft,
+        file.to_str().expect("utf-8"),
+    ]);
+    crate::support::assert_exit_output(&out, 0);
+    let list = s.run(&["subscriptions", "list", &draft, "--json"]);
+    let stored = &stdout_json(&list)["subscriptions"][0];
+    assert_eq!(
+        stored["expirationTime"],
+        json!(1_767_225_600_000_i64),
+        "{stored}"
+    );
+    assert!(stored.get("expiration_time").is_none(), "{stored}");
+    let out = s.run(&["send", &draft]);
+    crate::support::assert_exit_output(&out, 0);
+    assert_eq!(s.service.delivered().len(), 1);
+}
+
+#[test]
 fn vapid_generate_without_a_keyring_stores_nothing() {
     let s = setup();
     let out = s.sandbox.run(&["vapid", "generate", PROFILE]);
