@@ -255,8 +255,9 @@ pub enum VapidCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Store an existing private key read from standard input (base64url or PEM) and derive the
-    /// public key.
+    /// Store an existing private key read from standard input and derive the public key: the
+    /// base64url 32-byte scalar, or PEM as openssl writes it: PKCS#8 (`PRIVATE KEY`) or SEC1
+    /// (`EC PRIVATE KEY`), with or without a leading `EC PARAMETERS` block.
     Import {
         /// A Web Push profile.
         profile: String,

@@ -6,6 +6,8 @@ use crate::support as common;
 use crate::support::assert_exit;
 use crate::support::stand_ins::webpush as stand_in;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
 use pushdeck::provider::webpush::vapid::VapidKey;
 use serde_json::{Value, json};
@@ -381,4 +383,142 @@ fn vapid_generate_without_a_keyring_stores_nothing() {
     );
     let snippet = s.run(&["vapid", "show", PROFILE, "--snippet"]);
     assert!(stdout(&snippet).contains("addEventListener('push'"));
+}
+
+/// A webpush profile whose VAPID key goes to the real keyring (scripts/test runs these tests
+/// inside a private, unlocked Secret Service).
+fn keyring_profile() -> (Sandbox, String) {
+    crate::keyring::require_session_bus();
+    let sandbox = Sandbox::with(Keyring::Real, None);
+    let profile = add_keyring_profile(&sandbox);
+    (sandbox, profile)
+}
+
+/// Another such profile in `sandbox`: its name.
+fn add_keyring_profile(sandbox: &Sandbox) -> String {
+    let profile = crate::keyring::unique("vapid");
+    sandbox.add_profile_at(
+        &profile,
+        "webpush",
+        None,
+        &[("subject", "mailto:ops@example.com")],
+    );
+    profile
+}
+
+fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl runs (Debian package openssl)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A key made by `openssl ARGS -out key.pem`: the file's text and its public point, base64url.
+fn openssl_key(sandbox: &Sandbox, args: &[&str]) -> (String, String) {
+    let path = sandbox.dir.path().join("key.pem");
+    let path = path.to_str().expect("utf-8");
+    openssl(&[args, &["-out", path]].concat());
+    let der = openssl(&["pkey", "-in", path, "-pubout", "-outform", "DER"]);
+    let public = URL_SAFE_NO_PAD.encode(&der[der.len() - 65..]);
+    (std::fs::read_to_string(path).expect("key.pem"), public)
+}
+
+/// `pushdeck vapid import PROFILE --force` with `key` on standard input: the public key it printed.
+fn vapid_import(sandbox: &Sandbox, profile: &str, key: &str) -> String {
+    let out = sandbox
+        .cmd()
+        .args(["vapid", "import", profile, "--force"])
+        .write_stdin(key)
+        .output()
+        .expect("runs");
+    crate::support::assert_exit_output(&out, 0);
+    assert!(
+        !stdout(&out).contains(key.trim()),
+        "the private key is never printed"
+    );
+    stdout(&out).trim().to_string()
+}
+
+const PKCS8: &[&str] = &[
+    "genpkey",
+    "-algorithm",
+    "EC",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+];
+const SEC1_WITH_PARAMETERS: &[&str] = &["ecparam", "-genkey", "-name", "prime256v1"];
+const SEC1: &[&str] = &["ecparam", "-genkey", "-name", "prime256v1", "-noout"];
+
+fn imports_the_key_openssl_made(args: &[&str]) {
+    let (sandbox, profile) = keyring_profile();
+    let (pem, public) = openssl_key(&sandbox, args);
+    assert_eq!(vapid_import(&sandbox, &profile, &pem), public);
+    let show = sandbox.run(&["vapid", "show", &profile]);
+    assert_eq!(stdout(&show).trim(), public);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn a_pkcs8_key_from_openssl_genpkey_imports() {
+    imports_the_key_openssl_made(PKCS8);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn a_key_from_openssl_ecparam_with_its_ec_parameters_block_imports() {
+    imports_the_key_openssl_made(SEC1_WITH_PARAMETERS);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn a_sec1_key_from_openssl_ecparam_noout_imports() {
+    imports_the_key_openssl_made(SEC1);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn a_raw_base64url_scalar_imports() {
+    let (sandbox, profile) = keyring_profile();
+    let (_, public) = openssl_key(&sandbox, SEC1);
+    let path = sandbox.dir.path().join("key.pem");
+    // SEC1 DER: 30 77 02 01 01 04 20, then the 32-byte scalar.
+    let der = openssl(&[
+        "ec",
+        "-in",
+        path.to_str().expect("utf-8"),
+        "-outform",
+        "DER",
+    ]);
+    let scalar = URL_SAFE_NO_PAD.encode(&der[7..39]);
+    assert_eq!(
+        vapid_import(&sandbox, &profile, &format!("{scalar}\n")),
+        public
+    );
+}
+
+#[test]
+fn only_ec_parameters_is_refused_for_what_it_is_and_stores_nothing() {
+    let s = setup();
+    let pem = String::from_utf8(openssl(&["ecparam", "-name", "prime256v1"])).expect("PEM");
+    let out = s
+        .sandbox
+        .cmd()
+        .args(["vapid", "import", PROFILE])
+        .write_stdin(pem)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no private key here, only EC PARAMETERS"),
+        "{}",
+        stderr(&out)
+    );
+    let show = s.run(&["vapid", "show", PROFILE]);
+    assert_eq!(stdout(&show).trim(), s.key.public_key_b64());
 }
