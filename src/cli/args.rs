@@ -265,6 +265,19 @@ pub enum VapidCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Print the private key on standard output: base64url of the 32-byte scalar (what `vapid
+    /// import` and the web-push libraries read), or PKCS#8 PEM with --pem. On a terminal it asks
+    /// first; without a terminal it needs --yes.
+    Export {
+        /// A Web Push profile.
+        profile: String,
+        /// Print PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) instead of base64url.
+        #[arg(long)]
+        pem: bool,
+        /// Print it without asking (needed when standard input is not a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Print the public key (applicationServerKey) of a profile.
     Show {
         /// A Web Push profile.

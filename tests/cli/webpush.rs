@@ -522,3 +522,58 @@ fn only_ec_parameters_is_refused_for_what_it_is_and_stores_nothing() {
     let show = s.run(&["vapid", "show", PROFILE]);
     assert_eq!(stdout(&show).trim(), s.key.public_key_b64());
 }
+
+#[test]
+fn vapid_export_without_a_terminal_needs_yes_and_prints_nothing() {
+    let s = setup();
+    let private = s.key.private_key_b64().expect("b64");
+    let out = s.run(&["vapid", "export", PROFILE]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("add --yes"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    assert!(!stderr(&out).contains(&private));
+    let out = s.run(&["vapid", "export", PROFILE, "--yes"]);
+    crate::support::assert_exit_output(&out, 0);
+    assert_eq!(stdout(&out).trim(), private);
+}
+
+#[test]
+fn vapid_export_pem_is_a_pkcs8_key_openssl_reads() {
+    let s = setup();
+    let out = s.run(&["vapid", "export", PROFILE, "--pem", "--yes"]);
+    crate::support::assert_exit_output(&out, 0);
+    let pem = stdout(&out);
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{pem}");
+    let path = s.sandbox.write("exported.pem", &pem);
+    let der = openssl(&[
+        "pkey",
+        "-in",
+        path.to_str().expect("utf-8"),
+        "-pubout",
+        "-outform",
+        "DER",
+    ]);
+    assert_eq!(
+        URL_SAFE_NO_PAD.encode(&der[der.len() - 65..]),
+        s.key.public_key_b64()
+    );
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn a_key_exported_from_one_profile_imports_into_another() {
+    let (sandbox, profile) = keyring_profile();
+    let generated = sandbox.run(&["vapid", "generate", &profile]);
+    crate::support::assert_exit_output(&generated, 0);
+    let public = stdout(&generated).trim().to_string();
+    let other = add_keyring_profile(&sandbox);
+    for form in [&["--yes"][..], &["--pem", "--yes"][..]] {
+        let out = sandbox.run(&[&["vapid", "export", &profile][..], form].concat());
+        crate::support::assert_exit_output(&out, 0);
+        assert_eq!(
+            vapid_import(&sandbox, &other, &stdout(&out)),
+            public,
+            "{form:?}"
+        );
+    }
+}

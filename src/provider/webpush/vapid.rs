@@ -138,6 +138,15 @@ impl VapidKey {
         Ok(URL_SAFE_NO_PAD.encode(bin.as_ref()))
     }
 
+    /// The private key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), what openssl reads.
+    pub fn private_key_pem(&self) -> String {
+        let block = pem::Pem::new("PRIVATE KEY", self.pkcs8.clone());
+        pem::encode_config(
+            &block,
+            pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+        )
+    }
+
     /// The uncompressed public point, base64url: the page's `applicationServerKey` and the `k=`.
     pub fn public_key_b64(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.pair.public_key().as_ref())
@@ -274,7 +283,8 @@ mod tests {
         let again = VapidKey::import(&private).expect("raw base64url");
         assert_eq!(again.public_key_b64(), key.public_key_b64());
         assert_eq!(again.public_key_b64().len(), 87);
-        let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", key.pkcs8.clone()));
+        let pem = key.private_key_pem();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{pem}");
         assert_eq!(
             VapidKey::import(&pem).expect("pem").public_key_b64(),
             key.public_key_b64()
