@@ -255,14 +255,28 @@ pub enum VapidCommand {
         #[arg(long)]
         force: bool,
     },
-    /// Store an existing private key read from standard input (base64url or PEM) and derive the
-    /// public key.
+    /// Store an existing private key read from standard input and derive the public key: the
+    /// base64url 32-byte scalar, or PEM as openssl writes it: PKCS#8 (`PRIVATE KEY`) or SEC1
+    /// (`EC PRIVATE KEY`), with or without a leading `EC PARAMETERS` block.
     Import {
         /// A Web Push profile.
         profile: String,
         /// Replace an existing key: every subscription made with the old key stops working.
         #[arg(long)]
         force: bool,
+    },
+    /// Print the private key on standard output: base64url of the 32-byte scalar (what `vapid
+    /// import` and the web-push libraries read), or PKCS#8 PEM with --pem. On a terminal it asks
+    /// first; without a terminal it needs --yes.
+    Export {
+        /// A Web Push profile.
+        profile: String,
+        /// Print PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`) instead of base64url.
+        #[arg(long)]
+        pem: bool,
+        /// Print it without asking (needed when standard input is not a terminal).
+        #[arg(long)]
+        yes: bool,
     },
     /// Print the public key (applicationServerKey) of a profile.
     Show {

@@ -68,6 +68,7 @@ pub fn vapid_command(ctx: &Context, cmd: VapidCommand) -> CliResult {
                 .map_err(|e| bad_input(format!("vapid_private_key: {e}; nothing was stored")))?;
             store_key(ctx, &profile, &key, force)
         }
+        VapidCommand::Export { profile, pem, yes } => export(ctx, &profile, pem, yes),
         VapidCommand::Show { profile, snippet } => {
             let profile = webpush_profile(ctx, &profile)?;
             if snippet {
@@ -86,6 +87,48 @@ pub fn vapid_command(ctx: &Context, cmd: VapidCommand) -> CliResult {
             }
         }
     }
+}
+
+/// `vapid export`: the private key on standard output, after a yes on a terminal or `--yes`.
+fn export(ctx: &Context, name: &str, pem: bool, yes: bool) -> CliResult {
+    webpush_profile(ctx, name)?;
+    let loaded = ctx.load(name)?;
+    let text = loaded.secrets.get("vapid_private_key").ok_or_else(|| {
+        bad_input(format!(
+            "profile `{name}` has no VAPID private key in the keyring or PUSHDECK_VAPID_PRIVATE_KEY; run `pushdeck vapid generate {name}` or `vapid import {name}`"
+        ))
+    })?;
+    let key = VapidKey::import(text).map_err(|e| bad_input(format!("vapid_private_key: {e}")))?;
+    if !yes && !confirm_export(name)? {
+        eprintln!("pushdeck: nothing was printed");
+        return Ok(Exit::BadInput);
+    }
+    if pem {
+        out!("{}", key.private_key_pem().trim_end());
+    } else {
+        out!("{}", key.private_key_b64().map_err(bad_input)?);
+    }
+    Ok(Exit::Success)
+}
+
+/// Asks on the terminal; without one there is nobody to ask, so it refuses.
+fn confirm_export(name: &str) -> Result<bool, Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Err(bad_input(
+            "vapid export prints the private key, and there is no terminal to confirm on; add --yes to print it",
+        ));
+    }
+    eprint!(
+        "Print the VAPID private key of `{name}`? Anyone who has it can send pushes as this site. [y/N] "
+    );
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| bad_input(format!("cannot read the answer: {e}")))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }
 
 fn write_draft(path: &str, draft: &Draft) -> Result<(), Failure> {

@@ -196,24 +196,26 @@ impl Provider for WebPush {
             format!(": {detail}")
         };
         match response.status {
-            201 | 202 => {
+            200..=299 => {
                 let location = response.header("Location").unwrap_or("");
                 let ttl = response
                     .header("TTL")
                     .filter(|t| Some(*t) != exchange.request.header_value("TTL"))
                     .map(|t| format!(" (the push service cut the TTL to {t} s)"))
                     .unwrap_or_default();
-                let outcome = Outcome::accepted(format!("Sent: the push service accepted it{ttl}"));
+                let summary = match response.status {
+                    201 => format!("Sent: the push service accepted it{ttl}"),
+                    status => format!(
+                        "Sent: the push service answered {status} {} instead of 201 Created{ttl}",
+                        status_phrase(status, &response.reason)
+                    ),
+                };
+                let outcome = Outcome::accepted(summary);
                 match location.rsplit('/').next().filter(|id| !id.is_empty()) {
                     Some(id) => outcome.with_id(id),
                     None => outcome,
                 }
             }
-            200..=299 => Outcome::refused(format!(
-                "The push service answered {} instead of 201 Created, so delivery is not confirmed{said}",
-                response.status
-            ))
-            .with_hint("Check the subscription's endpoint: it should be a push service URL from the browser, not a web page."),
             404 | 410 => {
                 let mut outcome = Outcome::refused(format!(
                     "Gone: this subscription has expired or was unsubscribed ({})",
@@ -568,27 +570,15 @@ fn replace_origin(endpoint: &str, origin: &str) -> String {
 }
 
 /// A service worker that shows the payload exactly as Pushdeck sends it.
-pub const SERVICE_WORKER_SNIPPET: &str = r#"// sw.js: shows Pushdeck's Web Push payload as sent.
-self.addEventListener('push', (event) => {
-  let p = {};
-  try { p = event.data ? event.data.json() : {}; } catch (e) { p = { body: event.data.text() }; }
-  const lang = (navigator.language || 'en').slice(0, 2);
-  const t = (p.translations && p.translations[lang]) || {};
-  event.waitUntil(self.registration.showNotification(t.title || p.title || 'Notification', {
-    body: t.body || p.body || '',
-    icon: p.icon,
-    image: p.image,
-    actions: p.actions || [],
-    silent: !!p.silent,
-    data: { url: p.url, actions: p.actions || [], data: p.data || {} },
-  }));
-});
+pub const SERVICE_WORKER_SNIPPET: &str = include_str!("webpush/service_worker.js");
 
-self.addEventListener('notificationclick', (event) => {
-  event.notification.close();
-  const d = event.notification.data || {};
-  const action = (d.actions || []).find((a) => a.action === event.action);
-  const url = (action && action.url) || d.url;
-  if (url) event.waitUntil(clients.openWindow(url));
-});
-"#;
+/// The words after a 2xx status: the server's own when it sent any, else the standard ones.
+fn status_phrase(status: u16, reason: &str) -> &str {
+    match (reason.trim(), status) {
+        ("", 200) => "OK",
+        ("", 202) => "Accepted",
+        ("", 204) => "No Content",
+        ("", _) => "",
+        (said, _) => said,
+    }
+}

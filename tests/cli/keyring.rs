@@ -14,7 +14,7 @@ use common::{API_KEY, Keyring, OneSignalStandIn, Sandbox, stderr, stdout};
 const NEEDS_KEYRING: &str = "needs a Secret Service: run by scripts/test";
 
 /// A profile name of its own per test: the keyring is shared by tests running in parallel.
-fn unique(prefix: &str) -> String {
+pub fn unique(prefix: &str) -> String {
     format!(
         "{prefix}-{}",
         &uuid::Uuid::new_v4().simple().to_string()[..8]
@@ -26,7 +26,7 @@ fn unique_key() -> String {
     format!("os_v2_app_{}", uuid::Uuid::new_v4().simple())
 }
 
-fn require_session_bus() {
+pub fn require_session_bus() {
     assert!(
         std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
         "no DBUS_SESSION_BUS_ADDRESS: these tests need an unlocked Secret Service; {NEEDS_KEYRING}"

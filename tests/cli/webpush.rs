@@ -6,6 +6,8 @@ use crate::support as common;
 use crate::support::assert_exit;
 use crate::support::stand_ins::webpush as stand_in;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
 use pushdeck::provider::webpush::vapid::VapidKey;
 use serde_json::{Value, json};
@@ -185,6 +187,20 @@ fn gone_subscriptions_are_reported_and_pruned() {
 }
 
 #[test]
+fn a_push_service_answering_200_ok_counts_as_delivered() {
+    let s = setup();
+    let draft = s.draft(vec![s.service.subscribe("ok200-ana", None)], json!({}));
+    let out = s.run(&["send", &draft]);
+    crate::support::assert_exit_output(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("the push service answered 200 OK instead of 201 Created"),
+        "{text}"
+    );
+    assert_eq!(s.service.delivered().len(), 1);
+}
+
+#[test]
 fn a_key_the_subscription_was_not_made_with_is_refused_in_words() {
     let s = setup();
     let other = VapidKey::generate().expect("other");
@@ -324,6 +340,35 @@ fn subscriptions_are_imported_into_a_draft_with_reasons() {
 }
 
 #[test]
+fn subscriptions_stored_by_a_python_server_with_expiration_time_are_added() {
+    let s = setup();
+    let draft = s.draft(vec![], json!({}));
+    let mut sub = s.service.subscribe("ana", None);
+    let object = sub.as_object_mut().expect("object");
+    object.remove("expirationTime");
+    object.insert("expiration_time".into(), json!(1_767_225_600_000_i64));
+    let file = s.sandbox.write("subs.json", &json!([sub]).to_string());
+    let out = s.run(&[
+        "subscriptions",
+        "add",
+        &draft,
+        file.to_str().expect("utf-8"),
+    ]);
+    crate::support::assert_exit_output(&out, 0);
+    let list = s.run(&["subscriptions", "list", &draft, "--json"]);
+    let stored = &stdout_json(&list)["subscriptions"][0];
+    assert_eq!(
+        stored["expirationTime"],
+        json!(1_767_225_600_000_i64),
+        "{stored}"
+    );
+    assert!(stored.get("expiration_time").is_none(), "{stored}");
+    let out = s.run(&["send", &draft]);
+    crate::support::assert_exit_output(&out, 0);
+    assert_eq!(s.service.delivered().len(), 1);
+}
+
+#[test]
 fn vapid_generate_without_a_keyring_stores_nothing() {
     let s = setup();
     let out = s.sandbox.run(&["vapid", "generate", PROFILE]);
@@ -338,4 +383,197 @@ fn vapid_generate_without_a_keyring_stores_nothing() {
     );
     let snippet = s.run(&["vapid", "show", PROFILE, "--snippet"]);
     assert!(stdout(&snippet).contains("addEventListener('push'"));
+}
+
+/// A webpush profile whose VAPID key goes to the real keyring (scripts/test runs these tests
+/// inside a private, unlocked Secret Service).
+fn keyring_profile() -> (Sandbox, String) {
+    crate::keyring::require_session_bus();
+    let sandbox = Sandbox::with(Keyring::Real, None);
+    let profile = add_keyring_profile(&sandbox);
+    (sandbox, profile)
+}
+
+/// Another such profile in `sandbox`: its name.
+fn add_keyring_profile(sandbox: &Sandbox) -> String {
+    let profile = crate::keyring::unique("vapid");
+    sandbox.add_profile_at(
+        &profile,
+        "webpush",
+        None,
+        &[("subject", "mailto:ops@example.com")],
+    );
+    profile
+}
+
+fn openssl(args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl runs (Debian package openssl)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A key made by `openssl ARGS -out key.pem`: the file's text and its public point, base64url.
+fn openssl_key(sandbox: &Sandbox, args: &[&str]) -> (String, String) {
+    let path = sandbox.dir.path().join("key.pem");
+    let path = path.to_str().expect("utf-8");
+    openssl(&[args, &["-out", path]].concat());
+    let der = openssl(&["pkey", "-in", path, "-pubout", "-outform", "DER"]);
+    let public = URL_SAFE_NO_PAD.encode(&der[der.len() - 65..]);
+    (std::fs::read_to_string(path).expect("key.pem"), public)
+}
+
+/// `pushdeck vapid import PROFILE --force` with `key` on standard input: the public key it printed.
+fn vapid_import(sandbox: &Sandbox, profile: &str, key: &str) -> String {
+    let out = sandbox
+        .cmd()
+        .args(["vapid", "import", profile, "--force"])
+        .write_stdin(key)
+        .output()
+        .expect("runs");
+    crate::support::assert_exit_output(&out, 0);
+    assert!(
+        !stdout(&out).contains(key.trim()),
+        "the private key is never printed"
+    );
+    stdout(&out).trim().to_string()
+}
+
+const PKCS8: &[&str] = &[
+    "genpkey",
+    "-algorithm",
+    "EC",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+];
+const SEC1_WITH_PARAMETERS: &[&str] = &["ecparam", "-genkey", "-name", "prime256v1"];
+const SEC1: &[&str] = &["ecparam", "-genkey", "-name", "prime256v1", "-noout"];
+
+fn imports_the_key_openssl_made(args: &[&str]) {
+    let (sandbox, profile) = keyring_profile();
+    let (pem, public) = openssl_key(&sandbox, args);
+    assert_eq!(vapid_import(&sandbox, &profile, &pem), public);
+    let show = sandbox.run(&["vapid", "show", &profile]);
+    assert_eq!(stdout(&show).trim(), public);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn a_pkcs8_key_from_openssl_genpkey_imports() {
+    imports_the_key_openssl_made(PKCS8);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn a_key_from_openssl_ecparam_with_its_ec_parameters_block_imports() {
+    imports_the_key_openssl_made(SEC1_WITH_PARAMETERS);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn a_sec1_key_from_openssl_ecparam_noout_imports() {
+    imports_the_key_openssl_made(SEC1);
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn a_raw_base64url_scalar_imports() {
+    let (sandbox, profile) = keyring_profile();
+    let (_, public) = openssl_key(&sandbox, SEC1);
+    let path = sandbox.dir.path().join("key.pem");
+    // SEC1 DER: 30 77 02 01 01 04 20, then the 32-byte scalar.
+    let der = openssl(&[
+        "ec",
+        "-in",
+        path.to_str().expect("utf-8"),
+        "-outform",
+        "DER",
+    ]);
+    let scalar = URL_SAFE_NO_PAD.encode(&der[7..39]);
+    assert_eq!(
+        vapid_import(&sandbox, &profile, &format!("{scalar}\n")),
+        public
+    );
+}
+
+#[test]
+fn only_ec_parameters_is_refused_for_what_it_is_and_stores_nothing() {
+    let s = setup();
+    let pem = String::from_utf8(openssl(&["ecparam", "-name", "prime256v1"])).expect("PEM");
+    let out = s
+        .sandbox
+        .cmd()
+        .args(["vapid", "import", PROFILE])
+        .write_stdin(pem)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no private key here, only EC PARAMETERS"),
+        "{}",
+        stderr(&out)
+    );
+    let show = s.run(&["vapid", "show", PROFILE]);
+    assert_eq!(stdout(&show).trim(), s.key.public_key_b64());
+}
+
+#[test]
+fn vapid_export_without_a_terminal_needs_yes_and_prints_nothing() {
+    let s = setup();
+    let private = s.key.private_key_b64().expect("b64");
+    let out = s.run(&["vapid", "export", PROFILE]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("add --yes"), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    assert!(!stderr(&out).contains(&private));
+    let out = s.run(&["vapid", "export", PROFILE, "--yes"]);
+    crate::support::assert_exit_output(&out, 0);
+    assert_eq!(stdout(&out).trim(), private);
+}
+
+#[test]
+fn vapid_export_pem_is_a_pkcs8_key_openssl_reads() {
+    let s = setup();
+    let out = s.run(&["vapid", "export", PROFILE, "--pem", "--yes"]);
+    crate::support::assert_exit_output(&out, 0);
+    let pem = stdout(&out);
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{pem}");
+    let path = s.sandbox.write("exported.pem", &pem);
+    let der = openssl(&[
+        "pkey",
+        "-in",
+        path.to_str().expect("utf-8"),
+        "-pubout",
+        "-outform",
+        "DER",
+    ]);
+    assert_eq!(
+        URL_SAFE_NO_PAD.encode(&der[der.len() - 65..]),
+        s.key.public_key_b64()
+    );
+}
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn a_key_exported_from_one_profile_imports_into_another() {
+    let (sandbox, profile) = keyring_profile();
+    let generated = sandbox.run(&["vapid", "generate", &profile]);
+    crate::support::assert_exit_output(&generated, 0);
+    let public = stdout(&generated).trim().to_string();
+    let other = add_keyring_profile(&sandbox);
+    for form in [&["--yes"][..], &["--pem", "--yes"][..]] {
+        let out = sandbox.run(&[&["vapid", "export", &profile][..], form].concat());
+        crate::support::assert_exit_output(&out, 0);
+        assert_eq!(
+            vapid_import(&sandbox, &other, &stdout(&out)),
+            public,
+            "{form:?}"
+        );
+    }
 }

@@ -123,6 +123,50 @@ fn keys_subscriptions_send_and_gone() {
     assert!(!text_visible(&h, "are gone"));
 }
 
+/// Whether the last frame put exactly `text` on the clipboard.
+fn copied(h: &Window, text: &str) -> bool {
+    h.output()
+        .platform_output
+        .commands
+        .iter()
+        .any(|c| matches!(c, eframe::egui::OutputCommand::CopyText(t) if t == text))
+}
+
+#[test]
+fn the_private_key_is_exported_to_the_clipboard_only_after_confirming() {
+    let desk = Desk::new();
+    let (mut h, keyring) = webpush_window(&desk);
+    assert!(
+        !text_visible(&h, "Export private key"),
+        "no key, nothing to export"
+    );
+    h.get_by_label("Generate keys").click();
+    h.run();
+    let private = keyring
+        .get("site", "vapid_private_key")
+        .expect("keyring")
+        .expect("a generated key");
+
+    h.get_by_label("Export private key…").click();
+    h.run();
+    assert!(text_visible(&h, "Anyone who has the private key"));
+    h.get_by_label("Cancel").click();
+    h.step();
+    assert!(!copied(&h, &private), "cancelled: nothing copied");
+    h.run();
+    assert!(!text_visible(&h, "Anyone who has the private key"));
+
+    h.get_by_label("Export private key…").click();
+    h.run();
+    h.get_by_label("Copy private key").click();
+    h.step();
+    assert!(copied(&h, &private), "the clipboard gets the private key");
+    h.run();
+    assert!(text_visible(&h, "Private key copied"));
+    assert!(!text_visible(&h, &private), "the key is never shown");
+    assert!(!text_visible(&h, "Anyone who has the private key"));
+}
+
 #[test]
 fn a_fan_out_over_ten_is_confirmed_first() {
     let desk = Desk::new();

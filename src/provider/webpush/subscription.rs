@@ -29,10 +29,10 @@ impl Subscription {
         for key in map.keys() {
             if !matches!(
                 key.as_str(),
-                "endpoint" | "keys" | "expirationTime" | "label"
+                "endpoint" | "keys" | "expirationTime" | "expiration_time" | "label"
             ) {
                 return Err(format!(
-                    "unknown key `{key}`; a subscription has endpoint, keys, expirationTime and label"
+                    "unknown key `{key}`; a subscription has endpoint, keys, expirationTime (or expiration_time) and label"
                 ));
             }
         }
@@ -73,13 +73,7 @@ impl Subscription {
             Some(Value::String(s)) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
             Some(_) => return Err("`label` must be a string".into()),
         };
-        let expiration_time = match map.get("expirationTime") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(
-                v.as_i64()
-                    .ok_or("`expirationTime` must be null or epoch milliseconds")?,
-            ),
-        };
+        let expiration_time = expiration_time(map)?;
         Ok(Self {
             endpoint: endpoint.to_string(),
             p256dh,
@@ -121,6 +115,30 @@ impl Subscription {
         };
         format!("{host} …{tail}")
     }
+}
+
+/// `expirationTime` as the browser names it, or `expiration_time` as Python servers store it.
+fn expiration_time(map: &Map<String, Value>) -> Result<Option<i64>, String> {
+    let mut found = None;
+    for name in ["expirationTime", "expiration_time"] {
+        let value = match map.get(name) {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_i64()
+                    .ok_or_else(|| format!("`{name}` must be null or epoch milliseconds"))?,
+            ),
+        };
+        match (found, value) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(
+                    "`expirationTime` and `expiration_time` disagree; keep one of them".into(),
+                );
+            }
+            (None, v) => found = v,
+            _ => {}
+        }
+    }
+    Ok(found)
 }
 
 fn check_endpoint(endpoint: &str) -> Result<(), String> {
@@ -276,5 +294,30 @@ mod tests {
         assert!(reasons[3].contains("not a URL"), "{reasons:?}");
         assert!(reasons[4].contains("plain http"), "{reasons:?}");
         assert!(reasons[5].contains("not JSON"), "{reasons:?}");
+    }
+
+    #[test]
+    fn expiration_time_in_snake_case_is_the_same_field_and_comes_back_as_expiration_time() {
+        let json = |extra: &str| {
+            format!(
+                r#"{{"endpoint":"https://a.test/1",{extra}"keys":{{"p256dh":"{P256DH}","auth":"{AUTH}"}}}}"#
+            )
+        };
+        let value = |extra: &str| serde_json::from_str::<Value>(&json(extra)).expect("json");
+        let sub = Subscription::from_value(&value(r#""expiration_time":1767225600000,"#))
+            .expect("accepted");
+        assert_eq!(sub.expiration_time, Some(1_767_225_600_000));
+        let out = sub.to_value();
+        assert_eq!(out["expirationTime"], json!(1_767_225_600_000_i64));
+        assert!(out.get("expiration_time").is_none(), "{out}");
+        let both = r#""expirationTime":5,"expiration_time":5,"#;
+        assert_eq!(
+            Subscription::from_value(&value(both)).map(|s| s.expiration_time),
+            Ok(Some(5))
+        );
+        let clash = Subscription::from_value(&value(r#""expirationTime":5,"expiration_time":6,"#));
+        assert!(clash.is_err_and(|e| e.contains("disagree")));
+        let bad = Subscription::from_value(&value(r#""expiration_time":"soon","#));
+        assert!(bad.is_err_and(|e| e.contains("`expiration_time` must be null")));
     }
 }

@@ -272,11 +272,26 @@ fn outcomes_in_words() {
             .as_deref()
             .is_some_and(|h| h.contains("applicationServerKey"))
     );
+}
+
+#[test]
+fn a_push_service_answering_200_ok_is_delivered_and_says_so() {
+    let ok = answer(200, &[("Location", "https://push.example/m/xyz")], "");
+    assert_eq!(ok.verdict, Verdict::Accepted, "{ok:?}");
+    assert_eq!(ok.message_id.as_deref(), Some("xyz"));
     assert_eq!(
-        answer(200, &[], "<html>").verdict,
-        Verdict::Refused,
-        "only 201 means queued"
+        ok.summary,
+        "Sent: the push service answered 200 OK instead of 201 Created"
     );
+    let queued = answer(202, &[], "");
+    assert_eq!(queued.verdict, Verdict::Accepted);
+    assert!(
+        queued.summary.contains("202 Accepted"),
+        "{}",
+        queued.summary
+    );
+    let created = answer(201, &[], "");
+    assert_eq!(created.summary, "Sent: the push service accepted it");
 }
 
 #[test]

@@ -54,12 +54,8 @@ impl VapidKey {
         if text.is_empty() {
             return Err("the VAPID private key is empty".into());
         }
-        if text.starts_with("-----BEGIN") {
-            let block = pem::parse(text).map_err(|e| format!("not a readable PEM block ({e})"))?;
-            if block.tag().contains("PUBLIC") {
-                return Err("this is a public key; the private key is needed (PEM `PRIVATE KEY` or `EC PRIVATE KEY`)".into());
-            }
-            return Self::from_der(block.contents());
+        if text.contains("-----BEGIN") {
+            return Self::from_pem(text);
         }
         let bytes = decode_b64(text).ok_or_else(|| {
             "not base64url, base64 or PEM: paste the private key as the web-push tools print it"
@@ -75,6 +71,35 @@ impl VapidKey {
                 )
             }),
         }
+    }
+
+    /// PKCS#8 (`PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`), after an `EC PARAMETERS` block or not
+    /// (`openssl ecparam -genkey` writes one first).
+    fn from_pem(text: &str) -> Result<Self, String> {
+        let blocks =
+            pem::parse_many(text).map_err(|e| format!("not a readable PEM block ({e})"))?;
+        let tags: Vec<&str> = blocks.iter().map(pem::Pem::tag).collect();
+        if let Some(block) = blocks
+            .iter()
+            .find(|b| matches!(b.tag(), "PRIVATE KEY" | "EC PRIVATE KEY"))
+        {
+            return Self::from_der(block.contents());
+        }
+        let wanted = "PEM `PRIVATE KEY` or `EC PRIVATE KEY`";
+        Err(if tags.iter().any(|t| t.contains("ENCRYPTED")) {
+            format!(
+                "this private key is encrypted with a passphrase; decrypt it first (openssl pkcs8 -in key.pem -nocrypt … or openssl ec -in key.pem) and import the {wanted}"
+            )
+        } else if tags.iter().any(|t| t.contains("PUBLIC")) {
+            format!("this is a public key; the private key is needed ({wanted})")
+        } else if tags.is_empty() {
+            "no PEM block found between -----BEGIN and -----END lines".into()
+        } else {
+            format!(
+                "no private key here, only {}: the private key is needed ({wanted})",
+                tags.join(", ")
+            )
+        })
     }
 
     fn from_raw(scalar: &[u8]) -> Result<Self, String> {
@@ -111,6 +136,15 @@ impl VapidKey {
             .as_be_bytes()
             .map_err(|_| "could not export the private key".to_string())?;
         Ok(URL_SAFE_NO_PAD.encode(bin.as_ref()))
+    }
+
+    /// The private key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), what openssl reads.
+    pub fn private_key_pem(&self) -> String {
+        let block = pem::Pem::new("PRIVATE KEY", self.pkcs8.clone());
+        pem::encode_config(
+            &block,
+            pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
+        )
     }
 
     /// The uncompressed public point, base64url: the page's `applicationServerKey` and the `k=`.
@@ -249,7 +283,8 @@ mod tests {
         let again = VapidKey::import(&private).expect("raw base64url");
         assert_eq!(again.public_key_b64(), key.public_key_b64());
         assert_eq!(again.public_key_b64().len(), 87);
-        let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", key.pkcs8.clone()));
+        let pem = key.private_key_pem();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{pem}");
         assert_eq!(
             VapidKey::import(&pem).expect("pem").public_key_b64(),
             key.public_key_b64()
@@ -264,6 +299,24 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn the_private_key_block_is_found_after_ec_parameters() {
+        let key = VapidKey::generate().expect("key");
+        let params =
+            "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
+        let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", key.pkcs8.clone()));
+        let both = VapidKey::import(&format!("{params}{pem}")).expect("imports");
+        assert_eq!(both.public_key_b64(), key.public_key_b64());
+        let only = VapidKey::import(params).expect_err("refused");
+        assert!(
+            only.contains("no private key here, only EC PARAMETERS"),
+            "{only}"
+        );
+        let locked = pem::encode(&pem::Pem::new("ENCRYPTED PRIVATE KEY", vec![1, 2, 3]));
+        let locked = VapidKey::import(&locked).expect_err("refused");
+        assert!(locked.contains("encrypted with a passphrase"), "{locked}");
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct State {
     label: String,
     import_key: String,
     replace_key: bool,
+    /// "Export private key…" was clicked: the confirmation shows until copied or cancelled.
+    confirm_export: bool,
     /// Rejections from the last paste or import, in words.
     problems: Vec<String>,
     parsed_from: String,
@@ -151,8 +153,18 @@ pub fn profile(ui: &mut egui::Ui, view: &View<'_>, state: &mut State, actions: &
         if has_private {
             ui.checkbox(&mut state.replace_key, "Replace")
                 .on_hover_text("A new key breaks every subscription made with the current one");
+            if ui
+                .button("Export private key…")
+                .on_hover_text("Copy the private key to the clipboard, after a confirmation")
+                .clicked()
+            {
+                state.confirm_export = true;
+            }
         }
     });
+    if state.confirm_export {
+        confirm_export(ui, view, state, actions);
+    }
     if let Some(subject) = profile.setting("subject")
         && let Err(e) = check_subject(subject)
     {
@@ -208,6 +220,37 @@ pub fn profile(ui: &mut egui::Ui, view: &View<'_>, state: &mut State, actions: &
             .show(ui, |ui| {
                 ui.monospace(SERVICE_WORKER_SNIPPET);
             });
+    });
+}
+
+/// Asks before the private key goes to the clipboard; it is never shown.
+fn confirm_export(ui: &mut egui::Ui, view: &View<'_>, state: &mut State, actions: &mut Actions) {
+    ui.group(|ui| {
+        ui.colored_label(
+            ok_color(ui, false),
+            "Anyone who has the private key can send pushes as this site. Copy it to the clipboard?",
+        );
+        ui.horizontal(|ui| {
+            if ui.button("Copy private key").clicked() {
+                let private = view
+                    .secrets
+                    .and_then(|s| s.get("vapid_private_key"))
+                    .ok_or_else(|| "this profile has no VAPID private key".to_string())
+                    .and_then(VapidKey::import)
+                    .and_then(|key| key.private_key_b64());
+                match private {
+                    Ok(text) => actions.push(Action::Copy {
+                        text,
+                        what: "Private key",
+                    }),
+                    Err(e) => actions.note(false, format!("Key not exported: {e}")),
+                }
+                state.confirm_export = false;
+            }
+            if ui.button("Cancel").clicked() {
+                state.confirm_export = false;
+            }
+        });
     });
 }
 
