@@ -60,14 +60,14 @@ static INFO: ProviderInfo = ProviderInfo {
         FieldSpec::new(
             "parse_mode",
             "Parse mode",
-            FieldKind::Choice(&["HTML", "MarkdownV2", "none"]),
-            "how Telegram formats the text (default HTML; none sends plain text)",
+            FieldKind::Choice(&["HTML", "MarkdownV2", "Markdown", "none"]),
+            "how Telegram formats the text (default HTML; Markdown is the legacy style; none sends plain text)",
         ),
         FieldSpec::new(
             "user_markup",
             "Body is written in the parse mode's markup",
             FieldKind::Bool,
-            "off: your text is escaped and shown as typed; on: your body is HTML or MarkdownV2, checked before sending",
+            "off: your text is escaped and shown as typed; on: your body is HTML, MarkdownV2 or legacy Markdown, checked before sending",
         ),
         FieldSpec::new(
             "disable_notification",

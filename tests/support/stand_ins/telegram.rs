@@ -235,6 +235,7 @@ fn shown_len(text: &str, mode: Option<&str>) -> usize {
                 }
             }
         }
+        Some("Markdown") => shown.extend(text.chars().filter(|c| !"*_`\\".contains(*c))),
         _ => shown.push_str(text),
     }
     shown.encode_utf16().count()
@@ -261,6 +262,7 @@ fn parse_error(text: &str, mode: Option<&str>) -> Option<String> {
             }
             None
         }
+        Some("Markdown") => markdown_error(text),
         Some("HTML") => {
             let tags = [
                 "b",
@@ -297,6 +299,51 @@ fn parse_error(text: &str, mode: Option<&str>) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Legacy Markdown as Telegram's parser reads it: an entity runs to the next copy of its marker
+/// (`]` for `[`, ```` ``` ```` for a pre block), with no nesting and no escapes inside.
+fn markdown_error(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\\' && bytes.get(i + 1).is_some_and(|n| b"_*`[".contains(n)) {
+            i += 2;
+            continue;
+        }
+        if !b"_*`[".contains(&c) {
+            i += 1;
+            continue;
+        }
+        let begin = i;
+        let end = match c {
+            b'[' => "]",
+            b'`' if text[i..].starts_with("```") => "```",
+            b'`' => "`",
+            b'*' => "*",
+            _ => "_",
+        };
+        let width = end.len();
+        let Some(found) = text[i + width..].find(end) else {
+            return Some(format!(
+                "Bad Request: can't parse entities: Can't find end of the entity starting at byte offset {begin}"
+            ));
+        };
+        i += width + found + width;
+        if c == b'[' && bytes.get(i) == Some(&b'(') {
+            match text[i..].find(')') {
+                Some(close) => i += close + 1,
+                None => {
+                    return Some(format!(
+                        "Bad Request: can't parse entities: Can't find end of a URL at byte offset {}",
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
+    None
 }
 
 impl Api for Telegram {
