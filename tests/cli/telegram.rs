@@ -464,3 +464,45 @@ fn chats_webhook_and_link_commands() {
     );
     standin.assert_no_problems();
 }
+
+#[test]
+fn on_a_busy_bot_chats_says_the_newest_may_be_missing_and_newest_reads_them() {
+    let (standin, sandbox) = setup();
+    for _ in 0..120 {
+        standin.private_message(7, "Bo", "bo", "hello");
+    }
+    standin.private_message(42, "Ada", "ada", "/start fresh");
+
+    // The default read shows the oldest 100 and says more are waiting; it confirms nothing.
+    let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE]);
+    assert_complains(
+        &out,
+        0,
+        &[
+            "more pending updates than one read shows; the newest may be missing",
+            "--newest",
+            "forgets them",
+        ],
+    );
+    assert!(!stdout(&out).contains("Ada"), "{}", stdout(&out));
+    let doc = stdout_json(&run(
+        &sandbox,
+        TOKEN,
+        &["telegram", "chats", PROFILE, "--json"],
+    ));
+    assert_eq!(doc["more_pending"], true);
+    let reads: Vec<_> = standin
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "getUpdates")
+        .collect();
+    assert!(reads.iter().all(|c| c.params.get("offset").is_none()));
+
+    // --newest reads from the newest end (offset -100), finding the fresh /start.
+    let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE, "--newest"]);
+    assert_says(&out, 0, &["42\tprivate\tAda (@ada)  start=fresh"]);
+    assert!(!stderr(&out).contains("more pending"), "{}", stderr(&out));
+    let calls = standin.calls();
+    assert_eq!(calls.last().expect("read").params["offset"], -100);
+    standin.assert_no_problems();
+}

@@ -202,3 +202,41 @@ fn legacy_markdown_is_offered_as_a_parse_mode_and_sent() {
     assert_eq!(sent["parse_mode"], "Markdown");
     f.server.assert_no_problems();
 }
+
+#[test]
+fn on_a_busy_bot_find_chats_warns_and_reads_the_newest_after_saying_what_it_costs() {
+    let f = fixture();
+    for _ in 0..120 {
+        f.server.private_message(7, "Bo", "bo", "hello");
+    }
+    f.server.private_message(42, "Ada", "ada", "/start fresh");
+    let mut h = harness(&f);
+    h.get_by_label("Find chats").click();
+    h.step();
+    wait_for(&mut h, "the warning", |h| {
+        text_visible(h, "Read newest (confirms older updates)")
+    });
+    assert!(text_visible(&h, "the newest may be missing"));
+    assert!(text_visible(&h, "Telegram forgets them for every program"));
+    let chip = "+ Ada (@ada) · private, pressed Start with fresh";
+    assert!(
+        !text_visible(&h, chip),
+        "the fresh /start is past the first page"
+    );
+    assert!(
+        f.server
+            .calls()
+            .iter()
+            .all(|c| c.params.get("offset").is_none()),
+        "nothing confirmed before the click"
+    );
+    h.get_by_label("Read newest (confirms older updates)")
+        .click();
+    h.step();
+    wait_for(&mut h, "the newest chats", |h| text_visible(h, chip));
+    assert_eq!(
+        f.server.calls().last().expect("read").params["offset"],
+        -100
+    );
+    f.server.assert_no_problems();
+}

@@ -511,6 +511,31 @@ fn find_chats_lists_each_chat_once_with_its_start_payload() {
 }
 
 #[test]
+fn a_full_page_of_updates_says_the_newest_may_be_missing_and_newest_reads_from_the_end() {
+    let updates: Vec<Value> = (0..100)
+        .map(|i| json!({"update_id": i, "message": {"message_id": i, "date": 1, "chat": {"id": 7, "type": "private", "first_name": "Bo"}, "text": "hi"}}))
+        .collect();
+    let page = json!({"ok": true, "result": updates}).to_string();
+    let o = Telegram.interpret_lookup("chats", &exchange(200, &page));
+    assert_eq!(
+        o.summary,
+        "Found 1 chat. The bot has more pending updates than one read shows; the newest may be missing"
+    );
+    let call = |params| Telegram.call(&Call::action("getUpdates", params), &profile(), &secrets());
+    let Ok(CallPlan::Request(r)) = call(json!({"offset": -100})) else {
+        panic!("a request")
+    };
+    assert_eq!(
+        r.body.as_text(),
+        Some("{\n  \"offset\": -100,\n  \"limit\": 100,\n  \"timeout\": 0\n}")
+    );
+    assert!(
+        call(json!({"offset": 5})).is_err(),
+        "no other offset is sent"
+    );
+}
+
+#[test]
 fn deep_links_and_webhooks() {
     let token = start_token([0xfb; 16]);
     assert_eq!(token.len(), 22);
