@@ -6,7 +6,7 @@
 /// and column).
 pub type Refusal = (usize, String);
 
-fn error_at(_chars: &[char], index: usize, message: impl Into<String>) -> Refusal {
+fn refusal(index: usize, message: impl Into<String>) -> Refusal {
     (index, message.into())
 }
 
@@ -87,8 +87,7 @@ pub fn check_markdown(text: &str) -> Result<String, Refusal> {
         }
         let end = if c == '[' { ']' } else { c };
         let Some(len) = chars[i + 1..].iter().position(|x| *x == end) else {
-            return Err(error_at(
-                &chars,
+            return Err(refusal(
                 i,
                 format!(
                     "the {} that starts here is never closed; write \\{c} for a literal {c}",
@@ -101,8 +100,7 @@ pub fn check_markdown(text: &str) -> Result<String, Refusal> {
         if c != '`' {
             nested(&chars, i, inner)?;
             if inner.last() == Some(&'\\') {
-                return Err(error_at(
-                    &chars,
+                return Err(refusal(
                     close - 1,
                     format!(
                         "legacy Markdown cannot escape inside an entity: this \\ does not escape the {end}, which closes the {} here; close it, write \\{end}, and open it again (e.g. *2*\\**2=4*)",
@@ -115,21 +113,19 @@ pub fn check_markdown(text: &str) -> Result<String, Refusal> {
         i = close + 1;
         if c == '[' {
             if chars.get(i) != Some(&'(') {
-                return Err(error_at(
-                    &chars,
+                return Err(refusal(
                     close,
                     "`]` ends a link text, but no `(URL)` follows it (Telegram would drop the brackets); write \\[ for a literal bracket",
                 ));
             }
             let Some(len) = chars[i + 1..].iter().position(|x| *x == ')') else {
-                return Err(error_at(
-                    &chars,
+                return Err(refusal(
                     i,
                     "the link URL that starts here has no closing `)`",
                 ));
             };
             if len == 0 {
-                return Err(error_at(&chars, i, "the link has an empty URL"));
+                return Err(refusal(i, "the link has an empty URL"));
             }
             i += len + 2;
         }
@@ -146,8 +142,7 @@ fn nested(chars: &[char], start: usize, inner: &[char]) -> Result<(), Refusal> {
         }
         let end = if *m == '[' { ']' } else { *m };
         if inner[k + 1..].contains(&end) {
-            return Err(error_at(
-                chars,
+            return Err(refusal(
                 start + 1 + k,
                 format!(
                     "legacy Markdown cannot nest: this {} is inside the {} opened at character {}, and Telegram would show its markers as they are; close the outer one first, or use MarkdownV2",
@@ -182,8 +177,7 @@ fn pre(chars: &[char], start: usize, visible: &mut String) -> Result<usize, Refu
         visible.push(chars[i]);
         i += 1;
     }
-    Err(error_at(
-        chars,
+    Err(refusal(
         start,
         "the code block (```) that starts here is never closed",
     ))
