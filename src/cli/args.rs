@@ -186,10 +186,15 @@ pub enum HistoryCommand {
 #[derive(Subcommand, Debug)]
 pub enum TelegramCommand {
     /// List the chats in the bot's recent updates (getUpdates, read-only): id, type, name and the
-    /// /start payload of a deep link.
+    /// /start payload of a deep link. One read shows the oldest 100 pending updates; when there are
+    /// more, it says so, and --newest reads the newest instead.
     Chats {
         /// A Telegram profile.
         profile: String,
+        /// Read the newest 100 updates (getUpdates with offset -100). This confirms every older
+        /// update: Telegram forgets them for every program reading this bot.
+        #[arg(long)]
+        newest: bool,
         #[command(flatten)]
         out: Output,
         /// No request waits longer than this in total.

@@ -17,9 +17,10 @@ pub fn telegram_command(ctx: &Context, cmd: TelegramCommand) -> CliResult {
     match cmd {
         TelegramCommand::Chats {
             profile,
+            newest,
             out,
             timeout: t,
-        } => chats(ctx, &profile, out, timeout(t)?),
+        } => chats(ctx, &profile, newest, out, timeout(t)?),
         TelegramCommand::Webhook {
             profile,
             delete,
@@ -79,12 +80,23 @@ fn call(
     )
 }
 
-fn chats(ctx: &Context, profile: &str, out: Output, timeout: Duration) -> CliResult {
-    let result = call(ctx, profile, "getUpdates", None, timeout)?;
+fn chats(ctx: &Context, profile: &str, newest: bool, out: Output, timeout: Duration) -> CliResult {
+    let params = newest.then(|| json!({"offset": telegram::NEWEST_OFFSET}));
+    let result = call(ctx, profile, "getUpdates", params, timeout)?;
     let Ok(updates) = telegram::reply(&result.exchange) else {
         return Ok(print_failure(&result, out));
     };
     let chats = telegram::discover_chats(&updates);
+    // A full page read from the oldest end may hide newer updates; read from the newest end, it
+    // already shows the newest.
+    let more_pending = !newest && telegram::more_pending(&updates);
+    if more_pending {
+        eprintln!(
+            "pushdeck: note: {}. `pushdeck telegram chats {profile} --newest` reads the newest {} instead; that confirms the older updates: Telegram forgets them for every program reading this bot.",
+            telegram::MORE_PENDING_NOTE,
+            telegram::UPDATES_PAGE
+        );
+    }
     if out.json {
         let list: Vec<Value> = chats
             .iter()
@@ -92,7 +104,9 @@ fn chats(ctx: &Context, profile: &str, out: Output, timeout: Duration) -> CliRes
             .collect();
         out!(
             "{}",
-            pretty(&json!({"results": [result_json(&result, out.reveal)], "chats": list}))
+            pretty(
+                &json!({"results": [result_json(&result, out.reveal)], "chats": list, "more_pending": more_pending})
+            )
         );
     } else if chats.is_empty() {
         out!(

@@ -21,8 +21,9 @@ use crate::profile::Secrets;
 
 use chats::chat_name;
 pub use chats::{
-    DELETE_WEBHOOK_WARNING, DiscoveredChat, WEBHOOK_CONFLICT, check_webhook_url, deep_link,
-    discover_chats, start_token, webhook_summary,
+    DELETE_WEBHOOK_WARNING, DiscoveredChat, MORE_PENDING_NOTE, NEWEST_OFFSET, NEWEST_WARNING,
+    UPDATES_PAGE, WEBHOOK_CONFLICT, check_webhook_url, deep_link, discover_chats, more_pending,
+    start_token, webhook_summary,
 };
 use errors::NAME;
 pub use errors::reply;
@@ -60,14 +61,14 @@ static INFO: ProviderInfo = ProviderInfo {
         FieldSpec::new(
             "parse_mode",
             "Parse mode",
-            FieldKind::Choice(&["HTML", "MarkdownV2", "none"]),
-            "how Telegram formats the text (default HTML; none sends plain text)",
+            FieldKind::Choice(&["HTML", "MarkdownV2", "Markdown", "none"]),
+            "how Telegram formats the text (default HTML; Markdown is the legacy style; none sends plain text)",
         ),
         FieldSpec::new(
             "user_markup",
             "Body is written in the parse mode's markup",
             FieldKind::Bool,
-            "off: your text is escaped and shown as typed; on: your body is HTML or MarkdownV2, checked before sending",
+            "off: your text is escaped and shown as typed; on: your body is HTML, MarkdownV2 or legacy Markdown, checked before sending",
         ),
         FieldSpec::new(
             "disable_notification",
@@ -261,6 +262,9 @@ impl Telegram {
                     1 => "Found 1 chat".to_string(),
                     n => format!("Found {n} chats"),
                 });
+                if more_pending(&result) {
+                    o.summary = format!("{}. {MORE_PENDING_NOTE}", o.summary);
+                }
                 o.items = chats.iter().map(DiscoveredChat::item).collect();
                 o
             }
@@ -308,8 +312,6 @@ pub fn method_request(
     Ok(request)
 }
 
-/// `getUpdates` without an offset: it reads recent updates and confirms none, so another program
-/// polling the same bot still receives them.
 /// The Bot API methods Pushdeck calls beside sending (chat discovery, the link, the webhook).
 pub const BOT_CALLS: &[&str] = &[
     "getMe",
@@ -327,7 +329,16 @@ fn bot_call_request(
     params: &Value,
 ) -> Result<PreparedRequest, DraftError> {
     match method {
-        "getUpdates" => updates_request(profile, secrets),
+        "getUpdates" => match params.get("offset").and_then(Value::as_i64) {
+            None => updates_request(profile, secrets),
+            Some(NEWEST_OFFSET) => newest_updates_request(profile, secrets),
+            Some(other) => Err(DraftError::new(
+                "call",
+                format!(
+                    "getUpdates reads without an offset or with {NEWEST_OFFSET} (the newest); {other} is not one Pushdeck sends"
+                ),
+            )),
+        },
         m if BOT_CALLS.contains(&m) => {
             let body = (!params.is_null()).then_some(params);
             method_request(profile, secrets, m, body)
@@ -339,6 +350,8 @@ fn bot_call_request(
     }
 }
 
+/// `getUpdates` without an offset: it reads recent updates and confirms none, so another program
+/// polling the same bot still receives them.
 pub fn updates_request(
     profile: &Profile,
     secrets: &Secrets,
@@ -347,7 +360,21 @@ pub fn updates_request(
         profile,
         secrets,
         "getUpdates",
-        Some(&json!({"limit": 100, "timeout": 0})),
+        Some(&json!({"limit": UPDATES_PAGE, "timeout": 0})),
+    )
+}
+
+/// `getUpdates` with `offset` -100: the newest 100 updates. Telegram then forgets every older one,
+/// for every program reading this bot (they count as confirmed).
+pub fn newest_updates_request(
+    profile: &Profile,
+    secrets: &Secrets,
+) -> Result<PreparedRequest, DraftError> {
+    method_request(
+        profile,
+        secrets,
+        "getUpdates",
+        Some(&json!({"offset": NEWEST_OFFSET, "limit": UPDATES_PAGE, "timeout": 0})),
     )
 }
 

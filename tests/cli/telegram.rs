@@ -196,6 +196,52 @@ fn photo_goes_with_a_caption_and_markdown_v2() {
 }
 
 #[test]
+fn a_bot_that_writes_legacy_markdown_sends_it_in_any_letter_case() {
+    let (standin, sandbox) = setup();
+    for (mode, options) in [
+        (
+            "Markdown",
+            json!({"parse_mode": "Markdown", "user_markup": true}),
+        ),
+        (
+            "markdown",
+            json!({"parse_mode": "markdown", "user_markup": true}),
+        ),
+    ] {
+        let out = run_draft(
+            &sandbox,
+            &["send"],
+            json!({"profile": PROFILE, "message": {"title": "Deploy_42", "body": "*done* in _3 min_, see [log](https://ci.example/1) `ok`"},
+                   "audience": {"chat_ids": ["42"]}, "options": options}),
+        );
+        crate::support::assert_exit_output(&out, 0);
+        let calls = standin.calls();
+        let sent = &calls.last().expect("sent").params;
+        assert_eq!(sent["parse_mode"], "Markdown", "{mode}");
+        assert_eq!(
+            sent["text"],
+            "*Deploy*\\_*42*\n*done* in _3 min_, see [log](https://ci.example/1) `ok`",
+            "{mode}"
+        );
+    }
+    // Other modes in lower case go out with the canonical spelling.
+    for (mode, wire) in [("markdownv2", "MarkdownV2"), ("html", "HTML")] {
+        let out = run_draft(
+            &sandbox,
+            &["send"],
+            json!({"profile": PROFILE, "message": {"body": "hi"}, "audience": {"chat_ids": ["42"]},
+                   "options": {"parse_mode": mode}}),
+        );
+        crate::support::assert_exit_output(&out, 0);
+        assert_eq!(
+            standin.calls().last().expect("sent").params["parse_mode"],
+            wire
+        );
+    }
+    standin.assert_no_problems();
+}
+
+#[test]
 fn markup_errors_are_caught_before_sending_and_telegram_errors_explained() {
     let (standin, sandbox) = setup();
     let long = "x".repeat(4097);
@@ -210,6 +256,30 @@ fn markup_errors_are_caught_before_sending_and_telegram_errors_explained() {
             json!({"parse_mode": "MarkdownV2", "user_markup": true}),
             2,
             &["message.body", "character 7"][..],
+        ),
+        (
+            "broken legacy Markdown is refused locally, naming the problem",
+            json!({"body": "Deploy *done"}),
+            to_42.clone(),
+            json!({"parse_mode": "markdown", "user_markup": true}),
+            2,
+            &["message.body", "character 8", "bold (*)", "never closed"][..],
+        ),
+        (
+            "nested legacy Markdown is refused locally",
+            json!({"body": "*bold _italic_*"}),
+            to_42.clone(),
+            json!({"parse_mode": "Markdown", "user_markup": true}),
+            2,
+            &["character 7", "cannot nest"][..],
+        ),
+        (
+            "an unknown parse mode is refused locally",
+            json!({"body": "x"}),
+            to_42.clone(),
+            json!({"parse_mode": "Textile"}),
+            2,
+            &["options.parse_mode", "Markdown (legacy)"][..],
         ),
         (
             "a chat twice is refused locally",
@@ -392,5 +462,47 @@ fn chats_webhook_and_link_commands() {
         standin.webhook().as_deref(),
         Some("https://hooks.acme.example/new")
     );
+    standin.assert_no_problems();
+}
+
+#[test]
+fn on_a_busy_bot_chats_says_the_newest_may_be_missing_and_newest_reads_them() {
+    let (standin, sandbox) = setup();
+    for _ in 0..120 {
+        standin.private_message(7, "Bo", "bo", "hello");
+    }
+    standin.private_message(42, "Ada", "ada", "/start fresh");
+
+    // The default read shows the oldest 100 and says more are waiting; it confirms nothing.
+    let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE]);
+    assert_complains(
+        &out,
+        0,
+        &[
+            "more pending updates than one read shows; the newest may be missing",
+            "--newest",
+            "forgets them",
+        ],
+    );
+    assert!(!stdout(&out).contains("Ada"), "{}", stdout(&out));
+    let doc = stdout_json(&run(
+        &sandbox,
+        TOKEN,
+        &["telegram", "chats", PROFILE, "--json"],
+    ));
+    assert_eq!(doc["more_pending"], true);
+    let reads: Vec<_> = standin
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "getUpdates")
+        .collect();
+    assert!(reads.iter().all(|c| c.params.get("offset").is_none()));
+
+    // --newest reads from the newest end (offset -100), finding the fresh /start.
+    let out = run(&sandbox, TOKEN, &["telegram", "chats", PROFILE, "--newest"]);
+    assert_says(&out, 0, &["42\tprivate\tAda (@ada)  start=fresh"]);
+    assert!(!stderr(&out).contains("more pending"), "{}", stderr(&out));
+    let calls = standin.calls();
+    assert_eq!(calls.last().expect("read").params["offset"], -100);
     standin.assert_no_problems();
 }

@@ -10,6 +10,7 @@ use pushdeck::store::Profile;
 use crate::support::window::{
     self, Window, check_shows, harness_sized, text_visible, type_into, wait_for,
 };
+use eframe::egui::accesskit::Role;
 use stand_in::{BOT_USERNAME, TOKEN, TelegramStandIn};
 
 type Fixture = window::Fixture<TelegramStandIn>;
@@ -170,5 +171,72 @@ fn find_chats_adds_a_chat_and_meets_a_webhook() {
         text_visible(h, "Webhook URL: https://hooks.acme.example/tg")
     });
     assert!(text_visible(&h, "Remove webhook…"));
+    f.server.assert_no_problems();
+}
+
+#[test]
+fn legacy_markdown_is_offered_as_a_parse_mode_and_sent() {
+    let f = fixture();
+    let mut h = harness(&f);
+    type_into(&mut h, "Title", "Deploy_42");
+    type_into(&mut h, "Body", "done *now*");
+    type_into(&mut h, "Chat IDs", "42");
+    h.get_by_role_and_label(Role::ComboBox, "Parse mode")
+        .click();
+    h.run();
+    h.get_by_label("Markdown").click();
+    h.run();
+    assert!(
+        text_visible(&h, r"*Deploy*\\_*42*\ndone \\*now\\*"),
+        "Request pane shows the text escaped for legacy Markdown"
+    );
+    h.get_by_label_contains("Send to chat 42").click();
+    h.step();
+    wait_for(&mut h, "the send", |h| {
+        !h.state().is_sending() && f.server.calls().iter().any(|c| c.method == "sendMessage")
+    });
+    let (ok, status) = h.state().status.clone().expect("status");
+    assert!(ok, "{status}");
+    let calls = f.server.calls();
+    let sent = &calls.last().expect("sent").params;
+    assert_eq!(sent["parse_mode"], "Markdown");
+    f.server.assert_no_problems();
+}
+
+#[test]
+fn on_a_busy_bot_find_chats_warns_and_reads_the_newest_after_saying_what_it_costs() {
+    let f = fixture();
+    for _ in 0..120 {
+        f.server.private_message(7, "Bo", "bo", "hello");
+    }
+    f.server.private_message(42, "Ada", "ada", "/start fresh");
+    let mut h = harness(&f);
+    h.get_by_label("Find chats").click();
+    h.step();
+    wait_for(&mut h, "the warning", |h| {
+        text_visible(h, "Read newest (confirms older updates)")
+    });
+    assert!(text_visible(&h, "the newest may be missing"));
+    assert!(text_visible(&h, "Telegram forgets them for every program"));
+    let chip = "+ Ada (@ada) · private, pressed Start with fresh";
+    assert!(
+        !text_visible(&h, chip),
+        "the fresh /start is past the first page"
+    );
+    assert!(
+        f.server
+            .calls()
+            .iter()
+            .all(|c| c.params.get("offset").is_none()),
+        "nothing confirmed before the click"
+    );
+    h.get_by_label("Read newest (confirms older updates)")
+        .click();
+    h.step();
+    wait_for(&mut h, "the newest chats", |h| text_visible(h, chip));
+    assert_eq!(
+        f.server.calls().last().expect("read").params["offset"],
+        -100
+    );
     f.server.assert_no_problems();
 }

@@ -119,6 +119,25 @@ pub fn discover_chats(updates: &Value) -> Vec<DiscoveredChat> {
     chats
 }
 
+/// How many updates one `getUpdates` returns at most.
+pub const UPDATES_PAGE: usize = 100;
+
+/// The `getUpdates` offset that reads the newest `UPDATES_PAGE` updates and confirms (forgets) the
+/// older ones for every program reading the bot.
+pub const NEWEST_OFFSET: i64 = -100;
+
+/// Said when a read returned a full page.
+pub const MORE_PENDING_NOTE: &str =
+    "The bot has more pending updates than one read shows; the newest may be missing";
+
+/// What reading the newest updates costs, for the warning before it.
+pub const NEWEST_WARNING: &str = "Reading the newest updates confirms the older ones: Telegram forgets them for every program reading this bot.";
+
+/// Whether a `getUpdates` result is a full page, so newer updates may be waiting behind it.
+pub fn more_pending(updates: &Value) -> bool {
+    updates.as_array().is_some_and(|u| u.len() >= UPDATES_PAGE)
+}
+
 /// `/start abc` (or `/start@bot abc`) → `abc`.
 pub fn start_payload(text: &str) -> Option<String> {
     let rest = text.strip_prefix("/start")?;

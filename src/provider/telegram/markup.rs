@@ -1,6 +1,20 @@
 //! Telegram's two formatting languages (providers.md §3.4): escaping plain text for them, and
 //! checking user-written markup the way Telegram's parser does, so a "can't parse entities" error
-//! is caught before the round trip and points at the offending character.
+//! is caught before the round trip and points at the offending character. Legacy `Markdown` is in
+//! `legacy`.
+
+mod legacy;
+
+pub use legacy::{escape_markdown, wrap_markdown};
+
+/// Checks legacy Markdown as Telegram parses it and returns the visible text, or the first place
+/// Telegram would refuse or would not show what was meant (`legacy::check_markdown`).
+pub fn check_markdown(text: &str) -> Result<String, MarkupError> {
+    legacy::check_markdown(text).map_err(|(index, message)| {
+        let chars: Vec<char> = text.chars().collect();
+        error_at(&chars, index, message)
+    })
+}
 
 /// The characters MarkdownV2 reserves outside entities, plus the backslash itself.
 pub const MARKDOWN_V2_RESERVED: &str = "_*[]()~`>#+-=|{}.!\\";

@@ -17,6 +17,8 @@ pub const CALLBACK_DATA_LIMIT: usize = 64;
 pub enum ParseMode {
     Html,
     MarkdownV2,
+    /// The legacy `Markdown` mode.
+    Markdown,
     Plain,
 }
 
@@ -25,6 +27,7 @@ impl ParseMode {
         match self {
             ParseMode::Html => Some("HTML"),
             ParseMode::MarkdownV2 => Some("MarkdownV2"),
+            ParseMode::Markdown => Some("Markdown"),
             ParseMode::Plain => None,
         }
     }
@@ -148,14 +151,25 @@ pub fn raw_body(raw: &Value) -> Result<(&'static str, Map<String, Value>), Draft
     Ok((method, map))
 }
 
+/// `parse_mode`, case-insensitive as the Bot API reads it (`markdownv2`, `html`, `markdown`).
 pub fn parse_mode(options: &Fields<'_>) -> Result<ParseMode, DraftError> {
-    Ok(
-        match options.one_of("parse_mode", &["HTML", "MarkdownV2", "none"])? {
-            None | Some("HTML") => ParseMode::Html,
-            Some("MarkdownV2") => ParseMode::MarkdownV2,
-            Some(_) => ParseMode::Plain,
-        },
-    )
+    let Some(value) = options.string("parse_mode")? else {
+        return Ok(ParseMode::Html);
+    };
+    Ok(match value.trim().to_ascii_lowercase().as_str() {
+        "html" => ParseMode::Html,
+        "markdownv2" => ParseMode::MarkdownV2,
+        "markdown" => ParseMode::Markdown,
+        "none" => ParseMode::Plain,
+        _ => {
+            return Err(DraftError::new(
+                "options.parse_mode",
+                format!(
+                    "`{value}` is not one of: HTML, MarkdownV2, Markdown (legacy), none (any letter case)"
+                ),
+            ));
+        }
+    })
 }
 
 /// The sendMessage or sendPhoto body without `chat_id`, in the order the dump shows it.
@@ -170,7 +184,7 @@ pub fn build_body(
     if user_markup && mode == ParseMode::Plain {
         return Err(DraftError::new(
             "options.user_markup",
-            "needs parse_mode HTML or MarkdownV2 (with none, the text is sent as it is)",
+            "needs parse_mode HTML, MarkdownV2 or Markdown (with none, the text is sent as it is)",
         ));
     }
     let text = compose(m, mode, user_markup)?;
@@ -306,6 +320,7 @@ pub fn visible_text(text: &str, mode: ParseMode) -> Result<String, markup::Marku
     match mode {
         ParseMode::Html => markup::check_html(text),
         ParseMode::MarkdownV2 => markup::check_markdown_v2(text),
+        ParseMode::Markdown => markup::check_markdown(text),
         ParseMode::Plain => Ok(text.to_string()),
     }
 }
@@ -332,6 +347,7 @@ pub fn compose(m: &Message, mode: ParseMode, user_markup: bool) -> Result<String
         let checked = match mode {
             ParseMode::Html => markup::check_html(&m.body).map(|_| ()),
             ParseMode::MarkdownV2 => markup::check_markdown_v2(&m.body).map(|_| ()),
+            ParseMode::Markdown => markup::check_markdown(&m.body).map(|_| ()),
             ParseMode::Plain => Ok(()),
         };
         checked.map_err(|e| {
@@ -346,6 +362,7 @@ pub fn compose(m: &Message, mode: ParseMode, user_markup: bool) -> Result<String
         match mode {
             ParseMode::Html => markup::escape_html(m.body.trim_end()),
             ParseMode::MarkdownV2 => markup::escape_markdown_v2(m.body.trim_end()),
+            ParseMode::Markdown => markup::escape_markdown(m.body.trim_end()),
             ParseMode::Plain => m.body.trim_end().to_string(),
         }
     };
@@ -383,6 +400,20 @@ pub fn compose(m: &Message, mode: ParseMode, user_markup: bool) -> Result<String
                 ));
             }
         }
+        ParseMode::Markdown => {
+            if !title.is_empty() {
+                parts.push(markup::wrap_markdown('*', title));
+            }
+            if !subtitle.is_empty() {
+                parts.push(markup::wrap_markdown('_', subtitle));
+            }
+            if !body.is_empty() {
+                parts.push(body);
+            }
+            if !url.is_empty() {
+                parts.push(markdown_link(url));
+            }
+        }
         ParseMode::Plain => {
             parts.extend(
                 [title, subtitle, body.as_str(), url]
@@ -393,6 +424,17 @@ pub fn compose(m: &Message, mode: ParseMode, user_markup: bool) -> Result<String
         }
     }
     Ok(parts.join("\n"))
+}
+
+/// The click URL in legacy Markdown: a `[url](url)` link, or, when the URL holds a character that
+/// would end or nest inside a link there (`_ * ` [ ] ( )`), the URL as escaped text (Telegram links
+/// http(s) URLs in text by itself).
+fn markdown_link(url: &str) -> String {
+    if url.contains(|c: char| "_*`[]()".contains(c)) {
+        markup::escape_markdown(url)
+    } else {
+        format!("[{url}]({url})")
+    }
 }
 
 /// Buttons as an inline keyboard, one per row: a link button when it has a URL, otherwise a

@@ -143,6 +143,63 @@ fn markdown_v2_message_byte_for_byte() {
 }
 
 #[test]
+fn legacy_markdown_message_byte_for_byte_in_any_letter_case() {
+    for mode in ["Markdown", "markdown", "MARKDOWN"] {
+        let d = draft(json!({
+            "profile": "acme-bot",
+            "message": {"title": "2*2 = 4", "subtitle": "snake_case", "body": "Use `cargo` [now] (v1.2)!",
+                        "url": "https://ci.example/run/1"},
+            "audience": {"chat_ids": [42]},
+            "options": {"parse_mode": mode}
+        }));
+        let p = prepare(&d).expect("prepares");
+        let expected = r#"{
+  "chat_id": 42,
+  "text": "*2*\\**2 = 4*\n_snake_\\__case_\nUse \\`cargo\\` \\[now] (v1.2)!\n[https://ci.example/run/1](https://ci.example/run/1)",
+  "parse_mode": "Markdown"
+}"#;
+        assert_eq!(p.requests[0].body.as_text(), Some(expected), "{mode}");
+    }
+    for (mode, wire) in [("markdownv2", "MarkdownV2"), ("html", "HTML")] {
+        let d = draft(json!({"profile": "acme-bot", "message": {"body": "x"},
+                             "audience": {"chat_ids": [42]}, "options": {"parse_mode": mode}}));
+        let body = prepare(&d).expect("prepares").requests[0]
+            .body
+            .as_text()
+            .expect("t")
+            .to_string();
+        assert!(
+            body.contains(&format!("\"parse_mode\": \"{wire}\"")),
+            "{body}"
+        );
+    }
+    // A URL with `_` is escaped text (Telegram links it), not a link whose text would nest.
+    let d = draft(
+        json!({"profile": "acme-bot", "message": {"body": "x", "url": "https://a.example/my_page"},
+                         "audience": {"chat_ids": [42]}, "options": {"parse_mode": "Markdown"}}),
+    );
+    let body: Value = serde_json::from_str(
+        prepare(&d).expect("ok").requests[0]
+            .body
+            .as_text()
+            .expect("t"),
+    )
+    .expect("j");
+    assert_eq!(body["text"], "x\nhttps://a.example/my\\_page");
+
+    let d = draft(
+        json!({"profile": "acme-bot", "message": {"body": "*bold _italic_*"},
+                         "audience": {"chat_ids": [42]}, "options": {"parse_mode": "Markdown", "user_markup": true}}),
+    );
+    let e = prepare(&d).expect_err("nested");
+    assert_eq!(e.field, "message.body");
+    assert!(
+        e.message.contains("character 7") && e.message.contains("cannot nest"),
+        "{e}"
+    );
+}
+
+#[test]
 fn plain_text_and_user_markup() {
     let d = draft(json!({
         "profile": "acme-bot",
@@ -294,7 +351,7 @@ fn bad_input_names_the_field() {
             "options.ttl",
         ),
         (
-            json!({"profile": "acme-bot", "message": {"body": "x"}, "audience": {"chat_ids": ["42"]}, "options": {"parse_mode": "Markdown"}}),
+            json!({"profile": "acme-bot", "message": {"body": "x"}, "audience": {"chat_ids": ["42"]}, "options": {"parse_mode": "Textile"}}),
             "options.parse_mode",
         ),
         (
@@ -451,6 +508,31 @@ fn find_chats_lists_each_chat_once_with_its_start_payload() {
     );
     let none = Telegram.interpret_lookup("chats", &exchange(200, r#"{"ok":true,"result":[]}"#));
     assert!(none.is_ok() && none.items.is_empty() && none.summary.contains("press Start"));
+}
+
+#[test]
+fn a_full_page_of_updates_says_the_newest_may_be_missing_and_newest_reads_from_the_end() {
+    let updates: Vec<Value> = (0..100)
+        .map(|i| json!({"update_id": i, "message": {"message_id": i, "date": 1, "chat": {"id": 7, "type": "private", "first_name": "Bo"}, "text": "hi"}}))
+        .collect();
+    let page = json!({"ok": true, "result": updates}).to_string();
+    let o = Telegram.interpret_lookup("chats", &exchange(200, &page));
+    assert_eq!(
+        o.summary,
+        "Found 1 chat. The bot has more pending updates than one read shows; the newest may be missing"
+    );
+    let call = |params| Telegram.call(&Call::action("getUpdates", params), &profile(), &secrets());
+    let Ok(CallPlan::Request(r)) = call(json!({"offset": -100})) else {
+        panic!("a request")
+    };
+    assert_eq!(
+        r.body.as_text(),
+        Some("{\n  \"offset\": -100,\n  \"limit\": 100,\n  \"timeout\": 0\n}")
+    );
+    assert!(
+        call(json!({"offset": 5})).is_err(),
+        "no other offset is sent"
+    );
 }
 
 #[test]

@@ -22,6 +22,8 @@ enum BotCall {
     Me,
     /// getUpdates, to see who pressed Start.
     Updates,
+    /// getUpdates with offset -100: the newest updates, confirming the older ones.
+    NewestUpdates,
     WebhookInfo,
     DeleteWebhook,
     SetWebhook,
@@ -31,7 +33,7 @@ impl BotCall {
     fn method(self) -> &'static str {
         match self {
             BotCall::Me => "getMe",
-            BotCall::Updates => "getUpdates",
+            BotCall::Updates | BotCall::NewestUpdates => "getUpdates",
             BotCall::WebhookInfo => "getWebhookInfo",
             BotCall::DeleteWebhook => "deleteWebhook",
             BotCall::SetWebhook => "setWebhook",
@@ -57,6 +59,10 @@ pub struct State {
     new_url: String,
     /// The status-bar text that last made this panel look at the webhook.
     seen_conflict: Option<String>,
+    /// The last read of updates was a full page: newer ones may be waiting behind it.
+    more_pending: bool,
+    /// The status-bar text that last said so (from Find chats).
+    seen_more_pending: Option<String>,
     /// The last result of this panel, in words: (ok, text).
     note: Option<(bool, String)>,
     /// The call whose answer the panel waits for.
@@ -104,8 +110,20 @@ pub fn audience(
         state.seen_conflict = Some(text.clone());
         state.call(actions, BotCall::WebhookInfo, None);
     }
+    // Find chats read a full page: offer the newest.
+    if let Some((true, text)) = view.status
+        && text.contains(telegram::MORE_PENDING_NOTE)
+        && state.seen_more_pending.as_ref() != Some(text)
+    {
+        state.seen_more_pending = Some(text.clone());
+        state.more_pending = true;
+    }
 
     deep_link_ui(ui, form, state, actions);
+    if state.more_pending {
+        let busy = state.pending.is_some();
+        more_pending(ui, state, actions, busy);
+    }
     webhook_ui(ui, state, actions);
     if let Some((ok, note)) = &state.note {
         let color = widgets::ok_color(ui, *ok);
@@ -260,6 +278,27 @@ fn webhook_ui(ui: &mut egui::Ui, state: &mut State, actions: &mut Actions) {
     }
 }
 
+/// The last read was a full page: say so, and offer the newest, which confirms the older updates.
+fn more_pending(ui: &mut egui::Ui, state: &mut State, actions: &mut Actions, busy: bool) {
+    ui.add_space(6.0);
+    ui.label(format!("{}.", telegram::MORE_PENDING_NOTE));
+    ui.label(telegram::NEWEST_WARNING);
+    if ui
+        .add_enabled(
+            !busy,
+            egui::Button::new("Read newest (confirms older updates)"),
+        )
+        .on_hover_text("getUpdates with offset -100")
+        .clicked()
+    {
+        state.call(
+            actions,
+            BotCall::NewestUpdates,
+            Some(json!({"offset": telegram::NEWEST_OFFSET})),
+        );
+    }
+}
+
 fn add_chat(form: &mut ComposerForm, id: i64) {
     let value = form.audience.entry("chat_ids".to_string()).or_default();
     let id = id.to_string();
@@ -295,7 +334,7 @@ fn answered(
                 .as_ref()
                 .is_some_and(|r| r.status == 409);
             state.note = Some((false, with_hint(&outcome)));
-            if call == BotCall::Updates && webhook_blocks {
+            if matches!(call, BotCall::Updates | BotCall::NewestUpdates) && webhook_blocks {
                 // Say why, and show the webhook right away.
                 state.call(actions, BotCall::WebhookInfo, None);
             }
@@ -310,7 +349,8 @@ fn answered(
             }
             None => state.note = Some((false, "getMe did not name the bot".into())),
         },
-        BotCall::Updates => {
+        BotCall::Updates | BotCall::NewestUpdates => {
+            state.more_pending = call == BotCall::Updates && telegram::more_pending(&value);
             let chats = telegram::discover_chats(&value);
             let token = state.start_token.clone().unwrap_or_default();
             state.started = chats
@@ -319,10 +359,15 @@ fn answered(
                 .cloned()
                 .collect();
             state.looked = true;
+            let newest = if call == BotCall::NewestUpdates {
+                " in the newest updates"
+            } else {
+                ""
+            };
             state.note = Some((
                 true,
                 format!(
-                    "Found {} chat{}",
+                    "Found {} chat{}{newest}",
                     chats.len(),
                     if chats.len() == 1 { "" } else { "s" }
                 ),

@@ -235,6 +235,7 @@ fn shown_len(text: &str, mode: Option<&str>) -> usize {
                 }
             }
         }
+        Some("Markdown") => shown.extend(text.chars().filter(|c| !"*_`\\".contains(*c))),
         _ => shown.push_str(text),
     }
     shown.encode_utf16().count()
@@ -261,6 +262,7 @@ fn parse_error(text: &str, mode: Option<&str>) -> Option<String> {
             }
             None
         }
+        Some("Markdown") => markdown_error(text),
         Some("HTML") => {
             let tags = [
                 "b",
@@ -297,6 +299,51 @@ fn parse_error(text: &str, mode: Option<&str>) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Legacy Markdown as Telegram's parser reads it: an entity runs to the next copy of its marker
+/// (`]` for `[`, ```` ``` ```` for a pre block), with no nesting and no escapes inside.
+fn markdown_error(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'\\' && bytes.get(i + 1).is_some_and(|n| b"_*`[".contains(n)) {
+            i += 2;
+            continue;
+        }
+        if !b"_*`[".contains(&c) {
+            i += 1;
+            continue;
+        }
+        let begin = i;
+        let end = match c {
+            b'[' => "]",
+            b'`' if text[i..].starts_with("```") => "```",
+            b'`' => "`",
+            b'*' => "*",
+            _ => "_",
+        };
+        let width = end.len();
+        let Some(found) = text[i + width..].find(end) else {
+            return Some(format!(
+                "Bad Request: can't parse entities: Can't find end of the entity starting at byte offset {begin}"
+            ));
+        };
+        i += width + found + width;
+        if c == b'[' && bytes.get(i) == Some(&b'(') {
+            match text[i..].find(')') {
+                Some(close) => i += close + 1,
+                None => {
+                    return Some(format!(
+                        "Bad Request: can't parse entities: Can't find end of a URL at byte offset {}",
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
+    None
 }
 
 impl Api for Telegram {
@@ -355,7 +402,26 @@ impl Telegram {
                         "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
                     );
                 }
-                ok(Value::Array(self.updates.lock().expect("lock").clone()))
+                let mut updates = self.updates.lock().expect("lock");
+                // As the Bot API documents: a positive offset confirms (forgets) every update below
+                // it; a negative one keeps only the last -offset updates, forgetting the rest.
+                match p.get("offset").and_then(Value::as_i64) {
+                    Some(offset) if offset > 0 => {
+                        updates.retain(|u| u["update_id"].as_i64().is_some_and(|id| id >= offset));
+                    }
+                    Some(offset) if offset < 0 => {
+                        let keep = usize::try_from(offset.unsigned_abs()).unwrap_or(usize::MAX);
+                        let forget = updates.len().saturating_sub(keep);
+                        updates.drain(..forget);
+                    }
+                    _ => {}
+                }
+                let limit = p.get("limit").and_then(Value::as_u64).unwrap_or(100);
+                if !(1..=100).contains(&limit) {
+                    record.problem(format!("getUpdates limit {limit} is outside 1-100"));
+                }
+                let limit = usize::try_from(limit.clamp(1, 100)).unwrap_or(100);
+                ok(Value::Array(updates.iter().take(limit).cloned().collect()))
             }
             "getWebhookInfo" => {
                 let url = self.webhook.lock().expect("lock").clone();
@@ -473,6 +539,14 @@ impl Telegram {
     }
 }
 
+/// One above the last update's id (ids keep growing after older updates are forgotten).
+fn next_update_id(updates: &[Value]) -> i64 {
+    updates
+        .last()
+        .and_then(|u| u["update_id"].as_i64())
+        .map_or(1000, |id| id + 1)
+}
+
 impl TelegramStandIn {
     /// Starts on 127.0.0.1 (wiremock serves from a thread of its own). Call it outside async code.
     pub fn start() -> Self {
@@ -503,7 +577,7 @@ impl TelegramStandIn {
     /// Someone in a private chat sends `text` (e.g. `/start TOKEN` from a deep link).
     pub fn private_message(&self, chat_id: i64, first_name: &str, username: &str, text: &str) {
         let mut updates = self.api().updates.lock().expect("lock");
-        let update_id = 1000 + updates.len() as i64;
+        let update_id = next_update_id(&updates);
         updates.push(json!({"update_id": update_id, "message": {"message_id": update_id, "date": 1_790_000_000,
             "from": {"id": chat_id, "is_bot": false, "first_name": first_name, "username": username},
             "chat": {"id": chat_id, "type": "private", "first_name": first_name, "username": username},
@@ -513,7 +587,7 @@ impl TelegramStandIn {
     /// The bot was added to a channel.
     pub fn added_to_channel(&self, chat_id: i64, title: &str) {
         let mut updates = self.api().updates.lock().expect("lock");
-        let update_id = 1000 + updates.len() as i64;
+        let update_id = next_update_id(&updates);
         updates.push(json!({"update_id": update_id, "my_chat_member": {"chat": {"id": chat_id, "type": "channel", "title": title},
             "from": {"id": 1, "is_bot": false, "first_name": "Owner"}, "date": 1_790_000_000,
             "old_chat_member": {"status": "left", "user": {"id": 7_012_345_678_i64, "is_bot": true, "first_name": BOT_NAME}},
