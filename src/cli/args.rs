@@ -300,7 +300,9 @@ pub enum SubscriptionsCommand {
     Add {
         /// The draft file to update.
         draft: String,
-        /// Files of subscriptions (PushSubscription JSON).
+        /// Files of subscriptions (PushSubscription JSON), - for standard input (e.g.
+        /// `redis-cli --raw SORT subscriptions BY nosort GET 'sub:*' | pushdeck subscriptions add
+        /// draft.json -`).
         #[arg(required = true)]
         files: Vec<String>,
         /// Name them: one label for every subscription of these files that has none.

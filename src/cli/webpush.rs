@@ -177,11 +177,10 @@ fn add(path: &str, files: &[String], label: Option<&String>) -> CliResult {
     let before = subs.len();
     let mut rejected = 0;
     for file in files {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| bad_input(format!("{file}: cannot read: {e}")))?;
+        let (name, text) = read_subscriptions(file)?;
         let (found, bad) = parse_many(&text);
         for r in &bad {
-            eprintln!("pushdeck: {file}: {}: {} (left out)", r.place, r.reason);
+            eprintln!("pushdeck: {name}: {}: {} (left out)", r.place, r.reason);
         }
         rejected += bad.len();
         for mut s in found {
@@ -211,6 +210,20 @@ fn add(path: &str, files: &[String], label: Option<&String>) -> CliResult {
     } else {
         Exit::Success
     })
+}
+
+/// The text of one FILE argument, `-` being standard input (e.g. values piped from `redis-cli`),
+/// and the name to give it in messages.
+fn read_subscriptions(file: &str) -> Result<(String, String), Failure> {
+    if file == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+            .map_err(|e| bad_input(format!("standard input: cannot read: {e}")))?;
+        return Ok(("standard input".into(), text));
+    }
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| bad_input(format!("{file}: cannot read: {e}")))?;
+    Ok((file.to_string(), text))
 }
 
 fn list(path: &str, json: bool) -> CliResult {

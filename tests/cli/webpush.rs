@@ -368,6 +368,83 @@ fn subscriptions_stored_by_a_python_server_with_expiration_time_are_added() {
     assert_eq!(s.service.delivered().len(), 1);
 }
 
+/// The shell commands of docs/providers/webpush.md's "Subscriptions kept in Redis", as written.
+fn documented_redis_pipelines() -> Vec<String> {
+    let doc = include_str!("../../docs/providers/webpush.md");
+    let section = doc
+        .split("### Subscriptions kept in Redis")
+        .nth(1)
+        .and_then(|rest| rest.split("\n#").next())
+        .expect("docs/providers/webpush.md has a \"Subscriptions kept in Redis\" section");
+    let pipelines: Vec<String> = section
+        .split("```sh\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .map(|block| block.replace("\\\n", " ").trim().to_string())
+        .collect();
+    assert_eq!(pipelines.len(), 2, "{section}");
+    pipelines
+}
+
+#[test]
+fn subscriptions_kept_in_redis_load_with_the_documented_command() {
+    let s = setup();
+    let redis = common::redis::Redis::start();
+    let mut stored = Vec::new();
+    for id in ["ana", "ben", "cy"] {
+        let mut sub = s.service.subscribe(id, None);
+        if id == "cy" {
+            let object = sub.as_object_mut().expect("object");
+            object.remove("expirationTime");
+            object.insert("expiration_time".into(), json!(1_767_225_600_000_i64));
+        }
+        redis.cli(&["SET", &format!("sub:{id}"), &sub.to_string()]);
+        stored.push(sub);
+    }
+    // An id whose key has expired: an empty line, skipped.
+    redis.cli(&["SADD", "subscriptions", "ana", "ben", "cy", "gone"]);
+    for pipeline in documented_redis_pipelines() {
+        let draft = s.draft(vec![], json!({}));
+        let script = pipeline
+            .replace("redis-cli", "redis-cli -p \"$REDIS_PORT\"")
+            .replace("pushdeck ", "\"$PUSHDECK\" ")
+            .replace("draft.json", "\"$DRAFT\"");
+        let out = s
+            .sandbox
+            .cmd_of("sh")
+            .args(["-c", &script])
+            .env("REDIS_PORT", redis.port.to_string())
+            .env("PUSHDECK", env!("CARGO_BIN_EXE_pushdeck"))
+            .env("DRAFT", &draft)
+            .output()
+            .expect("runs");
+        crate::support::assert_exit_output(&out, 0);
+        assert!(
+            stdout(&out).contains("Added 3 subscriptions (3 in all)"),
+            "{pipeline}: {}",
+            stdout(&out)
+        );
+        let list = stdout_json(&s.run(&["subscriptions", "list", &draft, "--json"]));
+        let mut endpoints: Vec<&Value> = list["subscriptions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|sub| &sub["endpoint"])
+            .collect();
+        endpoints.sort_by_key(|e| e.to_string());
+        let mut expected: Vec<&Value> = stored.iter().map(|sub| &sub["endpoint"]).collect();
+        expected.sort_by_key(|e| e.to_string());
+        assert_eq!(endpoints, expected, "{pipeline}");
+        let expiring = list["subscriptions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|sub| sub["expirationTime"] == json!(1_767_225_600_000_i64))
+            .count();
+        assert_eq!(expiring, 1, "{pipeline}: {list}");
+    }
+}
+
 #[test]
 fn vapid_generate_without_a_keyring_stores_nothing() {
     let s = setup();

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod fault_server;
+pub mod redis;
 pub mod stand_ins;
 pub mod window;
 
@@ -81,7 +82,12 @@ impl Sandbox {
 
     /// `pushdeck` with this sandbox's folders and secrets; fails after 60 s rather than hanging.
     pub fn cmd(&self) -> assert_cmd::Command {
-        let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_pushdeck"));
+        self.cmd_of(env!("CARGO_BIN_EXE_pushdeck"))
+    }
+
+    /// PROGRAM (e.g. `sh`) with the environment [`Sandbox::cmd`] gives `pushdeck`.
+    pub fn cmd_of(&self, program: impl AsRef<std::ffi::OsStr>) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::new(program);
         cmd.env("PUSHDECK_CONFIG_DIR", self.config_dir())
             .env("PUSHDECK_DATA_DIR", self.data_dir())
             .env("PUSHDECK_CACHE_DIR", self.cache_dir())
