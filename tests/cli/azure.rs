@@ -130,6 +130,82 @@ fn send_to_tags_every_format_signed_and_accepted() {
 }
 
 #[test]
+fn raw_windows_payloads_go_out_with_the_type_their_root_names() {
+    let s = Setup::new();
+    let mpns = |el: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><wp:Notification xmlns:wp="WPNotification"><wp:{el}><wp:Count>3</wp:Count></wp:{el}></wp:Notification>"#
+        )
+    };
+    let cases = [
+        (
+            "windows",
+            json!(
+                "<toast><visual><binding template=\"ToastGeneric\"><text>Hi</text></binding></visual></toast>"
+            ),
+            &[("X-WNS-Type", "wns/toast")][..],
+            "X-WNS-Type wns/toast taken from the payload's <toast> root",
+        ),
+        (
+            "windows",
+            json!(
+                "<tile><visual><binding template=\"TileMedium\"><text>3</text></binding></visual></tile>"
+            ),
+            &[("X-WNS-Type", "wns/tile")][..],
+            "X-WNS-Type wns/tile taken from the payload's <tile> root",
+        ),
+        (
+            "windows",
+            json!("<badge value=\"7\"/>"),
+            &[("X-WNS-Type", "wns/badge")][..],
+            "X-WNS-Type wns/badge taken from the payload's <badge> root",
+        ),
+        (
+            "windows",
+            json!("sync:42"),
+            &[
+                ("X-WNS-Type", "wns/raw"),
+                ("Content-Type", "application/octet-stream"),
+            ][..],
+            "wns/raw",
+        ),
+        (
+            "windowsphone",
+            json!(mpns("Tile")),
+            &[
+                ("X-WindowsPhone-Target", "token"),
+                ("X-NotificationClass", "1"),
+            ][..],
+            "taken from the payload's <wp:Tile>",
+        ),
+        (
+            "windowsphone",
+            json!(mpns("Toast")),
+            &[
+                ("X-WindowsPhone-Target", "toast"),
+                ("X-NotificationClass", "2"),
+            ][..],
+            "",
+        ),
+    ];
+    for (i, (format, raw, headers, warning)) in cases.iter().enumerate() {
+        let out = s.run(
+            &["send"],
+            &draft(
+                json!({"tags": ["vip"]}),
+                json!({"format": format, "raw": raw}),
+            ),
+        );
+        assert_complains(&out, 0, &[warning]);
+        let seen = &s.standin.requests()[i];
+        for (name, value) in *headers {
+            assert_eq!(seen.header(name), Some(*value), "{raw}: {name}");
+        }
+    }
+    s.standin.assert_no_problems();
+}
+
+#[test]
 fn debug_send_reports_each_registration() {
     let s = Setup::new();
     let out = s.run(

@@ -58,10 +58,10 @@ pub fn build(
             warnings.push("Format gcm is FCM's legacy API, which Google shut down in 2024: registrations must move to fcmv1.".into());
             gcm(draft, raw, ttl, priority)?
         }
-        "windows" => windows(draft, &options, raw, wns_type.unwrap_or("toast"), ttl)?,
+        "windows" => windows(draft, &options, raw, wns_type, ttl, warnings)?,
         "windowsphone" => {
             warnings.push("Format windowsphone (MPNS) is retired by Microsoft: nothing is delivered to new devices.".into());
-            windowsphone(draft, raw)?
+            windowsphone(draft, raw, warnings)?
         }
         "adm" => adm(draft, raw, ttl)?,
         "baidu" => baidu(draft, raw)?,

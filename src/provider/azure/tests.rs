@@ -307,7 +307,6 @@ fn raw_payloads_are_validated() {
     for bad in [
         "<toast><visual></toast>",
         "<toast>",
-        "hello",
         "<a/><b/>",
         "<a attr=x/>",
     ] {
@@ -315,12 +314,91 @@ fn raw_payloads_are_validated() {
         assert_eq!(e.field, "options.raw");
         assert!(e.message.starts_with("invalid XML"), "{bad}: {e}");
     }
-    assert!(
-        raw("windows", json!({"x": 1}))
-            .expect_err("object for xml")
-            .message
-            .contains("string of XML")
+}
+
+#[test]
+fn raw_windows_payloads_go_out_with_the_type_their_root_names() {
+    let raw = |format: &str, raw: serde_json::Value| {
+        prepare(&draft(
+            json!({"profile": "p", "options": {"format": format, "raw": raw}}),
+        ))
+        .expect(format)
+    };
+    let header = |p: &Prepared, name: &str| {
+        wire(p)
+            .0
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    };
+    for (xml, kind) in [
+        (
+            "<toast><visual><binding template=\"ToastGeneric\"><text>Hi</text></binding></visual></toast>",
+            "toast",
+        ),
+        (
+            "<tile><visual><binding template=\"TileMedium\"><text>3</text></binding></visual></tile>",
+            "tile",
+        ),
+        ("<badge value=\"7\"/>", "badge"),
+    ] {
+        let p = raw("windows", json!(xml));
+        assert_eq!(
+            header(&p, "X-WNS-Type").as_deref(),
+            Some(format!("wns/{kind}").as_str())
+        );
+        assert_eq!(
+            header(&p, "Content-Type").as_deref(),
+            Some("application/xml;charset=utf-8")
+        );
+        let said = format!("X-WNS-Type wns/{kind} taken from the payload's <{kind}> root.");
+        assert!(p.warnings.contains(&said), "{:?}", p.warnings);
+    }
+    // Not XML at all: a WNS raw notification, as bytes.
+    for payload in [json!("sync:42"), json!({"sync": 42})] {
+        let p = raw("windows", payload.clone());
+        assert_eq!(
+            header(&p, "X-WNS-Type").as_deref(),
+            Some("wns/raw"),
+            "{payload}"
+        );
+        assert_eq!(
+            header(&p, "Content-Type").as_deref(),
+            Some("application/octet-stream")
+        );
+        assert!(
+            p.warnings.iter().any(|w| w.contains("wns/raw")),
+            "{:?}",
+            p.warnings
+        );
+    }
+    // The user's own choice wins, without a word.
+    let p = prepare(&draft(json!({"profile": "p", "options": {
+        "format": "windows", "wns_type": "toast", "raw": "<tile><visual/></tile>"}})))
+    .expect("chosen");
+    assert_eq!(header(&p, "X-WNS-Type").as_deref(), Some("wns/toast"));
+    assert!(!p.warnings.iter().any(|w| w.contains("X-WNS-Type")));
+
+    // MPNS: a tile is target token, class 1; a toast target toast, class 2.
+    let tile = "<?xml version=\"1.0\" encoding=\"utf-8\"?><wp:Notification xmlns:wp=\"WPNotification\"><wp:Tile><wp:Count>3</wp:Count></wp:Tile></wp:Notification>";
+    let p = raw("windowsphone", json!(tile));
+    assert_eq!(
+        header(&p, "X-WindowsPhone-Target").as_deref(),
+        Some("token")
     );
+    assert_eq!(header(&p, "X-NotificationClass").as_deref(), Some("1"));
+    assert!(
+        p.warnings.iter().any(|w| w.contains("<wp:Tile>")),
+        "{:?}",
+        p.warnings
+    );
+    let toast = tile.replace("wp:Tile", "wp:Toast");
+    let p = raw("windowsphone", json!(toast));
+    assert_eq!(
+        header(&p, "X-WindowsPhone-Target").as_deref(),
+        Some("toast")
+    );
+    assert_eq!(header(&p, "X-NotificationClass").as_deref(), Some("2"));
 }
 
 #[test]
