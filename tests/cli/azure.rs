@@ -206,6 +206,27 @@ fn raw_windows_payloads_go_out_with_the_type_their_root_names() {
 }
 
 #[test]
+fn a_data_only_apple_payload_is_sent_with_a_warning() {
+    let s = Setup::new();
+    let out = s.run(
+        &["send"],
+        &draft(
+            json!({"tags": ["vip"]}),
+            json!({"format": "apple", "raw": {"sync": "inbox"}}),
+        ),
+    );
+    assert_complains(
+        &out,
+        0,
+        &["no aps: iOS delivers it as a background/data message only"],
+    );
+    s.standin.assert_no_problems();
+    let seen = &s.standin.requests()[0];
+    assert_eq!(seen.body, br#"{"sync":"inbox"}"#);
+    assert_eq!(seen.header("apns-push-type"), Some("background"));
+}
+
+#[test]
 fn debug_send_reports_each_registration() {
     let s = Setup::new();
     let out = s.run(

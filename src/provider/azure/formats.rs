@@ -96,17 +96,24 @@ fn apple(
     let body = match raw {
         Some(raw) => {
             let map = raw_object(raw)?;
-            if !map.contains_key("aps") {
-                return Err(DraftError::new(
-                    "options.raw",
-                    "an apple payload needs an `aps` object",
-                ));
+            match map.get("aps") {
+                None => warnings.push(
+                    "options.raw has no aps: iOS delivers it as a background/data message only (no alert, sound or badge).".into(),
+                ),
+                Some(Value::Object(_)) => {}
+                Some(_) => {
+                    return Err(DraftError::new(
+                        "options.raw.aps",
+                        "must be an object (or leave it out for a data-only message)",
+                    ));
+                }
             }
             Value::Object(map)
         }
         None => apple_body(draft, options, warnings)?,
     };
     let silent = m.silent
+        || body.get("aps").is_none()
         || body
             .get("aps")
             .and_then(|a| a.get("content-available"))

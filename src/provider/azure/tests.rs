@@ -289,12 +289,8 @@ fn raw_payloads_are_validated() {
     let e = raw("apple", json!("{\"aps\":")).expect_err("bad json");
     assert_eq!(e.field, "options.raw");
     assert!(e.message.starts_with("invalid JSON"), "{e}");
-    assert!(
-        raw("apple", json!({"alert": "x"}))
-            .expect_err("no aps")
-            .message
-            .contains("aps")
-    );
+    let e = raw("apple", json!({"aps": "x"})).expect_err("aps not an object");
+    assert_eq!(e.field, "options.raw.aps");
     let e = raw("fcmv1", json!({"message": {"token": "x"}})).expect_err("target");
     assert_eq!(e.field, "options.raw.message.token");
     let e = raw("template", json!({"n": 1})).expect_err("non-string");
@@ -314,6 +310,24 @@ fn raw_payloads_are_validated() {
         assert_eq!(e.field, "options.raw");
         assert!(e.message.starts_with("invalid XML"), "{bad}: {e}");
     }
+}
+
+#[test]
+fn a_data_only_apple_payload_is_sent_as_background_with_a_warning() {
+    let p = prepare(&draft(json!({"profile": "p", "options": {
+        "format": "apple", "raw": {"sync": "inbox", "n": 3}}})))
+    .expect("data-only is accepted");
+    let (headers, body) = wire(&p);
+    assert_eq!(body, r#"{"sync":"inbox","n":3}"#);
+    assert!(headers.contains(&("apns-push-type".into(), "background".into())));
+    assert!(headers.contains(&("apns-priority".into(), "5".into())));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("no aps: iOS delivers it as a background/data message only")),
+        "{:?}",
+        p.warnings
+    );
 }
 
 #[test]

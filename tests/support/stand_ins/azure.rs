@@ -210,7 +210,8 @@ impl Azure {
                 return Some(error(400, "The payload is not valid JSON."));
             };
             let ok = match format {
-                "apple" => v.get("aps").is_some_and(|a| a.is_object()),
+                // A payload without `aps` is a data-only (background) message.
+                "apple" => v.is_object() && v.get("aps").is_none_or(|a| a.is_object()),
                 "fcmv1" => v
                     .get("message")
                     .is_some_and(|m| m.is_object() && m.get("token").is_none()),
