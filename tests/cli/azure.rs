@@ -272,13 +272,32 @@ fn debug_send_reports_each_registration() {
             "  · 5126583452930341963-1: apple | a1b2c3d4e5f6 | The Notification was successfully sent",
         ],
     );
+}
 
-    // A test send that matches nobody is not a success.
+#[test]
+fn a_test_send_that_matches_nobody_says_so_plainly() {
+    let s = Setup::new();
     let out = s.run(
         &["send"],
         &draft(json!({"tags": ["nobody"]}), json!({"test_send": true})),
     );
-    assert_says(&out, 1, &["no registration matched"]);
+    // Not a refusal (exit 0, not ✗), and not a success (·, not ✓).
+    assert_says(
+        &out,
+        0,
+        &[
+            "· Test send: no registration matches these tags, so nobody received it",
+            "→ Check the tags",
+        ],
+    );
+    let out = s.run(
+        &["send", "--json"],
+        &draft(json!({"tags": ["nobody"]}), json!({"test_send": true})),
+    );
+    assert_eq!(
+        only_result(&stdout_json(&out))["outcome"]["verdict"],
+        "not_sent"
+    );
 }
 
 #[test]
