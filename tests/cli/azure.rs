@@ -4,7 +4,9 @@
 
 use crate::support as common;
 use crate::support::stand_ins::azure as stand_in;
-use crate::support::{assert_complains, assert_says, only_result, request_header};
+use crate::support::{
+    assert_bad_input, assert_complains, assert_says, only_result, request_header,
+};
 
 use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};
@@ -224,6 +226,50 @@ fn a_data_only_apple_payload_is_sent_with_a_warning() {
     let seen = &s.standin.requests()[0];
     assert_eq!(seen.body, br#"{"sync":"inbox"}"#);
     assert_eq!(seen.header("apns-push-type"), Some("background"));
+}
+
+#[test]
+fn custom_headers_reach_the_hub_and_its_own_are_refused() {
+    let s = Setup::new();
+    let out = s.run(
+        &["send"],
+        &draft(
+            json!({"tags": ["vip"]}),
+            json!({"headers": {"apns-collapse-id": "sale-42", "apns-topic": "com.acme.app"}}),
+        ),
+    );
+    assert_says(&out, 0, &["Sent"]);
+    s.standin.assert_no_problems();
+    let seen = &s.standin.requests()[0];
+    assert_eq!(seen.header("apns-collapse-id"), Some("sale-42"));
+    assert_eq!(seen.header("apns-topic"), Some("com.acme.app"));
+
+    // The preview shows them like any other header.
+    let out = s.run(
+        &["preview"],
+        &draft(
+            json!({"tags": ["vip"]}),
+            json!({"headers": {"X-WNS-Tag": "promo"}, "format": "windows"}),
+        ),
+    );
+    assert_says(&out, 0, &["X-WNS-Tag: promo"]);
+
+    let out = s.run(
+        &["send"],
+        &draft(
+            json!({"tags": ["vip"]}),
+            json!({"headers": {"ServiceBusNotification-Format": "gcm"}}),
+        ),
+    );
+    assert_bad_input(
+        &out,
+        &[
+            "options.headers.ServiceBusNotification-Format",
+            "cannot be set here",
+            "options.format",
+        ],
+    );
+    assert_eq!(s.standin.hits(), 1, "nothing more was sent");
 }
 
 #[test]

@@ -591,4 +591,5 @@ fn the_example_draft_prepares() {
     );
 }
 
+mod headers;
 mod interpret;
