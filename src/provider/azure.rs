@@ -6,6 +6,7 @@
 mod body;
 mod connection;
 mod formats;
+mod headers;
 mod interpret;
 pub mod report;
 mod sas;
@@ -98,6 +99,12 @@ static INFO: ProviderInfo = ProviderInfo {
             "WNS type",
             FieldKind::Choice(formats::WNS_TYPES),
             "windows only: toast (default), tile, badge or raw",
+        ),
+        FieldSpec::new(
+            "headers",
+            "Custom headers",
+            FieldKind::Json,
+            "headers the hub passes on, e.g. {\"apns-collapse-id\": \"sale\", \"X-WNS-Tag\": \"promo\"}",
         ),
         FieldSpec::new(
             "badge",
@@ -265,6 +272,7 @@ impl Provider for Azure {
         validate_keys(&INFO, draft)?;
         let options = Fields::new("options", &draft.options);
         let audience = audience(draft)?;
+        let custom = headers::parse(&options)?;
         let mut warnings = Vec::new();
         let payload = formats::build(draft, ctx.now, &mut warnings)?;
         if payload.body.len() > MAX_BODY {
@@ -300,6 +308,7 @@ impl Provider for Azure {
                 payload.format
             ));
         }
+        headers::apply(&mut request, custom, &mut warnings);
         request.body = crate::http::Body::Text(payload.body);
         Ok(Prepared {
             requests: vec![request],

@@ -4,7 +4,9 @@
 
 use crate::support as common;
 use crate::support::stand_ins::azure as stand_in;
-use crate::support::{assert_complains, assert_says, only_result, request_header};
+use crate::support::{
+    assert_bad_input, assert_complains, assert_says, only_result, request_header,
+};
 
 use common::{Keyring, Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};
@@ -130,6 +132,147 @@ fn send_to_tags_every_format_signed_and_accepted() {
 }
 
 #[test]
+fn raw_windows_payloads_go_out_with_the_type_their_root_names() {
+    let s = Setup::new();
+    let mpns = |el: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><wp:Notification xmlns:wp="WPNotification"><wp:{el}><wp:Count>3</wp:Count></wp:{el}></wp:Notification>"#
+        )
+    };
+    let cases = [
+        (
+            "windows",
+            json!(
+                "<toast><visual><binding template=\"ToastGeneric\"><text>Hi</text></binding></visual></toast>"
+            ),
+            &[("X-WNS-Type", "wns/toast")][..],
+            "X-WNS-Type wns/toast taken from the payload's <toast> root",
+        ),
+        (
+            "windows",
+            json!(
+                "<tile><visual><binding template=\"TileMedium\"><text>3</text></binding></visual></tile>"
+            ),
+            &[("X-WNS-Type", "wns/tile")][..],
+            "X-WNS-Type wns/tile taken from the payload's <tile> root",
+        ),
+        (
+            "windows",
+            json!("<badge value=\"7\"/>"),
+            &[("X-WNS-Type", "wns/badge")][..],
+            "X-WNS-Type wns/badge taken from the payload's <badge> root",
+        ),
+        (
+            "windows",
+            json!("sync:42"),
+            &[
+                ("X-WNS-Type", "wns/raw"),
+                ("Content-Type", "application/octet-stream"),
+            ][..],
+            "wns/raw",
+        ),
+        (
+            "windowsphone",
+            json!(mpns("Tile")),
+            &[
+                ("X-WindowsPhone-Target", "token"),
+                ("X-NotificationClass", "1"),
+            ][..],
+            "taken from the payload's <wp:Tile>",
+        ),
+        (
+            "windowsphone",
+            json!(mpns("Toast")),
+            &[
+                ("X-WindowsPhone-Target", "toast"),
+                ("X-NotificationClass", "2"),
+            ][..],
+            "",
+        ),
+    ];
+    for (i, (format, raw, headers, warning)) in cases.iter().enumerate() {
+        let out = s.run(
+            &["send"],
+            &draft(
+                json!({"tags": ["vip"]}),
+                json!({"format": format, "raw": raw}),
+            ),
+        );
+        assert_complains(&out, 0, &[warning]);
+        let seen = &s.standin.requests()[i];
+        for (name, value) in *headers {
+            assert_eq!(seen.header(name), Some(*value), "{raw}: {name}");
+        }
+    }
+    s.standin.assert_no_problems();
+}
+
+#[test]
+fn a_data_only_apple_payload_is_sent_with_a_warning() {
+    let s = Setup::new();
+    let out = s.run(
+        &["send"],
+        &draft(
+            json!({"tags": ["vip"]}),
+            json!({"format": "apple", "raw": {"sync": "inbox"}}),
+        ),
+    );
+    assert_complains(
+        &out,
+        0,
+        &["no aps: iOS delivers it as a background/data message only"],
+    );
+    s.standin.assert_no_problems();
+    let seen = &s.standin.requests()[0];
+    assert_eq!(seen.body, br#"{"sync":"inbox"}"#);
+    assert_eq!(seen.header("apns-push-type"), Some("background"));
+}
+
+#[test]
+fn custom_headers_reach_the_hub_and_its_own_are_refused() {
+    let s = Setup::new();
+    let out = s.run(
+        &["send"],
+        &draft(
+            json!({"tags": ["vip"]}),
+            json!({"headers": {"apns-collapse-id": "sale-42", "apns-topic": "com.acme.app"}}),
+        ),
+    );
+    assert_says(&out, 0, &["Sent"]);
+    s.standin.assert_no_problems();
+    let seen = &s.standin.requests()[0];
+    assert_eq!(seen.header("apns-collapse-id"), Some("sale-42"));
+    assert_eq!(seen.header("apns-topic"), Some("com.acme.app"));
+
+    // The preview shows them like any other header.
+    let out = s.run(
+        &["preview"],
+        &draft(
+            json!({"tags": ["vip"]}),
+            json!({"headers": {"X-WNS-Tag": "promo"}, "format": "windows"}),
+        ),
+    );
+    assert_says(&out, 0, &["X-WNS-Tag: promo"]);
+
+    let out = s.run(
+        &["send"],
+        &draft(
+            json!({"tags": ["vip"]}),
+            json!({"headers": {"ServiceBusNotification-Format": "gcm"}}),
+        ),
+    );
+    assert_bad_input(
+        &out,
+        &[
+            "options.headers.ServiceBusNotification-Format",
+            "cannot be set here",
+            "options.format",
+        ],
+    );
+    assert_eq!(s.standin.hits(), 1, "nothing more was sent");
+}
+
+#[test]
 fn debug_send_reports_each_registration() {
     let s = Setup::new();
     let out = s.run(
@@ -175,13 +318,32 @@ fn debug_send_reports_each_registration() {
             "  · 5126583452930341963-1: apple | a1b2c3d4e5f6 | The Notification was successfully sent",
         ],
     );
+}
 
-    // A test send that matches nobody is not a success.
+#[test]
+fn a_test_send_that_matches_nobody_says_so_plainly() {
+    let s = Setup::new();
     let out = s.run(
         &["send"],
         &draft(json!({"tags": ["nobody"]}), json!({"test_send": true})),
     );
-    assert_says(&out, 1, &["no registration matched"]);
+    // Not a refusal (exit 0, not ✗), and not a success (·, not ✓).
+    assert_says(
+        &out,
+        0,
+        &[
+            "· Test send: no registration matches these tags, so nobody received it",
+            "→ Check the tags",
+        ],
+    );
+    let out = s.run(
+        &["send", "--json"],
+        &draft(json!({"tags": ["nobody"]}), json!({"test_send": true})),
+    );
+    assert_eq!(
+        only_result(&stdout_json(&out))["outcome"]["verdict"],
+        "not_sent"
+    );
 }
 
 #[test]

@@ -122,3 +122,30 @@ fn a_listen_key_is_explained() {
     wait_for_text(&mut h, "lacks the Send claim");
     assert!(text_visible(&h, "What to do:"), "hint shown");
 }
+
+#[test]
+fn custom_headers_typed_as_json_reach_the_hub() {
+    let f = fixture();
+    let mut h = harness(&f);
+    type_into(&mut h, "Body", "Flash sale");
+    type_into(&mut h, "Tags", "vip");
+    type_into(
+        &mut h,
+        "Custom headers",
+        r#"{"apns-collapse-id": "sale-42"}"#,
+    );
+    h.run();
+    assert!(
+        text_visible(&h, "apns-collapse-id"),
+        "the Request pane shows the custom header"
+    );
+    h.get_by_label("Send to registrations tagged “vip” · DEV")
+        .click();
+    h.step();
+    wait_for_text(&mut h, "Sent: the hub accepted it");
+    f.server.assert_no_problems();
+    assert_eq!(
+        f.server.requests()[0].header("apns-collapse-id"),
+        Some("sale-42")
+    );
+}

@@ -58,10 +58,10 @@ pub fn build(
             warnings.push("Format gcm is FCM's legacy API, which Google shut down in 2024: registrations must move to fcmv1.".into());
             gcm(draft, raw, ttl, priority)?
         }
-        "windows" => windows(draft, &options, raw, wns_type.unwrap_or("toast"), ttl)?,
+        "windows" => windows(draft, &options, raw, wns_type, ttl, warnings)?,
         "windowsphone" => {
             warnings.push("Format windowsphone (MPNS) is retired by Microsoft: nothing is delivered to new devices.".into());
-            windowsphone(draft, raw)?
+            windowsphone(draft, raw, warnings)?
         }
         "adm" => adm(draft, raw, ttl)?,
         "baidu" => baidu(draft, raw)?,
@@ -96,17 +96,24 @@ fn apple(
     let body = match raw {
         Some(raw) => {
             let map = raw_object(raw)?;
-            if !map.contains_key("aps") {
-                return Err(DraftError::new(
-                    "options.raw",
-                    "an apple payload needs an `aps` object",
-                ));
+            match map.get("aps") {
+                None => warnings.push(
+                    "options.raw has no aps: iOS delivers it as a background/data message only (no alert, sound or badge).".into(),
+                ),
+                Some(Value::Object(_)) => {}
+                Some(_) => {
+                    return Err(DraftError::new(
+                        "options.raw.aps",
+                        "must be an object (or leave it out for a data-only message)",
+                    ));
+                }
             }
             Value::Object(map)
         }
         None => apple_body(draft, options, warnings)?,
     };
     let silent = m.silent
+        || body.get("aps").is_none()
         || body
             .get("aps")
             .and_then(|a| a.get("content-available"))

@@ -13,12 +13,17 @@ pub fn is_test(url: &str) -> bool {
         .is_some_and(|(_, q)| q.split('&').any(|p| p == "test" || p == "test=true"))
 }
 
-/// The report of a test send: counts in the summary, one item per registration.
+/// The report of a test send: counts in the summary, one item per registration. A send that
+/// matched nobody is its own plain outcome (not sent to anyone), not a refusal.
 pub fn test_outcome(report: &NotificationOutcome, ids: &str) -> Outcome {
     let counts = format!("{} succeeded, {} failed", report.success, report.failure);
     let mut outcome = if report.success == 0 && report.failure == 0 {
-        Outcome::refused(format!("Test send: no registration matched{ids}")).with_hint(
-            "Nobody received it: check the tags or expression, and that registrations of this format exist (the hub's portal lists them).",
+        // Not a refusal: the hub took the send, and there was simply nobody to deliver it to.
+        Outcome::not_sent(format!(
+            "Test send: no registration matches these tags, so nobody received it{ids}"
+        ))
+        .with_hint(
+            "Check the tags or tag expression (tags are case-sensitive and must match a registration's exactly), and that registrations of this format exist (the hub's portal lists them).",
         )
     } else if report.success == 0 {
         Outcome::refused(format!("Test send: {counts}{ids}")).with_hint(

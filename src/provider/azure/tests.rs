@@ -289,12 +289,8 @@ fn raw_payloads_are_validated() {
     let e = raw("apple", json!("{\"aps\":")).expect_err("bad json");
     assert_eq!(e.field, "options.raw");
     assert!(e.message.starts_with("invalid JSON"), "{e}");
-    assert!(
-        raw("apple", json!({"alert": "x"}))
-            .expect_err("no aps")
-            .message
-            .contains("aps")
-    );
+    let e = raw("apple", json!({"aps": "x"})).expect_err("aps not an object");
+    assert_eq!(e.field, "options.raw.aps");
     let e = raw("fcmv1", json!({"message": {"token": "x"}})).expect_err("target");
     assert_eq!(e.field, "options.raw.message.token");
     let e = raw("template", json!({"n": 1})).expect_err("non-string");
@@ -307,7 +303,6 @@ fn raw_payloads_are_validated() {
     for bad in [
         "<toast><visual></toast>",
         "<toast>",
-        "hello",
         "<a/><b/>",
         "<a attr=x/>",
     ] {
@@ -315,12 +310,109 @@ fn raw_payloads_are_validated() {
         assert_eq!(e.field, "options.raw");
         assert!(e.message.starts_with("invalid XML"), "{bad}: {e}");
     }
+}
+
+#[test]
+fn a_data_only_apple_payload_is_sent_as_background_with_a_warning() {
+    let p = prepare(&draft(json!({"profile": "p", "options": {
+        "format": "apple", "raw": {"sync": "inbox", "n": 3}}})))
+    .expect("data-only is accepted");
+    let (headers, body) = wire(&p);
+    assert_eq!(body, r#"{"sync":"inbox","n":3}"#);
+    assert!(headers.contains(&("apns-push-type".into(), "background".into())));
+    assert!(headers.contains(&("apns-priority".into(), "5".into())));
     assert!(
-        raw("windows", json!({"x": 1}))
-            .expect_err("object for xml")
-            .message
-            .contains("string of XML")
+        p.warnings
+            .iter()
+            .any(|w| w.contains("no aps: iOS delivers it as a background/data message only")),
+        "{:?}",
+        p.warnings
     );
+}
+
+#[test]
+fn raw_windows_payloads_go_out_with_the_type_their_root_names() {
+    let raw = |format: &str, raw: serde_json::Value| {
+        prepare(&draft(
+            json!({"profile": "p", "options": {"format": format, "raw": raw}}),
+        ))
+        .expect(format)
+    };
+    let header = |p: &Prepared, name: &str| {
+        wire(p)
+            .0
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    };
+    for (xml, kind) in [
+        (
+            "<toast><visual><binding template=\"ToastGeneric\"><text>Hi</text></binding></visual></toast>",
+            "toast",
+        ),
+        (
+            "<tile><visual><binding template=\"TileMedium\"><text>3</text></binding></visual></tile>",
+            "tile",
+        ),
+        ("<badge value=\"7\"/>", "badge"),
+    ] {
+        let p = raw("windows", json!(xml));
+        assert_eq!(
+            header(&p, "X-WNS-Type").as_deref(),
+            Some(format!("wns/{kind}").as_str())
+        );
+        assert_eq!(
+            header(&p, "Content-Type").as_deref(),
+            Some("application/xml;charset=utf-8")
+        );
+        let said = format!("X-WNS-Type wns/{kind} taken from the payload's <{kind}> root.");
+        assert!(p.warnings.contains(&said), "{:?}", p.warnings);
+    }
+    // Not XML at all: a WNS raw notification, as bytes.
+    for payload in [json!("sync:42"), json!({"sync": 42})] {
+        let p = raw("windows", payload.clone());
+        assert_eq!(
+            header(&p, "X-WNS-Type").as_deref(),
+            Some("wns/raw"),
+            "{payload}"
+        );
+        assert_eq!(
+            header(&p, "Content-Type").as_deref(),
+            Some("application/octet-stream")
+        );
+        assert!(
+            p.warnings.iter().any(|w| w.contains("wns/raw")),
+            "{:?}",
+            p.warnings
+        );
+    }
+    // The user's own choice wins, without a word.
+    let p = prepare(&draft(json!({"profile": "p", "options": {
+        "format": "windows", "wns_type": "toast", "raw": "<tile><visual/></tile>"}})))
+    .expect("chosen");
+    assert_eq!(header(&p, "X-WNS-Type").as_deref(), Some("wns/toast"));
+    assert!(!p.warnings.iter().any(|w| w.contains("X-WNS-Type")));
+
+    // MPNS: a tile is target token, class 1; a toast target toast, class 2.
+    let tile = "<?xml version=\"1.0\" encoding=\"utf-8\"?><wp:Notification xmlns:wp=\"WPNotification\"><wp:Tile><wp:Count>3</wp:Count></wp:Tile></wp:Notification>";
+    let p = raw("windowsphone", json!(tile));
+    assert_eq!(
+        header(&p, "X-WindowsPhone-Target").as_deref(),
+        Some("token")
+    );
+    assert_eq!(header(&p, "X-NotificationClass").as_deref(), Some("1"));
+    assert!(
+        p.warnings.iter().any(|w| w.contains("<wp:Tile>")),
+        "{:?}",
+        p.warnings
+    );
+    let toast = tile.replace("wp:Tile", "wp:Toast");
+    let p = raw("windowsphone", json!(toast));
+    assert_eq!(
+        header(&p, "X-WindowsPhone-Target").as_deref(),
+        Some("toast")
+    );
+    assert_eq!(header(&p, "X-NotificationClass").as_deref(), Some("2"));
 }
 
 #[test]
@@ -499,4 +591,5 @@ fn the_example_draft_prepares() {
     );
 }
 
+mod headers;
 mod interpret;

@@ -83,14 +83,86 @@ pub fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
 }
 
+/// The qualified names of the root element and of its first child (`wp:Notification`,
+/// `wp:Toast`), when the text is XML at all.
+pub fn root_names(text: &str) -> Option<(String, Option<String>)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut root: Option<String> = None;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                match root {
+                    None => root = Some(name),
+                    Some(r) => return Some((r, Some(name))),
+                }
+            }
+            Ok(Event::Empty(e)) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                return Some(match root {
+                    None => (name, None),
+                    Some(r) => (r, Some(name)),
+                });
+            }
+            Ok(Event::End(_)) | Ok(Event::Eof) | Err(_) => return root.map(|r| (r, None)),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// The WNS type of a raw payload the user gave without `options.wns_type`: the root element
+/// names it (`<toast>`, `<tile>`, `<badge>`); text that is not XML at all goes as `wns/raw`.
+/// Text that starts like XML stays XML (and is checked well-formed); an unknown root stays toast.
+fn wns_type_of(raw: &Value) -> (&'static str, Option<String>) {
+    let Value::String(text) = raw else {
+        return ("raw", None);
+    };
+    if !text.trim_start().starts_with('<') {
+        return ("raw", None);
+    }
+    match root_names(text) {
+        Some((root, _)) => match root.as_str() {
+            "toast" | "tile" | "badge" => {
+                let kind = match root.as_str() {
+                    "tile" => "tile",
+                    "badge" => "badge",
+                    _ => "toast",
+                };
+                (kind, Some(root))
+            }
+            _ => ("toast", None),
+        },
+        None => ("toast", None),
+    }
+}
+
 pub fn windows(
     draft: &Draft,
     options: &Fields<'_>,
     raw: Option<&Value>,
-    wns_type: &str,
+    chosen: Option<&str>,
     ttl: Option<u64>,
+    warnings: &mut Vec<String>,
 ) -> Result<Payload, DraftError> {
     let m = &draft.message;
+    let wns_type = match (chosen, raw) {
+        (Some(t), _) => t,
+        (None, Some(raw)) => {
+            let (kind, root) = wns_type_of(raw);
+            match root {
+                Some(root) => warnings.push(format!(
+                    "X-WNS-Type wns/{kind} taken from the payload's <{root}> root."
+                )),
+                None if kind == "raw" => warnings.push(
+                    "X-WNS-Type wns/raw (application/octet-stream) taken from the payload, which is not XML.".into(),
+                ),
+                None => {}
+            }
+            kind
+        }
+        (None, None) => "toast",
+    };
     let mut p = if wns_type == "raw" {
         let body = match raw {
             Some(Value::String(s)) => s.clone(),
@@ -236,7 +308,11 @@ pub fn tile_xml(draft: &Draft) -> String {
     format!("<tile><visual>{bindings}</visual></tile>")
 }
 
-pub fn windowsphone(draft: &Draft, raw: Option<&Value>) -> Result<Payload, DraftError> {
+pub fn windowsphone(
+    draft: &Draft,
+    raw: Option<&Value>,
+    warnings: &mut Vec<String>,
+) -> Result<Payload, DraftError> {
     let m = &draft.message;
     let body = match raw {
         Some(raw) => raw_xml(raw)?,
@@ -254,9 +330,19 @@ pub fn windowsphone(draft: &Draft, raw: Option<&Value>) -> Result<Payload, Draft
             )
         }
     };
+    // MPNS: a toast is target `toast`, class 2; a tile is target `token`, class 1.
+    let (target, class) = match raw.and(root_names(&body)) {
+        Some((_, Some(child))) if child.rsplit(':').next() == Some("Tile") => {
+            warnings.push(format!(
+                "X-WindowsPhone-Target token and X-NotificationClass 1 taken from the payload's <{child}>."
+            ));
+            ("token", "1")
+        }
+        _ => ("toast", "2"),
+    };
     let mut p = payload(XML, body);
     p.headers
-        .push(("X-WindowsPhone-Target".into(), "toast".into()));
-    p.headers.push(("X-NotificationClass".into(), "2".into()));
+        .push(("X-WindowsPhone-Target".into(), target.into()));
+    p.headers.push(("X-NotificationClass".into(), class.into()));
     Ok(p)
 }

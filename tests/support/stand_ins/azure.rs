@@ -210,7 +210,8 @@ impl Azure {
                 return Some(error(400, "The payload is not valid JSON."));
             };
             let ok = match format {
-                "apple" => v.get("aps").is_some_and(|a| a.is_object()),
+                // A payload without `aps` is a data-only (background) message.
+                "apple" => v.is_object() && v.get("aps").is_none_or(|a| a.is_object()),
                 "fcmv1" => v
                     .get("message")
                     .is_some_and(|m| m.is_object() && m.get("token").is_none()),
@@ -228,6 +229,39 @@ impl Azure {
         } else if expected_type == "application/xml" && !body.trim_start().starts_with('<') {
             return Some(error(400, "The payload is not valid XML."));
         }
+        // WNS and MPNS refuse a notification whose type headers do not match its XML.
+        if let Some(kind) = wns.and_then(|t| t.strip_prefix("wns/"))
+            && kind != "raw"
+            && !root_is(&body, kind)
+        {
+            return Some(error(
+                400,
+                &format!("X-WNS-Type wns/{kind} does not match the payload."),
+            ));
+        }
+        if format == "windowsphone" {
+            let (target, class) = (
+                header("X-WindowsPhone-Target"),
+                header("X-NotificationClass"),
+            );
+            let element = match (target, class) {
+                (Some("toast"), Some("2")) => "<wp:Toast",
+                (Some("token"), Some("1")) => "<wp:Tile",
+                _ => {
+                    return Some(problem(
+                        record,
+                        400,
+                        format!("MPNS target {target:?} with class {class:?}"),
+                    ));
+                }
+            };
+            if !body.contains(element) {
+                return Some(error(
+                    400,
+                    "X-WindowsPhone-Target does not match the payload.",
+                ));
+            }
+        }
         if format == "apple" && header("apns-push-type").is_none() {
             return Some(problem(record, 400, "apple without apns-push-type".into()));
         }
@@ -241,6 +275,19 @@ impl Azure {
         }
         None
     }
+}
+
+/// True when the XML's root element (after an optional declaration) is `<name`.
+fn root_is(body: &str, name: &str) -> bool {
+    let mut rest = body.trim_start();
+    if rest.starts_with("<?")
+        && let Some(end) = rest.find("?>")
+    {
+        rest = rest[end + 2..].trim_start();
+    }
+    rest.strip_prefix('<')
+        .and_then(|r| r.strip_prefix(name))
+        .is_some_and(|r| r.starts_with(['>', '/', ' ']))
 }
 
 impl Api for Azure {

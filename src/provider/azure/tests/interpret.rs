@@ -65,12 +65,15 @@ fn interprets_the_test_outcome() {
 
     let none = r#"<NotificationOutcome xmlns="http://schemas.microsoft.com/netservices/2010/10/servicebus/connect" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><Success>0</Success><Failure>0</Failure><Results i:nil="true"/></NotificationOutcome>"#;
     let o = Azure.interpret(&exchange(TEST, 201, none, &[]));
-    assert_eq!(o.verdict, Verdict::Refused);
+    assert_eq!(o.verdict, Verdict::NotSent);
     assert!(
-        o.summary.contains("no registration matched"),
+        o.summary
+            .starts_with("Test send: no registration matches these tags"),
         "{}",
         o.summary
     );
+    assert!(o.hint.as_deref().is_some_and(|h| h.contains("tags")));
+    assert!(!o.summary.to_ascii_lowercase().contains("refused"));
     let o = Azure.interpret(&exchange(TEST, 201, "", &[]));
     assert_eq!(o.verdict, Verdict::Refused);
 }
