@@ -13,6 +13,7 @@ mod context;
 mod courier;
 mod exit;
 mod history;
+mod lookup;
 mod profile;
 mod providers;
 mod send;
@@ -64,6 +65,12 @@ fn execute(command: Command) -> CliResult {
             out,
             timeout: t,
         } => send::check(&ctx, &profile, out, timeout(t)?),
+        Command::Lookup {
+            profile,
+            kind,
+            out,
+            timeout: t,
+        } => lookup::lookup(&ctx, &profile, kind.as_deref(), out, timeout(t)?),
         Command::Profile(cmd) => profile::profile_command(&ctx, cmd),
         Command::Secret(cmd) => profile::secret_command(&ctx, cmd),
         Command::History(cmd) => history::history_command(&ctx, cmd),

@@ -52,6 +52,20 @@ pub enum Command {
         #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
         timeout: f64,
     },
+    /// Load what a profile's audience can name, as the window's Load buttons do (OneSignal
+    /// `segments`, Pushbullet `devices`, SNS `topics`, Telegram `chats`…): one line per item, the
+    /// value, a tab, its label. Without KIND, lists the lookups the profile's provider offers.
+    Lookup {
+        /// The profile to look up with.
+        profile: String,
+        /// Which lookup (see `pushdeck lookup PROFILE`).
+        kind: Option<String>,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
     /// Create, list or remove profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),

@@ -16,7 +16,7 @@ use crate::profile::Secrets;
 pub struct Pushbullet;
 
 const NAME: &str = "Pushbullet";
-const TARGETS: [&str; 3] = ["device_iden", "email", "channel_tag"];
+const TARGETS: [&str; 4] = ["device_iden", "email", "channel_tag", "client_iden"];
 
 /// The common options outside `INFO.common_options`, and why.
 const REFUSED: &[Refused] = &[
@@ -50,7 +50,7 @@ static INFO: ProviderInfo = ProviderInfo {
             "device_iden",
             "Device",
             FieldKind::Text,
-            "one of your devices (Load devices); leave all three empty for every device",
+            "one of your devices (Load devices); leave all four empty for every device",
         ),
         FieldSpec::new(
             "email",
@@ -63,6 +63,12 @@ static INFO: ProviderInfo = ProviderInfo {
             "Channel tag",
             FieldKind::Text,
             "every subscriber of a channel you own (a broadcast)",
+        ),
+        FieldSpec::new(
+            "client_iden",
+            "OAuth client",
+            FieldKind::Text,
+            "every user who authorized your OAuth client (its iden; a broadcast)",
         ),
     ],
     options: &[FieldSpec::new(
@@ -167,17 +173,22 @@ impl Provider for Pushbullet {
             email.to_string()
         } else if let Some(tag) = get("channel_tag") {
             format!("channel “{tag}”")
+        } else if let Some(client) = get("client_iden") {
+            format!("OAuth client {client}")
         } else {
             "all your devices".into()
         }
     }
 
     fn broadcast(&self, draft: &Draft) -> Option<String> {
-        let tag = Fields::new("audience", &draft.audience)
-            .string("channel_tag")
-            .ok()
-            .flatten()?;
-        Some(format!("every subscriber of channel “{tag}”"))
+        let audience = Fields::new("audience", &draft.audience);
+        let get = |k| audience.string(k).ok().flatten();
+        if let Some(tag) = get("channel_tag") {
+            Some(format!("every subscriber of channel “{tag}”"))
+        } else {
+            get("client_iden")
+                .map(|client| format!("every user who authorized OAuth client {client}"))
+        }
     }
 }
 
@@ -466,6 +477,7 @@ fn error_outcome(response: &ResponseDump, body: Option<&Value>) -> Outcome {
                     "That device does not exist any more: Load devices again and pick one."
                 }
                 "channel_tag" => "No channel has that tag: check the tag of a channel you own.",
+                "client_iden" => "No OAuth client has that iden: check it on pushbullet.com > Settings > Clients.",
                 _ => "Check the target and the base URL.",
             }),
         _ => {

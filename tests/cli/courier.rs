@@ -42,6 +42,27 @@ impl Setup {
     fn draft(&self, v: Value) -> std::path::PathBuf {
         self.sandbox.write("draft.json", &v.to_string())
     }
+
+    /// `pushdeck send --json` of the legacy event form to `to`: its JSON document and the body
+    /// the stand-in received.
+    fn send_legacy(&self, to: Value, data: Value) -> (Value, Value) {
+        let d = json!({
+            "profile": PROFILE,
+            "message": {"body": "", "data": data},
+            "audience": {"to": to},
+            "options": {"legacy_event": "courier-quickstart"}
+        });
+        let out = self
+            .cmd()
+            .args(["send", "--json"])
+            .arg(self.draft(d))
+            .output()
+            .expect("runs");
+        crate::support::assert_exit_output(&out, 0);
+        let doc = stdout_json(&out);
+        assert_eq!(doc["results"][0]["outcome"]["message_id"], LEGACY_ID);
+        (doc, self.standin.requests()[0].json())
+    }
 }
 
 fn build_draft() -> Value {
@@ -108,27 +129,26 @@ fn send_twice_with_one_key_is_sent_once_and_delivery_is_shown() {
 #[test]
 fn legacy_event_form_gets_a_message_id() {
     let s = Setup::new();
-    let d = json!({
-        "profile": PROFILE,
-        "message": {"body": "", "data": {"favoriteAdjective": "awesomeness"}},
-        "audience": {"to": {"user_id": "1234", "email": "courier.demos+python@gmail.com"}},
-        "options": {"legacy_event": "courier-quickstart"}
-    });
-    let out = s
-        .cmd()
-        .args(["send", "--json"])
-        .arg(s.draft(d))
-        .output()
-        .expect("runs");
-    crate::support::assert_exit_output(&out, 0);
-    assert_eq!(
-        stdout_json(&out)["results"][0]["outcome"]["message_id"],
-        LEGACY_ID
+    let (_, body) = s.send_legacy(
+        json!({"user_id": "1234", "email": "courier.demos+python@gmail.com"}),
+        json!({"favoriteAdjective": "awesomeness"}),
     );
-    let body = s.standin.requests()[0].json();
     assert_eq!(
         body,
         json!({"event": "courier-quickstart", "recipient": "1234", "profile": {"email": "courier.demos+python@gmail.com"}, "data": {"favoriteAdjective": "awesomeness"}})
+    );
+}
+
+#[test]
+fn legacy_event_form_reaches_an_email_alone_under_a_derived_recipient() {
+    let s = Setup::new();
+    let (doc, body) = s.send_legacy(json!({"email": "ada@example.com"}), json!({}));
+    let recipient = body["recipient"].as_str().expect("a recipient");
+    assert!(recipient.starts_with("pushdeck-"), "{body}");
+    assert_eq!(body["profile"], json!({"email": "ada@example.com"}));
+    assert!(
+        doc["warnings"].to_string().contains(recipient),
+        "the derived id is named: {doc}"
     );
 }
 

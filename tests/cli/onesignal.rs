@@ -624,3 +624,69 @@ fn the_stand_in_checks_what_onesignal_checks() {
     assert_eq!(standin.hits(), 4);
     assert_eq!(standin.problems().len(), 2, "{:?}", standin.problems());
 }
+
+#[test]
+fn lookup_segments_prints_each_segment_and_its_exchange_in_json() {
+    let (standin, sandbox) = setup();
+    let output = sandbox.run(&["lookup", PROFILE, "segments"]);
+    crate::support::assert_exit_output(&output, 0);
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "one line per segment: {out}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("Active Users\t")),
+        "value, tab, label: {out}"
+    );
+    assert_eq!(
+        standin.requests()[0].path,
+        format!("/apps/{APP_ID}/segments")
+    );
+
+    let doc = stdout_json(&sandbox.run(&["lookup", PROFILE, "segments", "--json"]));
+    let items = doc["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "{doc}");
+    assert_eq!(items[1]["value"], "Active Users");
+    assert!(items[1]["label"].is_string());
+    let result = only_result(&doc);
+    assert_eq!(result["request"]["method"], "GET");
+    assert_eq!(result["response"]["status"], 200);
+    assert!(!doc.to_string().contains(API_KEY), "the key leaked: {doc}");
+    standin.assert_no_problems();
+}
+
+#[test]
+fn lookup_without_a_kind_lists_the_lookups_and_an_unknown_kind_names_them() {
+    let (standin, sandbox) = setup();
+    let output = sandbox.run(&["lookup", PROFILE]);
+    crate::support::assert_says(&output, 0, &["segments\tLoad segments"]);
+    let doc = stdout_json(&sandbox.run(&["lookup", PROFILE, "--json"]));
+    assert_eq!(doc["kinds"][0]["id"], "segments");
+    assert_eq!(doc["kinds"][0]["audience_key"], "segments");
+
+    crate::support::assert_bad_input(
+        &sandbox.run(&["lookup", PROFILE, "devices"]),
+        &["`devices` is not a lookup of OneSignal", "`segments`"],
+    );
+    assert_eq!(
+        standin.hits(),
+        0,
+        "nothing is sent for a listing or bad input"
+    );
+}
+
+#[test]
+fn lookup_with_a_wrong_key_is_refused_and_without_an_answer_is_a_transport_failure() {
+    let standin = OneSignalStandIn::start();
+    let sandbox = Sandbox::with(common::Keyring::None, Some(WRONG_KEY.into()));
+    sandbox.add_profile(PROFILE, &standin.base_url());
+    let refused = sandbox.run(&["lookup", PROFILE, "segments"]);
+    crate::support::assert_says(&refused, 1, &["refused the API key (403)"]);
+
+    let (_, unreachable) = setup();
+    unreachable.add_profile(
+        PROFILE,
+        &format!("http://127.0.0.1:{}", common::closed_port()),
+    );
+    let output = unreachable.run(&["lookup", PROFILE, "segments", "--timeout", "5"]);
+    crate::support::assert_exit_output(&output, 3);
+}

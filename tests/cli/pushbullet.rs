@@ -127,6 +127,24 @@ fn two_targets_are_bad_input_and_nothing_is_sent() {
 }
 
 #[test]
+fn a_push_to_every_user_of_an_oauth_client_carries_only_client_iden() {
+    let s = Setup::new();
+    let mut d = link_draft();
+    d["audience"] = json!({"client_iden": "ujxPklLhvyKsjAvkMyTVh6"});
+    crate::support::assert_exit_output(&s.run_draft(&["send"], d.clone()), 0);
+    let body = s.standin.requests()[0].json();
+    assert_eq!(body["client_iden"], "ujxPklLhvyKsjAvkMyTVh6");
+    assert!(body.get("device_iden").is_none(), "{body}");
+
+    d["audience"]["channel_tag"] = json!("acme");
+    assert_bad_input(
+        &s.run_draft(&["send"], d),
+        &["audience", "channel_tag, client_iden"],
+    );
+    assert_eq!(s.standin.hits(), 1, "nothing more is sent on bad input");
+}
+
+#[test]
 fn quota_and_rate_limit_are_explained() {
     let s = Setup::new();
     for (scenario, words) in [

@@ -188,3 +188,30 @@ fn an_unknown_topic_is_not_found() {
     d["audience"]["topic_arn"] = json!("arn:aws:sns:us-east-1:123456789012:Gone");
     assert_says(&s.run_draft(&["send"], d), 1, &["Check the ARN"]);
 }
+
+#[test]
+fn lookup_topics_prints_each_topic_arn() {
+    let s = Setup::new();
+    let output = s.run(&["lookup", PROFILE, "topics"]);
+    assert_says(
+        &output,
+        0,
+        &[TOPIC, "arn:aws:sns:us-east-1:123456789012:Alerts"],
+    );
+    assert_eq!(stdout(&output).lines().count(), 2);
+    assert!(
+        stdout(&output)
+            .lines()
+            .all(|l| l.starts_with("arn:aws:sns:") && l.contains('\t'))
+    );
+
+    let doc = stdout_json(&s.run(&["lookup", PROFILE, "topics", "--json"]));
+    assert_eq!(doc["items"][0]["value"], TOPIC);
+    assert!(
+        doc["results"][0]["request"]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("ListTopics")),
+        "{doc}"
+    );
+    assert!(!doc.to_string().contains(SECRET));
+}

@@ -164,8 +164,41 @@ pub fn message_body(
     Ok(json!({ "message": message }))
 }
 
+/// A legacy `recipient` for a user given only by email or phone: `pushdeck-` and 16 hex digits of
+/// the SHA-256 of the trimmed, lower-cased email (or else the phone number), so the same address
+/// always lands on the same Courier profile.
+fn derived_recipient(profile: &Map<String, Value>) -> Result<String, DraftError> {
+    let address = |key: &str| -> Result<Option<String>, DraftError> {
+        match profile.get(key) {
+            None => Ok(None),
+            Some(Value::String(v)) if !v.trim().is_empty() => {
+                Ok(Some(format!("{key}:{}", v.trim().to_lowercase())))
+            }
+            Some(_) => Err(DraftError::new(
+                format!("audience.to.{key}"),
+                "must be a non-empty string",
+            )),
+        }
+    };
+    let email = address("email")?;
+    let phone = address("phone_number")?;
+    let Some(source) = email.or(phone) else {
+        return Err(DraftError::new(
+            "audience.to",
+            "the legacy event form sends to one person: give a user_id, email or phone_number (lists and audiences need the current form: drop options.legacy_event)",
+        ));
+    };
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, source.as_bytes());
+    let hex: String = digest.as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(format!("pushdeck-{hex}"))
+}
+
 /// The older form (trycourier ≤ v4): `{"event", "recipient", "profile", "data"}`, with the
-/// recipient's `user_id` as `recipient` and the rest of `audience.to` as the `profile`.
+/// recipient's `user_id` as `recipient` (or, without one, an id derived from the email or phone)
+/// and the rest of `audience.to` (`email`, `phone_number`…) as the `profile`.
 pub fn legacy_body(
     draft: &Draft,
     event: &str,
@@ -185,11 +218,18 @@ pub fn legacy_body(
     let mut profile = to.as_object().cloned().unwrap_or_default();
     let recipient = match profile.shift_remove("user_id") {
         Some(Value::String(id)) if !id.trim().is_empty() => id,
-        _ => {
+        Some(_) => {
             return Err(DraftError::new(
                 "audience.to.user_id",
-                "the legacy event form needs a recipient id: add \"user_id\" to audience.to",
+                "must be a non-empty string (the legacy event form's recipient)",
             ));
+        }
+        None => {
+            let recipient = derived_recipient(&profile)?;
+            warnings.push(format!(
+                "No user_id: Courier keeps this profile under recipient `{recipient}`, derived from the address (the same address always gives the same id); add audience.to.user_id to use your own."
+            ));
+            recipient
         }
     };
     for key in ["template", "routing_method", "channels", "schedule_at"] {

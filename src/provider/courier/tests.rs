@@ -159,6 +159,55 @@ fn legacy_event_form_byte_for_byte() {
     assert_eq!(p.requests[0].url, "https://api.courier.com/send");
 }
 
+/// providers.md §5.3: `recipient` is required in the legacy form; a user given only by email or
+/// phone gets a stable id derived from the address, and the address goes into `profile`.
+#[test]
+fn legacy_event_form_sends_to_an_email_or_phone_alone_under_a_stable_derived_recipient() {
+    let legacy = |to: serde_json::Value| {
+        let p = prepare(&draft(json!({
+            "profile": "acme",
+            "message": {"body": ""},
+            "audience": {"to": to},
+            "options": {"legacy_event": "BUILD_DONE"}
+        })))
+        .expect("prepares");
+        let body: serde_json::Value = serde_json::from_str(body_of(&p)).expect("JSON");
+        (body, p.warnings)
+    };
+    let (by_email, warnings) = legacy(json!({"email": "Ada@Example.com"}));
+    let recipient = by_email["recipient"].as_str().expect("a recipient");
+    assert!(
+        recipient.starts_with("pushdeck-") && recipient.len() == "pushdeck-".len() + 16,
+        "{recipient}"
+    );
+    assert_eq!(by_email["profile"], json!({"email": "Ada@Example.com"}));
+    assert!(
+        warnings.iter().any(|w| w.contains(recipient)),
+        "the derived id is named: {warnings:?}"
+    );
+    let (again, _) = legacy(json!({"email": " ada@example.com"}));
+    assert_eq!(
+        again["recipient"], recipient,
+        "the same address, the same id"
+    );
+
+    let (by_phone, _) = legacy(json!({"phone_number": "+15551234567"}));
+    assert_eq!(by_phone["profile"], json!({"phone_number": "+15551234567"}));
+    assert_ne!(by_phone["recipient"], recipient);
+    assert!(
+        by_phone["recipient"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("pushdeck-"))
+    );
+
+    let (by_user, warnings) = legacy(json!({"user_id": "user-42", "phone_number": "+15551234567"}));
+    assert_eq!(by_user["recipient"], "user-42");
+    assert!(
+        warnings.iter().all(|w| !w.contains("No user_id")),
+        "{warnings:?}"
+    );
+}
+
 #[test]
 fn bad_input_names_the_field() {
     let cases = [
@@ -199,8 +248,12 @@ fn bad_input_names_the_field() {
             "options.ttl",
         ),
         (
-            json!({"profile": "acme", "message": {"body": "x"}, "audience": {"to": {"email": "a@b.c"}}, "options": {"legacy_event": "E"}}),
-            "audience.to.user_id",
+            json!({"profile": "acme", "message": {"body": "x"}, "audience": {"to": {"list_id": "eng"}}, "options": {"legacy_event": "E"}}),
+            "audience.to",
+        ),
+        (
+            json!({"profile": "acme", "message": {"body": "x"}, "audience": {"to": {"phone_number": 5551234567_u64}}, "options": {"legacy_event": "E"}}),
+            "audience.to.phone_number",
         ),
         (
             json!({"profile": "acme", "message": {"body": "x"}, "audience": {"to": {"user_id": "u"}}, "options": {"legacy_event": "E", "template": "T"}}),

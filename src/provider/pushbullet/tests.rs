@@ -131,6 +131,40 @@ fn channel_tag_is_a_broadcast() {
     assert_eq!(Pushbullet.audience_label(&d), "channel “acme-releases”");
 }
 
+/// providers.md: `client_iden` pushes to every user who authorized your OAuth client.
+#[test]
+fn client_iden_pushes_to_every_user_of_an_oauth_client_and_excludes_the_other_targets() {
+    let d = draft(json!({
+        "profile": "me", "message": {"body": "New release"},
+        "audience": {"client_iden": "ujxPklLhvyKsjAvkMyTVh6"}
+    }));
+    let body: Value = serde_json::from_str(body_of(&prepare(&d).expect("prepares"))).expect("json");
+    assert_eq!(body["client_iden"], "ujxPklLhvyKsjAvkMyTVh6");
+    assert!(body.get("device_iden").is_none() && body.get("email").is_none());
+    assert_eq!(
+        Pushbullet.broadcast(&d).as_deref(),
+        Some("every user who authorized OAuth client ujxPklLhvyKsjAvkMyTVh6")
+    );
+    assert_eq!(
+        Pushbullet.audience_label(&d),
+        "OAuth client ujxPklLhvyKsjAvkMyTVh6"
+    );
+
+    for other in ["device_iden", "email", "channel_tag"] {
+        let err = prepare(&draft(json!({
+            "profile": "me", "message": {"body": "x"},
+            "audience": {other: "a@example.com", "client_iden": "ujx"}
+        })))
+        .expect_err("two targets");
+        assert_eq!(err.field, "audience");
+        assert!(
+            err.message.contains(&format!("{other}, client_iden")),
+            "{}",
+            err.message
+        );
+    }
+}
+
 #[test]
 fn only_one_target_at_a_time() {
     let err = prepare(&draft(json!({
@@ -178,7 +212,7 @@ fn bad_input_names_the_field() {
             "audience.device_iden",
         ),
         (
-            json!({"profile": "me", "message": {"body": "x"}, "audience": {"client_iden": "a"}}),
+            json!({"profile": "me", "message": {"body": "x"}, "audience": {"client_iden": "a b"}}),
             "audience.client_iden",
         ),
         (

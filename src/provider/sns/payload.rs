@@ -173,11 +173,15 @@ fn add_attributes(params: &mut Vec<(String, String)>, m: &Message) -> Result<(),
     Ok(())
 }
 
+/// The message fields no part of the Publish carries. With per-platform messages the URL goes into
+/// the APNs and FCM payloads, and the image into FCM's notification (unless the push is silent,
+/// which has no notification to carry it).
 fn warn_dropped(m: &Message, structured: bool, warnings: &mut Vec<String>) {
+    let image_in_fcm = structured && !m.silent;
     let fields = [
         ("subtitle", !m.subtitle.is_empty()),
         ("url", !m.url.is_empty() && !structured),
-        ("image", !m.image.is_empty()),
+        ("image", !m.image.is_empty() && !image_in_fcm),
         ("icon", !m.icon.is_empty()),
         ("buttons", !m.buttons.is_empty()),
         ("translations", !m.translations.is_empty()),

@@ -319,3 +319,48 @@ fn list_topics_fills_the_picker() {
     let o = Sns.interpret_check(&exchange(req, 200, xml));
     assert_eq!(o.summary, "Credentials work: 2 topics in this region");
 }
+
+#[test]
+fn the_image_warning_appears_only_when_no_platform_payload_carries_the_image() {
+    let with = |options: serde_json::Value, silent: bool| {
+        prepare(&draft(json!({
+            "profile": "aws",
+            "message": {"body": "Sale", "image": "https://example.com/sale.png", "silent": silent},
+            "audience": {"target_arn": "arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/0f1e2d3c"},
+            "options": options
+        })))
+        .expect("prepares")
+    };
+    let says_image_dropped = |p: &Prepared| {
+        p.warnings
+            .iter()
+            .any(|w| w.contains("no place for") && w.contains("image"))
+    };
+
+    let structured = with(json!({"message_structure_json": true}), false);
+    let message = structured.requests[0]
+        .body
+        .as_text()
+        .expect("text")
+        .to_string();
+    assert!(
+        message.contains("sale.png"),
+        "the image is in the FCM payload"
+    );
+    assert!(
+        !says_image_dropped(&structured),
+        "no warning says the image is dropped: {:?}",
+        structured.warnings
+    );
+
+    assert!(
+        says_image_dropped(&with(json!({}), false)),
+        "plain text carries no image"
+    );
+    let silent = with(json!({"message_structure_json": true}), true);
+    assert!(
+        says_image_dropped(&silent),
+        "a silent push has no notification for the image: {:?}",
+        silent.warnings
+    );
+}

@@ -77,7 +77,11 @@ fn send(body: &Value) -> (u16, Value) {
         }
         (202, json!({"requestId": REQUEST_ID}))
     } else if body.get("event").is_some_and(Value::is_string) {
-        if !body.get("recipient").is_some_and(Value::is_string) {
+        if body
+            .get("recipient")
+            .and_then(Value::as_str)
+            .is_none_or(|r| r.trim().is_empty())
+        {
             return (
                 400,
                 json!({"message": "recipient is required", "type": "invalid_request_error"}),
