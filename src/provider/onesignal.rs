@@ -1,6 +1,7 @@
 //! OneSignal: `POST /notifications` with `Authorization: Key …` (providers.md §1).
 
 mod errors;
+pub mod filters;
 mod payload;
 
 use super::shared::answer;
@@ -56,7 +57,7 @@ static INFO: ProviderInfo = ProviderInfo {
             "filters",
             "Filters",
             FieldKind::Json,
-            "OneSignal filter objects, passed through",
+            "OneSignal filter objects (tag, language, country, app_version, sessions, amount_spent, bought_sku, location) with {\"operator\": \"OR\"} between groups",
         ),
         FieldSpec::new(
             "external_ids",

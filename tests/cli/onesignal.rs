@@ -624,3 +624,30 @@ fn the_stand_in_checks_what_onesignal_checks() {
     assert_eq!(standin.hits(), 4);
     assert_eq!(standin.problems().len(), 2, "{:?}", standin.problems());
 }
+
+#[test]
+fn preview_refuses_a_made_up_filter_field_naming_it() {
+    let (standin, sandbox) = setup();
+    let draft = json!({"profile": PROFILE, "message": {"body": "Hi"}, "audience": {"filters": [
+        {"field": "tag", "key": "plan", "relation": "=", "value": "pro"},
+        {"operator": "OR"},
+        {"field": "langage", "relation": "=", "value": "fr"}
+    ]}});
+    let path = sandbox.write("filters.json", &draft.to_string());
+    let output = sandbox
+        .cmd()
+        .arg("preview")
+        .arg(path)
+        .output()
+        .expect("runs");
+    assert_bad_input(
+        &output,
+        "audience.filters[2].field: unknown filter field \"langage\"",
+        &standin,
+    );
+    assert!(
+        stderr(&output).contains("expected one of"),
+        "{}",
+        stderr(&output)
+    );
+}
