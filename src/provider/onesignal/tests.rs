@@ -512,3 +512,60 @@ fn every_documented_filter_field_passes_through_unchanged() {
     let body: serde_json::Value = serde_json::from_str(body_of(&p)).expect("json");
     assert_eq!(body["filters"], filters);
 }
+
+fn prepare_with(profile: &Profile, key: &str) -> Result<Prepared, DraftError> {
+    let mut s = Secrets::default();
+    s.insert("api_key", key.into());
+    OneSignal.prepare(&PrepareContext {
+        draft: &draft(json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["All"]}})),
+        profile,
+        secrets: &s,
+        now: datetime!(2026-11-24 12:00 UTC),
+        idempotency_key: "0f8fad5b-d9cb-469f-a165-70867728950e",
+        token: None,
+        dry_run: false,
+    })
+}
+
+#[test]
+fn a_legacy_rest_key_is_sent_as_basic_to_the_older_host() {
+    let legacy = "NGEwZmZmODAtZmZmZi00ZmZmLWZmZmYtZmZmZmZmZmZmZmZm";
+    // Unset: the key's form decides.
+    let p = prepare_with(&profile(), legacy).expect("prepares");
+    let r = &p.requests[0];
+    assert_eq!(r.url, "https://onesignal.com/api/v1/notifications");
+    assert_eq!(
+        r.header_value("authorization"),
+        Some(format!("Basic {legacy}").as_str())
+    );
+    let p = prepare_with(&profile(), "os_v2_app_abc").expect("prepares");
+    assert_eq!(p.requests[0].url, "https://api.onesignal.com/notifications");
+    assert_eq!(
+        p.requests[0].header_value("authorization"),
+        Some("Key os_v2_app_abc")
+    );
+    // Set: the setting wins over the form.
+    let mut app = profile();
+    app.settings.insert("key_kind".into(), "app".into());
+    let p = prepare_with(&app, legacy).expect("prepares");
+    assert_eq!(p.requests[0].url, "https://api.onesignal.com/notifications");
+    assert_eq!(
+        p.requests[0].header_value("authorization"),
+        Some(format!("Key {legacy}").as_str())
+    );
+    let mut old = profile();
+    old.settings.insert("key_kind".into(), "legacy".into());
+    let p = prepare_with(&old, "os_v2_app_abc").expect("prepares");
+    assert_eq!(
+        p.requests[0].header_value("authorization"),
+        Some("Basic os_v2_app_abc")
+    );
+    // A base URL override still wins (a proxy, a stand-in).
+    old.base_url = Some("http://127.0.0.1:9/api/v1".into());
+    let p = prepare_with(&old, legacy).expect("prepares");
+    assert_eq!(p.requests[0].url, "http://127.0.0.1:9/api/v1/notifications");
+    let mut bad = profile();
+    bad.settings.insert("key_kind".into(), "rest".into());
+    let err = prepare_with(&bad, legacy).expect_err("refused").to_string();
+    assert!(err.contains("settings.key_kind"), "{err}");
+}
