@@ -234,25 +234,23 @@ fn the_filter_builder_writes_tag_and_country_rows_and_an_or_group_into_the_reque
     let mut h = window::harness_sized(app(&f, Environment::Dev), [1280.0, 1400.0]);
     h.run();
     type_into(&mut h, "Body", "Pro users in France, or beta testers");
-    h.get_by_label("+ OR group").click();
-    h.run();
+    let press = |h: &mut window::Window, button: &str| {
+        h.get_by_label(button).click();
+        h.run();
+    };
+    let pick = |h: &mut window::Window, list: &str, item: &str| {
+        h.get_by_role_and_label(Role::ComboBox, list).click();
+        h.run();
+        press(h, item);
+    };
+    press(&mut h, "+ OR group");
     type_into(&mut h, "Filter 1.1 key", "plan");
     type_into(&mut h, "Filter 1.1 value", "pro");
-    h.get_by_label("+ AND condition in group 1").click();
-    h.run();
-    h.get_by_role_and_label(Role::ComboBox, "Filter 1.2 field")
-        .click();
-    h.run();
-    h.get_by_label("country").click();
-    h.run();
+    press(&mut h, "+ AND condition in group 1");
+    pick(&mut h, "Filter 1.2 field", "country");
     type_into(&mut h, "Filter 1.2 value", "FR");
-    h.get_by_label("+ OR group").click();
-    h.run();
-    h.get_by_role_and_label(Role::ComboBox, "Filter 2.1 relation")
-        .click();
-    h.run();
-    h.get_by_label("exists").click();
-    h.run();
+    press(&mut h, "+ OR group");
+    pick(&mut h, "Filter 2.1 relation", "exists");
     type_into(&mut h, "Filter 2.1 key", "beta");
 
     let expected = serde_json::json!([
