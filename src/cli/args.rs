@@ -131,7 +131,10 @@ pub enum ProfileCommand {
         /// Replace the provider's API root (plain http only to loopback).
         #[arg(long)]
         base_url: Option<String>,
-        /// A setting of the provider; an empty VALUE removes it. Repeatable.
+        /// A setting of the provider; an empty VALUE removes it. Repeatable. `pushdeck providers`
+        /// lists each provider's settings, e.g. OneSignal's `app_id` and `key_kind` (`app`: an App
+        /// API key, `Key …` on api.onesignal.com; `legacy`: a legacy REST API key, `Basic <key>`
+        /// on onesignal.com/api/v1; unset: from the key's form).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
         /// dev, staging or prod: shown as a badge before sending.

@@ -1,6 +1,7 @@
 //! OneSignal: `POST /notifications` with `Authorization: Key …` (providers.md §1).
 
 mod errors;
+pub mod filters;
 mod payload;
 
 use super::shared::answer;
@@ -25,13 +26,21 @@ static INFO: ProviderInfo = ProviderInfo {
     id: "onesignal",
     name: NAME,
     default_base_url: "https://api.onesignal.com",
-    settings: &[FieldSpec::new(
-        "app_id",
-        "App ID",
-        FieldKind::Text,
-        "Settings > Keys & IDs: the app's UUID",
-    )
-    .required()],
+    settings: &[
+        FieldSpec::new(
+            "app_id",
+            "App ID",
+            FieldKind::Text,
+            "Settings > Keys & IDs: the app's UUID",
+        )
+        .required(),
+        FieldSpec::new(
+            "key_kind",
+            "Key kind",
+            FieldKind::Choice(&["app", "legacy"]),
+            "app: `Key os_v2_app_…` on api.onesignal.com; legacy: a legacy REST API key, `Basic <key>` on onesignal.com/api/v1 (default: from the key's form)",
+        ),
+    ],
     secrets: &[FieldSpec::new(
         "api_key",
         "App API key",
@@ -56,7 +65,7 @@ static INFO: ProviderInfo = ProviderInfo {
             "filters",
             "Filters",
             FieldKind::Json,
-            "OneSignal filter objects, passed through",
+            "OneSignal filter objects (tag, language, country, app_version, sessions, amount_spent, bought_sku, location) with {\"operator\": \"OR\"} between groups",
         ),
         FieldSpec::new(
             "external_ids",
@@ -103,7 +112,8 @@ impl Provider for OneSignal {
         validate_keys(&INFO, draft)?;
         let app_id = app_id(ctx.profile)?;
         let api_key = ctx.secrets.require(&ctx.profile.name, "api_key")?;
-        let root = base_url(ctx.profile, &INFO)?;
+        let auth = Auth::of(ctx.profile, api_key)?;
+        let root = auth.root(ctx.profile)?;
         let options = Fields::new("options", &draft.options);
         let mut warnings = Vec::new();
 
@@ -119,12 +129,7 @@ impl Provider for OneSignal {
             }
         };
         let request = PreparedRequest::new("POST", format!("{root}/notifications"))
-            .secret_header(
-                "Authorization",
-                format!("Key {api_key}"),
-                "api_key",
-                api_key,
-            )
+            .secret_header("Authorization", auth.header(api_key), "api_key", api_key)
             .header("Accept", "application/json")
             .json_body(&body);
         Ok(Prepared {
@@ -364,19 +369,60 @@ fn segments_request(
 ) -> Result<PreparedRequest, DraftError> {
     let app_id = app_id(profile)?;
     let api_key = secrets.require(&profile.name, "api_key")?;
-    let root = base_url(profile, &INFO)?;
+    let auth = Auth::of(profile, api_key)?;
+    let root = auth.root(profile)?;
     let app = url_segment(app_id);
     Ok(PreparedRequest::new(
         "GET",
         format!("{root}/apps/{app}/segments?offset=0&limit={limit}"),
     )
-    .secret_header(
-        "Authorization",
-        format!("Key {api_key}"),
-        "api_key",
-        api_key,
-    )
+    .secret_header("Authorization", auth.header(api_key), "api_key", api_key)
     .header("Accept", "application/json"))
+}
+
+/// Which kind of key the profile holds: an App API key (`Key …` on api.onesignal.com) or a legacy
+/// REST API key (`Basic <key>`, not HTTP Basic, on onesignal.com/api/v1), from the `key_kind`
+/// setting or, when unset, from the key's form (`os_v2_…` is an App API key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Auth {
+    App,
+    Legacy,
+}
+
+const LEGACY_BASE_URL: &str = "https://onesignal.com/api/v1";
+
+impl Auth {
+    fn of(profile: &Profile, api_key: &str) -> Result<Self, DraftError> {
+        match profile.setting("key_kind").map(str::trim) {
+            None | Some("") if api_key.starts_with("os_v2_") => Ok(Auth::App),
+            None | Some("") => Ok(Auth::Legacy),
+            Some("app") => Ok(Auth::App),
+            Some("legacy") => Ok(Auth::Legacy),
+            Some(other) => Err(DraftError::new(
+                "settings.key_kind",
+                format!("`{other}` is not a key kind; expected `app` or `legacy`"),
+            )),
+        }
+    }
+
+    fn header(self, api_key: &str) -> String {
+        match self {
+            Auth::App => format!("Key {api_key}"),
+            Auth::Legacy => format!("Basic {api_key}"),
+        }
+    }
+
+    /// The profile's base URL when it has one, else this kind's host.
+    fn root(self, profile: &Profile) -> Result<String, DraftError> {
+        let overridden = profile
+            .base_url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty());
+        match self {
+            Auth::Legacy if !overridden => Ok(LEGACY_BASE_URL.to_string()),
+            _ => base_url(profile, &INFO),
+        }
+    }
 }
 
 fn url_segment(text: &str) -> String {

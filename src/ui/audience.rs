@@ -99,6 +99,7 @@ pub fn show(
                         lookup_items(ui, spec, items, value);
                     }
                 }
+                extras::below_field(ui, view, spec.key, form, panels, actions);
                 ui.add_space(4.0);
             }
             extras::audience(ui, view, form, panels, actions);

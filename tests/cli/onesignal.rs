@@ -690,3 +690,67 @@ fn lookup_with_a_wrong_key_is_refused_and_without_an_answer_is_a_transport_failu
     let output = unreachable.run(&["lookup", PROFILE, "segments", "--timeout", "5"]);
     crate::support::assert_exit_output(&output, 3);
 }
+
+#[test]
+fn preview_refuses_a_made_up_filter_field_naming_it() {
+    let (standin, sandbox) = setup();
+    let draft = json!({"profile": PROFILE, "message": {"body": "Hi"}, "audience": {"filters": [
+        {"field": "tag", "key": "plan", "relation": "=", "value": "pro"},
+        {"operator": "OR"},
+        {"field": "langage", "relation": "=", "value": "fr"}
+    ]}});
+    let path = sandbox.write("filters.json", &draft.to_string());
+    let output = sandbox
+        .cmd()
+        .arg("preview")
+        .arg(path)
+        .output()
+        .expect("runs");
+    assert_bad_input(
+        &output,
+        "audience.filters[2].field: unknown filter field \"langage\"",
+        &standin,
+    );
+    assert!(
+        stderr(&output).contains("expected one of"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_legacy_rest_key_is_sent_as_basic_to_the_older_api_unless_the_profile_says_app() {
+    const LEGACY_KEY: &str = "NGEwZmZmODAtZmZmZi00ZmZmLWZmZmYtZmZmZmZmZmZmZmZm";
+    let standin = OneSignalStandIn::start_legacy(LEGACY_KEY);
+    let sandbox = Sandbox::with(common::Keyring::None, Some(LEGACY_KEY.to_string()));
+    let root = format!("{}/api/v1", standin.base_url());
+    // No key_kind: the key's form (not os_v2_…) says legacy.
+    sandbox.add_profile(PROFILE, &root);
+    let output = sandbox.run_draft(&["send", "--json"], PROFILE);
+    assert_exit(&output, 0);
+    standin.assert_no_problems();
+    let doc = stdout_json(&output);
+    let request = &only_result(&doc)["request"];
+    assert_eq!(request["url"], format!("{root}/notifications"));
+    let auth = request_header(request, "Authorization").expect("Authorization header shown");
+    assert!(
+        auth.starts_with("Basic ") && auth.contains("••••"),
+        "{auth}"
+    );
+    assert!(!doc.to_string().contains(LEGACY_KEY), "the key leaked");
+
+    // key_kind=app: the same key goes as `Key …`, which the older API refuses.
+    sandbox.add_provider_profile(
+        "as-app",
+        "onesignal",
+        &root,
+        &[("app_id", APP_ID), ("key_kind", "app")],
+    );
+    let output = sandbox.run_draft(&["send"], "as-app");
+    assert_exit(&output, 1);
+    assert!(
+        stdout(&output).contains("refused the API key"),
+        "{}",
+        stdout(&output)
+    );
+}

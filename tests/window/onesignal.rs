@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use eframe::egui;
+use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use pushdeck::store::{Environment, Profile};
@@ -224,4 +225,86 @@ fn snapshot_main_window_dark() {
 #[test]
 fn snapshot_main_window_light() {
     snapshot_main_window(egui::Theme::Light, "main_window_light");
+}
+
+#[test]
+fn the_filter_builder_writes_tag_and_country_rows_and_an_or_group_into_the_request() {
+    let f = fixture();
+    // Tall enough that the relation list opens in full below the rows.
+    let mut h = window::harness_sized(app(&f, Environment::Dev), [1280.0, 1400.0]);
+    h.run();
+    type_into(&mut h, "Body", "Pro users in France, or beta testers");
+    let press = |h: &mut window::Window, button: &str| {
+        h.get_by_label(button).click();
+        h.run();
+    };
+    let pick = |h: &mut window::Window, list: &str, item: &str| {
+        h.get_by_role_and_label(Role::ComboBox, list).click();
+        h.run();
+        press(h, item);
+    };
+    press(&mut h, "+ OR group");
+    type_into(&mut h, "Filter 1.1 key", "plan");
+    type_into(&mut h, "Filter 1.1 value", "pro");
+    press(&mut h, "+ AND condition in group 1");
+    pick(&mut h, "Filter 1.2 field", "country");
+    type_into(&mut h, "Filter 1.2 value", "FR");
+    press(&mut h, "+ OR group");
+    pick(&mut h, "Filter 2.1 relation", "exists");
+    type_into(&mut h, "Filter 2.1 key", "beta");
+
+    let expected = serde_json::json!([
+        {"field": "tag", "key": "plan", "relation": "=", "value": "pro"},
+        {"field": "country", "relation": "=", "value": "FR"},
+        {"operator": "OR"},
+        {"field": "tag", "key": "beta", "relation": "exists"}
+    ]);
+    let shown = h.get_by_label("Filters").value().unwrap_or_default();
+    let written: serde_json::Value = serde_json::from_str(&shown).expect("the field holds JSON");
+    assert_eq!(
+        written, expected,
+        "the Filters field shows the builder's JSON"
+    );
+    for line in [
+        "\"field\": \"country\"",
+        "\"operator\": \"OR\"",
+        "\"relation\": \"exists\"",
+    ] {
+        assert!(text_visible(&h, line), "Request pane shows {line}");
+    }
+}
+
+#[test]
+fn filters_of_a_loaded_draft_open_in_the_builder_and_stay_unchanged() {
+    let f = fixture();
+    let filters = serde_json::json!([
+        {"field": "tag", "key": "plan", "relation": "=", "value": "pro"},
+        {"field": "last_session", "relation": "<", "hours_ago": "48"},
+        {"operator": "OR"},
+        {"field": "location", "radius": "1000", "lat": "48.85", "long": "2.35"}
+    ]);
+    let draft = pushdeck::draft::Draft::from_json(
+        &serde_json::json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"filters": filters}})
+            .to_string(),
+    )
+    .expect("draft");
+    let mut a = app(&f, Environment::Dev);
+    a.load_draft(&draft).expect("loads");
+    let mut h = harness(a);
+    h.run();
+    let value = |h: &window::Window, label: &str| h.get_by_label(label).value().unwrap_or_default();
+    assert_eq!(value(&h, "Filter 1.1 key"), "plan");
+    assert_eq!(value(&h, "Filter 1.2 hours ago"), "48");
+    assert_eq!(value(&h, "Filter 2.1 radius"), "1000");
+    assert_eq!(value(&h, "Filter 2.1 long"), "2.35");
+    let shown: serde_json::Value =
+        serde_json::from_str(&value(&h, "Filters")).expect("the field holds JSON");
+    assert_eq!(
+        shown, filters,
+        "the builder leaves the draft's filters as they were"
+    );
+    assert!(
+        text_visible(&h, "\"hours_ago\": \"48\""),
+        "Request pane shows them"
+    );
 }

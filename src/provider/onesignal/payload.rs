@@ -9,8 +9,6 @@ use crate::provider::seam::PrepareContext;
 /// OneSignal's documented limits.
 pub const MAX_IDS: usize = 2000;
 
-pub const MAX_FILTERS: usize = 200;
-
 pub const MAX_DATA_BYTES: usize = 2048;
 
 pub const MAX_TTL: u64 = 2_419_200;
@@ -39,7 +37,7 @@ pub fn add_audience(
     let excluded = a.strings("exclude_segments")?;
     let external = a.strings("external_ids")?;
     let subscriptions = a.strings("subscription_ids")?;
-    let filters = filters(a.value("filters"))?;
+    let filters = super::filters::check(a.value("filters"))?;
     let methods = [
         !segments.is_empty(),
         filters.is_some(),
@@ -103,42 +101,6 @@ pub fn add_audience(
         body.insert("include_subscription_ids".into(), json!(subscriptions));
     }
     Ok(())
-}
-
-/// `audience.filters`: a non-empty list of filter objects within OneSignal's limit, or none.
-fn filters(value: Option<&Value>) -> Result<Option<Vec<Value>>, DraftError> {
-    Ok(match value {
-        None => None,
-        Some(Value::Array(items)) if items.is_empty() => None,
-        Some(Value::Array(items)) => {
-            if items.len() > MAX_FILTERS {
-                return Err(DraftError::new(
-                    "audience.filters",
-                    format!(
-                        "OneSignal allows at most {MAX_FILTERS} entries (operators included); this has {}",
-                        items.len()
-                    ),
-                ));
-            }
-            for (i, item) in items.iter().enumerate() {
-                let ok = item.get("field").and_then(Value::as_str).is_some()
-                    || item.get("operator").and_then(Value::as_str).is_some();
-                if !ok {
-                    return Err(DraftError::new(
-                        format!("audience.filters[{i}]"),
-                        "each filter needs a \"field\" (or is an {\"operator\": \"OR\"})",
-                    ));
-                }
-            }
-            Some(items.clone())
-        }
-        Some(_) => {
-            return Err(DraftError::new(
-                "audience.filters",
-                "must be a list of OneSignal filter objects",
-            ));
-        }
-    })
 }
 
 /// headings / subtitle / contents as language maps with `en` as the default language.

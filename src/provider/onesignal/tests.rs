@@ -426,3 +426,146 @@ fn audience_labels_and_broadcasts() {
     assert_eq!(OneSignal.audience_label(&ids), "2 external IDs");
     assert!(OneSignal.broadcast(&ids).is_none());
 }
+
+fn filters_draft(filters: serde_json::Value) -> Draft {
+    draft(
+        json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"filters": filters}}),
+    )
+}
+
+#[test]
+fn a_made_up_filter_field_is_refused_naming_the_entry_and_the_documented_fields() {
+    let d = filters_draft(json!([
+        {"field": "tag", "key": "plan", "relation": "=", "value": "pro"},
+        {"operator": "OR"},
+        {"field": "langage", "relation": "=", "value": "fr"}
+    ]));
+    let err = prepare(&d).expect_err("refused").to_string();
+    assert!(
+        err.contains("audience.filters[2].field: unknown filter field \"langage\"; expected one of \"tag\", \"language\""),
+        "{err}"
+    );
+    assert!(err.contains("\"location\""), "{err}");
+}
+
+#[test]
+fn a_relation_the_field_does_not_allow_is_refused() {
+    let d = filters_draft(json!([{"field": "language", "relation": ">", "value": "fr"}]));
+    let err = prepare(&d).expect_err("refused").to_string();
+    assert!(
+        err.contains("audience.filters[0].relation: \">\" is not a relation of \"language\""),
+        "{err}"
+    );
+    let d = filters_draft(json!([{"field": "tag", "key": "a", "relation": "like", "value": "x"}]));
+    let err = prepare(&d).expect_err("refused").to_string();
+    assert!(err.contains("audience.filters[0].relation"), "{err}");
+}
+
+#[test]
+fn filters_missing_their_operands_or_with_stray_keys_are_refused() {
+    for (filters, path) in [
+        (
+            json!([{"field": "tag", "relation": "=", "value": "x"}]),
+            "audience.filters[0].key",
+        ),
+        (
+            json!([{"field": "location", "radius": "100", "lat": "1"}]),
+            "audience.filters[0].long",
+        ),
+        (
+            json!([{"field": "country", "relation": "=", "value": "FR", "hours_ago": "3"}]),
+            "audience.filters[0].hours_ago",
+        ),
+        (
+            json!([{"field": "last_session", "relation": "<"}]),
+            "audience.filters[0].hours_ago",
+        ),
+        (json!([{"operator": "XOR"}]), "audience.filters[0].operator"),
+    ] {
+        let err = prepare(&filters_draft(filters))
+            .expect_err("refused")
+            .to_string();
+        assert!(err.contains(path), "{path}: {err}");
+    }
+}
+
+#[test]
+fn every_documented_filter_field_passes_through_unchanged() {
+    let filters = json!([
+        {"field": "tag", "key": "plan", "relation": "=", "value": "pro"},
+        {"field": "tag", "key": "beta", "relation": "exists"},
+        {"field": "language", "relation": "!=", "value": "fr"},
+        {"field": "country", "relation": "=", "value": "DE"},
+        {"field": "app_version", "relation": ">", "value": "2.1"},
+        {"field": "first_session", "relation": ">", "hours_ago": "720"},
+        {"operator": "OR"},
+        {"field": "last_session", "relation": "<", "hours_ago": "48"},
+        {"field": "session_count", "relation": "=", "value": "3"},
+        {"field": "session_time", "relation": ">", "value": "600"},
+        {"field": "amount_spent", "relation": ">", "value": "10"},
+        {"field": "bought_sku", "key": "com.acme.pro", "relation": ">", "value": "0"},
+        {"field": "tag", "key": "seen", "relation": "time_elapsed_gt", "value": "3600"},
+        {"operator": "AND"},
+        {"field": "location", "radius": "1000", "lat": "48.85", "long": "2.35"}
+    ]);
+    let p = prepare(&filters_draft(filters.clone())).expect("prepares");
+    let body: serde_json::Value = serde_json::from_str(body_of(&p)).expect("json");
+    assert_eq!(body["filters"], filters);
+}
+
+fn prepare_with(profile: &Profile, key: &str) -> Result<Prepared, DraftError> {
+    let mut s = Secrets::default();
+    s.insert("api_key", key.into());
+    OneSignal.prepare(&PrepareContext {
+        draft: &draft(json!({"profile": "acme-web", "message": {"body": "Hi"}, "audience": {"segments": ["All"]}})),
+        profile,
+        secrets: &s,
+        now: datetime!(2026-11-24 12:00 UTC),
+        idempotency_key: "0f8fad5b-d9cb-469f-a165-70867728950e",
+        token: None,
+        dry_run: false,
+    })
+}
+
+#[test]
+fn a_legacy_rest_key_is_sent_as_basic_to_the_older_host() {
+    let legacy = "NGEwZmZmODAtZmZmZi00ZmZmLWZmZmYtZmZmZmZmZmZmZmZm";
+    // Unset: the key's form decides.
+    let p = prepare_with(&profile(), legacy).expect("prepares");
+    let r = &p.requests[0];
+    assert_eq!(r.url, "https://onesignal.com/api/v1/notifications");
+    assert_eq!(
+        r.header_value("authorization"),
+        Some(format!("Basic {legacy}").as_str())
+    );
+    let p = prepare_with(&profile(), "os_v2_app_abc").expect("prepares");
+    assert_eq!(p.requests[0].url, "https://api.onesignal.com/notifications");
+    assert_eq!(
+        p.requests[0].header_value("authorization"),
+        Some("Key os_v2_app_abc")
+    );
+    // Set: the setting wins over the form.
+    let mut app = profile();
+    app.settings.insert("key_kind".into(), "app".into());
+    let p = prepare_with(&app, legacy).expect("prepares");
+    assert_eq!(p.requests[0].url, "https://api.onesignal.com/notifications");
+    assert_eq!(
+        p.requests[0].header_value("authorization"),
+        Some(format!("Key {legacy}").as_str())
+    );
+    let mut old = profile();
+    old.settings.insert("key_kind".into(), "legacy".into());
+    let p = prepare_with(&old, "os_v2_app_abc").expect("prepares");
+    assert_eq!(
+        p.requests[0].header_value("authorization"),
+        Some("Basic os_v2_app_abc")
+    );
+    // A base URL override still wins (a proxy, a stand-in).
+    old.base_url = Some("http://127.0.0.1:9/api/v1".into());
+    let p = prepare_with(&old, legacy).expect("prepares");
+    assert_eq!(p.requests[0].url, "http://127.0.0.1:9/api/v1/notifications");
+    let mut bad = profile();
+    bad.settings.insert("key_kind".into(), "rest".into());
+    let err = prepare_with(&bad, legacy).expect_err("refused").to_string();
+    assert!(err.contains("settings.key_kind"), "{err}");
+}

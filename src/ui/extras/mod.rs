@@ -12,6 +12,7 @@ use super::view::View;
 mod azure;
 mod courier;
 mod fcm;
+mod onesignal;
 mod telegram;
 pub mod webpush;
 
@@ -21,6 +22,7 @@ pub struct Panels {
     telegram: telegram::State,
     courier: courier::State,
     webpush: webpush::State,
+    onesignal: onesignal::State,
 }
 
 type Hook = fn(&mut egui::Ui, &View<'_>, &mut ComposerForm, &mut Panels, &mut Actions);
@@ -32,15 +34,27 @@ struct Extras {
     profile: Option<Hook>,
     /// Below the audience fields (recipient discovery, import…).
     audience: Option<Hook>,
+    /// Right below one audience field, named by its key (a builder for that field…).
+    below_field: Option<(&'static str, Hook)>,
     /// At the top of the Response pane after a send (provider reports, follow-up actions).
     response: Option<Hook>,
 }
 
 const ALL: &[Extras] = &[
     Extras {
+        provider: "onesignal",
+        profile: None,
+        audience: None,
+        below_field: Some(("filters", |ui, _, form, panels, _| {
+            onesignal::below_filters(ui, form, &mut panels.onesignal)
+        })),
+        response: None,
+    },
+    Extras {
         provider: "azure",
         profile: Some(|ui, view, _, _, _| azure::profile(ui, view)),
         audience: None,
+        below_field: None,
         response: Some(|ui, view, _, _, actions| azure::response(ui, view, actions)),
     },
     Extras {
@@ -49,12 +63,14 @@ const ALL: &[Extras] = &[
         audience: Some(|ui, view, form, panels, actions| {
             telegram::audience(ui, view, form, &mut panels.telegram, actions)
         }),
+        below_field: None,
         response: None,
     },
     Extras {
         provider: "courier",
         profile: None,
         audience: None,
+        below_field: None,
         response: Some(|ui, view, _, panels, actions| {
             courier::response(ui, view, &mut panels.courier, actions)
         }),
@@ -63,6 +79,7 @@ const ALL: &[Extras] = &[
         provider: "fcm",
         profile: None,
         audience: Some(|ui, view, _, _, actions| fcm::audience(ui, view, actions)),
+        below_field: None,
         response: None,
     },
     Extras {
@@ -73,6 +90,7 @@ const ALL: &[Extras] = &[
         audience: Some(|ui, view, form, panels, actions| {
             webpush::audience(ui, view, form, &mut panels.webpush, actions)
         }),
+        below_field: None,
         response: Some(|ui, view, form, panels, actions| {
             webpush::response(ui, view, form, &mut panels.webpush, actions)
         }),
@@ -104,6 +122,22 @@ pub fn audience(
     actions: &mut Actions,
 ) {
     if let Some(hook) = hooks(view).and_then(|e| e.audience) {
+        hook(ui, view, form, panels, actions);
+    }
+}
+
+pub fn below_field(
+    ui: &mut egui::Ui,
+    view: &View<'_>,
+    key: &str,
+    form: &mut ComposerForm,
+    panels: &mut Panels,
+    actions: &mut Actions,
+) {
+    if let Some((_, hook)) = hooks(view)
+        .and_then(|e| e.below_field)
+        .filter(|(field, _)| *field == key)
+    {
         hook(ui, view, form, panels, actions);
     }
 }

@@ -144,6 +144,8 @@ pub enum Scenario {
 pub struct OneSignal {
     app_id: String,
     key: String,
+    /// Serves the older API: under `/api/v1`, with `Authorization: Basic <legacy REST key>`.
+    legacy: bool,
     scenario: Mutex<Scenario>,
 }
 
@@ -168,7 +170,8 @@ fn problem(record: &Record, status: u16, message: String) -> Reply {
 
 impl OneSignal {
     fn authorised(&self, request: &Seen) -> bool {
-        let expected = format!("Key {}", self.key);
+        let scheme = if self.legacy { "Basic" } else { "Key" };
+        let expected = format!("{scheme} {}", self.key);
         request.header("authorization") == Some(expected.as_str())
     }
 
@@ -257,7 +260,11 @@ impl Api for OneSignal {
 
     fn answer(&self, request: &Seen, record: &Record) -> Reply {
         let scenario = self.scenario.lock().expect("lock").clone();
-        let path = request.path.as_str().to_string();
+        let path = match request.path.strip_prefix("/api/v1") {
+            Some(rest) if self.legacy => rest.to_string(),
+            _ if self.legacy => format!("(outside /api/v1) {}", request.path),
+            _ => request.path.clone(),
+        };
         let method = request.method.as_str();
         let segments_app = path
             .strip_prefix("/apps/")
@@ -296,6 +303,17 @@ impl OneSignalStandIn {
         Self::serve(OneSignal {
             app_id: app_id.into(),
             key: key.into(),
+            legacy: false,
+            scenario: Mutex::new(Scenario::Ok),
+        })
+    }
+
+    /// The older API under `/api/v1`, taking `Basic <key>` with a legacy REST API key.
+    pub fn start_legacy(key: &str) -> Self {
+        Self::serve(OneSignal {
+            app_id: APP_ID.into(),
+            key: key.into(),
+            legacy: true,
             scenario: Mutex::new(Scenario::Ok),
         })
     }
