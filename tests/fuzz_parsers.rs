@@ -438,6 +438,7 @@ fn subscription() -> Value {
 fn setting_value(provider: &str, key: &str) -> String {
     match (provider, key) {
         ("onesignal", "app_id") => "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into(),
+        ("onesignal", "key_kind") => "app".into(),
         ("azure", "hub") => "acme-hub".into(),
         ("sns", "region") => "us-east-1".into(),
         ("sns", "access_key_id") => "AKIAIOSFODNN7EXAMPLE".into(),
