@@ -256,6 +256,7 @@ impl Provider for Apns {
         }
         o
     }
+
     fn call(
         &self,
         call: &Call,

@@ -353,6 +353,7 @@ impl Provider for Azure {
         }
         outcome
     }
+
     fn call(
         &self,
         call: &Call,

@@ -165,6 +165,7 @@ impl Provider for Courier {
             .with_hint("Check the base URL: it should be the API root, https://api.courier.com.")
         }
     }
+
     fn call(
         &self,
         call: &Call,

@@ -198,6 +198,7 @@ impl Provider for Fcm {
         }
         error_outcome(response)
     }
+
     fn call(
         &self,
         call: &Call,

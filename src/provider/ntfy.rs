@@ -140,6 +140,7 @@ impl Provider for Ntfy {
         }
         error_outcome(response, body.as_ref())
     }
+
     fn call(
         &self,
         call: &Call,

@@ -203,6 +203,7 @@ impl Provider for OneSignal {
         }
         outcome
     }
+
     fn call(
         &self,
         call: &Call,

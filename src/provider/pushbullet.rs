@@ -144,6 +144,7 @@ impl Provider for Pushbullet {
         append_rate_limit(&mut outcome, response);
         outcome
     }
+
     fn call(
         &self,
         call: &Call,

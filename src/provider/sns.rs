@@ -145,6 +145,7 @@ impl Provider for Sns {
             Outcome::accepted(format!("Published: message {id}{seq}")).with_id(id)
         })
     }
+
     fn call(
         &self,
         call: &Call,

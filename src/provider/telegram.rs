@@ -171,6 +171,7 @@ impl Provider for Telegram {
             Err(outcome) => outcome,
         }
     }
+
     fn call(
         &self,
         call: &Call,

@@ -243,6 +243,7 @@ impl Provider for WebPush {
             status => Outcome::from_status("The push service", status, &detail),
         }
     }
+
     fn call(
         &self,
         call: &Call,
