@@ -139,18 +139,7 @@ fn webhook(
             return Ok(print_failure(&result, out));
         }
         if !out.json {
-            let said = result
-                .exchange
-                .response
-                .as_ref()
-                .and_then(|r| r.json())
-                .and_then(|b| {
-                    b.get("description")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| "Done".into());
-            out!("✓ {said}");
+            out!("✓ {}", result.outcome.summary);
         }
     }
     let result = call(ctx, profile, "getWebhookInfo", None, timeout)?;

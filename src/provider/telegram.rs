@@ -190,8 +190,14 @@ impl Provider for Telegram {
     fn interpret_call(&self, call: &Call, exchange: &Exchange) -> Outcome {
         match call {
             Call::Lookup(id) => self.interpret_lookup(id, exchange),
+            // What Telegram said it did ("Webhook was deleted"), or "Done".
             Call::Action { .. } => match reply(exchange) {
-                Ok(_) => Outcome::accepted("Done"),
+                Ok(_) => Outcome::accepted(
+                    (exchange.response.as_ref())
+                        .and_then(|r| r.json())
+                        .and_then(|b| b.get("description")?.as_str().map(str::to_string))
+                        .unwrap_or_else(|| "Done".into()),
+                ),
                 Err(outcome) => outcome,
             },
             Call::Check => self.interpret_check(exchange),

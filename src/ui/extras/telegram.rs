@@ -385,18 +385,7 @@ fn answered(
             state.webhook = Some(telegram::webhook_summary(&value));
         }
         BotCall::DeleteWebhook | BotCall::SetWebhook => {
-            let said = result
-                .exchange
-                .response
-                .as_ref()
-                .and_then(|r| r.json())
-                .and_then(|b| {
-                    b.get("description")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| "Done".into());
-            state.note = Some((true, said));
+            state.note = Some((true, result.outcome.summary.clone()));
             state.new_url.clear();
             state.call(actions, BotCall::WebhookInfo, None);
         }
