@@ -3,12 +3,14 @@
 mod atomic;
 mod calls;
 mod error;
+pub mod files;
 mod history;
 pub mod library;
 mod paths;
 mod profiles;
 mod record;
 mod secrets;
+pub mod session;
 
 pub use crate::profile::{Environment, Profile};
 pub use atomic::{Loaded, read_or_quarantine, write_atomic};

@@ -9,13 +9,17 @@ mod compile;
 mod composer;
 mod credentials;
 mod dialogs;
+mod drop;
 mod extras;
+mod file_state;
+mod files;
 pub mod form;
 pub mod frame_log;
 mod history;
 pub mod images;
 mod inspector;
 mod keep;
+mod memory;
 mod preview;
 mod raw;
 mod send_bar;
@@ -69,6 +73,7 @@ pub fn run_app(draft: Option<crate::draft::Draft>) -> i32 {
                 keyring,
                 runtime: handle,
             })?;
+            app.files.native = true;
             if let Some(draft) = draft
                 && let Err(warning) = app.load_draft(&draft)
             {
