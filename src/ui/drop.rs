@@ -50,6 +50,17 @@ pub fn classify(path: &Path, bytes: &[u8], tab: &str) -> Dropped {
         return Dropped::Unknown(format!("{name} is not a text file. {EXPECTED}"));
     };
     let trimmed = text.trim();
+    // JSON first: a service-account key holds a PEM private key inside it.
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
+        if value.get("type").and_then(|t| t.as_str()) == Some("service_account") {
+            return secret("service_account_json", "fcm", FCM_KEY, trimmed);
+        }
+        if value.is_object()
+            && let Ok(draft) = Draft::from_json(trimmed)
+        {
+            return Dropped::Draft(Box::new(draft));
+        }
+    }
     if trimmed.contains("-----BEGIN") && trimmed.contains("PRIVATE KEY-----") {
         let apns = || secret("signing_key_p8", "apns", APNS_KEY, trimmed);
         let vapid = || secret("vapid_private_key", "webpush", VAPID_KEY, trimmed);
@@ -62,16 +73,6 @@ pub fn classify(path: &Path, bytes: &[u8], tab: &str) -> Dropped {
                 "{name} holds a private key, but its name does not say whose: rename it to .p8 (APNs) or .pem (VAPID), or drop it on the APNs or Web Push tab."
             )),
         };
-    }
-    if let Ok(value) = serde_json::from_str::<serde_json::Value>(trimmed) {
-        if value.get("type").and_then(|t| t.as_str()) == Some("service_account") {
-            return secret("service_account_json", "fcm", FCM_KEY, trimmed);
-        }
-        if value.is_object()
-            && let Ok(draft) = Draft::from_json(trimmed)
-        {
-            return Dropped::Draft(Box::new(draft));
-        }
     }
     let (found, _) = crate::provider::webpush::subscription::parse_many(trimmed);
     if !found.is_empty() {
@@ -149,8 +150,7 @@ mod tests {
             Some(("webpush", "vapid_private_key"))
         );
         assert!(matches!(of("key.txt", PEM, "ntfy"), Dropped::Unknown(_)));
-        let sa =
-            r#"{"type":"service_account","project_id":"p","private_key":"x","client_email":"a@b"}"#;
+        let sa = r#"{"type":"service_account","project_id":"p","private_key":"-----BEGIN PRIVATE KEY-----\nMIG\n-----END PRIVATE KEY-----\n","client_email":"a@b"}"#;
         assert_eq!(
             field(&of("p-123.json", sa, "ntfy")),
             Some(("fcm", "service_account_json"))
