@@ -16,6 +16,12 @@ use crate::provider;
 use crate::store::files::{MAX_USER_FILE, read_bounded, read_user_text};
 
 impl PushdeckApp {
+    /// Whether Open, Save and Import use the desktop's dialogs (the real window does; window
+    /// tests use the in-app one unless they turn this on).
+    pub fn use_native_dialogs(&mut self, on: bool) {
+        self.files.native = on;
+    }
+
     /// Asks for a file for `mode`: the desktop's dialog if there is one, else the in-app dialog.
     pub(super) fn choose_file(&mut self, mode: Mode) {
         if !self.files.native || self.files.native_off.is_some() {
@@ -77,6 +83,10 @@ impl PushdeckApp {
                 Ok(Ok(None)) | Err(mpsc::TryRecvError::Disconnected) => self.files.picking = None,
                 Err(mpsc::TryRecvError::Empty) => {}
             }
+        }
+        let hovering = ctx.input(|i| i.raw.hovered_files.len());
+        if hovering > 0 {
+            drop_hint(ctx);
         }
         let dropped = ctx.input(|i| i.raw.dropped_files.clone());
         for file in dropped {
@@ -252,6 +262,23 @@ impl PushdeckApp {
     }
 }
 
+/// While files are dragged over the window: what dropping them does.
+fn drop_hint(ctx: &egui::Context) {
+    let screen = ctx.content_rect();
+    egui::Area::new(egui::Id::new("drop-hint"))
+        .order(egui::Order::Foreground)
+        .fixed_pos(screen.center() - egui::vec2(220.0, 30.0))
+        .show(ctx, |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_width(440.0);
+                ui.strong("Drop to use this file");
+                ui.label(
+                    "A draft opens; an APNs .p8, an FCM service-account JSON or a VAPID .pem goes to the profile's keyring; a subscriptions file joins the Web Push audience.",
+                );
+            });
+        });
+}
+
 /// The native dialog for `mode`, starting in the drafts folder.
 fn native_dialog(mode: &Mode, paths: &crate::store::Paths) -> rfd::FileDialog {
     let dialog = rfd::FileDialog::new()
@@ -270,7 +297,7 @@ fn native_dialog(mode: &Mode, paths: &crate::store::Paths) -> rfd::FileDialog {
 
 /// rfd answers "cancelled" when no portal is there, so the portal is looked for first: a running
 /// or activatable `org.freedesktop.portal.Desktop` on the session bus.
-fn portal_available() -> Result<(), String> {
+pub fn portal_available() -> Result<(), String> {
     const PORTAL: &str = "org.freedesktop.portal.Desktop";
     let bus = zbus::blocking::Connection::session()
         .map_err(|e| format!("there is no D-Bus session bus ({e})"))?;

@@ -28,6 +28,7 @@ mod view;
 mod widgets;
 
 pub use app::{AppSetup, PushdeckApp, RightTab};
+pub use files::portal_available;
 
 use crate::store::{Paths, SecretStore};
 
@@ -73,7 +74,7 @@ pub fn run_app(draft: Option<crate::draft::Draft>) -> i32 {
                 keyring,
                 runtime: handle,
             })?;
-            app.files.native = true;
+            app.use_native_dialogs(true);
             if let Some(draft) = draft
                 && let Err(warning) = app.load_draft(&draft)
             {

@@ -63,6 +63,17 @@ fn replace_text(h: &mut Window, label: &str, text: &str) {
 fn a_dropped_draft_opens_and_shows_unsaved_once_edited() {
     let desk = Desk::new();
     let mut h = open(desk.app(Profile::new("acme", "ntfy"), &[]));
+    // While a file is dragged over the window, the window says what dropping does.
+    h.input_mut()
+        .hovered_files
+        .push(egui::HoveredFile::default());
+    // egui redraws for as long as a file hovers: step instead of waiting to settle.
+    h.step();
+    h.step();
+    assert!(text_visible(&h, "Drop to use this file"));
+    h.input_mut().hovered_files.clear();
+    h.run();
+    assert!(!text_visible(&h, "Drop to use this file"));
     let draft = r#"{"profile":"acme","message":{"title":"Flash sale","body":"Half price today"}}"#;
     let path = drop_file(&mut h, &desk, "sale.json", draft.as_bytes());
     assert_eq!(status(&h), format!("Opened {}", path.display()));
@@ -300,5 +311,58 @@ fn the_window_comes_back_as_it_was_left() {
     assert_eq!(
         h.get_by_label("Body").value().as_deref(),
         Some("Until midnight")
+    );
+}
+
+#[test]
+fn without_a_desktop_portal_the_in_app_dialog_opens_with_a_note() {
+    // Where a portal runs, the desktop's own dialog would open; that one cannot be driven here.
+    let Err(why) = pushdeck::ui::portal_available() else {
+        eprintln!("a desktop portal runs here: the fallback is not reachable");
+        return;
+    };
+    let desk = Desk::new();
+    let mut app = desk.app(Profile::new("acme", "ntfy"), &[]);
+    app.use_native_dialogs(true);
+    let mut h = open(app);
+    h.get_by_label("Open draft…").click();
+    crate::support::window::wait_for(&mut h, "the in-app dialog", |h| {
+        h.query_by_label("File").is_some()
+    });
+    assert!(text_visible(&h, "file dialogs are not available"));
+    assert!(text_visible(&h, &why), "the note says why: {why}");
+    // The fallback sticks: the next dialog does not ask the bus again.
+    h.get_by_label("Cancel").click();
+    h.run();
+    h.get_by_label("Save draft as…").click();
+    h.run();
+    assert!(h.query_by_label("File").is_some());
+}
+
+#[test]
+fn a_typed_path_with_a_tilde_is_under_home() {
+    let desk = Desk::new();
+    let mut h = open(desk.app(Profile::new("acme", "ntfy"), &[]));
+    let home = directories::BaseDirs::new()
+        .expect("home")
+        .home_dir()
+        .to_path_buf();
+    let name = format!("pushdeck-tilde-{}.json", std::process::id());
+    let file = home.join(&name);
+    std::fs::write(
+        &file,
+        r#"{"profile":"acme","message":{"title":"From home"}}"#,
+    )
+    .expect("write");
+    h.get_by_label("Open draft…").click();
+    h.run();
+    replace_text(&mut h, "File", &format!("~/{name}"));
+    h.get_by_label("Open").click();
+    h.run();
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(status(&h), format!("Opened {}", file.display()));
+    assert_eq!(
+        h.get_by_label("Title").value().as_deref(),
+        Some("From home")
     );
 }
