@@ -265,7 +265,7 @@ impl PushdeckApp {
 /// While files are dragged over the window: what dropping them does.
 fn drop_hint(ctx: &egui::Context) {
     let screen = ctx.content_rect();
-    egui::Area::new(egui::Id::new("drop-hint"))
+    egui::Area::new(egui::Id::unique("drop-hint"))
         .order(egui::Order::Foreground)
         .fixed_pos(screen.center() - egui::vec2(220.0, 30.0))
         .show(ctx, |ui| {
