@@ -277,6 +277,7 @@ impl Engine {
             let mut results = stepped.run(first.clone(), &cancel, emit).await;
             report.results.append(&mut results);
             report.cancelled = cancel.is_cancelled();
+            report.stepped = true;
             return self.finish(job, report, emit);
         }
         let capabilities = job.provider.info().capabilities;

@@ -340,5 +340,12 @@ fn preview_shows_the_upload_request_and_names_the_later_steps() {
             && err.contains("3. push report.pdf"),
         "{err}"
     );
+    let out = s.run_draft(&["send", "--dry-run"], file_draft(&path));
+    assert_exit(&out, 0);
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("3 requests in sequence") && err.contains("2. upload report.pdf"),
+        "a dry run names the later steps too: {err}"
+    );
     assert_eq!(s.standin.hits(), 0);
 }
