@@ -421,16 +421,7 @@ fn push_body(
     if !guid.is_empty() {
         body.insert("guid".into(), json!(guid));
     }
-    let unsent = [
-        ("subtitle", !m.subtitle.is_empty()),
-        ("image", !m.image.is_empty()),
-        ("icon", !m.icon.is_empty()),
-        ("buttons", !m.buttons.is_empty()),
-        ("data", !m.data.is_empty()),
-        ("translations", !m.translations.is_empty()),
-        ("silent", m.silent),
-    ];
-    warn_unsent("Pushbullet", &unsent, warnings);
+    warn_unsent("Pushbullet", &file::unsent(draft), warnings);
     Ok(Value::Object(body))
 }
 

@@ -335,6 +335,20 @@ pub fn interpret(step: &Step, exchange: &Exchange, response: &ResponseDump) -> O
     }
 }
 
+/// The message fields no Pushbullet push carries (note, link or file), and whether each is set.
+pub fn unsent(draft: &Draft) -> [(&'static str, bool); 7] {
+    let m = &draft.message;
+    [
+        ("subtitle", !m.subtitle.is_empty()),
+        ("image", !m.image.is_empty()),
+        ("icon", !m.icon.is_empty()),
+        ("buttons", !m.buttons.is_empty()),
+        ("data", !m.data.is_empty()),
+        ("translations", !m.translations.is_empty()),
+        ("silent", m.silent),
+    ]
+}
+
 /// Step 1, what `prepare` returns for a draft with `options.file`.
 pub fn prepare(ctx: &PrepareContext<'_>, path: &Path) -> Result<Prepared, DraftError> {
     let draft = ctx.draft;
@@ -355,6 +369,7 @@ pub fn prepare(ctx: &PrepareContext<'_>, path: &Path) -> Result<Prepared, DraftE
     if !draft.message.url.trim().is_empty() {
         warnings.push("A file push has no link: the URL is not sent.".into());
     }
+    super::warn_unsent(NAME, &unsent(draft), &mut warnings);
     Ok(Prepared {
         requests: vec![api_post(
             ctx,
