@@ -211,19 +211,14 @@ impl Engine {
             ..Default::default()
         };
         if job.dry_run && !job.provider.info().capabilities.server_dry_run {
-            let mut prepared = match cut {
-                Some(_) => match Self::prepare(&job) {
+            // Built in full, with the note naming a stepped send's later steps.
+            let prepared = match (cut, steps.len() > 1) {
+                (None, false) => prepared,
+                _ => match Self::prepare(&job) {
                     Ok(p) => p,
                     Err(e) => return invalid(e, emit),
                 },
-                None => prepared,
             };
-            if steps.len() > 1 {
-                prepared.warnings = match Self::prepare(&job) {
-                    Ok(p) => p.warnings,
-                    Err(e) => return invalid(e, emit),
-                };
-            }
             return local_dry_run(prepared, report, emit);
         }
         if job.dry_run {
