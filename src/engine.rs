@@ -20,7 +20,7 @@ use crate::draft::{Draft, DraftError};
 use crate::http::{Exchange, Transport, TransportError};
 use crate::outcome::Outcome;
 use crate::profile::{Profile, Secrets};
-use crate::provider::{LocalFile, PrepareContext, Prepared, Provider, Token, TokenPlan};
+use crate::provider::{FileNeed, LocalFile, PrepareContext, Prepared, Provider, Token, TokenPlan};
 use crate::store::history_result;
 use crate::store::{HistoryEntry, HistoryStore};
 pub use report::{EngineEvent, SendReport, SendResult};
@@ -201,7 +201,7 @@ impl Engine {
         };
         // The files a draft sends are read before anything goes out: a missing or oversized
         // one is bad input, like a wrong field.
-        let files = match read_files(&job) {
+        let files = match read_files(job.provider.files(&job.draft)).await {
             Ok(files) => files,
             Err(e) => return invalid(e, emit),
         };
@@ -354,20 +354,31 @@ impl Engine {
     }
 }
 
-/// The local files the draft sends, read by the store.
-fn read_files(job: &SendJob) -> Result<Vec<LocalFile>, DraftError> {
-    job.provider
-        .files(&job.draft)
-        .into_iter()
-        .map(|need| {
-            crate::store::read_attachment(&need.path, need.max_bytes)
-                .map(|bytes| LocalFile {
-                    path: need.path.clone(),
-                    bytes,
-                })
-                .map_err(|e| DraftError::new(need.field.clone(), e.to_string()))
-        })
-        .collect()
+/// The local files the draft sends, read by the store on a blocking thread (up to 25 MB must
+/// not stall the runtime the window's other work shares).
+async fn read_files(needs: Vec<FileNeed>) -> Result<Vec<LocalFile>, DraftError> {
+    if needs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let read = move || {
+        needs
+            .into_iter()
+            .map(|need| {
+                crate::store::read_attachment(&need.path, need.max_bytes)
+                    .map(|bytes| LocalFile {
+                        path: need.path.clone(),
+                        bytes,
+                    })
+                    .map_err(|e| DraftError::new(need.field, e.to_string()))
+            })
+            .collect()
+    };
+    tokio::task::spawn_blocking(read).await.unwrap_or_else(|e| {
+        Err(DraftError::new(
+            "options",
+            format!("the file could not be read: {e}"),
+        ))
+    })
 }
 
 /// The draft could not be turned into requests: nothing was sent.
