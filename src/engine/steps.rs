@@ -123,3 +123,28 @@ fn cancelled(request: PreparedRequest) -> Exchange {
     });
     exchange
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_upload_is_kept_as_its_size_and_a_small_body_whole() {
+        let mut big = PreparedRequest::new("POST", "https://upload.example/1");
+        big.body = Body::Bytes(vec![7u8; KEPT_BODY + 1].into());
+        let kept = kept_small(Exchange::unsent(big));
+        assert_eq!(
+            kept.request.body.as_text(),
+            Some(
+                format!(
+                    "({} bytes sent: the file and its form fields, not kept in history)",
+                    KEPT_BODY + 1
+                )
+                .as_str()
+            )
+        );
+        let mut small = PreparedRequest::new("POST", "https://upload.example/1");
+        small.body = Body::Bytes(vec![7u8; 10].into());
+        assert_eq!(kept_small(Exchange::unsent(small)).request.body.len(), 10);
+    }
+}
