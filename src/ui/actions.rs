@@ -421,6 +421,7 @@ fn summary(report: &SendReport, audience: &str) -> String {
             };
             format!("{}{to}{status}", with_hint(&one.outcome))
         }
+        [.., last] if report.stepped => with_hint(&last.outcome),
         many => {
             let ok = many.iter().filter(|r| r.outcome.is_ok()).count();
             format!(
