@@ -53,14 +53,9 @@ fn push_type(form: &ComposerForm) -> &str {
 
 pub fn below_push_type(ui: &mut egui::Ui, form: &mut ComposerForm, state: &mut State) {
     let t = rule(push_type(form));
-    let topic = if t.suffix.is_empty() {
-        "the bundle id".to_string()
-    } else {
-        format!("<bundle id>{}", t.suffix)
-    };
     ui.label(
         RichText::new(format!(
-            "{}: {}. Topic {topic}, priority {}.",
+            "{}: {}. Priority {}.",
             t.name,
             t.about,
             t.priorities.join(" or ")
@@ -227,6 +222,10 @@ fn read(state: &mut State, text: &str) {
 fn write(state: &mut State, form: &mut ComposerForm) {
     let mut la = Map::new();
     let mut problem = None;
+    let start = state.event == "start";
+    if !state.event.is_empty() {
+        la.insert("event".into(), json!(state.event));
+    }
     let mut json_part = |key: &str, label: &str, text: &str| {
         if text.trim().is_empty() {
             return;
@@ -238,13 +237,9 @@ fn write(state: &mut State, form: &mut ComposerForm) {
             Err(e) => problem = Some(format!("{label}: invalid JSON ({e})")),
         }
     };
-    let start = state.event == "start";
     json_part("content_state", "Content state", &state.content_state);
     if start {
         json_part("attributes", "Attributes", &state.attributes);
-    }
-    if !state.event.is_empty() {
-        la.insert("event".into(), json!(state.event));
     }
     let mut text = |key: &str, value: &str| {
         if !value.trim().is_empty() {
