@@ -7,7 +7,7 @@ use pushdeck::store::{Environment, Profile};
 use crate::support::window::{
     Desk, Window, check_shows, harness_sized, open, send_until, text_visible, type_into,
 };
-use eframe::egui::accesskit::Role;
+use eframe::egui::{self, accesskit::Role};
 use egui_kittest::kittest::Queryable as _;
 use stand_in::{ApnsStandIn, DEVICE, KEY_ID, SIGNING_KEY, TEAM_ID, TOPIC};
 
@@ -72,6 +72,23 @@ fn the_push_type_choice_and_the_live_activity_composer_send_an_update() {
     );
     h.run();
     type_into(&mut h, "Device tokens", DEVICE);
+    type_into(&mut h, "Body", "Your order");
+    // The notification options are in the composer and go into aps.
+    pick(&mut h, "Interruption level", "time-sensitive");
+    type_into(&mut h, "Relevance score", "0.5");
+    assert!(
+        text_visible(&h, "\"interruption-level\": \"time-sensitive\""),
+        "the Request pane shows the interruption level"
+    );
+    assert!(text_visible(&h, "\"relevance-score\": 0.5"));
+    pick(&mut h, "Interruption level", "default");
+    h.get_by_label("Relevance score").focus();
+    h.run();
+    h.key_press_modifiers(egui::Modifiers::default(), egui::Key::End);
+    for _ in 0.."0.5".len() {
+        h.key_press(egui::Key::Backspace);
+    }
+    h.run();
     pick(&mut h, "Push type", "background");
     assert!(
         text_visible(&h, "priority 5 (Apple's rule)"),
