@@ -155,6 +155,8 @@ fn each_push_type_sets_its_header_topic_priority_and_lint() {
         ),
     ];
     assert_eq!(table.len(), push_types::PUSH_TYPES.len(), "every push type");
+    let names: Vec<&str> = push_types::PUSH_TYPES.iter().map(|t| t.name).collect();
+    assert_eq!(names, push_types::NAMES, "the choice lists every rule");
     for (push_type, message, extra, topic, priority, body, lint) in table {
         let mut options = json!({"push_type": push_type});
         for (k, v) in extra.as_object().expect("object") {
@@ -197,6 +199,13 @@ fn priorities_follow_apple() {
     .expect("background is forced to 5");
     assert_eq!(p.requests[0].header_value("apns-priority"), Some("5"));
     assert!(p.warnings.iter().any(|w| w.contains("priority 5")));
+    let p = prepare(
+        json!({"push_type": "background", "priority": "normal"}),
+        json!({"silent": true}),
+    )
+    .expect("normal asks for nothing in particular");
+    assert_eq!(p.requests[0].header_value("apns-priority"), Some("5"));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     let p = prepare(
         json!({"push_type": "pushtotalk", "priority": "low"}),
         json!({}),

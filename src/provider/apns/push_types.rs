@@ -175,6 +175,9 @@ pub fn priority(
 ) -> Result<&'static str, DraftError> {
     let wanted = match asked {
         Some("low") => "5",
+        Some("high") => "10",
+        // "normal" asks for nothing in particular: the type's own default.
+        Some(_) if !t.priorities.contains(&"10") => return Ok(t.priorities[0]),
         Some(_) => "10",
         None => return Ok(t.priorities[0]),
     };
