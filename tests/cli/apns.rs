@@ -348,3 +348,52 @@ fn the_wrong_topic_for_a_push_type_is_explained() {
     );
     standin.assert_no_problems();
 }
+
+#[test]
+fn a_live_activity_through_fcm_carries_the_activity_token() {
+    use crate::support::stand_ins::fcm::{FcmStandIn, service_account_json};
+    let standin = FcmStandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args([
+            "profile",
+            "add",
+            "acme-fcm",
+            "--provider",
+            "fcm",
+            "--base-url",
+        ])
+        .arg(standin.base_url())
+        .assert()
+        .success();
+    let d = sandbox
+        .write(
+            "fcm-la.json",
+            &json!({"profile": "acme-fcm", "message": {"body": ""},
+                "audience": {"tokens": ["eXaMpLeToKeN-a:APA91bHun4MxP5egoKMwt2KZFBaFUH"]},
+                "options": {"live_activity_token": "8f1e2d3c",
+                    "live_activity": {"event": "end", "content_state": {"eta": 0},
+                        "dismissal_date": 1_893_456_000}}})
+            .to_string(),
+        )
+        .to_string_lossy()
+        .into_owned();
+    let out = sandbox
+        .cmd()
+        .env("PUSHDECK_SERVICE_ACCOUNT_JSON", service_account_json())
+        .args(["send", &d])
+        .output()
+        .expect("runs");
+    crate::support::assert_exit_output(&out, 0);
+    standin.assert_no_problems();
+    let sent = standin.requests().last().expect("the send").json();
+    let apns = &sent["message"]["apns"];
+    assert_eq!(apns["live_activity_token"], "8f1e2d3c");
+    assert_eq!(apns["headers"]["apns-push-type"], "liveactivity");
+    let aps = &apns["payload"]["aps"];
+    assert_eq!(aps["event"], "end");
+    assert_eq!(aps["dismissal-date"], 1_893_456_000);
+    assert!(aps["timestamp"].is_i64());
+    assert!(sent["message"].get("notification").is_none(), "{sent}");
+}
