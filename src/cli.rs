@@ -8,6 +8,7 @@
 #[macro_use]
 mod print;
 
+mod apns;
 mod args;
 mod context;
 mod courier;
@@ -76,6 +77,7 @@ fn execute(command: Command) -> CliResult {
         Command::History(cmd) => history::history_command(&ctx, cmd),
         Command::Telegram(cmd) => telegram::telegram_command(&ctx, cmd),
         Command::Courier(cmd) => courier::courier_command(&ctx, cmd),
+        Command::Apns(cmd) => apns::apns_command(&ctx, cmd),
         Command::Vapid(cmd) => webpush::vapid_command(&ctx, cmd),
         Command::Subscriptions(cmd) => webpush::subscriptions_command(cmd),
         Command::Providers { json } => providers::providers(json),

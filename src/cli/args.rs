@@ -81,6 +81,9 @@ pub enum Command {
     /// Courier follow-ups.
     #[command(subcommand)]
     Courier(CourierCommand),
+    /// APNs helpers: iOS 18 broadcast channels (list, create, show, delete).
+    #[command(subcommand)]
+    Apns(ApnsCommand),
     /// Web Push VAPID keys: generate, import, show.
     #[command(subcommand)]
     Vapid(VapidCommand),
@@ -341,5 +344,68 @@ pub enum SubscriptionsCommand {
         /// Labels or endpoints of the subscriptions to remove.
         #[arg(required = true)]
         which: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApnsCommand {
+    /// iOS 18 broadcast channels: one Live Activity update reaches every device subscribed to a
+    /// channel (send one with `audience.channel_id` in a draft).
+    #[command(subcommand)]
+    Channels(ChannelsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChannelsCommand {
+    /// List the app's channels in the profile's environment, one id per line.
+    List {
+        /// An APNs profile.
+        profile: String,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+    /// Create a channel for Live Activity updates and print its id (base64).
+    Create {
+        /// An APNs profile.
+        profile: String,
+        /// no-storage: only devices online now get an update (for frequent updates);
+        /// most-recent-message: APNs keeps the latest for devices that come online later.
+        #[arg(long, default_value = "no-storage", value_name = "POLICY")]
+        storage_policy: String,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+    /// Show one channel's storage policy and push type.
+    Show {
+        /// An APNs profile.
+        profile: String,
+        /// The channel id (base64).
+        channel_id: String,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+    /// Delete a channel: its subscribers get no more updates through it. Needs --yes.
+    Delete {
+        /// An APNs profile.
+        profile: String,
+        /// The channel id (base64).
+        channel_id: String,
+        /// Confirm the deletion.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
     },
 }

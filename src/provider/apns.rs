@@ -8,6 +8,7 @@
 //! 20 minutes, and a token is reused until 40 minutes after its `iat`, well inside Apple's hour.
 
 mod auth;
+pub mod channels;
 mod errors;
 pub mod live_activity;
 mod payload;
@@ -16,7 +17,9 @@ pub mod push_types;
 use super::shared::answer;
 use time::OffsetDateTime;
 
-use super::describe::{Capabilities, FieldKind, FieldSpec, ProviderInfo, base_url, validate_keys};
+use super::describe::{
+    Capabilities, FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys,
+};
 use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider, TokenPlan};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Body, Exchange, PreparedRequest};
@@ -82,12 +85,25 @@ static INFO: ProviderInfo = ProviderInfo {
         "the contents of AuthKey_XXXXXXXXXX.p8 (-----BEGIN PRIVATE KEY-----…)",
     )
     .required()],
-    audience: &[FieldSpec::new(
-        "device_tokens",
-        "Device tokens",
-        FieldKind::List,
-        "hex device tokens, one per line (one request each)",
-    )],
+    audience: &[
+        FieldSpec::new(
+            "device_tokens",
+            "Device tokens",
+            FieldKind::List,
+            "hex device tokens, one per line (one request each)",
+        ),
+        FieldSpec::new(
+            "channel_id",
+            "Broadcast channel",
+            FieldKind::Text,
+            "iOS 18: a channel id (base64) instead of device tokens; every device subscribed to it gets the Live Activity update",
+        ),
+    ],
+    lookups: &[LookupSpec {
+        id: channels::LOOKUP,
+        label: "Load channels",
+        audience_key: "channel_id",
+    }],
     options: &[
         FieldSpec::new(
             "push_type",
@@ -167,7 +183,6 @@ static INFO: ProviderInfo = ProviderInfo {
         ..Capabilities::BASE
     },
     common_options: &["ttl", "priority", "raw"],
-    ..ProviderInfo::BASE
 };
 
 /// `sandbox` or `production`; without the setting, the profile's badge decides.
@@ -216,7 +231,11 @@ impl Provider for Apns {
         let bundle = setting(ctx.profile, "topic", "topic (bundle id)")?;
         signing_key(ctx.secrets.require(&ctx.profile.name, SECRET)?)?;
         let root = root(ctx.profile)?;
-        let tokens = device_tokens(draft)?;
+        let channel = channels::audience_channel(draft)?;
+        let tokens = match channel {
+            Some(_) => Vec::new(),
+            None => device_tokens(draft)?,
+        };
         let options = Fields::new("options", &draft.options);
         let mut warnings = Vec::new();
         let m = &draft.message;
@@ -230,6 +249,21 @@ impl Provider for Apns {
             collapse,
         } = headers;
         let push_type = push_type.name;
+        if let Some(channel) = channel {
+            let request = channels::broadcast_send(
+                &root,
+                bundle,
+                &channel,
+                (push_type, priority, expiration, collapse),
+                body,
+                ctx.token,
+                &mut warnings,
+            )?;
+            return Ok(Prepared {
+                requests: vec![request],
+                warnings,
+            });
+        }
         let token = ctx.token.unwrap_or(TOKEN_PLACEHOLDER);
         let requests = tokens
             .iter()
@@ -265,6 +299,9 @@ impl Provider for Apns {
             Ok(response) => response,
             Err(outcome) => return outcome,
         };
+        if channels::is_broadcast(exchange) {
+            return channels::broadcast_outcome(response);
+        }
         let apns_id = response.header("apns-id").unwrap_or("").to_string();
         if response.status == 200 {
             let unique = response
@@ -292,11 +329,17 @@ impl Provider for Apns {
     ) -> Result<CallPlan, DraftError> {
         match call {
             Call::Check => self.check(profile, secrets).map(CallPlan::Request),
+            other if channels::is_channel_call(other) => {
+                channels::call_request(other, profile, secrets).map(CallPlan::Request)
+            }
             other => Err(other.unsupported(self.info().name)),
         }
     }
 
-    fn interpret_call(&self, _call: &Call, exchange: &Exchange) -> Outcome {
+    fn interpret_call(&self, call: &Call, exchange: &Exchange) -> Outcome {
+        if channels::is_channel_call(call) {
+            return channels::interpret(call, exchange);
+        }
         self.interpret_check(exchange)
     }
 
@@ -318,6 +361,9 @@ impl Provider for Apns {
     }
 
     fn audience_label(&self, draft: &Draft) -> String {
+        if let Ok(Some(channel)) = channels::audience_channel(draft) {
+            return format!("channel {channel}");
+        }
         match Fields::new("audience", &draft.audience).strings("device_tokens") {
             Ok(t) if t.len() == 1 => "1 device".into(),
             Ok(t) if !t.is_empty() => format!("{} devices", t.len()),
@@ -325,8 +371,9 @@ impl Provider for Apns {
         }
     }
 
-    fn broadcast(&self, _draft: &Draft) -> Option<String> {
-        None
+    fn broadcast(&self, draft: &Draft) -> Option<String> {
+        let channel = channels::audience_channel(draft).ok()??;
+        Some(format!("every device subscribed to channel {channel}"))
     }
 }
 
@@ -492,6 +539,8 @@ impl Apns {
     }
 }
 
+#[cfg(test)]
+mod channel_tests;
 #[cfg(test)]
 mod push_type_tests;
 #[cfg(test)]

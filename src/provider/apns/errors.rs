@@ -20,7 +20,10 @@ pub fn reason(response: &ResponseDump) -> String {
 pub fn reason_outcome(response: &ResponseDump) -> Outcome {
     let reason = reason(response);
     let status = response.status;
-    let hint = hint_for(&reason);
+    let hint = match hint_for(&reason) {
+        "" => channel_hint(&reason),
+        known => known,
+    };
     let said = said_or_status(&reason, status);
     let when = if status == 410 {
         unregistered_since(response)
@@ -171,4 +174,27 @@ fn unregistered_since(response: &ResponseDump) -> String {
         })
         .map(|t| format!(", since {t}"))
         .unwrap_or_default()
+}
+
+/// What to do about the broadcast channel reasons public clients report (not confirmed on
+/// Apple's page).
+fn channel_hint(reason: &str) -> &'static str {
+    match reason {
+        "BadChannelId" | "MissingChannelId" => {
+            "The channel id is missing or malformed: copy it whole from `pushdeck apns channels list PROFILE` (it is base64)."
+        }
+        "ChannelNotRegistered" => {
+            "No channel with this id in this environment: it was deleted, or it belongs to the other environment (sandbox and production keep separate channels). List the channels to check."
+        }
+        "BadMessageStoragePolicy" | "InvalidPolicy" => {
+            "Use storage policy no-storage or most-recent-message."
+        }
+        "CannotCreateChannelConfig" | "MaxChannelsExceeded" | "TooManyChannels" => {
+            "The app has too many channels (Apple allows 10,000 per environment): delete channels whose events are over."
+        }
+        "TopicMismatch" => {
+            "The bundle id in the path is not the app this key may manage: check the profile's topic, and that the app has the Broadcast capability."
+        }
+        _ => "",
+    }
 }

@@ -4,14 +4,21 @@
 //! (providers.md §8.2): the push type against its topic suffix (DeviceTokenNotForTopic) and
 //! priority (BadPriority), and records a background or Live Activity payload Apple would drop.
 //! A token starting with `dead` is unregistered; 64 zeros is a bad token.
+//!
+//! It also keeps iOS 18 broadcast channels: `POST /1/apps/{bundle}/channels` (201 with
+//! `apns-channel-id`), `GET …/all-channels`, `GET`/`DELETE …/channels` naming the channel in
+//! `apns-channel-id`, and the broadcast send `POST /4/broadcasts/apps/{bundle}`, every answer with
+//! an `apns-request-id`, as public APNs clients describe the API (Apple's page confirms the
+//! host, the base64 channel ids and `apns-request-id`; docs/providers/apns.md says what is not).
 
 #![allow(dead_code)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use super::server::{Api, Record, Reply, Seen, StandIn};
 
+use base64::Engine as _;
 use serde_json::{Value, json};
 
 pub const SIGNING_KEY: &str = include_str!("../../fixtures/apns_test_key.p8");
@@ -27,6 +34,8 @@ pub const OTHER_APP: &str = "0be74707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462
 /// APNs, counting the distinct provider tokens it has seen (Apple counts renewals).
 pub struct Apns {
     tokens: Mutex<BTreeSet<String>>,
+    /// Broadcast channels by id, with their message storage policy.
+    channels: Mutex<BTreeMap<String, u64>>,
 }
 
 pub type ApnsStandIn = StandIn<Apns>;
@@ -45,38 +54,24 @@ impl Api for Apns {
             record.problem(m);
             reason(400, "BadPath")
         };
+        if request.path.starts_with("/1/apps/") || request.path.starts_with("/4/broadcasts/") {
+            let n = record.hits();
+            let rid = format!("0ab1c2d3-0000-4000-8000-{n:012x}");
+            let reply = match self.authorize(request) {
+                Ok(()) => self.channel_api(request, record, n),
+                Err(refused) => refused,
+            };
+            return reply.insert_header("apns-request-id", &rid);
+        }
         if request.method != "POST" {
             return reason(405, "MethodNotAllowed");
         }
         let Some(device) = request.path.strip_prefix("/3/device/") else {
             return problem(format!("no such path {}", request.path));
         };
-        let auth = header("authorization");
-        let Some(jwt) = auth.strip_prefix("bearer ") else {
-            return reason(403, "MissingProviderToken");
-        };
-        pushdeck::provider::jwt::install_crypto();
-        let key =
-            jsonwebtoken::DecodingKey::from_ec_pem(PUBLIC_KEY.as_bytes()).expect("public key");
-        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
-        validation.required_spec_claims.clear();
-        validation.validate_exp = false;
-        validation.set_issuer(&[TEAM_ID]);
-        let header_ok =
-            jsonwebtoken::decode_header(jwt).is_ok_and(|h| h.kid.as_deref() == Some(KEY_ID));
-        let claims = match jsonwebtoken::decode::<Value>(jwt, &key, &validation) {
-            Ok(d) if header_ok => d.claims,
-            _ => return reason(403, "InvalidProviderToken"),
-        };
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let iat = claims["iat"].as_i64().unwrap_or(0);
-        if now - iat > 3600 {
-            return reason(403, "ExpiredProviderToken");
+        if let Err(refused) = self.authorize(request) {
+            return refused;
         }
-        if iat > now + 60 {
-            return reason(403, "InvalidProviderToken");
-        }
-        self.tokens.lock().expect("lock").insert(jwt.to_string());
         let topic = header("apns-topic");
         if topic.is_empty() {
             return reason(400, "MissingTopic");
@@ -134,19 +129,10 @@ impl Api for Apns {
                 "background push with more than content-available: {aps}"
             ));
         }
-        if push_type == "liveactivity" {
-            let event = aps.get("event").and_then(Value::as_str).unwrap_or("");
-            if !aps.get("timestamp").is_some_and(Value::is_i64)
-                || !["start", "update", "end"].contains(&event)
-                || (event != "end" && !aps.get("content-state").is_some_and(Value::is_object))
-                || (event == "start"
-                    && (!aps.get("attributes-type").is_some_and(Value::is_string)
-                        || !aps.get("attributes").is_some_and(Value::is_object)))
-            {
-                return problem(format!(
-                    "not a Live Activity payload Apple documents: {aps}"
-                ));
-            }
+        if push_type == "liveactivity" && !live_activity_ok(&aps) {
+            return problem(format!(
+                "not a Live Activity payload Apple documents: {aps}"
+            ));
         }
         if device.len() < 64
             || !device.bytes().all(|b| b.is_ascii_hexdigit())
@@ -189,12 +175,156 @@ fn suffix(push_type: &str) -> Option<&'static str> {
     })
 }
 
+/// What Apple documents a Live Activity `aps` to hold.
+fn live_activity_ok(aps: &Value) -> bool {
+    let event = aps.get("event").and_then(Value::as_str).unwrap_or("");
+    aps.get("timestamp").is_some_and(Value::is_i64)
+        && ["start", "update", "end"].contains(&event)
+        && (event == "end" || aps.get("content-state").is_some_and(Value::is_object))
+        && (event != "start"
+            || (aps.get("attributes-type").is_some_and(Value::is_string)
+                && aps.get("attributes").is_some_and(Value::is_object)))
+}
+
+impl Apns {
+    /// The provider token, checked as APNs checks it: ES256 with the team's key, the key id,
+    /// the team as issuer, an age under an hour.
+    fn authorize(&self, request: &Seen) -> Result<(), Reply> {
+        let auth = request.header_or_empty("authorization");
+        let Some(jwt) = auth.strip_prefix("bearer ") else {
+            return Err(reason(403, "MissingProviderToken"));
+        };
+        pushdeck::provider::jwt::install_crypto();
+        let key =
+            jsonwebtoken::DecodingKey::from_ec_pem(PUBLIC_KEY.as_bytes()).expect("public key");
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.set_issuer(&[TEAM_ID]);
+        let header_ok =
+            jsonwebtoken::decode_header(jwt).is_ok_and(|h| h.kid.as_deref() == Some(KEY_ID));
+        let claims = match jsonwebtoken::decode::<Value>(jwt, &key, &validation) {
+            Ok(d) if header_ok => d.claims,
+            _ => return Err(reason(403, "InvalidProviderToken")),
+        };
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let iat = claims["iat"].as_i64().unwrap_or(0);
+        if now - iat > 3600 {
+            return Err(reason(403, "ExpiredProviderToken"));
+        }
+        if iat > now + 60 {
+            return Err(reason(403, "InvalidProviderToken"));
+        }
+        self.tokens.lock().expect("lock").insert(jwt.to_string());
+        Ok(())
+    }
+
+    /// Channel management and the broadcast send, after the token was accepted.
+    fn channel_api(&self, request: &Seen, record: &Record, n: usize) -> Reply {
+        let app = format!("/1/apps/{TOPIC}/");
+        let mut channels = self.channels.lock().expect("lock");
+        let named = request.header_or_empty("apns-channel-id").to_string();
+        // A named channel must be base64 and exist in this environment.
+        let known = |channels: &BTreeMap<String, u64>| -> Result<u64, Reply> {
+            if named.is_empty() {
+                return Err(reason(400, "MissingChannelId"));
+            }
+            if base64::engine::general_purpose::STANDARD
+                .decode(&named)
+                .is_err()
+            {
+                return Err(reason(400, "BadChannelId"));
+            }
+            channels
+                .get(&named)
+                .copied()
+                .ok_or_else(|| reason(400, "ChannelNotRegistered"))
+        };
+        if let Some(rest) = request.path.strip_prefix("/4/broadcasts/apps/") {
+            if request.method != "POST" {
+                return reason(405, "MethodNotAllowed");
+            }
+            if rest != TOPIC {
+                return reason(400, "TopicMismatch");
+            }
+            if let Err(refused) = known(&channels) {
+                return refused;
+            }
+            if request.header_or_empty("apns-push-type") != "liveactivity" {
+                return reason(400, "InvalidPushType");
+            }
+            if !["", "10", "5", "1"].contains(&request.header_or_empty("apns-priority")) {
+                return reason(400, "BadPriority");
+            }
+            let payload: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            if !live_activity_ok(&payload["aps"]) {
+                record.problem(format!(
+                    "broadcast payload is not a Live Activity: {payload}"
+                ));
+                return reason(400, "BadPayload");
+            }
+            return Reply::new(200);
+        }
+        let Some(what) = request.path.strip_prefix(&app) else {
+            return reason(400, "TopicMismatch");
+        };
+        match (request.method.as_str(), what) {
+            ("POST", "channels") => {
+                let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+                let Some(policy) = body["message-storage-policy"].as_u64().filter(|p| *p <= 1)
+                else {
+                    return reason(400, "BadMessageStoragePolicy");
+                };
+                if body["push-type"] != "LiveActivity" {
+                    return reason(400, "InvalidPushType");
+                }
+                let id = base64::engine::general_purpose::STANDARD
+                    .encode(format!("channel-{n:08}").as_bytes());
+                channels.insert(id.clone(), policy);
+                Reply::new(201).insert_header("apns-channel-id", &id)
+            }
+            ("GET", "all-channels") => {
+                let ids: Vec<&String> = channels.keys().collect();
+                Reply::json(200, json!({"channels": ids}))
+            }
+            ("GET", "channels") => match known(&channels) {
+                Ok(policy) => Reply::json(
+                    200,
+                    json!({"message-storage-policy": policy, "push-type": "LiveActivity"}),
+                ),
+                Err(refused) => refused,
+            },
+            ("DELETE", "channels") => match known(&channels) {
+                Ok(_) => {
+                    channels.remove(&named);
+                    Reply::new(204)
+                }
+                Err(refused) => refused,
+            },
+            (_, "channels" | "all-channels") => reason(405, "MethodNotAllowed"),
+            _ => reason(404, "BadPath"),
+        }
+    }
+}
+
 impl ApnsStandIn {
     /// Starts APNs over h2c on a thread of its own.
     pub fn start() -> Self {
         Self::serve_h2c(Apns {
             tokens: Mutex::default(),
+            channels: Mutex::default(),
         })
+    }
+
+    /// The channels it keeps now.
+    pub fn channels(&self) -> Vec<String> {
+        self.api()
+            .channels
+            .lock()
+            .expect("lock")
+            .keys()
+            .cloned()
+            .collect()
     }
 
     pub fn distinct_tokens(&self) -> usize {
