@@ -5,7 +5,8 @@ use crate::support::stand_ins::apns as stand_in;
 use pushdeck::store::{Environment, Profile};
 
 use crate::support::window::{
-    Desk, Window, check_shows, harness_sized, open, send_until, text_visible, type_into,
+    Desk, Window, check_shows, click, harness_sized, open, send_until, step_until, text_visible,
+    type_into, wait_for, wait_for_text,
 };
 use eframe::egui::{self, accesskit::Role};
 use egui_kittest::kittest::Queryable as _;
@@ -95,8 +96,8 @@ fn the_push_type_choice_and_the_live_activity_composer_send_an_update() {
         "the note says what a background push needs"
     );
     assert!(
-        text_visible(&h, "Broadcast channels (iOS 18) are not available"),
-        "the window says channels are not there"
+        text_visible(&h, "Broadcast channels (iOS 18)"),
+        "the Channels section is below the audience"
     );
     pick(&mut h, "Push type", "liveactivity");
     assert!(
@@ -134,4 +135,71 @@ fn the_push_type_choice_and_the_live_activity_composer_send_an_update() {
     assert!(text_visible(&h, "Attributes type") && text_visible(&h, "Attributes (JSON)"));
     pick(&mut h, "Live Activity event", "end");
     assert!(text_visible(&h, "Dismissal date") && !text_visible(&h, "Attributes type"));
+}
+
+#[test]
+fn channels_are_listed_created_sent_to_and_deleted_after_a_confirmation() {
+    let standin = ApnsStandIn::start();
+    let desk = Desk::new();
+    let mut h = harness_sized(
+        desk.app(profile(&standin), &[("signing_key_p8", SIGNING_KEY)]),
+        [1400.0, 2000.0],
+    );
+    h.run();
+    click(&mut h, "List channels");
+    wait_for_text(&mut h, "No channels in this environment yet.");
+    pick(&mut h, "Storage policy", "most-recent-message");
+    click(&mut h, "Create channel");
+    wait_for_text(&mut h, "Channel created: ");
+    let channels = standin.channels();
+    assert_eq!(channels.len(), 1, "created at the stand-in");
+    let id = channels[0].clone();
+    assert_eq!(
+        standin.requests()[1].json(),
+        serde_json::json!({"message-storage-policy": 1, "push-type": "LiveActivity"})
+    );
+    assert!(text_visible(&h, &id), "the new channel is listed");
+
+    click(&mut h, "Send to this channel");
+    h.run();
+    pick(&mut h, "Live Activity event", "update");
+    type_into(&mut h, "Content state (JSON)", r#"{"score": "1-0"}"#);
+    assert!(
+        text_visible(&h, "/4/broadcasts/apps/com.example.app"),
+        "the Request pane"
+    );
+    click(&mut h, &format!("Send to channel {id} · DEV"));
+    h.run();
+    assert!(
+        text_visible(&h, &format!("every device subscribed to channel {id}")),
+        "a channel send is confirmed like a broadcast"
+    );
+    h.get_by_label("Send now").click();
+    h.step();
+    step_until(&mut h, "the send to finish", |app| {
+        !app.is_sending()
+            && app
+                .status
+                .as_ref()
+                .is_some_and(|(_, s)| s.starts_with("Sent"))
+    });
+    let (ok, status) = h.state().status.clone().expect("status");
+    assert!(ok && status.contains("apns-request-id"), "{status}");
+    let sent = standin.requests().last().cloned().expect("sent");
+    assert_eq!(sent.header("apns-channel-id"), Some(id.as_str()));
+    standin.assert_no_problems();
+
+    click(&mut h, "Delete…");
+    h.run();
+    assert!(text_visible(&h, &format!("Delete channel {id}?")));
+    click(&mut h, "Keep channel");
+    h.run();
+    assert_eq!(standin.channels().len(), 1, "kept");
+    click(&mut h, "Delete…");
+    h.run();
+    click(&mut h, "Delete channel");
+    wait_for(&mut h, "the deletion", |h| {
+        text_visible(h, &format!("Channel {id} deleted"))
+    });
+    assert!(standin.channels().is_empty());
 }

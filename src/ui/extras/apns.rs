@@ -1,6 +1,6 @@
 //! APNs, below the Push type choice: what the chosen push type needs (topic suffix, priority,
 //! payload) and the Live Activity composer (start / update / end), which writes
-//! `options.live_activity` as the draft holds it. Broadcast channels are named as not available.
+//! `options.live_activity` as the draft holds it. Broadcast channels are in `apns_channels`.
 
 use eframe::egui::{self, RichText};
 use serde_json::{Map, Value, json};
@@ -73,13 +73,19 @@ pub fn below_push_type(ui: &mut egui::Ui, form: &mut ComposerForm, state: &mut S
             .color(note_color(ui)),
         );
     }
-    ui.label(
-        RichText::new(
-            "Broadcast channels (iOS 18) are not available: Pushdeck's APNs reference does not document Apple's channel management API.",
-        )
-        .small()
-        .color(note_color(ui)),
-    );
+    if form
+        .audience
+        .get("channel_id")
+        .is_some_and(|c| !c.trim().is_empty())
+    {
+        ui.label(
+            RichText::new(
+                "Sending to a broadcast channel: only a Live Activity (push type liveactivity) goes over a channel.",
+            )
+            .small()
+            .color(note_color(ui)),
+        );
+    }
     if t.name == "liveactivity" {
         live_activity(ui, form, state);
     }

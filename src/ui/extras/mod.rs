@@ -10,6 +10,7 @@ use super::form::ComposerForm;
 use super::view::View;
 
 mod apns;
+mod apns_channels;
 mod azure;
 mod courier;
 mod fcm;
@@ -25,6 +26,7 @@ pub struct Panels {
     webpush: webpush::State,
     onesignal: onesignal::State,
     apns: apns::State,
+    apns_channels: apns_channels::State,
 }
 
 type Hook = fn(&mut egui::Ui, &View<'_>, &mut ComposerForm, &mut Panels, &mut Actions);
@@ -46,7 +48,9 @@ const ALL: &[Extras] = &[
     Extras {
         provider: "apns",
         profile: None,
-        audience: None,
+        audience: Some(|ui, view, form, panels, actions| {
+            apns_channels::audience(ui, view, form, &mut panels.apns_channels, actions)
+        }),
         below_field: Some(("push_type", |ui, _, form, panels, _| {
             apns::below_push_type(ui, form, &mut panels.apns)
         })),
