@@ -189,6 +189,10 @@ pub fn interpret(call: &Call, exchange: &Exchange) -> Outcome {
     let rid = request_id(exchange);
     if !(200..300).contains(&response.status) {
         let mut o = reason_outcome(response);
+        // The shared wording speaks of a notification; this was a channel request.
+        o.summary =
+            o.summary
+                .replacen("refused the notification", "refused the channel request", 1);
         o.summary.push_str(&rid);
         return o;
     }
