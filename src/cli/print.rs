@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::args::Output;
 use super::exit::Exit;
 use crate::engine::{SendReport, SendResult};
-use crate::http::{Exchange, dump};
+use crate::http::{Exchange, TransportErrorKind, dump};
 use crate::outcome::{Outcome, Verdict};
 
 /// Prints a line to standard output; a closed pipe (`pushdeck … | head`) ends output quietly
@@ -94,6 +94,9 @@ pub fn print_report(report: &SendReport, out: Output) {
         if let Some(id) = &report.history_id {
             doc["history_id"] = json!(id);
         }
+        if report.cancelled {
+            doc["interrupted"] = json!(true);
+        }
         out!("{}", pretty(&doc));
         return;
     }
@@ -126,6 +129,26 @@ pub fn print_report(report: &SendReport, out: Output) {
     if report.results.len() > 1 {
         let ok = report.results.iter().filter(|r| r.outcome.is_ok()).count();
         out!("{ok} of {} accepted", report.results.len());
+    }
+    if report.cancelled {
+        // Stopped by the user: how many got out, so nobody sends the first ones twice.
+        let unanswered = report
+            .results
+            .iter()
+            .filter(|r| {
+                r.exchange.response.is_none()
+                    && r.exchange
+                        .error
+                        .as_ref()
+                        .is_some_and(|e| e.kind == TransportErrorKind::Cancelled)
+            })
+            .count();
+        out!(
+            "Interrupted: {unanswered} of {} requests were stopped (not started, or abandoned \
+             before an answer); the other {} ran to the end.",
+            report.results.len(),
+            report.results.len() - unanswered
+        );
     }
     if let Some(id) = &report.history_id {
         out!("Saved to history as {id} (pushdeck history show {id})");

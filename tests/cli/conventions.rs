@@ -1,0 +1,395 @@
+//! The command line's conventions (issue #22): shell completions and the man page come from the
+//! parser's own definitions, every argument explains itself, `--help` ends with exit codes,
+//! environment and examples, the desktop entry and AppStream metadata validate, and Ctrl-C in the
+//! middle of a fan-out stops cleanly with history matching what the server received.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command as Process, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::{CommandFactory, Parser};
+use serde_json::{Value, json};
+
+use crate::support::stand_ins::telegram::{TOKEN, TelegramStandIn};
+use crate::support::{Keyring, Sandbox, assert_exit_output, stdout};
+
+fn pushdeck(args: &[&str]) -> std::process::Output {
+    Sandbox::new().run(args)
+}
+
+/// Runs BASH_SCRIPT in a real bash with the completion script sourced; its standard output.
+fn in_bash_with_completions(script: &str) -> String {
+    let completions = pushdeck(&["completions", "bash"]);
+    assert_exit_output(&completions, 0);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("pushdeck.bash");
+    std::fs::write(&file, &completions.stdout).expect("write the completion script");
+    let out = Process::new("bash")
+        .arg("--norc")
+        .arg("--noprofile")
+        .arg("-c")
+        .arg(format!("source {}\n{script}", file.display()))
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "bash failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn bash_completes_se_to_send_and_secret() {
+    // As bash does on Tab: the function `complete -p` names, called with COMP_WORDS set.
+    let words = in_bash_with_completions(
+        r#"
+spec=$(complete -p pushdeck)
+fn=$(sed -n 's/.*-F \([^ ]*\) .*/\1/p' <<<"$spec")
+[[ -n $fn ]] || { echo "no completion function in: $spec" >&2; exit 1; }
+COMP_WORDS=(pushdeck se)
+COMP_CWORD=1
+COMP_LINE="pushdeck se"
+COMP_POINT=${#COMP_LINE}
+"$fn" pushdeck se pushdeck
+printf '%s\n' "${COMPREPLY[@]}"
+"#,
+    );
+    let got: BTreeSet<&str> = words.split_whitespace().collect();
+    assert_eq!(got, BTreeSet::from(["secret", "send"]), "{words}");
+
+    // And the provider ids after `profile add NAME --provider`.
+    let words = in_bash_with_completions(
+        r#"
+COMP_WORDS=(pushdeck profile add shop --provider t)
+COMP_CWORD=5
+COMP_LINE="${COMP_WORDS[*]}"
+COMP_POINT=${#COMP_LINE}
+_pushdeck pushdeck t --provider
+printf '%s\n' "${COMPREPLY[@]}"
+"#,
+    );
+    assert_eq!(words.split_whitespace().collect::<Vec<_>>(), ["telegram"]);
+}
+
+#[test]
+fn every_shell_gets_a_completion_script() {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef pushdeck"),
+        ("fish", "complete -c pushdeck"),
+        ("elvish", "edit:completion:arg-completer[pushdeck]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = pushdeck(&["completions", shell]);
+        assert_exit_output(&out, 0);
+        let script = stdout(&out);
+        assert!(
+            script.contains(marker),
+            "{shell}: no `{marker}` in\n{script}"
+        );
+        assert!(script.contains("subscriptions"), "{shell}: {script}");
+    }
+    let out = pushdeck(&["completions", "tcsh"]);
+    assert_exit_output(&out, 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bash") && err.contains("powershell"), "{err}");
+}
+
+/// Walks the whole command tree: every command has a description, every argument help text.
+#[test]
+fn every_command_and_argument_has_help() {
+    fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        if command.get_about().is_none() && command.get_long_about().is_none() {
+            missing.push(format!("command `{path}`"));
+        }
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("argument `{id}` of `{path}`"));
+            }
+        }
+        for sub in command.get_subcommands() {
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut command = pushdeck::cli::Cli::command();
+    command.build();
+    let mut missing = Vec::new();
+    walk(&command, "pushdeck", &mut missing);
+    assert!(missing.is_empty(), "without help text: {missing:#?}");
+
+    // `--provider` lists exactly the registry's ids.
+    let add = command
+        .find_subcommand("profile")
+        .and_then(|p| p.find_subcommand("add"))
+        .expect("profile add");
+    let provider = add
+        .get_arguments()
+        .find(|a| a.get_id() == "provider")
+        .expect("--provider");
+    let offered: Vec<String> = provider
+        .get_possible_values()
+        .iter()
+        .map(|v| v.get_name().to_string())
+        .collect();
+    let registry: Vec<String> = pushdeck::provider::all()
+        .iter()
+        .map(|p| p.info().id.to_string())
+        .collect();
+    assert_eq!(offered, registry);
+    let out = pushdeck(&["profile", "add", "--help"]);
+    for id in &registry {
+        assert!(stdout(&out).contains(id.as_str()), "{id} not in --help");
+    }
+}
+
+#[test]
+fn help_ends_with_exit_codes_environment_and_examples() {
+    let out = pushdeck(&["--help"]);
+    assert_exit_output(&out, 0);
+    let help = stdout(&out);
+    let tail = help
+        .split_once("Exit status:")
+        .map(|(_, t)| t)
+        .unwrap_or_else(|| panic!("no exit status section:\n{help}"));
+    for code in ["0 ", "1 ", "2 ", "3 ", "130 "] {
+        assert!(tail.contains(&format!("\n  {code}")), "exit {code}: {tail}");
+    }
+    // Every variable the program reads is named.
+    for var in [
+        "PUSHDECK_CONFIG_DIR",
+        "PUSHDECK_DATA_DIR",
+        "PUSHDECK_CACHE_DIR",
+        "PUSHDECK_<FIELD>",
+        "PUSHDECK_LOG",
+    ] {
+        assert!(tail.contains(var), "{var} missing: {tail}");
+    }
+    let examples = tail.split_once("Examples:").expect("examples").1;
+    assert!(
+        examples.matches("\n    pushdeck ").count() >= 2,
+        "{examples}"
+    );
+    // The examples are runnable as written: their commands parse.
+    for line in examples.lines().map(str::trim) {
+        let Some(args) = line.strip_prefix("pushdeck ") else {
+            continue;
+        };
+        let argv = std::iter::once("pushdeck").chain(args.split_whitespace());
+        assert!(
+            pushdeck::cli::Cli::try_parse_from(argv).is_ok(),
+            "example does not parse: {line}"
+        );
+    }
+}
+
+#[test]
+fn man_page_is_generated_from_the_same_definitions() {
+    let out = pushdeck(&["man"]);
+    assert_exit_output(&out, 0);
+    let page = stdout(&out);
+    assert!(
+        page.starts_with(".ie \\n(.g .ds Aq") || page.contains(".TH pushdeck 1"),
+        "{page}"
+    );
+    assert!(page.contains(".TH pushdeck 1"), "{page}");
+    assert!(page.contains("pushdeck\\-send(1)"), "{page}");
+    assert!(page.contains("Exit status:"), "{page}");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dir_arg = dir.path().to_string_lossy().into_owned();
+    let out = pushdeck(&["man", "--dir", &dir_arg]);
+    assert_exit_output(&out, 0);
+    let send = std::fs::read_to_string(dir.path().join("pushdeck-send.1")).expect("send page");
+    assert!(send.contains("\\-\\-dry\\-run"), "{send}");
+    assert!(dir.path().join("pushdeck-profile-add.1").is_file());
+
+    let out = pushdeck(&["man", "--dir", "/nonexistent/pushdeck-man"]);
+    assert_exit_output(&out, 2);
+}
+
+/// The app id the window gives Wayland (`with_app_id` in src/ui/mod.rs).
+fn app_id() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(root.join("src/ui/mod.rs")).expect("src/ui/mod.rs");
+    let start = source.find(".with_app_id(\"").expect("with_app_id") + ".with_app_id(\"".len();
+    source[start..]
+        .split('"')
+        .next()
+        .expect("app id")
+        .to_string()
+}
+
+fn validate(tool: &str, args: &[&str], package: &str) {
+    let out = Process::new(tool).args(args).output().unwrap_or_else(|e| {
+        panic!(
+            "{tool} could not run ({e}): install the Debian package {package} (scripts/test does)"
+        )
+    });
+    assert!(
+        out.status.success(),
+        "{tool} {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn desktop_entry_and_appstream_metadata_validate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let id = app_id();
+    let desktop = root.join(format!("assets/{id}.desktop"));
+    let desktop_text = std::fs::read_to_string(&desktop)
+        .unwrap_or_else(|e| panic!("no desktop entry named after the app id {id}: {e}"));
+    assert!(
+        desktop_text.contains(&format!("\nIcon={id}\n")),
+        "{desktop_text}"
+    );
+    assert!(desktop_text.contains("\nExec=pushdeck "), "{desktop_text}");
+    validate(
+        "desktop-file-validate",
+        &[&desktop.to_string_lossy()],
+        "desktop-file-utils",
+    );
+
+    let metainfo: Vec<_> = std::fs::read_dir(root.join("assets"))
+        .expect("assets")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".metainfo.xml"))
+        .collect();
+    assert_eq!(metainfo.len(), 1, "{metainfo:?}");
+    let text = std::fs::read_to_string(&metainfo[0]).expect("metainfo");
+    assert!(
+        text.contains(&format!(
+            "<launchable type=\"desktop-id\">{id}.desktop</launchable>"
+        )),
+        "{text}"
+    );
+    validate(
+        "appstreamcli",
+        &["validate", "--no-net", &metainfo[0].to_string_lossy()],
+        "appstream",
+    );
+
+    // The icon set the package installs, each PNG the size its folder says.
+    for size in [32u32, 48, 64, 128, 256] {
+        let png = std::fs::read(root.join(format!("assets/icons/{size}x{size}/{id}.png")))
+            .unwrap_or_else(|e| panic!("{size}px icon: {e}"));
+        let image = image::load_from_memory(&png).expect("a PNG");
+        assert_eq!((image.width(), image.height()), (size, size));
+    }
+}
+
+/// Ctrl-C (SIGINT) in the middle of a 200-chat fan-out to a slow Bot API: no request starts after
+/// it, those in flight finish, the exit status is 130, and history holds as answered exactly the
+/// requests the server received.
+#[test]
+fn ctrl_c_stops_a_fan_out_and_history_matches_what_the_server_received() {
+    let standin = TelegramStandIn::start_slow(Duration::from_millis(400));
+    let sandbox = Sandbox::with(Keyring::None, None);
+    sandbox.add_provider_profile("bot", "telegram", &standin.base_url(), &[]);
+    let chats: Vec<i64> = (0..200).map(|i| 5_000_000 + i).collect();
+    let draft = sandbox.write(
+        "fan-out.json",
+        &json!({
+            "profile": "bot",
+            "message": {"title": "Sale", "body": "Everything 20% off today."},
+            "audience": {"chat_ids": chats},
+        })
+        .to_string(),
+    );
+    let child = Process::new(env!("CARGO_BIN_EXE_pushdeck"))
+        .args(["send", "--json"])
+        .arg(&draft)
+        .env("PUSHDECK_CONFIG_DIR", sandbox.config_dir())
+        .env("PUSHDECK_DATA_DIR", sandbox.data_dir())
+        .env("PUSHDECK_CACHE_DIR", sandbox.cache_dir())
+        .env("PUSHDECK_BOT_TOKEN", TOKEN)
+        .env_remove("PUSHDECK_LOG")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_RUNTIME_DIR", sandbox.dir.path().join("runtime"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pushdeck starts");
+    let sent = || {
+        standin
+            .calls()
+            .iter()
+            .filter(|c| c.method == "sendMessage")
+            .count()
+    };
+    let started = Instant::now();
+    while sent() < 20 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the fan-out never got going ({} sent)",
+            sent()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // What a terminal's Ctrl-C sends (bash's builtin kill: no procps needed).
+    let kill = Process::new("bash")
+        .args(["-c", &format!("kill -s INT {}", child.id())])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    // Read its output while it finishes: 200 JSON rows overflow a pipe's buffer.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let out = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("pushdeck stops within 30 s of Ctrl-C")
+        .expect("output");
+    assert_exit_output(&out, 130);
+    let received: BTreeSet<String> = standin
+        .calls()
+        .iter()
+        .filter(|c| c.method == "sendMessage")
+        .map(|c| c.params["chat_id"].to_string())
+        .collect();
+    assert!(
+        received.len() < 200,
+        "everything was sent: the stop came too late to show anything"
+    );
+    standin.assert_no_problems();
+
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("send --json");
+    assert_eq!(doc["interrupted"], true, "{doc}");
+    assert_eq!(doc["results"].as_array().map(Vec::len), Some(200));
+    let id = doc["history_id"].as_str().expect("history id").to_string();
+
+    let shown = sandbox.run(&["history", "show", &id, "--json"]);
+    assert_exit_output(&shown, 0);
+    let entry: Value = serde_json::from_slice(&shown.stdout).expect("history show --json");
+    let results = entry["results"].as_array().expect("results");
+    assert_eq!(results.len(), 200, "every chat has its row");
+    let answered: BTreeSet<String> = results
+        .iter()
+        .filter(|r| !r["response"].is_null())
+        .map(|r| r["recipient"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        answered, received,
+        "history's sent requests are the received ones"
+    );
+    // The rest never left: stopped before they started (none was abandoned in flight).
+    for r in results.iter().filter(|r| r["response"].is_null()) {
+        assert_eq!(r["outcome"]["verdict"], "transport_failed", "{r}");
+        assert!(
+            r["outcome"]["summary"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Cancelled")),
+            "{r}"
+        );
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no new request starts"), "{stderr}");
+}
