@@ -101,6 +101,10 @@ pub fn print_report(report: &SendReport, out: Output) {
         return;
     }
     for r in &report.results {
+        // After Ctrl-C the stopped rows are counted below instead of listed one by one.
+        if report.cancelled && stopped(r) {
+            continue;
+        }
         let mark = match r.outcome.verdict {
             Verdict::Accepted => "✓",
             Verdict::NotSent => "·",
@@ -132,17 +136,7 @@ pub fn print_report(report: &SendReport, out: Output) {
     }
     if report.cancelled {
         // Stopped by the user: how many got out, so nobody sends the first ones twice.
-        let unanswered = report
-            .results
-            .iter()
-            .filter(|r| {
-                r.exchange.response.is_none()
-                    && r.exchange
-                        .error
-                        .as_ref()
-                        .is_some_and(|e| e.kind == TransportErrorKind::Cancelled)
-            })
-            .count();
+        let unanswered = report.results.iter().filter(|r| stopped(r)).count();
         out!(
             "Interrupted: {unanswered} of {} requests were stopped (not started, or abandoned \
              before an answer); the other {} ran to the end.",
@@ -153,6 +147,16 @@ pub fn print_report(report: &SendReport, out: Output) {
     if let Some(id) = &report.history_id {
         out!("Saved to history as {id} (pushdeck history show {id})");
     }
+}
+
+/// A request the user's stop kept from starting, or from being answered.
+fn stopped(result: &SendResult) -> bool {
+    result.exchange.response.is_none()
+        && result
+            .exchange
+            .error
+            .as_ref()
+            .is_some_and(|e| e.kind == TransportErrorKind::Cancelled)
 }
 
 /// A side call that did not do what was asked: its outcome (and hint), and the status it ends with.

@@ -3,7 +3,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use tokio_util::sync::CancellationToken;
 
 /// A fan-out's progress bar on standard error: how many requests are done (not which one landed
@@ -28,8 +28,15 @@ impl Progress {
             return;
         }
         let style =
-            ProgressStyle::with_template("{wide_bar} {pos}/{len} done · {per_sec} · ETA {eta} ")
-                .unwrap_or_else(|_| ProgressStyle::default_bar());
+            ProgressStyle::with_template("{wide_bar} {pos}/{len} done · {rate} · ETA {eta} ")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                // indicatif's {per_sec} prints four decimals; one is plenty for requests.
+                .with_key(
+                    "rate",
+                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.1}/s", state.per_sec());
+                    },
+                );
         let bar = ProgressBar::with_draw_target(
             Some(u64::try_from(total).unwrap_or(u64::MAX)),
             ProgressDrawTarget::stderr(),
