@@ -283,6 +283,12 @@ fn desktop_entry_and_appstream_metadata_validate() {
         let image = image::load_from_memory(&png).expect("a PNG");
         assert_eq!((image.width(), image.height()), (size, size));
     }
+    // The window icon decodes with eframe's own loader (a failure would leave egui's logo).
+    let window_icon = eframe::icon_data::from_png_bytes(include_bytes!(
+        "../../assets/icons/256x256/pushdeck.png"
+    ))
+    .expect("the window icon decodes");
+    assert_eq!((window_icon.width, window_icon.height), (256, 256));
 }
 
 /// Ctrl-C (SIGINT) in the middle of a 200-chat fan-out to a slow Bot API: no request starts after
