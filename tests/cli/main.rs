@@ -7,6 +7,7 @@ mod conventions;
 mod courier;
 mod faults;
 mod fcm;
+mod interrupt;
 mod keyring;
 mod ntfy;
 mod onesignal;
