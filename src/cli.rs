@@ -10,11 +10,13 @@ mod print;
 
 mod args;
 mod context;
+mod conventions;
 mod courier;
 mod exit;
 mod history;
 mod lookup;
 mod profile;
+mod progress;
 mod providers;
 mod send;
 mod telegram;
@@ -50,6 +52,12 @@ pub fn run(command: Command) -> i32 {
 }
 
 fn execute(command: Command) -> CliResult {
+    // These two only describe the command line: no profile, folder or keyring needed.
+    match &command {
+        Command::Completions { shell } => return conventions::completions(*shell),
+        Command::Man { dir } => return conventions::man(dir.as_deref()),
+        _ => {}
+    }
     let ctx = Context::new()?;
     match command {
         Command::Send {
@@ -81,5 +89,6 @@ fn execute(command: Command) -> CliResult {
         Command::Providers { json } => providers::providers(json),
         // `main` opens the window for this one; here it only checks the draft.
         Command::Open { draft } => read_draft(&draft).map(|_| Exit::Success),
+        Command::Completions { .. } | Command::Man { .. } => Ok(Exit::Success),
     }
 }

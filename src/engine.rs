@@ -188,6 +188,19 @@ impl Engine {
         cancel: CancellationToken,
         emit: &(dyn Fn(EngineEvent) + Sync),
     ) -> Arc<SendReport> {
+        self.send_until(job, cancel.clone(), cancel, emit).await
+    }
+
+    /// [`Engine::send`] with a gentler stop: once `stop_starting` is cancelled no further request
+    /// starts, while those in flight finish or time out (unless `cancel` abandons them too).
+    /// Either way the report is marked cancelled and recorded in history.
+    pub async fn send_until(
+        &self,
+        job: SendJob,
+        stop_starting: CancellationToken,
+        cancel: CancellationToken,
+        emit: &(dyn Fn(EngineEvent) + Sync),
+    ) -> Arc<SendReport> {
         // Validate before any token exchange; a costly fan-out is checked on a short preview and
         // built in full once, below.
         let cut = job.provider.preview_draft(&job.draft, 1);
@@ -286,6 +299,7 @@ impl Engine {
             max_per_second: capabilities.max_per_second,
             retries: capabilities.retries_on_rate_limit,
             index_offset: offset,
+            stop_starting: Some(stop_starting.clone()),
         };
         let provider = job.provider;
         let interpret = Arc::new(move |exchange: &Exchange| provider.interpret(exchange));
@@ -302,7 +316,7 @@ impl Engine {
             self.forget_refused_token(&job, &results);
         }
         report.results.append(&mut results);
-        report.cancelled = cancel.is_cancelled();
+        report.cancelled = cancel.is_cancelled() || stop_starting.is_cancelled();
         self.finish(job, report, emit)
     }
 

@@ -1,7 +1,6 @@
 //! `pushdeck send`, `preview` and `check`: a draft or a profile through the engine.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,6 +11,7 @@ use super::args::Output;
 use super::context::{CliResult, Context, Failure, bad_input, read_draft, runtime};
 use super::exit::Exit;
 use super::print::{pretty, print_report, result_json, status_line};
+use super::progress::{Progress, watch_ctrl_c};
 use super::webpush;
 use crate::draft::Draft;
 use crate::engine::{DEFAULT_TIMEOUT, Engine, EngineEvent, MAX_CONCURRENCY, SendJob};
@@ -103,32 +103,35 @@ pub fn send(
     // exits 2 with nothing sent, and a costly fan-out is built only once.
     let engine = ctx.engine()?;
     let rt = runtime()?;
-    let total = AtomicUsize::new(0);
     let invalid = Mutex::new(None);
-    let interactive = !out.json && std::io::stderr().is_terminal();
-    let report = rt.block_on(engine.send(job, CancellationToken::new(), &|event| {
-        if let EngineEvent::Invalid(e) = &event
-            && let Ok(mut slot) = invalid.lock()
-        {
-            *slot = Some(e.to_string());
-        }
-        if let EngineEvent::Started { total: n, warnings } = &event {
-            total.store(*n, Ordering::Relaxed);
-            for w in warnings {
-                eprintln!("pushdeck: note: {w}");
-            }
-        }
-        if interactive && let EngineEvent::Result(r) = &event {
-            eprint!(
-                "\r{} of {} done",
-                r.index + 1,
-                total.load(Ordering::Relaxed)
-            );
-        }
-    }));
-    if interactive {
-        eprint!("\r");
-    }
+    let progress = Arc::new(Progress::new(!out.json && std::io::stderr().is_terminal()));
+    let stop_starting = CancellationToken::new();
+    let abandon = CancellationToken::new();
+    let ctrl_c = rt.spawn(watch_ctrl_c(
+        stop_starting.clone(),
+        abandon.clone(),
+        Arc::clone(&progress),
+    ));
+    let report =
+        rt.block_on(
+            engine.send_until(job, stop_starting, abandon, &|event| match &event {
+                EngineEvent::Invalid(e) => {
+                    if let Ok(mut slot) = invalid.lock() {
+                        *slot = Some(e.to_string());
+                    }
+                }
+                EngineEvent::Started { total, warnings } => {
+                    for w in warnings {
+                        progress.say(&format!("pushdeck: note: {w}"));
+                    }
+                    progress.started(*total);
+                }
+                EngineEvent::Result(_) => progress.done_one(),
+                EngineEvent::Finished(_) => {}
+            }),
+        );
+    ctrl_c.abort();
+    progress.finish();
     if let Some(e) = invalid.into_inner().ok().flatten() {
         return Err(bad_input(e));
     }
@@ -141,6 +144,9 @@ pub fn send(
         if removed > 0 {
             eprintln!("pushdeck: removed {removed} gone subscription(s) from {path}");
         }
+    }
+    if report.cancelled {
+        return Ok(Exit::Interrupted);
     }
     Ok(Exit::of_report(&report))
 }

@@ -67,6 +67,7 @@ impl Engine {
             max_per_second: None,
             retries: 0,
             index_offset: 0,
+            stop_starting: None,
         };
         let owned = call.clone();
         let interpret = Arc::new(move |exchange: &Exchange| {

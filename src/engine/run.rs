@@ -24,6 +24,9 @@ pub(super) struct RunPlan {
     pub retries: u32,
     /// Added to each result's index (a token exchange comes first).
     pub index_offset: usize,
+    /// When set and cancelled, no further request starts but those in flight finish or time out
+    /// (the CLI's first Ctrl-C); `run`'s `cancel` abandons those in flight too.
+    pub stop_starting: Option<CancellationToken>,
 }
 
 /// Judges one exchange (the provider's `interpret`, or its `interpret_call`).
@@ -50,6 +53,7 @@ pub(super) async fn run(
         let one = OneRequest {
             transport: transport.clone(),
             cancel: cancel.clone(),
+            stop: plan.stop_starting.clone().unwrap_or_else(|| cancel.clone()),
             next_start: next_start.clone(),
             pace,
             timeout: plan.timeout,
@@ -99,6 +103,8 @@ pub(super) async fn run(
 struct OneRequest {
     transport: Transport,
     cancel: CancellationToken,
+    /// No (re)start once cancelled; `cancel` cancels this too in effect.
+    stop: CancellationToken,
     next_start: Arc<tokio::sync::Mutex<tokio::time::Instant>>,
     pace: Option<Duration>,
     timeout: Duration,
@@ -117,8 +123,8 @@ impl OneRequest {
         let mut retried = Vec::new();
         loop {
             self.wait_for_slot().await;
-            let exchange = if self.cancel.is_cancelled() {
-                cancelled(&request)
+            let exchange = if self.cancel.is_cancelled() || self.stop.is_cancelled() {
+                not_started(&request)
             } else {
                 tokio::select! {
                     _ = self.cancel.cancelled() => cancelled(&request),
@@ -135,11 +141,14 @@ impl OneRequest {
                 .filter(|w| tokio::time::Instant::now() + *w < deadline);
             match wait {
                 Some(wait)
-                    if (retried.len() as u32) < self.retries && !self.cancel.is_cancelled() =>
+                    if (retried.len() as u32) < self.retries
+                        && !self.cancel.is_cancelled()
+                        && !self.stop.is_cancelled() =>
                 {
                     retried.push(exchange);
                     tokio::select! {
                         _ = self.cancel.cancelled() => {}
+                        _ = self.stop.cancelled() => {}
                         _ = tokio::time::sleep(wait) => {}
                     }
                 }
@@ -161,6 +170,7 @@ impl OneRequest {
         };
         tokio::select! {
             _ = self.cancel.cancelled() => {}
+            _ = self.stop.cancelled() => {}
             _ = tokio::time::sleep_until(slot) => {}
         }
     }
@@ -181,6 +191,15 @@ fn cancelled(request: &PreparedRequest) -> Exchange {
         TransportErrorKind::Cancelled,
         "Cancelled before an answer arrived.",
         "cancelled by the user",
+    )
+}
+
+fn not_started(request: &PreparedRequest) -> Exchange {
+    failed(
+        request.clone(),
+        TransportErrorKind::Cancelled,
+        "Not sent: the send was stopped before this request started.",
+        "stopped by the user before it started",
     )
 }
 

@@ -3,9 +3,11 @@ mod support;
 
 mod apns;
 mod azure;
+mod conventions;
 mod courier;
 mod faults;
 mod fcm;
+mod interrupt;
 mod keyring;
 mod ntfy;
 mod onesignal;
