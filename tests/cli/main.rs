@@ -9,6 +9,7 @@ mod fcm;
 mod keyring;
 mod ntfy;
 mod onesignal;
+mod proxy;
 mod pushbullet;
 mod recorded_calls;
 mod secret_hygiene;
