@@ -328,3 +328,24 @@ fn preview_names_the_profile_proxy_without_its_password() {
     );
     assert!(!text.contains("s3cret-pw"), "{text}");
 }
+
+#[test]
+fn a_ca_in_the_system_trust_store_is_trusted_without_ca_certificates() {
+    // The system store as rustls-platform-verifier reads it on Linux (through openssl's
+    // SSL_CERT_FILE, which points at the distribution's bundle by default).
+    let ca = TestCa::new();
+    let standin = ntfy_tls(&ca);
+    let sandbox = Sandbox::new();
+    sandbox.add_provider_profile(PROFILE, "ntfy", &standin.base_url(), &[]);
+    let ca_file = ca.write_ca(sandbox.dir.path());
+    let draft = ntfy_draft(&sandbox);
+    let out = run(&sandbox, &[], &["send", &draft]);
+    assert_exit_output(&out, 3);
+    let out = run(
+        &sandbox,
+        &[("SSL_CERT_FILE", &ca_file.to_string_lossy())],
+        &["send", &draft],
+    );
+    assert_exit_output(&out, 0);
+    assert_eq!(standin.hits(), 1);
+}
