@@ -349,3 +349,72 @@ fn a_ca_in_the_system_trust_store_is_trusted_without_ca_certificates() {
     assert_exit_output(&out, 0);
     assert_eq!(standin.hits(), 1);
 }
+
+#[test]
+#[ignore = "needs a Secret Service: run by scripts/test"]
+fn the_proxy_password_comes_from_the_keyring_and_profile_remove_deletes_it() {
+    crate::keyring::require_session_bus();
+    let ca = TestCa::new();
+    let standin = ntfy_tls(&ca);
+    let password = format!("kr-{}", crate::keyring::unique("pw"));
+    let proxy = ForwardProxy::start(Some(("alice", &password)));
+    let sandbox = Sandbox::with(crate::support::Keyring::Real, None);
+    let profile = crate::keyring::unique("proxied");
+    let ca_file = ca.write_ca(sandbox.dir.path());
+    let with_user = proxy.url().replace("http://", "http://alice@");
+    sandbox.add_provider_profile(
+        &profile,
+        "ntfy",
+        &standin.base_url(),
+        &[
+            ("proxy", &with_user),
+            ("ca_certificates", &ca_file.to_string_lossy()),
+        ],
+    );
+    let mut set = sandbox.cmd();
+    for var in PROXY_VARS {
+        set.env_remove(var);
+    }
+    set.args(["secret", "set", &profile, "proxy_password"])
+        .write_stdin(format!("{password}\n"))
+        .assert()
+        .success();
+    let draft = sandbox
+        .write(
+            "ntfy.json",
+            &json!({"profile": profile, "message": {"body": "Passed"},
+                "audience": {"topic": "private-ci"}})
+            .to_string(),
+        )
+        .to_string_lossy()
+        .into_owned();
+    let out = run(&sandbox, &[], &["send", &draft]);
+    assert_exit_output(&out, 0);
+    assert_eq!(standin.hits(), 1);
+    assert!(sandbox.files_containing(&password).is_empty());
+
+    let stored = || {
+        let found = std::process::Command::new("timeout")
+            .args([
+                "20",
+                "secret-tool",
+                "lookup",
+                "service",
+                "pushdeck",
+                "username",
+            ])
+            .arg(format!("{profile}/proxy_password"))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("secret-tool runs");
+        String::from_utf8_lossy(&found.stdout).into_owned()
+    };
+    assert_eq!(stored(), password, "secret set stored it in the keyring");
+    let out = run(&sandbox, &[], &["profile", "remove", &profile]);
+    assert_exit_output(&out, 0);
+    assert_eq!(
+        stored(),
+        "",
+        "profile remove must delete the proxy password from the keyring"
+    );
+}
