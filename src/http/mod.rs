@@ -5,6 +5,7 @@ mod curl;
 pub mod dump;
 mod exchange;
 mod network;
+mod proxy_probe;
 mod redact;
 mod request;
 mod transport;

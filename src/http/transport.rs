@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::exchange::{Exchange, ResponseDump, TransportError, TransportErrorKind};
 use super::network::{DirectReason, Network, Route};
 use super::request::{Body, PreparedRequest, SecretRef, is_loopback_url};
-use super::transport_errors::{classify, error_chain, proxy_refused_response};
+use super::transport_errors::{classify, error_chain, proxy_refused_response, refused_connect};
 
 /// Response bodies beyond this are cut (and marked truncated) so a runaway server cannot exhaust
 /// memory; 10 MB is far above any provider's real answer.
@@ -180,10 +180,22 @@ impl Transport {
         request: &PreparedRequest,
         route: &Route,
     ) -> Result<ResponseDump, TransportError> {
-        let mut response = builder
-            .send()
-            .await
-            .map_err(|e| classify(&e, request, route))?;
+        let mut response = match builder.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                let mut error = classify(&e, request, route);
+                // hyper does not say what the proxy answered to CONNECT: ask it again.
+                if let Route::Proxy { url, .. } = route
+                    && error.detail.contains("tunnel error: unsuccessful")
+                    && let Ok(target) = url::Url::parse(&request.url)
+                    && let Some((status, reason)) =
+                        super::proxy_probe::connect_status(url, &target).await
+                {
+                    error.message = refused_connect(request, route, status, &reason);
+                }
+                return Err(error);
+            }
+        };
         let status = response.status();
         // Only a proxy answers 407; through a forwarding proxy (plain http) it comes as a response.
         if status.as_u16() == 407 && route.is_proxy() {

@@ -50,6 +50,27 @@ pub(super) fn proxy_refused_response(request: &PreparedRequest, route: &Route) -
     }
 }
 
+/// The proxy answered CONNECT with `status`: what it means and what to do.
+pub(super) fn refused_connect(
+    request: &PreparedRequest,
+    route: &Route,
+    status: u16,
+    reason: &str,
+) -> String {
+    let advice = match status {
+        407 => credentials_hint(route),
+        401 | 403 if route.has_credentials() => "Check the proxy user and password (the profile's `proxy` URL and `proxy_password` secret, or the proxy variable); otherwise the proxy does not allow this host or port: ask its administrator.".into(),
+        401 | 403 => "The proxy does not allow this host or port (or wants credentials): ask its administrator, or exempt the host with NO_PROXY.".into(),
+        502..=504 => "The proxy could not reach the host: check the base URL, or ask the proxy's administrator.".into(),
+        _ => "Ask the proxy's administrator, or exempt the host with NO_PROXY.".into(),
+    };
+    format!(
+        "The proxy {} refused CONNECT to {}: {status} {reason}. Nothing was sent. {advice}",
+        route.shown_proxy(),
+        request.host(),
+    )
+}
+
 pub(super) fn classify(
     e: &reqwest::Error,
     request: &PreparedRequest,

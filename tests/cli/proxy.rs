@@ -144,8 +144,10 @@ fn a_proxy_that_wants_credentials_is_explained_then_satisfied() {
     );
     assert_exit_output(&out, 3);
     let text = said(&out);
+    // tinyproxy answers a wrong password with 401; the error quotes what the proxy said.
     assert!(
-        text.contains("refused CONNECT") && text.contains("proxy user and password"),
+        text.contains("refused CONNECT to 127.0.0.1: 401 Unauthorized")
+            && text.contains("proxy user and password"),
         "{text}"
     );
     assert!(!text.contains("wrong-pass"), "{text}");
