@@ -420,3 +420,40 @@ fn the_proxy_password_comes_from_the_keyring_and_profile_remove_deletes_it() {
         "profile remove must delete the proxy password from the keyring"
     );
 }
+
+#[test]
+fn a_socks5h_proxy_with_credentials_carries_the_send() {
+    let ca = TestCa::new();
+    let standin = ntfy_tls(&ca);
+    let socks = crate::support::forward_proxy::SocksProxy::start("alice", "s0cks-pass");
+    let sandbox = Sandbox::new();
+    let ca_file = ca.write_ca(sandbox.dir.path());
+    let proxy = format!("socks5h://alice@127.0.0.1:{}", socks.port);
+    sandbox.add_provider_profile(
+        PROFILE,
+        "ntfy",
+        &standin.base_url(),
+        &[
+            ("proxy", &proxy),
+            ("ca_certificates", &ca_file.to_string_lossy()),
+        ],
+    );
+    let draft = ntfy_draft(&sandbox);
+    // Without the password the SOCKS proxy refuses: the proxy is in the path, and named.
+    let out = run(&sandbox, &[], &["send", &draft]);
+    assert_exit_output(&out, 3);
+    let text = said(&out);
+    assert!(
+        text.contains(&format!("proxy socks5h://127.0.0.1:{}", socks.port)),
+        "{text}"
+    );
+    assert_eq!(standin.hits(), 0);
+    let out = run(
+        &sandbox,
+        &[("PUSHDECK_PROXY_PASSWORD", "s0cks-pass")],
+        &["send", &draft],
+    );
+    assert_exit_output(&out, 0);
+    assert_eq!(standin.hits(), 1);
+    assert!(!said(&out).contains("s0cks-pass"));
+}

@@ -82,6 +82,47 @@ impl Drop for ForwardProxy {
     }
 }
 
+/// A real SOCKS5 proxy (Debian's microsocks) on a free loopback port, requiring `user`/`password`;
+/// stopped when dropped.
+pub struct SocksProxy {
+    child: Child,
+    pub port: u16,
+}
+
+impl SocksProxy {
+    pub fn start(user: &str, password: &str) -> Self {
+        let port = super::closed_port();
+        let child = Command::new("microsocks")
+            .args([
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-u",
+                user,
+                "-P",
+                password,
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("microsocks runs (scripts/test installs it: apt-get install microsocks)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "microsocks did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port }
+    }
+}
+
+impl Drop for SocksProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn tinyproxy() -> PathBuf {
     ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"]
         .iter()
