@@ -457,3 +457,30 @@ fn a_socks5h_proxy_with_credentials_carries_the_send() {
     assert_eq!(standin.hits(), 1);
     assert!(!said(&out).contains("s0cks-pass"));
 }
+
+#[test]
+fn a_ca_certificates_file_that_is_missing_or_not_pem_is_explained() {
+    let ca = TestCa::new();
+    let standin = ntfy_tls(&ca);
+    let sandbox = Sandbox::new();
+    let not_pem = sandbox.write("not-a-ca.pem", "hello");
+    for (path, why) in [
+        (sandbox.dir.path().join("missing.pem"), "cannot be read"),
+        (not_pem, "holds no certificate"),
+    ] {
+        sandbox.add_provider_profile(
+            PROFILE,
+            "ntfy",
+            &standin.base_url(),
+            &[("ca_certificates", &path.to_string_lossy())],
+        );
+        let out = run(&sandbox, &[], &["send", &ntfy_draft(&sandbox)]);
+        assert_exit_output(&out, 3);
+        let text = said(&out);
+        assert!(
+            text.contains("`ca_certificates` file") && text.contains(why),
+            "{text}"
+        );
+    }
+    assert_eq!(standin.hits(), 0);
+}
