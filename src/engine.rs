@@ -7,6 +7,7 @@
 mod calls;
 mod report;
 mod run;
+mod steps;
 mod tokens;
 
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use crate::draft::{Draft, DraftError};
 use crate::http::{Exchange, Transport, TransportError};
 use crate::outcome::Outcome;
 use crate::profile::{Profile, Secrets};
-use crate::provider::{PrepareContext, Prepared, Provider, Token, TokenPlan};
+use crate::provider::{FileNeed, LocalFile, PrepareContext, Prepared, Provider, Token, TokenPlan};
 use crate::store::history_result;
 use crate::store::{HistoryEntry, HistoryStore};
 pub use report::{EngineEvent, SendReport, SendResult};
@@ -75,6 +76,29 @@ impl Engine {
     /// Builds the requests for a draft: what the Request pane and `preview` show. Without a token
     /// the provider shows a placeholder where the token goes.
     pub fn prepare(job: &SendJob) -> Result<Prepared, DraftError> {
+        let mut prepared = Self::prepare_first(job)?;
+        // A stepped send (a Pushbullet file push) shows its first request: the others are built
+        // from the answers, so the preview names them.
+        let steps = job.provider.steps(&job.draft);
+        if steps.len() > 1 {
+            let later: Vec<String> = steps
+                .iter()
+                .enumerate()
+                .skip(1)
+                .map(|(i, s)| format!("{}. {s}", i + 1))
+                .collect();
+            prepared.warnings.push(format!(
+                "This send is {} requests in sequence; shown is 1. {}. The later ones are built from the answer before them: {}.",
+                steps.len(),
+                steps[0],
+                later.join(", ")
+            ));
+        }
+        Ok(prepared)
+    }
+
+    /// The first requests, as sent (no preview notes).
+    fn prepare_first(job: &SendJob) -> Result<Prepared, DraftError> {
         // A token signed locally (APNs) needs no network, so a preview shows the real one and its
         // curl command runs as printed; an exchanged token (FCM) stays a placeholder.
         let minted = if job.provider.info().capabilities.mints_tokens {
@@ -172,23 +196,31 @@ impl Engine {
         let cut = job.provider.preview_draft(&job.draft, 1);
         let checked = match &cut {
             Some((cut, _)) => Self::prepare_draft(&job, cut, None),
-            None => Self::prepare(&job),
+            None => Self::prepare_first(&job),
         };
         let prepared = match checked {
             Ok(p) => p,
             Err(e) => return invalid(e, emit),
         };
+        // The files a draft sends are read before anything goes out: a missing or oversized
+        // one is bad input, like a wrong field.
+        let files = match read_files(job.provider.files(&job.draft)).await {
+            Ok(files) => files,
+            Err(e) => return invalid(e, emit),
+        };
+        let steps = job.provider.steps(&job.draft);
         let mut report = SendReport {
             warnings: prepared.warnings.clone(),
             ..Default::default()
         };
         if job.dry_run && !job.provider.info().capabilities.server_dry_run {
-            let prepared = match cut {
-                Some(_) => match Self::prepare(&job) {
+            // Built in full, with the note naming a stepped send's later steps.
+            let prepared = match (cut, steps.len() > 1) {
+                (None, false) => prepared,
+                _ => match Self::prepare(&job) {
                     Ok(p) => p,
                     Err(e) => return invalid(e, emit),
                 },
-                None => prepared,
             };
             return local_dry_run(prepared, report, emit);
         }
@@ -217,14 +249,34 @@ impl Engine {
             Err(e) => return invalid(e, emit),
         };
         let offset = usize::from(token_result.is_some());
+        let planned = if steps.is_empty() {
+            prepared.requests.len()
+        } else {
+            steps.len()
+        };
         emit(EngineEvent::Started {
-            total: prepared.requests.len() + offset,
+            total: planned + offset,
             warnings: report.warnings.clone(),
         });
         if let Some(r) = token_result {
             let r = Arc::new(r);
             emit(EngineEvent::Result(r.clone()));
             report.results.push(r);
+        }
+        if let (false, Some(first)) = (steps.is_empty(), prepared.requests.first()) {
+            let stepped = steps::Steps {
+                transport: &self.transport,
+                job: &job,
+                token: token.as_ref().map(|t| t.value.as_str()),
+                files: &files,
+                names: &steps,
+                offset,
+            };
+            let mut results = stepped.run(first.clone(), &cancel, emit).await;
+            report.results.append(&mut results);
+            report.cancelled = cancel.is_cancelled();
+            report.stepped = true;
+            return self.finish(job, report, emit);
         }
         let capabilities = job.provider.info().capabilities;
         let plan = RunPlan {
@@ -303,6 +355,33 @@ impl Engine {
         emit(EngineEvent::Finished(report.clone()));
         report
     }
+}
+
+/// The local files the draft sends, read by the store on a blocking thread (up to 25 MB must
+/// not stall the runtime the window's other work shares).
+async fn read_files(needs: Vec<FileNeed>) -> Result<Vec<LocalFile>, DraftError> {
+    if needs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let read = move || {
+        needs
+            .into_iter()
+            .map(|need| {
+                crate::store::read_attachment(&need.path, need.max_bytes)
+                    .map(|bytes| LocalFile {
+                        path: need.path.clone(),
+                        bytes,
+                    })
+                    .map_err(|e| DraftError::new(need.field, e.to_string()))
+            })
+            .collect()
+    };
+    tokio::task::spawn_blocking(read).await.unwrap_or_else(|e| {
+        Err(DraftError::new(
+            "options",
+            format!("the file could not be read: {e}"),
+        ))
+    })
 }
 
 /// The draft could not be turned into requests: nothing was sent.

@@ -34,6 +34,9 @@ pub struct SendReport {
     pub results: Vec<Arc<SendResult>>,
     pub warnings: Vec<String>,
     pub cancelled: bool,
+    /// The requests were steps in sequence (a Pushbullet file push): the last result says how
+    /// the whole send went (the final step's outcome, or the step that failed).
+    pub stepped: bool,
     pub history_id: Option<String>,
     /// The history list's row for this send, so a front end need not read the history again.
     pub history_summary: Option<HistorySummary>,

@@ -9,7 +9,9 @@
 
 mod auth;
 mod errors;
+pub mod live_activity;
 mod payload;
+pub mod push_types;
 
 use super::shared::answer;
 use time::OffsetDateTime;
@@ -26,8 +28,9 @@ pub use auth::validate_signing_key;
 use auth::{SECRET, mint, setting, signing_key};
 use errors::{NAME, reason, reason_outcome};
 use payload::{
-    MAX_PAYLOAD, MAX_VOIP_PAYLOAD, device_tokens, payload, raw_payload, short, topic_for,
+    INTERRUPTION_LEVELS, MAX_PAYLOAD, MAX_VOIP_PAYLOAD, device_tokens, payload, raw_payload, short,
 };
+use push_types::{NAMES as PUSH_TYPES, PushType, lint, rule, topic_for};
 
 pub struct Apns;
 
@@ -37,19 +40,6 @@ const SANDBOX: &str = "https://api.sandbox.push.apple.com";
 const CHECK_TOKEN: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 /// Shown in previews before a token exists.
 pub const TOKEN_PLACEHOLDER: &str = "<provider token: signed with the .p8 key when sending>";
-const PUSH_TYPES: &[&str] = &[
-    "alert",
-    "background",
-    "location",
-    "voip",
-    "complication",
-    "fileprovider",
-    "mdm",
-    "liveactivity",
-    "pushtotalk",
-    "widgets",
-    "controls",
-];
 
 static INFO: ProviderInfo = ProviderInfo {
     id: "apns",
@@ -103,7 +93,43 @@ static INFO: ProviderInfo = ProviderInfo {
             "push_type",
             "Push type",
             FieldKind::Choice(PUSH_TYPES),
-            "default: alert, or background for a silent message",
+            "default: alert, background for a silent message, liveactivity with a Live Activity; sets apns-push-type, the topic suffix and the priority Apple requires",
+        ),
+        FieldSpec::new(
+            "interruption_level",
+            "Interruption level",
+            FieldKind::Choice(INTERRUPTION_LEVELS),
+            "aps.interruption-level: passive (no sound), active (default), time-sensitive (breaks through Focus), critical (needs Apple's entitlement)",
+        ),
+        FieldSpec::new(
+            "relevance_score",
+            "Relevance score",
+            FieldKind::Text,
+            "aps.relevance-score, 0 to 1: which notification leads a notification summary",
+        ),
+        FieldSpec::new(
+            "target_content_id",
+            "Target content id",
+            FieldKind::Text,
+            "aps.target-content-id: the window or content to bring forward when tapped",
+        ),
+        FieldSpec::new(
+            "filter_criteria",
+            "Filter criteria",
+            FieldKind::Text,
+            "aps.filter-criteria: the Focus filter that decides whether it shows",
+        ),
+        FieldSpec::new(
+            "expiration",
+            "Expiration",
+            FieldKind::Text,
+            "apns-expiration: UNIX seconds or RFC 3339 (0: deliver now or never); instead of TTL",
+        ),
+        FieldSpec::new(
+            "live_activity",
+            "Live Activity (JSON)",
+            FieldKind::Json,
+            "{\"event\": \"start\"|\"update\"|\"end\", \"content_state\": {…}, \"attributes_type\", \"attributes\", \"stale_date\", \"dismissal_date\", \"relevance_score\", \"alert\"}",
         ),
         FieldSpec::new(
             "collapse_id",
@@ -195,7 +221,7 @@ impl Provider for Apns {
         let mut warnings = Vec::new();
         let m = &draft.message;
         let headers = Headers::read(&options, bundle, m.silent, ctx.now, &mut warnings)?;
-        let body = body(draft, &options, &headers, &mut warnings)?;
+        let body = body(draft, &options, &headers, ctx.now, &mut warnings)?;
         let Headers {
             push_type,
             topic,
@@ -203,6 +229,7 @@ impl Provider for Apns {
             expiration,
             collapse,
         } = headers;
+        let push_type = push_type.name;
         let token = ctx.token.unwrap_or(TOKEN_PLACEHOLDER);
         let requests = tokens
             .iter()
@@ -305,7 +332,7 @@ impl Provider for Apns {
 
 /// The per-notification APNs headers the options choose.
 struct Headers<'a> {
-    push_type: &'a str,
+    push_type: &'static PushType,
     topic: String,
     priority: &'static str,
     expiration: Option<i64>,
@@ -320,28 +347,18 @@ impl<'a> Headers<'a> {
         now: OffsetDateTime,
         warnings: &mut Vec<String>,
     ) -> Result<Self, DraftError> {
-        let push_type = options
-            .one_of("push_type", PUSH_TYPES)?
-            .unwrap_or(if silent { "background" } else { "alert" });
-        let topic = topic_for(bundle, push_type);
-        let background = push_type == "background";
-        let priority = match options.one_of("priority", &["low", "normal", "high"])? {
-            _ if background => "5",
-            Some("low") => "5",
-            _ => "10",
+        let default = if options.has("live_activity") {
+            "liveactivity"
+        } else if silent {
+            "background"
+        } else {
+            "alert"
         };
-        if background && options.string("priority")? == Some("high") {
-            warnings.push(
-                "Background pushes must use priority 5 (Apple's rule); sent with 5, not 10.".into(),
-            );
-        }
-        let expiration = options.u64("ttl")?.map(|ttl| {
-            if ttl == 0 {
-                0
-            } else {
-                now.unix_timestamp() + i64::try_from(ttl).unwrap_or(i64::MAX / 2)
-            }
-        });
+        let push_type = rule(options.one_of("push_type", PUSH_TYPES)?.unwrap_or(default));
+        let topic = topic_for(bundle, push_type.name);
+        let asked = options.one_of("priority", &["low", "normal", "high"])?;
+        let priority = push_types::priority(push_type, asked, warnings)?;
+        let expiration = expiration(options, now)?;
         let collapse = options.string("collapse_id")?;
         if collapse.is_some_and(|c| c.len() > 64) {
             return Err(DraftError::new(
@@ -355,6 +372,9 @@ impl<'a> Headers<'a> {
                 "APNs cannot schedule notifications; send at the time you want it delivered",
             ));
         }
+        if push_type.name == "pushtotalk" && expiration.is_some_and(|e| e != 0) {
+            warnings.push("Apple asks for apns-expiration 0 on Push to Talk: a late message about a talk is useless.".into());
+        }
         Ok(Self {
             push_type,
             topic,
@@ -365,20 +385,63 @@ impl<'a> Headers<'a> {
     }
 }
 
-/// The JSON body, generated or raw, within Apple's size limit for its push type.
+/// `apns-expiration` in UNIX seconds: now + `ttl`, or `expiration` itself (seconds or RFC 3339).
+fn expiration(options: &Fields<'_>, now: OffsetDateTime) -> Result<Option<i64>, DraftError> {
+    let ttl = options.u64("ttl")?;
+    let at = match options.value("expiration") {
+        None => None,
+        Some(v) => {
+            let text = v.as_str().map(str::trim).unwrap_or_default();
+            let seconds = v.as_i64().or_else(|| text.parse().ok()).or_else(|| {
+                OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                    .ok()
+                    .map(|t| t.unix_timestamp())
+            });
+            match seconds {
+                Some(s) if s >= 0 => Some(s),
+                _ if text.is_empty() && v.is_string() => None,
+                _ => {
+                    return Err(DraftError::new(
+                        "options.expiration",
+                        "must be UNIX seconds or RFC 3339 (e.g. 2026-12-04T18:30:00Z); 0 means deliver now or never",
+                    ));
+                }
+            }
+        }
+    };
+    match (ttl, at) {
+        (Some(_), Some(_)) => Err(DraftError::new(
+            "options.expiration",
+            "give ttl or expiration, not both: both set apns-expiration",
+        )),
+        (Some(0), None) => Ok(Some(0)),
+        (Some(ttl), None) => Ok(Some(
+            now.unix_timestamp() + i64::try_from(ttl).unwrap_or(i64::MAX / 2),
+        )),
+        (None, at) => Ok(at),
+    }
+}
+
+/// The JSON body, generated or raw, linted against its push type and within Apple's size limit.
 fn body(
     draft: &Draft,
     options: &Fields<'_>,
     headers: &Headers<'_>,
+    now: OffsetDateTime,
     warnings: &mut Vec<String>,
 ) -> Result<String, DraftError> {
-    let background = headers.push_type == "background";
-    let payload = match options.value("raw") {
-        Some(raw) => raw_payload(raw)?,
-        None => payload(draft, options, background, warnings)?,
+    let t = headers.push_type;
+    let raw = options.value("raw");
+    let payload = match raw {
+        Some(raw) => raw_payload(raw, t)?,
+        None => payload(draft, options, t, now, warnings)?,
     };
+    lint(t, &payload, raw.is_some(), warnings)?;
+    if options.string("interruption_level")? == Some("critical") {
+        warnings.push("Critical alerts need Apple's critical-alert entitlement in the app; without it iOS shows an ordinary (active) notification.".into());
+    }
     let body = serde_json::to_string(&payload).unwrap_or_default();
-    let limit = if headers.push_type == "voip" {
+    let limit = if t.name == "voip" {
         MAX_VOIP_PAYLOAD
     } else {
         MAX_PAYLOAD
@@ -429,5 +492,7 @@ impl Apns {
     }
 }
 
+#[cfg(test)]
+mod push_type_tests;
 #[cfg(test)]
 mod tests;

@@ -89,6 +89,18 @@ static INFO: ProviderInfo = ProviderInfo {
             FieldKind::Text,
             "the Android notification channel id the app created",
         ),
+        FieldSpec::new(
+            "live_activity",
+            "Live Activity (JSON)",
+            FieldKind::Json,
+            "an iOS Live Activity through FCM, as APNs' options.live_activity: {\"event\": \"start\"|\"update\"|\"end\", \"content_state\": {…}, …}",
+        ),
+        FieldSpec::new(
+            "live_activity_token",
+            "Live Activity token",
+            FieldKind::Text,
+            "the activity's push token (or push-to-start token) from ActivityKit, sent as apns.live_activity_token",
+        ),
     ],
     capabilities: Capabilities {
         retries_on_rate_limit: 2,

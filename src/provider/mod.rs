@@ -23,4 +23,6 @@ pub use describe::{
     ProviderInfo, base_url, validate_keys,
 };
 pub use registry::{all, find};
-pub use seam::{Call, CallPlan, PrepareContext, Prepared, Provider, Token, TokenPlan};
+pub use seam::{
+    Call, CallPlan, FileNeed, LocalFile, PrepareContext, Prepared, Provider, Token, TokenPlan,
+};

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::describe::{FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys};
-use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
+use super::seam::{Call, CallPlan, FileNeed, LocalFile, PrepareContext, Prepared, Provider};
 use super::shared::{
     Refused, StatusRule, answer, refuse_options, said_or_status, status_outcome, warn_unsent,
 };
@@ -12,6 +12,8 @@ use crate::http::{Exchange, PreparedRequest, ResponseDump};
 use crate::outcome::{LookupItem, Outcome};
 use crate::profile::Profile;
 use crate::profile::Secrets;
+
+mod file;
 
 pub struct Pushbullet;
 
@@ -71,12 +73,26 @@ static INFO: ProviderInfo = ProviderInfo {
             "every user who authorized your OAuth client (its iden; a broadcast)",
         ),
     ],
-    options: &[FieldSpec::new(
-        "type",
-        "Push type",
-        FieldKind::Choice(&["note", "link"]),
-        "default: link when the message has a URL, note otherwise",
-    )],
+    options: &[
+        FieldSpec::new(
+            "type",
+            "Push type",
+            FieldKind::Choice(&["note", "link", "file"]),
+            "default: file when a file is given, link when the message has a URL, note otherwise",
+        ),
+        FieldSpec::new(
+            "file",
+            "File…",
+            FieldKind::Text,
+            "path of a local file to push (up to 25 MB): uploaded first, then pushed",
+        ),
+        FieldSpec::new(
+            "file_type",
+            "File type",
+            FieldKind::Text,
+            "the file's MIME type (image/png…); default: guessed from its extension",
+        ),
+    ],
     lookups: &[LookupSpec {
         id: "devices",
         label: "Load devices",
@@ -101,7 +117,10 @@ impl Provider for Pushbullet {
         let mut warnings = Vec::new();
         let body = match options.value("raw") {
             Some(raw) => raw_body(raw)?,
-            None => push_body(draft, &options, ctx.idempotency_key, &mut warnings)?,
+            None => match file::path_of(draft)? {
+                Some(path) => return file::prepare(ctx, &path),
+                None => push_body(draft, &options, ctx.idempotency_key, &mut warnings)?,
+            },
         };
         let request = PreparedRequest::new("POST", format!("{root}/v2/pushes"))
             .secret_header("Access-Token", token, "access_token", token)
@@ -119,7 +138,10 @@ impl Provider for Pushbullet {
             Err(outcome) => return outcome,
         };
         let body = response.json();
-        let mut outcome = if response.is_success() {
+        let step = file::step_of(&exchange.request);
+        let mut outcome = if !matches!(step, file::Step::Push) {
+            file::interpret(&step, exchange, response)
+        } else if response.is_success() {
             let push = body.as_ref();
             let iden = push
                 .and_then(|b| b.get("iden"))
@@ -163,6 +185,26 @@ impl Provider for Pushbullet {
             Call::Lookup(id) => self.interpret_lookup(id, exchange),
             _ => self.interpret_check(exchange),
         }
+    }
+
+    fn files(&self, draft: &Draft) -> Vec<FileNeed> {
+        file::pushed(draft).map(file::need).into_iter().collect()
+    }
+
+    fn steps(&self, draft: &Draft) -> Vec<String> {
+        file::pushed(draft)
+            .and_then(|path| file::file_name(&path).ok())
+            .map(|name| file::steps(&name))
+            .unwrap_or_default()
+    }
+
+    fn next_step(
+        &self,
+        ctx: &PrepareContext<'_>,
+        files: &[LocalFile],
+        done: &[Exchange],
+    ) -> Result<Option<PreparedRequest>, Outcome> {
+        file::next_step(ctx, files, done)
     }
 
     fn audience_label(&self, draft: &Draft) -> String {
@@ -334,7 +376,13 @@ fn push_body(
     warnings: &mut Vec<String>,
 ) -> Result<Value, DraftError> {
     let m = &draft.message;
-    let kind = match options.one_of("type", &["note", "link"])? {
+    let kind = match options.one_of("type", &["note", "link", "file"])? {
+        Some("file") => {
+            return Err(DraftError::new(
+                "options.file",
+                "a file push needs a file: give its path (the File… field)",
+            ));
+        }
         Some(kind) => kind,
         None if m.url.trim().is_empty() => "note",
         None => "link",
@@ -373,16 +421,7 @@ fn push_body(
     if !guid.is_empty() {
         body.insert("guid".into(), json!(guid));
     }
-    let unsent = [
-        ("subtitle", !m.subtitle.is_empty()),
-        ("image", !m.image.is_empty()),
-        ("icon", !m.icon.is_empty()),
-        ("buttons", !m.buttons.is_empty()),
-        ("data", !m.data.is_empty()),
-        ("translations", !m.translations.is_empty()),
-        ("silent", m.silent),
-    ];
-    warn_unsent("Pushbullet", &unsent, warnings);
+    warn_unsent("Pushbullet", &file::unsent(draft), warnings);
     Ok(Value::Object(body))
 }
 

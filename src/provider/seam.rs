@@ -63,6 +63,23 @@ pub struct Prepared {
     pub warnings: Vec<String>,
 }
 
+/// A local file a draft sends (a Pushbullet file push). The provider names it; the store reads it
+/// before anything is sent, refusing one over `max_bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileNeed {
+    /// The draft key that names it (`options.file`), for error messages.
+    pub field: String,
+    pub path: std::path::PathBuf,
+    pub max_bytes: u64,
+}
+
+/// A file the store read for a send; shared bytes, so retries and steps do not copy them.
+#[derive(Debug, Clone)]
+pub struct LocalFile {
+    pub path: std::path::PathBuf,
+    pub bytes: bytes::Bytes,
+}
+
 /// A request beside sending. Each goes through the engine, which records it like a send.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
@@ -180,6 +197,32 @@ pub trait Provider: Send + Sync {
     fn validate_secret(&self, field: &str, value: &str) -> Result<(), String> {
         let _ = (field, value);
         Ok(())
+    }
+
+    /// The local files this draft sends; the engine has the store read them before sending.
+    fn files(&self, draft: &Draft) -> Vec<FileNeed> {
+        let _ = draft;
+        Vec::new()
+    }
+
+    /// For a send made of requests in sequence, each built from the answer before it (a
+    /// Pushbullet file push: upload request, upload, push): every step in words. Empty for an
+    /// ordinary send, whose requests `prepare` builds at once.
+    fn steps(&self, draft: &Draft) -> Vec<String> {
+        let _ = draft;
+        Vec::new()
+    }
+
+    /// The next request of a stepped send, built from the exchanges so far (`prepare` built the
+    /// first); `Ok(None)` when the send is complete, `Err` when an answer cannot be used.
+    fn next_step(
+        &self,
+        ctx: &PrepareContext<'_>,
+        files: &[LocalFile],
+        done: &[Exchange],
+    ) -> Result<Option<PreparedRequest>, Outcome> {
+        let _ = (ctx, files, done);
+        Ok(None)
     }
 
     /// Who receives the draft, in words ("'Active Users'", "3 external IDs").

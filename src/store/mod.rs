@@ -1,17 +1,21 @@
 //! The only code that touches disk and the keyring: paths, profiles, secrets, drafts, history.
 
 mod atomic;
+mod attachments;
 mod calls;
 mod error;
+pub mod files;
 mod history;
 pub mod library;
 mod paths;
 mod profiles;
 mod record;
 mod secrets;
+pub mod session;
 
 pub use crate::profile::{Environment, Profile};
 pub use atomic::{Loaded, read_or_quarantine, write_atomic};
+pub use attachments::read_attachment;
 pub use calls::{CallLog, CallRecord};
 pub use error::StoreError;
 pub use history::{HistoryEntry, HistoryStore, HistorySummary};

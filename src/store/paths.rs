@@ -67,4 +67,9 @@ impl Paths {
     pub fn ui_state_dir(&self) -> PathBuf {
         self.data.join("ui")
     }
+
+    /// The window's kept tab, profiles, pane and message being composed.
+    pub fn session_file(&self) -> PathBuf {
+        self.ui_state_dir().join("session.json")
+    }
 }

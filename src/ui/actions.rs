@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::app::{ActiveSend, FAN_OUT_CONFIRM, PushdeckApp, RightTab};
 use super::command::{Action, Command};
 use super::compile::{Context, job};
-use super::dialogs::FileDialog;
+use super::dialogs::Mode;
 use super::form::ComposerForm;
 use super::task::Task;
 use super::view::CallAnswer;
@@ -64,9 +64,8 @@ impl PushdeckApp {
                 public_key,
             } => self.store_vapid_key(&private_key, public_key),
             Action::FileChosen(path) => self.file_chosen(&path),
-            Action::SaveExchange(dump) => {
-                self.file_dialog = Some(FileDialog::save_exchange(&self.paths, dump))
-            }
+            Action::LoadSecretFile(field) => self.choose_file(Mode::LoadSecret(field)),
+            Action::SaveExchange(dump) => self.choose_file(Mode::SaveExchange(dump)),
             Action::ShowHistoryEntry(id) => self.show_history_entry(&id),
             Action::DeleteHistoryEntry(id) => match self.engine.history().delete(&id) {
                 Ok(_) => self.history.remove(&id),
@@ -91,11 +90,9 @@ impl PushdeckApp {
                 }
                 Err(e) => self.say(false, format!("Not validated: {e}")),
             },
-            Command::OpenDraft => self.file_dialog = Some(FileDialog::open(&self.paths)),
-            Command::SaveDraftAs => self.file_dialog = Some(FileDialog::save(&self.paths)),
-            Command::ImportSubscriptions => {
-                self.file_dialog = Some(FileDialog::import_subscriptions(&self.paths))
-            }
+            Command::OpenDraft => self.choose_file(Mode::Open),
+            Command::SaveDraftAs => self.choose_file(Mode::Save),
+            Command::ImportSubscriptions => self.choose_file(Mode::ImportSubscriptions),
             Command::ToggleHistory => self.history.open = !self.history.open,
             Command::EditCredentials => {
                 let profile = self.current_profile().cloned();
@@ -424,6 +421,7 @@ fn summary(report: &SendReport, audience: &str) -> String {
             };
             format!("{}{to}{status}", with_hint(&one.outcome))
         }
+        [.., last] if report.stepped => with_hint(&last.outcome),
         many => {
             let ok = many.iter().filter(|r| r.outcome.is_ok()).count();
             format!(

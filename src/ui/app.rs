@@ -110,6 +110,10 @@ pub struct PushdeckApp {
     pub(super) egui_ctx: Option<egui::Context>,
     /// The message image shown in the Preview, fetched in the background.
     pub preview_images: images::PreviewImages,
+    /// Native file dialogs, dropped files, the draft file the message came from.
+    pub(super) files: super::file_state::Files,
+    /// What the window keeps between runs (`memory.rs`).
+    pub(super) memory: super::file_state::Memory,
 }
 
 impl PushdeckApp {
@@ -147,7 +151,7 @@ impl PushdeckApp {
         }
         let history = history::HistoryView::new(engine.history().list());
         let preview_images = images::PreviewImages::new(engine.clone(), runtime.clone());
-        Ok(Self {
+        let mut app = Self {
             runtime,
             engine,
             paths,
@@ -175,7 +179,11 @@ impl PushdeckApp {
             actions: Actions::default(),
             egui_ctx: None,
             preview_images,
-        })
+            files: Default::default(),
+            memory: Default::default(),
+        };
+        app.restore_session();
+        Ok(app)
     }
 
     pub fn provider(&self) -> &'static dyn Provider {
@@ -262,11 +270,13 @@ impl PushdeckApp {
             self.egui_ctx = Some(ui.ctx().clone());
         }
         self.poll();
+        self.poll_files(ui.ctx());
         self.shortcuts(ui.ctx());
         self.frame(ui);
         for action in self.actions.take() {
             self.apply(action);
         }
+        self.autosave(ui.ctx());
         self.read_what_the_next_frame_needs(ui.ctx());
     }
 
@@ -415,6 +425,7 @@ impl PushdeckApp {
 
     fn top_bar(&mut self, ui: &mut egui::Ui) {
         let history_len = self.history.len();
+        let unsaved = self.unsaved_mark();
         let current = self.tab;
         let actions = &mut self.actions;
         egui::Panel::top("providers").show(ui, |ui| {
@@ -445,6 +456,12 @@ impl PushdeckApp {
                         if command.button(ui, true) {
                             actions.run(command);
                         }
+                    }
+                    if let Some(mark) = &unsaved {
+                        ui.label(RichText::new(mark).color(widgets::note_color(ui)))
+                            .on_hover_text(
+                                "Changed since it was opened or saved: Save draft as… keeps it",
+                            );
                     }
                 });
             });
@@ -482,6 +499,13 @@ pub struct WindowApp {
 }
 
 impl eframe::App for WindowApp {
+    /// eframe calls this when the window closes (and now and then): the session is kept.
+    fn save(&mut self, _storage: &mut dyn eframe::Storage) {
+        if let Err(e) = self.app.save_session() {
+            tracing::warn!(error = %e, "the window's session was not saved");
+        }
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.app.ui(ui);
         if let Some(log) = &mut self.frame_log {

@@ -112,6 +112,7 @@ pub fn show(
             for spec in common.chain(info.options) {
                 let value = form.options.entry(spec.key.to_string()).or_default();
                 field_ui(ui, spec, value);
+                extras::below_field(ui, view, spec.key, form, panels, actions);
                 ui.add_space(4.0);
             }
         });

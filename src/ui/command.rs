@@ -197,6 +197,8 @@ pub enum Action {
         private_key: String,
         public_key: String,
     },
+    /// "Load from file…" of a credential field: choose the file, read it into the field.
+    LoadSecretFile(&'static str),
     /// The file dialog's path was chosen (what it is for is the dialog's mode).
     FileChosen(PathBuf),
     SaveExchange(String),

@@ -9,7 +9,7 @@ use super::form::ComposerForm;
 use super::view::View;
 use super::widgets::{env_badge, ok_color, text_field};
 use crate::profile::{Environment, Profile};
-use crate::provider::{self, ProviderInfo};
+use crate::provider::{self, FieldKind, FieldSpec, ProviderInfo};
 
 /// The credentials editor: the profile being edited, and what it shows besides.
 pub struct Editor {
@@ -50,6 +50,22 @@ impl Editor {
             error: None,
             confirm_delete: false,
         }
+    }
+}
+
+impl Editor {
+    /// The provider id of the profile being edited.
+    pub fn provider(&self) -> &'static str {
+        self.edit.provider
+    }
+
+    pub fn edit(&self) -> &ProfileEdit {
+        &self.edit
+    }
+
+    /// Puts a secret read from a file (or dropped) into its field, as if typed.
+    pub fn set_secret(&mut self, field: &str, value: String) {
+        self.edit.secrets.insert(field.to_string(), value);
     }
 }
 
@@ -148,6 +164,13 @@ fn profile_summary(ui: &mut egui::Ui, view: &View<'_>, profile: &Profile) {
     ));
 }
 
+/// Key files (PEM, JSON) span lines: their fields do too, so a pasted file keeps its shape.
+fn multi_line(f: &FieldSpec) -> bool {
+    matches!(f.kind, FieldKind::Json | FieldKind::List)
+        || f.hint.contains("PEM")
+        || f.hint.contains("-----BEGIN")
+}
+
 fn short(v: &str) -> String {
     if v.chars().count() > 14 {
         let head: String = v.chars().take(6).collect();
@@ -191,7 +214,7 @@ pub fn window(
         .resizable(false)
         .default_width(420.0)
         .show(ctx, |ui| {
-            fields(ui, info, editor, keyring_persistent);
+            fields(ui, info, editor, keyring_persistent, actions);
             ui.add_space(6.0);
             ui.horizontal(|ui| {
                 if ui
@@ -232,7 +255,13 @@ pub fn window(
     }
 }
 
-fn fields(ui: &mut egui::Ui, info: &ProviderInfo, editor: &mut Editor, keyring_persistent: bool) {
+fn fields(
+    ui: &mut egui::Ui,
+    info: &ProviderInfo,
+    editor: &mut Editor,
+    keyring_persistent: bool,
+    actions: &mut Actions,
+) {
     let edit = &mut editor.edit;
     ui.label(RichText::new(info.name).strong());
     if edit.original.is_some() {
@@ -265,15 +294,35 @@ fn fields(ui: &mut egui::Ui, info: &ProviderInfo, editor: &mut Editor, keyring_p
     network_fields(ui, editor_stored(&editor.stored), edit);
     ui.separator();
     for f in info.secrets {
-        let l = ui.label(f.label);
         let hint = if editor.stored.contains(&f.key) {
-            "stored in keyring — type to replace"
+            "stored in keyring — type, load or drop a file to replace"
         } else {
             f.hint
         };
+        let l = ui
+            .horizontal(|ui| {
+                let l = ui.label(f.label);
+                if ui
+                    .small_button("Load from file…")
+                    .on_hover_text(format!(
+                        "Read the {} from a file (or drop the file on the window)",
+                        f.label
+                    ))
+                    .clicked()
+                {
+                    actions.push(Action::LoadSecretFile(f.key));
+                }
+                l
+            })
+            .inner;
         let value = edit.secrets.entry(f.key.to_string()).or_default();
-        ui.add(
+        let field = if multi_line(f) {
+            egui::TextEdit::multiline(value).desired_rows(4)
+        } else {
             egui::TextEdit::singleline(value)
+        };
+        ui.add(
+            field
                 .password(true)
                 .hint_text(hint)
                 .desired_width(f32::INFINITY),

@@ -1,5 +1,6 @@
 //! Open draft / Save draft as / Save exchange: a path field with recent files and the drafts folder
-//! listed, in the app's own window (the same on every desktop, in tests, and without a portal).
+//! listed, in the app's own window. The window uses the desktop's own dialogs (`files.rs`) and
+//! falls back to this one where no desktop portal answers (and in tests).
 
 use std::path::PathBuf;
 
@@ -7,6 +8,7 @@ use eframe::egui::{self, RichText};
 
 use super::command::{Action, Actions};
 use super::widgets::{ok_color, text_field};
+use crate::store::files::{self, expand_user_path};
 use crate::store::{Paths, library};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +19,25 @@ pub enum Mode {
     SaveExchange(String),
     /// Add Web Push subscriptions from a file.
     ImportSubscriptions,
+    /// Read a credential field's secret (a `.p8`, a service-account JSON) from a file.
+    LoadSecret(&'static str),
+}
+
+impl Mode {
+    /// Whether the chosen file is written (and so may replace one).
+    pub fn writes(&self) -> bool {
+        matches!(self, Mode::Save | Mode::SaveExchange(_))
+    }
+
+    pub fn title(&self) -> &'static str {
+        match self {
+            Mode::Open => "Open draft",
+            Mode::Save => "Save draft as",
+            Mode::SaveExchange(_) => "Save exchange",
+            Mode::ImportSubscriptions => "Import subscriptions",
+            Mode::LoadSecret(_) => "Load a credential from a file",
+        }
+    }
 }
 
 pub struct FileDialog {
@@ -26,10 +47,12 @@ pub struct FileDialog {
     /// Recent draft files first, then the drafts folder.
     files: Vec<PathBuf>,
     pub(super) error: Option<String>,
+    /// A file to be written exists already: the path the user must confirm replacing.
+    replace: Option<PathBuf>,
 }
 
 impl FileDialog {
-    fn new(paths: &Paths, mode: Mode) -> Self {
+    pub fn new(paths: &Paths, mode: Mode) -> Self {
         let folder = paths.drafts_dir();
         let mut files: Vec<PathBuf> = Vec::new();
         if mode != Mode::Save {
@@ -53,8 +76,12 @@ impl FileDialog {
                 .join(format!("{}.txt", crate::store::HistoryStore::new_id())),
             Mode::Open => files.first().cloned().unwrap_or_default(),
             Mode::ImportSubscriptions => paths.data.join("subscriptions.json"),
+            Mode::LoadSecret(_) => PathBuf::new(),
         };
-        if matches!(mode, Mode::SaveExchange(_)) {
+        if matches!(
+            mode,
+            Mode::SaveExchange(_) | Mode::LoadSecret(_) | Mode::ImportSubscriptions
+        ) {
             files.clear();
         }
         Self {
@@ -63,25 +90,8 @@ impl FileDialog {
             folder,
             files,
             error: None,
+            replace: None,
         }
-    }
-
-    pub fn open(paths: &Paths) -> Self {
-        Self::new(paths, Mode::Open)
-    }
-
-    pub fn save(paths: &Paths) -> Self {
-        Self::new(paths, Mode::Save)
-    }
-
-    pub fn save_exchange(paths: &Paths, dump: String) -> Self {
-        Self::new(paths, Mode::SaveExchange(dump))
-    }
-
-    pub fn import_subscriptions(paths: &Paths) -> Self {
-        let mut dialog = Self::new(paths, Mode::ImportSubscriptions);
-        dialog.files.clear();
-        dialog
     }
 }
 
@@ -94,18 +104,21 @@ pub fn file_dialog(ctx: &egui::Context, slot: &mut Option<FileDialog>, actions: 
     let mut open = true;
     let mut go = false;
     let mut cancel = false;
-    let (title, verb) = match dialog.mode {
-        Mode::Open => ("Open draft", "Open"),
-        Mode::Save => ("Save draft as", "Save"),
-        Mode::SaveExchange(_) => ("Save exchange", "Save"),
-        Mode::ImportSubscriptions => ("Import subscriptions", "Import"),
+    let title = dialog.mode.title();
+    let verb = match dialog.mode {
+        Mode::Open => "Open",
+        Mode::Save | Mode::SaveExchange(_) => "Save",
+        Mode::ImportSubscriptions => "Import",
+        Mode::LoadSecret(_) => "Load",
     };
+    let mut replace = false;
     egui::Window::new(title)
         .open(&mut open)
         .collapsible(false)
         .default_width(460.0)
         .show(ctx, |ui| {
-            let r = text_field(ui, "File", &mut dialog.path, "/path/to/file");
+            let r = text_field(ui, "File", &mut dialog.path, "/path/to/file or ~/file")
+                .on_hover_text("~ is your home folder");
             if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 go = true;
             }
@@ -133,6 +146,19 @@ pub fn file_dialog(ctx: &egui::Context, slot: &mut Option<FileDialog>, actions: 
             if let Some(e) = &dialog.error {
                 ui.colored_label(ok_color(ui, false), e);
             }
+            if let Some(existing) = &dialog.replace {
+                ui.colored_label(
+                    ok_color(ui, false),
+                    format!("{} exists already.", existing.display()),
+                );
+                if ui
+                    .button("Replace")
+                    .on_hover_text("Write over the existing file")
+                    .clicked()
+                {
+                    replace = true;
+                }
+            }
             ui.horizontal(|ui| {
                 if ui
                     .button(RichText::new(verb).strong())
@@ -141,14 +167,28 @@ pub fn file_dialog(ctx: &egui::Context, slot: &mut Option<FileDialog>, actions: 
                 {
                     go = true;
                 }
-                if ui.button("Cancel").clicked() {
+                if ui
+                    .button("Cancel")
+                    .on_hover_text("Close without choosing a file")
+                    .clicked()
+                {
                     cancel = true;
                 }
             });
         });
     if cancel || !open {
         *slot = None;
+    } else if replace {
+        dialog.replace = None;
+        actions.push(Action::FileChosen(expand_user_path(&dialog.path)));
     } else if go {
-        actions.push(Action::FileChosen(PathBuf::from(dialog.path.trim())));
+        let path = expand_user_path(&dialog.path);
+        // Writing asks before replacing a file (a native save dialog asks by itself).
+        if dialog.mode.writes() && files::exists(&path) {
+            dialog.replace = Some(path);
+        } else {
+            dialog.replace = None;
+            actions.push(Action::FileChosen(path));
+        }
     }
 }

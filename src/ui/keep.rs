@@ -9,6 +9,7 @@ use super::dialogs::Mode;
 use crate::draft::Draft;
 use crate::profile::Profile;
 use crate::provider;
+use crate::store::files::read_user_text;
 use crate::store::{library, write_atomic};
 
 impl PushdeckApp {
@@ -155,42 +156,13 @@ impl PushdeckApp {
         self.forget_secrets(&profile.name);
     }
 
+    /// The in-app dialog's choice: used, and the dialog closes; or it stays open with the error.
     pub(super) fn file_chosen(&mut self, path: &Path) {
         let Some(mode) = self.file_dialog.as_ref().map(|d| d.mode.clone()) else {
             return;
         };
-        let result = match &mode {
-            Mode::Open => std::fs::read_to_string(path)
-                .map_err(|e| format!("Cannot read {}: {e}", path.display()))
-                .and_then(|text| {
-                    Draft::from_json(&text).map_err(|e| format!("This draft has a problem: {e}"))
-                })
-                // A draft whose profile is missing still opens; the status says what to fix.
-                .map(|draft| self.open_draft(&draft, &format!("Opened {}", path.display()))),
-            Mode::Save => self
-                .current_draft()
-                .map_err(|e| format!("Not saved: {e}"))
-                .and_then(|draft| {
-                    write_atomic(path, draft.to_json_pretty().as_bytes())
-                        .map_err(|e| format!("Not saved: {e}"))
-                })
-                .map(|()| self.say(true, format!("Saved draft to {}", path.display()))),
-            Mode::ImportSubscriptions => std::fs::read_to_string(path)
-                .map_err(|e| format!("Cannot read {}: {e}", path.display()))
-                .and_then(|text| self.import_subscriptions(&text, path)),
-            Mode::SaveExchange(dump) => write_atomic(path, dump.as_bytes())
-                .map_err(|e| format!("Not saved: {e}"))
-                .map(|()| self.say(true, format!("Saved the exchange to {}", path.display()))),
-        };
-        match result {
-            Ok(()) => {
-                if matches!(mode, Mode::Open | Mode::Save)
-                    && let Err(e) = library::remember_draft(&self.paths.settings_file(), path)
-                {
-                    tracing::debug!(error = %e, "recent drafts not updated");
-                }
-                self.file_dialog = None;
-            }
+        match self.use_file(&mode, path) {
+            Ok(()) => self.file_dialog = None,
             Err(e) => {
                 if let Some(dialog) = &mut self.file_dialog {
                     dialog.error = Some(e);
@@ -199,7 +171,42 @@ impl PushdeckApp {
         }
     }
 
-    fn import_subscriptions(&mut self, text: &str, path: &Path) -> Result<(), String> {
+    /// Opens, saves or imports `path` for `mode` (either dialog, any desktop).
+    pub(super) fn keep_file(&mut self, mode: &Mode, path: &Path) -> Result<(), String> {
+        let read = |path: &Path| read_user_text(path).map_err(|e| format!("Cannot read it: {e}"));
+        match mode {
+            Mode::Open => {
+                let draft = Draft::from_json(&read(path)?)
+                    .map_err(|e| format!("This draft has a problem: {e}"))?;
+                // A draft whose profile is missing still opens; the status says what to fix.
+                self.open_draft(&draft, &format!("Opened {}", path.display()));
+                self.opened_file(path, draft);
+            }
+            Mode::Save => {
+                let draft = self
+                    .current_draft()
+                    .map_err(|e| format!("Not saved: {e}"))?;
+                write_atomic(path, draft.to_json_pretty().as_bytes())
+                    .map_err(|e| format!("Not saved: {e}"))?;
+                self.say(true, format!("Saved draft to {}", path.display()));
+                self.opened_file(path, (*draft).clone());
+            }
+            Mode::ImportSubscriptions => self.import_subscriptions(&read(path)?, path)?,
+            Mode::SaveExchange(dump) => {
+                write_atomic(path, dump.as_bytes()).map_err(|e| format!("Not saved: {e}"))?;
+                self.say(true, format!("Saved the exchange to {}", path.display()));
+            }
+            Mode::LoadSecret(_) => return self.use_file(mode, path),
+        }
+        if matches!(mode, Mode::Open | Mode::Save)
+            && let Err(e) = library::remember_draft(&self.paths.settings_file(), path)
+        {
+            tracing::debug!(error = %e, "recent drafts not updated");
+        }
+        Ok(())
+    }
+
+    pub(super) fn import_subscriptions(&mut self, text: &str, path: &Path) -> Result<(), String> {
         let form = &mut self.tabs[self.tab].form;
         let (added, problems) = super::extras::webpush::add_subscriptions(form, text, "");
         if added == 0 && !problems.is_empty() {

@@ -9,13 +9,17 @@ mod compile;
 mod composer;
 mod credentials;
 mod dialogs;
+mod drop;
 mod extras;
+mod file_state;
+mod files;
 pub mod form;
 pub mod frame_log;
 mod history;
 pub mod images;
 mod inspector;
 mod keep;
+mod memory;
 mod preview;
 mod raw;
 mod send_bar;
@@ -24,6 +28,7 @@ mod view;
 mod widgets;
 
 pub use app::{AppSetup, PushdeckApp, RightTab};
+pub use files::portal_available;
 
 use crate::store::{Paths, SecretStore};
 
@@ -69,6 +74,7 @@ pub fn run_app(draft: Option<crate::draft::Draft>) -> i32 {
                 keyring,
                 runtime: handle,
             })?;
+            app.use_native_dialogs(true);
             if let Some(draft) = draft
                 && let Err(warning) = app.load_draft(&draft)
             {

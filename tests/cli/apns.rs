@@ -218,3 +218,182 @@ fn the_environment_setting_is_the_badge_and_curl_uses_http2() {
     assert!(text.contains("${PUSHDECK_PROVIDER_TOKEN}"), "{text}");
     assert_eq!(standin.hits(), 0);
 }
+
+fn draft_with(sandbox: &Sandbox, name: &str, message: Value, options: Value) -> String {
+    sandbox
+        .write(
+            name,
+            &json!({"profile": PROFILE, "message": message,
+            "audience": {"device_tokens": [DEVICE]}, "options": options})
+            .to_string(),
+        )
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn a_background_push_goes_with_priority_5_and_content_available_only() {
+    let (standin, sandbox) = setup();
+    let d = draft_with(
+        &sandbox,
+        "bg.json",
+        json!({"silent": true, "data": {"sync": "inbox"}}),
+        json!({"push_type": "background"}),
+    );
+    let out = run(&sandbox, &["send", &d]);
+    crate::support::assert_exit_output(&out, 0);
+    standin.assert_no_problems();
+    let seen = standin.requests();
+    assert_eq!(seen.len(), 1);
+    let s = &seen[0];
+    assert_eq!(s.header("apns-push-type"), Some("background"));
+    assert_eq!(s.header("apns-priority"), Some("5"));
+    assert_eq!(s.header("apns-topic"), Some(TOPIC));
+    assert_eq!(
+        s.json(),
+        json!({"aps": {"content-available": 1}, "sync": "inbox"})
+    );
+    // The sandbox's delivery log id is shown with the outcome.
+    assert!(
+        stdout(&out).contains("delivery log id a6a0c9f8-"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_background_push_with_an_alert_is_refused_before_sending() {
+    let (standin, sandbox) = setup();
+    let d = draft_with(
+        &sandbox,
+        "bg-alert.json",
+        json!({"body": "x"}),
+        json!({"push_type": "background",
+            "raw": {"aps": {"content-available": 1, "alert": "New mail"}}}),
+    );
+    let out = run(&sandbox, &["send", &d]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("a background push with an alert is dropped by iOS"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(standin.hits(), 0);
+}
+
+#[test]
+fn a_live_activity_update_goes_to_the_liveactivity_topic() {
+    let (standin, sandbox) = setup();
+    let d = draft_with(
+        &sandbox,
+        "la.json",
+        json!({}),
+        json!({"live_activity": {"event": "update",
+            "content_state": {"status": "on the way", "eta": 10},
+            "stale_date": "2030-01-01T00:00:00Z",
+            "alert": {"title": "Order 42", "body": "On the way"}}}),
+    );
+    let before = time::OffsetDateTime::now_utc().unix_timestamp();
+    let out = run(&sandbox, &["send", "--json", &d]);
+    crate::support::assert_exit_output(&out, 0);
+    standin.assert_no_problems();
+    let s = &standin.requests()[0];
+    assert_eq!(s.header("apns-push-type"), Some("liveactivity"));
+    assert_eq!(
+        s.header("apns-topic"),
+        Some(format!("{TOPIC}.push-type.liveactivity").as_str())
+    );
+    assert_eq!(s.header("apns-priority"), Some("10"));
+    let body = s.json();
+    let stamp = body["aps"]["timestamp"].as_i64().expect("timestamp");
+    assert!(
+        (before..before + 60).contains(&stamp),
+        "the send time: {stamp}"
+    );
+    assert_eq!(
+        body,
+        json!({"aps": {"timestamp": stamp, "event": "update",
+            "content-state": {"status": "on the way", "eta": 10},
+            "stale-date": 1_893_456_000, "alert": {"title": "Order 42", "body": "On the way"}}})
+    );
+}
+
+#[test]
+fn the_wrong_topic_for_a_push_type_is_explained() {
+    let (standin, sandbox) = setup();
+    // A profile whose topic already carries the VoIP suffix, sending a Live Activity: Apple
+    // registers Live Activity tokens under their own topic.
+    let out = sandbox.run(&[
+        "profile",
+        "add",
+        PROFILE,
+        "--provider",
+        "apns",
+        "--set",
+        "topic=com.example.app.voip",
+    ]);
+    crate::support::assert_exit_output(&out, 0);
+    let d = draft_with(
+        &sandbox,
+        "la-end.json",
+        json!({}),
+        json!({"live_activity": {"event": "end", "content_state": {}}}),
+    );
+    let out = run(&sandbox, &["send", &d]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("DeviceTokenNotForTopic") && text.contains("push type"),
+        "{text}"
+    );
+    standin.assert_no_problems();
+}
+
+#[test]
+fn a_live_activity_through_fcm_carries_the_activity_token() {
+    use crate::support::stand_ins::fcm::{FcmStandIn, service_account_json};
+    let standin = FcmStandIn::start();
+    let sandbox = Sandbox::new();
+    sandbox
+        .cmd()
+        .args([
+            "profile",
+            "add",
+            "acme-fcm",
+            "--provider",
+            "fcm",
+            "--base-url",
+        ])
+        .arg(standin.base_url())
+        .assert()
+        .success();
+    let d = sandbox
+        .write(
+            "fcm-la.json",
+            &json!({"profile": "acme-fcm", "message": {"body": ""},
+                "audience": {"tokens": ["eXaMpLeToKeN-a:APA91bHun4MxP5egoKMwt2KZFBaFUH"]},
+                "options": {"live_activity_token": "8f1e2d3c",
+                    "live_activity": {"event": "end", "content_state": {"eta": 0},
+                        "dismissal_date": 1_893_456_000}}})
+            .to_string(),
+        )
+        .to_string_lossy()
+        .into_owned();
+    let out = sandbox
+        .cmd()
+        .env("PUSHDECK_SERVICE_ACCOUNT_JSON", service_account_json())
+        .args(["send", &d])
+        .output()
+        .expect("runs");
+    crate::support::assert_exit_output(&out, 0);
+    standin.assert_no_problems();
+    let sent = standin.requests().last().expect("the send").json();
+    let apns = &sent["message"]["apns"];
+    assert_eq!(apns["live_activity_token"], "8f1e2d3c");
+    assert_eq!(apns["headers"]["apns-push-type"], "liveactivity");
+    let aps = &apns["payload"]["aps"];
+    assert_eq!(aps["event"], "end");
+    assert_eq!(aps["dismissal-date"], 1_893_456_000);
+    assert!(aps["timestamp"].is_i64());
+    assert!(sent["message"].get("notification").is_none(), "{sent}");
+}

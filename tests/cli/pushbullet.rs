@@ -190,3 +190,162 @@ fn providers_lists_pushbullet_fields() {
         assert!(text.contains(key), "{key} missing: {text}");
     }
 }
+
+/// A draft pushing the file at `path` to one device.
+fn file_draft(path: &std::path::Path) -> Value {
+    json!({
+        "profile": PROFILE,
+        "message": {"title": "Build log", "body": "Build #118 failed; log attached"},
+        "audience": {"device_iden": "ujpah72o0sjAoRtnM0jc"},
+        "options": {"file": path.display().to_string()}
+    })
+}
+
+/// Bytes no text encoding would keep: every byte value, and a CRLF-dash line like a boundary.
+fn awkward_bytes() -> Vec<u8> {
+    let mut bytes: Vec<u8> = (0..=255u8).collect();
+    bytes.extend_from_slice(b"\r\n--pushdeck-not-the-boundary\r\n");
+    bytes.extend((0..=255u8).rev());
+    bytes
+}
+
+#[test]
+fn a_file_push_uploads_the_exact_bytes_then_pushes_its_url() {
+    let s = Setup::new();
+    let path = s.sandbox.dir.path().join("build log.png");
+    let bytes = awkward_bytes();
+    std::fs::write(&path, &bytes).expect("write the file");
+    let out = s.run_draft(&["send", "--json"], file_draft(&path));
+    crate::support::assert_exit_output(&out, 0);
+    s.standin.assert_no_problems();
+
+    let uploads = s.standin.uploads();
+    assert_eq!(uploads.len(), 1);
+    assert_eq!(
+        uploads[0].bytes, bytes,
+        "the stand-in received the file byte for byte"
+    );
+    assert_eq!(uploads[0].file_name, "build log.png");
+    assert_eq!(uploads[0].content_type, "image/png");
+
+    let seen = s.standin.requests();
+    let paths: Vec<&str> = seen.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, ["/v2/upload-request", "/upload/1", "/v2/pushes"]);
+    assert_eq!(
+        seen[0].json(),
+        json!({"file_name": "build log.png", "file_type": "image/png"})
+    );
+    assert_eq!(
+        seen[1].header("access-token"),
+        None,
+        "no token to the upload host"
+    );
+    let push = seen[2].json();
+    assert_eq!(push["type"], "file");
+    assert_eq!(push["file_type"], "image/png");
+    assert_eq!(push["body"], "Build #118 failed; log attached");
+    assert!(
+        push["file_url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/build log.png"))
+    );
+
+    // Each step is its own result row, in order, saying which step it was.
+    let doc = stdout_json(&out);
+    let results = doc["results"].as_array().expect("results");
+    assert_eq!(results.len(), 3);
+    for (i, words) in ["upload slot", "Uploaded the file", "Pushed file"]
+        .iter()
+        .enumerate()
+    {
+        let summary = results[i]["outcome"]["summary"].as_str().unwrap_or("");
+        assert!(
+            summary.starts_with(&format!("Step {} of 3", i + 1)),
+            "{summary}"
+        );
+        assert!(summary.contains(words), "{summary}");
+        assert_eq!(results[i]["outcome"]["ok"], true);
+    }
+    assert!(!stdout(&out).contains(TOKEN));
+}
+
+#[test]
+fn a_missing_file_is_bad_input_and_nothing_is_sent() {
+    let s = Setup::new();
+    let path = s.sandbox.dir.path().join("nowhere.pdf");
+    assert_bad_input(
+        &s.run_draft(&["send"], file_draft(&path)),
+        &["options.file", "cannot open", "nowhere.pdf"],
+    );
+    assert_eq!(s.standin.hits(), 0);
+}
+
+#[test]
+fn a_file_over_25_mb_is_refused_before_sending() {
+    let s = Setup::new();
+    let path = s.sandbox.dir.path().join("huge.bin");
+    let file = std::fs::File::create(&path).expect("create");
+    file.set_len(25 * 1024 * 1024 + 1).expect("sparse file");
+    assert_bad_input(
+        &s.run_draft(&["send"], file_draft(&path)),
+        &["options.file", "huge.bin", "over the 25.0 MB limit"],
+    );
+    assert_eq!(s.standin.hits(), 0);
+}
+
+#[test]
+fn a_failed_upload_stops_before_the_push() {
+    let s = Setup::new();
+    s.standin.set(Scenario::UploadFails);
+    let path = s.sandbox.dir.path().join("notes.txt");
+    std::fs::write(&path, "remember the milk").expect("write");
+    let out = s.run_draft(&["send"], file_draft(&path));
+    assert_says(
+        &out,
+        1,
+        &[
+            "Step 2 of 3 (upload notes.txt",
+            "failed: The upload was refused with HTTP 500: upload backend unavailable",
+            "the later steps were not sent",
+        ],
+    );
+    let paths: Vec<String> = s.standin.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        ["/v2/upload-request", "/upload/1"],
+        "no push after a failed upload"
+    );
+}
+
+#[test]
+fn preview_shows_the_upload_request_and_names_the_later_steps() {
+    let s = Setup::new();
+    let path = s.sandbox.dir.path().join("report.pdf");
+    std::fs::write(&path, "%PDF-1.7").expect("write");
+    let out = s.run_draft(&["preview"], file_draft(&path));
+    assert_exit(&out, 0);
+    let text = stdout(&out);
+    assert!(
+        text.contains("POST ") && text.contains("/v2/upload-request"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"file_type\": \"application/pdf\""),
+        "{text}"
+    );
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("3 requests in sequence")
+            && err.contains("2. upload report.pdf")
+            && err.contains("3. push report.pdf"),
+        "{err}"
+    );
+    let out = s.run_draft(&["send", "--dry-run"], file_draft(&path));
+    assert_exit(&out, 0);
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("3 requests in sequence") && err.contains("2. upload report.pdf"),
+        "a dry run names the later steps too: {err}"
+    );
+    assert_eq!(s.standin.hits(), 0);
+}

@@ -6,6 +6,7 @@ mod azure;
 mod courier;
 mod faults;
 mod fcm;
+mod files;
 mod flows;
 mod inspector;
 mod ntfy;

@@ -106,3 +106,62 @@ fn a_second_target_is_refused_before_sending() {
     assert!(!ok && status.starts_with("Not sent"), "{status}");
     assert_eq!(f.server.hits(), 0);
 }
+
+#[test]
+fn a_file_push_from_the_file_field_shows_its_steps_and_uploads_the_file() {
+    let f = fixture();
+    let path = f.desk.dir.path().join("screenshot.png");
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(4000).collect();
+    std::fs::write(&path, &bytes).expect("write the file");
+    let mut h = harness(app(&f));
+    h.run();
+    type_into(&mut h, "Body", "Here it is");
+    type_into(&mut h, "File…", &path.display().to_string());
+    assert!(
+        text_visible(&h, "/v2/upload-request"),
+        "Request pane shows the first step"
+    );
+    assert!(
+        text_visible(&h, "3 requests in sequence"),
+        "Request pane names the step plan"
+    );
+
+    let (ok, status) = send_until(&mut h, "Send to all your devices · DEV", "Step 3 of 3");
+    assert!(ok, "{status}");
+    assert!(status.contains("Pushed file"), "{status}");
+    let uploads = f.server.uploads();
+    assert_eq!(uploads.len(), 1, "{status}");
+    assert_eq!(uploads[0].bytes, bytes);
+    let paths: Vec<String> = f.server.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(paths, ["/v2/upload-request", "/upload/1", "/v2/pushes"]);
+    f.server.assert_no_problems();
+}
+
+#[test]
+fn a_missing_file_is_not_sent_and_a_failed_upload_names_its_step() {
+    let f = fixture();
+    let path = f.desk.dir.path().join("notes.txt");
+    let mut h = harness(app(&f));
+    h.run();
+    type_into(&mut h, "Body", "Notes");
+    type_into(&mut h, "File…", &path.display().to_string());
+    let (ok, status) = send_until(&mut h, "Send to all your devices · DEV", "Not sent");
+    assert!(!ok && status.contains("cannot open"), "{status}");
+    assert_eq!(f.server.hits(), 0, "nothing is sent for a missing file");
+
+    std::fs::write(&path, "remember the milk").expect("write the file");
+    f.server.set(stand_in::Scenario::UploadFails);
+    let (ok, status) = send_until(&mut h, "Send to all your devices · DEV", "Step 2 of 3");
+    assert!(!ok, "{status}");
+    assert!(
+        status.contains("failed") && status.contains("HTTP 500"),
+        "{status}"
+    );
+    let pushes = f
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v2/pushes")
+        .count();
+    assert_eq!(pushes, 0, "no push after a failed upload");
+}

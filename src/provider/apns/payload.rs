@@ -1,8 +1,20 @@
 //! The APNs payload a draft becomes (`aps` plus custom data), its device tokens and topic.
 
 use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
 
+use super::live_activity;
+use super::push_types::{Content, PushType};
 use crate::draft::{Draft, DraftError, Fields, Message};
+
+/// The options of a visible notification only, with their `aps` keys.
+const ALERT_ONLY: &[(&str, &str)] = &[
+    ("target_content_id", "target-content-id"),
+    ("interruption_level", "interruption-level"),
+    ("relevance_score", "relevance-score"),
+    ("filter_criteria", "filter-criteria"),
+];
+pub const INTERRUPTION_LEVELS: &[&str] = &["passive", "active", "time-sensitive", "critical"];
 
 pub const MAX_PAYLOAD: usize = 4096;
 
@@ -13,23 +25,6 @@ pub fn short(token: &str) -> String {
         format!("{}…", &token[..12])
     } else {
         token.to_string()
-    }
-}
-
-/// The topic a push type needs: VoIP, complication, file provider and Live Activity pushes go to
-/// the bundle id with Apple's suffix.
-pub fn topic_for(bundle: &str, push_type: &str) -> String {
-    let suffix = match push_type {
-        "voip" => ".voip",
-        "complication" => ".complication",
-        "fileprovider" => ".pushkit.fileprovider",
-        "liveactivity" => ".push-type.liveactivity",
-        _ => "",
-    };
-    if suffix.is_empty() || bundle.ends_with(suffix) {
-        bundle.to_string()
-    } else {
-        format!("{bundle}{suffix}")
     }
 }
 
@@ -64,9 +59,11 @@ pub fn device_tokens(draft: &Draft) -> Result<Vec<String>, DraftError> {
         .collect()
 }
 
-pub fn raw_payload(raw: &Value) -> Result<Value, DraftError> {
+pub fn raw_payload(raw: &Value, t: &PushType) -> Result<Value, DraftError> {
     let parsed = crate::provider::shared::raw_json(raw)?;
-    if !parsed.get("aps").is_some_and(Value::is_object) {
+    // An MDM push is {"mdm": PushMagic} with no aps.
+    let mdm = t.content == Content::Mdm && parsed.get("mdm").is_some();
+    if !mdm && !parsed.get("aps").is_some_and(Value::is_object) {
         return Err(DraftError::new(
             "options.raw",
             "must be an APNs payload: a JSON object with an \"aps\" dictionary",
@@ -78,7 +75,8 @@ pub fn raw_payload(raw: &Value) -> Result<Value, DraftError> {
 pub fn payload(
     draft: &Draft,
     options: &Fields<'_>,
-    background: bool,
+    t: &PushType,
+    now: OffsetDateTime,
     warnings: &mut Vec<String>,
 ) -> Result<Value, DraftError> {
     let m = &draft.message;
@@ -94,21 +92,76 @@ pub fn payload(
             "is reserved for Apple's dictionary; use another key",
         ));
     }
-    let mut aps = Map::new();
-    if background {
-        if !m.title.is_empty() || !m.body.is_empty() {
-            warnings.push("A background push shows nothing: the title and body are not sent (the app reads the data).".into());
+    if t.content != Content::Alert {
+        for (key, _) in ALERT_ONLY {
+            if options.has(key) {
+                return Err(DraftError::new(
+                    format!("options.{key}"),
+                    format!(
+                        "belongs to a visible notification (push type alert); a {} push shows none",
+                        t.name
+                    ),
+                ));
+            }
         }
-        aps.insert("content-available".into(), json!(1));
-    } else {
-        add_alert(&mut aps, m, options)?;
+    }
+    if options.has("live_activity") && t.content != Content::LiveActivity {
+        return Err(DraftError::new(
+            "options.live_activity",
+            format!(
+                "goes with push type liveactivity, not {}: clear the push type or the Live Activity",
+                t.name
+            ),
+        ));
+    }
+    let shown = !m.title.is_empty() || !m.body.is_empty();
+    let mut aps = Map::new();
+    match t.content {
+        Content::Alert => add_alert(&mut aps, m, options)?,
+        Content::Background => {
+            if shown {
+                warnings.push("A background push shows nothing: the title and body are not sent (the app reads the data).".into());
+            }
+            aps.insert("content-available".into(), json!(1));
+        }
+        Content::LiveActivity => {
+            let Some(la) = options.value("live_activity") else {
+                return Err(DraftError::new(
+                    "options.live_activity",
+                    "a liveactivity push needs the Live Activity: event start, update or end, and its content state",
+                ));
+            };
+            aps = live_activity::aps(la, now, warnings)?;
+            if shown {
+                warnings.push("A Live Activity push shows its own alert: the title and body are not sent (use the Live Activity's alert).".into());
+            }
+        }
+        Content::ContentChanged => {
+            aps.insert("content-changed".into(), json!(true));
+            if shown {
+                warnings.push(format!(
+                    "A {} push shows nothing: the title and body are not sent.",
+                    t.name
+                ));
+            }
+        }
+        Content::Mdm | Content::AppDefined => {
+            if shown {
+                warnings.push(format!(
+                    "A {} push is handed to the app, not shown: the title and body are not sent (put what the app reads in data).",
+                    t.name
+                ));
+            }
+        }
     }
     if !m.buttons.is_empty() {
         warnings
             .push("APNs sends no button labels: the app's category defines the buttons.".into());
     }
     let mut payload = Map::new();
-    payload.insert("aps".into(), Value::Object(aps));
+    if t.content != Content::Mdm {
+        payload.insert("aps".into(), Value::Object(aps));
+    }
     for (k, v) in &m.data {
         payload.insert(k.clone(), v.clone());
     }
@@ -169,6 +222,39 @@ fn add_alert(
     }
     if !m.image.trim().is_empty() {
         aps.insert("mutable-content".into(), json!(1));
+    }
+    notification_extras(aps, options)
+}
+
+/// Interruption level, relevance score, target content id and filter criteria (iOS 15+).
+fn notification_extras(
+    aps: &mut Map<String, Value>,
+    options: &Fields<'_>,
+) -> Result<(), DraftError> {
+    for (key, aps_key) in ALERT_ONLY {
+        let value = match *key {
+            "interruption_level" => options.one_of(key, INTERRUPTION_LEVELS)?.map(|l| json!(l)),
+            "relevance_score" => match options.value(key) {
+                None => None,
+                Some(v) => {
+                    let score = v
+                        .as_f64()
+                        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                        .filter(|s| (0.0..=1.0).contains(s))
+                        .ok_or_else(|| {
+                            DraftError::new(
+                                "options.relevance_score",
+                                "must be a number from 0 to 1 (how prominently iOS ranks it in a summary)",
+                            )
+                        })?;
+                    Some(live_activity::number(score))
+                }
+            },
+            _ => options.string(key)?.map(|s| json!(s)),
+        };
+        if let Some(v) = value {
+            aps.insert((*aps_key).into(), v);
+        }
     }
     Ok(())
 }

@@ -116,7 +116,8 @@ pub fn message(
     if let Some(android) = android(&delivery) {
         message.insert("android".into(), Value::Object(android));
     }
-    if let Some(apns) = apns(m, &delivery, now)? {
+    let live = live_activity(options, now, warnings)?;
+    if let Some(apns) = apns(m, &delivery, live, now)? {
         message.insert("apns".into(), Value::Object(apns));
     }
     if let Some(webpush) = webpush(m, &delivery, warnings)? {
@@ -145,7 +146,9 @@ fn content(
         ));
     }
     let data = data(&m.data, warnings)?;
-    if !m.silent && m.body.trim().is_empty() {
+    // A Live Activity carries its own content; a notification beside it is optional.
+    let live = options.has("live_activity");
+    if !m.silent && !live && m.body.trim().is_empty() {
         return Err(DraftError::new(
             "message.body",
             "is required, unless the message is silent (data only)",
@@ -158,7 +161,8 @@ fn content(
         ));
     }
     let mut message = Map::new();
-    if !m.silent {
+    let nothing_shown = live && m.title.trim().is_empty() && m.body.trim().is_empty();
+    if !m.silent && !nothing_shown {
         let mut notification = Map::new();
         put(&mut notification, "title", &m.title);
         put(&mut notification, "body", &m.body);
@@ -239,9 +243,46 @@ fn android(d: &Delivery<'_>) -> Option<Map<String, Value>> {
     (!android.is_empty()).then_some(android)
 }
 
+/// A Live Activity for iOS apps through FCM: the `aps` (as APNs builds it) and the ActivityKit
+/// token for `apns.live_activity_token` (providers.md §8.1 names the field; FCM's headers for it
+/// are not documented there, so only APNs' own `apns-push-type` is set).
+struct LiveActivity {
+    aps: Map<String, Value>,
+    token: String,
+}
+
+fn live_activity(
+    options: &Fields<'_>,
+    now: OffsetDateTime,
+    warnings: &mut Vec<String>,
+) -> Result<Option<LiveActivity>, DraftError> {
+    let token = options.string("live_activity_token")?.map(str::trim);
+    let Some(la) = options.value("live_activity") else {
+        if token.is_some() {
+            return Err(DraftError::new(
+                "options.live_activity_token",
+                "goes with a Live Activity: fill options.live_activity too",
+            ));
+        }
+        return Ok(None);
+    };
+    let Some(token) = token else {
+        return Err(DraftError::new(
+            "options.live_activity_token",
+            "a Live Activity through FCM needs the activity's push token (or the push-to-start token for a start) from ActivityKit",
+        ));
+    };
+    let aps = crate::provider::apns::live_activity::aps(la, now, warnings)?;
+    Ok(Some(LiveActivity {
+        aps,
+        token: token.to_string(),
+    }))
+}
+
 fn apns(
     m: &Message,
     d: &Delivery<'_>,
+    live: Option<LiveActivity>,
     now: OffsetDateTime,
 ) -> Result<Option<Map<String, Value>>, DraftError> {
     let Delivery {
@@ -252,7 +293,14 @@ fn apns(
     } = *d;
     let mut headers = Map::new();
     let mut aps = Map::new();
-    if m.silent {
+    if let Some(live) = &live {
+        headers.insert("apns-push-type".into(), json!("liveactivity"));
+        headers.insert(
+            "apns-priority".into(),
+            json!(if priority == Some("low") { "5" } else { "10" }),
+        );
+        aps = live.aps.clone();
+    } else if m.silent {
         headers.insert("apns-push-type".into(), json!("background"));
         headers.insert("apns-priority".into(), json!("5"));
         aps.insert("content-available".into(), json!(1));
@@ -275,13 +323,16 @@ fn apns(
         }
         headers.insert("apns-collapse-id".into(), json!(c));
     }
-    if !m.silent && !m.subtitle.is_empty() {
+    if live.is_none() && !m.silent && !m.subtitle.is_empty() {
         aps.insert("alert".into(), json!({"subtitle": m.subtitle}));
     }
-    if !m.silent && !m.image.is_empty() {
+    if live.is_none() && !m.silent && !m.image.is_empty() {
         aps.insert("mutable-content".into(), json!(1));
     }
     let mut apns = Map::new();
+    if let Some(live) = live {
+        apns.insert("live_activity_token".into(), json!(live.token));
+    }
     if !headers.is_empty() {
         apns.insert("headers".into(), Value::Object(headers));
     }
@@ -405,3 +456,7 @@ pub fn data(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "live_activity_tests.rs"]
+mod live_activity_tests;

@@ -193,7 +193,7 @@ fn bad_input_names_the_field() {
         ),
         (
             json!({"profile": "me", "message": {"body": "x"}, "options": {"type": "file"}}),
-            "options.type",
+            "options.file",
         ),
         (
             json!({"profile": "me", "message": {"body": "x"}, "options": {"ttl": 60}}),
@@ -432,3 +432,5 @@ fn devices_become_chips_by_nickname() {
     assert_eq!(o.verdict, Verdict::Accepted);
     assert!(o.items.is_empty());
 }
+
+mod file_push;

@@ -9,6 +9,7 @@ use super::command::Actions;
 use super::form::ComposerForm;
 use super::view::View;
 
+mod apns;
 mod azure;
 mod courier;
 mod fcm;
@@ -23,6 +24,7 @@ pub struct Panels {
     courier: courier::State,
     webpush: webpush::State,
     onesignal: onesignal::State,
+    apns: apns::State,
 }
 
 type Hook = fn(&mut egui::Ui, &View<'_>, &mut ComposerForm, &mut Panels, &mut Actions);
@@ -34,13 +36,22 @@ struct Extras {
     profile: Option<Hook>,
     /// Below the audience fields (recipient discovery, import…).
     audience: Option<Hook>,
-    /// Right below one audience field, named by its key (a builder for that field…).
+    /// Right below one audience or option field, named by its key (a builder for that field…).
     below_field: Option<(&'static str, Hook)>,
     /// At the top of the Response pane after a send (provider reports, follow-up actions).
     response: Option<Hook>,
 }
 
 const ALL: &[Extras] = &[
+    Extras {
+        provider: "apns",
+        profile: None,
+        audience: None,
+        below_field: Some(("push_type", |ui, _, form, panels, _| {
+            apns::below_push_type(ui, form, &mut panels.apns)
+        })),
+        response: None,
+    },
     Extras {
         provider: "onesignal",
         profile: None,

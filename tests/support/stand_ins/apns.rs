@@ -1,7 +1,9 @@
 //! A local APNs on 127.0.0.1 that speaks only HTTP/2 over cleartext (h2c, prior knowledge), as the
 //! real service speaks only HTTP/2. It verifies the ES256 provider token with the public key (kid,
 //! iss, an age under one hour), checks the headers APNs checks and answers with Apple's reasons
-//! (providers.md §8.2). A token starting with `dead` is unregistered; 64 zeros is a bad token.
+//! (providers.md §8.2): the push type against its topic suffix (DeviceTokenNotForTopic) and
+//! priority (BadPriority), and records a background or Live Activity payload Apple would drop.
+//! A token starting with `dead` is unregistered; 64 zeros is a bad token.
 
 #![allow(dead_code)]
 
@@ -83,20 +85,14 @@ impl Api for Apns {
             return reason(400, "TopicDisallowed");
         }
         let push_type = header("apns-push-type");
-        if ![
-            "alert",
-            "background",
-            "voip",
-            "location",
-            "complication",
-            "fileprovider",
-            "mdm",
-            "liveactivity",
-            "pushtotalk",
-        ]
-        .contains(&push_type.as_str())
-        {
+        let Some(suffix) = suffix(&push_type) else {
             return reason(400, "InvalidPushType");
+        };
+        // Tokens of VoIP, Live Activity, widget… pushes are registered under the suffixed topic:
+        // the wrong suffix for the push type is a token of another topic.
+        let wanted = format!("{TOPIC}{suffix}");
+        if topic != wanted {
+            return reason(400, "DeviceTokenNotForTopic");
         }
         let priority = header("apns-priority");
         if !["", "10", "5", "1"].contains(&priority.as_str())
@@ -120,8 +116,37 @@ impl Api for Apns {
         let Ok(payload) = serde_json::from_slice::<Value>(body) else {
             return problem("payload is not JSON".into());
         };
-        if !payload.get("aps").is_some_and(Value::is_object) {
+        let aps = payload.get("aps").cloned().unwrap_or(Value::Null);
+        if push_type == "mdm" {
+            if !payload.get("mdm").is_some_and(Value::is_string) {
+                return problem("an mdm payload without its PushMagic".into());
+            }
+        } else if !aps.is_object() {
             return problem("payload has no aps dictionary".into());
+        }
+        if push_type == "background"
+            && (aps.get("content-available") != Some(&json!(1))
+                || ["alert", "sound", "badge"]
+                    .iter()
+                    .any(|k| aps.get(k).is_some()))
+        {
+            return problem(format!(
+                "background push with more than content-available: {aps}"
+            ));
+        }
+        if push_type == "liveactivity" {
+            let event = aps.get("event").and_then(Value::as_str).unwrap_or("");
+            if !aps.get("timestamp").is_some_and(Value::is_i64)
+                || !["start", "update", "end"].contains(&event)
+                || (event != "end" && !aps.get("content-state").is_some_and(Value::is_object))
+                || (event == "start"
+                    && (!aps.get("attributes-type").is_some_and(Value::is_string)
+                        || !aps.get("attributes").is_some_and(Value::is_object)))
+            {
+                return problem(format!(
+                    "not a Live Activity payload Apple documents: {aps}"
+                ));
+            }
         }
         if device.len() < 64
             || !device.bytes().all(|b| b.is_ascii_hexdigit())
@@ -146,6 +171,22 @@ impl Api for Apns {
                 &format!("a6a0c9f8-0000-4000-8000-{n:012x}"),
             )
     }
+}
+
+/// The topic suffix each push type's tokens are registered under.
+fn suffix(push_type: &str) -> Option<&'static str> {
+    Some(match push_type {
+        "alert" | "background" | "mdm" => "",
+        "voip" => ".voip",
+        "complication" => ".complication",
+        "fileprovider" => ".pushkit.fileprovider",
+        "liveactivity" => ".push-type.liveactivity",
+        "location" => ".location-query",
+        "pushtotalk" => ".voip-ptt",
+        "widgets" => ".push-type.widgets",
+        "controls" => ".push-type.controls",
+        _ => return None,
+    })
 }
 
 impl ApnsStandIn {
