@@ -156,6 +156,9 @@ impl Engine {
                 request.add_secret("access_token", &token.value);
             }
         }
+        for request in &mut prepared.requests {
+            request.use_network(job.profile.network(&job.secrets));
+        }
         Ok(prepared)
     }
 

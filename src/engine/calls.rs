@@ -37,7 +37,8 @@ impl Engine {
                     retried: Vec::new(),
                 })
             }
-            CallPlan::Request(request) => {
+            CallPlan::Request(mut request) => {
+                request.use_network(profile.network(secrets));
                 self.call_request(provider, &call, request, timeout).await
             }
         };

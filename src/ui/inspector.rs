@@ -241,7 +241,12 @@ fn request_view(
     } else {
         ""
     };
-    ui.weak(format!("{}{live} · {mask}", size_text(shown.body.len())));
+    let route = shown
+        .notable_route()
+        .map(|r| format!(" · {r}"))
+        .unwrap_or_default();
+    ui.weak(format!("{}{live} · {mask}{route}", size_text(shown.body.len())))
+        .on_hover_text("How this request reaches its host: the profile's proxy setting, or the HTTPS_PROXY / ALL_PROXY / NO_PROXY environment variables as curl reads them");
 }
 
 fn request_tab(

@@ -67,11 +67,20 @@ impl PushdeckApp {
             "" => None,
             url => Some(crate::http::check_base_url(url).map_err(|e| format!("Base URL: {e}"))?),
         };
+        for (key, value) in &profile.settings {
+            if let Some(Err(e)) = Profile::check_network_setting(key, value) {
+                return Err(format!("{key}: {e}; nothing was saved"));
+            }
+        }
         profile.environment = edit.environment;
         profile.confirm_broadcast = edit.confirm_broadcast;
         // A wrong key file is refused before anything is saved (FCM service account, APNs .p8).
         if let Some(provider) = provider::find(edit.provider) {
-            for (field, value) in edit.secrets.iter().filter(|(_, v)| !v.is_empty()) {
+            let own = edit
+                .secrets
+                .iter()
+                .filter(|(f, _)| !crate::profile::NETWORK_SECRETS.contains(&f.as_str()));
+            for (field, value) in own.filter(|(_, v)| !v.is_empty()) {
                 provider
                     .validate_secret(field, value)
                     .map_err(|e| format!("{field}: {e}; nothing was saved"))?;
@@ -96,9 +105,8 @@ impl PushdeckApp {
     pub(super) fn delete_profile(&mut self, name: &str) {
         let info = self.provider().info();
         let problems: Vec<String> = info
-            .secrets
-            .iter()
-            .filter_map(|f| self.keyring.delete(name, f.key).err())
+            .secret_keys()
+            .filter_map(|f| self.keyring.delete(name, f).err())
             .map(|e| e.to_string())
             .collect();
         if let Err(e) = self.profiles.remove(name) {

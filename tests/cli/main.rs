@@ -11,6 +11,7 @@ mod interrupt;
 mod keyring;
 mod ntfy;
 mod onesignal;
+mod proxy;
 mod pushbullet;
 mod recorded_calls;
 mod secret_hygiene;

@@ -359,3 +359,39 @@ fn snapshot_preview_and_response() {
     }
     snapshot(&mut h, "response");
 }
+
+#[test]
+fn the_request_pane_says_which_proxy_a_request_takes_and_the_editor_sets_it() {
+    let f = fixture();
+    let mut p = Profile::new("acme-web", "onesignal");
+    p.base_url = Some("https://onesignal.example".into());
+    p.settings.insert(
+        "app_id".into(),
+        "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into(),
+    );
+    p.settings
+        .insert("proxy".into(), "http://alice@proxy.corp:3128".into());
+    let mut h = harness(
+        f.desk
+            .app(p, &[("api_key", KEY), ("proxy_password", "pr0xy-secret")]),
+    );
+    h.run();
+    type_into(&mut h, "Body", "Hi");
+    type_into(&mut h, "Segments", "All");
+    assert!(
+        text_visible(
+            &h,
+            "via proxy http://alice:••••@proxy.corp:3128 (from the profile's proxy setting)"
+        ),
+        "the Request pane names the proxy"
+    );
+    assert!(!text_visible(&h, "pr0xy-secret"));
+    h.get_by_label("Edit credentials…").click();
+    h.run();
+    for label in ["Proxy", "Proxy password", "Extra trusted CA certificates"] {
+        assert!(
+            h.query_by_label(label).is_some(),
+            "the editor has a {label} field"
+        );
+    }
+}

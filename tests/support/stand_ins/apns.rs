@@ -197,6 +197,16 @@ impl ApnsStandIn {
         })
     }
 
+    /// Starts APNs over TLS (HTTP/2 by ALPN, as the real one) with `config`'s certificate.
+    pub fn start_tls(config: std::sync::Arc<tokio_rustls::rustls::ServerConfig>) -> Self {
+        Self::serve_tls(
+            Apns {
+                tokens: Mutex::default(),
+            },
+            config,
+        )
+    }
+
     pub fn distinct_tokens(&self) -> usize {
         self.api().tokens.lock().expect("lock").len()
     }
