@@ -110,6 +110,10 @@ pub struct PushdeckApp {
     pub(super) egui_ctx: Option<egui::Context>,
     /// The message image shown in the Preview, fetched in the background.
     pub preview_images: images::PreviewImages,
+    /// Short confirmations that go away by themselves.
+    pub toasts: super::toasts::Toasts,
+    pub(super) theme: crate::store::library::Theme,
+    pub(super) shortcuts_open: bool,
 }
 
 impl PushdeckApp {
@@ -147,6 +151,7 @@ impl PushdeckApp {
         }
         let history = history::HistoryView::new(engine.history().list());
         let preview_images = images::PreviewImages::new(engine.clone(), runtime.clone());
+        let theme = crate::store::library::theme(&paths.settings_file());
         Ok(Self {
             runtime,
             engine,
@@ -175,6 +180,9 @@ impl PushdeckApp {
             actions: Actions::default(),
             egui_ctx: None,
             preview_images,
+            toasts: Default::default(),
+            theme,
+            shortcuts_open: false,
         })
     }
 
@@ -256,10 +264,15 @@ impl PushdeckApp {
         self.sending.is_some()
     }
 
+    pub fn history_open(&self) -> bool {
+        self.history.open
+    }
+
     /// The whole window. Tests call this through kittest; eframe through `App::ui`.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         if self.egui_ctx.is_none() {
             self.egui_ctx = Some(ui.ctx().clone());
+            super::look::first_frame(ui.ctx(), self.theme);
         }
         self.poll();
         self.shortcuts(ui.ctx());
@@ -295,7 +308,7 @@ impl PushdeckApp {
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
         for command in Command::WITH_SHORTCUTS {
-            if let Some(shortcut) = command.shortcut()
+            if let Some(shortcut) = command.shortcut(ctx)
                 && ctx.input_mut(|i| i.consume_shortcut(&shortcut))
             {
                 self.actions.run(command);
@@ -416,6 +429,7 @@ impl PushdeckApp {
     fn top_bar(&mut self, ui: &mut egui::Ui) {
         let history_len = self.history.len();
         let current = self.tab;
+        let theme = self.theme;
         let actions = &mut self.actions;
         egui::Panel::top("providers").show(ui, |ui| {
             ui.horizontal(|ui| {
@@ -433,6 +447,7 @@ impl PushdeckApp {
                     }
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    super::look::view_menu(ui, theme, actions);
                     let history = Command::ToggleHistory;
                     if ui
                         .button(format!("{} ({history_len})", history.label()))
@@ -472,6 +487,8 @@ impl PushdeckApp {
         );
         dialogs::file_dialog(ctx, &mut self.file_dialog, &mut self.actions);
         history::window(ctx, &mut self.history, &mut self.actions);
+        super::look::shortcuts_window(ctx, &mut self.shortcuts_open);
+        self.toasts.show(ctx);
     }
 }
 

@@ -26,7 +26,7 @@ impl PushdeckApp {
             Ok(()) => {
                 let provider = self.provider().info().id;
                 self.templates.insert(provider, self.templates().list());
-                self.say(true, format!("Saved template {name}."));
+                self.confirm_briefly(format!("Saved template {name}."));
             }
             Err(e) => self.say(false, format!("Template not saved: {e}")),
         }
@@ -88,7 +88,7 @@ impl PushdeckApp {
         let state = &mut self.tabs[self.tab];
         state.profile = Some(name.clone());
         state.check = None;
-        self.say(true, format!("Saved profile {name}."));
+        self.confirm_briefly(format!("Saved profile {name}."));
         Ok(())
     }
 
@@ -166,13 +166,15 @@ impl PushdeckApp {
                     write_atomic(path, draft.to_json_pretty().as_bytes())
                         .map_err(|e| format!("Not saved: {e}"))
                 })
-                .map(|()| self.say(true, format!("Saved draft to {}", path.display()))),
+                .map(|()| self.confirm_briefly(format!("Saved draft to {}", path.display()))),
             Mode::ImportSubscriptions => std::fs::read_to_string(path)
                 .map_err(|e| format!("Cannot read {}: {e}", path.display()))
                 .and_then(|text| self.import_subscriptions(&text, path)),
             Mode::SaveExchange(dump) => write_atomic(path, dump.as_bytes())
                 .map_err(|e| format!("Not saved: {e}"))
-                .map(|()| self.say(true, format!("Saved the exchange to {}", path.display()))),
+                .map(|()| {
+                    self.confirm_briefly(format!("Saved the exchange to {}", path.display()))
+                }),
         };
         match result {
             Ok(()) => {

@@ -10,16 +10,19 @@ mod composer;
 mod credentials;
 mod dialogs;
 mod extras;
+pub mod fonts;
 pub mod form;
 pub mod frame_log;
 mod history;
 pub mod images;
 mod inspector;
 mod keep;
+mod look;
 mod preview;
 mod raw;
 mod send_bar;
 mod task;
+pub mod toasts;
 mod view;
 mod widgets;
 
@@ -57,6 +60,9 @@ pub fn run_app(draft: Option<crate::draft::Draft>) -> i32 {
             .with_min_inner_size([960.0, 600.0]),
         persistence_path: Some(paths.ui_state_dir().join("window.ron")),
         renderer: eframe::Renderer::Glow,
+        // The app installs egui's system-font provider itself (`fonts::install`), for the tests'
+        // windows too; eframe's own would only log that its feature is off.
+        system_font_fallback: false,
         ..Default::default()
     };
     let handle = runtime.handle().clone();
