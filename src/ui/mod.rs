@@ -21,6 +21,7 @@ mod look;
 mod preview;
 mod raw;
 mod send_bar;
+mod table;
 mod task;
 pub mod toasts;
 mod view;
