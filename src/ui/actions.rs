@@ -35,7 +35,7 @@ impl PushdeckApp {
                 if let Some(ctx) = &self.egui_ctx {
                     ctx.copy_text(text);
                 }
-                self.say(true, format!("{what} copied"));
+                self.confirm_briefly(format!("{what} copied"));
             }
             Action::SaveTemplate(name) => self.save_template(&name),
             Action::LoadTemplate(name) => self.load_template(&name),
@@ -67,6 +67,19 @@ impl PushdeckApp {
             Action::LoadSecretFile(field) => self.choose_file(Mode::LoadSecret(field)),
             Action::SaveExchange(dump) => self.choose_file(Mode::SaveExchange(dump)),
             Action::ShowHistoryEntry(id) => self.show_history_entry(&id),
+            Action::SetTheme(theme) => {
+                self.theme = theme;
+                if let Some(ctx) = &self.egui_ctx {
+                    super::look::apply(ctx, theme);
+                }
+                if let Err(e) = crate::store::library::set_theme(&self.paths.settings_file(), theme)
+                {
+                    self.say(
+                        false,
+                        format!("The theme applies now but was not kept for the next start: {e}."),
+                    );
+                }
+            }
             Action::DeleteHistoryEntry(id) => match self.engine.history().delete(&id) {
                 Ok(_) => self.history.remove(&id),
                 Err(e) => self.history.error = Some(e.to_string()),
@@ -94,6 +107,7 @@ impl PushdeckApp {
             Command::SaveDraftAs => self.choose_file(Mode::Save),
             Command::ImportSubscriptions => self.choose_file(Mode::ImportSubscriptions),
             Command::ToggleHistory => self.history.open = !self.history.open,
+            Command::ShowShortcuts => self.shortcuts_open = !self.shortcuts_open,
             Command::EditCredentials => {
                 let profile = self.current_profile().cloned();
                 if let Some(p) = &profile {
@@ -124,6 +138,11 @@ impl PushdeckApp {
 
     pub(super) fn say(&mut self, ok: bool, text: impl Into<String>) {
         self.status = Some((ok, text.into()));
+    }
+
+    /// A short confirmation that goes away by itself (the status line keeps the last outcome).
+    pub(super) fn confirm_briefly(&mut self, text: impl Into<String>) {
+        self.toasts.push(text);
     }
 
     pub(super) fn editor_error(&mut self, error: String) {

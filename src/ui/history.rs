@@ -4,6 +4,7 @@
 use eframe::egui::{self, RichText};
 
 use super::command::{Action, Actions};
+use super::table::{self, Header, Row, Sort};
 use super::widgets::{long_text, ok_color, text_field};
 use crate::http::dump;
 use crate::store::{HistoryEntry, HistorySummary};
@@ -18,6 +19,8 @@ pub struct HistoryView {
     /// None: any; Some(true): only accepted; Some(false): only failed.
     outcome: Option<bool>,
     selected: Option<(HistoryEntry, Vec<String>)>,
+    /// The column the list is sorted by (newest first until a header is clicked).
+    sort: Option<Sort>,
     pub(super) error: Option<String>,
 }
 
@@ -31,6 +34,7 @@ impl HistoryView {
             profile: String::new(),
             outcome: None,
             selected: None,
+            sort: None,
             error: None,
         }
     }
@@ -79,44 +83,41 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
             let needle = view.filter.to_lowercase();
             let (provider, profile, outcome) =
                 (view.provider.clone(), view.profile.clone(), view.outcome);
-            ui.columns(2, |cols| {
-                egui::ScrollArea::vertical()
-                    .id_salt("history-list")
-                    .show(&mut cols[0], |ui| {
-                        for item in view
-                            .items
+            let shown: Vec<&HistorySummary> = view
+                .items
+                .iter()
+                .filter(|i| {
+                    (provider.is_empty() || i.provider == provider)
+                        && (profile.is_empty() || i.profile == profile)
+                        && outcome.is_none_or(|ok| i.ok == ok)
+                })
+                .filter(|i| {
+                    needle.is_empty()
+                        || [&i.provider, &i.profile, &i.audience, &i.summary, &i.at]
                             .iter()
-                            .filter(|i| {
-                                (provider.is_empty() || i.provider == provider)
-                                    && (profile.is_empty() || i.profile == profile)
-                                    && outcome.is_none_or(|ok| i.ok == ok)
-                            })
-                            .filter(|i| {
-                                needle.is_empty()
-                                    || [&i.provider, &i.profile, &i.audience, &i.summary, &i.at]
-                                        .iter()
-                                        .any(|f| f.to_lowercase().contains(&needle))
-                            })
-                        {
-                            let mark = if item.ok { "OK" } else { "Failed" };
-                            let selected =
-                                view.selected.as_ref().is_some_and(|(e, _)| e.id == item.id);
-                            let text = format!(
-                                "{mark} {} · {} · {}\n{}",
-                                &item.at.get(..19).unwrap_or(&item.at),
-                                item.provider,
-                                item.profile,
-                                item.summary
-                            );
-                            if ui.selectable_label(selected, text).clicked() {
-                                load = Some(item.id.clone());
-                            }
-                        }
-                        if view.items.is_empty() {
-                            ui.weak("No sends yet.");
-                        }
-                    });
-                let ui = &mut cols[1];
+                            .any(|f| f.to_lowercase().contains(&needle))
+                })
+                .collect();
+            let rows: Vec<Row> = shown.iter().map(|i| row(i)).collect();
+            let selected = view
+                .selected
+                .as_ref()
+                .and_then(|(e, _)| shown.iter().position(|i| i.id == e.id));
+            if view.items.is_empty() {
+                ui.weak("No sends yet.");
+            } else if let Some(i) = table::show(
+                ui,
+                "history-table",
+                &HEADERS,
+                &rows,
+                &mut view.sort,
+                selected,
+                (ui.available_height() * 0.4).max(120.0),
+            ) {
+                load = Some(shown[i].id.clone());
+            }
+            ui.separator();
+            {
                 if let Some(e) = &view.error {
                     ui.colored_label(ok_color(ui, false), e);
                 }
@@ -145,7 +146,7 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
                 } else {
                     ui.weak("Select a send to see what went over the wire.");
                 }
-            });
+            }
         });
     if let Some(id) = load {
         actions.push(Action::ShowHistoryEntry(id));
@@ -159,6 +160,48 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
         open = false;
     }
     view.open = open;
+}
+
+const HEADERS: [Header; 5] = [
+    Header {
+        title: "Status",
+        tooltip: "Whether every request of the send was accepted",
+        width: 60.0,
+    },
+    Header {
+        title: "Time",
+        tooltip: "When it was sent (UTC)",
+        width: 140.0,
+    },
+    Header {
+        title: "Provider · profile",
+        tooltip: "What it was sent with",
+        width: 170.0,
+    },
+    Header {
+        title: "Audience",
+        tooltip: "Who it was sent to",
+        width: 150.0,
+    },
+    Header {
+        title: "Summary",
+        tooltip: "What the provider answered",
+        width: 160.0,
+    },
+];
+
+fn row(item: &HistorySummary) -> Row {
+    let time = item.at.get(..19).unwrap_or(&item.at).replace('T', " ");
+    Row {
+        cells: vec![
+            Row::text(if item.ok { "OK" } else { "Failed" }),
+            // RFC 3339 times in one zone sort as text.
+            Row::text(time),
+            Row::text(format!("{} · {}", item.provider, item.profile)),
+            Row::text(&item.audience),
+            Row::text(&item.summary),
+        ],
+    }
 }
 
 /// The filter field and the provider, profile and outcome pickers.

@@ -27,7 +27,7 @@ impl PushdeckApp {
             Ok(()) => {
                 let provider = self.provider().info().id;
                 self.templates.insert(provider, self.templates().list());
-                self.say(true, format!("Saved template {name}."));
+                self.confirm_briefly(format!("Saved template {name}."));
             }
             Err(e) => self.say(false, format!("Template not saved: {e}")),
         }
@@ -98,7 +98,7 @@ impl PushdeckApp {
         let state = &mut self.tabs[self.tab];
         state.profile = Some(name.clone());
         state.check = None;
-        self.say(true, format!("Saved profile {name}."));
+        self.confirm_briefly(format!("Saved profile {name}."));
         Ok(())
     }
 
@@ -188,13 +188,13 @@ impl PushdeckApp {
                     .map_err(|e| format!("Not saved: {e}"))?;
                 write_atomic(path, draft.to_json_pretty().as_bytes())
                     .map_err(|e| format!("Not saved: {e}"))?;
-                self.say(true, format!("Saved draft to {}", path.display()));
+                self.confirm_briefly(format!("Saved draft to {}", path.display()));
                 self.opened_file(path, (*draft).clone());
             }
             Mode::ImportSubscriptions => self.import_subscriptions(&read(path)?, path)?,
             Mode::SaveExchange(dump) => {
                 write_atomic(path, dump.as_bytes()).map_err(|e| format!("Not saved: {e}"))?;
-                self.say(true, format!("Saved the exchange to {}", path.display()));
+                self.confirm_briefly(format!("Saved the exchange to {}", path.display()));
             }
             Mode::LoadSecret(_) => return self.use_file(mode, path),
         }

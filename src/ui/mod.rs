@@ -13,17 +13,21 @@ mod drop;
 mod extras;
 mod file_state;
 mod files;
+pub mod fonts;
 pub mod form;
 pub mod frame_log;
 mod history;
 pub mod images;
 mod inspector;
 mod keep;
+mod look;
 mod memory;
 mod preview;
 mod raw;
 mod send_bar;
+mod table;
 mod task;
+pub mod toasts;
 mod view;
 mod widgets;
 
@@ -70,6 +74,9 @@ pub fn run_app(draft: Option<crate::draft::Draft>) -> i32 {
         viewport,
         persistence_path: Some(paths.ui_state_dir().join("window.ron")),
         renderer: eframe::Renderer::Glow,
+        // The app installs egui's system-font provider itself (`fonts::install`), for the tests'
+        // windows too; eframe's own would only log that its feature is off.
+        system_font_fallback: false,
         ..Default::default()
     };
     let handle = runtime.handle().clone();

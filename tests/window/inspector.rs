@@ -245,6 +245,20 @@ fn history_filters_by_outcome_and_saves_an_exchange_redacted() {
 
     h.get_by_label("History (2)").click();
     h.run();
+    // Newest first; a click on a header sorts by it, a second reverses.
+    let top = |h: &Window, a: &str, b: &str| {
+        h.get_by_label(a).rect().top() < h.get_by_label(b).rect().top()
+    };
+    assert!(top(&h, "Failed", "OK"), "newest (the failed send) first");
+    h.get_by_label("Status").click();
+    h.run();
+    assert!(top(&h, "Failed", "OK"), "ascending: Failed before OK");
+    h.get_by_label("Status ⏶").click();
+    h.run();
+    assert!(top(&h, "OK", "Failed"), "descending: OK first");
+    h.get_by_label("Status ⏷").click();
+    h.run();
+    assert!(top(&h, "Failed", "OK"), "ascending again");
     h.get_by_label("Outcome").click();
     h.run();
     h.get_by_label("failed").click();
