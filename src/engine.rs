@@ -6,6 +6,7 @@
 
 mod calls;
 mod report;
+mod resume;
 mod run;
 mod tokens;
 
@@ -21,8 +22,9 @@ use crate::outcome::Outcome;
 use crate::profile::{Profile, Secrets};
 use crate::provider::{PrepareContext, Prepared, Provider, Token, TokenPlan};
 use crate::store::history_result;
-use crate::store::{HistoryEntry, HistoryStore};
+use crate::store::{HistoryEntry, HistoryStore, Journal, JournalHeader};
 pub use report::{EngineEvent, SendReport, SendResult};
+pub use resume::ResumeFrom;
 use run::{RunPlan, run};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -143,6 +145,17 @@ impl Engine {
         job: SendJob,
         notify: Arc<dyn Fn() + Send + Sync>,
     ) -> SendHandle {
+        self.spawn_send_as(runtime, job, None, notify)
+    }
+
+    /// `spawn_send`, or with `resume` set, a send to the recipients an earlier one did not reach.
+    pub fn spawn_send_as(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        job: SendJob,
+        resume: Option<ResumeFrom>,
+        notify: Arc<dyn Fn() + Send + Sync>,
+    ) -> SendHandle {
         let (tx, rx) = mpsc::channel();
         let cancel = CancellationToken::new();
         let engine = self.clone();
@@ -152,7 +165,7 @@ impl Engine {
                 let _ = tx.send(event);
                 notify();
             };
-            engine.send(job, token, &emit).await;
+            engine.send_as(job, resume, token, &emit).await;
         });
         SendHandle { events: rx, cancel }
     }
@@ -161,6 +174,18 @@ impl Engine {
     pub async fn send(
         &self,
         job: SendJob,
+        cancel: CancellationToken,
+        emit: &(dyn Fn(EngineEvent) + Sync),
+    ) -> Arc<SendReport> {
+        self.send_as(job, None, cancel, emit).await
+    }
+
+    /// `send`, or with `resume` set, only to the recipients with no recorded success in the entry
+    /// resumed (recorded as a new entry that links it). Results are journaled as they land.
+    pub async fn send_as(
+        &self,
+        job: SendJob,
+        resume: Option<ResumeFrom>,
         cancel: CancellationToken,
         emit: &(dyn Fn(EngineEvent) + Sync),
     ) -> Arc<SendReport> {
@@ -206,20 +231,55 @@ impl Engine {
                 let failure = Arc::new(failure);
                 emit(EngineEvent::Result(failure.clone()));
                 report.results.push(failure);
-                return self.finish(job, report, emit);
+                let recording = Recording {
+                    id: HistoryStore::new_id(),
+                    ..Recording::default()
+                };
+                return self.finish(job, report, recording, emit);
             }
         };
         let prepared = match Self::prepare_draft(&job, &job.draft, token.as_ref()) {
             Ok(p) => p,
             Err(e) => return invalid(e, emit),
         };
-        let offset = usize::from(token_result.is_some());
+        let recipients = resume::fingerprints(&prepared.requests);
+        let (requests, chosen, carried) = match &resume {
+            None => {
+                let all = (0..prepared.requests.len()).collect();
+                (prepared.requests, all, Vec::new())
+            }
+            Some(from) => match from.pick(&recipients) {
+                Ok(chosen) => {
+                    let mut requests: Vec<_> = prepared.requests.into_iter().map(Some).collect();
+                    let picked = chosen.iter().filter_map(|i| requests[*i].take()).collect();
+                    (picked, chosen, from.done.clone())
+                }
+                Err(e) => return invalid(e, emit),
+            },
+        };
+        let mut recording = Recording {
+            id: HistoryStore::new_id(),
+            journal: None,
+            recipients,
+            chosen,
+            carried,
+            resumes: resume.map(|r| r.of),
+            offset: usize::from(token_result.is_some()),
+        };
+        match self.history.start_journal(&recording.header(&job, requests.len())) {
+            Ok(journal) => recording.journal = Some(journal),
+            Err(e) => report.warnings.push(format!(
+                "Results are not journaled as they land ({e}): if this send is interrupted, history will not know who already received it."
+            )),
+        }
+        let offset = recording.offset;
         emit(EngineEvent::Started {
-            total: prepared.requests.len() + offset,
+            total: requests.len() + offset,
             warnings: report.warnings.clone(),
         });
         if let Some(r) = token_result {
             let r = Arc::new(r);
+            recording.record(&r);
             emit(EngineEvent::Result(r.clone()));
             report.results.push(r);
         }
@@ -237,12 +297,19 @@ impl Engine {
         };
         let provider = job.provider;
         let interpret = Arc::new(move |exchange: &Exchange| provider.interpret(exchange));
+        // Each result is journaled before the front ends hear of it.
+        let journaled = |event: EngineEvent| {
+            if let EngineEvent::Result(r) = &event {
+                recording.record(r);
+            }
+            emit(event);
+        };
         let mut results = run(
             &self.transport,
-            prepared.requests,
+            requests,
             &plan,
             &cancel,
-            emit,
+            &journaled,
             interpret,
         )
         .await;
@@ -251,7 +318,7 @@ impl Engine {
         }
         report.results.append(&mut results);
         report.cancelled = cancel.is_cancelled();
-        self.finish(job, report, emit)
+        self.finish(job, report, recording, emit)
     }
 
     /// Records the send in history and reports it.
@@ -259,10 +326,21 @@ impl Engine {
         &self,
         job: SendJob,
         mut report: SendReport,
+        recording: Recording,
         emit: &(dyn Fn(EngineEvent) + Sync),
     ) -> Arc<SendReport> {
+        let mut done = recording.carried.clone();
+        done.extend(
+            report
+                .results
+                .iter()
+                .filter(|r| r.outcome.is_ok())
+                .filter_map(|r| recording.request_of(r.index)),
+        );
+        done.sort_unstable();
+        done.dedup();
         let entry = HistoryEntry {
-            id: HistoryStore::new_id(),
+            id: recording.id.clone(),
             at: crate::clock::now_rfc3339(),
             provider: job.provider.info().id.to_string(),
             profile: job.profile.name.clone(),
@@ -284,11 +362,19 @@ impl Engine {
                     earlier.chain(std::iter::once(history_result(&r.exchange, &r.outcome)))
                 })
                 .collect(),
+            state: Default::default(),
+            resumes: recording.resumes,
+            recipients: recording.recipients,
+            done,
         };
         let id = entry.id.clone();
         let summary = entry.summary();
         match self.history.add_owned(entry) {
             Ok(()) => {
+                // The entry is whole: the journal has done its job.
+                if let Some(journal) = recording.journal {
+                    journal.finish();
+                }
                 report.history_id = Some(id);
                 report.history_summary = Some(summary);
             }
@@ -299,6 +385,56 @@ impl Engine {
         let report = Arc::new(report);
         emit(EngineEvent::Finished(report.clone()));
         report
+    }
+}
+
+/// A send's history as it goes: its id from the start, and its journal.
+#[derive(Default)]
+struct Recording {
+    id: String,
+    journal: Option<Journal>,
+    /// Fingerprints of every prepared request of the draft.
+    recipients: Vec<String>,
+    /// The prepared index of each request sent, in the order sent.
+    chosen: Vec<usize>,
+    /// Prepared indices reached by the send this one resumes.
+    carried: Vec<usize>,
+    resumes: Option<String>,
+    /// Result rows before the first request (a token exchange).
+    offset: usize,
+}
+
+impl Recording {
+    fn header(&self, job: &SendJob, total: usize) -> JournalHeader {
+        JournalHeader {
+            id: self.id.clone(),
+            at: crate::clock::now_rfc3339(),
+            provider: job.provider.info().id.to_string(),
+            profile: job.profile.name.clone(),
+            audience: job.provider.audience_label(&job.draft),
+            draft: (*job.draft).clone(),
+            total,
+            recipients: self.recipients.clone(),
+            carried: self.carried.clone(),
+            resumes: self.resumes.clone(),
+        }
+    }
+
+    /// The prepared index of a result row; `None` for the token exchange.
+    fn request_of(&self, index: usize) -> Option<usize> {
+        let i = index.checked_sub(self.offset)?;
+        self.chosen.get(i).copied()
+    }
+
+    fn record(&self, r: &SendResult) {
+        if let Some(journal) = &self.journal {
+            journal.record(
+                self.request_of(r.index),
+                &r.retried,
+                &r.exchange,
+                &r.outcome,
+            );
+        }
     }
 }
 
