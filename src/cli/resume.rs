@@ -14,8 +14,14 @@ use super::exit::Exit;
 use super::print::print_report;
 use crate::engine::{EngineEvent, MAX_CONCURRENCY, ResumeFrom, SendJob};
 
-pub fn resume(ctx: &Context, id: &str, yes: bool, out: Output, timeout: Duration) -> CliResult {
+pub fn resume(ctx: &Context, asked: &str, yes: bool, out: Output, timeout: Duration) -> CliResult {
     let history = ctx.history();
+    let id = &history.latest_resume(asked);
+    if id != asked {
+        eprintln!(
+            "pushdeck: note: {asked} was already resumed; resuming the latest send of it, {id}"
+        );
+    }
     let entry = history
         .get(id)
         .map_err(|e| bad_input(e.to_string()))?

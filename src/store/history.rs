@@ -71,6 +71,9 @@ pub struct HistorySummary {
     /// Of those, how many have a recorded success.
     #[serde(default)]
     pub reached: usize,
+    /// The entry this send resumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumes: Option<String>,
 }
 
 impl HistorySummary {
@@ -107,6 +110,7 @@ impl HistoryEntry {
             state: self.state,
             recipients,
             reached,
+            resumes: self.resumes.clone(),
         }
     }
 
@@ -227,6 +231,21 @@ impl HistoryStore {
                 journal::read(&e.path())
             })
             .collect()
+    }
+
+    /// The last send in the chain of resumes that starts at `id` (`id` itself when none resumed
+    /// it): resuming anything earlier would not know what the later ones reached.
+    pub fn latest_resume(&self, id: &str) -> String {
+        let list = self.list();
+        let mut latest = id.to_string();
+        // Each step moves to a newer entry; the bound only guards against a hand-edited loop.
+        for _ in 0..list.len() {
+            match list.iter().find(|s| s.resumes.as_deref() == Some(&latest)) {
+                Some(next) => latest = next.id.clone(),
+                None => break,
+            }
+        }
+        latest
     }
 
     fn read_index(&self) -> Option<Vec<HistorySummary>> {

@@ -202,6 +202,12 @@ pub enum Action {
     SaveExchange(String),
     ShowHistoryEntry(String),
     DeleteHistoryEntry(String),
+    /// "Send to the remaining": the entry's draft to its recipients with no recorded success;
+    /// `confirmed` once the user said yes to a broad audience.
+    ResumeHistoryEntry {
+        id: String,
+        confirmed: bool,
+    },
 }
 
 /// A profile as the credentials editor leaves it.
