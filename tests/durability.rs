@@ -770,6 +770,13 @@ fn a_fan_out_killed_at_random_points_resumes_to_exactly_the_rest() {
         in_doubt_total += in_doubt.len();
         if entry.state == EntryState::Interrupted {
             interrupted += 1;
+            let listed = fan.history().list();
+            assert_eq!(
+                listed[0].summary,
+                format!("interrupted: {} of {FAN_OUT} done", reached.len()),
+                "run {run}"
+            );
+            assert_eq!(listed[0].remaining(), FAN_OUT - reached.len());
         }
         fan.service.api().gate.store(GATE_OPEN, Ordering::SeqCst);
         if entry.remaining().is_empty() {

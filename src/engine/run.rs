@@ -59,15 +59,17 @@ pub(super) async fn run(
         let semaphore = semaphore.clone();
         let kept = head_of(&request);
         let handle = tasks.spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            one.send(index, request).await
+            let permit = semaphore.acquire_owned().await;
+            (permit, one.send(index, request).await)
         });
         ids.insert(handle.id(), (index, kept));
     }
     let mut results = Vec::new();
     while let Some(joined) = tasks.join_next_with_id().await {
-        let (index, exchange, outcome, retried) = match joined {
-            Ok((_, done)) => done,
+        // A finished request keeps its slot until its result is emitted (and journaled): a kill
+        // leaves at most `concurrency` requests answered but unrecorded.
+        let (slot, (index, exchange, outcome, retried)) = match joined {
+            Ok((_, (slot, done))) => (Some(slot), done),
             // A task that panicked still gets its row: the request, and what happened.
             Err(e) => {
                 let (index, request) = ids
@@ -79,7 +81,7 @@ pub(super) async fn run(
                     .with_hint(
                         "The request may or may not have arrived: check the provider before sending again, and report this.",
                     );
-                (index, exchange, outcome, Vec::new())
+                (None, (index, exchange, outcome, Vec::new()))
             }
         };
         let result = Arc::new(SendResult {
@@ -89,6 +91,7 @@ pub(super) async fn run(
             retried,
         });
         emit(EngineEvent::Result(result.clone()));
+        drop(slot);
         results.push(result);
     }
     results.sort_by_key(|r| r.index);

@@ -4,8 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::write_atomic;
 use super::error::StoreError;
-use super::journal::{self, Journal, JournalHeader};
-use super::record::HistoryResult;
+use super::journal::{self, Journal, JournalHeader, JournalRead};
+pub use super::record::KEEP_BINARY_BODIES;
+use super::record::{HistoryResult, keep_for_history};
 use crate::draft::Draft;
 use crate::http::Body;
 
@@ -122,31 +123,9 @@ impl HistoryEntry {
     }
 }
 
-/// Trims one kept result as history keeps it: redacted (a safety net), and in a fan-out, binary
-/// bodies (encrypted Web Push payloads, unreadable without the browser's key) kept for the first
-/// `KEEP_BINARY_BODIES` requests only; their plaintext stays.
-pub(super) fn keep_for_history(r: &mut HistoryResult, position: usize) {
-    // A redacted exchange lists no secrets: only an unredacted one needs the work.
-    if !r.exchange.request.secrets.is_empty() {
-        r.exchange = r.exchange.redacted();
-    }
-    let body = &mut r.exchange.request.body;
-    if position >= KEEP_BINARY_BODIES
-        && let Body::Bytes(bytes) = body
-    {
-        *body = Body::Text(format!(
-            "[{} bytes of binary body not kept: history keeps the first {KEEP_BINARY_BODIES} of a fan-out]",
-            bytes.len()
-        ));
-    }
-}
-
 /// The list of summaries beside the entries, so listing the history reads one file, not every
 /// entry. Its name starts with a dot: it is never taken for an entry.
 const INDEX: &str = ".index.json";
-
-/// Binary request bodies kept per history entry (see `HistoryStore::add`).
-pub const KEEP_BINARY_BODIES: usize = 20;
 
 /// History in `data/history/<id>.json`, one file per send, newest kept: at most `max_entries`
 /// files and `max_bytes` in all, the oldest dropped first.
@@ -216,6 +195,33 @@ impl HistoryStore {
         Journal::create(&self.dir, header)
     }
 
+    /// A journal read back as an entry: interrupted, or still sending.
+    fn from_journal(read: JournalRead) -> HistoryEntry {
+        let JournalRead {
+            header,
+            results,
+            done,
+            running,
+        } = read;
+        HistoryEntry {
+            id: header.id,
+            at: header.at,
+            provider: header.provider,
+            profile: header.profile,
+            audience: header.audience,
+            draft: header.draft,
+            results,
+            state: if running {
+                EntryState::Running
+            } else {
+                EntryState::Interrupted
+            },
+            resumes: header.resumes,
+            recipients: header.recipients,
+            done,
+        }
+    }
+
     /// Journals with no finished entry beside them: sends interrupted, or still running.
     fn unfinished(&self) -> Vec<HistoryEntry> {
         let Ok(read) = std::fs::read_dir(&self.dir) else {
@@ -228,7 +234,7 @@ impl HistoryStore {
                 if id.starts_with('.') || self.dir.join(format!("{id}.json")).exists() {
                     return None;
                 }
-                journal::read(&e.path())
+                journal::read(&e.path()).map(Self::from_journal)
             })
             .collect()
     }
@@ -314,11 +320,13 @@ impl HistoryStore {
                 if !journal.exists() {
                     return Ok(None);
                 }
-                journal::read(&journal).map(Some).ok_or_else(|| {
-                    StoreError::Invalid(format!(
-                        "history entry {id} was interrupted before its first line was written"
-                    ))
-                })
+                journal::read(&journal)
+                    .map(|read| Some(Self::from_journal(read)))
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "history entry {id} was interrupted before its first line was written"
+                        ))
+                    })
             }
             Err(e) => Err(StoreError::io("read", &path, e)),
         }

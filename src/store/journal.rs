@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
-use super::history::{EntryState, HistoryEntry, keep_for_history};
-use super::record::{HistoryResult, history_result};
+use super::record::{HistoryResult, history_result, keep_for_history};
 use crate::draft::Draft;
 use crate::http::Exchange;
 use crate::outcome::Outcome;
@@ -179,9 +178,17 @@ impl Journal {
     }
 }
 
-/// Reads a journal into an entry: interrupted (or still running, when its writer holds the lock).
-/// A torn last line is ignored; `None` when even the header is unreadable.
-pub(super) fn read(path: &Path) -> Option<HistoryEntry> {
+/// What a journal holds: its header, the results recorded, the prepared indices reached (those
+/// carried over included), and whether its writer still holds it (the send is running).
+pub(super) struct JournalRead {
+    pub header: JournalHeader,
+    pub results: Vec<HistoryResult>,
+    pub done: Vec<usize>,
+    pub running: bool,
+}
+
+/// Reads a journal. A torn last line is ignored; `None` when even the header is unreadable.
+pub(super) fn read(path: &Path) -> Option<JournalRead> {
     let file = File::open(path).ok()?;
     let running = match file.try_lock_shared() {
         Ok(()) => false,
@@ -213,22 +220,11 @@ pub(super) fn read(path: &Path) -> Option<HistoryEntry> {
     }
     done.sort_unstable();
     done.dedup();
-    Some(HistoryEntry {
-        id: header.id,
-        at: header.at,
-        provider: header.provider,
-        profile: header.profile,
-        audience: header.audience,
-        draft: header.draft,
+    Some(JournalRead {
+        header,
         results,
-        state: if running {
-            EntryState::Running
-        } else {
-            EntryState::Interrupted
-        },
-        resumes: header.resumes,
-        recipients: header.recipients,
         done,
+        running,
     })
 }
 
@@ -268,7 +264,7 @@ mod tests {
         let journal = Journal::create(dir.path(), &header("20261204T000000000Z-a")).expect("j");
         // While the writer holds it, the entry reads as running, not interrupted.
         let path = path_of(dir.path(), "20261204T000000000Z-a");
-        assert_eq!(read(&path).expect("reads").state, EntryState::Running);
+        assert!(read(&path).expect("reads").running);
         journal.record(Some(0), &[], &exchange(), &Outcome::accepted("Sent"));
         journal.record(Some(2), &[], &exchange(), &Outcome::refused("Gone"));
         drop(journal);
@@ -277,7 +273,7 @@ mod tests {
         f.write_all(b"{\"request\":1,\"exchange\":{\"requ")
             .expect("torn");
         let entry = read(&path).expect("reads");
-        assert_eq!(entry.state, EntryState::Interrupted);
+        assert!(!entry.running);
         assert_eq!(entry.results.len(), 2);
         assert_eq!(entry.done, [0]);
         let text = std::fs::read_to_string(&path).expect("text");

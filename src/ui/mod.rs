@@ -18,6 +18,7 @@ mod inspector;
 mod keep;
 mod preview;
 mod raw;
+mod resume;
 mod send_bar;
 mod task;
 mod view;

@@ -11,6 +11,7 @@ mod ntfy;
 mod onesignal;
 mod pushbullet;
 mod recorded_calls;
+mod resume;
 mod secret_hygiene;
 mod sns;
 mod telegram;

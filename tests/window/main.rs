@@ -12,6 +12,7 @@ mod ntfy;
 mod onesignal;
 mod pushbullet;
 mod recorded_calls;
+mod resume;
 mod sns;
 mod telegram;
 mod webpush;
