@@ -5,10 +5,8 @@ use serde::{Deserialize, Serialize};
 use super::atomic::write_atomic;
 use super::error::StoreError;
 use super::journal::{self, Journal, JournalHeader, JournalRead};
-pub use super::record::KEEP_BINARY_BODIES;
 use super::record::{HistoryResult, keep_for_history};
 use crate::draft::Draft;
-use crate::http::Body;
 
 /// One past send: the draft that made it, every (redacted) exchange and its outcome.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -473,6 +471,8 @@ mod tests {
 #[cfg(test)]
 mod size_tests {
     use super::*;
+    use crate::http::Body;
+    use crate::store::record::KEEP_BINARY_BODIES;
     use crate::http::{Exchange, PreparedRequest};
     use crate::outcome::Outcome;
 
