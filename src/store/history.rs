@@ -472,9 +472,9 @@ mod tests {
 mod size_tests {
     use super::*;
     use crate::http::Body;
-    use crate::store::record::KEEP_BINARY_BODIES;
     use crate::http::{Exchange, PreparedRequest};
     use crate::outcome::Outcome;
+    use crate::store::record::KEEP_BINARY_BODIES;
 
     fn fan_out(id: &str, recipients: usize) -> HistoryEntry {
         let results = (0..recipients)
