@@ -373,6 +373,9 @@ impl Engine {
             Ok(()) => {
                 // The entry is whole: the journal has done its job.
                 if let Some(journal) = recording.journal {
+                    if let Some(e) = journal.broken() {
+                        report.warnings.push(format!("Results stopped being journaled as they landed ({e}); the finished entry has them all."));
+                    }
                     journal.finish();
                 }
                 report.history_id = Some(id);

@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -60,15 +60,44 @@ struct JournalLine {
 pub struct Journal {
     path: PathBuf,
     state: Mutex<Writer>,
+    /// Wakes the thread that runs `fsync`, so a write never waits for the disk.
+    sync: Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
 }
 
 struct Writer {
     file: File,
     written: usize,
     unsynced: usize,
-    last_sync: Instant,
     /// Set once a write failed: the send goes on, the journal stops (and says so once).
     broken: Option<String>,
+}
+
+/// `fsync`s `file` every `SYNC_EVERY`, or sooner when woken (every `SYNC_LINES` lines), and
+/// once more when the journal's writer hangs up.
+fn sync_in_background(
+    file: File,
+    path: PathBuf,
+) -> Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)> {
+    use std::sync::mpsc::RecvTimeoutError;
+    let (wake, woken) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("journal-fsync".into())
+        .spawn(move || {
+            loop {
+                let last = matches!(
+                    woken.recv_timeout(SYNC_EVERY),
+                    Err(RecvTimeoutError::Disconnected)
+                );
+                if let Err(e) = file.sync_data() {
+                    tracing::warn!(file = %path.display(), error = %e, "the send journal was not synced");
+                }
+                if last {
+                    break;
+                }
+            }
+        })
+        .ok()?;
+    Some((wake, thread))
 }
 
 pub(super) fn path_of(dir: &Path, id: &str) -> PathBuf {
@@ -95,15 +124,20 @@ impl Journal {
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
         }
+        // Without a second handle (or a thread), each batch is synced by the writer itself.
+        let sync = file
+            .try_clone()
+            .ok()
+            .and_then(|f| sync_in_background(f, path.clone()));
         Ok(Self {
             path,
             state: Mutex::new(Writer {
                 file,
                 written: 0,
                 unsynced: 0,
-                last_sync: Instant::now(),
                 broken: None,
             }),
+            sync,
         })
     }
 
@@ -145,15 +179,17 @@ impl Journal {
         // last line that readers ignore).
         let result = w.file.write_all(&text);
         w.unsynced += 1;
-        let due = w.unsynced >= SYNC_LINES || w.last_sync.elapsed() >= SYNC_EVERY;
-        let result = result.and_then(|()| {
-            if due {
-                w.unsynced = 0;
-                w.last_sync = Instant::now();
-                w.file.sync_data()
-            } else {
+        let due = w.unsynced >= SYNC_LINES;
+        if due {
+            w.unsynced = 0;
+        }
+        let result = result.and_then(|()| match &self.sync {
+            Some((wake, _)) if due => {
+                let _ = wake.send(());
                 Ok(())
             }
+            None if due => w.file.sync_data(),
+            _ => Ok(()),
         });
         if let Err(e) = result {
             tracing::warn!(file = %self.path.display(), error = %e, "the send journal stopped");
@@ -167,14 +203,25 @@ impl Journal {
     }
 
     /// The send finished and its entry is written: the journal goes.
-    pub fn finish(self) {
-        if let Ok(w) = self.state.lock() {
-            let _ = w.file.sync_data();
-        }
-        drop(self.state);
+    pub fn finish(mut self) {
+        self.stop_syncing();
         if let Err(e) = std::fs::remove_file(&self.path) {
             tracing::warn!(file = %self.path.display(), error = %e, "a finished journal stayed");
         }
+    }
+
+    /// The last `fsync`, and the syncing thread gone (with its handle on the file and its lock).
+    fn stop_syncing(&mut self) {
+        if let Some((wake, thread)) = self.sync.take() {
+            drop(wake);
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        self.stop_syncing();
     }
 }
 
