@@ -22,8 +22,9 @@ use crate::outcome::Outcome;
 use crate::profile::{Profile, Secrets};
 use crate::provider::{PrepareContext, Prepared, Provider, Token, TokenPlan};
 use crate::store::history_result;
-use crate::store::{HistoryEntry, HistoryStore, Journal, JournalHeader};
+use crate::store::{HistoryEntry, HistoryStore};
 pub use report::{EngineEvent, SendReport, SendResult};
+use resume::Recording;
 pub use resume::ResumeFrom;
 use run::{RunPlan, run};
 
@@ -266,7 +267,14 @@ impl Engine {
             resumes: resume.map(|r| r.of),
             offset: usize::from(token_result.is_some()),
         };
-        match self.history.start_journal(&recording.header(&job, requests.len())) {
+        let header = recording.header(
+            job.provider.info().id,
+            &job.profile.name,
+            job.provider.audience_label(&job.draft),
+            &job.draft,
+            requests.len(),
+        );
+        match self.history.start_journal(&header) {
             Ok(journal) => recording.journal = Some(journal),
             Err(e) => report.warnings.push(format!(
                 "Results are not journaled as they land ({e}): if this send is interrupted, history will not know who already received it."
@@ -388,56 +396,6 @@ impl Engine {
         let report = Arc::new(report);
         emit(EngineEvent::Finished(report.clone()));
         report
-    }
-}
-
-/// A send's history as it goes: its id from the start, and its journal.
-#[derive(Default)]
-struct Recording {
-    id: String,
-    journal: Option<Journal>,
-    /// Fingerprints of every prepared request of the draft.
-    recipients: Vec<String>,
-    /// The prepared index of each request sent, in the order sent.
-    chosen: Vec<usize>,
-    /// Prepared indices reached by the send this one resumes.
-    carried: Vec<usize>,
-    resumes: Option<String>,
-    /// Result rows before the first request (a token exchange).
-    offset: usize,
-}
-
-impl Recording {
-    fn header(&self, job: &SendJob, total: usize) -> JournalHeader {
-        JournalHeader {
-            id: self.id.clone(),
-            at: crate::clock::now_rfc3339(),
-            provider: job.provider.info().id.to_string(),
-            profile: job.profile.name.clone(),
-            audience: job.provider.audience_label(&job.draft),
-            draft: (*job.draft).clone(),
-            total,
-            recipients: self.recipients.clone(),
-            carried: self.carried.clone(),
-            resumes: self.resumes.clone(),
-        }
-    }
-
-    /// The prepared index of a result row; `None` for the token exchange.
-    fn request_of(&self, index: usize) -> Option<usize> {
-        let i = index.checked_sub(self.offset)?;
-        self.chosen.get(i).copied()
-    }
-
-    fn record(&self, r: &SendResult) {
-        if let Some(journal) = &self.journal {
-            journal.record(
-                self.request_of(r.index),
-                &r.retried,
-                &r.exchange,
-                &r.outcome,
-            );
-        }
     }
 }
 

@@ -1,8 +1,10 @@
-//! Who each prepared request is for (its fingerprint), and which of them a resumed send skips.
+//! Who each prepared request is for (its fingerprint), which of them a resumed send skips, and
+//! the journal a send records its results in as they land.
 
-use crate::draft::DraftError;
+use super::report::SendResult;
+use crate::draft::{Draft, DraftError};
 use crate::http::PreparedRequest;
-use crate::store::{EntryState, HistoryEntry};
+use crate::store::{EntryState, HistoryEntry, Journal, JournalHeader};
 
 /// What a resumed send takes from the entry it resumes.
 #[derive(Debug, Clone)]
@@ -83,6 +85,64 @@ pub(super) fn fingerprints(requests: &[PreparedRequest]) -> Vec<String> {
                 .collect()
         })
         .collect()
+}
+
+/// A send's history as it goes: its id from the start, and its journal.
+#[derive(Default)]
+pub(super) struct Recording {
+    pub id: String,
+    pub journal: Option<Journal>,
+    /// Fingerprints of every prepared request of the draft.
+    pub recipients: Vec<String>,
+    /// The prepared index of each request sent, in the order sent.
+    pub chosen: Vec<usize>,
+    /// Prepared indices reached by the send this one resumes.
+    pub carried: Vec<usize>,
+    pub resumes: Option<String>,
+    /// Result rows before the first request (a token exchange).
+    pub offset: usize,
+}
+
+impl Recording {
+    /// The journal's first line: what is sent, through what, to whom.
+    pub fn header(
+        &self,
+        provider: &str,
+        profile: &str,
+        audience: String,
+        draft: &Draft,
+        total: usize,
+    ) -> JournalHeader {
+        JournalHeader {
+            id: self.id.clone(),
+            at: crate::clock::now_rfc3339(),
+            provider: provider.to_string(),
+            profile: profile.to_string(),
+            audience,
+            draft: draft.clone(),
+            total,
+            recipients: self.recipients.clone(),
+            carried: self.carried.clone(),
+            resumes: self.resumes.clone(),
+        }
+    }
+
+    /// The prepared index of a result row; `None` for the token exchange.
+    pub fn request_of(&self, index: usize) -> Option<usize> {
+        let i = index.checked_sub(self.offset)?;
+        self.chosen.get(i).copied()
+    }
+
+    pub fn record(&self, r: &SendResult) {
+        if let Some(journal) = &self.journal {
+            journal.record(
+                self.request_of(r.index),
+                &r.retried,
+                &r.exchange,
+                &r.outcome,
+            );
+        }
+    }
 }
 
 #[cfg(test)]
