@@ -18,6 +18,7 @@ mod lookup;
 mod profile;
 mod progress;
 mod providers;
+mod resume;
 mod send;
 mod telegram;
 mod webpush;
@@ -79,6 +80,12 @@ fn execute(command: Command) -> CliResult {
             out,
             timeout: t,
         } => lookup::lookup(&ctx, &profile, kind.as_deref(), out, timeout(t)?),
+        Command::Resume {
+            history_id,
+            yes,
+            out,
+            timeout: t,
+        } => resume::resume(&ctx, &history_id, yes, out, timeout(t)?),
         Command::Profile(cmd) => profile::profile_command(&ctx, cmd),
         Command::Secret(cmd) => profile::secret_command(&ctx, cmd),
         Command::History(cmd) => history::history_command(&ctx, cmd),

@@ -104,6 +104,21 @@ pub enum Command {
         #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
         timeout: f64,
     },
+    /// Finish an interrupted send (or one with failures): send its draft again, only to the
+    /// recipients with no recorded success, never twice to one that succeeded. Recorded as a new
+    /// history entry that links the original. On a terminal it asks first unless --yes.
+    Resume {
+        /// The history entry to resume (`pushdeck history list` shows "interrupted: N of M done").
+        history_id: String,
+        /// Do not ask first.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
     /// Create, list or remove profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),

@@ -80,6 +80,9 @@ impl PushdeckApp {
                     );
                 }
             }
+            Action::ResumeHistoryEntry { id, confirmed } => {
+                self.resume_history_entry(&id, confirmed)
+            }
             Action::DeleteHistoryEntry(id) => match self.engine.history().delete(&id) {
                 Ok(_) => self.history.remove(&id),
                 Err(e) => self.history.error = Some(e.to_string()),
@@ -211,16 +214,29 @@ impl PushdeckApp {
             job.idempotency_key = state.idempotency_key.clone();
         }
         state.last_sent = Some((*job.draft).clone());
+        self.start_send_as(job, self.tab, None);
+    }
+
+    /// Starts a send whose results show in provider tab `tab`; `resume` sends only to the
+    /// recipients an earlier send did not reach.
+    pub(super) fn start_send_as(
+        &mut self,
+        job: SendJob,
+        tab: usize,
+        resume: Option<crate::engine::ResumeFrom>,
+    ) {
         let ctx = self.egui_ctx.clone();
         let notify: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
             if let Some(ctx) = &ctx {
                 ctx.request_repaint();
             }
         });
-        let handle = self.engine.spawn_send(&self.runtime, job, notify);
+        let handle = self
+            .engine
+            .spawn_send_as(&self.runtime, job, resume, notify);
         self.sending = Some(ActiveSend {
             handle,
-            tab: self.tab,
+            tab,
             total: 0,
             done: 0,
         });

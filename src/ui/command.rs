@@ -234,6 +234,12 @@ pub enum Action {
     DeleteHistoryEntry(String),
     /// The View menu's theme, applied and kept in the settings file.
     SetTheme(crate::store::library::Theme),
+    /// "Send to the remaining": the entry's draft to its recipients with no recorded success;
+    /// `confirmed` once the user said yes to a broad audience.
+    ResumeHistoryEntry {
+        id: String,
+        confirmed: bool,
+    },
 }
 
 /// A profile as the credentials editor leaves it.

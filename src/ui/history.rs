@@ -1,5 +1,5 @@
 //! The history window: past sends, filterable, each opening its redacted dump; "Compose again"
-//! loads its draft.
+//! loads its draft; "Send to the remaining" finishes an interrupted send (or one with failures).
 
 use eframe::egui::{self, RichText};
 
@@ -7,7 +7,7 @@ use super::command::{Action, Actions};
 use super::table::{self, Header, Row, Sort};
 use super::widgets::{long_text, ok_color, text_field};
 use crate::http::dump;
-use crate::store::{HistoryEntry, HistorySummary};
+use crate::store::{EntryState, HistoryEntry, HistorySummary};
 
 pub struct HistoryView {
     pub open: bool,
@@ -22,6 +22,9 @@ pub struct HistoryView {
     /// The column the list is sorted by (newest first until a header is clicked).
     sort: Option<Sort>,
     pub(super) error: Option<String>,
+    /// A resume waiting for the user's confirmation: the entry, the audience in words, the
+    /// profile's environment.
+    pub(super) confirm: Option<(String, String, String)>,
 }
 
 impl HistoryView {
@@ -36,6 +39,7 @@ impl HistoryView {
             selected: None,
             sort: None,
             error: None,
+            confirm: None,
         }
     }
 
@@ -75,6 +79,18 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
     let mut load = None;
     let mut compose = None;
     let mut delete = None;
+    let mut resume = None;
+    if let Some((id, audience, env)) = view.confirm.clone()
+        && let Some(send) = super::send_bar::confirm_modal(ctx, &audience, &env)
+    {
+        view.confirm = None;
+        if send {
+            actions.push(Action::ResumeHistoryEntry {
+                id,
+                confirmed: true,
+            });
+        }
+    }
     egui::Window::new("History")
         .open(&mut open)
         .default_size([760.0, 520.0])
@@ -126,7 +142,43 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
                         RichText::new(format!("To {} · profile {}", entry.audience, entry.profile))
                             .strong(),
                     );
+                    let resumed_by = view
+                        .items
+                        .iter()
+                        .find(|i| i.resumes.as_deref() == Some(entry.id.as_str()))
+                        .map(|i| i.id.clone());
+                    let remaining = entry.remaining().len();
+                    match entry.state {
+                        EntryState::Interrupted => {
+                            ui.colored_label(ok_color(ui, false), entry.summary().summary);
+                        }
+                        EntryState::Running => {
+                            ui.weak(entry.summary().summary);
+                        }
+                        EntryState::Finished => {}
+                    }
+                    if let Some(of) = &entry.resumes {
+                        ui.weak(format!("Resumes {of}"));
+                    }
+                    if let Some(by) = &resumed_by {
+                        ui.weak(format!("Resumed by {by}"));
+                    }
                     ui.horizontal(|ui| {
+                        if resumed_by.is_none()
+                            && entry.state != EntryState::Running
+                            && !entry.recipients.is_empty()
+                            && remaining > 0
+                            && ui
+                                .button(format!("Send to the remaining {remaining}"))
+                                .on_hover_text(format!(
+                                    "Send this draft again only to the {remaining} of {} recipients with no recorded success; the {} already reached are skipped. Recorded as a new history entry.",
+                                    entry.recipients.len(),
+                                    entry.done.len()
+                                ))
+                                .clicked()
+                        {
+                            resume = Some(entry.id.clone());
+                        }
                         if ui
                             .button("Compose again")
                             .on_hover_text("Load this send's draft into the composer")
@@ -150,6 +202,12 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
         });
     if let Some(id) = load {
         actions.push(Action::ShowHistoryEntry(id));
+    }
+    if let Some(id) = resume {
+        actions.push(Action::ResumeHistoryEntry {
+            id,
+            confirmed: false,
+        });
     }
     if let Some(id) = delete {
         view.selected = None;
@@ -194,7 +252,12 @@ fn row(item: &HistorySummary) -> Row {
     let time = item.at.get(..19).unwrap_or(&item.at).replace('T', " ");
     Row {
         cells: vec![
-            Row::text(if item.ok { "OK" } else { "Failed" }),
+            Row::text(match item.state {
+                EntryState::Finished if item.ok => "OK",
+                EntryState::Finished => "Failed",
+                EntryState::Interrupted => "Interrupted",
+                EntryState::Running => "Sending",
+            }),
             // RFC 3339 times in one zone sort as text.
             Row::text(time),
             Row::text(format!("{} · {}", item.provider, item.profile)),

@@ -24,6 +24,7 @@ mod look;
 mod memory;
 mod preview;
 mod raw;
+mod resume;
 mod send_bar;
 mod table;
 mod task;

@@ -14,6 +14,7 @@ mod onesignal;
 mod proxy;
 mod pushbullet;
 mod recorded_calls;
+mod resume;
 mod secret_hygiene;
 mod sns;
 mod telegram;

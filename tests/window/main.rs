@@ -14,6 +14,7 @@ mod ntfy;
 mod onesignal;
 mod pushbullet;
 mod recorded_calls;
+mod resume;
 mod scripts;
 mod sns;
 mod telegram;
