@@ -91,7 +91,7 @@ pub enum Command {
         timeout: f64,
     },
     /// Load what a profile's audience can name, as the window's Load buttons do (OneSignal
-    /// `segments`, Pushbullet `devices`, SNS `topics`, Telegram `chats`…): one line per item, the
+    /// `segments`, Pushbullet `devices` and `channels`, SNS `topics`, Telegram `chats`…): one line per item, the
     /// value, a tab, its label. Without KIND, lists the lookups the profile's provider offers.
     Lookup {
         /// The profile to look up with.
