@@ -11,12 +11,15 @@ mod print;
 mod apns;
 mod args;
 mod context;
+mod conventions;
 mod courier;
 mod exit;
 mod history;
 mod lookup;
 mod profile;
+mod progress;
 mod providers;
+mod resume;
 mod send;
 mod telegram;
 mod webpush;
@@ -51,6 +54,12 @@ pub fn run(command: Command) -> i32 {
 }
 
 fn execute(command: Command) -> CliResult {
+    // These two only describe the command line: no profile, folder or keyring needed.
+    match &command {
+        Command::Completions { shell } => return conventions::completions(*shell),
+        Command::Man { dir } => return conventions::man(dir.as_deref()),
+        _ => {}
+    }
     let ctx = Context::new()?;
     match command {
         Command::Send {
@@ -72,6 +81,12 @@ fn execute(command: Command) -> CliResult {
             out,
             timeout: t,
         } => lookup::lookup(&ctx, &profile, kind.as_deref(), out, timeout(t)?),
+        Command::Resume {
+            history_id,
+            yes,
+            out,
+            timeout: t,
+        } => resume::resume(&ctx, &history_id, yes, out, timeout(t)?),
         Command::Profile(cmd) => profile::profile_command(&ctx, cmd),
         Command::Secret(cmd) => profile::secret_command(&ctx, cmd),
         Command::History(cmd) => history::history_command(&ctx, cmd),
@@ -83,5 +98,6 @@ fn execute(command: Command) -> CliResult {
         Command::Providers { json } => providers::providers(json),
         // `main` opens the window for this one; here it only checks the draft.
         Command::Open { draft } => read_draft(&draft).map(|_| Exit::Success),
+        Command::Completions { .. } | Command::Man { .. } => Ok(Exit::Success),
     }
 }

@@ -6,6 +6,7 @@
 
 mod calls;
 mod report;
+mod resume;
 mod run;
 mod steps;
 mod tokens;
@@ -24,6 +25,8 @@ use crate::provider::{FileNeed, LocalFile, PrepareContext, Prepared, Provider, T
 use crate::store::history_result;
 use crate::store::{HistoryEntry, HistoryStore};
 pub use report::{EngineEvent, SendReport, SendResult};
+use resume::Recording;
+pub use resume::ResumeFrom;
 use run::{RunPlan, run};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -156,6 +159,9 @@ impl Engine {
                 request.add_secret("access_token", &token.value);
             }
         }
+        for request in &mut prepared.requests {
+            request.use_network(job.profile.network(&job.secrets));
+        }
         Ok(prepared)
     }
 
@@ -167,6 +173,17 @@ impl Engine {
         job: SendJob,
         notify: Arc<dyn Fn() + Send + Sync>,
     ) -> SendHandle {
+        self.spawn_send_as(runtime, job, None, notify)
+    }
+
+    /// `spawn_send`, or with `resume` set, a send to the recipients an earlier one did not reach.
+    pub fn spawn_send_as(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        job: SendJob,
+        resume: Option<ResumeFrom>,
+        notify: Arc<dyn Fn() + Send + Sync>,
+    ) -> SendHandle {
         let (tx, rx) = mpsc::channel();
         let cancel = CancellationToken::new();
         let engine = self.clone();
@@ -176,7 +193,9 @@ impl Engine {
                 let _ = tx.send(event);
                 notify();
             };
-            engine.send(job, token, &emit).await;
+            engine
+                .send_as(job, resume, token.clone(), token, &emit)
+                .await;
         });
         SendHandle { events: rx, cancel }
     }
@@ -185,6 +204,32 @@ impl Engine {
     pub async fn send(
         &self,
         job: SendJob,
+        cancel: CancellationToken,
+        emit: &(dyn Fn(EngineEvent) + Sync),
+    ) -> Arc<SendReport> {
+        self.send_as(job, None, cancel.clone(), cancel, emit).await
+    }
+
+    /// [`Engine::send`] with a gentler stop: once `stop_starting` is cancelled no further request
+    /// starts, while those in flight finish or time out (unless `cancel` abandons them too).
+    /// Either way the report is marked cancelled and recorded in history.
+    pub async fn send_until(
+        &self,
+        job: SendJob,
+        stop_starting: CancellationToken,
+        cancel: CancellationToken,
+        emit: &(dyn Fn(EngineEvent) + Sync),
+    ) -> Arc<SendReport> {
+        self.send_as(job, None, stop_starting, cancel, emit).await
+    }
+
+    /// `send_until`, or with `resume` set, only to the recipients with no recorded success in the
+    /// entry resumed (recorded as a new entry that links it). Results are journaled as they land.
+    pub async fn send_as(
+        &self,
+        job: SendJob,
+        resume: Option<ResumeFrom>,
+        stop_starting: CancellationToken,
         cancel: CancellationToken,
         emit: &(dyn Fn(EngineEvent) + Sync),
     ) -> Arc<SendReport> {
@@ -238,16 +283,68 @@ impl Engine {
                 let failure = Arc::new(failure);
                 emit(EngineEvent::Result(failure.clone()));
                 report.results.push(failure);
-                return self.finish(job, report, emit);
+                let recording = Recording {
+                    id: HistoryStore::new_id(),
+                    ..Recording::default()
+                };
+                return self.finish(job, report, recording, emit);
             }
         };
         let prepared = match Self::prepare_draft(&job, &job.draft, token.as_ref()) {
             Ok(p) => p,
             Err(e) => return invalid(e, emit),
         };
-        let offset = usize::from(token_result.is_some());
+        let recipients = resume::fingerprints(&prepared.requests);
+        let (requests, chosen, carried) = match &resume {
+            None => {
+                let all = (0..prepared.requests.len()).collect();
+                (prepared.requests, all, Vec::new())
+            }
+            // A stepped send (a file push) is one message: its later steps are built from the
+            // answers before them, so there is nothing to pick from.
+            Some(_) if steps.len() > 1 => {
+                return invalid(
+                    DraftError::new(
+                        "resume",
+                        "a send made of steps (a file push) cannot be resumed: send the draft again",
+                    ),
+                    emit,
+                );
+            }
+            Some(from) => match from.pick(&recipients) {
+                Ok(chosen) => {
+                    let mut requests: Vec<_> = prepared.requests.into_iter().map(Some).collect();
+                    let picked = chosen.iter().filter_map(|i| requests[*i].take()).collect();
+                    (picked, chosen, from.done.clone())
+                }
+                Err(e) => return invalid(e, emit),
+            },
+        };
+        let mut recording = Recording {
+            id: HistoryStore::new_id(),
+            journal: None,
+            recipients,
+            chosen,
+            carried,
+            resumes: resume.map(|r| r.of),
+            offset: usize::from(token_result.is_some()),
+        };
+        let header = recording.header(
+            job.provider.info().id,
+            &job.profile.name,
+            job.provider.audience_label(&job.draft),
+            &job.draft,
+            requests.len(),
+        );
+        match self.history.start_journal(&header) {
+            Ok(journal) => recording.journal = Some(journal),
+            Err(e) => report.warnings.push(format!(
+                "Results are not journaled as they land ({e}): if this send is interrupted, history will not know who already received it."
+            )),
+        }
+        let offset = recording.offset;
         let planned = if steps.is_empty() {
-            prepared.requests.len()
+            requests.len()
         } else {
             steps.len()
         };
@@ -257,10 +354,11 @@ impl Engine {
         });
         if let Some(r) = token_result {
             let r = Arc::new(r);
+            recording.record(&r);
             emit(EngineEvent::Result(r.clone()));
             report.results.push(r);
         }
-        if let (false, Some(first)) = (steps.is_empty(), prepared.requests.first()) {
+        if let (false, Some(first)) = (steps.is_empty(), requests.first()) {
             let stepped = steps::Steps {
                 transport: &self.transport,
                 job: &job,
@@ -273,7 +371,7 @@ impl Engine {
             report.results.append(&mut results);
             report.cancelled = cancel.is_cancelled();
             report.stepped = true;
-            return self.finish(job, report, emit);
+            return self.finish(job, report, recording, emit);
         }
         let capabilities = job.provider.info().capabilities;
         let plan = RunPlan {
@@ -286,15 +384,23 @@ impl Engine {
             max_per_second: capabilities.max_per_second,
             retries: capabilities.retries_on_rate_limit,
             index_offset: offset,
+            stop_starting: Some(stop_starting.clone()),
         };
         let provider = job.provider;
         let interpret = Arc::new(move |exchange: &Exchange| provider.interpret(exchange));
+        // Each result is journaled before the front ends hear of it.
+        let journaled = |event: EngineEvent| {
+            if let EngineEvent::Result(r) = &event {
+                recording.record(r);
+            }
+            emit(event);
+        };
         let mut results = run(
             &self.transport,
-            prepared.requests,
+            requests,
             &plan,
             &cancel,
-            emit,
+            &journaled,
             interpret,
         )
         .await;
@@ -302,8 +408,8 @@ impl Engine {
             self.forget_refused_token(&job, &results);
         }
         report.results.append(&mut results);
-        report.cancelled = cancel.is_cancelled();
-        self.finish(job, report, emit)
+        report.cancelled = cancel.is_cancelled() || stop_starting.is_cancelled();
+        self.finish(job, report, recording, emit)
     }
 
     /// Records the send in history and reports it.
@@ -311,10 +417,21 @@ impl Engine {
         &self,
         job: SendJob,
         mut report: SendReport,
+        recording: Recording,
         emit: &(dyn Fn(EngineEvent) + Sync),
     ) -> Arc<SendReport> {
+        let mut done = recording.carried.clone();
+        done.extend(
+            report
+                .results
+                .iter()
+                .filter(|r| r.outcome.is_ok())
+                .filter_map(|r| recording.request_of(r.index)),
+        );
+        done.sort_unstable();
+        done.dedup();
         let entry = HistoryEntry {
-            id: HistoryStore::new_id(),
+            id: recording.id.clone(),
             at: crate::clock::now_rfc3339(),
             provider: job.provider.info().id.to_string(),
             profile: job.profile.name.clone(),
@@ -336,11 +453,22 @@ impl Engine {
                     earlier.chain(std::iter::once(history_result(&r.exchange, &r.outcome)))
                 })
                 .collect(),
+            state: Default::default(),
+            resumes: recording.resumes,
+            recipients: recording.recipients,
+            done,
         };
         let id = entry.id.clone();
         let summary = entry.summary();
         match self.history.add_owned(entry) {
             Ok(()) => {
+                // The entry is whole: the journal has done its job.
+                if let Some(journal) = recording.journal {
+                    if let Some(e) = journal.broken() {
+                        report.warnings.push(format!("Results stopped being journaled as they landed ({e}); the finished entry has them all."));
+                    }
+                    journal.finish();
+                }
                 report.history_id = Some(id);
                 report.history_summary = Some(summary);
             }

@@ -78,6 +78,35 @@ impl Profile {
     }
 }
 
+/// The settings every profile has, whatever its provider: how it reaches the network.
+pub const PROXY: &str = "proxy";
+pub const CA_CERTIFICATES: &str = "ca_certificates";
+pub const NETWORK_SETTINGS: [&str; 2] = [PROXY, CA_CERTIFICATES];
+/// The password of the user named in the `proxy` URL: a secret, kept in the keyring.
+pub const PROXY_PASSWORD: &str = "proxy_password";
+pub const NETWORK_SECRETS: [&str; 1] = [PROXY_PASSWORD];
+
+impl Profile {
+    /// Its proxy and extra trusted certificates, for the transport.
+    pub fn network(&self, secrets: &Secrets) -> crate::http::Network {
+        crate::http::Network {
+            proxy: self.setting(PROXY).map(str::to_string),
+            proxy_password: secrets.get(PROXY_PASSWORD).map(str::to_string),
+            ca_certificates: self.setting(CA_CERTIFICATES).map(std::path::PathBuf::from),
+        }
+    }
+
+    /// Checks a network setting's value as typed (`None` when `key` is not one).
+    pub fn check_network_setting(key: &str, value: &str) -> Option<Result<(), String>> {
+        match key {
+            PROXY if value.trim().is_empty() => Some(Ok(())),
+            PROXY => Some(crate::http::check_proxy_setting(value)),
+            CA_CERTIFICATES => Some(Ok(())),
+            _ => None,
+        }
+    }
+}
+
 /// Secret values of one profile, by field name. Its `Debug` never prints a value.
 #[derive(Clone, Default)]
 pub struct Secrets(BTreeMap<String, String>);

@@ -17,18 +17,25 @@ mod support;
 use support as common;
 use support::stand_ins::ntfy as stand_in;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::Sandbox;
 use pushdeck::draft::Draft;
+use pushdeck::provider::webpush::vapid::VapidKey;
 use pushdeck::store::library::{Templates, recent_drafts, remember_draft};
-use pushdeck::store::{HistoryEntry, HistoryStore, Paths, Profile, ProfileStore, write_atomic};
+use pushdeck::store::{
+    EntryState, HistoryEntry, HistoryStore, Paths, Profile, ProfileStore, write_atomic,
+};
 use serde_json::json;
 use stand_in::NtfyStandIn;
+use support::stand_ins::server::{Api, Record, Reply, Seen, StandIn};
+use support::stand_ins::webpush::WebPush;
 
 const CHILD_ENV: &str = "PUSHDECK_DURABILITY_CHILD";
 const CHILD_START_ENV: &str = "PUSHDECK_DURABILITY_START";
@@ -74,6 +81,7 @@ fn history_entry(id: String, i: usize) -> HistoryEntry {
         audience: "topic “ci”".into(),
         draft: growing_draft(i),
         results: Vec::new(),
+        ..HistoryEntry::default()
     }
 }
 
@@ -197,6 +205,10 @@ fn verify(paths: &Paths, reported: &Reported) -> usize {
             continue;
         }
         let bytes = std::fs::read(file).expect("read");
+        if name.ends_with(".journal") {
+            check_journal(file, &bytes);
+            continue;
+        }
         if let Err(e) = serde_json::from_slice::<serde_json::Value>(&bytes) {
             panic!("{} does not parse after a kill: {e}", file.display());
         }
@@ -237,6 +249,21 @@ fn verify(paths: &Paths, reported: &Reported) -> usize {
         );
     }
     leftovers
+}
+
+/// A send journal (JSON lines): every line parses but a torn last one, and the history reads it.
+fn check_journal(file: &Path, bytes: &[u8]) {
+    let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    let whole = &lines[..lines.len().saturating_sub(1)];
+    for (i, line) in whole.iter().enumerate() {
+        if let Err(e) = serde_json::from_slice::<serde_json::Value>(line) {
+            panic!(
+                "{} line {} does not parse after a kill: {e}",
+                file.display(),
+                i + 1
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,5 +512,311 @@ fn two_stores_racing_in_threads_lose_nothing() {
         store.list().count(),
         2 * EACH,
         "a concurrent write was lost"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A fan-out killed mid-way, then resumed: the journal says who was reached, `resume` the rest.
+
+const FAN_OUT: usize = 2000;
+const DEFAULT_FAN_OUT_KILLS: usize = 10;
+/// Requests a Web Push send has in flight at most (`webpush::DEFAULT_CONCURRENCY`).
+const IN_FLIGHT: usize = 32;
+const GATE_OPEN: usize = usize::MAX;
+
+/// The Web Push stand-in (VAPID checked, every message decrypted), counting each recipient's
+/// 2xx. Once `gate` requests have arrived, it holds every later one unanswered and uncounted, so
+/// a kill can land when everything answered has had time to be recorded.
+#[derive(Default)]
+struct CountingPushService {
+    service: WebPush,
+    answered: Mutex<HashMap<String, usize>>,
+    received: AtomicUsize,
+    gate: AtomicUsize,
+}
+
+impl Api for CountingPushService {
+    const NAME: &'static str = "Web Push (counting)";
+
+    fn answer(&self, request: &Seen, record: &Record) -> Reply {
+        if self.received.fetch_add(1, Ordering::SeqCst) >= self.gate.load(Ordering::SeqCst) {
+            // Never answered before the kill; the test process outlives nobody waiting for it.
+            return Reply::new(503).set_delay(Duration::from_secs(20));
+        }
+        let reply = self.service.answer(request, record);
+        if (200..300).contains(&reply.status)
+            && let Some(id) = request.path.strip_prefix("/push/")
+        {
+            *self
+                .answered
+                .lock()
+                .expect("lock")
+                .entry(id.to_string())
+                .or_default() += 1;
+        }
+        reply
+    }
+}
+
+/// One crash run: its own stand-in, sandbox, profile and 2,000-subscription draft.
+struct FanOut {
+    service: StandIn<CountingPushService>,
+    sandbox: Sandbox,
+    draft: PathBuf,
+    key: String,
+}
+
+impl FanOut {
+    fn new(key: &VapidKey) -> Self {
+        let service = StandIn::serve(CountingPushService {
+            gate: AtomicUsize::new(GATE_OPEN),
+            ..Default::default()
+        });
+        let sandbox = Sandbox::new();
+        sandbox.add_profile_at(
+            "site",
+            "webpush",
+            None,
+            &[
+                ("subject", "mailto:ops@example.com"),
+                ("vapid_public_key", &key.public_key_b64()),
+            ],
+        );
+        let origin = service.base_url();
+        let subscriptions: Vec<_> = (0..FAN_OUT)
+            .map(|i| {
+                service
+                    .api()
+                    .service
+                    .subscribe_at(&origin, &recipient(i), None)
+            })
+            .collect();
+        let draft = sandbox.write(
+            "fan-out.json",
+            &json!({
+                "profile": "site",
+                "message": {"title": "Build 118", "body": "Passed"},
+                "audience": {"subscriptions": subscriptions}
+            })
+            .to_string(),
+        );
+        Self {
+            service,
+            sandbox,
+            draft,
+            key: key.private_key_b64().expect("export"),
+        }
+    }
+
+    fn pushdeck(&self) -> Command {
+        let mut cmd = pushdeck(&self.sandbox);
+        cmd.env("PUSHDECK_VAPID_PRIVATE_KEY", &self.key);
+        cmd
+    }
+
+    fn send(&self) -> Child {
+        // 2,000 result lines would fill a pipe nobody reads.
+        self.pushdeck()
+            .stdout(Stdio::null())
+            .args(["send", "--timeout", "20"])
+            .arg(&self.draft)
+            .spawn()
+            .expect("pushdeck starts")
+    }
+
+    fn history(&self) -> HistoryStore {
+        HistoryStore::new(Paths::under(self.sandbox.dir.path()).history_dir())
+    }
+
+    /// The send's entry, finished or read from its journal; `None` before its journal existed.
+    fn entry(&self) -> Option<HistoryEntry> {
+        let list = self.history().list();
+        let first = list.iter().find(|s| s.resumes.is_none())?;
+        self.history().get(&first.id).expect("every entry reads")
+    }
+
+    fn answered(&self) -> HashMap<String, usize> {
+        self.service.api().answered.lock().expect("lock").clone()
+    }
+
+    fn received(&self) -> usize {
+        self.service.api().received.load(Ordering::SeqCst)
+    }
+}
+
+fn recipient(i: usize) -> String {
+    format!("s{i:04}")
+}
+
+fn reached(entry: &HistoryEntry) -> BTreeSet<String> {
+    entry.done.iter().map(|i| recipient(*i)).collect()
+}
+
+/// Waits (up to `limit`) for `ready`; false when it never came.
+fn wait_for(limit: Duration, mut ready: impl FnMut() -> bool) -> bool {
+    let until = Instant::now() + limit;
+    while Instant::now() < until {
+        if ready() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    ready()
+}
+
+#[test]
+fn a_fan_out_killed_at_random_points_resumes_to_exactly_the_rest() {
+    let kills: usize = std::env::var("PUSHDECK_FAN_OUT_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_FAN_OUT_KILLS);
+    let seed: u64 = std::env::var("PUSHDECK_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| (uuid::Uuid::new_v4().as_u128() as u64) | 1);
+    eprintln!("fan-out crash test: {kills} runs, PUSHDECK_CRASH_SEED={seed}");
+    let mut rng = Rng(seed);
+    let key = VapidKey::generate().expect("key");
+    let started = Instant::now();
+
+    // Unkilled once: it reaches everyone once, and its journal goes when its entry is written.
+    let whole = FanOut::new(&key);
+    let t = Instant::now();
+    let status = whole.send().wait().expect("wait");
+    let typical = t.elapsed();
+    assert!(status.success(), "an unkilled fan-out succeeds");
+    let answered = whole.answered();
+    assert_eq!(answered.len(), FAN_OUT);
+    assert!(answered.values().all(|n| *n == 1));
+    let entry = whole.entry().expect("recorded");
+    assert_eq!(entry.state, EntryState::Finished);
+    assert_eq!(entry.done.len(), FAN_OUT);
+    let mut files = Vec::new();
+    walk(
+        &Paths::under(whole.sandbox.dir.path()).history_dir(),
+        &mut files,
+    );
+    let leftover: Vec<_> = files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "journal"))
+        .collect();
+    assert!(leftover.is_empty(), "{leftover:?}");
+
+    let (mut interrupted, mut in_doubt_total, mut resumed) = (0, 0, 0);
+    for run in 1..=kills {
+        let fan = FanOut::new(&key);
+        // Even runs hold the stand-in at a random request, then kill once everything answered is
+        // recorded; odd runs kill after a random delay, whatever is in flight.
+        let gated = run % 2 == 0;
+        let mut child = if gated {
+            fan.service
+                .api()
+                .gate
+                .store(rng.below(FAN_OUT as u64) as usize, Ordering::SeqCst);
+            let mut child = fan.send();
+            let gate = fan.service.api().gate.load(Ordering::SeqCst);
+            let held = wait_for(Duration::from_secs(30), || {
+                fan.received() > gate || child.try_wait().ok().flatten().is_some()
+            });
+            assert!(held, "run {run}: the send never reached request {gate}");
+            let recorded = wait_for(Duration::from_secs(10), || {
+                let answered = fan.answered().len();
+                fan.entry()
+                    .is_some_and(|e| e.done.len() == answered && answered == gate)
+            });
+            assert!(
+                recorded,
+                "run {run}: {} recipients answered 2xx, but the journal says {:?}",
+                fan.answered().len(),
+                fan.entry().map(|e| e.done.len())
+            );
+            child
+        } else {
+            let child = fan.send();
+            std::thread::sleep(Duration::from_millis(rng.below(typical.as_millis() as u64)));
+            child
+        };
+        if child.try_wait().expect("try_wait").is_none() {
+            child.kill().expect("SIGKILL");
+        }
+        let _ = child.wait();
+        verify(&Paths::under(fan.sandbox.dir.path()), &Reported::default());
+
+        let before = fan.answered();
+        let answered: BTreeSet<String> = before.keys().cloned().collect();
+        let Some(entry) = fan.entry() else {
+            assert!(answered.is_empty(), "run {run}: sent, but no journal");
+            continue;
+        };
+        let reached = reached(&entry);
+        assert!(
+            reached.is_subset(&answered),
+            "run {run}: recorded as reached but never answered: {:?}",
+            reached.difference(&answered).collect::<Vec<_>>()
+        );
+        let in_doubt: BTreeSet<String> = answered.difference(&reached).cloned().collect();
+        if gated {
+            assert!(
+                in_doubt.is_empty(),
+                "run {run}: answered but not recorded: {in_doubt:?}"
+            );
+        } else {
+            assert!(
+                in_doubt.len() <= IN_FLIGHT,
+                "run {run}: {} answered but not recorded, more than were in flight",
+                in_doubt.len()
+            );
+        }
+        in_doubt_total += in_doubt.len();
+        if entry.state == EntryState::Interrupted {
+            interrupted += 1;
+            let listed = fan.history().list();
+            assert_eq!(
+                listed[0].summary,
+                format!("interrupted: {} of {FAN_OUT} done", reached.len()),
+                "run {run}"
+            );
+            assert_eq!(listed[0].remaining(), FAN_OUT - reached.len());
+        }
+        fan.service.api().gate.store(GATE_OPEN, Ordering::SeqCst);
+        if entry.remaining().is_empty() {
+            assert_eq!(answered.len(), FAN_OUT);
+        } else {
+            resumed += 1;
+            let out = fan
+                .pushdeck()
+                .args(["resume", &entry.id, "--yes", "--json", "--timeout", "20"])
+                .output()
+                .expect("resume runs");
+            assert!(
+                out.status.success(),
+                "run {run}: resume exited {}",
+                out.status
+            );
+            let summary = fan
+                .history()
+                .list()
+                .into_iter()
+                .find(|s| s.resumes.as_deref() == Some(entry.id.as_str()))
+                .expect("the resumed send is recorded, linking the original");
+            assert_eq!(summary.state, EntryState::Finished);
+            assert_eq!((summary.reached, summary.recipients), (FAN_OUT, FAN_OUT));
+        }
+        let after = fan.answered();
+        for i in 0..FAN_OUT {
+            let who = recipient(i);
+            let n = after.get(&who).copied().unwrap_or(0);
+            // Answered in the instant before the kill and never recorded, a request is in
+            // doubt: the resume sends it again (a gated run has none).
+            let want = if in_doubt.contains(&who) { 2 } else { 1 };
+            assert_eq!(n, want, "run {run}: {who} received {n} times");
+        }
+        fan.service.assert_no_problems();
+    }
+    eprintln!(
+        "fan-out crash test: {kills} runs in {:.0} s ({interrupted} interrupted, {resumed} resumed); \
+         every recipient reached exactly once but {in_doubt_total} answered in the instant before \
+         an ungated kill; every file parses",
+        started.elapsed().as_secs_f64()
     );
 }

@@ -1,12 +1,50 @@
 //! Every argument of the command line (CONTRACT.md): the doc comments are the `--help` text.
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Parser, Subcommand};
+
+/// The end of `pushdeck --help` (and of the man page): what scripts need beyond the arguments.
+const AFTER_LONG_HELP: &str = "\
+Exit status:
+  0    Everything asked for was done (for a send: every request accepted).
+  1    The provider (or the keyring) refused at least one request.
+  2    The command, its arguments, a draft or a profile was unusable: nothing was sent.
+  3    At least one request got no answer (network, TLS, timeout).
+  130  Stopped by Ctrl-C: requests not yet started were not sent; the partial result is
+       printed and kept in history.
+
+Environment:
+  PUSHDECK_CONFIG_DIR  Folder for settings and profiles (default: the platform's config folder).
+  PUSHDECK_DATA_DIR    Folder for drafts and history (default: the platform's data folder).
+  PUSHDECK_CACHE_DIR   Folder for cached tokens (default: the platform's cache folder).
+  PUSHDECK_<FIELD>     A profile's secret FIELD when the keyring has none, e.g. PUSHDECK_API_KEY
+                       or PUSHDECK_BOT_TOKEN (`pushdeck providers` lists each provider's fields).
+  PUSHDECK_LOG         Log filter for standard error, e.g. `debug` (default: `warn`).
+
+Examples:
+  Create a OneSignal profile, store its key and send a draft:
+    pushdeck profile add shop --provider onesignal --set app_id=YOUR-APP-ID
+    pushdeck secret set shop api_key
+    pushdeck send drafts/flash-sale.json
+
+  See the exact HTTP request a draft makes, as curl, without sending:
+    pushdeck preview drafts/flash-sale.json --curl";
+
+/// `--provider`'s values: the ids of the registry, so the list never drifts from the build.
+fn provider_ids() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        crate::provider::all()
+            .iter()
+            .map(|p| PossibleValue::new(p.info().id).help(p.info().name)),
+    )
+}
 
 #[derive(Parser, Debug)]
 #[command(
     name = "pushdeck",
     version,
-    about = "Compose and send push notifications, and see exactly what went over the wire. With no command, opens the app."
+    about = "Compose and send push notifications, and see exactly what went over the wire. With no command, opens the app.",
+    after_long_help = AFTER_LONG_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -53,13 +91,28 @@ pub enum Command {
         timeout: f64,
     },
     /// Load what a profile's audience can name, as the window's Load buttons do (OneSignal
-    /// `segments`, Pushbullet `devices`, SNS `topics`, Telegram `chats`…): one line per item, the
+    /// `segments`, Pushbullet `devices` and `channels`, SNS `topics`, Telegram `chats`…): one line per item, the
     /// value, a tab, its label. Without KIND, lists the lookups the profile's provider offers.
     Lookup {
         /// The profile to look up with.
         profile: String,
         /// Which lookup (see `pushdeck lookup PROFILE`).
         kind: Option<String>,
+        #[command(flatten)]
+        out: Output,
+        /// No request waits longer than this in total.
+        #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+        timeout: f64,
+    },
+    /// Finish an interrupted send (or one with failures): send its draft again, only to the
+    /// recipients with no recorded success, never twice to one that succeeded. Recorded as a new
+    /// history entry that links the original. On a terminal it asks first unless --yes.
+    Resume {
+        /// The history entry to resume (`pushdeck history list` shows "interrupted: N of M done").
+        history_id: String,
+        /// Do not ask first.
+        #[arg(long)]
+        yes: bool,
         #[command(flatten)]
         out: Output,
         /// No request waits longer than this in total.
@@ -101,6 +154,19 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script, e.g. `pushdeck completions bash >
+    /// ~/.local/share/bash-completion/completions/pushdeck`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `pushdeck man | man -l -`.
+    Man {
+        /// Write pushdeck.1 and one page per subcommand (pushdeck-send.1…) into this folder
+        /// instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// How a command prints its results.
@@ -128,8 +194,8 @@ pub enum ProfileCommand {
     Add {
         /// The profile's name.
         name: String,
-        /// The provider it sends through (see `pushdeck providers`).
-        #[arg(long)]
+        /// The provider it sends through (`pushdeck providers` shows each one's settings).
+        #[arg(long, value_parser = provider_ids())]
         provider: String,
         /// Replace the provider's API root (plain http only to loopback).
         #[arg(long)]
@@ -140,7 +206,8 @@ pub enum ProfileCommand {
         /// on onesignal.com/api/v1; unset: from the key's form).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
-        /// dev, staging or prod: shown as a badge before sending.
+        /// dev, staging or prod (also development, stage, production): shown as a badge before
+        /// sending.
         #[arg(long)]
         environment: Option<String>,
         /// Ask before broadcasts (true/false).

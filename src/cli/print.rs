@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::args::Output;
 use super::exit::Exit;
 use crate::engine::{SendReport, SendResult};
-use crate::http::{Exchange, dump};
+use crate::http::{Exchange, TransportErrorKind, dump};
 use crate::outcome::{Outcome, Verdict};
 
 /// Prints a line to standard output; a closed pipe (`pushdeck … | head`) ends output quietly
@@ -94,10 +94,17 @@ pub fn print_report(report: &SendReport, out: Output) {
         if let Some(id) = &report.history_id {
             doc["history_id"] = json!(id);
         }
+        if report.cancelled {
+            doc["interrupted"] = json!(true);
+        }
         out!("{}", pretty(&doc));
         return;
     }
     for r in &report.results {
+        // After Ctrl-C the stopped rows are counted below instead of listed one by one.
+        if report.cancelled && stopped(r) {
+            continue;
+        }
         let mark = match r.outcome.verdict {
             Verdict::Accepted => "✓",
             Verdict::NotSent => "·",
@@ -127,9 +134,29 @@ pub fn print_report(report: &SendReport, out: Output) {
         let ok = report.results.iter().filter(|r| r.outcome.is_ok()).count();
         out!("{ok} of {} accepted", report.results.len());
     }
+    if report.cancelled {
+        // Stopped by the user: how many got out, so nobody sends the first ones twice.
+        let unanswered = report.results.iter().filter(|r| stopped(r)).count();
+        out!(
+            "Interrupted: {unanswered} of {} requests were stopped (not started, or abandoned \
+             before an answer); the other {} ran to the end.",
+            report.results.len(),
+            report.results.len() - unanswered
+        );
+    }
     if let Some(id) = &report.history_id {
         out!("Saved to history as {id} (pushdeck history show {id})");
     }
+}
+
+/// A request the user's stop kept from starting, or from being answered.
+fn stopped(result: &SendResult) -> bool {
+    result.exchange.response.is_none()
+        && result
+            .exchange
+            .error
+            .as_ref()
+            .is_some_and(|e| e.kind == TransportErrorKind::Cancelled)
 }
 
 /// A side call that did not do what was asked: its outcome (and hint), and the status it ends with.

@@ -1,7 +1,6 @@
 //! `pushdeck send`, `preview` and `check`: a draft or a profile through the engine.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,9 +11,12 @@ use super::args::Output;
 use super::context::{CliResult, Context, Failure, bad_input, read_draft, runtime};
 use super::exit::Exit;
 use super::print::{pretty, print_report, result_json, status_line};
+use super::progress::{Progress, watch_ctrl_c};
 use super::webpush;
 use crate::draft::Draft;
-use crate::engine::{DEFAULT_TIMEOUT, Engine, EngineEvent, MAX_CONCURRENCY, SendJob};
+use crate::engine::{
+    DEFAULT_TIMEOUT, Engine, EngineEvent, MAX_CONCURRENCY, ResumeFrom, SendJob, SendReport,
+};
 use crate::http::{self, dump};
 use crate::provider::Call;
 
@@ -99,36 +101,60 @@ pub fn send(
 ) -> CliResult {
     let draft = Arc::new(read_draft(path)?);
     let job = job(ctx, Arc::clone(&draft), dry_run, timeout)?;
+    let report = run_job(ctx, job, None, out)?;
+    if prune_gone {
+        let removed = webpush::prune_gone(path, &draft, &report)?;
+        if removed > 0 {
+            eprintln!("pushdeck: removed {removed} gone subscription(s) from {path}");
+        }
+    }
+    if report.cancelled {
+        return Ok(Exit::Interrupted);
+    }
+    Ok(Exit::of_report(&report))
+}
+
+/// Sends a job (or resumes one) with the command line's conventions: a progress bar on a terminal,
+/// Ctrl-C stops starting requests (a second abandons those in flight), bad input exits 2 with
+/// nothing sent, and the report is printed.
+pub(super) fn run_job(
+    ctx: &Context,
+    job: SendJob,
+    resume: Option<ResumeFrom>,
+    out: Output,
+) -> Result<Arc<SendReport>, Failure> {
     // The engine validates before touching the network (`EngineEvent::Invalid` below): bad input
     // exits 2 with nothing sent, and a costly fan-out is built only once.
     let engine = ctx.engine()?;
     let rt = runtime()?;
-    let total = AtomicUsize::new(0);
     let invalid = Mutex::new(None);
-    let interactive = !out.json && std::io::stderr().is_terminal();
-    let report = rt.block_on(engine.send(job, CancellationToken::new(), &|event| {
-        if let EngineEvent::Invalid(e) = &event
-            && let Ok(mut slot) = invalid.lock()
-        {
-            *slot = Some(e.to_string());
-        }
-        if let EngineEvent::Started { total: n, warnings } = &event {
-            total.store(*n, Ordering::Relaxed);
-            for w in warnings {
-                eprintln!("pushdeck: note: {w}");
+    let progress = Arc::new(Progress::new(!out.json && std::io::stderr().is_terminal()));
+    let stop_starting = CancellationToken::new();
+    let abandon = CancellationToken::new();
+    let ctrl_c = rt.spawn(watch_ctrl_c(
+        stop_starting.clone(),
+        abandon.clone(),
+        Arc::clone(&progress),
+    ));
+    let report = rt.block_on(
+        engine.send_as(job, resume, stop_starting, abandon, &|event| match &event {
+            EngineEvent::Invalid(e) => {
+                if let Ok(mut slot) = invalid.lock() {
+                    *slot = Some(e.to_string());
+                }
             }
-        }
-        if interactive && let EngineEvent::Result(r) = &event {
-            eprint!(
-                "\r{} of {} done",
-                r.index + 1,
-                total.load(Ordering::Relaxed)
-            );
-        }
-    }));
-    if interactive {
-        eprint!("\r");
-    }
+            EngineEvent::Started { total, warnings } => {
+                for w in warnings {
+                    progress.say(&format!("pushdeck: note: {w}"));
+                }
+                progress.started(*total);
+            }
+            EngineEvent::Result(_) => progress.done_one(),
+            EngineEvent::Finished(_) => {}
+        }),
+    );
+    ctrl_c.abort();
+    progress.finish();
     if let Some(e) = invalid.into_inner().ok().flatten() {
         return Err(bad_input(e));
     }
@@ -136,13 +162,7 @@ pub fn send(
     if let Some(e) = &report.history_error {
         eprintln!("pushdeck: warning: {e}");
     }
-    if prune_gone {
-        let removed = webpush::prune_gone(path, &draft, &report)?;
-        if removed > 0 {
-            eprintln!("pushdeck: removed {removed} gone subscription(s) from {path}");
-        }
-    }
-    Ok(Exit::of_report(&report))
+    Ok(report)
 }
 
 pub fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult {

@@ -37,7 +37,8 @@ impl Engine {
                     retried: Vec::new(),
                 })
             }
-            CallPlan::Request(request) => {
+            CallPlan::Request(mut request) => {
+                request.use_network(profile.network(secrets));
                 self.call_request(provider, &call, request, timeout).await
             }
         };
@@ -67,6 +68,7 @@ impl Engine {
             max_per_second: None,
             retries: 0,
             index_offset: 0,
+            stop_starting: None,
         };
         let owned = call.clone();
         let interpret = Arc::new(move |exchange: &Exchange| {

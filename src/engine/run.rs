@@ -24,6 +24,9 @@ pub(super) struct RunPlan {
     pub retries: u32,
     /// Added to each result's index (a token exchange comes first).
     pub index_offset: usize,
+    /// When set and cancelled, no further request starts but those in flight finish or time out
+    /// (the CLI's first Ctrl-C); `run`'s `cancel` abandons those in flight too.
+    pub stop_starting: Option<CancellationToken>,
 }
 
 /// Judges one exchange (the provider's `interpret`, or its `interpret_call`).
@@ -50,6 +53,7 @@ pub(super) async fn run(
         let one = OneRequest {
             transport: transport.clone(),
             cancel: cancel.clone(),
+            stop: plan.stop_starting.clone().unwrap_or_else(|| cancel.clone()),
             next_start: next_start.clone(),
             pace,
             timeout: plan.timeout,
@@ -59,15 +63,17 @@ pub(super) async fn run(
         let semaphore = semaphore.clone();
         let kept = head_of(&request);
         let handle = tasks.spawn(async move {
-            let _permit = semaphore.acquire_owned().await;
-            one.send(index, request).await
+            let permit = semaphore.acquire_owned().await;
+            (permit, one.send(index, request).await)
         });
         ids.insert(handle.id(), (index, kept));
     }
     let mut results = Vec::new();
     while let Some(joined) = tasks.join_next_with_id().await {
-        let (index, exchange, outcome, retried) = match joined {
-            Ok((_, done)) => done,
+        // A finished request keeps its slot until its result is emitted (and journaled): a kill
+        // leaves at most `concurrency` requests answered but unrecorded.
+        let (slot, (index, exchange, outcome, retried)) = match joined {
+            Ok((_, (slot, done))) => (Some(slot), done),
             // A task that panicked still gets its row: the request, and what happened.
             Err(e) => {
                 let (index, request) = ids
@@ -79,7 +85,7 @@ pub(super) async fn run(
                     .with_hint(
                         "The request may or may not have arrived: check the provider before sending again, and report this.",
                     );
-                (index, exchange, outcome, Vec::new())
+                (None, (index, exchange, outcome, Vec::new()))
             }
         };
         let result = Arc::new(SendResult {
@@ -89,6 +95,7 @@ pub(super) async fn run(
             retried,
         });
         emit(EngineEvent::Result(result.clone()));
+        drop(slot);
         results.push(result);
     }
     results.sort_by_key(|r| r.index);
@@ -99,6 +106,8 @@ pub(super) async fn run(
 struct OneRequest {
     transport: Transport,
     cancel: CancellationToken,
+    /// No (re)start once cancelled; `cancel` cancels this too in effect.
+    stop: CancellationToken,
     next_start: Arc<tokio::sync::Mutex<tokio::time::Instant>>,
     pace: Option<Duration>,
     timeout: Duration,
@@ -117,8 +126,8 @@ impl OneRequest {
         let mut retried = Vec::new();
         loop {
             self.wait_for_slot().await;
-            let exchange = if self.cancel.is_cancelled() {
-                cancelled(&request)
+            let exchange = if self.cancel.is_cancelled() || self.stop.is_cancelled() {
+                not_started(&request)
             } else {
                 tokio::select! {
                     _ = self.cancel.cancelled() => cancelled(&request),
@@ -128,18 +137,17 @@ impl OneRequest {
             // Whatever a provider quotes from the answer, a secret of the request never
             // reaches the words shown and kept.
             let outcome = (self.interpret)(&exchange).without_secrets(&exchange.request.secrets);
-            let wait = outcome
-                .retry_after
-                .map(Duration::from_secs)
-                .filter(|w| *w <= MAX_RETRY_WAIT)
-                .filter(|w| tokio::time::Instant::now() + *w < deadline);
+            let wait = retry_wait(outcome.retry_after, tokio::time::Instant::now(), deadline);
             match wait {
                 Some(wait)
-                    if (retried.len() as u32) < self.retries && !self.cancel.is_cancelled() =>
+                    if (retried.len() as u32) < self.retries
+                        && !self.cancel.is_cancelled()
+                        && !self.stop.is_cancelled() =>
                 {
                     retried.push(exchange);
                     tokio::select! {
                         _ = self.cancel.cancelled() => {}
+                        _ = self.stop.cancelled() => {}
                         _ = tokio::time::sleep(wait) => {}
                     }
                 }
@@ -161,9 +169,24 @@ impl OneRequest {
         };
         tokio::select! {
             _ = self.cancel.cancelled() => {}
+            _ = self.stop.cancelled() => {}
             _ = tokio::time::sleep_until(slot) => {}
         }
     }
+}
+
+/// The wait before a retry the provider asked for (`Retry-After` as seconds, or an HTTP-date
+/// already turned into seconds), if it is worth waiting: within `MAX_RETRY_WAIT` and before the
+/// request's deadline.
+fn retry_wait(
+    retry_after: Option<u64>,
+    now: tokio::time::Instant,
+    deadline: tokio::time::Instant,
+) -> Option<Duration> {
+    retry_after
+        .map(Duration::from_secs)
+        .filter(|w| *w <= MAX_RETRY_WAIT)
+        .filter(|w| now + *w < deadline)
 }
 
 /// What a result row needs of a request if its task fails: where it went, for whom, and the
@@ -181,6 +204,15 @@ fn cancelled(request: &PreparedRequest) -> Exchange {
         TransportErrorKind::Cancelled,
         "Cancelled before an answer arrived.",
         "cancelled by the user",
+    )
+}
+
+fn not_started(request: &PreparedRequest) -> Exchange {
+    failed(
+        request.clone(),
+        TransportErrorKind::Cancelled,
+        "Not sent: the send was stopped before this request started.",
+        "stopped by the user before it started",
     )
 }
 
@@ -206,4 +238,127 @@ fn failed(
         detail: detail.into(),
     });
     exchange
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::{Body, ResponseDump};
+    use std::time::SystemTime;
+
+    fn limited(retry_after: &str) -> ResponseDump {
+        ResponseDump {
+            status: 429,
+            reason: "Too Many Requests".into(),
+            version: "HTTP/1.1".into(),
+            headers: vec![("Retry-After".into(), retry_after.into())],
+            body: Body::Text(String::new()),
+            truncated: false,
+        }
+    }
+
+    /// The wait `run` would take for this `Retry-After`, with 2 minutes left to the deadline.
+    fn wait_for(retry_after: &str, now: SystemTime) -> Option<Duration> {
+        let start = tokio::time::Instant::now();
+        let seconds = limited(retry_after).retry_after_at(now);
+        retry_wait(seconds, start, start + Duration::from_secs(120))
+    }
+
+    #[test]
+    fn retry_after_in_seconds_is_waited() {
+        let now = SystemTime::now();
+        assert_eq!(wait_for("7", now), Some(Duration::from_secs(7)));
+        assert_eq!(wait_for("3600", now), None, "beyond the longest wait");
+        assert_eq!(wait_for("soon", now), None, "unreadable: no retry");
+    }
+
+    #[test]
+    fn retry_after_as_an_http_date_is_waited_until_that_date() {
+        // Fri, 04 Dec 2026 18:00:00 GMT
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_407_200);
+        assert_eq!(
+            wait_for("Fri, 04 Dec 2026 18:00:20 GMT", now),
+            Some(Duration::from_secs(20))
+        );
+        // A date already past: retry now.
+        assert_eq!(
+            wait_for("Fri, 04 Dec 2026 17:59:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        // Far off, beyond the longest wait: no retry, the refusal stands.
+        assert_eq!(wait_for("Sat, 05 Dec 2026 18:00:00 GMT", now), None);
+        // The obsolete forms HTTP still accepts (RFC 850, asctime).
+        assert_eq!(
+            wait_for("Friday, 04-Dec-26 18:00:05 GMT", now),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            wait_for("Fri Dec  4 18:00:05 2026", now),
+            Some(Duration::from_secs(5))
+        );
+    }
+
+    /// A provider's `interpret` that panics must not lose the request: it becomes a failed row
+    /// that says what happened, and the other requests still get theirs.
+    #[tokio::test]
+    async fn a_panicking_task_becomes_a_failed_row_with_a_message() {
+        let transport = Transport::new(Duration::from_secs(2)).expect("transport");
+        // Port 9 on localhost (discard) refuses at once: no network needed.
+        let requests = (0..3)
+            .map(|i| PreparedRequest::new("POST", format!("http://127.0.0.1:9/{i}")))
+            .collect();
+        let plan = RunPlan {
+            timeout: Duration::from_secs(5),
+            concurrency: 2,
+            max_per_second: None,
+            retries: 0,
+            index_offset: 0,
+            stop_starting: None,
+        };
+        let interpret: Interpret = Arc::new(|exchange: &Exchange| {
+            if exchange.request.url.ends_with("/1") {
+                panic!("a provider bug");
+            }
+            Outcome::refused("not reached")
+        });
+        let seen = std::sync::Mutex::new(Vec::new());
+        let emit = |event: EngineEvent| {
+            if let EngineEvent::Result(r) = event {
+                seen.lock().expect("lock").push(r.index);
+            }
+        };
+        let results = run(
+            &transport,
+            requests,
+            &plan,
+            &CancellationToken::new(),
+            &emit,
+            interpret,
+        )
+        .await;
+        assert_eq!(results.len(), 3, "no row is lost");
+        let row = &results[1];
+        assert_eq!(row.index, 1);
+        assert!(row.exchange.request.url.ends_with("/1"));
+        assert!(!row.outcome.is_ok());
+        let error = row.exchange.error.as_ref().expect("an error");
+        assert_eq!(error.detail, "the send task panicked");
+        assert!(
+            error.message.contains("failed while sending"),
+            "{}",
+            error.message
+        );
+        assert!(
+            row.outcome
+                .hint
+                .as_deref()
+                .is_some_and(|h| h.contains("may or may not have arrived")),
+            "{:?}",
+            row.outcome
+        );
+        assert_eq!(results[0].outcome.summary, "not reached");
+        let mut seen = seen.into_inner().expect("lock");
+        seen.sort_unstable();
+        assert_eq!(seen, [0, 1, 2], "the panicked row is emitted too");
+    }
 }

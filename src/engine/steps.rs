@@ -41,7 +41,11 @@ impl Steps<'_> {
         let mut done: Vec<Exchange> = Vec::new();
         let mut results = Vec::new();
         let mut next = Some(first);
-        while let Some(request) = next.take() {
+        while let Some(mut request) = next.take() {
+            // A later step comes from `next_step`: it goes the profile's way too.
+            if request.network.is_none() {
+                request.use_network(self.job.profile.network(&self.job.secrets));
+            }
             let step = done.len();
             let exchange = if cancel.is_cancelled() {
                 cancelled(request)

@@ -58,7 +58,8 @@ impl Engine {
         let (token, exchange) = match plan {
             TokenPlan::None => return Ok((None, None)),
             TokenPlan::Mint(token) => (token, None),
-            TokenPlan::Exchange(request) => {
+            TokenPlan::Exchange(mut request) => {
+                request.use_network(job.profile.network(&job.secrets));
                 let exchange = self.transport.send(request, job.timeout).await;
                 match job
                     .provider

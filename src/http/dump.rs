@@ -33,6 +33,9 @@ pub fn request_json(request: &PreparedRequest) -> Value {
     if let Some(plain) = &request.plaintext {
         map.insert("plaintext".into(), json!(plain));
     }
+    if let Some(route) = &request.route {
+        map.insert("route".into(), json!(route));
+    }
     Value::Object(map)
 }
 
@@ -60,6 +63,9 @@ pub fn request_text(request: &PreparedRequest) -> String {
     append_body(&mut out, &request.body);
     if let Some(plain) = &request.plaintext {
         out.push_str(&format!("\n[plaintext before encryption]\n{plain}\n"));
+    }
+    if let Some(route) = request.notable_route() {
+        out.push_str(&format!("\n[connection] {route}\n"));
     }
     out
 }

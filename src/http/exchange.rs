@@ -63,9 +63,23 @@ impl ResponseDump {
         serde_json::from_str(self.text()).ok()
     }
 
-    /// `Retry-After` in seconds, when given as a number of seconds.
+    /// `Retry-After` in seconds: given as seconds, or as an HTTP-date counted from now.
     pub fn retry_after(&self) -> Option<u64> {
-        self.header("retry-after")?.trim().parse().ok()
+        self.retry_after_at(std::time::SystemTime::now())
+    }
+
+    /// `retry_after` as of `now`. A date already past means "now" (0); an unreadable value, none.
+    pub fn retry_after_at(&self, now: std::time::SystemTime) -> Option<u64> {
+        let value = self.header("retry-after")?.trim();
+        if let Ok(seconds) = value.parse() {
+            return Some(seconds);
+        }
+        let at = httpdate::parse_http_date(value).ok()?;
+        Some(match at.duration_since(now) {
+            // Rounded up: retrying a moment early would only be refused again.
+            Ok(wait) => wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            Err(_) => 0,
+        })
     }
 
     pub fn is_success(&self) -> bool {

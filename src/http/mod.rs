@@ -4,12 +4,19 @@
 mod curl;
 pub mod dump;
 mod exchange;
+mod network;
+mod proxy_probe;
 mod redact;
 mod request;
 mod transport;
+mod transport_errors;
 
 pub use curl::to_curl;
 pub use exchange::{Exchange, ResponseDump, TransportError, TransportErrorKind};
+pub use network::{
+    DIRECT, DirectReason, Network, NetworkError, PROXY_SCHEMES, ProxySource, Route, UNCONFIGURED,
+    check_proxy_setting, redact_proxy_url,
+};
 pub(crate) use redact::mask_all;
 pub use redact::{REDACTION, redact_value};
 pub use request::{Body, PreparedRequest, SecretRef, check_base_url, is_loopback_url};

@@ -20,6 +20,14 @@ pub struct PreparedRequest {
     /// The body before its content encoding (Web Push encrypts it), shown beside the ciphertext.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plaintext: Option<String>,
+    /// The profile's proxy and extra trusted certificates; never written anywhere.
+    /// Shared and boxed: a fan-out of 10,000 requests holds one copy.
+    #[serde(skip)]
+    pub network: Option<std::sync::Arc<super::network::Network>>,
+    /// How it goes, in words ("via proxy http://proxy:3128 (from HTTPS_PROXY)"), decided when
+    /// the profile's network settings were applied; kept in history. Never holds a password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
 }
 
 pub use super::redact::SecretRef;
@@ -105,6 +113,8 @@ impl PreparedRequest {
             secrets: Vec::new(),
             http2_only: false,
             plaintext: None,
+            network: None,
+            route: None,
         }
     }
 
@@ -179,7 +189,52 @@ impl PreparedRequest {
             secrets: Vec::new(),
             http2_only: self.http2_only,
             plaintext: self.plaintext.as_deref().map(mask),
+            // The route is still shown; the password is not kept.
+            network: self.network.as_ref().map(|n| {
+                std::sync::Arc::new(super::network::Network {
+                    proxy_password: None,
+                    ..super::network::Network::clone(n)
+                })
+            }),
+            route: self.route.clone(),
         }
+    }
+
+    /// Sends it the way the profile's network settings say. The proxy password stays out of the
+    /// secret list: it never appears in the request, and a short one would mask unrelated text.
+    pub fn use_network(&mut self, network: super::network::Network) {
+        self.network = Some(std::sync::Arc::new(network));
+        self.route = Some(self.route_line());
+    }
+
+    /// How this request goes (direct or through which proxy), the environment read as curl reads
+    /// it.
+    pub fn route(&self) -> Result<super::network::Route, super::network::NetworkError> {
+        let url = url::Url::parse(&self.url).map_err(|e| {
+            super::network::NetworkError(format!("`{}` is not a URL: {e}", self.url))
+        })?;
+        let none = super::network::Network::default();
+        super::network::Route::resolve(
+            &url,
+            self.http2_only,
+            self.network.as_deref().unwrap_or(&none),
+            &super::network::process_env,
+        )
+    }
+
+    /// The one line the Request pane and `preview` show for the route.
+    pub fn route_line(&self) -> String {
+        match self.route() {
+            Ok(route) => route.describe(),
+            Err(e) => e.0,
+        }
+    }
+
+    /// The route line worth showing: none when no proxy is configured anywhere.
+    pub fn notable_route(&self) -> Option<&str> {
+        self.route
+            .as_deref()
+            .filter(|r| *r != super::network::UNCONFIGURED)
     }
 
     /// The origin (`scheme://host[:port]`) of the URL, for grouping and for VAPID audiences.

@@ -1,7 +1,12 @@
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::exchange::{Exchange, ResponseDump, TransportError, TransportErrorKind};
+use super::network::{DirectReason, Network, Route};
 use super::request::{Body, PreparedRequest, SecretRef, is_loopback_url};
+use super::transport_errors::{classify, error_chain, proxy_refused_response, refused_connect};
 
 /// Response bodies beyond this are cut (and marked truncated) so a runaway server cannot exhaust
 /// memory; 10 MB is far above any provider's real answer.
@@ -10,32 +15,67 @@ pub const MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
 const USER_AGENT: &str = concat!("pushdeck/", env!("CARGO_PKG_VERSION"));
 
 /// The one place that sends. Connections are pooled per host, redirects are never followed
-/// (credentials must not travel to another host), and every call ends within its timeout.
+/// (credentials must not travel to another host), and every call ends within its timeout. Each
+/// request goes the way its profile's network settings and the environment say (see `Route`):
+/// one pair of clients per proxy and certificate bundle, built on first use.
 #[derive(Clone)]
 pub struct Transport {
+    connect_timeout: Duration,
+    clients: Arc<Mutex<HashMap<ClientKey, Clients>>>,
+}
+
+/// What makes two requests need different clients.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ClientKey {
+    /// The proxy URL, credentials included; `None` is direct.
+    proxy: Option<String>,
+    /// The extra certificate bundle and when it last changed (an edited file is read again).
+    ca_certificates: Option<(PathBuf, Option<SystemTime>)>,
+}
+
+#[derive(Clone)]
+struct Clients {
     client: reqwest::Client,
     /// HTTP/2 with prior knowledge, for requests marked `http2_only` (APNs): h2c over plain
-    /// http to loopback, h2 over TLS otherwise.
+    /// http to loopback, h2 over TLS otherwise (after a CONNECT when through a proxy).
     http2: reqwest::Client,
 }
 
 impl Transport {
     pub fn new(connect_timeout: Duration) -> Result<Self, TransportError> {
-        let builder = || {
-            reqwest::Client::builder()
-                .connect_timeout(connect_timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(USER_AGENT)
-                .pool_idle_timeout(Duration::from_secs(60))
+        let transport = Self {
+            connect_timeout,
+            clients: Arc::default(),
         };
-        let failed = |e: reqwest::Error| TransportError {
-            kind: TransportErrorKind::Other,
-            message: "Could not set up the HTTP client.".into(),
-            detail: error_chain(&e),
+        // The direct clients are built now, so a broken TLS set-up shows at start, not at Send.
+        transport.clients_for(
+            &Route::Direct(DirectReason::Unconfigured),
+            &Network::default(),
+        )?;
+        Ok(transport)
+    }
+
+    fn clients_for(&self, route: &Route, network: &Network) -> Result<Clients, TransportError> {
+        let key = ClientKey {
+            proxy: match route {
+                Route::Proxy { url, .. } => Some(url.to_string()),
+                Route::Direct(_) => None,
+            },
+            ca_certificates: network.ca_certificates.as_ref().map(|path| {
+                let changed = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+                (path.clone(), changed)
+            }),
         };
-        let client = builder().build().map_err(failed)?;
-        let http2 = builder().http2_prior_knowledge().build().map_err(failed)?;
-        Ok(Self { client, http2 })
+        if let Ok(cache) = self.clients.lock()
+            && let Some(clients) = cache.get(&key)
+        {
+            return Ok(clients.clone());
+        }
+        let clients = build_clients(self.connect_timeout, route, network)?;
+        if let Ok(mut cache) = self.clients.lock() {
+            cache.insert(key, clients.clone());
+        }
+        Ok(clients)
     }
 
     /// Sends one request and records the exchange. Never panics, never waits beyond `timeout`.
@@ -44,8 +84,8 @@ impl Transport {
         let start = Instant::now();
         let mut request = with_implicit_headers(request);
         let result = match self.build(&request) {
-            Ok(builder) => {
-                match tokio::time::timeout(timeout, self.execute(builder, &request)).await {
+            Ok((builder, route)) => {
+                match tokio::time::timeout(timeout, self.execute(builder, &request, &route)).await {
                     Ok(result) => result,
                     Err(_) => Err(TransportError {
                         kind: TransportErrorKind::Timeout,
@@ -78,7 +118,10 @@ impl Transport {
         }
     }
 
-    fn build(&self, request: &PreparedRequest) -> Result<reqwest::RequestBuilder, TransportError> {
+    fn build(
+        &self,
+        request: &PreparedRequest,
+    ) -> Result<(reqwest::RequestBuilder, Route), TransportError> {
         let refused = |message: String, detail: String| TransportError {
             kind: TransportErrorKind::Refused,
             message,
@@ -109,10 +152,15 @@ impl Transport {
                 e.to_string(),
             )
         })?;
+        let route = request
+            .route()
+            .map_err(|e| refused(e.0, request.url.clone()))?;
+        let none = Network::default();
+        let clients = self.clients_for(&route, request.network.as_deref().unwrap_or(&none))?;
         let client = if request.http2_only {
-            &self.http2
+            &clients.http2
         } else {
-            &self.client
+            &clients.client
         };
         let mut builder = client.request(method, url);
         for (name, value) in &request.headers {
@@ -123,16 +171,36 @@ impl Transport {
             Body::Text(t) => builder = builder.body(t.clone()),
             Body::Bytes(b) => builder = builder.body(b.clone()),
         }
-        Ok(builder)
+        Ok((builder, route))
     }
 
     async fn execute(
         &self,
         builder: reqwest::RequestBuilder,
         request: &PreparedRequest,
+        route: &Route,
     ) -> Result<ResponseDump, TransportError> {
-        let mut response = builder.send().await.map_err(|e| classify(&e, request))?;
+        let mut response = match builder.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                let mut error = classify(&e, request, route);
+                // hyper does not say what the proxy answered to CONNECT: ask it again.
+                if let Route::Proxy { url, .. } = route
+                    && error.detail.contains("tunnel error: unsuccessful")
+                    && let Ok(target) = url::Url::parse(&request.url)
+                    && let Some((status, reason)) =
+                        super::proxy_probe::connect_status(url, &target).await
+                {
+                    error.message = refused_connect(request, route, status, &reason);
+                }
+                return Err(error);
+            }
+        };
         let status = response.status();
+        // Only a proxy answers 407; through a forwarding proxy (plain http) it comes as a response.
+        if status.as_u16() == 407 && route.is_proxy() {
+            return Err(proxy_refused_response(request, route));
+        }
         let version = format!("{:?}", response.version());
         let headers = response
             .headers()
@@ -159,7 +227,7 @@ impl Transport {
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    let mut err = classify(&e, request);
+                    let mut err = classify(&e, request, route);
                     err.message = format!(
                         "The connection to {} broke while the answer was arriving ({} bytes received). {}",
                         request.host(),
@@ -225,124 +293,70 @@ fn with_implicit_headers(mut request: PreparedRequest) -> PreparedRequest {
     request
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
-fn classify(e: &reqwest::Error, request: &PreparedRequest) -> TransportError {
-    let detail = error_chain(e);
-    let host = request.host();
-    let lower = detail.to_ascii_lowercase();
-    let https = request.url.starts_with("https:");
-    let error = |kind, message: String| TransportError {
-        kind,
-        message,
-        detail: detail.clone(),
+/// The pair of clients for one route and certificate bundle.
+fn build_clients(
+    connect_timeout: Duration,
+    route: &Route,
+    network: &Network,
+) -> Result<Clients, TransportError> {
+    let extra_roots = match &network.ca_certificates {
+        Some(path) => read_bundle(path)?,
+        None => Vec::new(),
     };
-    if lower.contains("certificate") || lower.contains("unknownissuer") {
-        error(
-            TransportErrorKind::Tls,
-            format!(
-                "The secure connection to {host} failed: its certificate is not trusted or the TLS handshake was refused. Nothing was sent. Check the base URL; a proxy that intercepts TLS needs its certificate installed in the system."
-            ),
-        )
-    } else if https && e.is_connect() && is_tls_failure(&lower) {
-        error(
-            TransportErrorKind::Tls,
-            format!(
-                "The secure connection to {host} failed: the TLS handshake did not complete ({}). Nothing was sent. Check the base URL: the server may not speak https on that port, or a proxy is in the way.",
-                tls_reason(&lower)
-            ),
-        )
-    } else if e.is_timeout() {
-        error(
-            TransportErrorKind::Timeout,
-            format!("{host} did not answer in time. Try again, or allow more time with --timeout."),
-        )
-    } else if e.is_connect() {
-        error(
-            TransportErrorKind::Connect,
-            format!(
-                "Could not connect to {host}: {}. Check the base URL and that the server is reachable.",
-                short_reason(&lower)
-            ),
-        )
-    } else if lower.contains("reset") || is_early_close(&lower) {
-        // The request may have arrived before the connection broke.
-        let how = if lower.contains("reset") {
-            "reset the connection"
-        } else {
-            "closed the connection"
-        };
-        error(
-            TransportErrorKind::Other,
-            format!(
-                "{host} {how} before answering. The request may or may not have been received: check (history, the provider's dashboard) before sending again."
-            ),
-        )
-    } else {
-        error(
-            TransportErrorKind::Other,
-            format!("The request to {host} failed before an answer arrived."),
-        )
+    let proxy = match route {
+        Route::Proxy { url, .. } => Some(reqwest::Proxy::all(url.as_str()).map_err(|e| {
+            TransportError {
+                kind: TransportErrorKind::Refused,
+                message: format!(
+                    "The proxy {} cannot be used: {e}. Check the profile's `proxy` setting or the proxy environment variables.",
+                    route.shown_proxy()
+                ),
+                detail: route.shown_proxy(),
+            }
+        })?),
+        Route::Direct(_) => None,
+    };
+    let builder = || {
+        let builder = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(USER_AGENT)
+            .pool_idle_timeout(Duration::from_secs(60))
+            // The system's own trust store (rustls-platform-verifier), plus the profile's bundle.
+            .tls_certs_merge(extra_roots.clone());
+        // The route was decided above (and is what the Request pane shows); reqwest must not
+        // pick another one from the environment.
+        match &proxy {
+            Some(proxy) => builder.proxy(proxy.clone()),
+            None => builder.no_proxy(),
+        }
+    };
+    let failed = |e: reqwest::Error| TransportError {
+        kind: TransportErrorKind::Other,
+        message: "Could not set up the HTTP client.".into(),
+        detail: error_chain(&e),
+    };
+    Ok(Clients {
+        client: builder().build().map_err(failed)?,
+        http2: builder().http2_prior_knowledge().build().map_err(failed)?,
+    })
+}
+
+/// The certificates of a `ca_certificates` PEM bundle, or why they cannot be used.
+fn read_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, TransportError> {
+    let refused = |why: String| TransportError {
+        kind: TransportErrorKind::Refused,
+        message: format!(
+            "The profile's `ca_certificates` file {} {why}. Nothing was sent. Point the setting at a PEM file holding the certificate(s) to trust (-----BEGIN CERTIFICATE-----).",
+            path.display()
+        ),
+        detail: path.display().to_string(),
+    };
+    let bytes = std::fs::read(path).map_err(|e| refused(format!("cannot be read ({e})")))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&bytes)
+        .map_err(|e| refused(format!("is not a PEM bundle ({})", error_chain(&e))))?;
+    if certs.is_empty() {
+        return Err(refused("holds no certificate".into()));
     }
-}
-
-/// Error texts of rustls and hyper-rustls for a handshake that went wrong (not a certificate).
-fn is_tls_failure(lower: &str) -> bool {
-    [
-        "tls",
-        "handshake",
-        "corrupt message",
-        "invalidcontenttype",
-        "alert",
-        "peer is incompatible",
-        "peer misbehaved",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-}
-
-fn tls_reason(lower: &str) -> &'static str {
-    if lower.contains("corrupt message") || lower.contains("invalidcontenttype") {
-        "the server answered with something that is not TLS, perhaps plain http"
-    } else if lower.contains("alert") {
-        "the server refused it"
-    } else if lower.contains("incompatible") {
-        "the server and Pushdeck share no TLS version or cipher"
-    } else {
-        "the server broke it off"
-    }
-}
-
-/// The server hung up before a complete answer head.
-fn is_early_close(lower: &str) -> bool {
-    [
-        "connection closed before message completed",
-        "incomplete message",
-        "unexpected eof",
-        "end of file",
-        "broken pipe",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-}
-
-fn short_reason(lower: &str) -> &'static str {
-    if lower.contains("refused") {
-        "the connection was refused (nothing is listening there)"
-    } else if lower.contains("dns") || lower.contains("resolve") || lower.contains("name") {
-        "the host name could not be found"
-    } else if lower.contains("reset") {
-        "the connection was reset"
-    } else {
-        "the network said no"
-    }
+    Ok(certs)
 }

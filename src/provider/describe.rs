@@ -125,9 +125,13 @@ impl ProviderInfo {
         capabilities: Capabilities::BASE,
     };
 
-    /// The names of its secret fields, for loading them from the keyring.
+    /// The names of its secret fields, for loading them from the keyring; the secrets every
+    /// profile may have (`proxy_password`) included.
     pub fn secret_keys(&self) -> impl Iterator<Item = &'static str> + use<> {
-        self.secrets.iter().map(|f| f.key)
+        self.secrets
+            .iter()
+            .map(|f| f.key)
+            .chain(crate::profile::NETWORK_SECRETS)
     }
 
     /// Whether the common option `key` (ttl, priority, schedule_at, raw) applies here.

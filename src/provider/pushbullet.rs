@@ -9,11 +9,12 @@ use super::shared::{
 };
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest, ResponseDump};
-use crate::outcome::{LookupItem, Outcome};
+use crate::outcome::Outcome;
 use crate::profile::Profile;
 use crate::profile::Secrets;
 
 mod file;
+mod lookup;
 
 pub struct Pushbullet;
 
@@ -93,11 +94,18 @@ static INFO: ProviderInfo = ProviderInfo {
             "the file's MIME type (image/png…); default: guessed from its extension",
         ),
     ],
-    lookups: &[LookupSpec {
-        id: "devices",
-        label: "Load devices",
-        audience_key: "device_iden",
-    }],
+    lookups: &[
+        LookupSpec {
+            id: "devices",
+            label: "Load devices",
+            audience_key: "device_iden",
+        },
+        LookupSpec {
+            id: "channels",
+            label: "Load channels",
+            audience_key: "channel_tag",
+        },
+    ],
     common_options: &["raw"],
     ..ProviderInfo::BASE
 };
@@ -286,6 +294,7 @@ impl Pushbullet {
     ) -> Result<PreparedRequest, DraftError> {
         match id {
             "devices" => get(profile, secrets, "/v2/devices?active=true"),
+            "channels" => get(profile, secrets, "/v2/channels?active=true"),
             other => Err(DraftError::new(
                 "lookup",
                 format!("`{other}` is not a lookup of {NAME}"),
@@ -293,37 +302,8 @@ impl Pushbullet {
         }
     }
 
-    fn interpret_lookup(&self, _id: &str, exchange: &Exchange) -> Outcome {
-        let response = match answer(exchange) {
-            Ok(response) => response,
-            Err(outcome) => return outcome,
-        };
-        let body = response.json();
-        if !response.is_success() {
-            return error_outcome(response, body.as_ref());
-        }
-        let Some(list) = body
-            .as_ref()
-            .and_then(|b| b.get("devices"))
-            .and_then(Value::as_array)
-        else {
-            // Empty values are left out of Pushbullet answers: no `devices` key means no devices.
-            if body.as_ref().is_some_and(Value::is_object) {
-                return Outcome::accepted("This account has no devices yet").with_hint(
-                    "Install Pushbullet on a phone or browser, or push to an email instead.",
-                );
-            }
-            return Outcome::refused(format!("{NAME} answered without a device list"))
-                .with_hint("Check the base URL.");
-        };
-        let items: Vec<LookupItem> = list.iter().filter_map(device_item).collect();
-        let mut o = Outcome::accepted(format!(
-            "Loaded {} device{}",
-            items.len(),
-            if items.len() == 1 { "" } else { "s" }
-        ));
-        o.items = items;
-        o
+    fn interpret_lookup(&self, id: &str, exchange: &Exchange) -> Outcome {
+        lookup::interpret(id, exchange)
     }
 }
 
@@ -333,29 +313,6 @@ fn get(profile: &Profile, secrets: &Secrets, path: &str) -> Result<PreparedReque
     Ok(PreparedRequest::new("GET", format!("{root}{path}"))
         .secret_header("Access-Token", token, "access_token", token)
         .header("Accept", "application/json"))
-}
-
-/// A device as a chip: its iden, shown by nickname (or make and model).
-fn device_item(device: &Value) -> Option<LookupItem> {
-    if device.get("active").and_then(Value::as_bool) == Some(false) {
-        return None;
-    }
-    let iden = device.get("iden").and_then(Value::as_str)?;
-    let text = |k: &str| {
-        device
-            .get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-    };
-    let label = match (text("nickname"), text("manufacturer"), text("model")) {
-        (Some(nick), _, _) => nick.to_string(),
-        (None, Some(make), Some(model)) => format!("{make} {model}"),
-        (None, None, Some(model)) => model.to_string(),
-        (None, Some(make), None) => make.to_string(),
-        (None, None, None) => iden.to_string(),
-    };
-    Some(LookupItem::new(iden, label))
 }
 
 fn raw_body(raw: &Value) -> Result<Value, DraftError> {

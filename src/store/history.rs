@@ -4,12 +4,12 @@ use serde::{Deserialize, Serialize};
 
 use super::atomic::write_atomic;
 use super::error::StoreError;
-use super::record::HistoryResult;
+use super::journal::{self, Journal, JournalHeader, JournalRead};
+use super::record::{HistoryResult, keep_for_history};
 use crate::draft::Draft;
-use crate::http::Body;
 
 /// One past send: the draft that made it, every (redacted) exchange and its outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub id: String,
     pub at: String,
@@ -18,6 +18,37 @@ pub struct HistoryEntry {
     pub audience: String,
     pub draft: Draft,
     pub results: Vec<HistoryResult>,
+    /// Finished, or read from the journal of a send that never finished.
+    #[serde(default, skip_serializing_if = "EntryState::is_finished")]
+    pub state: EntryState,
+    /// The entry this send resumed (`pushdeck resume`, "Send to the remaining").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumes: Option<String>,
+    /// One fingerprint per prepared request of the draft, in order (empty in entries written
+    /// before resuming existed): who each recipient is, so a resume can tell them apart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
+    /// Prepared indices of the recipients with a recorded success (here or in the entry resumed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub done: Vec<usize>,
+}
+
+/// Whether a send finished.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryState {
+    #[default]
+    Finished,
+    /// Its journal stopped before the send finished (crash, kill, power cut).
+    Interrupted,
+    /// Its journal is still being written by a send in progress.
+    Running,
+}
+
+impl EntryState {
+    fn is_finished(&self) -> bool {
+        *self == EntryState::Finished
+    }
 }
 
 /// What the history list shows without loading every dump.
@@ -31,18 +62,41 @@ pub struct HistorySummary {
     pub ok: bool,
     pub summary: String,
     pub requests: usize,
+    #[serde(default)]
+    pub state: EntryState,
+    /// Recipients known to the entry (0 for entries written before resuming existed).
+    #[serde(default)]
+    pub recipients: usize,
+    /// Of those, how many have a recorded success.
+    #[serde(default)]
+    pub reached: usize,
+    /// The entry this send resumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumes: Option<String>,
+}
+
+impl HistorySummary {
+    /// Recipients a resume would send to.
+    pub fn remaining(&self) -> usize {
+        self.recipients.saturating_sub(self.reached)
+    }
 }
 
 impl HistoryEntry {
     pub fn summary(&self) -> HistorySummary {
         let ok = !self.results.is_empty() && self.results.iter().all(|r| r.outcome.is_ok());
-        let summary = match self.results.as_slice() {
-            [one] => one.outcome.summary.clone(),
-            many => {
+        let reached = self.done.len();
+        let recipients = self.recipients.len();
+        let summary = match (self.state, self.results.as_slice()) {
+            (EntryState::Interrupted, _) => format!("interrupted: {reached} of {recipients} done"),
+            (EntryState::Running, _) => format!("sending: {reached} of {recipients} done so far"),
+            (EntryState::Finished, [one]) => one.outcome.summary.clone(),
+            (EntryState::Finished, many) => {
                 let good = many.iter().filter(|r| r.outcome.is_ok()).count();
                 format!("{good} of {} requests accepted", many.len())
             }
         };
+        let ok = ok && self.state.is_finished();
         HistorySummary {
             id: self.id.clone(),
             at: self.at.clone(),
@@ -52,16 +106,24 @@ impl HistoryEntry {
             ok,
             summary,
             requests: self.results.len(),
+            state: self.state,
+            recipients,
+            reached,
+            resumes: self.resumes.clone(),
         }
+    }
+
+    /// Prepared indices of the recipients with no recorded success: what a resume sends to.
+    pub fn remaining(&self) -> Vec<usize> {
+        (0..self.recipients.len())
+            .filter(|i| self.done.binary_search(i).is_err())
+            .collect()
     }
 }
 
 /// The list of summaries beside the entries, so listing the history reads one file, not every
 /// entry. Its name starts with a dot: it is never taken for an entry.
 const INDEX: &str = ".index.json";
-
-/// Binary request bodies kept per history entry (see `HistoryStore::add`).
-pub const KEEP_BINARY_BODIES: usize = 20;
 
 /// History in `data/history/<id>.json`, one file per send, newest kept: at most `max_entries`
 /// files and `max_bytes` in all, the oldest dropped first.
@@ -110,20 +172,9 @@ impl HistoryStore {
 
     /// `add` without copying the entry (a fan-out's entry holds thousands of exchanges).
     pub fn add_owned(&self, mut safe: HistoryEntry) -> Result<(), StoreError> {
+        safe.state = EntryState::Finished;
         for (i, r) in safe.results.iter_mut().enumerate() {
-            // A redacted exchange lists no secrets: only an unredacted one needs the work.
-            if !r.exchange.request.secrets.is_empty() {
-                r.exchange = r.exchange.redacted();
-            }
-            let body = &mut r.exchange.request.body;
-            if i >= KEEP_BINARY_BODIES
-                && let Body::Bytes(bytes) = body
-            {
-                *body = Body::Text(format!(
-                    "[{} bytes of binary body not kept: history keeps the first {KEEP_BINARY_BODIES} of a fan-out]",
-                    bytes.len()
-                ));
-            }
+            keep_for_history(r, i);
         }
         // Compact: a fan-out of thousands stays a few MB.
         let text = serde_json::to_vec(&safe).map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -134,6 +185,71 @@ impl HistoryStore {
         index.retain(|s| s.id != summary.id && kept.contains(&s.id));
         index.insert(0, summary);
         self.write_index(&index)
+    }
+
+    /// Starts the journal of a send (see `journal.rs`): results recorded as they land.
+    pub fn start_journal(&self, header: &JournalHeader) -> Result<Journal, StoreError> {
+        self.path_of(&header.id)?;
+        Journal::create(&self.dir, header)
+    }
+
+    /// A journal read back as an entry: interrupted, or still sending.
+    fn from_journal(read: JournalRead) -> HistoryEntry {
+        let JournalRead {
+            header,
+            results,
+            done,
+            running,
+        } = read;
+        HistoryEntry {
+            id: header.id,
+            at: header.at,
+            provider: header.provider,
+            profile: header.profile,
+            audience: header.audience,
+            draft: header.draft,
+            results,
+            state: if running {
+                EntryState::Running
+            } else {
+                EntryState::Interrupted
+            },
+            resumes: header.resumes,
+            recipients: header.recipients,
+            done,
+        }
+    }
+
+    /// Journals with no finished entry beside them: sends interrupted, or still running.
+    fn unfinished(&self) -> Vec<HistoryEntry> {
+        let Ok(read) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        read.filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let id = name.strip_suffix(".journal")?;
+                if id.starts_with('.') || self.dir.join(format!("{id}.json")).exists() {
+                    return None;
+                }
+                journal::read(&e.path()).map(Self::from_journal)
+            })
+            .collect()
+    }
+
+    /// The last send in the chain of resumes that starts at `id` (`id` itself when none resumed
+    /// it): resuming anything earlier would not know what the later ones reached.
+    pub fn latest_resume(&self, id: &str) -> String {
+        let list = self.list();
+        let mut latest = id.to_string();
+        // Each step moves to a newer entry; the bound only guards against a hand-edited loop.
+        for _ in 0..list.len() {
+            match list.iter().find(|s| s.resumes.as_deref() == Some(&latest)) {
+                Some(next) => latest = next.id.clone(),
+                None => break,
+            }
+        }
+        latest
     }
 
     fn read_index(&self) -> Option<Vec<HistorySummary>> {
@@ -197,7 +313,19 @@ impl HistoryStore {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
                 .map_err(|e| StoreError::Invalid(format!("history entry {id} is damaged: {e}"))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let journal = journal::path_of(&self.dir, id);
+                if !journal.exists() {
+                    return Ok(None);
+                }
+                journal::read(&journal)
+                    .map(|read| Some(Self::from_journal(read)))
+                    .ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "history entry {id} was interrupted before its first line was written"
+                        ))
+                    })
+            }
             Err(e) => Err(StoreError::io("read", &path, e)),
         }
     }
@@ -205,7 +333,18 @@ impl HistoryStore {
     /// Newest first, from the index; entries the index does not know (written by an older
     /// version, or by another process at the same moment) are read once and added to it.
     /// Damaged files are skipped (and logged), never fatal.
+    /// Sends that never finished (read from their journals) come first of their time.
     pub fn list(&self) -> Vec<HistorySummary> {
+        let mut list = self.list_finished();
+        let unfinished = self.unfinished();
+        if !unfinished.is_empty() {
+            list.extend(unfinished.iter().map(HistoryEntry::summary));
+            list.sort_by(|a, b| b.id.cmp(&a.id));
+        }
+        list
+    }
+
+    fn list_finished(&self) -> Vec<HistorySummary> {
         let files = self.files();
         let mut index = self.read_index().unwrap_or_default();
         let on_disk: std::collections::HashSet<&str> =
@@ -246,6 +385,8 @@ impl HistoryStore {
 
     pub fn delete(&self, id: &str) -> Result<bool, StoreError> {
         let path = self.path_of(id)?;
+        let journal = journal::path_of(&self.dir, id);
+        let had_journal = std::fs::remove_file(&journal).is_ok();
         match std::fs::remove_file(&path) {
             Ok(()) => {
                 if let Some(mut index) = self.read_index() {
@@ -254,7 +395,7 @@ impl HistoryStore {
                 }
                 Ok(true)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(had_journal),
             Err(e) => Err(StoreError::io("remove", &path, e)),
         }
     }
@@ -285,6 +426,7 @@ mod tests {
                 exchange: Exchange::unsent(request),
                 outcome: Outcome::accepted("ok"),
             }],
+            ..HistoryEntry::default()
         }
     }
 
@@ -329,8 +471,10 @@ mod tests {
 #[cfg(test)]
 mod size_tests {
     use super::*;
+    use crate::http::Body;
     use crate::http::{Exchange, PreparedRequest};
     use crate::outcome::Outcome;
+    use crate::store::record::KEEP_BINARY_BODIES;
 
     fn fan_out(id: &str, recipients: usize) -> HistoryEntry {
         let results = (0..recipients)
@@ -352,6 +496,7 @@ mod size_tests {
             audience: format!("{recipients} subscriptions"),
             draft: Draft::default(),
             results,
+            ..HistoryEntry::default()
         }
     }
 

@@ -1,5 +1,5 @@
-//! Small user libraries beside the profiles: recently used draft files (in `settings.json`) and
-//! saved templates per provider (`data/templates/<provider>/<name>.json`, in the draft format).
+//! Small user libraries beside the profiles: recently used draft files and the window's theme (in
+//! `settings.json`) and saved templates per provider (`data/templates/<provider>/<name>.json`, in the draft format).
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +15,37 @@ const MAX_RECENT: usize = 10;
 struct Settings {
     #[serde(default)]
     recent_drafts: Vec<PathBuf>,
+    #[serde(default)]
+    theme: Theme,
+}
+
+/// The window's colours: the system's choice, or always light or dark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+/// The theme chosen in the window (the system's when none was, or the file cannot be read).
+pub fn theme(settings_file: &Path) -> Theme {
+    read_or_quarantine::<Settings>(settings_file)
+        .map(|l| l.value.theme)
+        .unwrap_or_default()
+}
+
+pub fn set_theme(settings_file: &Path, theme: Theme) -> Result<(), StoreError> {
+    let mut settings = read_or_quarantine::<Settings>(settings_file)?.value;
+    settings.theme = theme;
+    write_settings(settings_file, &settings)
+}
+
+fn write_settings(settings_file: &Path, settings: &Settings) -> Result<(), StoreError> {
+    let text =
+        serde_json::to_string_pretty(settings).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    write_atomic(settings_file, text.as_bytes())
 }
 
 /// Remembers the last draft files opened or saved, newest first.
@@ -29,9 +60,7 @@ pub fn remember_draft(settings_file: &Path, draft: &Path) -> Result<(), StoreErr
     settings.recent_drafts.retain(|p| p != draft);
     settings.recent_drafts.insert(0, draft.to_path_buf());
     settings.recent_drafts.truncate(MAX_RECENT);
-    let text =
-        serde_json::to_string_pretty(&settings).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    write_atomic(settings_file, text.as_bytes())
+    write_settings(settings_file, &settings)
 }
 
 /// Templates of one provider, by name.

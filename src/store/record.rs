@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::http::Exchange;
+use crate::http::{Body, Exchange};
 use crate::outcome::Outcome;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,5 +18,27 @@ pub fn history_result(exchange: &Exchange, outcome: &Outcome) -> HistoryResult {
     HistoryResult {
         exchange: exchange.redacted(),
         outcome: outcome.clone().without_secrets(&exchange.request.secrets),
+    }
+}
+
+/// Binary request bodies kept per history entry (see `HistoryStore::add`).
+pub const KEEP_BINARY_BODIES: usize = 20;
+
+/// Trims one kept result as history keeps it: redacted (a safety net), and in a fan-out, binary
+/// bodies (encrypted Web Push payloads, unreadable without the browser's key) kept for the first
+/// `KEEP_BINARY_BODIES` requests only; their plaintext stays.
+pub(super) fn keep_for_history(r: &mut HistoryResult, position: usize) {
+    // A redacted exchange lists no secrets: only an unredacted one needs the work.
+    if !r.exchange.request.secrets.is_empty() {
+        r.exchange = r.exchange.redacted();
+    }
+    let body = &mut r.exchange.request.body;
+    if position >= KEEP_BINARY_BODIES
+        && let Body::Bytes(bytes) = body
+    {
+        *body = Body::Text(format!(
+            "[{} bytes of binary body not kept: history keeps the first {KEEP_BINARY_BODIES} of a fan-out]",
+            bytes.len()
+        ));
     }
 }

@@ -35,7 +35,7 @@ impl PushdeckApp {
                 if let Some(ctx) = &self.egui_ctx {
                     ctx.copy_text(text);
                 }
-                self.say(true, format!("{what} copied"));
+                self.confirm_briefly(format!("{what} copied"));
             }
             Action::SaveTemplate(name) => self.save_template(&name),
             Action::LoadTemplate(name) => self.load_template(&name),
@@ -67,6 +67,22 @@ impl PushdeckApp {
             Action::LoadSecretFile(field) => self.choose_file(Mode::LoadSecret(field)),
             Action::SaveExchange(dump) => self.choose_file(Mode::SaveExchange(dump)),
             Action::ShowHistoryEntry(id) => self.show_history_entry(&id),
+            Action::SetTheme(theme) => {
+                self.theme = theme;
+                if let Some(ctx) = &self.egui_ctx {
+                    super::look::apply(ctx, theme);
+                }
+                if let Err(e) = crate::store::library::set_theme(&self.paths.settings_file(), theme)
+                {
+                    self.say(
+                        false,
+                        format!("The theme applies now but was not kept for the next start: {e}."),
+                    );
+                }
+            }
+            Action::ResumeHistoryEntry { id, confirmed } => {
+                self.resume_history_entry(&id, confirmed)
+            }
             Action::DeleteHistoryEntry(id) => match self.engine.history().delete(&id) {
                 Ok(_) => self.history.remove(&id),
                 Err(e) => self.history.error = Some(e.to_string()),
@@ -94,6 +110,7 @@ impl PushdeckApp {
             Command::SaveDraftAs => self.choose_file(Mode::Save),
             Command::ImportSubscriptions => self.choose_file(Mode::ImportSubscriptions),
             Command::ToggleHistory => self.history.open = !self.history.open,
+            Command::ShowShortcuts => self.shortcuts_open = !self.shortcuts_open,
             Command::EditCredentials => {
                 let profile = self.current_profile().cloned();
                 if let Some(p) = &profile {
@@ -124,6 +141,11 @@ impl PushdeckApp {
 
     pub(super) fn say(&mut self, ok: bool, text: impl Into<String>) {
         self.status = Some((ok, text.into()));
+    }
+
+    /// A short confirmation that goes away by itself (the status line keeps the last outcome).
+    pub(super) fn confirm_briefly(&mut self, text: impl Into<String>) {
+        self.toasts.push(text);
     }
 
     pub(super) fn editor_error(&mut self, error: String) {
@@ -192,16 +214,29 @@ impl PushdeckApp {
             job.idempotency_key = state.idempotency_key.clone();
         }
         state.last_sent = Some((*job.draft).clone());
+        self.start_send_as(job, self.tab, None);
+    }
+
+    /// Starts a send whose results show in provider tab `tab`; `resume` sends only to the
+    /// recipients an earlier send did not reach.
+    pub(super) fn start_send_as(
+        &mut self,
+        job: SendJob,
+        tab: usize,
+        resume: Option<crate::engine::ResumeFrom>,
+    ) {
         let ctx = self.egui_ctx.clone();
         let notify: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
             if let Some(ctx) = &ctx {
                 ctx.request_repaint();
             }
         });
-        let handle = self.engine.spawn_send(&self.runtime, job, notify);
+        let handle = self
+            .engine
+            .spawn_send_as(&self.runtime, job, resume, notify);
         self.sending = Some(ActiveSend {
             handle,
-            tab: self.tab,
+            tab,
             total: 0,
             done: 0,
         });

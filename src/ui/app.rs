@@ -114,6 +114,10 @@ pub struct PushdeckApp {
     pub(super) files: super::file_state::Files,
     /// What the window keeps between runs (`memory.rs`).
     pub(super) memory: super::file_state::Memory,
+    /// Short confirmations that go away by themselves.
+    pub toasts: super::toasts::Toasts,
+    pub(super) theme: crate::store::library::Theme,
+    pub(super) shortcuts_open: bool,
 }
 
 impl PushdeckApp {
@@ -151,6 +155,7 @@ impl PushdeckApp {
         }
         let history = history::HistoryView::new(engine.history().list());
         let preview_images = images::PreviewImages::new(engine.clone(), runtime.clone());
+        let theme = crate::store::library::theme(&paths.settings_file());
         let mut app = Self {
             runtime,
             engine,
@@ -181,6 +186,9 @@ impl PushdeckApp {
             preview_images,
             files: Default::default(),
             memory: Default::default(),
+            toasts: Default::default(),
+            theme,
+            shortcuts_open: false,
         };
         app.restore_session();
         Ok(app)
@@ -264,10 +272,15 @@ impl PushdeckApp {
         self.sending.is_some()
     }
 
+    pub fn history_open(&self) -> bool {
+        self.history.open
+    }
+
     /// The whole window. Tests call this through kittest; eframe through `App::ui`.
     pub fn ui(&mut self, ui: &mut egui::Ui) {
         if self.egui_ctx.is_none() {
             self.egui_ctx = Some(ui.ctx().clone());
+            super::look::first_frame(ui.ctx(), self.theme);
         }
         self.poll();
         self.poll_files(ui.ctx());
@@ -305,7 +318,7 @@ impl PushdeckApp {
 
     fn shortcuts(&mut self, ctx: &egui::Context) {
         for command in Command::WITH_SHORTCUTS {
-            if let Some(shortcut) = command.shortcut()
+            if let Some(shortcut) = command.shortcut(ctx)
                 && ctx.input_mut(|i| i.consume_shortcut(&shortcut))
             {
                 self.actions.run(command);
@@ -427,6 +440,7 @@ impl PushdeckApp {
         let history_len = self.history.len();
         let unsaved = self.unsaved_mark();
         let current = self.tab;
+        let theme = self.theme;
         let actions = &mut self.actions;
         egui::Panel::top("providers").show(ui, |ui| {
             ui.horizontal(|ui| {
@@ -444,6 +458,7 @@ impl PushdeckApp {
                     }
                 }
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    super::look::view_menu(ui, theme, actions);
                     let history = Command::ToggleHistory;
                     if ui
                         .button(format!("{} ({history_len})", history.label()))
@@ -489,6 +504,8 @@ impl PushdeckApp {
         );
         dialogs::file_dialog(ctx, &mut self.file_dialog, &mut self.actions);
         history::window(ctx, &mut self.history, &mut self.actions);
+        super::look::shortcuts_window(ctx, &mut self.shortcuts_open);
+        self.toasts.show(ctx);
     }
 }
 

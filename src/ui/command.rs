@@ -3,7 +3,7 @@
 //! carry data. Panels only push actions; the app applies them after the frame, so a panel never
 //! reaches into another's state and the status line is fed from what the actions did.
 
-use eframe::egui::{self, Key, KeyboardShortcut, Modifiers};
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, os::OperatingSystem};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -34,6 +34,7 @@ pub enum Command {
     ResetRaw,
     SaveAsTemplate,
     ImportSubscriptions,
+    ShowShortcuts,
 }
 
 struct Spec {
@@ -59,12 +60,14 @@ const fn keyed(label: &'static str, tooltip: &'static str, key: Key) -> Spec {
 }
 
 impl Command {
-    /// Every command with a shortcut, checked once per frame.
-    pub const WITH_SHORTCUTS: [Command; 4] = [
+    /// Every command with a shortcut, checked once per frame and listed, in this order, by the
+    /// Keyboard shortcuts window.
+    pub const WITH_SHORTCUTS: [Command; 5] = [
         Command::Send,
         Command::OpenDraft,
         Command::SaveDraftAs,
         Command::ToggleHistory,
+        Command::ShowShortcuts,
     ];
 
     fn spec(self) -> Spec {
@@ -86,6 +89,13 @@ impl Command {
                 Key::S,
             ),
             Command::ToggleHistory => keyed("History", "Past sends and their dumps", Key::H),
+            Command::ShowShortcuts => Spec {
+                shortcut: Some(KeyboardShortcut::new(Modifiers::NONE, Key::F1)),
+                ..spec(
+                    "Keyboard shortcuts",
+                    "Every keyboard shortcut of the window",
+                )
+            },
             Command::EditCredentials => spec(
                 "Edit credentials…",
                 "Change this profile's settings and secrets (secrets go to the OS keyring)",
@@ -125,16 +135,34 @@ impl Command {
         self.spec().label
     }
 
-    pub fn shortcut(self) -> Option<KeyboardShortcut> {
-        self.spec().shortcut
+    /// The shortcut on `os`. `Modifiers::COMMAND` is Cmd on macOS and Ctrl elsewhere; where the
+    /// Cmd form is taken by macOS itself (Cmd+H hides the app) the Mac gets its own convention.
+    pub fn shortcut_on(self, os: OperatingSystem) -> Option<KeyboardShortcut> {
+        match (self, os) {
+            // Safari's and Chrome's History on macOS.
+            (Command::ToggleHistory, OperatingSystem::Mac) => {
+                Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Y))
+            }
+            _ => self.spec().shortcut,
+        }
+    }
+
+    /// The shortcut on the platform the window runs on.
+    pub fn shortcut(self, ctx: &egui::Context) -> Option<KeyboardShortcut> {
+        self.shortcut_on(ctx.os())
+    }
+
+    /// The tooltip without the shortcut.
+    pub fn description(self) -> &'static str {
+        self.spec().tooltip
     }
 
     /// The tooltip, with the shortcut as this platform writes it.
     pub fn tooltip(self, ctx: &egui::Context) -> String {
-        let spec = self.spec();
-        match spec.shortcut {
-            Some(s) => format!("{} ({})", spec.tooltip, ctx.format_shortcut(&s)),
-            None => spec.tooltip.to_string(),
+        let tooltip = self.spec().tooltip;
+        match self.shortcut(ctx) {
+            Some(s) => format!("{tooltip} ({})", ctx.format_shortcut(&s)),
+            None => tooltip.to_string(),
         }
     }
 
@@ -204,6 +232,14 @@ pub enum Action {
     SaveExchange(String),
     ShowHistoryEntry(String),
     DeleteHistoryEntry(String),
+    /// The View menu's theme, applied and kept in the settings file.
+    SetTheme(crate::store::library::Theme),
+    /// "Send to the remaining": the entry's draft to its recipients with no recorded success;
+    /// `confirmed` once the user said yes to a broad audience.
+    ResumeHistoryEntry {
+        id: String,
+        confirmed: bool,
+    },
 }
 
 /// A profile as the credentials editor leaves it.
@@ -243,5 +279,40 @@ impl Actions {
 
     pub fn take(&mut self) -> Vec<Action> {
         std::mem::take(&mut self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_is_not_cmd_h_on_macos_which_hides_the_app() {
+        let cmd_h = KeyboardShortcut::new(Modifiers::COMMAND, Key::H);
+        assert_eq!(
+            Command::ToggleHistory.shortcut_on(OperatingSystem::Nix),
+            Some(cmd_h)
+        );
+        for command in Command::WITH_SHORTCUTS {
+            assert_ne!(command.shortcut_on(OperatingSystem::Mac), Some(cmd_h));
+            assert!(command.shortcut_on(OperatingSystem::Mac).is_some());
+        }
+    }
+
+    #[test]
+    fn no_two_commands_share_a_shortcut() {
+        for os in [
+            OperatingSystem::Mac,
+            OperatingSystem::Nix,
+            OperatingSystem::Windows,
+        ] {
+            let keys: Vec<_> = Command::WITH_SHORTCUTS
+                .iter()
+                .filter_map(|c| c.shortcut_on(os))
+                .collect();
+            for (i, k) in keys.iter().enumerate() {
+                assert!(!keys[i + 1..].contains(k), "{k:?} twice on {os:?}");
+            }
+        }
     }
 }

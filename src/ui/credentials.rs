@@ -291,6 +291,7 @@ fn fields(
         &mut edit.confirm_broadcast,
         "Ask before sending to a whole segment or topic",
     );
+    network_fields(ui, editor_stored(&editor.stored), edit);
     ui.separator();
     for f in info.secrets {
         let hint = if editor.stored.contains(&f.key) {
@@ -337,4 +338,52 @@ fn fields(
     if let Some(e) = &editor.error {
         ui.colored_label(ok_color(ui, false), e);
     }
+}
+
+fn editor_stored(stored: &[&'static str]) -> bool {
+    stored.contains(&crate::profile::PROXY_PASSWORD)
+}
+
+/// The settings every profile has: its proxy (and that proxy's password) and extra trusted CAs.
+fn network_fields(ui: &mut egui::Ui, password_stored: bool, edit: &mut ProfileEdit) {
+    use crate::profile::{CA_CERTIFICATES, PROXY, PROXY_PASSWORD};
+    ui.separator();
+    let proxy = edit.settings.entry(PROXY.to_string()).or_default();
+    text_field(
+        ui,
+        "Proxy",
+        proxy,
+        "empty: HTTPS_PROXY / ALL_PROXY from the environment",
+    )
+    .on_hover_text(
+        "The proxy this profile sends through: http://host:port, https://…, socks5://… or socks5h://…; put a user in it as http://USER@host:port and its password below. `direct` ignores the environment's proxy. Empty: the HTTPS_PROXY / ALL_PROXY / NO_PROXY variables, as curl reads them.",
+    );
+    let l = ui.label("Proxy password");
+    let hint = if password_stored {
+        "stored in keyring — type to replace"
+    } else {
+        "only if the proxy URL names a user"
+    };
+    let value = edit.secrets.entry(PROXY_PASSWORD.to_string()).or_default();
+    ui.add(
+        egui::TextEdit::singleline(value)
+            .password(true)
+            .hint_text(hint)
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(l.id)
+    .on_hover_text("The password of the proxy user; kept in the keyring, never in a file");
+    let ca = edit
+        .settings
+        .entry(CA_CERTIFICATES.to_string())
+        .or_default();
+    text_field(
+        ui,
+        "Extra trusted CA certificates",
+        ca,
+        "/path/to/company-ca.pem",
+    )
+    .on_hover_text(
+        "A PEM file of certificate authorities trusted in addition to the system's own (a company CA, a TLS-inspecting proxy's root). Empty: the system's trust store only.",
+    );
 }

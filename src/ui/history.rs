@@ -1,12 +1,13 @@
 //! The history window: past sends, filterable, each opening its redacted dump; "Compose again"
-//! loads its draft.
+//! loads its draft; "Send to the remaining" finishes an interrupted send (or one with failures).
 
 use eframe::egui::{self, RichText};
 
 use super::command::{Action, Actions};
+use super::table::{self, Header, Row, Sort};
 use super::widgets::{long_text, ok_color, text_field};
 use crate::http::dump;
-use crate::store::{HistoryEntry, HistorySummary};
+use crate::store::{EntryState, HistoryEntry, HistorySummary};
 
 pub struct HistoryView {
     pub open: bool,
@@ -18,7 +19,12 @@ pub struct HistoryView {
     /// None: any; Some(true): only accepted; Some(false): only failed.
     outcome: Option<bool>,
     selected: Option<(HistoryEntry, Vec<String>)>,
+    /// The column the list is sorted by (newest first until a header is clicked).
+    sort: Option<Sort>,
     pub(super) error: Option<String>,
+    /// A resume waiting for the user's confirmation: the entry, the audience in words, the
+    /// profile's environment.
+    pub(super) confirm: Option<(String, String, String)>,
 }
 
 impl HistoryView {
@@ -31,7 +37,9 @@ impl HistoryView {
             profile: String::new(),
             outcome: None,
             selected: None,
+            sort: None,
             error: None,
+            confirm: None,
         }
     }
 
@@ -71,6 +79,18 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
     let mut load = None;
     let mut compose = None;
     let mut delete = None;
+    let mut resume = None;
+    if let Some((id, audience, env)) = view.confirm.clone()
+        && let Some(send) = super::send_bar::confirm_modal(ctx, &audience, &env)
+    {
+        view.confirm = None;
+        if send {
+            actions.push(Action::ResumeHistoryEntry {
+                id,
+                confirmed: true,
+            });
+        }
+    }
     egui::Window::new("History")
         .open(&mut open)
         .default_size([760.0, 520.0])
@@ -79,44 +99,41 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
             let needle = view.filter.to_lowercase();
             let (provider, profile, outcome) =
                 (view.provider.clone(), view.profile.clone(), view.outcome);
-            ui.columns(2, |cols| {
-                egui::ScrollArea::vertical()
-                    .id_salt("history-list")
-                    .show(&mut cols[0], |ui| {
-                        for item in view
-                            .items
+            let shown: Vec<&HistorySummary> = view
+                .items
+                .iter()
+                .filter(|i| {
+                    (provider.is_empty() || i.provider == provider)
+                        && (profile.is_empty() || i.profile == profile)
+                        && outcome.is_none_or(|ok| i.ok == ok)
+                })
+                .filter(|i| {
+                    needle.is_empty()
+                        || [&i.provider, &i.profile, &i.audience, &i.summary, &i.at]
                             .iter()
-                            .filter(|i| {
-                                (provider.is_empty() || i.provider == provider)
-                                    && (profile.is_empty() || i.profile == profile)
-                                    && outcome.is_none_or(|ok| i.ok == ok)
-                            })
-                            .filter(|i| {
-                                needle.is_empty()
-                                    || [&i.provider, &i.profile, &i.audience, &i.summary, &i.at]
-                                        .iter()
-                                        .any(|f| f.to_lowercase().contains(&needle))
-                            })
-                        {
-                            let mark = if item.ok { "OK" } else { "Failed" };
-                            let selected =
-                                view.selected.as_ref().is_some_and(|(e, _)| e.id == item.id);
-                            let text = format!(
-                                "{mark} {} · {} · {}\n{}",
-                                &item.at.get(..19).unwrap_or(&item.at),
-                                item.provider,
-                                item.profile,
-                                item.summary
-                            );
-                            if ui.selectable_label(selected, text).clicked() {
-                                load = Some(item.id.clone());
-                            }
-                        }
-                        if view.items.is_empty() {
-                            ui.weak("No sends yet.");
-                        }
-                    });
-                let ui = &mut cols[1];
+                            .any(|f| f.to_lowercase().contains(&needle))
+                })
+                .collect();
+            let rows: Vec<Row> = shown.iter().map(|i| row(i)).collect();
+            let selected = view
+                .selected
+                .as_ref()
+                .and_then(|(e, _)| shown.iter().position(|i| i.id == e.id));
+            if view.items.is_empty() {
+                ui.weak("No sends yet.");
+            } else if let Some(i) = table::show(
+                ui,
+                "history-table",
+                &HEADERS,
+                &rows,
+                &mut view.sort,
+                selected,
+                (ui.available_height() * 0.4).max(120.0),
+            ) {
+                load = Some(shown[i].id.clone());
+            }
+            ui.separator();
+            {
                 if let Some(e) = &view.error {
                     ui.colored_label(ok_color(ui, false), e);
                 }
@@ -125,7 +142,43 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
                         RichText::new(format!("To {} · profile {}", entry.audience, entry.profile))
                             .strong(),
                     );
+                    let resumed_by = view
+                        .items
+                        .iter()
+                        .find(|i| i.resumes.as_deref() == Some(entry.id.as_str()))
+                        .map(|i| i.id.clone());
+                    let remaining = entry.remaining().len();
+                    match entry.state {
+                        EntryState::Interrupted => {
+                            ui.colored_label(ok_color(ui, false), entry.summary().summary);
+                        }
+                        EntryState::Running => {
+                            ui.weak(entry.summary().summary);
+                        }
+                        EntryState::Finished => {}
+                    }
+                    if let Some(of) = &entry.resumes {
+                        ui.weak(format!("Resumes {of}"));
+                    }
+                    if let Some(by) = &resumed_by {
+                        ui.weak(format!("Resumed by {by}"));
+                    }
                     ui.horizontal(|ui| {
+                        if resumed_by.is_none()
+                            && entry.state != EntryState::Running
+                            && !entry.recipients.is_empty()
+                            && remaining > 0
+                            && ui
+                                .button(format!("Send to the remaining {remaining}"))
+                                .on_hover_text(format!(
+                                    "Send this draft again only to the {remaining} of {} recipients with no recorded success; the {} already reached are skipped. Recorded as a new history entry.",
+                                    entry.recipients.len(),
+                                    entry.done.len()
+                                ))
+                                .clicked()
+                        {
+                            resume = Some(entry.id.clone());
+                        }
                         if ui
                             .button("Compose again")
                             .on_hover_text("Load this send's draft into the composer")
@@ -145,10 +198,16 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
                 } else {
                     ui.weak("Select a send to see what went over the wire.");
                 }
-            });
+            }
         });
     if let Some(id) = load {
         actions.push(Action::ShowHistoryEntry(id));
+    }
+    if let Some(id) = resume {
+        actions.push(Action::ResumeHistoryEntry {
+            id,
+            confirmed: false,
+        });
     }
     if let Some(id) = delete {
         view.selected = None;
@@ -159,6 +218,53 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
         open = false;
     }
     view.open = open;
+}
+
+const HEADERS: [Header; 5] = [
+    Header {
+        title: "Status",
+        tooltip: "Whether every request of the send was accepted",
+        width: 60.0,
+    },
+    Header {
+        title: "Time",
+        tooltip: "When it was sent (UTC)",
+        width: 140.0,
+    },
+    Header {
+        title: "Provider · profile",
+        tooltip: "What it was sent with",
+        width: 170.0,
+    },
+    Header {
+        title: "Audience",
+        tooltip: "Who it was sent to",
+        width: 150.0,
+    },
+    Header {
+        title: "Summary",
+        tooltip: "What the provider answered",
+        width: 160.0,
+    },
+];
+
+fn row(item: &HistorySummary) -> Row {
+    let time = item.at.get(..19).unwrap_or(&item.at).replace('T', " ");
+    Row {
+        cells: vec![
+            Row::text(match item.state {
+                EntryState::Finished if item.ok => "OK",
+                EntryState::Finished => "Failed",
+                EntryState::Interrupted => "Interrupted",
+                EntryState::Running => "Sending",
+            }),
+            // RFC 3339 times in one zone sort as text.
+            Row::text(time),
+            Row::text(format!("{} · {}", item.provider, item.profile)),
+            Row::text(&item.audience),
+            Row::text(&item.summary),
+        ],
+    }
 }
 
 /// The filter field and the provider, profile and outcome pickers.

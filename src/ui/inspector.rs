@@ -10,6 +10,7 @@ use super::command::{Action, Actions, Command};
 use super::extras::{self, Panels};
 use super::form::ComposerForm;
 use super::images::PreviewImages;
+use super::table::{self, Header, Row, Sort};
 use super::view::View;
 use super::widgets::{note_color, ok_color};
 use crate::http::{self, Body, Exchange, PreparedRequest, dump};
@@ -34,6 +35,9 @@ pub struct State {
     pub(super) preview_lang: String,
     /// The exchange shown in the Response pane, redacted and split into lines once.
     response: Option<Arc<ResponseView>>,
+    /// A fan-out's results as table rows, made once per report (keyed by its address).
+    result_rows: Option<(usize, Vec<Row>)>,
+    result_sort: Option<Sort>,
 }
 
 /// What the pane may change.
@@ -241,7 +245,12 @@ fn request_view(
     } else {
         ""
     };
-    ui.weak(format!("{}{live} · {mask}", size_text(shown.body.len())));
+    let route = shown
+        .notable_route()
+        .map(|r| format!(" · {r}"))
+        .unwrap_or_default();
+    ui.weak(format!("{}{live} · {mask}{route}", size_text(shown.body.len())))
+        .on_hover_text("How this request reaches its host: the profile's proxy setting, or the HTTPS_PROXY / ALL_PROXY / NO_PROXY environment variables as curl reads them");
 }
 
 fn request_tab(
@@ -431,21 +440,48 @@ fn response_tab(
         });
 }
 
+const RESULT_HEADERS: [Header; 4] = [
+    Header {
+        title: "Status",
+        tooltip: "The HTTP status the provider answered with",
+        width: 60.0,
+    },
+    Header {
+        title: "Recipient",
+        tooltip: "Who the request was for",
+        width: 170.0,
+    },
+    Header {
+        title: "Time",
+        tooltip: "How long the request took",
+        width: 70.0,
+    },
+    Header {
+        title: "Outcome",
+        tooltip: "What the answer means",
+        width: 140.0,
+    },
+];
+
 /// One row per request of a fan-out; picking one shows its exchange below.
 fn results_list(
     ui: &mut egui::Ui,
-    report: &crate::engine::SendReport,
+    report: &Arc<crate::engine::SendReport>,
     state: &mut State,
     actions: &mut Actions,
 ) {
-    let row_height = ui.spacing().interact_size.y;
-    // Only the visible rows are laid out: a fan-out of thousands stays cheap per frame.
-    egui::ScrollArea::vertical()
-        .id_salt("results")
-        .max_height(160.0)
-        .show_rows(ui, row_height, report.results.len(), |ui, rows| {
-            for i in rows {
-                let r = &report.results[i];
+    let key = Arc::as_ptr(report) as usize;
+    if state.result_rows.as_ref().is_none_or(|(k, _)| *k != key) {
+        // Redacting every request once per report, not once per row per frame.
+        let rows = report
+            .results
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let (status, code) = match &r.exchange.response {
+                    Some(response) => (response.status.to_string(), f64::from(response.status)),
+                    None => ("—".to_string(), 0.0),
+                };
                 let who = r
                     .exchange
                     .request
@@ -453,18 +489,36 @@ fn results_list(
                     .recipient
                     .unwrap_or_else(|| format!("request {}", i + 1));
                 let mark = if r.outcome.is_ok() { "OK" } else { "Failed" };
-                if ui
-                    .selectable_label(
-                        state.selected_result == i,
-                        format!("{mark} {who}: {}", r.outcome.summary),
-                    )
-                    .clicked()
-                {
-                    state.selected_result = i;
-                    actions.push(Action::Reveal(false));
+                Row {
+                    cells: vec![
+                        Row::number(status, code),
+                        Row::text(who),
+                        Row::number(
+                            format!("{:.0} ms", r.exchange.elapsed_ms),
+                            r.exchange.elapsed_ms,
+                        ),
+                        Row::text(format!("{mark}: {}", r.outcome.summary)),
+                    ],
                 }
-            }
-        });
+            })
+            .collect();
+        state.result_rows = Some((key, rows));
+    }
+    let Some((_, rows)) = &state.result_rows else {
+        return;
+    };
+    if let Some(i) = table::show(
+        ui,
+        "results",
+        &RESULT_HEADERS,
+        rows,
+        &mut state.result_sort,
+        Some(state.selected_result),
+        160.0,
+    ) {
+        state.selected_result = i;
+        actions.push(Action::Reveal(false));
+    }
     ui.separator();
 }
 

@@ -27,7 +27,7 @@ impl PushdeckApp {
             Ok(()) => {
                 let provider = self.provider().info().id;
                 self.templates.insert(provider, self.templates().list());
-                self.say(true, format!("Saved template {name}."));
+                self.confirm_briefly(format!("Saved template {name}."));
             }
             Err(e) => self.say(false, format!("Template not saved: {e}")),
         }
@@ -67,11 +67,20 @@ impl PushdeckApp {
             "" => None,
             url => Some(crate::http::check_base_url(url).map_err(|e| format!("Base URL: {e}"))?),
         };
+        for (key, value) in &profile.settings {
+            if let Some(Err(e)) = Profile::check_network_setting(key, value) {
+                return Err(format!("{key}: {e}; nothing was saved"));
+            }
+        }
         profile.environment = edit.environment;
         profile.confirm_broadcast = edit.confirm_broadcast;
         // A wrong key file is refused before anything is saved (FCM service account, APNs .p8).
         if let Some(provider) = provider::find(edit.provider) {
-            for (field, value) in edit.secrets.iter().filter(|(_, v)| !v.is_empty()) {
+            let own = edit
+                .secrets
+                .iter()
+                .filter(|(f, _)| !crate::profile::NETWORK_SECRETS.contains(&f.as_str()));
+            for (field, value) in own.filter(|(_, v)| !v.is_empty()) {
                 provider
                     .validate_secret(field, value)
                     .map_err(|e| format!("{field}: {e}; nothing was saved"))?;
@@ -89,16 +98,15 @@ impl PushdeckApp {
         let state = &mut self.tabs[self.tab];
         state.profile = Some(name.clone());
         state.check = None;
-        self.say(true, format!("Saved profile {name}."));
+        self.confirm_briefly(format!("Saved profile {name}."));
         Ok(())
     }
 
     pub(super) fn delete_profile(&mut self, name: &str) {
         let info = self.provider().info();
         let problems: Vec<String> = info
-            .secrets
-            .iter()
-            .filter_map(|f| self.keyring.delete(name, f.key).err())
+            .secret_keys()
+            .filter_map(|f| self.keyring.delete(name, f).err())
             .map(|e| e.to_string())
             .collect();
         if let Err(e) = self.profiles.remove(name) {
@@ -180,13 +188,13 @@ impl PushdeckApp {
                     .map_err(|e| format!("Not saved: {e}"))?;
                 write_atomic(path, draft.to_json_pretty().as_bytes())
                     .map_err(|e| format!("Not saved: {e}"))?;
-                self.say(true, format!("Saved draft to {}", path.display()));
+                self.confirm_briefly(format!("Saved draft to {}", path.display()));
                 self.opened_file(path, (*draft).clone());
             }
             Mode::ImportSubscriptions => self.import_subscriptions(&read(path)?, path)?,
             Mode::SaveExchange(dump) => {
                 write_atomic(path, dump.as_bytes()).map_err(|e| format!("Not saved: {e}"))?;
-                self.say(true, format!("Saved the exchange to {}", path.display()));
+                self.confirm_briefly(format!("Saved the exchange to {}", path.display()));
             }
             Mode::LoadSecret(_) => return self.use_file(mode, path),
         }

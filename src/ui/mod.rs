@@ -13,17 +13,22 @@ mod drop;
 mod extras;
 mod file_state;
 mod files;
+pub mod fonts;
 pub mod form;
 pub mod frame_log;
 mod history;
 pub mod images;
 mod inspector;
 mod keep;
+mod look;
 mod memory;
 mod preview;
 mod raw;
+mod resume;
 mod send_bar;
+mod table;
 mod task;
+pub mod toasts;
 mod view;
 mod widgets;
 
@@ -54,14 +59,25 @@ pub fn run_app(draft: Option<crate::draft::Draft>) -> i32 {
         }
     };
     let keyring = SecretStore::open_os_keyring();
+    let mut viewport = eframe::egui::ViewportBuilder::default()
+        .with_title("Pushdeck")
+        // Matches assets/pushdeck.desktop, so Wayland finds the entry (and its icon).
+        .with_app_id("pushdeck")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([960.0, 600.0]);
+    // The bundled icon always decodes; were it not to, the window keeps egui's default.
+    if let Ok(icon) =
+        eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icons/256x256/pushdeck.png"))
+    {
+        viewport = viewport.with_icon(icon);
+    }
     let options = eframe::NativeOptions {
-        viewport: eframe::egui::ViewportBuilder::default()
-            .with_title("Pushdeck")
-            .with_app_id("pushdeck")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([960.0, 600.0]),
+        viewport,
         persistence_path: Some(paths.ui_state_dir().join("window.ron")),
         renderer: eframe::Renderer::Glow,
+        // The app installs egui's system-font provider itself (`fonts::install`), for the tests'
+        // windows too; eframe's own would only log that its feature is off.
+        system_font_fallback: false,
         ..Default::default()
     };
     let handle = runtime.handle().clone();

@@ -135,6 +135,10 @@ pub fn show(ui: &mut egui::Ui, view: &View<'_>, lang: &mut String, images: &mut 
             for note in &notes {
                 ui.colored_label(note_color(ui), format!("Note: {note}"));
             }
+            let text = format!("{title}\n{subtitle}\n{body}");
+            for limit in super::fonts::limits(&text) {
+                ui.colored_label(note_color(ui), format!("Note: {}", limit.explain()));
+            }
             for surface in surfaces(provider) {
                 ui.add_space(6.0);
                 ui.label(RichText::new(surface.name()).strong());

@@ -113,7 +113,7 @@ fn send_button(ui: &mut egui::Ui, view: &View<'_>, actions: &mut Actions) {
     {
         actions.run(send);
     }
-    if let Some(shortcut) = send.shortcut() {
+    if let Some(shortcut) = send.shortcut(ui.ctx()) {
         ui.weak(ui.ctx().format_shortcut(&shortcut));
     }
 }

@@ -349,3 +349,27 @@ fn preview_shows_the_upload_request_and_names_the_later_steps() {
     );
     assert_eq!(s.standin.hits(), 0);
 }
+
+#[test]
+fn lookup_lists_devices_and_owned_channels_by_the_value_a_draft_names() {
+    let s = Setup::new();
+    let out = s.run(&["lookup", PROFILE]);
+    assert_says(
+        &out,
+        0,
+        &["devices\tLoad devices", "channels\tLoad channels"],
+    );
+
+    let out = s.run(&["lookup", PROFILE, "channels"]);
+    crate::support::assert_exit_output(&out, 0);
+    let text = stdout(&out);
+    // The tag is what `audience.channel_tag` takes; a deleted channel is left out.
+    assert_eq!(text.trim(), "acme-releases\tAcme releases", "{text}");
+    let doc = stdout_json(&s.run(&["lookup", PROFILE, "channels", "--json"]));
+    assert_eq!(doc["kinds"], Value::Null, "{doc}");
+    assert_eq!(doc["items"][0]["value"], "acme-releases", "{doc}");
+    assert!(!doc.to_string().contains(TOKEN), "the token leaked: {doc}");
+
+    let out = s.run(&["lookup", PROFILE, "devices"]);
+    assert!(stdout(&out).contains("Elon's iPhone"), "{}", stdout(&out));
+}

@@ -8,8 +8,10 @@
 #![allow(dead_code)]
 
 pub mod fault_server;
+pub mod forward_proxy;
 pub mod redis;
 pub mod stand_ins;
+pub mod tls;
 pub mod window;
 
 use std::path::{Path, PathBuf};

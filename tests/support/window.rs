@@ -163,6 +163,11 @@ pub fn status(h: &Window) -> String {
     h.state().status.clone().map(|(_, s)| s).unwrap_or_default()
 }
 
+/// The short confirmations showing now, one a line.
+pub fn toasts(h: &Window) -> String {
+    h.state().toasts.texts().collect::<Vec<_>>().join("\n")
+}
+
 /// Draws frames until `done` holds, failing after [`NETWORK_WAIT`] with `what` and the status.
 ///
 /// Each frame moves the app's own clock ahead by a frame (timers such as debounces pass in frames,

@@ -15,7 +15,7 @@ use pushdeck::ui::RightTab;
 use crate::support::stand_ins::apns::SIGNING_KEY;
 use crate::support::stand_ins::fcm::service_account_json;
 use crate::support::window::{
-    Desk, Window, harness, open, status, tab_of, text_visible, type_into,
+    Desk, Window, harness, open, status, tab_of, text_visible, toasts, type_into,
 };
 
 const P256DH: &str =
@@ -255,7 +255,7 @@ fn save_asks_before_replacing_a_file() {
     );
     h.get_by_label("Replace").click();
     h.run();
-    assert!(status(&h).starts_with("Saved draft"), "{}", status(&h));
+    assert!(toasts(&h).starts_with("Saved draft"), "{}", toasts(&h));
     assert!(
         std::fs::read_to_string(&file)
             .expect("read")

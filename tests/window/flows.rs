@@ -9,7 +9,7 @@ use pushdeck::store::{Environment, Profile, SecretStore};
 use pushdeck::ui::PushdeckApp;
 
 use crate::support::window::{
-    Desk, Window, harness, open, status, step_until, text_visible, type_into,
+    Desk, Window, harness, open, status, step_until, text_visible, toasts, type_into,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -101,7 +101,7 @@ fn save_a_draft_then_open_it_again() {
     replace_text(&mut h, "File", &file.display().to_string());
     h.get_by_label("Save").click();
     h.run();
-    assert!(status(&h).starts_with("Saved draft"), "{}", status(&h));
+    assert!(toasts(&h).starts_with("Saved draft"), "{}", toasts(&h));
     let saved =
         pushdeck::draft::Draft::from_json(&std::fs::read_to_string(&file).expect("written"))
             .expect("a valid draft");
@@ -260,9 +260,9 @@ fn create_a_profile_in_the_app_with_the_key_in_the_keyring() {
     h.get_by_label("Save").click();
     h.run();
     assert!(
-        status(&h).contains("Saved profile shop-prod"),
+        toasts(&h).contains("Saved profile shop-prod"),
         "{}",
-        status(&h)
+        toasts(&h)
     );
     assert_eq!(
         keyring

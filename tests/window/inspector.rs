@@ -245,6 +245,20 @@ fn history_filters_by_outcome_and_saves_an_exchange_redacted() {
 
     h.get_by_label("History (2)").click();
     h.run();
+    // Newest first; a click on a header sorts by it, a second reverses.
+    let top = |h: &Window, a: &str, b: &str| {
+        h.get_by_label(a).rect().top() < h.get_by_label(b).rect().top()
+    };
+    assert!(top(&h, "Failed", "OK"), "newest (the failed send) first");
+    h.get_by_label("Status").click();
+    h.run();
+    assert!(top(&h, "Failed", "OK"), "ascending: Failed before OK");
+    h.get_by_label("Status ⏶").click();
+    h.run();
+    assert!(top(&h, "OK", "Failed"), "descending: OK first");
+    h.get_by_label("Status ⏷").click();
+    h.run();
+    assert!(top(&h, "Failed", "OK"), "ascending again");
     h.get_by_label("Outcome").click();
     h.run();
     h.get_by_label("failed").click();
@@ -358,4 +372,40 @@ fn snapshot_preview_and_response() {
         h.mask(node);
     }
     snapshot(&mut h, "response");
+}
+
+#[test]
+fn the_request_pane_says_which_proxy_a_request_takes_and_the_editor_sets_it() {
+    let f = fixture();
+    let mut p = Profile::new("acme-web", "onesignal");
+    p.base_url = Some("https://onesignal.example".into());
+    p.settings.insert(
+        "app_id".into(),
+        "8a7b3c2d-1e0f-4a5b-9c8d-944455556666".into(),
+    );
+    p.settings
+        .insert("proxy".into(), "http://alice@proxy.corp:3128".into());
+    let mut h = harness(
+        f.desk
+            .app(p, &[("api_key", KEY), ("proxy_password", "pr0xy-secret")]),
+    );
+    h.run();
+    type_into(&mut h, "Body", "Hi");
+    type_into(&mut h, "Segments", "All");
+    assert!(
+        text_visible(
+            &h,
+            "via proxy http://alice:••••@proxy.corp:3128 (from the profile's proxy setting)"
+        ),
+        "the Request pane names the proxy"
+    );
+    assert!(!text_visible(&h, "pr0xy-secret"));
+    h.get_by_label("Edit credentials…").click();
+    h.run();
+    for label in ["Proxy", "Proxy password", "Extra trusted CA certificates"] {
+        assert!(
+            h.query_by_label(label).is_some(),
+            "the editor has a {label} field"
+        );
+    }
 }

@@ -5,7 +5,7 @@ use crate::support::stand_ins::webpush as stand_in;
 
 use std::time::Duration;
 
-use egui_kittest::kittest::{By, Queryable as _};
+use egui_kittest::kittest::{By, NodeT as _, Queryable as _};
 use pushdeck::store::{Environment, Profile, ProfileStore, SecretStore};
 use pushdeck::ui::PushdeckApp;
 
@@ -199,6 +199,60 @@ fn a_fan_out_over_ten_is_confirmed_first() {
         !h.state().is_sending() && h.state().status.is_some()
     });
     assert_eq!(service.delivered().len(), 12, "{:?}", service.problems());
+
+    // The results are a table sorted by a header click; a row opens its exchange.
+    h.get_by_label("Response").click();
+    h.run();
+    let column = |h: &Window, prefix: &'static str| -> Vec<String> {
+        let mut cells: Vec<(f32, String)> = h
+            .query_all(
+                By::new().predicate(move |n| n.label().is_some_and(|l| l.starts_with(prefix))),
+            )
+            .map(|n| {
+                (
+                    n.rect().top(),
+                    n.accesskit_node().label().unwrap_or_default(),
+                )
+            })
+            .collect();
+        cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+        cells.into_iter().map(|c| c.1).collect()
+    };
+    let recipients = |h: &Window| column(h, "127.0.0.1 …/push/");
+    assert_eq!(
+        recipients(&h).first().map(String::as_str),
+        Some("127.0.0.1 …/push/s0")
+    );
+    h.get_by_label("Recipient").click();
+    h.run();
+    h.get_by_label("Recipient ⏶").click();
+    h.run();
+    // Text order, descending: s9 before s10.
+    let sorted = recipients(&h);
+    assert_eq!(
+        sorted.first().map(String::as_str),
+        Some("127.0.0.1 …/push/s9"),
+        "{sorted:?}"
+    );
+    let s9 = "127.0.0.1 …/push/s9";
+    h.get_by_label(s9).click();
+    h.run();
+    h.get_by_label("Request as sent").click();
+    h.run();
+    let shows_s9 = |h: &Window| {
+        h.query_all(By::new().predicate(|n| {
+            [n.label(), n.value()]
+                .into_iter()
+                .flatten()
+                .any(|t| t.contains("/push/s9") && !t.starts_with("127.0.0.1 …"))
+        }))
+        .next()
+        .is_some()
+    };
+    assert!(
+        shows_s9(&h),
+        "the picked row's exchange shows below the table"
+    );
 }
 
 /// The Web Push tab with keys and two subscriptions, for the README and to catch layout breaks.

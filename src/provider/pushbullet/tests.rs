@@ -1,3 +1,4 @@
+use crate::outcome::LookupItem;
 use serde_json::json;
 use time::macros::datetime;
 

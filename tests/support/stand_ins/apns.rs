@@ -316,6 +316,17 @@ impl ApnsStandIn {
         })
     }
 
+    /// Starts APNs over TLS (HTTP/2 by ALPN, as the real one) with `config`'s certificate.
+    pub fn start_tls(config: std::sync::Arc<tokio_rustls::rustls::ServerConfig>) -> Self {
+        Self::serve_tls(
+            Apns {
+                tokens: Mutex::default(),
+                channels: Mutex::default(),
+            },
+            config,
+        )
+    }
+
     /// The channels it keeps now.
     pub fn channels(&self) -> Vec<String> {
         self.api()

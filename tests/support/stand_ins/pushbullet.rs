@@ -316,6 +316,14 @@ impl Api for Pushbullet {
                         {"iden": "ujpah72o0sjAdeadbeef", "active": true, "manufacturer": "Google", "model": "Pixel 9", "type": "android", "pushable": true},
                     ]
                 })),
+                // Pushbullet's documented channel object; an inactive (deleted) channel is listed
+                // too, so the lookup must leave it out.
+                ("GET", "/v2/channels", _) => Reply::new(200).set_body_json(json!({
+                    "channels": [
+                        {"iden": "ujxPklLhvyKsjAvkMyTVh6", "active": true, "tag": "acme-releases", "name": "Acme releases", "description": "New versions"},
+                        {"iden": "ujxPklLhvyKsjAdeadbeef", "active": false, "tag": "old-news", "name": "Old news"},
+                    ]
+                })),
                 _ => error(404, "The resource could not be found.", None, None),
             }
         };

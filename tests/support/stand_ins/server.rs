@@ -189,6 +189,8 @@ pub struct StandIn<A> {
     shared: Arc<Shared<A>>,
     port: u16,
     _server: Option<MockServer>,
+    /// Serves https (a certificate from a test CA) rather than http.
+    tls: bool,
 }
 
 struct Http1<A>(Arc<Shared<A>>);
@@ -244,6 +246,7 @@ impl<A: Api> StandIn<A> {
             shared,
             port,
             _server: Some(server),
+            tls: false,
         }
     }
 
@@ -276,12 +279,58 @@ impl<A: Api> StandIn<A> {
             shared,
             port,
             _server: None,
+            tls: false,
         }
     }
 
-    /// `http://127.0.0.1:PORT`: the profile's base URL.
+    /// Serves `api` over TLS with `config` (its certificate and ALPN) on a thread of its own:
+    /// HTTP/2 when the client negotiates `h2`, HTTP/1.1 otherwise.
+    pub fn serve_tls(api: A, config: Arc<tokio_rustls::rustls::ServerConfig>) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let shared = Self::shared(api);
+        let _ = shared
+            .record
+            .origin
+            .set(format!("https://127.0.0.1:{port}"));
+        let serving = shared.clone();
+        let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                while let Ok((socket, _)) = listener.accept().await {
+                    let (acceptor, shared) = (acceptor.clone(), serving.clone());
+                    tokio::spawn(async move {
+                        // A client that does not trust the certificate hangs up here.
+                        let Ok(tls) = acceptor.accept(socket).await else {
+                            return;
+                        };
+                        if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+                            serve_h2c_connection(tls, shared).await;
+                        } else {
+                            serve_http1_connection(tls, shared).await;
+                        }
+                    });
+                }
+            });
+        });
+        Self {
+            shared,
+            port,
+            _server: None,
+            tls: true,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` (`https://` when served over TLS): the profile's base URL.
     pub fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     /// The provider's own state (scenario, tokens, deliveries).
@@ -329,7 +378,58 @@ impl<A: Api + Default> StandIn<A> {
     }
 }
 
-async fn serve_h2c_connection<A: Api>(socket: tokio::net::TcpStream, shared: Arc<Shared<A>>) {
+/// HTTP/1.1 over any stream (the TLS stand-ins' fallback when `h2` was not negotiated).
+async fn serve_http1_connection<A: Api, S>(stream: S, shared: Arc<Shared<A>>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use http_body_util::BodyExt;
+    let service =
+        hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+            let shared = shared.clone();
+            async move {
+                let (parts, body) = request.into_parts();
+                let bytes = body
+                    .collect()
+                    .await
+                    .map(|b| b.to_bytes().to_vec())
+                    .unwrap_or_default();
+                let reply = shared.serve(seen_of(&parts, bytes));
+                let mut builder = http::Response::builder().status(reply.status);
+                for (name, value) in &reply.headers {
+                    builder = builder.header(name.as_str(), value.as_str());
+                }
+                builder.body(http_body_util::Full::new(bytes::Bytes::from(reply.body)))
+            }
+        });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await;
+}
+
+fn seen_of(parts: &http::request::Parts, body: Vec<u8>) -> Seen {
+    Seen {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        version: format!("{:?}", parts.version),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (n.to_string(), v)
+            })
+            .collect(),
+        body,
+        authenticated: false,
+    }
+}
+
+async fn serve_h2c_connection<A: Api, S>(socket: S, shared: Arc<Shared<A>>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let Ok(mut connection) = h2::server::handshake(socket).await else {
         shared.record.problem("a connection did not speak HTTP/2");
         return;
@@ -343,22 +443,7 @@ async fn serve_h2c_connection<A: Api>(socket: tokio::net::TcpStream, shared: Arc
                 let _ = body.flow_control().release_capacity(chunk.len());
                 bytes.extend_from_slice(&chunk);
             }
-            let reply = shared.serve(Seen {
-                method: parts.method.to_string(),
-                path: parts.uri.path().to_string(),
-                query: parts.uri.query().map(str::to_string),
-                version: format!("{:?}", parts.version),
-                headers: parts
-                    .headers
-                    .iter()
-                    .map(|(n, v)| {
-                        let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
-                        (n.to_string(), v)
-                    })
-                    .collect(),
-                body: bytes,
-                authenticated: false,
-            });
+            let reply = shared.serve(seen_of(&parts, bytes));
             let mut builder = http::Response::builder().status(reply.status);
             for (name, value) in &reply.headers {
                 builder = builder.header(name.as_str(), value.as_str());

@@ -144,6 +144,8 @@ pub struct Telegram {
     calls: Mutex<Vec<Call>>,
     next_message: AtomicI64,
     flooded_once: Mutex<BTreeSet<String>>,
+    /// How long each answer waits after its request arrived (a slow Bot API).
+    delay: Option<std::time::Duration>,
 }
 
 pub type TelegramStandIn = StandIn<Telegram>;
@@ -350,6 +352,16 @@ impl Api for Telegram {
     const NAME: &'static str = "Telegram";
 
     fn answer(&self, request: &Seen, record: &Record) -> Reply {
+        let reply = self.answer_now(request, record);
+        match self.delay {
+            Some(delay) => reply.set_delay(delay),
+            None => reply,
+        }
+    }
+}
+
+impl Telegram {
+    fn answer_now(&self, request: &Seen, record: &Record) -> Reply {
         let path = request.path.as_str().to_string();
         let Some((token, method)) = path
             .strip_prefix("/bot")
@@ -550,6 +562,15 @@ fn next_update_id(updates: &[Value]) -> i64 {
 impl TelegramStandIn {
     /// Starts on 127.0.0.1 (wiremock serves from a thread of its own). Call it outside async code.
     pub fn start() -> Self {
+        Self::start_with_delay(None)
+    }
+
+    /// A slow Bot API: every answer comes `delay` after its request arrived.
+    pub fn start_slow(delay: std::time::Duration) -> Self {
+        Self::start_with_delay(Some(delay))
+    }
+
+    fn start_with_delay(delay: Option<std::time::Duration>) -> Self {
         let _ = spec(); // fail early and clearly when the spec is missing
         Self::serve(Telegram {
             token: TOKEN.to_string(),
@@ -558,6 +579,7 @@ impl TelegramStandIn {
             calls: Mutex::new(Vec::new()),
             next_message: AtomicI64::new(100),
             flooded_once: Mutex::new(BTreeSet::new()),
+            delay,
         })
     }
 

@@ -179,12 +179,30 @@ impl PushService {
 
     /// A subscription as the browser would hand it to the page (`toJSON()`), for `id`.
     pub fn subscribe(&self, id: &str, application_server_key: Option<&str>) -> Value {
+        self.api()
+            .subscribe_at(&self.origin(), id, application_server_key)
+    }
+
+    pub fn delivered(&self) -> Vec<Delivered> {
+        self.api().delivered.lock().expect("lock").clone()
+    }
+}
+
+impl WebPush {
+    /// `PushService::subscribe` for a push service served by another `Api` that wraps this one
+    /// (the crash test's counting stand-in), at `origin`.
+    pub fn subscribe_at(
+        &self,
+        origin: &str,
+        id: &str,
+        application_server_key: Option<&str>,
+    ) -> Value {
         let key = agreement::PrivateKey::generate(&agreement::ECDH_P256).expect("key");
         let private: EcPrivateKeyBin = key.as_be_bytes().expect("bytes");
         let public = key.compute_public_key().expect("public");
         let mut auth = [0u8; 16];
         aws_lc_rs::rand::fill(&mut auth).expect("random");
-        self.api().browsers.lock().expect("lock").insert(
+        self.browsers.lock().expect("lock").insert(
             id.to_string(),
             Browser {
                 private: private.as_ref().to_vec(),
@@ -193,13 +211,9 @@ impl PushService {
             },
         );
         json!({
-            "endpoint": format!("{}/push/{id}", self.origin()),
+            "endpoint": format!("{origin}/push/{id}"),
             "expirationTime": null,
             "keys": {"p256dh": URL_SAFE_NO_PAD.encode(public.as_ref()), "auth": URL_SAFE_NO_PAD.encode(auth)}
         })
-    }
-
-    pub fn delivered(&self) -> Vec<Delivered> {
-        self.api().delivered.lock().expect("lock").clone()
     }
 }

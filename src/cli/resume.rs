@@ -1,0 +1,83 @@
+//! `pushdeck resume HISTORY_ID`: sends an interrupted (or partly failed) send's draft again, only to
+//! the recipients with no recorded success, as a new history entry that links the original.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::args::Output;
+use super::context::{CliResult, Context, Failure, bad_input};
+use super::exit::Exit;
+use crate::engine::{MAX_CONCURRENCY, ResumeFrom, SendJob};
+
+pub fn resume(ctx: &Context, asked: &str, yes: bool, out: Output, timeout: Duration) -> CliResult {
+    let history = ctx.history();
+    let id = &history.latest_resume(asked);
+    if id != asked {
+        eprintln!(
+            "pushdeck: note: {asked} was already resumed; resuming the latest send of it, {id}"
+        );
+    }
+    let entry = history
+        .get(id)
+        .map_err(|e| bad_input(e.to_string()))?
+        .ok_or_else(|| {
+            bad_input(format!(
+                "there is no history entry `{id}`; `pushdeck history list` shows them"
+            ))
+        })?;
+    let from = ResumeFrom::of(&entry).map_err(bad_input)?;
+    let remaining = entry.remaining().len();
+    let loaded = ctx.load(&entry.profile)?;
+    let provider = loaded.provider.info().id;
+    if provider != entry.provider {
+        return Err(bad_input(format!(
+            "profile `{}` now sends with {provider}, but history entry {id} was sent with {}; nothing was sent",
+            entry.profile, entry.provider
+        )));
+    }
+    let summary = entry.summary();
+    if !yes && !confirm(&summary.summary, remaining, summary.recipients)? {
+        eprintln!("pushdeck: nothing was sent");
+        return Ok(Exit::BadInput);
+    }
+    let job = SendJob {
+        provider: loaded.provider,
+        draft: Arc::new(entry.draft),
+        profile: loaded.profile,
+        secrets: loaded.secrets,
+        idempotency_key: uuid::Uuid::new_v4().to_string(),
+        dry_run: false,
+        timeout,
+        concurrency: MAX_CONCURRENCY,
+    };
+    let report = super::send::run_job(ctx, job, Some(from), out)?;
+    if !out.json {
+        out!(
+            "Resumed {id}: sent to the {remaining} remaining of {} recipients; the {} already reached were skipped",
+            summary.recipients,
+            summary.reached
+        );
+    }
+    if report.cancelled {
+        return Ok(Exit::Interrupted);
+    }
+    Ok(Exit::of_report(&report))
+}
+
+/// Asks on a terminal; a script (no terminal) ran the command on purpose and goes ahead.
+fn confirm(state: &str, remaining: usize, recipients: usize) -> Result<bool, Failure> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(true);
+    }
+    eprint!(
+        "This send is {state}. Send to the remaining {remaining} of {recipients} recipients? [y/N] "
+    );
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| bad_input(format!("could not read the answer: {e}")))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}

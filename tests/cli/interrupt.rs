@@ -1,0 +1,170 @@
+//! Ctrl-C (SIGINT, as a terminal sends it) in the middle of a 200-chat fan-out to a slow Bot API
+//! stand-in: the real `pushdeck` binary stops starting requests, exits 130, and history says
+//! exactly which requests the server received.
+
+use std::collections::BTreeSet;
+use std::process::{Child, Command as Process, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::stand_ins::telegram::{TOKEN, TelegramStandIn};
+use crate::support::{Keyring, Sandbox, assert_exit_output};
+
+/// A send of 200 chats to a Bot API that answers each request `delay` after it arrived.
+fn start_fan_out(delay: Duration) -> (TelegramStandIn, Sandbox, Child) {
+    let standin = TelegramStandIn::start_slow(delay);
+    let sandbox = Sandbox::with(Keyring::None, None);
+    sandbox.add_provider_profile("bot", "telegram", &standin.base_url(), &[]);
+    let chats: Vec<i64> = (0..200).map(|i| 5_000_000 + i).collect();
+    let draft = sandbox.write(
+        "fan-out.json",
+        &json!({
+            "profile": "bot",
+            "message": {"title": "Sale", "body": "Everything 20% off today."},
+            "audience": {"chat_ids": chats},
+        })
+        .to_string(),
+    );
+    let child = Process::new(env!("CARGO_BIN_EXE_pushdeck"))
+        .args(["send", "--json"])
+        .arg(&draft)
+        .env("PUSHDECK_CONFIG_DIR", sandbox.config_dir())
+        .env("PUSHDECK_DATA_DIR", sandbox.data_dir())
+        .env("PUSHDECK_CACHE_DIR", sandbox.cache_dir())
+        .env("PUSHDECK_BOT_TOKEN", TOKEN)
+        .env_remove("PUSHDECK_LOG")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_RUNTIME_DIR", sandbox.dir.path().join("runtime"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("pushdeck starts");
+    (standin, sandbox, child)
+}
+
+/// The chats the stand-in received a sendMessage for.
+fn received(standin: &TelegramStandIn) -> BTreeSet<String> {
+    standin
+        .calls()
+        .iter()
+        .filter(|c| c.method == "sendMessage")
+        .map(|c| c.params["chat_id"].to_string())
+        .collect()
+}
+
+fn wait_for_sends(standin: &TelegramStandIn, n: usize) {
+    let started = Instant::now();
+    while received(standin).len() < n {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the fan-out never got going ({} sent)",
+            received(standin).len()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// What a terminal's Ctrl-C sends (bash's builtin kill: no procps needed).
+fn ctrl_c(pid: u32) {
+    let kill = Process::new("bash")
+        .args(["-c", &format!("kill -s INT {pid}")])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+}
+
+/// Reads the child's output while it finishes (200 JSON rows overflow a pipe's buffer).
+fn finish(child: Child, within: Duration) -> Output {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    rx.recv_timeout(within)
+        .unwrap_or_else(|_| panic!("pushdeck did not stop within {within:?} of Ctrl-C"))
+        .expect("output")
+}
+
+/// `history show ID --json` of the send `out` printed: its result rows.
+fn history_rows(sandbox: &Sandbox, out: &Output) -> Vec<Value> {
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("send --json");
+    assert_eq!(doc["interrupted"], true, "{doc}");
+    assert_eq!(doc["results"].as_array().map(Vec::len), Some(200));
+    let id = doc["history_id"].as_str().expect("history id");
+    let shown = sandbox.run(&["history", "show", id, "--json"]);
+    assert_exit_output(&shown, 0);
+    let entry: Value = serde_json::from_slice(&shown.stdout).expect("history show --json");
+    let rows = entry["results"].as_array().expect("results").clone();
+    assert_eq!(rows.len(), 200, "every chat has its row");
+    rows
+}
+
+fn recipients(rows: &[Value], answered: bool) -> BTreeSet<String> {
+    rows.iter()
+        .filter(|r| r["response"].is_null() != answered)
+        .map(|r| r["recipient"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn assert_stopped(rows: &[Value]) {
+    for r in rows.iter().filter(|r| r["response"].is_null()) {
+        assert_eq!(r["outcome"]["verdict"], "transport_failed", "{r}");
+        assert!(
+            r["outcome"]["summary"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Cancelled")),
+            "{r}"
+        );
+    }
+}
+
+/// One Ctrl-C: no request starts after it, those in flight finish, the exit status is 130, and
+/// history holds as answered exactly the requests the server received.
+#[test]
+fn ctrl_c_stops_a_fan_out_and_history_matches_what_the_server_received() {
+    let (standin, sandbox, child) = start_fan_out(Duration::from_millis(400));
+    wait_for_sends(&standin, 20);
+    ctrl_c(child.id());
+    let out = finish(child, Duration::from_secs(30));
+    assert_exit_output(&out, 130);
+    let received = received(&standin);
+    assert!(
+        received.len() < 200,
+        "everything was sent: the stop came too late to show anything"
+    );
+    standin.assert_no_problems();
+
+    let rows = history_rows(&sandbox, &out);
+    assert_eq!(
+        recipients(&rows, true),
+        received,
+        "history's sent requests are the received ones"
+    );
+    // The rest never left: stopped before they started (none was abandoned in flight).
+    assert_stopped(&rows);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no new request starts"), "{stderr}");
+}
+
+/// A second Ctrl-C stops waiting: the requests in flight are abandoned (recorded as cancelled,
+/// without an answer) instead of holding the command for the slow server.
+#[test]
+fn a_second_ctrl_c_abandons_the_requests_in_flight() {
+    let (standin, sandbox, child) = start_fan_out(Duration::from_secs(20));
+    wait_for_sends(&standin, 3);
+    let pid = child.id();
+    ctrl_c(pid);
+    std::thread::sleep(Duration::from_millis(300));
+    ctrl_c(pid);
+    // Far sooner than the 20 s the server would take to answer.
+    let out = finish(child, Duration::from_secs(10));
+    assert_exit_output(&out, 130);
+    let received = received(&standin);
+    assert!(!received.is_empty() && received.len() < 200, "{received:?}");
+
+    let rows = history_rows(&sandbox, &out);
+    assert!(recipients(&rows, true).is_empty(), "nothing was answered");
+    assert_stopped(&rows);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("stopped waiting"), "{stderr}");
+}

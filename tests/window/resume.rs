@@ -1,0 +1,122 @@
+//! The History window's "Send to the remaining": an interrupted Web Push send is listed as
+//! interrupted, and one click sends its draft only to the recipients not reached, through the
+//! real engine to the local push service.
+
+use std::time::Duration;
+
+use egui_kittest::kittest::Queryable as _;
+
+use crate::support::stand_ins::webpush::PushService;
+use crate::support::window::{Desk, harness_sized, text_visible, wait_for_at_most};
+use pushdeck::draft::Draft;
+use pushdeck::engine::{DEFAULT_TIMEOUT, Engine, MAX_CONCURRENCY, SendJob};
+use pushdeck::provider::webpush::vapid::VapidKey;
+use pushdeck::store::{HistoryStore, JournalHeader, Profile};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+#[test]
+fn an_interrupted_send_is_finished_from_the_history_window() {
+    let desk = Desk::new();
+    let service = PushService::start_on(&desk.runtime);
+    let key = VapidKey::generate().expect("key");
+    let mut profile = Profile::new("site", "webpush");
+    for (k, v) in [
+        ("subject", "mailto:ops@example.com".to_string()),
+        ("vapid_public_key", key.public_key_b64()),
+    ] {
+        profile.settings.insert(k.into(), v);
+    }
+    let private = key.private_key_b64().expect("b64");
+    let (app, keyring) = desk.app_and_keyring(profile.clone(), &[("vapid_private_key", &private)]);
+    drop(app);
+
+    // A real send to ana, ben and cy, through the engine…
+    let subscriptions: Vec<_> = ["ana", "ben", "cy"]
+        .iter()
+        .map(|id| service.subscribe(id, None))
+        .collect();
+    let draft = Draft::from_json(
+        &json!({"profile": "site", "message": {"title": "Build 118", "body": "Passed"},
+                "audience": {"subscriptions": subscriptions}})
+        .to_string(),
+    )
+    .expect("draft");
+    let history = HistoryStore::new(desk.paths().history_dir());
+    let engine = Engine::new(HistoryStore::new(desk.paths().history_dir())).expect("engine");
+    let mut secrets = pushdeck::profile::Secrets::default();
+    secrets.insert("vapid_private_key", private.clone());
+    let job = SendJob {
+        provider: pushdeck::provider::find("webpush").expect("webpush"),
+        draft: draft.into(),
+        profile,
+        secrets,
+        idempotency_key: "k".into(),
+        dry_run: false,
+        timeout: DEFAULT_TIMEOUT,
+        concurrency: MAX_CONCURRENCY,
+    };
+    let report = desk
+        .runtime
+        .block_on(engine.send(job, CancellationToken::new(), &|_| {}));
+    let sent = history
+        .get(report.history_id.as_deref().expect("recorded"))
+        .expect("reads")
+        .expect("kept");
+    assert_eq!(sent.done, [0, 1, 2]);
+    // …whose journal, had it been killed after ana's answer, would read so: its header, one line.
+    let journal = history
+        .start_journal(&JournalHeader {
+            id: HistoryStore::new_id(),
+            at: sent.at.clone(),
+            provider: sent.provider.clone(),
+            profile: sent.profile.clone(),
+            audience: sent.audience.clone(),
+            draft: sent.draft.clone(),
+            total: 3,
+            recipients: sent.recipients.clone(),
+            carried: Vec::new(),
+            resumes: None,
+        })
+        .expect("journal");
+    let first = &sent.results[0];
+    journal.record(Some(0), &[], &first.exchange, &first.outcome);
+    drop(journal);
+    history.delete(&sent.id).expect("delete");
+    assert_eq!(service.delivered().len(), 3);
+
+    let mut h = harness_sized(desk.app_with(keyring), [1280.0, 860.0]);
+    h.run();
+    h.get_by_label("History (1)").click();
+    h.run();
+    h.get_by_label_contains("interrupted: 1 of 3 done").click();
+    h.run();
+    let button = h.get_by_label("Send to the remaining 2");
+    button.hover();
+    h.run();
+    assert!(
+        text_visible(&h, "with no recorded success"),
+        "the button explains itself"
+    );
+    h.get_by_label("Send to the remaining 2").click();
+    h.step();
+    wait_for_at_most(&mut h, Duration::from_secs(20), "the resumed send", |h| {
+        !h.state().is_sending() && service.delivered().len() >= 5
+    });
+    h.run();
+    let mut ids: Vec<String> = service.delivered().into_iter().map(|d| d.id).collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["ana", "ben", "ben", "cy", "cy"],
+        "ana is not sent to again"
+    );
+    assert!(
+        text_visible(&h, "Resumed by"),
+        "the original links its resume"
+    );
+    let list = history.list();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].resumes.as_deref(), Some(list[1].id.as_str()));
+    assert_eq!((list[0].reached, list[0].recipients), (3, 3));
+}
