@@ -9,6 +9,7 @@
 mod print;
 
 mod args;
+mod check;
 mod context;
 mod courier;
 mod exit;
@@ -64,7 +65,7 @@ fn execute(command: Command) -> CliResult {
             profile,
             out,
             timeout: t,
-        } => send::check(&ctx, &profile, out, timeout(t)?),
+        } => check::check(&ctx, &profile, out, timeout(t)?),
         Command::Lookup {
             profile,
             kind,

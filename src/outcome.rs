@@ -37,6 +37,9 @@ pub struct Outcome {
     /// The recipient no longer exists (a Web Push 404/410): the front ends offer to remove it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub gone: bool,
+    /// A credential check's findings, local ones first, the read-only call's answer last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::provider::doctor::Finding>,
 }
 
 /// One thing a lookup found: the value that goes into the audience, and how to show it.
@@ -86,6 +89,7 @@ impl Outcome {
             retry_after: None,
             items: Vec::new(),
             gone: false,
+            findings: Vec::new(),
         }
     }
 

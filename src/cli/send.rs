@@ -1,4 +1,4 @@
-//! `pushdeck send`, `preview` and `check`: a draft or a profile through the engine.
+//! `pushdeck send` and `preview`: a draft through the engine.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,12 +11,11 @@ use tokio_util::sync::CancellationToken;
 use super::args::Output;
 use super::context::{CliResult, Context, Failure, bad_input, read_draft, runtime};
 use super::exit::Exit;
-use super::print::{pretty, print_report, result_json, status_line};
+use super::print::{pretty, print_report};
 use super::webpush;
 use crate::draft::Draft;
 use crate::engine::{DEFAULT_TIMEOUT, Engine, EngineEvent, MAX_CONCURRENCY, SendJob};
 use crate::http::{self, dump};
-use crate::provider::Call;
 
 /// Resolves the draft's profile and secrets into a job. Bad input here means nothing is sent.
 fn job(
@@ -143,28 +142,4 @@ pub fn send(
         }
     }
     Ok(Exit::of_report(&report))
-}
-
-pub fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult {
-    let loaded = ctx.load(name)?;
-    // Missing settings or secrets are bad input, found before any network.
-    let result = ctx.call(&loaded, Call::Check, timeout)?;
-    if out.json {
-        out!(
-            "{}",
-            pretty(&json!({"results": [result_json(&result, out.reveal)]}))
-        );
-    } else {
-        let mark = if result.outcome.is_ok() { "✓" } else { "✗" };
-        out!(
-            "{mark} {}: {}{}",
-            loaded.profile.name,
-            result.outcome.summary,
-            status_line(&result.exchange)
-        );
-        if let Some(h) = &result.outcome.hint {
-            out!("  → {h}");
-        }
-    }
-    Ok(Exit::of_result(result))
 }

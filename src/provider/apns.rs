@@ -74,6 +74,12 @@ static INFO: ProviderInfo = ProviderInfo {
             "sandbox for development builds (Xcode), production for TestFlight and the App Store",
         )
         .required(),
+        FieldSpec::new(
+            "key_file",
+            "Key file name",
+            FieldKind::Text,
+            "optional: the .p8's name, AuthKey_<KEY ID>.p8; Check compares its id with the Key ID",
+        ),
     ],
     secrets: &[FieldSpec::new(
         SECRET,

@@ -5,6 +5,7 @@ pub mod apns;
 pub mod azure;
 pub mod courier;
 mod describe;
+pub mod doctor;
 pub mod fcm;
 pub mod jwt;
 pub mod ntfy;
