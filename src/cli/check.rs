@@ -48,7 +48,12 @@ pub fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliRe
             );
         }
     }
-    Ok(exit(&result))
+    let exit = exit(&result);
+    if exit == Exit::BadInput {
+        // Like any bad input: one line on stderr, beside the findings.
+        eprintln!("pushdeck: check: {}", result.outcome.summary);
+    }
+    Ok(exit)
 }
 
 /// The rule in the module's comment.
