@@ -3,6 +3,7 @@
 
 use crate::support::stand_ins::azure as stand_in;
 
+use egui_kittest::kittest::Queryable as _;
 use pushdeck::store::{Environment, Profile};
 
 use crate::support::window::{self, click, open, text_visible, wait_for_text};
@@ -18,13 +19,19 @@ fn check_lists_the_findings_and_opens_a_detail() {
     let connection = connection_string(LISTEN_POLICY, LISTEN_KEY);
     let mut h = open(f.desk.app(profile, &[("connection_string", &connection)]));
     click(&mut h, "Check");
-    wait_for_text(&mut h, "✓ The connection string has its Endpoint");
+    wait_for_text(&mut h, "The connection string has its Endpoint");
     let warning =
-        format!("⚠ The policy {LISTEN_POLICY} looks Listen-only: a Listen key cannot send.");
+        format!("The policy {LISTEN_POLICY} looks Listen-only: a Listen key cannot send.");
     assert!(text_visible(&h, &warning), "the local finding");
+    for mark in ["fine", "warning", "problem"] {
+        assert!(
+            h.query_all_by_label(mark).next().is_some(),
+            "the {mark} mark shows"
+        );
+    }
     wait_for_text(
         &mut h,
-        "✗ The key of policy DefaultListenSharedAccessSignature lacks",
+        "The key of policy DefaultListenSharedAccessSignature lacks the Manage claim",
     );
     let detail = "copy the DefaultFullSharedAccessSignature connection string";
     assert!(!text_visible(&h, detail), "the detail starts folded");
