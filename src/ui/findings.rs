@@ -23,7 +23,7 @@ fn mark(ui: &mut egui::Ui, level: Level) {
         Level::Warn => "warning",
         Level::Fail => "problem",
     };
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Label, true, words));
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, words));
     let painter = ui.painter_at(rect);
     let c = rect.center();
     let r = size * 0.45;
@@ -49,7 +49,7 @@ fn mark(ui: &mut egui::Ui, level: Level) {
 pub fn findings(ui: &mut egui::Ui, findings: &[Finding]) {
     ui.vertical(|ui| {
         for (index, f) in findings.iter().enumerate() {
-            let open_id = ui.id().with(("finding", index, &f.text));
+            let open_id = ui.scope_id().with(("finding", index, &f.text));
             let open = ui.data(|d| d.get_temp::<bool>(open_id).unwrap_or(false));
             ui.horizontal(|ui| {
                 mark(ui, f.level);
