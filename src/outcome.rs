@@ -107,6 +107,27 @@ impl Outcome {
         self.verdict == Verdict::Accepted
     }
 
+    /// A check's read-only call as the doctor's last finding: the summary, with the hint and the
+    /// HTTP status as its detail.
+    pub fn finding(&self, status: Option<String>) -> crate::provider::doctor::Finding {
+        use crate::provider::doctor::Finding;
+        let detail = [self.hint.clone(), status]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ");
+        let finding = match self.verdict {
+            Verdict::Accepted => Finding::ok(self.summary.clone()),
+            Verdict::NotSent => Finding::warn(self.summary.clone()),
+            Verdict::Refused | Verdict::TransportFailed => Finding::fail(self.summary.clone()),
+        };
+        if detail.is_empty() {
+            finding
+        } else {
+            finding.with_detail(detail)
+        }
+    }
+
     /// The transport's own verdict when no usable response arrived: no answer at all, a redirect
     /// (never followed, so credentials stay with the host they were meant for), or an answer too
     /// large to keep whole. `None` when there is a complete response for the provider to judge.
@@ -244,6 +265,18 @@ fn truncated(exchange: &Exchange, response: &ResponseDump) -> Outcome {
 mod tests {
     use super::*;
     use crate::http::{Body, PreparedRequest};
+
+    #[test]
+    fn a_refused_check_call_is_a_failing_finding_with_its_hint_and_status() {
+        use crate::provider::doctor::Level;
+        let f = Outcome::refused("Key refused")
+            .with_hint("make a new one")
+            .finding(Some("HTTP 401".into()));
+        assert_eq!(f.level, Level::Fail);
+        assert_eq!(f.detail.as_deref(), Some("make a new one; HTTP 401"));
+        assert!(!f.stops);
+        assert_eq!(Outcome::accepted("fine").finding(None).detail, None);
+    }
 
     fn answered(status: u16, headers: &[(&str, &str)], truncated: bool) -> Exchange {
         let request =

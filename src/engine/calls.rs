@@ -87,7 +87,7 @@ impl Engine {
                 .response
                 .as_ref()
                 .map(|r| format!("HTTP {} {}", r.status, r.reason));
-            findings.push(Finding::of_outcome(&result.outcome, status));
+            findings.push(result.outcome.finding(status));
         }
         Arc::make_mut(&mut result).outcome.findings = findings;
         result

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{Provider, Token};
-use crate::outcome::{Outcome, Verdict};
 use crate::profile::{Profile, Secrets};
 
 pub mod apns;
@@ -85,26 +84,6 @@ impl Finding {
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
-    }
-
-    /// The read-only call's answer as a finding: its summary, its hint as the detail.
-    pub fn of_outcome(outcome: &Outcome, status: Option<String>) -> Self {
-        let level = match outcome.verdict {
-            Verdict::Accepted => Level::Ok,
-            Verdict::NotSent => Level::Warn,
-            Verdict::Refused | Verdict::TransportFailed => Level::Fail,
-        };
-        let detail = [outcome.hint.clone(), status]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join("; ");
-        let finding = Self::new(level, outcome.summary.clone());
-        if detail.is_empty() {
-            finding
-        } else {
-            finding.with_detail(detail)
-        }
     }
 }
 
@@ -186,17 +165,6 @@ mod tests {
             worst(&[Finding::fail("a"), Finding::warn("b")]),
             Level::Fail
         );
-    }
-
-    #[test]
-    fn a_refused_call_is_a_failure_with_its_hint() {
-        let f = Finding::of_outcome(
-            &Outcome::refused("Key refused").with_hint("make a new one"),
-            Some("HTTP 401".into()),
-        );
-        assert_eq!(f.level, Level::Fail);
-        assert_eq!(f.detail.as_deref(), Some("make a new one; HTTP 401"));
-        assert!(!f.stops);
     }
 
     #[test]
