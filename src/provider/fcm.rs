@@ -340,7 +340,7 @@ impl Fcm {
         let now = crate::clock::now();
         match self.token_from_exchange(exchange, now) {
             Ok(token) => Outcome::accepted(format!(
-                "Key works: Google issued an access token, valid for {} min",
+                "Key works: Google issued an access token with the messaging scope, valid for {} min",
                 (token.expires_at - now).whole_minutes().max(0)
             )),
             Err(outcome) => outcome,
