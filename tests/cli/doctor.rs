@@ -282,7 +282,7 @@ fn azure_listen_only_key_is_named_locally_and_by_the_hub() {
     assert_eq!(code(&out), Some(1), "{f:?}");
     assert!(has(&f, "warn", "looks Listen-only"), "{f:?}");
     assert!(
-        has(&f, "fail", "lacks the Manage claim"),
+        has(&f, "fail", "lacks the Send claim"),
         "the hub's answer: {f:?}"
     );
 

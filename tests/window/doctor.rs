@@ -31,7 +31,7 @@ fn check_lists_the_findings_and_opens_a_detail() {
     }
     wait_for_text(
         &mut h,
-        "The key of policy DefaultListenSharedAccessSignature lacks the Manage claim",
+        "The key of policy DefaultListenSharedAccessSignature lacks the Send claim",
     );
     let detail = "copy the DefaultFullSharedAccessSignature connection string";
     assert!(!text_visible(&h, detail), "the detail starts folded");
