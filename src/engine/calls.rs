@@ -19,7 +19,8 @@ use crate::store::{CallRecord, history_result};
 
 impl Engine {
     /// Makes one call beside sending and records it (`history/calls.jsonl`), redacted. `Err` when
-    /// the call cannot be built (a missing secret, an unknown lookup): nothing was sent.
+    /// the call cannot be built (a missing secret, an unknown lookup): nothing was sent. A check
+    /// is never `Err`: what stops it is one of its findings.
     pub async fn call(
         &self,
         provider: &'static dyn Provider,
