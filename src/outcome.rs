@@ -174,6 +174,16 @@ impl Outcome {
                 item.label = crate::http::mask_all(&item.label, secrets);
             }
         }
+        for finding in &mut self.findings {
+            if quotes(&finding.text) {
+                finding.text = crate::http::mask_all(&finding.text, secrets);
+            }
+            if let Some(detail) = finding.detail.as_mut()
+                && quotes(detail)
+            {
+                *detail = crate::http::mask_all(detail, secrets);
+            }
+        }
         self
     }
 

@@ -32,8 +32,11 @@ impl Engine {
         if call == Call::Check {
             return Ok(self.check(provider, profile, secrets, timeout).await);
         }
-        self.call_once(provider, profile, secrets, call, timeout)
-            .await
+        let result = self
+            .call_once(provider, profile, secrets, &call, timeout)
+            .await?;
+        self.record(provider, profile, &call, &result);
+        Ok(result)
     }
 
     /// The credential doctor: the provider's local findings (no I/O), then — unless one of them
@@ -58,7 +61,7 @@ impl Engine {
         let built = match stopped {
             Some(first) => Err(first),
             None => self
-                .call_once(provider, profile, secrets, Call::Check, timeout)
+                .call_once(provider, profile, secrets, &Call::Check, timeout)
                 .await
                 .map_err(|e| {
                     findings.push(
@@ -69,15 +72,11 @@ impl Engine {
         };
         let mut result = match built {
             Ok(result) => result,
-            Err(first) => {
-                let result = local_result(
-                    provider,
-                    Outcome::refused(format!("Nothing was sent: {first}"))
-                        .with_hint("fix the ✗ findings, then check again"),
-                );
-                self.record(provider, profile, &Call::Check, &result);
-                result
-            }
+            Err(first) => local_result(
+                provider,
+                Outcome::refused(format!("Nothing was sent: {first}"))
+                    .with_hint("fix the ✗ findings, then check again"),
+            ),
         };
         if result.exchange.response.is_some()
             || result.exchange.error.is_some()
@@ -91,26 +90,24 @@ impl Engine {
             findings.push(result.outcome.finding(status));
         }
         Arc::make_mut(&mut result).outcome.findings = findings;
+        // Recorded with its findings, so `history calls` shows what the doctor said.
+        self.record(provider, profile, &Call::Check, &result);
         result
     }
 
-    /// One call as the provider plans it, recorded.
+    /// One call as the provider plans it; the caller records it.
     async fn call_once(
         &self,
         provider: &'static dyn Provider,
         profile: &Profile,
         secrets: &Secrets,
-        call: Call,
+        call: &Call,
         timeout: Duration,
     ) -> Result<Arc<SendResult>, DraftError> {
-        let result = match provider.call(&call, profile, secrets)? {
+        Ok(match provider.call(call, profile, secrets)? {
             CallPlan::Local(outcome) => local_result(provider, outcome),
-            CallPlan::Request(request) => {
-                self.call_request(provider, &call, request, timeout).await
-            }
-        };
-        self.record(provider, profile, &call, &result);
-        Ok(result)
+            CallPlan::Request(request) => self.call_request(provider, call, request, timeout).await,
+        })
     }
 
     fn record(

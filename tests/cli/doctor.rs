@@ -59,6 +59,11 @@ fn telegram_token_form_then_get_me_and_the_exit_rule() {
         f.last()
             .is_some_and(|(_, t)| t.contains(telegram::BOT_NAME))
     );
+    assert!(
+        !sandbox.files_containing("has Telegram's form").is_empty(),
+        "the check is recorded with its findings"
+    );
+    assert!(sandbox.files_containing(telegram::TOKEN).is_empty());
     let doc = stdout_json(&out);
     assert!(
         doc["results"][0]["outcome"]["ok"]
