@@ -10,6 +10,7 @@ mod print;
 
 mod apns;
 mod args;
+mod check;
 mod context;
 mod conventions;
 mod courier;
@@ -74,7 +75,7 @@ fn execute(command: Command) -> CliResult {
             profile,
             out,
             timeout: t,
-        } => send::check(&ctx, &profile, out, timeout(t)?),
+        } => check::check(&ctx, &profile, out, timeout(t)?),
         Command::Lookup {
             profile,
             kind,

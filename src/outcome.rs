@@ -37,6 +37,9 @@ pub struct Outcome {
     /// The recipient no longer exists (a Web Push 404/410): the front ends offer to remove it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub gone: bool,
+    /// A credential check's findings, local ones first, the read-only call's answer last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::provider::doctor::Finding>,
 }
 
 /// One thing a lookup found: the value that goes into the audience, and how to show it.
@@ -86,6 +89,7 @@ impl Outcome {
             retry_after: None,
             items: Vec::new(),
             gone: false,
+            findings: Vec::new(),
         }
     }
 
@@ -101,6 +105,27 @@ impl Outcome {
 
     pub fn is_ok(&self) -> bool {
         self.verdict == Verdict::Accepted
+    }
+
+    /// A check's read-only call as the doctor's last finding: the summary, with the hint and the
+    /// HTTP status as its detail.
+    pub fn finding(&self, status: Option<String>) -> crate::provider::doctor::Finding {
+        use crate::provider::doctor::Finding;
+        let detail = [self.hint.clone(), status]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ");
+        let finding = match self.verdict {
+            Verdict::Accepted => Finding::ok(self.summary.clone()),
+            Verdict::NotSent => Finding::warn(self.summary.clone()),
+            Verdict::Refused | Verdict::TransportFailed => Finding::fail(self.summary.clone()),
+        };
+        if detail.is_empty() {
+            finding
+        } else {
+            finding.with_detail(detail)
+        }
     }
 
     /// The transport's own verdict when no usable response arrived: no answer at all, a redirect
@@ -147,6 +172,16 @@ impl Outcome {
         for item in &mut self.items {
             if quotes(&item.label) {
                 item.label = crate::http::mask_all(&item.label, secrets);
+            }
+        }
+        for finding in &mut self.findings {
+            if quotes(&finding.text) {
+                finding.text = crate::http::mask_all(&finding.text, secrets);
+            }
+            if let Some(detail) = finding.detail.as_mut()
+                && quotes(detail)
+            {
+                *detail = crate::http::mask_all(detail, secrets);
             }
         }
         self
@@ -240,6 +275,18 @@ fn truncated(exchange: &Exchange, response: &ResponseDump) -> Outcome {
 mod tests {
     use super::*;
     use crate::http::{Body, PreparedRequest};
+
+    #[test]
+    fn a_refused_check_call_is_a_failing_finding_with_its_hint_and_status() {
+        use crate::provider::doctor::Level;
+        let f = Outcome::refused("Key refused")
+            .with_hint("make a new one")
+            .finding(Some("HTTP 401".into()));
+        assert_eq!(f.level, Level::Fail);
+        assert_eq!(f.detail.as_deref(), Some("make a new one; HTTP 401"));
+        assert!(!f.stops);
+        assert_eq!(Outcome::accepted("fine").finding(None).detail, None);
+    }
 
     fn answered(status: u16, headers: &[(&str, &str)], truncated: bool) -> Exchange {
         let request =

@@ -80,7 +80,8 @@ pub enum Command {
         #[arg(long)]
         curl: bool,
     },
-    /// Test a profile's credentials with the provider's cheapest read-only call.
+    /// Diagnose a profile's credentials: local findings (key format, ids, rights), then the
+    /// provider's cheapest read-only call; exit 0 only when no finding is ✗.
     Check {
         /// The profile to test.
         profile: String,

@@ -1,4 +1,4 @@
-//! `pushdeck send`, `preview` and `check`: a draft or a profile through the engine.
+//! `pushdeck send` and `preview`: a draft through the engine.
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use super::args::Output;
 use super::context::{CliResult, Context, Failure, bad_input, read_draft, runtime};
 use super::exit::Exit;
-use super::print::{pretty, print_report, result_json, status_line};
+use super::print::{pretty, print_report};
 use super::progress::{Progress, watch_ctrl_c};
 use super::webpush;
 use crate::draft::Draft;
@@ -18,7 +18,6 @@ use crate::engine::{
     DEFAULT_TIMEOUT, Engine, EngineEvent, MAX_CONCURRENCY, ResumeFrom, SendJob, SendReport,
 };
 use crate::http::{self, dump};
-use crate::provider::Call;
 
 /// Resolves the draft's profile and secrets into a job. Bad input here means nothing is sent.
 fn job(
@@ -163,28 +162,4 @@ pub(super) fn run_job(
         eprintln!("pushdeck: warning: {e}");
     }
     Ok(report)
-}
-
-pub fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult {
-    let loaded = ctx.load(name)?;
-    // Missing settings or secrets are bad input, found before any network.
-    let result = ctx.call(&loaded, Call::Check, timeout)?;
-    if out.json {
-        out!(
-            "{}",
-            pretty(&json!({"results": [result_json(&result, out.reveal)]}))
-        );
-    } else {
-        let mark = if result.outcome.is_ok() { "✓" } else { "✗" };
-        out!(
-            "{mark} {}: {}{}",
-            loaded.profile.name,
-            result.outcome.summary,
-            status_line(&result.exchange)
-        );
-        if let Some(h) = &result.outcome.hint {
-            out!("  → {h}");
-        }
-    }
-    Ok(Exit::of_result(result))
 }

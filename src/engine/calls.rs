@@ -11,13 +11,16 @@ use super::report::SendResult;
 use super::run::{RunPlan, run};
 use crate::draft::DraftError;
 use crate::http::{Exchange, PreparedRequest};
+use crate::outcome::Outcome;
 use crate::profile::{Profile, Secrets};
+use crate::provider::doctor::{self, Finding};
 use crate::provider::{Call, CallPlan, Provider};
 use crate::store::{CallRecord, history_result};
 
 impl Engine {
     /// Makes one call beside sending and records it (`history/calls.jsonl`), redacted. `Err` when
-    /// the call cannot be built (a missing secret, an unknown lookup): nothing was sent.
+    /// the call cannot be built (a missing secret, an unknown lookup): nothing was sent. A check
+    /// is never `Err`: what stops it is one of its findings.
     pub async fn call(
         &self,
         provider: &'static dyn Provider,
@@ -26,22 +29,97 @@ impl Engine {
         call: Call,
         timeout: Duration,
     ) -> Result<Arc<SendResult>, DraftError> {
-        let result = match provider.call(&call, profile, secrets)? {
-            CallPlan::Local(outcome) => {
-                let request =
-                    PreparedRequest::new("CHECK", format!("local:{}", provider.info().id));
-                Arc::new(SendResult {
-                    index: 0,
-                    exchange: Exchange::unsent(request),
-                    outcome,
-                    retried: Vec::new(),
-                })
-            }
+        if call == Call::Check {
+            return Ok(self.check(provider, profile, secrets, timeout).await);
+        }
+        let result = self
+            .call_once(provider, profile, secrets, &call, timeout)
+            .await?;
+        self.record(provider, profile, &call, &result);
+        Ok(result)
+    }
+
+    /// The credential doctor: the provider's local findings (no I/O), then — unless one of them
+    /// makes it pointless — the read-only call, whose answer is the last finding. Always an
+    /// answer: a check that cannot be built is a finding too.
+    async fn check(
+        &self,
+        provider: &'static dyn Provider,
+        profile: &Profile,
+        secrets: &Secrets,
+        timeout: Duration,
+    ) -> Arc<SendResult> {
+        let cached = self.cached_token_of(provider, profile, secrets);
+        let mut findings = doctor::inspect(
+            provider,
+            profile,
+            secrets,
+            crate::clock::now(),
+            cached.as_ref(),
+        );
+        let stopped = findings.iter().find(|f| f.stops).map(|f| f.text.clone());
+        let built = match stopped {
+            Some(first) => Err(first),
+            None => self
+                .call_once(provider, profile, secrets, &Call::Check, timeout)
+                .await
+                .map_err(|e| {
+                    findings.push(
+                        Finding::fatal("The check could not be made.").with_detail(e.to_string()),
+                    );
+                    e.message
+                }),
+        };
+        let mut result = match built {
+            Ok(result) => result,
+            Err(first) => local_result(
+                provider,
+                Outcome::refused(format!("Nothing was sent: {first}"))
+                    .with_hint("fix the ✗ findings, then check again"),
+            ),
+        };
+        if result.exchange.response.is_some()
+            || result.exchange.error.is_some()
+            || result.outcome.is_ok()
+        {
+            let status = result
+                .exchange
+                .response
+                .as_ref()
+                .map(|r| format!("HTTP {} {}", r.status, r.reason));
+            findings.push(result.outcome.finding(status));
+        }
+        Arc::make_mut(&mut result).outcome.findings = findings;
+        // Recorded with its findings, so `history calls` shows what the doctor said.
+        self.record(provider, profile, &Call::Check, &result);
+        result
+    }
+
+    /// One call as the provider plans it; the caller records it.
+    async fn call_once(
+        &self,
+        provider: &'static dyn Provider,
+        profile: &Profile,
+        secrets: &Secrets,
+        call: &Call,
+        timeout: Duration,
+    ) -> Result<Arc<SendResult>, DraftError> {
+        Ok(match provider.call(call, profile, secrets)? {
+            CallPlan::Local(outcome) => local_result(provider, outcome),
             CallPlan::Request(mut request) => {
                 request.use_network(profile.network(secrets));
-                self.call_request(provider, &call, request, timeout).await
+                self.call_request(provider, call, request, timeout).await
             }
-        };
+        })
+    }
+
+    fn record(
+        &self,
+        provider: &'static dyn Provider,
+        profile: &Profile,
+        call: &Call,
+        result: &SendResult,
+    ) {
         let record = CallRecord {
             at: crate::clock::now_rfc3339(),
             provider: provider.info().id.to_string(),
@@ -52,7 +130,6 @@ impl Engine {
         if let Err(e) = self.history().calls().add(record) {
             tracing::warn!(error = %e, "a call could not be recorded");
         }
-        Ok(result)
     }
 
     async fn call_request(
@@ -150,4 +227,15 @@ impl Engine {
         }
         Ok(response.body.as_bytes().to_vec())
     }
+}
+
+/// An answer given without the network (Web Push's check, a check stopped by its findings).
+fn local_result(provider: &dyn Provider, outcome: Outcome) -> Arc<SendResult> {
+    let request = PreparedRequest::new("CHECK", format!("local:{}", provider.info().id));
+    Arc::new(SendResult {
+        index: 0,
+        exchange: Exchange::unsent(request),
+        outcome,
+        retried: Vec::new(),
+    })
 }

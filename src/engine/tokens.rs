@@ -9,7 +9,8 @@ use super::report::SendResult;
 use super::{Engine, SendJob};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
-use crate::provider::{Token, TokenPlan};
+use crate::profile::{Profile, Secrets};
+use crate::provider::{Provider, Token, TokenPlan};
 
 /// Keyed by provider, profile and a fingerprint of its secrets and settings: a changed key gets a
 /// new token.
@@ -17,14 +18,37 @@ pub(super) type TokenCache = Arc<Mutex<HashMap<(String, String, u64), Token>>>;
 
 impl Engine {
     fn token_key(job: &SendJob) -> (String, String, u64) {
+        Self::key_of(job.provider, &job.profile, &job.secrets)
+    }
+
+    fn key_of(
+        provider: &dyn Provider,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> (String, String, u64) {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        job.secrets.fingerprint().hash(&mut hasher);
-        job.profile.settings.hash(&mut hasher);
+        secrets.fingerprint().hash(&mut hasher);
+        profile.settings.hash(&mut hasher);
         (
-            job.provider.info().id.to_string(),
-            job.profile.name.clone(),
+            provider.info().id.to_string(),
+            profile.name.clone(),
             hasher.finish(),
         )
+    }
+
+    /// The fresh token cached for this profile and credentials, if any (the doctor shows its age).
+    pub(super) fn cached_token_of(
+        &self,
+        provider: &dyn Provider,
+        profile: &Profile,
+        secrets: &Secrets,
+    ) -> Option<Token> {
+        let now = crate::clock::now();
+        let cache = self.tokens.lock().ok()?;
+        cache
+            .get(&Self::key_of(provider, profile, secrets))
+            .filter(|t| now < t.refresh_after)
+            .cloned()
     }
 
     /// A cached token that is still fresh.

@@ -77,6 +77,12 @@ static INFO: ProviderInfo = ProviderInfo {
             "sandbox for development builds (Xcode), production for TestFlight and the App Store",
         )
         .required(),
+        FieldSpec::new(
+            "key_file",
+            "Key file name",
+            FieldKind::Text,
+            "optional: the .p8's name, AuthKey_<KEY ID>.p8; Check compares its id with the Key ID",
+        ),
     ],
     secrets: &[FieldSpec::new(
         SECRET,
@@ -221,6 +227,10 @@ fn root(profile: &Profile) -> Result<String, DraftError> {
 impl Provider for Apns {
     fn info(&self) -> &'static ProviderInfo {
         &INFO
+    }
+
+    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
+        super::doctor::apns::inspect(self, ctx.profile, ctx.secrets, ctx.now, ctx.cached)
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {

@@ -29,7 +29,7 @@ pub use report::{NotificationOutcome, RegistrationResult, parse_outcome};
 pub use sas::{SasToken, token as sas_token};
 pub use tags::parse as parse_tag_expression;
 
-use interpret::{Asked, NAME, hub_of, ids_text, key_name, notification_id, refusal, test_outcome};
+use interpret::{NAME, hub_of, ids_text, key_name, notification_id, refusal, test_outcome};
 pub use interpret::{is_test, test_report, tracking_headers};
 
 pub struct Azure;
@@ -41,6 +41,9 @@ const MAX_BODY: usize = 64 * 1024;
 const MAX_SCHEDULE_DAYS: i64 = 7;
 /// The secret masked in dumps: the signature, so `sr`, `se` and `skn` stay readable.
 const SIG_FIELD: &str = "sas_signature";
+
+/// The tag the check's test send goes to: no device registers it.
+const CHECK_TAG: &str = "pushdeck_credential_check";
 
 static INFO: ProviderInfo = ProviderInfo {
     id: "azure",
@@ -267,6 +270,10 @@ impl Provider for Azure {
         &INFO
     }
 
+    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
+        super::doctor::azure::inspect(ctx.profile, ctx.secrets)
+    }
+
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
         let draft = ctx.draft;
         validate_keys(&INFO, draft)?;
@@ -322,7 +329,7 @@ impl Provider for Azure {
             Err(outcome) => return outcome,
         };
         if !response.is_success() {
-            return refusal(exchange, response, Asked::Send);
+            return refusal(exchange, response);
         }
         let url = &exchange.request.url;
         let ids = ids_text(response);
@@ -496,15 +503,32 @@ fn send_request(
 
 /// The calls beside sending, behind `Provider::call`.
 impl Azure {
+    /// A test send to a tag no device has: it needs the Send right (a Listen key is refused, a
+    /// Send-only key passes, unlike listing registrations, which needs Manage) and the hub (404
+    /// when there is none), and delivers nothing.
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
-        let t = target(profile, secrets)?;
-        Ok(signed(
-            "GET",
-            &t,
-            &format!("registrations/?$top=1&api-version={API_VERSION}"),
-            crate::clock::now(),
-        )
-        .header("x-ms-version", API_VERSION))
+        let draft = Draft::from_json(
+            &serde_json::json!({
+                "profile": profile.name,
+                "message": {"body": "Pushdeck credential check"},
+                "audience": {"tags": [CHECK_TAG]},
+            })
+            .to_string(),
+        )?;
+        let ctx = PrepareContext {
+            draft: &draft,
+            profile,
+            secrets,
+            now: crate::clock::now(),
+            idempotency_key: "check",
+            token: None,
+            dry_run: true,
+        };
+        self.prepare(&ctx)?
+            .requests
+            .into_iter()
+            .next()
+            .ok_or_else(|| DraftError::new("call", "the check's test send could not be built"))
     }
 
     fn interpret_check(&self, exchange: &Exchange) -> Outcome {
@@ -513,12 +537,11 @@ impl Azure {
             Err(outcome) => return outcome,
         };
         if !response.is_success() {
-            return refusal(exchange, response, Asked::Check);
+            return refusal(exchange, response);
         }
-        let text = response.text();
-        if !text.contains("<feed") {
+        if report::parse_outcome(response.text()).is_none() {
             return Outcome::refused(format!(
-                "The hub answered {} but not with a registration list",
+                "The hub answered {} to the test send without an outcome report",
                 response.status
             ))
             .with_hint(
@@ -526,14 +549,9 @@ impl Azure {
             );
         }
         let hub = hub_of(&exchange.request.url);
-        let listed = if text.contains("<entry") {
-            "it has registrations"
-        } else {
-            "it has no registrations yet"
-        };
         let key = key_name(exchange).unwrap_or("this key");
         Outcome::accepted(format!(
-            "Connection string works: hub “{hub}” answered with policy {key}, and {listed}"
+            "Connection string works: policy {key} can send to hub “{hub}” (a test send to the tag {CHECK_TAG}, which no device has, delivered nothing)"
         ))
     }
 }

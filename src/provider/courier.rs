@@ -97,6 +97,10 @@ impl Provider for Courier {
         &INFO
     }
 
+    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
+        super::doctor::tokens::courier(ctx.profile, ctx.secrets)
+    }
+
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
         let draft = ctx.draft;
         validate_keys(&INFO, draft)?;

@@ -116,6 +116,10 @@ impl Provider for Fcm {
         &INFO
     }
 
+    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
+        super::doctor::fcm::inspect(ctx.profile, ctx.secrets)
+    }
+
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
         let draft = ctx.draft;
         validate_keys(&INFO, draft)?;
@@ -340,7 +344,7 @@ impl Fcm {
         let now = crate::clock::now();
         match self.token_from_exchange(exchange, now) {
             Ok(token) => Outcome::accepted(format!(
-                "Key works: Google issued an access token, valid for {} min",
+                "Key works: Google issued an access token with the messaging scope, valid for {} min",
                 (token.expires_at - now).whole_minutes().max(0)
             )),
             Err(outcome) => outcome,

@@ -5,6 +5,7 @@ pub mod apns;
 pub mod azure;
 pub mod courier;
 mod describe;
+pub mod doctor;
 pub mod fcm;
 pub mod jwt;
 pub mod ntfy;
@@ -24,5 +25,6 @@ pub use describe::{
 };
 pub use registry::{all, find};
 pub use seam::{
-    Call, CallPlan, FileNeed, LocalFile, PrepareContext, Prepared, Provider, Token, TokenPlan,
+    Call, CallPlan, FileNeed, InspectContext, LocalFile, PrepareContext, Prepared, Provider, Token,
+    TokenPlan,
 };

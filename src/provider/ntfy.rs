@@ -78,6 +78,10 @@ impl Provider for Ntfy {
         &INFO
     }
 
+    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
+        super::doctor::tokens::ntfy(ctx.profile, ctx.secrets)
+    }
+
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
         let draft = ctx.draft;
         validate_keys(&INFO, draft)?;

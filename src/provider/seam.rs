@@ -133,8 +133,23 @@ pub enum CallPlan {
     Local(Outcome),
 }
 
+/// What the credential doctor's local inspection reads: the profile as stored, the time, and the
+/// engine's cached token if it holds one (its age is a finding).
+pub struct InspectContext<'a> {
+    pub profile: &'a Profile,
+    pub secrets: &'a Secrets,
+    pub now: OffsetDateTime,
+    pub cached: Option<&'a Token>,
+}
+
 pub trait Provider: Send + Sync {
     fn info(&self) -> &'static ProviderInfo;
+
+    /// The credential doctor's local findings, before any network: key formats, ids, expiry,
+    /// rights (see `doctor.rs`). No I/O.
+    fn inspect(&self, _ctx: &InspectContext<'_>) -> Vec<super::doctor::Finding> {
+        Vec::new()
+    }
 
     /// Builds the request(s) for a draft. No I/O, no clock, no randomness of its own.
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError>;

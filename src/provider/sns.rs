@@ -112,6 +112,10 @@ impl Provider for Sns {
         &INFO
     }
 
+    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
+        super::doctor::sns::inspect(ctx.profile, ctx.secrets)
+    }
+
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
         let draft = ctx.draft;
         validate_keys(&INFO, draft)?;

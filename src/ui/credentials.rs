@@ -123,6 +123,11 @@ pub fn profile_bar(
                 actions.run(Command::NewProfile);
             }
         });
+        if let Some(outcome) = view.check
+            && !outcome.findings.is_empty()
+        {
+            super::findings::findings(ui, &outcome.findings);
+        }
         extras::profile(ui, view, form, panels, actions);
         ui.add_space(2.0);
     });

@@ -13,6 +13,7 @@ mod drop;
 mod extras;
 mod file_state;
 mod files;
+mod findings;
 pub mod fonts;
 pub mod form;
 pub mod frame_log;

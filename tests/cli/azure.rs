@@ -498,10 +498,14 @@ fn unknown_hub_is_named() {
 fn check_credentials() {
     let s = Setup::new();
     let out = s.cmd().args(["check", PROFILE]).output().expect("runs");
-    assert_says(&out, 0, &["Connection string works"]);
+    assert_says(&out, 0, &["Connection string works", "can send to hub"]);
     let seen = s.standin.requests();
-    assert_eq!(seen[0].method, "GET");
-    assert_eq!(seen[0].query.as_deref(), Some("$top=1&api-version=2020-06"));
+    assert_eq!(seen[0].method, "POST");
+    assert_eq!(
+        seen[0].header("ServiceBusNotification-Tags"),
+        Some("pushdeck_credential_check")
+    );
+    s.standin.assert_no_problems();
 
     let listen = Setup::with_policy(LISTEN_POLICY, LISTEN_KEY);
     let out = listen
@@ -509,7 +513,7 @@ fn check_credentials() {
         .args(["check", PROFILE])
         .output()
         .expect("runs");
-    assert_says(&out, 1, &["lacks the Manage claim"]);
+    assert_says(&out, 1, &["lacks the Send claim"]);
 }
 
 #[test]

@@ -239,7 +239,7 @@ fn check_is_the_token_exchange_with_the_token_masked() {
     let doc = stdout_json(&out);
     assert_eq!(
         doc["results"][0]["outcome"]["summary"],
-        "Key works: Google issued an access token, valid for 59 min"
+        "Key works: Google issued an access token with the messaging scope, valid for 59 min"
     );
     assert_eq!(standin.token_requests(), 1);
 }

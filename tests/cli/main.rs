@@ -6,6 +6,7 @@ mod apns_channels;
 mod azure;
 mod conventions;
 mod courier;
+mod doctor;
 mod faults;
 mod fcm;
 mod interrupt;

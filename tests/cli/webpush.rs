@@ -294,7 +294,8 @@ fn check_is_local_and_says_so() {
         .expect("runs");
     assert_eq!(wrong.status.code(), Some(2));
     assert!(
-        stderr(&wrong).contains("does not match the VAPID private key"),
+        stdout(&wrong).contains("✗ The stored public key does not match the private key")
+            && stderr(&wrong).contains("does not match the private key"),
         "{}",
         stderr(&wrong)
     );

@@ -4,6 +4,7 @@ mod support;
 mod apns;
 mod azure;
 mod courier;
+mod doctor;
 mod faults;
 mod fcm;
 mod files;

@@ -97,15 +97,8 @@ pub fn key_name(exchange: &Exchange) -> Option<&str> {
         .and_then(super::sas::key_name_of)
 }
 
-/// Which request a refusal answers: the policy rights it needed differ.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Asked {
-    Send,
-    Check,
-}
-
 /// A plain-language reading of the hub's errors (providers.md §2.6).
-pub fn refusal(exchange: &Exchange, response: &ResponseDump, call: Asked) -> Outcome {
+pub fn refusal(exchange: &Exchange, response: &ResponseDump) -> Outcome {
     let detail = super::report::error_detail(response.text());
     let shown = if detail.is_empty() {
         format!("HTTP {}", response.status)
@@ -119,7 +112,6 @@ pub fn refusal(exchange: &Exchange, response: &ResponseDump, call: Asked) -> Out
             .with_hint("Check that the payload matches the format (options.format) and that the tags or expression are valid."),
         401 => {
             let key = key_name(exchange).unwrap_or("this policy");
-            let needed = if call == Asked::Send { "Send" } else { "Manage" };
             let claim = super::report::missing_claim(&detail);
             let lower = detail.to_ascii_lowercase();
             let (summary, hint) = if let Some(claim) = claim {
@@ -134,17 +126,13 @@ pub fn refusal(exchange: &Exchange, response: &ResponseDump, call: Asked) -> Out
                 )
             } else if key.to_ascii_lowercase().contains("listen") {
                 (
-                    format!("Policy {key} is refused ({shown}): a Listen key cannot {}", if call == Asked::Send { "send" } else { "list registrations" }),
-                    format!("This needs the {needed} claim: use DefaultFullSharedAccessSignature or a policy with {needed}."),
+                    format!("Policy {key} is refused ({shown}): a Listen key cannot send"),
+                    "This needs the Send claim: use DefaultFullSharedAccessSignature or a policy with Send.".to_string(),
                 )
             } else {
                 (
                     format!("The hub refused the key of policy {key} (401): {shown}"),
-                    if call == Asked::Send {
-                        "The SharedAccessKey is wrong or belongs to another namespace, or the policy lacks the Send claim: copy the connection string again from the hub's Access Policies.".to_string()
-                    } else {
-                        "The key is wrong, or the policy lacks the Manage claim that listing registrations needs (a Send-only key gets 401 here: try a test send with --dry-run instead).".to_string()
-                    },
+                    "The SharedAccessKey is wrong or belongs to another namespace, or the policy lacks the Send claim: copy the connection string again from the hub's Access Policies.".to_string(),
                 )
             };
             Outcome::refused(format!("{summary}{ids}")).with_hint(hint)

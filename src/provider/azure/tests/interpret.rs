@@ -123,45 +123,39 @@ fn interprets_each_documented_error() {
     let o = Azure.interpret(&exchange(SEND, 429, "", &[("Retry-After", "7")]));
     assert_eq!(o.retry_after, Some(7));
 
-    let check = |status, body: &str| {
-        let mut ex = exchange(
-            "https://ns.servicebus.windows.net/acme-hub/registrations/?$top=1&api-version=2020-06",
-            status,
-            body,
-            &[],
-        );
-        ex.request.method = "GET".into();
-        Azure.interpret_check(&ex)
-    };
+    let check = |status, body: &str| Azure.interpret_check(&exchange(TEST, status, body, &[]));
     let o = check(
         401,
-        &err(401, "Unauthorized access. 'Manage' claim(s) are required"),
+        &err(401, "Unauthorized access. 'Send' claim(s) are required"),
     );
+    assert!(o.summary.contains("lacks the Send claim"), "{}", o.summary);
+    let o = check(404, &err(404, "Hub not found"));
     assert!(
-        o.summary.contains("lacks the Manage claim"),
+        o.summary.contains("no hub named “acme-hub”"),
         "{}",
         o.summary
     );
     let o = check(
-        200,
-        r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="text">Registrations</title></feed>"#,
+        201,
+        r#"<NotificationOutcome><Success>0</Success><Failure>0</Failure></NotificationOutcome>"#,
     );
     assert!(o.is_ok());
     assert!(
-        o.summary.contains("hub “acme-hub”") && o.summary.contains("no registrations"),
+        o.summary.contains("can send to hub “acme-hub”"),
         "{}",
         o.summary
     );
-    assert!(!check(200, "<html/>").is_ok());
+    assert!(!check(201, "<html/>").is_ok());
 }
 
 #[test]
-fn check_lists_one_registration() {
+fn check_is_a_test_send_to_a_tag_no_device_has() {
     let r = Azure.check(&profile(), &secrets()).expect("check");
-    assert_eq!(r.method, "GET");
+    assert_eq!(r.method, "POST");
+    assert!(is_test(&r.url), "{}", r.url);
     assert_eq!(
-        r.url,
-        "https://acme-ns.servicebus.windows.net/acme-hub/registrations/?$top=1&api-version=2020-06"
+        r.header_value("ServiceBusNotification-Tags"),
+        Some(CHECK_TAG)
     );
     assert!(
         r.header_value("Authorization")
