@@ -73,9 +73,10 @@ fn execute(command: Command) -> CliResult {
         Command::Preview { draft, out, curl } => send::preview(&ctx, &draft, out, curl),
         Command::Check {
             profile,
+            draft,
             out,
             timeout: t,
-        } => check::check(&ctx, &profile, out, timeout(t)?),
+        } => check::check(&ctx, &profile, draft.as_deref(), out, timeout(t)?),
         Command::Lookup {
             profile,
             kind,

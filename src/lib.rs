@@ -10,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod draft;
 pub mod engine;
+pub mod finding;
 pub mod http;
 pub mod outcome;
 pub mod profile;

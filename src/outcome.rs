@@ -39,7 +39,7 @@ pub struct Outcome {
     pub gone: bool,
     /// A credential check's findings, local ones first, the read-only call's answer last.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub findings: Vec<crate::provider::doctor::Finding>,
+    pub findings: Vec<crate::finding::Finding>,
 }
 
 /// One thing a lookup found: the value that goes into the audience, and how to show it.
@@ -109,8 +109,8 @@ impl Outcome {
 
     /// A check's read-only call as the doctor's last finding: the summary, with the hint and the
     /// HTTP status as its detail.
-    pub fn finding(&self, status: Option<String>) -> crate::provider::doctor::Finding {
-        use crate::provider::doctor::Finding;
+    pub fn finding(&self, status: Option<String>) -> crate::finding::Finding {
+        use crate::finding::Finding;
         let detail = [self.hint.clone(), status]
             .into_iter()
             .flatten()
@@ -278,7 +278,7 @@ mod tests {
 
     #[test]
     fn a_refused_check_call_is_a_failing_finding_with_its_hint_and_status() {
-        use crate::provider::doctor::Level;
+        use crate::finding::Level;
         let f = Outcome::refused("Key refused")
             .with_hint("make a new one")
             .finding(Some("HTTP 401".into()));

@@ -85,6 +85,10 @@ pub enum Command {
     Check {
         /// The profile to test.
         profile: String,
+        /// Also check what this draft's audience names against the profile (e.g. that SNS topic
+        /// ARNs are in the profile's region); `-` reads it from standard input.
+        #[arg(long, value_name = "DRAFT")]
+        draft: Option<String>,
         #[command(flatten)]
         out: Output,
         /// No request waits longer than this in total.

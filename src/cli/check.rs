@@ -11,16 +11,29 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::args::Output;
-use super::context::{CliResult, Context};
+use super::context::{CliResult, Context, read_draft, runtime};
 use super::exit::Exit;
 use super::print::{pretty, result_json, status_line};
 use crate::engine::SendResult;
-use crate::provider::Call;
 use crate::provider::doctor::{Level, worst};
 
-pub fn check(ctx: &Context, name: &str, out: Output, timeout: Duration) -> CliResult {
+pub fn check(
+    ctx: &Context,
+    name: &str,
+    draft: Option<&str>,
+    out: Output,
+    timeout: Duration,
+) -> CliResult {
     let loaded = ctx.load(name)?;
-    let result = ctx.call(&loaded, Call::Check, timeout)?;
+    let draft = draft.map(read_draft).transpose()?;
+    let engine = ctx.engine()?;
+    let result = runtime()?.block_on(engine.check(
+        loaded.provider,
+        &loaded.profile,
+        &loaded.secrets,
+        draft.as_ref().map(|d| &d.audience),
+        timeout,
+    ));
     let findings = &result.outcome.findings;
     if out.json {
         out!(

@@ -9,12 +9,12 @@ use tokio_util::sync::CancellationToken;
 use super::Engine;
 use super::report::SendResult;
 use super::run::{RunPlan, run};
-use crate::draft::DraftError;
+use crate::draft::{Audience, DraftError};
+use crate::finding::Finding;
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
 use crate::profile::{Profile, Secrets};
-use crate::provider::doctor::{self, Finding};
-use crate::provider::{Call, CallPlan, Provider};
+use crate::provider::{Call, CallPlan, InspectContext, Provider};
 use crate::store::{CallRecord, history_result};
 
 impl Engine {
@@ -30,7 +30,7 @@ impl Engine {
         timeout: Duration,
     ) -> Result<Arc<SendResult>, DraftError> {
         if call == Call::Check {
-            return Ok(self.check(provider, profile, secrets, timeout).await);
+            return Ok(self.check(provider, profile, secrets, None, timeout).await);
         }
         let result = self
             .call_once(provider, profile, secrets, &call, timeout)
@@ -41,22 +41,24 @@ impl Engine {
 
     /// The credential doctor: the provider's local findings (no I/O), then — unless one of them
     /// makes it pointless — the read-only call, whose answer is the last finding. Always an
-    /// answer: a check that cannot be built is a finding too.
-    async fn check(
+    /// answer: a check that cannot be built is a finding too. With the audience of a draft (the
+    /// window's composer, `check --draft`), the findings cover what it names as well.
+    pub async fn check(
         &self,
         provider: &'static dyn Provider,
         profile: &Profile,
         secrets: &Secrets,
+        audience: Option<&Audience>,
         timeout: Duration,
     ) -> Arc<SendResult> {
         let cached = self.cached_token_of(provider, profile, secrets);
-        let mut findings = doctor::inspect(
-            provider,
+        let mut findings = provider.inspect(&InspectContext {
             profile,
             secrets,
-            crate::clock::now(),
-            cached.as_ref(),
-        );
+            now: crate::clock::now(),
+            cached: cached.as_ref(),
+            audience: audience.map(|a| &**a),
+        });
         let stopped = findings.iter().find(|f| f.stops).map(|f| f.text.clone());
         let built = match stopped {
             Some(first) => Err(first),

@@ -9,6 +9,7 @@
 
 mod auth;
 pub mod channels;
+mod doctor;
 mod errors;
 pub mod live_activity;
 mod payload;
@@ -229,8 +230,8 @@ impl Provider for Apns {
         &INFO
     }
 
-    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
-        super::doctor::apns::inspect(self, ctx.profile, ctx.secrets, ctx.now, ctx.cached)
+    fn inspect(&self, ctx: &super::seam::InspectContext<'_>) -> Vec<crate::finding::Finding> {
+        doctor::inspect(self, ctx.profile, ctx.secrets, ctx.now, ctx.cached)
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {

@@ -5,6 +5,7 @@
 
 mod body;
 mod connection;
+mod doctor;
 mod formats;
 mod headers;
 mod interpret;
@@ -270,8 +271,8 @@ impl Provider for Azure {
         &INFO
     }
 
-    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
-        super::doctor::azure::inspect(ctx.profile, ctx.secrets)
+    fn inspect(&self, ctx: &super::seam::InspectContext<'_>) -> Vec<crate::finding::Finding> {
+        doctor::inspect(ctx.profile, ctx.secrets)
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {

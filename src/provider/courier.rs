@@ -97,7 +97,7 @@ impl Provider for Courier {
         &INFO
     }
 
-    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
+    fn inspect(&self, ctx: &super::seam::InspectContext<'_>) -> Vec<crate::finding::Finding> {
         super::doctor::tokens::courier(ctx.profile, ctx.secrets)
     }
 

@@ -18,6 +18,7 @@ use crate::profile::Profile;
 use crate::profile::Secrets;
 
 mod auth;
+mod doctor;
 mod errors;
 mod payload;
 
@@ -116,8 +117,8 @@ impl Provider for Fcm {
         &INFO
     }
 
-    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
-        super::doctor::fcm::inspect(ctx.profile, ctx.secrets)
+    fn inspect(&self, ctx: &super::seam::InspectContext<'_>) -> Vec<crate::finding::Finding> {
+        doctor::inspect(ctx.profile, ctx.secrets)
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {

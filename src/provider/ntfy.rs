@@ -78,7 +78,7 @@ impl Provider for Ntfy {
         &INFO
     }
 
-    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
+    fn inspect(&self, ctx: &super::seam::InspectContext<'_>) -> Vec<crate::finding::Finding> {
         super::doctor::tokens::ntfy(ctx.profile, ctx.secrets)
     }
 

@@ -1,5 +1,6 @@
 //! OneSignal: `POST /notifications` with `Authorization: Key …` (providers.md §1).
 
+mod doctor;
 mod errors;
 pub mod filters;
 mod payload;
@@ -107,8 +108,8 @@ impl Provider for OneSignal {
         &INFO
     }
 
-    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
-        super::doctor::onesignal::inspect(ctx.profile, ctx.secrets)
+    fn inspect(&self, ctx: &super::seam::InspectContext<'_>) -> Vec<crate::finding::Finding> {
+        doctor::inspect(ctx.profile, ctx.secrets)
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {

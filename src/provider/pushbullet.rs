@@ -115,7 +115,7 @@ impl Provider for Pushbullet {
         &INFO
     }
 
-    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
+    fn inspect(&self, ctx: &super::seam::InspectContext<'_>) -> Vec<crate::finding::Finding> {
         super::doctor::tokens::pushbullet(ctx.profile, ctx.secrets)
     }
 

@@ -140,6 +140,9 @@ pub struct InspectContext<'a> {
     pub secrets: &'a Secrets,
     pub now: OffsetDateTime,
     pub cached: Option<&'a Token>,
+    /// The audience of the draft being checked for, when there is one (the window's composer,
+    /// `check --draft`): e.g. SNS topic ARNs must be in the profile's region.
+    pub audience: Option<&'a serde_json::Map<String, Value>>,
 }
 
 pub trait Provider: Send + Sync {
@@ -147,7 +150,7 @@ pub trait Provider: Send + Sync {
 
     /// The credential doctor's local findings, before any network: key formats, ids, expiry,
     /// rights (see `doctor.rs`). No I/O.
-    fn inspect(&self, _ctx: &InspectContext<'_>) -> Vec<super::doctor::Finding> {
+    fn inspect(&self, _ctx: &InspectContext<'_>) -> Vec<crate::finding::Finding> {
         Vec::new()
     }
 

@@ -1,6 +1,7 @@
 //! AWS SNS Publish over the Query API, signed with SigV4 (providers.md §6).
 
 mod account;
+mod doctor;
 mod errors;
 mod payload;
 pub mod sigv4;
@@ -112,8 +113,8 @@ impl Provider for Sns {
         &INFO
     }
 
-    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
-        super::doctor::sns::inspect(ctx.profile, ctx.secrets)
+    fn inspect(&self, ctx: &super::seam::InspectContext<'_>) -> Vec<crate::finding::Finding> {
+        doctor::inspect(ctx.profile, ctx.secrets, ctx.audience)
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {

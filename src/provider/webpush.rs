@@ -2,6 +2,7 @@
 //! RFC 8291 (`aes128gcm`) and signed with a VAPID JWT (RFC 8292) per push-service origin
 //! (providers.md §7).
 
+mod doctor;
 pub mod ece;
 pub mod subscription;
 #[cfg(test)]
@@ -102,8 +103,8 @@ impl Provider for WebPush {
         &INFO
     }
 
-    fn inspect(&self, ctx: &super::InspectContext<'_>) -> Vec<super::doctor::Finding> {
-        super::doctor::webpush::inspect(ctx.profile, ctx.secrets)
+    fn inspect(&self, ctx: &super::seam::InspectContext<'_>) -> Vec<crate::finding::Finding> {
+        doctor::inspect(ctx.profile, ctx.secrets)
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {

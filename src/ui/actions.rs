@@ -345,7 +345,27 @@ impl PushdeckApp {
                 return;
             }
         };
-        let task = self.spawn_call(call, profile, secrets);
+        let task = match (&call, &lookup_key) {
+            // The check covers what the composed draft names too (e.g. SNS ARNs and the region).
+            (Call::Check, None) => {
+                let audience = self.current_draft().ok().map(|d| d.audience.clone());
+                let engine = self.engine.clone();
+                let provider = self.provider();
+                let ctx = self.egui_ctx.clone().unwrap_or_default();
+                Task::spawn(&self.runtime, &ctx, async move {
+                    Ok(engine
+                        .check(
+                            provider,
+                            &profile,
+                            &secrets,
+                            audience.as_ref(),
+                            CALL_TIMEOUT,
+                        )
+                        .await)
+                })
+            }
+            _ => self.spawn_call(call, profile, secrets),
+        };
         match lookup_key {
             Some(key) => self.lookup_task = Some((self.tab, key, task)),
             None => {

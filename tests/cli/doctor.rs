@@ -339,6 +339,66 @@ fn sns_temporary_key_without_session_token_is_named() {
 }
 
 #[test]
+fn sns_check_with_a_draft_names_a_topic_arn_from_another_region() {
+    let standin = crate::support::block_on(sns::SnsStandIn::start_async());
+    let sandbox = Sandbox::with(Keyring::None, None);
+    sandbox.add_provider_profile(
+        "aws",
+        "sns",
+        &standin.base_url(),
+        &[
+            ("region", sns::REGION),
+            ("access_key_id", sns::ACCESS_KEY_ID),
+        ],
+    );
+    let other = if sns::REGION == "eu-west-1" {
+        "us-east-1"
+    } else {
+        "eu-west-1"
+    };
+    let draft = |region: &str| {
+        serde_json::json!({
+            "profile": "aws",
+            "message": {"body": "Sale"},
+            "audience": {"topic_arn": format!("arn:aws:sns:{region}:123456789012:sale")}
+        })
+        .to_string()
+    };
+    let run = |path: &std::path::Path| {
+        sandbox
+            .cmd()
+            .env("PUSHDECK_SECRET_ACCESS_KEY", sns::SECRET)
+            .args(["check", "aws", "--json", "--draft"])
+            .arg(path)
+            .output()
+            .expect("runs")
+    };
+    let out = run(&sandbox.write("here.json", &draft(sns::REGION)));
+    assert_eq!(code(&out), Some(0), "{:?}", findings(&out));
+    assert!(
+        has(&findings(&out), "ok", "topic_arn is in"),
+        "{:?}",
+        findings(&out)
+    );
+
+    // The credential works, the draft would be refused: ✗, exit 1, and the call was still made.
+    let out = run(&sandbox.write("there.json", &draft(other)));
+    let f = findings(&out);
+    assert_eq!(code(&out), Some(1), "{f:?}");
+    assert!(
+        has(
+            &f,
+            "fail",
+            &format!(
+                "topic_arn is in {other}, but the profile sends to {}",
+                sns::REGION
+            )
+        ),
+        "{f:?}"
+    );
+}
+
+#[test]
 fn onesignal_organization_key_is_named() {
     let standin = onesignal::OneSignalStandIn::start();
     let sandbox = Sandbox::with(Keyring::None, None);

@@ -2,8 +2,8 @@
 //! key (`os_v2_app_…`) or a legacy REST API key, never an organization key (`os_v2_org_…`) —
 //! used the way the `key_kind` setting says.
 
-use super::{Finding, secret, setting};
 use crate::profile::{Profile, Secrets};
+use crate::provider::doctor::{Finding, secret, setting};
 
 pub fn inspect(profile: &Profile, secrets: &Secrets) -> Vec<Finding> {
     let mut findings = Vec::new();

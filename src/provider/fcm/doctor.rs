@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::{Finding, secret};
 use crate::profile::{Profile, Secrets};
+use crate::provider::doctor::{Finding, secret};
 
 const SECRET: &str = "service_account_json";
 
@@ -59,7 +59,7 @@ pub fn inspect(profile: &Profile, secrets: &Secrets) -> Vec<Finding> {
     }
     // Whatever else the sender checks (a token_uri it may call, …), said in its words.
     if findings.is_empty()
-        && let Err(e) = crate::provider::fcm::validate_service_account(text)
+        && let Err(e) = super::validate_service_account(text)
     {
         findings.push(Finding::fatal("The service-account key cannot be used.").with_detail(e));
     }

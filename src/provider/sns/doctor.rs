@@ -1,15 +1,23 @@
 //! Amazon SNS: the region's form, the access key id's kind (AKIA… long-term, ASIA… temporary)
-//! and the session token temporary keys need.
+//! and the session token temporary keys need; with a draft, that its topic or endpoint ARN is
+//! in the profile's region (SNS answers a foreign-region ARN with a bare InvalidParameter).
 
-use super::{Finding, secret, setting, upper_alnum};
+use serde_json::{Map, Value};
+
 use crate::profile::{Profile, Secrets};
+use crate::provider::doctor::{Finding, secret, setting, upper_alnum};
 
-pub fn inspect(profile: &Profile, secrets: &Secrets) -> Vec<Finding> {
+pub fn inspect(
+    profile: &Profile,
+    secrets: &Secrets,
+    audience: Option<&Map<String, Value>>,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     match setting(profile, "region", "region") {
         Err(f) => findings.push(f),
         Ok(region) if is_region(region) => {
             findings.push(Finding::ok(format!("The region {region} has AWS's form.")));
+            findings.extend(audience.into_iter().flat_map(|a| arns(a, region)));
         }
         Ok(region) => findings.push(
             Finding::fatal(format!(
@@ -34,6 +42,40 @@ pub fn inspect(profile: &Profile, secrets: &Secrets) -> Vec<Finding> {
         ))),
     }
     findings
+}
+
+/// The draft's topic and endpoint ARNs: `arn:PARTITION:sns:REGION:ACCOUNT:NAME`, in `region`.
+fn arns(audience: &Map<String, Value>, region: &str) -> Vec<Finding> {
+    ["topic_arn", "target_arn"]
+        .iter()
+        .filter_map(|key| Some((*key, audience.get(*key)?.as_str()?.trim())))
+        .filter(|(_, arn)| !arn.is_empty())
+        .map(|(key, arn)| {
+            let parts: Vec<&str> = arn.splitn(6, ':').collect();
+            match parts.as_slice() {
+                ["arn", "aws" | "aws-cn" | "aws-us-gov", "sns", r, account, name]
+                    if account.len() == 12
+                        && account.bytes().all(|b| b.is_ascii_digit())
+                        && !name.is_empty() =>
+                {
+                    if *r == region {
+                        Finding::ok(format!("The draft's {key} is in {region}, as the profile is."))
+                    } else {
+                        Finding::fail(format!(
+                            "The draft's {key} is in {r}, but the profile sends to {region}: SNS refuses an ARN from another region."
+                        ))
+                        .with_detail(format!(
+                            "set the profile's region to {r}, or use the ARN of the topic in {region}"
+                        ))
+                    }
+                }
+                _ => Finding::fail(format!(
+                    "The draft's {key} `{arn}` is not an SNS ARN (arn:aws:sns:REGION:ACCOUNT:NAME)."
+                ))
+                .with_detail("copy the ARN from the SNS console (Topics, or the endpoint's page)"),
+            }
+        })
+        .collect()
 }
 
 /// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`: a two-letter area, words, a number.
@@ -92,7 +134,47 @@ mod tests {
         if session {
             s.insert("session_token", "FwoGZXIvYXdzEXAMPLE".into());
         }
-        inspect(&p, &s)
+        inspect(&p, &s, None)
+    }
+
+    #[test]
+    fn a_draft_arn_from_another_region_or_not_an_arn_is_named() {
+        let mut p = Profile::new("aws", "sns");
+        p.settings.insert("region".into(), "eu-west-1".into());
+        p.settings
+            .insert("access_key_id".into(), "AKIAIOSFODNN7EXAMPLE".into());
+        let mut s = Secrets::default();
+        s.insert(
+            "secret_access_key",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+        );
+        let audience = |key: &str, arn: &str| {
+            let mut m = Map::new();
+            m.insert(key.into(), arn.into());
+            m
+        };
+        let here = audience("topic_arn", "arn:aws:sns:eu-west-1:123456789012:sale");
+        let f = inspect(&p, &s, Some(&here));
+        assert!(texts(&f, Level::Fail).is_empty(), "{f:?}");
+        assert!(texts(&f, Level::Ok).contains("topic_arn is in eu-west-1"));
+
+        let there = audience(
+            "target_arn",
+            "arn:aws:sns:us-east-1:123456789012:endpoint/GCM/app/1",
+        );
+        let f = inspect(&p, &s, Some(&there));
+        assert!(
+            texts(&f, Level::Fail)
+                .contains("target_arn is in us-east-1, but the profile sends to eu-west-1"),
+            "{f:?}"
+        );
+
+        let junk = audience("topic_arn", "sale-topic");
+        let f = inspect(&p, &s, Some(&junk));
+        assert!(
+            texts(&f, Level::Fail).contains("is not an SNS ARN"),
+            "{f:?}"
+        );
     }
 
     fn texts(f: &[Finding], level: Level) -> String {

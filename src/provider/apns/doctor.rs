@@ -3,9 +3,9 @@
 
 use time::OffsetDateTime;
 
-use super::{Finding, secret, setting, upper_alnum};
 use crate::profile::{Profile, Secrets};
-use crate::provider::{Provider, Token, TokenPlan};
+use crate::provider::doctor::{Finding, secret, setting, upper_alnum};
+use crate::provider::seam::{Provider, Token, TokenPlan};
 
 /// The secret field of the `.p8` key.
 const SECRET: &str = "signing_key_p8";
@@ -43,7 +43,7 @@ fn token_auth(
     let mut findings = Vec::new();
     match secret(profile, secrets, SECRET, "signing key (.p8)") {
         Err(f) => findings.push(f),
-        Ok(text) => findings.push(match crate::provider::apns::validate_signing_key(text) {
+        Ok(text) => findings.push(match super::validate_signing_key(text) {
             Ok(()) => Finding::ok("The signing key is a P-256 key that signs ES256 tokens."),
             Err(e) => Finding::fatal(
                 "The signing key is not a usable APNs key: paste the whole AuthKey_….p8 file.",

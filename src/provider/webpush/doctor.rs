@@ -2,9 +2,9 @@
 //! the subject is one push services accept. Push services have no read-only call: the engine's
 //! local check (a token signed and verified) comes last.
 
-use super::{Finding, secret, setting};
+use super::vapid::{self, VapidKey};
 use crate::profile::{Profile, Secrets};
-use crate::provider::webpush::vapid::{self, VapidKey};
+use crate::provider::doctor::{Finding, secret, setting};
 
 pub fn inspect(profile: &Profile, secrets: &Secrets) -> Vec<Finding> {
     let mut findings = Vec::new();

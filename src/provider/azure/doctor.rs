@@ -2,9 +2,9 @@
 //! a Listen-only key (`DefaultListenSharedAccessSignature`) is the classic mistake. The hub's
 //! answer to the read-only call says whether the hub exists and what the key may do.
 
-use super::{Finding, secret, setting};
+use super::parse_connection_string;
 use crate::profile::{Profile, Secrets};
-use crate::provider::azure::parse_connection_string;
+use crate::provider::doctor::{Finding, secret, setting};
 
 pub fn inspect(profile: &Profile, secrets: &Secrets) -> Vec<Finding> {
     let mut findings = Vec::new();
