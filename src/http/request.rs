@@ -28,6 +28,9 @@ pub struct PreparedRequest {
     /// the profile's network settings were applied; kept in history. Never holds a password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// The TLS client certificate to present (APNs certificate auth); never written anywhere.
+    #[serde(skip)]
+    pub client_identity: Option<std::sync::Arc<super::identity::ClientIdentity>>,
 }
 
 pub use super::redact::SecretRef;
@@ -115,6 +118,7 @@ impl PreparedRequest {
             plaintext: None,
             network: None,
             route: None,
+            client_identity: None,
         }
     }
 
@@ -197,6 +201,8 @@ impl PreparedRequest {
                 })
             }),
             route: self.route.clone(),
+            // Only its description is ever shown; the key stays with the original.
+            client_identity: None,
         }
     }
 

@@ -40,7 +40,6 @@ impl Api for Apns {
 
     fn answer(&self, request: &Seen, record: &Record) -> Reply {
         let header = |n: &str| request.header_or_empty(n).to_string();
-        let body = &request.body;
         let problem = |m: String| {
             record.problem(m);
             reason(400, "BadPath")
@@ -52,6 +51,22 @@ impl Api for Apns {
             return problem(format!("no such path {}", request.path));
         };
         let auth = header("authorization");
+        let topic = header("apns-topic");
+        if let Some(der) = &request.client_certificate {
+            // Certificate auth: the handshake verified the certificate against the CA; the
+            // topic must be one it was issued for, in this environment.
+            if !auth.is_empty() {
+                record.problem("a certificate connection also sent an authorization header");
+            }
+            let (allowed, sandbox) = certificate_topics(der);
+            if !sandbox {
+                return reason(403, "BadCertificateEnvironment");
+            }
+            if !allowed.contains(&topic) {
+                return reason(400, "TopicDisallowed");
+            }
+            return self.after_auth(request, record, device);
+        }
         let Some(jwt) = auth.strip_prefix("bearer ") else {
             return reason(403, "MissingProviderToken");
         };
@@ -77,6 +92,19 @@ impl Api for Apns {
             return reason(403, "InvalidProviderToken");
         }
         self.tokens.lock().expect("lock").insert(jwt.to_string());
+        self.after_auth(request, record, device)
+    }
+}
+
+impl Apns {
+    /// Everything APNs checks once the provider is authenticated (token or certificate).
+    fn after_auth(&self, request: &Seen, record: &Record, device: &str) -> Reply {
+        let header = |n: &str| request.header_or_empty(n).to_string();
+        let body = &request.body;
+        let problem = |m: String| {
+            record.problem(m);
+            reason(400, "BadPath")
+        };
         let topic = header("apns-topic");
         if topic.is_empty() {
             return reason(400, "MissingTopic");
@@ -171,6 +199,40 @@ impl Api for Apns {
                 &format!("a6a0c9f8-0000-4000-8000-{n:012x}"),
             )
     }
+}
+
+/// The topics a client certificate was issued for (its subject UID and Apple's topics
+/// extension), and whether it may push to the sandbox (Apple's development OID), read with
+/// x509-parser as an independent reader of Apple's encoding.
+fn certificate_topics(der: &[u8]) -> (Vec<String>, bool) {
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+        return (Vec::new(), false);
+    };
+    let mut topics: Vec<String> = cert
+        .subject()
+        .iter_attributes()
+        .filter(|a| a.attr_type().to_id_string() == "0.9.2342.19200300.100.1.1")
+        .filter_map(|a| a.as_str().ok().map(str::to_string))
+        .collect();
+    let mut sandbox = false;
+    for ext in cert.extensions() {
+        match ext.oid.to_id_string().as_str() {
+            "1.2.840.113635.100.6.3.1" => sandbox = true,
+            "1.2.840.113635.100.6.3.6" => {
+                if let Ok((_, seq)) = x509_parser::der_parser::parse_der(ext.value)
+                    && let Ok(items) = seq.as_sequence()
+                {
+                    topics.extend(
+                        items
+                            .iter()
+                            .filter_map(|i| i.as_str().ok().map(str::to_string)),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    (topics, sandbox)
 }
 
 /// The topic suffix each push type's tokens are registered under.
