@@ -214,6 +214,13 @@ pub fn open(stored: &str, password: Option<&str>) -> Result<Opened, DraftError> 
     })
 }
 
+/// How a certificate file is kept in the keyring, which stores text: PEM as it is, a binary
+/// `.p12` as base64.
+pub fn stored_form(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes)
+        .unwrap_or_else(|e| base64::engine::general_purpose::STANDARD.encode(e.into_bytes()))
+}
+
 /// Checks a `certificate` when it is stored: it must be PEM with a certificate, or a `.p12`
 /// (whose password may be stored after it, so a password error is not a refusal here).
 pub fn validate(stored: &str) -> Result<(), String> {
