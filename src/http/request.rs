@@ -31,6 +31,10 @@ pub struct PreparedRequest {
     /// The TLS client certificate to present (APNs certificate auth); never written anywhere.
     #[serde(skip)]
     pub client_identity: Option<std::sync::Arc<super::identity::ClientIdentity>>,
+    /// Which client certificate it is presented with, in words (its subject and expiry, never
+    /// the key): shown in dumps and kept in history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate: Option<String>,
 }
 
 pub use super::redact::SecretRef;
@@ -119,6 +123,7 @@ impl PreparedRequest {
             network: None,
             route: None,
             client_identity: None,
+            client_certificate: None,
         }
     }
 
@@ -203,7 +208,17 @@ impl PreparedRequest {
             route: self.route.clone(),
             // Only its description is ever shown; the key stays with the original.
             client_identity: None,
+            client_certificate: self.client_certificate.clone(),
         }
+    }
+
+    /// Presents `identity` as the TLS client certificate (and says so in dumps).
+    pub fn use_client_identity(
+        &mut self,
+        identity: std::sync::Arc<super::identity::ClientIdentity>,
+    ) {
+        self.client_certificate = Some(identity.description.clone());
+        self.client_identity = Some(identity);
     }
 
     /// Sends it the way the profile's network settings say. The proxy password stays out of the

@@ -310,11 +310,11 @@ fn fields(
                 if f.key != crate::provider::apns::certificate::PASSWORD
                     && ui
                         .small_button("Load from file…")
-                    .on_hover_text(format!(
-                        "Read the {} from a file (or drop the file on the window)",
-                        f.label
-                    ))
-                    .clicked()
+                        .on_hover_text(format!(
+                            "Read the {} from a file (or drop the file on the window)",
+                            f.label
+                        ))
+                        .clicked()
                 {
                     actions.push(Action::LoadSecretFile(f.key));
                 }

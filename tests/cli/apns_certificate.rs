@@ -108,8 +108,20 @@ fn a_certificate_from_another_ca_is_refused_in_the_handshake() {
     // certificate Apple did not issue, the TLS handshake fails and nothing is delivered.
     let stranger = TestCa::new().client_certificate(apns::TOPIC, &AppleExtensions::default());
     let p12 = p12_base64(&stranger, &sandbox);
-    let out = run(&sandbox, &p12, Some(PASSWORD), &["send", &draft(&sandbox)]);
+    let out = run(
+        &sandbox,
+        &p12,
+        Some(PASSWORD),
+        &["send", &draft(&sandbox), "--json"],
+    );
     assert_exit_output(&out, 3);
+    let text = said(&out);
+    assert!(
+        text.contains("presented the client certificate")
+            && text.contains("Apple Push Services: com.example.app")
+            && text.contains("did not accept it"),
+        "{text}"
+    );
     assert_eq!(standin.hits(), 0, "no request got past the handshake");
 }
 
@@ -253,6 +265,24 @@ fn a_production_only_certificate_sends_to_production() {
         !text.to_ascii_lowercase().contains("authorization"),
         "{text}"
     );
+    assert!(
+        text.contains("[client certificate] Apple Push Services: com.example.app"),
+        "{text}"
+    );
+    let out = run(
+        &sandbox,
+        &p12,
+        Some(PASSWORD),
+        &["preview", "--curl", &draft(&sandbox)],
+    );
+    assert_exit_output(&out, 0);
+    assert!(
+        stdout(&out).contains("--cert push-certificate.pem"),
+        "{}",
+        stdout(&out)
+    );
+    let key_body = cert.key_pem.lines().nth(1).unwrap_or("").to_string();
+    assert!(!stdout(&out).contains(&key_body));
 }
 
 /// `pushdeck secret set PROFILE certificate < cert.p12`: the binary file is stored (as base64,

@@ -470,7 +470,7 @@ impl CertificateAuth {
 
     /// Sends `request` with the certificate: no `authorization` header, the client identity set.
     pub fn apply(&self, mut request: crate::http::PreparedRequest) -> crate::http::PreparedRequest {
-        request.client_identity = Some(self.identity.clone());
+        request.use_client_identity(self.identity.clone());
         request
     }
 }
