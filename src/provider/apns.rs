@@ -315,7 +315,8 @@ impl Provider for Apns {
             }
             return o;
         }
-        let mut o = reason_outcome(response);
+        let mut o =
+            certificate::explain_refusal(reason_outcome(response), exchange, &reason(response));
         if !apns_id.is_empty() {
             o.summary.push_str(&format!(" (apns-id {apns_id})"));
         }
@@ -546,6 +547,8 @@ impl Apns {
     }
 }
 
+#[cfg(test)]
+mod certificate_tests;
 #[cfg(test)]
 mod push_type_tests;
 #[cfg(test)]

@@ -334,3 +334,36 @@ fn a_binary_p12_is_stored_from_standard_input() {
     assert_eq!(standin.hits(), 1);
     let _ = sandbox.cmd().args(["profile", "remove", &profile]).output();
 }
+
+#[test]
+fn a_production_certificate_on_the_sandbox_is_bad_certificate_environment() {
+    let ca = TestCa::new();
+    let (standin, sandbox) = setup(&ca);
+    sandbox.add_provider_profile(
+        PROFILE,
+        "apns",
+        &standin.base_url(),
+        &[("environment", "sandbox")],
+    );
+    let apple = AppleExtensions {
+        sandbox: false,
+        production: true,
+        ..AppleExtensions::default()
+    };
+    let cert = ca.client_certificate(apns::TOPIC, &apple);
+    let p12 = p12_base64(&cert, &sandbox);
+    let out = run(&sandbox, &p12, Some(PASSWORD), &["send", &draft(&sandbox)]);
+    assert_exit_output(&out, 1);
+    let text = said(&out);
+    // Warned before sending, then Apple's answer in a certificate's words.
+    assert!(
+        text.contains("production only but the profile sends to sandbox"),
+        "{text}"
+    );
+    assert!(
+        text.contains("BadCertificateEnvironment") && text.contains("refused the certificate"),
+        "{text}"
+    );
+    assert!(text.contains("other APNs environment"), "{text}");
+    assert_eq!(standin.hits(), 1);
+}

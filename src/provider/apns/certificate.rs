@@ -493,3 +493,34 @@ pub fn with_facts(
     }
     outcome
 }
+
+/// An APNs refusal of a request sent with a certificate, in a certificate's words (the reasons'
+/// own explanations assume token auth).
+pub fn explain_refusal(
+    mut outcome: crate::outcome::Outcome,
+    exchange: &crate::http::Exchange,
+    reason: &str,
+) -> crate::outcome::Outcome {
+    if exchange.request.client_certificate.is_none() {
+        return outcome;
+    }
+    outcome.summary = outcome
+        .summary
+        .replace("refused the provider token", "refused the certificate");
+    let hint = match reason {
+        "BadCertificate" => Some(
+            "APNs does not accept this certificate: make sure it is the app's Apple Push Notification service certificate (not a development or distribution signing certificate), then export it again from Keychain Access with its private key.",
+        ),
+        "BadCertificateEnvironment" => Some(
+            "The certificate is for the other APNs environment: a development (sandbox) certificate cannot push to production, nor the other way round. Change the profile's environment, or use the matching certificate (a universal one covers both).",
+        ),
+        "TopicDisallowed" => Some(
+            "The certificate does not cover this topic: its bundle id (or a topic it lists) must be the topic. Clear the profile's topic to use the certificate's own.",
+        ),
+        _ => None,
+    };
+    if let Some(h) = hint {
+        outcome.hint = Some(h.into());
+    }
+    outcome
+}
