@@ -150,9 +150,11 @@ fn profile_summary(ui: &mut egui::Ui, view: &View<'_>, profile: &Profile) {
     } else {
         "kept for this session"
     };
+    // An optional secret that is not set is not news (and would push Check off the bar).
     let secrets: Vec<String> = info
         .secrets
         .iter()
+        .filter(|f| f.required || view.stored.contains(&f.key))
         .map(|f| {
             if view.stored.contains(&f.key) {
                 format!("{} {keyring}", f.label)
