@@ -938,6 +938,34 @@ fn apns_p8_keys() {
     });
 }
 
+/// APNs certificates: PEM text and base64 `.p12` bytes, mutated and random, with and without a
+/// password, never panic and never quote themselves in an error.
+#[test]
+fn apns_certificates() {
+    use base64::Engine as _;
+    use pushdeck::provider::apns::certificate::open;
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUb3Zp\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEG\n-----END PRIVATE KEY-----\n".to_string();
+    // A PKCS#12 header (SEQUENCE, version 3, data content) followed by nothing useful.
+    let p12 = base64::engine::general_purpose::STANDARD.encode([
+        0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x03, 0x30, 0x82, 0x00, 0xf0, 0x06, 0x09,
+    ]);
+    let input = (
+        prop_oneof![3 => mutated(vec![pem, p12]), 1 => text()],
+        proptest::option::of("[a-z]{0,8}"),
+    );
+    fuzz("apns_certificates", input, |(text, password)| {
+        if let Err(e) = open(&text, password.as_deref()) {
+            assert!(!e.message.is_empty());
+            assert!(
+                !e.message.contains(text.trim()) || text.trim().len() < 40,
+                "the error quotes the certificate: {}",
+                e.message
+            );
+        }
+        let _ = pushdeck::provider::apns::certificate::validate(&text);
+    });
+}
+
 #[test]
 fn fcm_service_accounts() {
     let fcm = provider::find("fcm").expect("fcm");

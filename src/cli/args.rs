@@ -235,6 +235,8 @@ pub enum ProfileCommand {
 #[derive(Subcommand, Debug)]
 pub enum SecretCommand {
     /// Read a secret from standard input (no echo on a terminal) and store it in the keyring.
+    /// A binary file (an APNs `.p12`: `secret set PROFILE certificate < cert.p12`) is kept as
+    /// base64.
     Set {
         /// The profile the secret belongs to.
         profile: String,

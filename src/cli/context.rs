@@ -170,11 +170,19 @@ pub fn read_secret_from_stdin(prompt: &str) -> Result<String, Failure> {
         rpassword::prompt_password(prompt)
             .map_err(|e| bad_input(format!("cannot read the secret: {e}")))?
     } else {
-        let mut s = String::new();
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut s)
+            .read_to_end(&mut bytes)
             .map_err(|e| bad_input(format!("cannot read standard input: {e}")))?;
-        s
+        match String::from_utf8(bytes) {
+            Ok(text) => text,
+            // A binary file (an APNs .p12): the keyring stores text, so it is kept as base64,
+            // whole (no line ending trimmed from binary data).
+            Err(e) => {
+                use base64::Engine as _;
+                return Ok(base64::engine::general_purpose::STANDARD.encode(e.into_bytes()));
+            }
+        }
     };
     let value = value.trim_end_matches(['\r', '\n']).to_string();
     if value.trim().is_empty() {

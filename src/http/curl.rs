@@ -16,6 +16,12 @@ pub fn to_curl(request: &PreparedRequest, reveal: bool) -> String {
         };
         parts.push(flag.into());
     }
+    if request.client_certificate.is_some() {
+        // curl takes the certificate and its key from one PEM file (`openssl pkcs12 -in
+        // cert.p12 -nodes -out push-certificate.pem`); the key is never printed.
+        parts.push("--cert".into());
+        parts.push("push-certificate.pem".into());
+    }
     if request.method != "GET" || !request.body.is_empty() {
         parts.push("-X".into());
         parts.push(request.method.clone());

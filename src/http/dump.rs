@@ -67,6 +67,9 @@ pub fn request_text(request: &PreparedRequest) -> String {
     if let Some(route) = request.notable_route() {
         out.push_str(&format!("\n[connection] {route}\n"));
     }
+    if let Some(cert) = &request.client_certificate {
+        out.push_str(&format!("\n[client certificate] {cert}\n"));
+    }
     out
 }
 

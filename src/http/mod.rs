@@ -4,6 +4,7 @@
 mod curl;
 pub mod dump;
 mod exchange;
+mod identity;
 mod network;
 mod proxy_probe;
 mod redact;
@@ -13,6 +14,7 @@ mod transport_errors;
 
 pub use curl::to_curl;
 pub use exchange::{Exchange, ResponseDump, TransportError, TransportErrorKind};
+pub use identity::ClientIdentity;
 pub use network::{
     DIRECT, DirectReason, Network, NetworkError, PROXY_SCHEMES, ProxySource, Route, UNCONFIGURED,
     check_proxy_setting, redact_proxy_url,

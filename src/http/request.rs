@@ -28,6 +28,13 @@ pub struct PreparedRequest {
     /// the profile's network settings were applied; kept in history. Never holds a password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// The TLS client certificate to present (APNs certificate auth); never written anywhere.
+    #[serde(skip)]
+    pub client_identity: Option<std::sync::Arc<super::identity::ClientIdentity>>,
+    /// Which client certificate it is presented with, in words (its subject and expiry, never
+    /// the key): shown in dumps and kept in history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate: Option<String>,
 }
 
 pub use super::redact::SecretRef;
@@ -115,6 +122,8 @@ impl PreparedRequest {
             plaintext: None,
             network: None,
             route: None,
+            client_identity: None,
+            client_certificate: None,
         }
     }
 
@@ -197,7 +206,19 @@ impl PreparedRequest {
                 })
             }),
             route: self.route.clone(),
+            // Only its description is ever shown; the key stays with the original.
+            client_identity: None,
+            client_certificate: self.client_certificate.clone(),
         }
+    }
+
+    /// Presents `identity` as the TLS client certificate (and says so in dumps).
+    pub fn use_client_identity(
+        &mut self,
+        identity: std::sync::Arc<super::identity::ClientIdentity>,
+    ) {
+        self.client_certificate = Some(identity.description.clone());
+        self.client_identity = Some(identity);
     }
 
     /// Sends it the way the profile's network settings say. The proxy password stays out of the

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::exchange::{Exchange, ResponseDump, TransportError, TransportErrorKind};
+use super::identity::ClientIdentity;
 use super::network::{DirectReason, Network, Route};
 use super::request::{Body, PreparedRequest, SecretRef, is_loopback_url};
 use super::transport_errors::{classify, error_chain, proxy_refused_response, refused_connect};
@@ -17,7 +18,7 @@ const USER_AGENT: &str = concat!("pushdeck/", env!("CARGO_PKG_VERSION"));
 /// The one place that sends. Connections are pooled per host, redirects are never followed
 /// (credentials must not travel to another host), and every call ends within its timeout. Each
 /// request goes the way its profile's network settings and the environment say (see `Route`):
-/// one pair of clients per proxy and certificate bundle, built on first use.
+/// one pair of clients per proxy, certificate bundle and client certificate, built on first use.
 #[derive(Clone)]
 pub struct Transport {
     connect_timeout: Duration,
@@ -31,6 +32,9 @@ struct ClientKey {
     proxy: Option<String>,
     /// The extra certificate bundle and when it last changed (an edited file is read again).
     ca_certificates: Option<(PathBuf, Option<SystemTime>)>,
+    /// The client certificate's fingerprint: a profile with certificate auth gets its own
+    /// connections, and the key itself is not kept in the map.
+    identity: Option<[u8; 32]>,
 }
 
 #[derive(Clone)]
@@ -51,11 +55,17 @@ impl Transport {
         transport.clients_for(
             &Route::Direct(DirectReason::Unconfigured),
             &Network::default(),
+            None,
         )?;
         Ok(transport)
     }
 
-    fn clients_for(&self, route: &Route, network: &Network) -> Result<Clients, TransportError> {
+    fn clients_for(
+        &self,
+        route: &Route,
+        network: &Network,
+        identity: Option<&ClientIdentity>,
+    ) -> Result<Clients, TransportError> {
         let key = ClientKey {
             proxy: match route {
                 Route::Proxy { url, .. } => Some(url.to_string()),
@@ -65,13 +75,14 @@ impl Transport {
                 let changed = std::fs::metadata(path).and_then(|m| m.modified()).ok();
                 (path.clone(), changed)
             }),
+            identity: identity.map(ClientIdentity::fingerprint),
         };
         if let Ok(cache) = self.clients.lock()
             && let Some(clients) = cache.get(&key)
         {
             return Ok(clients.clone());
         }
-        let clients = build_clients(self.connect_timeout, route, network)?;
+        let clients = build_clients(self.connect_timeout, route, network, identity)?;
         if let Ok(mut cache) = self.clients.lock() {
             cache.insert(key, clients.clone());
         }
@@ -156,7 +167,11 @@ impl Transport {
             .route()
             .map_err(|e| refused(e.0, request.url.clone()))?;
         let none = Network::default();
-        let clients = self.clients_for(&route, request.network.as_deref().unwrap_or(&none))?;
+        let clients = self.clients_for(
+            &route,
+            request.network.as_deref().unwrap_or(&none),
+            request.client_identity.as_deref(),
+        )?;
         let client = if request.http2_only {
             &clients.http2
         } else {
@@ -298,7 +313,9 @@ fn build_clients(
     connect_timeout: Duration,
     route: &Route,
     network: &Network,
+    identity: Option<&ClientIdentity>,
 ) -> Result<Clients, TransportError> {
+    let identity = identity.map(read_identity).transpose()?;
     let extra_roots = match &network.ca_certificates {
         Some(path) => read_bundle(path)?,
         None => Vec::new(),
@@ -326,6 +343,10 @@ fn build_clients(
             .tls_certs_merge(extra_roots.clone());
         // The route was decided above (and is what the Request pane shows); reqwest must not
         // pick another one from the environment.
+        let builder = match &identity {
+            Some(identity) => builder.identity(identity.clone()),
+            None => builder,
+        };
         match &proxy {
             Some(proxy) => builder.proxy(proxy.clone()),
             None => builder.no_proxy(),
@@ -339,6 +360,19 @@ fn build_clients(
     Ok(Clients {
         client: builder().build().map_err(failed)?,
         http2: builder().http2_prior_knowledge().build().map_err(failed)?,
+    })
+}
+
+/// The client certificate as rustls takes it. The error never quotes the PEM: it holds the key.
+fn read_identity(identity: &ClientIdentity) -> Result<reqwest::Identity, TransportError> {
+    reqwest::Identity::from_pem(identity.pem()).map_err(|e| TransportError {
+        kind: TransportErrorKind::Refused,
+        message: format!(
+            "The client certificate ({}) cannot be used for TLS: {}. Nothing was sent. Store the certificate again (a .p12, or PEM certificate and private key).",
+            identity.description,
+            error_chain(&e)
+        ),
+        detail: identity.description.clone(),
     })
 }
 

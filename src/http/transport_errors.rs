@@ -116,6 +116,21 @@ pub(super) fn classify(
             ),
         );
     }
+    if let Some(identity) = &request.client_identity
+        && https
+        && refused_client_certificate(&lower)
+    {
+        // With TLS 1.3 the server's verdict on the client certificate arrives just after the
+        // handshake, so hyper only sees the connection die before the request went out.
+        return error(
+            TransportErrorKind::Tls,
+            format!(
+                "The secure connection to {host}{} was closed in the TLS handshake after Pushdeck presented the client certificate ({}): the server did not accept it. Nothing was delivered. APNs does this with a certificate Apple did not issue, or one that is revoked or expired: check it in Edit credentials or with `pushdeck check`, or export it again from Keychain Access.",
+                via(route),
+                identity.description
+            ),
+        );
+    }
     if lower.contains("certificate") || lower.contains("unknownissuer") {
         error(
             TransportErrorKind::Tls,
@@ -234,4 +249,16 @@ fn short_reason(lower: &str) -> &'static str {
     } else {
         "the network said no"
     }
+}
+
+/// Whether a failure with a client certificate looks like the server refusing it: a TLS alert, or
+/// the connection dying before the request went out. A server certificate that is not trusted is
+/// another matter (rustls says "invalid peer certificate").
+fn refused_client_certificate(lower: &str) -> bool {
+    !lower.contains("invalid peer certificate")
+        && (lower.contains("alert")
+            || lower.contains("connection was not ready")
+            || lower.contains("handshake")
+            || is_early_close(lower)
+            || lower.contains("reset"))
 }

@@ -8,7 +8,9 @@
 //! 20 minutes, and a token is reused until 40 minutes after its `iat`, well inside Apple's hour.
 
 mod auth;
+pub mod certificate;
 pub mod channels;
+mod check;
 mod doctor;
 mod errors;
 pub mod live_activity;
@@ -29,7 +31,8 @@ use crate::profile::Profile;
 use crate::profile::Secrets;
 
 pub use auth::validate_signing_key;
-use auth::{SECRET, mint, setting, signing_key};
+use auth::{SECRET, mint, token_credentials};
+use certificate::CertificateAuth;
 use errors::{NAME, reason, reason_outcome};
 use payload::{
     INTERRUPTION_LEVELS, MAX_PAYLOAD, MAX_VOIP_PAYLOAD, device_tokens, payload, raw_payload, short,
@@ -50,6 +53,12 @@ static INFO: ProviderInfo = ProviderInfo {
     name: NAME,
     default_base_url: PRODUCTION,
     settings: &[
+        FieldSpec::new(
+            certificate::AUTH,
+            "Authentication",
+            FieldKind::Choice(certificate::AUTH_CHOICES),
+            "token: a .p8 signing key (key id, team id); certificate: a .p12 or PEM push certificate sent as the TLS client certificate",
+        ),
         FieldSpec::new(
             "key_id",
             "Key ID",
@@ -85,13 +94,27 @@ static INFO: ProviderInfo = ProviderInfo {
             "optional: the .p8's name, AuthKey_<KEY ID>.p8; Check compares its id with the Key ID",
         ),
     ],
-    secrets: &[FieldSpec::new(
-        SECRET,
-        "Signing key (.p8)",
-        FieldKind::Text,
-        "the contents of AuthKey_XXXXXXXXXX.p8 (-----BEGIN PRIVATE KEY-----…)",
-    )
-    .required()],
+    secrets: &[
+        FieldSpec::new(
+            SECRET,
+            "Signing key (.p8)",
+            FieldKind::Text,
+            "the contents of AuthKey_XXXXXXXXXX.p8 (-----BEGIN PRIVATE KEY-----…)",
+        )
+        .required(),
+        FieldSpec::new(
+            certificate::CERTIFICATE,
+            "Push certificate (.p12 or PEM)",
+            FieldKind::Text,
+            "with auth=certificate: the .p12 exported from Keychain Access (drop the file or Load from file…), or PEM certificate and private key",
+        ),
+        FieldSpec::new(
+            certificate::PASSWORD,
+            "Certificate password",
+            FieldKind::Text,
+            "the password the .p12 was exported with (none: leave empty)",
+        ),
+    ],
     audience: &[
         FieldSpec::new(
             "device_tokens",
@@ -192,8 +215,12 @@ static INFO: ProviderInfo = ProviderInfo {
     common_options: &["ttl", "priority", "raw"],
 };
 
-/// `sandbox` or `production`; without the setting, the profile's badge decides.
-fn environment(profile: &Profile) -> Result<&'static str, DraftError> {
+/// `sandbox` or `production`; without the setting, the certificate's only environment (when it
+/// has one), else the profile's badge.
+fn environment(
+    profile: &Profile,
+    from_cert: Option<&'static str>,
+) -> Result<&'static str, DraftError> {
     match profile.setting("environment").map(str::trim) {
         Some("sandbox") | Some("development") => Ok("sandbox"),
         Some("production") => Ok("production"),
@@ -201,6 +228,7 @@ fn environment(profile: &Profile) -> Result<&'static str, DraftError> {
             "settings.environment",
             format!("`{other}` is not sandbox or production"),
         )),
+        _ if from_cert.is_some() => Ok(from_cert.unwrap_or("sandbox")),
         _ => Ok(
             if profile.environment == crate::profile::Environment::Prod {
                 "production"
@@ -211,14 +239,15 @@ fn environment(profile: &Profile) -> Result<&'static str, DraftError> {
     }
 }
 
-fn root(profile: &Profile) -> Result<String, DraftError> {
+fn root(profile: &Profile, cert: Option<&CertificateAuth>) -> Result<String, DraftError> {
     let has_override = profile
         .base_url
         .as_deref()
         .is_some_and(|s| !s.trim().is_empty());
+    let from_cert = cert.and_then(|c| c.facts.only_environment());
     if has_override {
         base_url(profile, &INFO)
-    } else if environment(profile)? == "production" {
+    } else if environment(profile, from_cert)? == "production" {
         Ok(PRODUCTION.into())
     } else {
         Ok(SANDBOX.into())
@@ -237,11 +266,13 @@ impl Provider for Apns {
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
         let draft = ctx.draft;
         validate_keys(&INFO, draft)?;
-        setting(ctx.profile, "key_id", "Key ID")?;
-        setting(ctx.profile, "team_id", "Team ID")?;
-        let bundle = setting(ctx.profile, "topic", "topic (bundle id)")?;
-        signing_key(ctx.secrets.require(&ctx.profile.name, SECRET)?)?;
-        let root = root(ctx.profile)?;
+        let cert = certificate::for_profile(ctx.profile, ctx.secrets, ctx.now)?;
+        let bundle = match &cert {
+            Some(c) => c.topic.clone(),
+            None => token_credentials(ctx.profile, ctx.secrets)?,
+        };
+        let bundle = bundle.as_str();
+        let root = root(ctx.profile, cert.as_ref())?;
         let channel = channels::audience_channel(draft)?;
         let tokens = match channel {
             Some(_) => Vec::new(),
@@ -252,6 +283,10 @@ impl Provider for Apns {
         let m = &draft.message;
         let headers = Headers::read(&options, bundle, m.silent, ctx.now, &mut warnings)?;
         let body = body(draft, &options, &headers, ctx.now, &mut warnings)?;
+        if let Some(c) = &cert {
+            let env = environment(ctx.profile, c.facts.only_environment()).ok();
+            warnings.extend(c.warnings(&headers.topic, env, ctx.now));
+        }
         let Headers {
             push_type,
             topic,
@@ -267,7 +302,10 @@ impl Provider for Apns {
                 &channel,
                 (push_type, priority, expiration, collapse),
                 body,
-                ctx.token,
+                &match &cert {
+                    Some(c) => channels::Signer::Certificate(c),
+                    None => channels::Signer::Token(ctx.token),
+                },
                 &mut warnings,
             )?;
             return Ok(Prepared {
@@ -279,9 +317,13 @@ impl Provider for Apns {
         let requests = tokens
             .iter()
             .map(|device| {
-                let mut r = PreparedRequest::new("POST", format!("{root}/3/device/{device}"))
-                    .http2_only()
-                    .header("authorization", format!("bearer {token}"))
+                let mut r =
+                    PreparedRequest::new("POST", format!("{root}/3/device/{device}")).http2_only();
+                r = match &cert {
+                    Some(c) => c.apply(r),
+                    None => r.header("authorization", format!("bearer {token}")),
+                };
+                r = r
                     .header("apns-topic", topic.clone())
                     .header("apns-push-type", push_type)
                     .header("apns-priority", priority);
@@ -325,7 +367,8 @@ impl Provider for Apns {
             }
             return o;
         }
-        let mut o = reason_outcome(response);
+        let mut o =
+            certificate::explain_refusal(reason_outcome(response), exchange, &reason(response));
         if !apns_id.is_empty() {
             o.summary.push_str(&format!(" (apns-id {apns_id})"));
         }
@@ -360,14 +403,17 @@ impl Provider for Apns {
         secrets: &Secrets,
         now: OffsetDateTime,
     ) -> Result<TokenPlan, DraftError> {
+        if certificate::uses_certificate(profile)? {
+            return Ok(TokenPlan::None);
+        }
         mint(profile, secrets, now).map(TokenPlan::Mint)
     }
 
     fn validate_secret(&self, field: &str, value: &str) -> Result<(), String> {
-        if field == SECRET {
-            validate_signing_key(value)
-        } else {
-            Ok(())
+        match field {
+            SECRET => validate_signing_key(value),
+            certificate::CERTIFICATE => certificate::validate(value),
+            _ => Ok(()),
         }
     }
 
@@ -516,40 +562,8 @@ fn body(
     Ok(body)
 }
 
-/// The calls beside sending, behind `Provider::call`.
-impl Apns {
-    fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
-        let bundle = setting(profile, "topic", "topic (bundle id)")?;
-        let token = mint(profile, secrets, crate::clock::now())?;
-        let mut r =
-            PreparedRequest::new("POST", format!("{}/3/device/{CHECK_TOKEN}", root(profile)?))
-                .http2_only()
-                .header("authorization", format!("bearer {}", token.value))
-                .header("apns-topic", bundle)
-                .header("apns-push-type", "background")
-                .header("apns-priority", "5")
-                .header("apns-expiration", "0")
-                .header("content-type", "application/json");
-        r.body = Body::Text(r#"{"aps":{"content-available":1}}"#.into());
-        r.add_secret("provider_token", &token.value);
-        Ok(r)
-    }
-
-    fn interpret_check(&self, exchange: &Exchange) -> Outcome {
-        let response = match answer(exchange) {
-            Ok(response) => response,
-            Err(outcome) => return outcome,
-        };
-        match reason(response).as_str() {
-            "BadDeviceToken" => Outcome::accepted(
-                "Key, team and topic work: APNs accepted the provider token and refused only the dummy device token",
-            ),
-            _ if response.status == 200 => Outcome::accepted("APNs accepted the provider token"),
-            _ => reason_outcome(response),
-        }
-    }
-}
-
+#[cfg(test)]
+mod certificate_tests;
 #[cfg(test)]
 mod channel_tests;
 #[cfg(test)]

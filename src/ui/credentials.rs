@@ -18,6 +18,9 @@ pub struct Editor {
     stored: Vec<&'static str>,
     pub(super) error: Option<String>,
     confirm_delete: bool,
+    /// What the APNs certificate being entered says, for the certificate and password it was
+    /// read from (a hash of both): opening a .p12 is slow, so not every frame.
+    certificate: Option<(u64, Result<Vec<String>, String>)>,
 }
 
 impl Editor {
@@ -49,6 +52,7 @@ impl Editor {
             stored,
             error: None,
             confirm_delete: false,
+            certificate: None,
         }
     }
 }
@@ -151,9 +155,11 @@ fn profile_summary(ui: &mut egui::Ui, view: &View<'_>, profile: &Profile) {
     } else {
         "kept for this session"
     };
+    // An optional secret that is not set is not news (and would push Check off the bar).
     let secrets: Vec<String> = info
         .secrets
         .iter()
+        .filter(|f| f.required || view.stored.contains(&f.key))
         .map(|f| {
             if view.stored.contains(&f.key) {
                 format!("{} {keyring}", f.label)
@@ -307,13 +313,15 @@ fn fields(
         let l = ui
             .horizontal(|ui| {
                 let l = ui.label(f.label);
-                if ui
-                    .small_button("Load from file…")
-                    .on_hover_text(format!(
-                        "Read the {} from a file (or drop the file on the window)",
-                        f.label
-                    ))
-                    .clicked()
+                // A password is typed, not kept in a file.
+                if f.key != crate::provider::apns::certificate::PASSWORD
+                    && ui
+                        .small_button("Load from file…")
+                        .on_hover_text(format!(
+                            "Read the {} from a file (or drop the file on the window)",
+                            f.label
+                        ))
+                        .clicked()
                 {
                     actions.push(Action::LoadSecretFile(f.key));
                 }
@@ -334,6 +342,7 @@ fn fields(
         )
         .labelled_by(l.id);
     }
+    certificate_facts(ui, editor);
     if !keyring_persistent {
         ui.colored_label(
             ok_color(ui, false),
@@ -342,6 +351,58 @@ fn fields(
     }
     if let Some(e) = &editor.error {
         ui.colored_label(ok_color(ui, false), e);
+    }
+}
+
+/// What Apple encoded in the APNs certificate being entered (bundle id, topics, environment,
+/// expiry), or why it does not open; warns 30 days before it expires.
+fn certificate_facts(ui: &mut egui::Ui, editor: &mut Editor) {
+    use crate::provider::apns::certificate::{CERTIFICATE, PASSWORD, open};
+    use std::hash::{Hash, Hasher};
+    let Some(value) = editor
+        .edit
+        .secrets
+        .get(CERTIFICATE)
+        .filter(|v| editor.edit.provider == "apns" && !v.trim().is_empty())
+    else {
+        editor.certificate = None;
+        return;
+    };
+    let password = editor
+        .edit
+        .secrets
+        .get(PASSWORD)
+        .filter(|p| !p.is_empty())
+        .map(String::as_str);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (value, password).hash(&mut hasher);
+    let key = hasher.finish();
+    if editor.certificate.as_ref().is_none_or(|(k, _)| *k != key) {
+        let now = crate::clock::now();
+        let read = open(value, password)
+            .map(|o| {
+                let mut lines = o.facts.lines(now);
+                lines.extend(o.facts.expiry_warning(now).map(|w| format!("⚠ {w}")));
+                lines
+            })
+            .map_err(|e| e.to_string());
+        editor.certificate = Some((key, read));
+    }
+    if let Some((_, read)) = &editor.certificate {
+        match read {
+            Ok(lines) => {
+                for line in lines {
+                    if line.starts_with('⚠') {
+                        ui.colored_label(ok_color(ui, false), line);
+                    } else {
+                        ui.label(line);
+                    }
+                }
+            }
+            Err(e) => {
+                ui.colored_label(ok_color(ui, false), e);
+            }
+        }
     }
 }
 

@@ -20,13 +20,13 @@ pub enum Dropped {
     },
     /// Web Push subscriptions (a JSON array or JSON lines): added to the audience.
     Subscriptions(String),
-    /// Recognised, but Pushdeck has no place for it; the text says why and what to use instead.
-    Unsupported(String),
     /// Not recognised; the text says what was expected.
     Unknown(String),
 }
 
 const APNS_KEY: &str = "APNs signing key (.p8)";
+const APNS_CERT: &str = "APNs push certificate (.p12)";
+const APNS_CERT_FIELD: &str = crate::provider::apns::certificate::CERTIFICATE;
 const FCM_KEY: &str = "FCM service-account key";
 const VAPID_KEY: &str = "VAPID private key";
 
@@ -42,9 +42,10 @@ pub fn classify(path: &Path, bytes: &[u8], tab: &str) -> Dropped {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     if ext == "p12" || ext == "pfx" {
-        return Dropped::Unsupported(format!(
-            "{name} is a PKCS#12 certificate. Pushdeck signs APNs requests with a token key: download an AuthKey_….p8 from Apple Developer > Keys and drop that instead."
-        ));
+        // A push certificate exported from Keychain Access: the APNs certificate field (its
+        // password goes beside it); the keyring keeps text, so the bytes are kept as base64.
+        let value = crate::provider::apns::certificate::stored_form(bytes.to_vec());
+        return secret(APNS_CERT_FIELD, "apns", APNS_CERT, &value);
     }
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Dropped::Unknown(format!("{name} is not a text file. {EXPECTED}"));
@@ -158,12 +159,14 @@ mod tests {
     }
 
     #[test]
-    fn a_p12_is_recognised_and_explained() {
-        let d = classify(Path::new("cert.p12"), &[0x30, 0x82, 0x0a, 0xff], "apns");
-        let Dropped::Unsupported(why) = d else {
+    fn a_p12_goes_to_the_apns_certificate_as_base64() {
+        let bytes = [0x30, 0x82, 0x0a, 0xff];
+        let d = classify(Path::new("cert.p12"), &bytes, "ntfy");
+        assert_eq!(field(&d), Some(("apns", "certificate")));
+        let Dropped::Secret { value, .. } = d else {
             panic!("{d:?}")
         };
-        assert!(why.contains(".p8"), "{why}");
+        assert_eq!(value, "MIIK/w==");
     }
 
     #[test]

@@ -123,7 +123,7 @@ impl PushdeckApp {
                     self.say(false, e);
                 }
             }
-            Dropped::Unsupported(why) | Dropped::Unknown(why) => self.say(false, why),
+            Dropped::Unknown(why) => self.say(false, why),
         }
     }
 
@@ -213,7 +213,13 @@ impl PushdeckApp {
     }
 
     fn load_secret_file(&mut self, field: &str, path: &Path) -> Result<(), String> {
-        let text = read_user_text(path).map_err(|e| e.to_string())?;
+        let text = if field == crate::provider::apns::certificate::CERTIFICATE {
+            // A .p12 is binary; the keyring keeps text, so it is held as base64.
+            let bytes = read_bounded(path, MAX_USER_FILE).map_err(|e| e.to_string())?;
+            crate::provider::apns::certificate::stored_form(bytes)
+        } else {
+            read_user_text(path).map_err(|e| e.to_string())?
+        };
         let text = text.trim().to_string();
         let Some(editor) = &mut self.credentials else {
             return Err(

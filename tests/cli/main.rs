@@ -2,6 +2,7 @@
 mod support;
 
 mod apns;
+mod apns_certificate;
 mod apns_channels;
 mod azure;
 mod conventions;

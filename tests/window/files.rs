@@ -190,12 +190,9 @@ fn a_dropped_subscriptions_file_joins_the_web_push_audience() {
 fn a_p12_or_an_unknown_file_is_explained() {
     let desk = Desk::new();
     let mut h = open(desk.app(Profile::new("ios", "apns"), &[]));
+    // Not a PKCS#12 inside: refused with the reason, nothing stored.
     drop_file(&mut h, &desk, "cert.p12", &[0x30, 0x82, 0x0a, 0xff, 0x02]);
-    assert!(
-        status(&h).contains("PKCS#12") && status(&h).contains(".p8"),
-        "{}",
-        status(&h)
-    );
+    assert!(status(&h).contains("PKCS#12"), "{}", status(&h));
     drop_file(&mut h, &desk, "notes.txt", b"remember the milk");
     assert!(
         status(&h).contains("notes.txt was not recognised"),
@@ -213,7 +210,11 @@ fn load_from_file_fills_a_credential_field() {
     std::fs::write(&key, SIGNING_KEY).expect("write");
     h.get_by_label("Edit credentials…").click();
     h.run();
-    h.get_by_label("Load from file…").click();
+    // The first one is the signing key's (the push certificate has its own below).
+    h.get_all_by_label("Load from file…")
+        .next()
+        .expect("a Load from file… button")
+        .click();
     h.run();
     replace_text(&mut h, "File", &key.display().to_string());
     h.get_by_label("Load").click();
@@ -365,4 +366,49 @@ fn a_typed_path_with_a_tilde_is_under_home() {
         h.get_by_label("Title").value().as_deref(),
         Some("From home")
     );
+}
+
+/// A `.p12` loaded into Edit credentials shows what Apple encoded in it: the bundle id and
+/// topics, the environments, the expiry, and a warning 30 days before it.
+#[test]
+fn a_push_certificate_shows_its_bundle_id_environment_and_expiry() {
+    use crate::support::tls::{AppleExtensions, TestCa};
+    let desk = Desk::new();
+    let mut h = open(desk.app(Profile::new("ios", "apns"), &[]));
+    let apple = AppleExtensions {
+        sandbox: true,
+        production: true,
+        topics: vec!["com.example.app".into(), "com.example.app.voip".into()],
+        valid_days: 10,
+    };
+    let cert = TestCa::new().client_certificate("com.example.app", &apple);
+    let p12 = desk.dir.path().join("Certificates.p12");
+    std::fs::write(&p12, cert.p12(desk.dir.path(), "s3cret")).expect("write");
+    h.get_by_label("Edit credentials…").click();
+    h.run();
+    type_into(&mut h, "Certificate password", "s3cret");
+    // The second Load from file… is the push certificate's (the first is the .p8 key's).
+    h.get_all_by_label("Load from file…")
+        .nth(1)
+        .expect("the certificate's Load from file…")
+        .click();
+    h.run();
+    replace_text(&mut h, "File", &p12.display().to_string());
+    h.get_by_label("Load").click();
+    h.run();
+    h.run();
+    assert!(status(&h).starts_with("Loaded"), "{}", status(&h));
+    for shown in [
+        "Certificate: Apple Push Services: com.example.app",
+        "Bundle id: com.example.app",
+        "Topics: com.example.app, com.example.app.voip",
+        "Environment: sandbox and production",
+        "renew it",
+    ] {
+        assert!(text_visible(&h, shown), "{shown} is not shown");
+    }
+    // A wrong password is named.
+    replace_text(&mut h, "Certificate password", "wrong");
+    h.run();
+    assert!(text_visible(&h, "password is wrong"));
 }

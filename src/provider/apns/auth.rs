@@ -33,6 +33,15 @@ pub fn setting<'a>(profile: &'a Profile, key: &str, label: &str) -> Result<&'a s
         })
 }
 
+/// Checks token auth's settings and key; returns the topic.
+pub fn token_credentials(profile: &Profile, secrets: &Secrets) -> Result<String, DraftError> {
+    setting(profile, "key_id", "Key ID")?;
+    setting(profile, "team_id", "Team ID")?;
+    let bundle = setting(profile, "topic", "topic (bundle id)")?;
+    signing_key(secrets.require(&profile.name, SECRET)?)?;
+    Ok(bundle.to_string())
+}
+
 /// The key as PEM. Accepts the `.p8` file as is, the PEM flattened onto one line (a single-line
 /// paste drops the line breaks), or the base64 body alone.
 pub fn pem(text: &str) -> String {

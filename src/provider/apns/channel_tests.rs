@@ -27,7 +27,13 @@ fn profile(environment: &str) -> Profile {
 }
 
 fn request(call: &Call, environment: &str) -> PreparedRequest {
-    channels::request(call, &profile(environment), "com.example.app", JWT).expect("built")
+    channels::request(
+        call,
+        &profile(environment),
+        "com.example.app",
+        &channels::Signer::Token(Some(JWT)),
+    )
+    .expect("built")
 }
 
 #[test]
@@ -49,7 +55,13 @@ fn management_goes_to_the_environments_host_with_the_token() {
 
     let mut p = profile("production");
     p.base_url = Some("http://127.0.0.1:4443".into());
-    let r = channels::request(&Call::lookup(LOOKUP), &p, "com.example.app", JWT).expect("r");
+    let r = channels::request(
+        &Call::lookup(LOOKUP),
+        &p,
+        "com.example.app",
+        &channels::Signer::Token(Some(JWT)),
+    )
+    .expect("r");
     assert_eq!(
         r.url,
         "http://127.0.0.1:4443/1/apps/com.example.app/all-channels"
@@ -89,12 +101,13 @@ fn create_read_and_delete_have_apples_shapes() {
 fn bad_policies_and_ids_are_refused() {
     let p = profile("sandbox");
     let bad = Call::action(CREATE, json!({"storage_policy": "forever"}));
-    let e = channels::request(&bad, &p, "b", JWT).expect_err("refused");
+    let e =
+        channels::request(&bad, &p, "b", &channels::Signer::Token(Some(JWT))).expect_err("refused");
     assert!(e.message.contains("no-storage"), "{e}");
     let bad = Call::action(DELETE, json!({"channel_id": "not base64!"}));
-    assert!(channels::request(&bad, &p, "b", JWT).is_err());
+    assert!(channels::request(&bad, &p, "b", &channels::Signer::Token(Some(JWT))).is_err());
     let none = Call::action(READ, json!({}));
-    assert!(channels::request(&none, &p, "b", JWT).is_err());
+    assert!(channels::request(&none, &p, "b", &channels::Signer::Token(Some(JWT))).is_err());
     assert!(!channels::is_channel_call(&Call::action(
         "channels.rename",
         Value::Null

@@ -12,6 +12,7 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use super::certificate::CertificateAuth;
 use super::errors::{NAME, reason_outcome};
 use super::{INFO, environment};
 use crate::draft::{Draft, DraftError, Fields};
@@ -103,14 +104,14 @@ pub fn audience_channel(draft: &Draft) -> Result<Option<String>, DraftError> {
 
 /// The root of the management API: the profile's base URL when overridden (tests, proxies),
 /// otherwise the environment's management host.
-fn manage_root(profile: &Profile) -> Result<String, DraftError> {
+fn manage_root(profile: &Profile, from_cert: Option<&'static str>) -> Result<String, DraftError> {
     let overridden = profile
         .base_url
         .as_deref()
         .is_some_and(|s| !s.trim().is_empty());
     if overridden {
         base_url(profile, &INFO)
-    } else if environment(profile)? == "production" {
+    } else if environment(profile, from_cert)? == "production" {
         Ok(MANAGE_PRODUCTION.into())
     } else {
         Ok(MANAGE_SANDBOX.into())
@@ -130,14 +131,50 @@ fn param<'a>(params: &'a Value, key: &str) -> &'a str {
     params.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-/// The management request for a channel call, signed with a provider token `token`.
+/// How a channel request is signed: a provider token (none yet in a preview: the placeholder),
+/// or the push certificate as the TLS client certificate (Apple accepts either for channels).
+pub enum Signer<'a> {
+    Token(Option<&'a str>),
+    Certificate(&'a CertificateAuth),
+}
+
+impl Signer<'_> {
+    fn sign(&self, r: PreparedRequest) -> PreparedRequest {
+        match self {
+            Signer::Certificate(c) => c.apply(r),
+            Signer::Token(token) => {
+                let mut r = r.header(
+                    "authorization",
+                    format!("bearer {}", token.unwrap_or(super::TOKEN_PLACEHOLDER)),
+                );
+                if let Some(t) = token {
+                    r.add_secret("provider_token", t);
+                }
+                r
+            }
+        }
+    }
+
+    /// The certificate's one environment, when it has only one (it decides the host).
+    fn environment(&self) -> Option<&'static str> {
+        match self {
+            Signer::Certificate(c) => c.facts.only_environment(),
+            Signer::Token(_) => None,
+        }
+    }
+}
+
+/// The management request for a channel call, signed by `signer`.
 pub fn request(
     call: &Call,
     profile: &Profile,
     bundle: &str,
-    token: &str,
+    signer: &Signer<'_>,
 ) -> Result<PreparedRequest, DraftError> {
-    let root = format!("{}/1/apps/{bundle}", manage_root(profile)?);
+    let root = format!(
+        "{}/1/apps/{bundle}",
+        manage_root(profile, signer.environment())?
+    );
     let (method, path, channel, body) = match call {
         Call::Lookup(id) if id == LOOKUP => ("GET", "all-channels", None, None),
         Call::Action { name, params } if name == CREATE => {
@@ -155,9 +192,7 @@ pub fn request(
         }
         other => return Err(other.unsupported(NAME)),
     };
-    let mut r = PreparedRequest::new(method, format!("{root}/{path}"))
-        .http2_only()
-        .header("authorization", format!("bearer {token}"));
+    let mut r = signer.sign(PreparedRequest::new(method, format!("{root}/{path}")).http2_only());
     if let Some(id) = channel {
         r = r.header("apns-channel-id", id);
     }
@@ -165,7 +200,6 @@ pub fn request(
         r = r.header("content-type", "application/json");
         r.body = crate::http::Body::Text(body.to_string());
     }
-    r.add_secret("provider_token", token);
     Ok(r)
 }
 
@@ -273,13 +307,11 @@ pub fn broadcast_request(
     channel: &str,
     headers: &[(&str, String)],
     body: String,
-    token: Option<&str>,
+    signer: &Signer<'_>,
 ) -> PreparedRequest {
-    let mut r = PreparedRequest::new("POST", format!("{root}/4/broadcasts/apps/{bundle}"))
-        .http2_only()
-        .header(
-            "authorization",
-            format!("bearer {}", token.unwrap_or(super::TOKEN_PLACEHOLDER)),
+    let mut r = signer
+        .sign(
+            PreparedRequest::new("POST", format!("{root}/4/broadcasts/apps/{bundle}")).http2_only(),
         )
         .header("apns-channel-id", channel);
     for (name, value) in headers {
@@ -287,9 +319,6 @@ pub fn broadcast_request(
     }
     r = r.header("content-type", "application/json");
     r.body = crate::http::Body::Text(body);
-    if let Some(t) = token {
-        r.add_secret("provider_token", t);
-    }
     r
 }
 
@@ -298,15 +327,20 @@ pub fn is_broadcast(exchange: &Exchange) -> bool {
     exchange.request.url.contains("/4/broadcasts/apps/")
 }
 
-/// A channel call's request, with a provider token minted from the profile's key.
+/// A channel call's request: signed with the push certificate when the profile uses one, else
+/// with a provider token minted from the profile's key.
 pub fn call_request(
     call: &Call,
     profile: &Profile,
     secrets: &Secrets,
 ) -> Result<PreparedRequest, DraftError> {
+    let now = crate::clock::now();
+    if let Some(cert) = super::certificate::for_profile(profile, secrets, now)? {
+        return request(call, profile, &cert.topic, &Signer::Certificate(&cert));
+    }
     let bundle = super::auth::setting(profile, "topic", "topic (bundle id)")?;
-    let token = super::auth::mint(profile, secrets, crate::clock::now())?;
-    request(call, profile, bundle, &token.value)
+    let token = super::auth::mint(profile, secrets, now)?;
+    request(call, profile, bundle, &Signer::Token(Some(&token.value)))
 }
 
 /// The broadcast request for a draft whose audience is a channel: only a Live Activity goes
@@ -318,7 +352,7 @@ pub fn broadcast_send(
     channel: &str,
     headers: (&str, &str, Option<i64>, Option<&str>),
     body: String,
-    token: Option<&str>,
+    signer: &Signer<'_>,
     warnings: &mut Vec<String>,
 ) -> Result<PreparedRequest, DraftError> {
     let (push_type, priority, expiration, collapse) = headers;
@@ -350,7 +384,9 @@ pub fn broadcast_send(
     if let Some(at) = expiration {
         list.push(("apns-expiration", at.to_string()));
     }
-    Ok(broadcast_request(root, bundle, channel, &list, body, token))
+    Ok(broadcast_request(
+        root, bundle, channel, &list, body, signer,
+    ))
 }
 
 /// Judges a broadcast send's answer: APNs names it by `apns-request-id`.

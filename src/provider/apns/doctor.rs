@@ -26,11 +26,65 @@ pub fn inspect(
 /// The extension point for certificate auth: the certificate's topics, environment, expiry and
 /// whether its password opens it belong here once the profile can hold a certificate. Until
 /// then the read-only call is the only test, and the doctor says so.
+/// Certificate auth: the password opens it, and what Apple encoded in it — topics, environment,
+/// expiry — against the profile.
 fn certificate(profile: &Profile, secrets: &Secrets, now: OffsetDateTime) -> Vec<Finding> {
-    let _ = (profile, secrets, now);
-    vec![Finding::warn(
-        "The certificate is not inspected locally: only Apple's answer below tests it.",
-    )]
+    use super::certificate::{CERTIFICATE, open_profile};
+    if let Err(f) = secret(
+        profile,
+        secrets,
+        CERTIFICATE,
+        "push certificate (.p12 or PEM)",
+    ) {
+        return vec![f];
+    }
+    let facts = match open_profile(profile, secrets) {
+        Ok(opened) => opened.facts,
+        Err(e) => {
+            return vec![
+                Finding::fatal("The push certificate does not open.").with_detail(e.to_string()),
+            ];
+        }
+    };
+    let mut findings = vec![
+        Finding::ok(format!("The certificate opens: {}.", facts.subject))
+            .with_detail(facts.lines(now).join("\n")),
+    ];
+    let topic = profile
+        .setting("topic")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .or(facts.default_topic());
+    findings.push(match topic {
+        Some(t) if facts.covers(t) => Finding::ok(format!("It covers the topic {t}.")),
+        Some(t) => Finding::fail(format!(
+            "It covers {}, not the profile's topic {t}: APNs would answer TopicDisallowed.",
+            facts.covered_topics().join(", ")
+        )),
+        None => Finding::fail("It names no bundle id and the profile sets no topic."),
+    });
+    let wanted = match profile.setting("environment").map(str::trim) {
+        Some("production") => Some("production"),
+        Some("sandbox" | "development") => Some("sandbox"),
+        _ => None,
+    };
+    findings.push(match (wanted, facts.sandbox, facts.production) {
+        (_, false, false) => Finding::fail(
+            "It is for no APNs environment: is it an Apple Push Services certificate?",
+        ),
+        (Some("production"), _, false) | (Some("sandbox"), false, _) => Finding::fail(format!(
+            "It is for {}, but the profile sends to {}: APNs would answer BadCertificateEnvironment.",
+            facts.environments(),
+            wanted.unwrap_or_default()
+        )),
+        _ => Finding::ok(format!("It is for {}.", facts.environments())),
+    });
+    findings.push(match facts.expiry_warning(now) {
+        Some(w) if facts.not_after <= now => Finding::fatal(w),
+        Some(w) => Finding::warn(w),
+        None => Finding::ok(format!("It expires on {}.", facts.expiry())),
+    });
+    findings
 }
 
 fn token_auth(
@@ -239,11 +293,12 @@ mod tests {
     }
 
     #[test]
-    fn certificate_auth_says_what_is_not_inspected() {
+    fn certificate_auth_without_a_certificate_says_how_to_store_one() {
         let (mut p, s) = profile();
         p.settings.insert("auth".into(), "certificate".into());
         let f = run(&p, &s, None);
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].level, Level::Warn);
+        assert_eq!(f[0].level, Level::Fail);
+        assert!(f[0].stops);
     }
 }

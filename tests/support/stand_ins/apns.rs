@@ -49,7 +49,6 @@ impl Api for Apns {
 
     fn answer(&self, request: &Seen, record: &Record) -> Reply {
         let header = |n: &str| request.header_or_empty(n).to_string();
-        let body = &request.body;
         let problem = |m: String| {
             record.problem(m);
             reason(400, "BadPath")
@@ -57,7 +56,8 @@ impl Api for Apns {
         if request.path.starts_with("/1/apps/") || request.path.starts_with("/4/broadcasts/") {
             let n = record.hits();
             let rid = format!("0ab1c2d3-0000-4000-8000-{n:012x}");
-            let reply = match self.authorize(request) {
+            // A channel call names the app in its path, not in apns-topic.
+            let reply = match self.authenticate(request, record, TOPIC) {
                 Ok(()) => self.channel_api(request, record, n),
                 Err(refused) => refused,
             };
@@ -69,9 +69,10 @@ impl Api for Apns {
         let Some(device) = request.path.strip_prefix("/3/device/") else {
             return problem(format!("no such path {}", request.path));
         };
-        if let Err(refused) = self.authorize(request) {
+        if let Err(refused) = self.authenticate(request, record, &header("apns-topic")) {
             return refused;
         }
+        let body = &request.body;
         let topic = header("apns-topic");
         if topic.is_empty() {
             return reason(400, "MissingTopic");
@@ -159,6 +160,40 @@ impl Api for Apns {
     }
 }
 
+/// The topics a client certificate was issued for (its subject UID and Apple's topics
+/// extension), and whether it may push to the sandbox (Apple's development OID), read with
+/// x509-parser as an independent reader of Apple's encoding.
+fn certificate_topics(der: &[u8]) -> (Vec<String>, bool) {
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+        return (Vec::new(), false);
+    };
+    let mut topics: Vec<String> = cert
+        .subject()
+        .iter_attributes()
+        .filter(|a| a.attr_type().to_id_string() == "0.9.2342.19200300.100.1.1")
+        .filter_map(|a| a.as_str().ok().map(str::to_string))
+        .collect();
+    let mut sandbox = false;
+    for ext in cert.extensions() {
+        match ext.oid.to_id_string().as_str() {
+            "1.2.840.113635.100.6.3.1" => sandbox = true,
+            "1.2.840.113635.100.6.3.6" => {
+                if let Ok((_, seq)) = x509_parser::der_parser::parse_der(ext.value)
+                    && let Ok(items) = seq.as_sequence()
+                {
+                    topics.extend(
+                        items
+                            .iter()
+                            .filter_map(|i| i.as_str().ok().map(str::to_string)),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    (topics, sandbox)
+}
+
 /// The topic suffix each push type's tokens are registered under.
 fn suffix(push_type: &str) -> Option<&'static str> {
     Some(match push_type {
@@ -189,6 +224,25 @@ fn live_activity_ok(aps: &Value) -> bool {
 impl Apns {
     /// The provider token, checked as APNs checks it: ES256 with the team's key, the key id,
     /// the team as issuer, an age under an hour.
+    /// Certificate auth (the handshake verified the certificate against the CA; `topic` must be
+    /// one it was issued for, in this environment) or token auth.
+    fn authenticate(&self, request: &Seen, record: &Record, topic: &str) -> Result<(), Reply> {
+        let Some(der) = &request.client_certificate else {
+            return self.authorize(request);
+        };
+        if !request.header_or_empty("authorization").is_empty() {
+            record.problem("a certificate connection also sent an authorization header");
+        }
+        let (allowed, sandbox) = certificate_topics(der);
+        if !sandbox {
+            return Err(reason(403, "BadCertificateEnvironment"));
+        }
+        if !allowed.iter().any(|t| t == topic) {
+            return Err(reason(400, "TopicDisallowed"));
+        }
+        Ok(())
+    }
+
     fn authorize(&self, request: &Seen) -> Result<(), Reply> {
         let auth = request.header_or_empty("authorization");
         let Some(jwt) = auth.strip_prefix("bearer ") else {

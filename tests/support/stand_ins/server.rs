@@ -23,6 +23,8 @@ pub struct Seen {
     pub body: Vec<u8>,
     /// Whether [`Api::authenticate`] accepted it (for SNS: the signature verified).
     pub authenticated: bool,
+    /// The TLS client certificate the connection presented (DER), when there was one.
+    pub client_certificate: Option<Vec<u8>>,
 }
 
 impl Seen {
@@ -212,6 +214,7 @@ impl<A: Api> Respond for Http1<A> {
                 .collect(),
             body: request.body.clone(),
             authenticated: false,
+            client_certificate: None,
         });
         let mut template = ResponseTemplate::new(reply.status).set_body_bytes(reply.body);
         for (name, value) in &reply.headers {
@@ -271,7 +274,7 @@ impl<A: Api> StandIn<A> {
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
                 while let Ok((socket, _)) = listener.accept().await {
-                    tokio::spawn(serve_h2c_connection(socket, serving.clone()));
+                    tokio::spawn(serve_h2_connection(socket, serving.clone(), None));
                 }
             });
         });
@@ -310,8 +313,14 @@ impl<A: Api> StandIn<A> {
                         let Ok(tls) = acceptor.accept(socket).await else {
                             return;
                         };
+                        let client = tls
+                            .get_ref()
+                            .1
+                            .peer_certificates()
+                            .and_then(|chain| chain.first())
+                            .map(|c| c.to_vec());
                         if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-                            serve_h2c_connection(tls, shared).await;
+                            serve_h2_connection(tls, shared, client).await;
                         } else {
                             serve_http1_connection(tls, shared).await;
                         }
@@ -423,11 +432,15 @@ fn seen_of(parts: &http::request::Parts, body: Vec<u8>) -> Seen {
             .collect(),
         body,
         authenticated: false,
+        client_certificate: None,
     }
 }
 
-async fn serve_h2c_connection<A: Api, S>(socket: S, shared: Arc<Shared<A>>)
-where
+async fn serve_h2_connection<A: Api, S>(
+    socket: S,
+    shared: Arc<Shared<A>>,
+    client_certificate: Option<Vec<u8>>,
+) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
     let Ok(mut connection) = h2::server::handshake(socket).await else {
@@ -436,6 +449,7 @@ where
     };
     while let Some(Ok((request, mut respond))) = connection.accept().await {
         let shared = shared.clone();
+        let client_certificate = client_certificate.clone();
         tokio::spawn(async move {
             let (parts, mut body) = request.into_parts();
             let mut bytes = Vec::new();
@@ -443,7 +457,10 @@ where
                 let _ = body.flow_control().release_capacity(chunk.len());
                 bytes.extend_from_slice(&chunk);
             }
-            let reply = shared.serve(seen_of(&parts, bytes));
+            let reply = shared.serve(Seen {
+                client_certificate,
+                ..seen_of(&parts, bytes)
+            });
             let mut builder = http::Response::builder().status(reply.status);
             for (name, value) in &reply.headers {
                 builder = builder.header(name.as_str(), value.as_str());
