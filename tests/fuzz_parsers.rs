@@ -447,6 +447,8 @@ fn setting_value(provider: &str, key: &str) -> String {
         ("apns", "team_id") => "DEF123GHIJ".into(),
         ("apns", "topic") => "com.example.app".into(),
         ("apns", "environment") => "sandbox".into(),
+        ("apns", "auth") => "token".into(),
+        ("apns", "key_file") => "AuthKey_ABC123DEFG.p8".into(),
         ("webpush", "subject") => "mailto:ops@example.com".into(),
         ("webpush", "vapid_public_key") => webpush_keys().public.clone(),
         _ => "setting-value".into(),

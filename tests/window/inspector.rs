@@ -369,7 +369,10 @@ fn snapshot_preview_and_response() {
         .map(|n| n.rect())
         .collect::<Vec<_>>()
     {
-        h.mask(node);
+        // To the end of the row: a mask as wide as the text would move with "8 ms" → "12 ms".
+        let mut row = node;
+        row.max.x = row.max.x.max(1280.0);
+        h.mask(row);
     }
     snapshot(&mut h, "response");
 }
