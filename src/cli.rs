@@ -9,6 +9,7 @@
 mod print;
 
 mod args;
+mod campaign;
 mod context;
 mod conventions;
 mod courier;
@@ -63,12 +64,18 @@ fn execute(command: Command) -> CliResult {
     match command {
         Command::Send {
             draft,
+            only,
             dry_run,
             out,
             timeout: t,
             prune_gone,
-        } => send::send(&ctx, &draft, dry_run, out, timeout(t)?, prune_gone),
-        Command::Preview { draft, out, curl } => send::preview(&ctx, &draft, out, curl),
+        } => send::send(&ctx, &draft, &only, dry_run, out, timeout(t)?, prune_gone),
+        Command::Preview {
+            draft,
+            only,
+            out,
+            curl,
+        } => send::preview(&ctx, &draft, &only, out, curl),
         Command::Check {
             profile,
             out,

@@ -3,6 +3,7 @@ mod support;
 
 mod apns;
 mod azure;
+mod campaign;
 mod conventions;
 mod courier;
 mod faults;
