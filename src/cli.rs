@@ -31,12 +31,12 @@ pub use args::{
 pub use context::Failure;
 pub use exit::Exit;
 
-use crate::draft::Draft;
-use context::{CliResult, Context, read_draft, timeout};
+use context::{CliResult, Context, timeout};
 
-/// Reads a draft for `pushdeck open`: the exit status on failure, after saying why.
-pub fn read_draft_for_app(path: &str) -> Result<Draft, i32> {
-    read_draft(path).map_err(|f| {
+/// Reads a draft or a campaign file for `pushdeck open`: the exit status on failure, after
+/// saying why.
+pub fn read_draft_for_app(path: &str) -> Result<crate::campaign::Composed, i32> {
+    context::read_composed(path).map_err(|f| {
         eprintln!("pushdeck: {}", f.message);
         f.code.code()
     })
@@ -102,7 +102,7 @@ fn execute(command: Command) -> CliResult {
         Command::Subscriptions(cmd) => webpush::subscriptions_command(cmd),
         Command::Providers { json } => providers::providers(json),
         // `main` opens the window for this one; here it only checks the draft.
-        Command::Open { draft } => read_draft(&draft).map(|_| Exit::Success),
+        Command::Open { draft } => context::read_composed(&draft).map(|_| Exit::Success),
         Command::Completions { .. } | Command::Man { .. } => Ok(Exit::Success),
     }
 }

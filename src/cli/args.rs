@@ -148,9 +148,9 @@ pub enum Command {
     /// Web Push subscriptions in a draft: add from files, list, remove.
     #[command(subcommand)]
     Subscriptions(SubscriptionsCommand),
-    /// Open the app with a draft in the composer.
+    /// Open the app with a draft in the composer, or a campaign in its panel.
     Open {
-        /// Draft file, or - for standard input.
+        /// Draft or campaign file, or - for standard input.
         draft: String,
     },
     /// The providers this build supports.

@@ -35,14 +35,16 @@ pub fn show(ui: &mut egui::Ui, state: &CampaignState, sending: bool, actions: &m
     });
     egui::Grid::new("campaign-matrix")
         .striped(true)
-        .num_columns(4)
+        .num_columns(5)
+        // Long outcomes wrap: the matrix never pushes the composer away.
+        .max_col_width(190.0)
         .show(ui, |ui| {
-            for h in ["Target", "Status", "Time", "Outcome"] {
+            for h in ["Target", "Status", "Time", "Outcome", ""] {
                 ui.label(RichText::new(h).strong());
             }
             ui.end_row();
             for run in &state.runs {
-                target_row(ui, state, run, actions);
+                target_rows(ui, state, run, actions);
             }
         });
     if let Some((t, r)) = state.shown
@@ -60,7 +62,8 @@ pub fn show(ui: &mut egui::Ui, state: &CampaignState, sending: bool, actions: &m
     }
 }
 
-fn target_row(ui: &mut egui::Ui, state: &CampaignState, run: &TargetRun, actions: &mut Actions) {
+/// A target's row and, when its fan-out is opened, one row per recipient.
+fn target_rows(ui: &mut egui::Ui, state: &CampaignState, run: &TargetRun, actions: &mut Actions) {
     let name = format!("{} · {}", run.profile, run.provider);
     let (ok, status, outcome) = if let Some(e) = &run.error {
         (false, "not sent".to_string(), e.clone())
@@ -88,29 +91,36 @@ fn target_row(ui: &mut egui::Ui, state: &CampaignState, run: &TargetRun, actions
             }
         }
     };
-    if run.results.len() > 1 {
-        let header = egui::CollapsingHeader::new(name)
-            .id_salt(("campaign-target", run.index))
-            .show(ui, |ui| {
-                for (i, r) in run.results.iter().enumerate() {
-                    recipient_row(ui, state, run.index, i, r, actions);
-                }
-            });
-        header
-            .header_response
-            .on_hover_text("Each recipient of this target's fan-out");
+    let fan_out = run.results.len() > 1;
+    let id = ui.make_persistent_id(("campaign-recipients", run.index));
+    let mut open = ui.data_mut(|d| *d.get_persisted_mut_or(id, false));
+    if fan_out {
+        let arrow = if open { "⏷" } else { "⏵" };
+        if ui
+            .selectable_label(open, format!("{arrow} {name}"))
+            .on_hover_text("Show or hide one row per recipient of this target's fan-out")
+            .clicked()
+        {
+            open = !open;
+            ui.data_mut(|d| d.insert_persisted(id, open));
+        }
     } else {
         ui.label(name);
     }
     ui.label(RichText::new(status).color(ok_color(ui, ok)));
     ui.label(time_of(&run.results));
-    ui.horizontal(|ui| {
-        ui.label(outcome);
-        if run.results.len() == 1 {
-            exchange_button(ui, state, run.index, 0, actions);
-        }
-    });
+    ui.add(egui::Label::new(outcome).wrap());
+    if run.results.len() == 1 {
+        exchange_button(ui, state, run.index, 0, actions);
+    } else {
+        ui.label("");
+    }
     ui.end_row();
+    if fan_out && open {
+        for (i, r) in run.results.iter().enumerate() {
+            recipient_row(ui, state, run.index, i, r, actions);
+        }
+    }
 }
 
 fn recipient_row(
@@ -121,18 +131,19 @@ fn recipient_row(
     r: &SendResult,
     actions: &mut Actions,
 ) {
-    ui.horizontal(|ui| {
-        let mark = if r.outcome.is_ok() { "✓" } else { "✗" };
-        let who = r
-            .exchange
-            .request
-            .redacted()
-            .recipient
-            .unwrap_or_else(|| format!("request {}", i + 1));
-        ui.label(RichText::new(mark).color(ok_color(ui, r.outcome.is_ok())));
-        ui.label(format!("{who}: {}{}", r.outcome.summary, status_suffix(r)));
-        exchange_button(ui, state, target, i, actions);
-    });
+    let mark = if r.outcome.is_ok() { "✓" } else { "✗" };
+    let who = r
+        .exchange
+        .request
+        .redacted()
+        .recipient
+        .unwrap_or_else(|| format!("request {}", i + 1));
+    ui.label(RichText::new(format!("    {mark} {who}")).color(ok_color(ui, r.outcome.is_ok())));
+    ui.label(status_of(r));
+    ui.label(format!("{:.0} ms", r.exchange.elapsed_ms));
+    ui.add(egui::Label::new(&r.outcome.summary).wrap());
+    exchange_button(ui, state, target, i, actions);
+    ui.end_row();
 }
 
 fn exchange_button(
@@ -158,14 +169,6 @@ fn status_of(r: &SendResult) -> String {
         (None, Verdict::NotSent) => "not sent".into(),
         (None, _) => "no answer".into(),
     }
-}
-
-fn status_suffix(r: &SendResult) -> String {
-    r.exchange
-        .response
-        .as_ref()
-        .map(|resp| format!(" ({} in {:.0} ms)", resp.status, r.exchange.elapsed_ms))
-        .unwrap_or_default()
 }
 
 /// The slowest request's time: when the target was done.

@@ -32,8 +32,10 @@ impl PushdeckApp {
         let actions = &mut self.actions;
         egui::Panel::left("campaign")
             .resizable(true)
-            .default_size(380.0)
+            .default_size(400.0)
             .min_size(300.0)
+            // A wide matrix wraps rather than squeezing the composer.
+            .max_size(ui.available_width() * 0.42)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().id_salt("campaign-scroll").show(ui, |ui| {
                     ui.heading("Campaign");
