@@ -183,7 +183,8 @@ impl PushdeckApp {
         let mut jobs = Vec::new();
         for (index, draft) in drafts {
             let job = self.target_job(index, draft)?;
-            Engine::prepare(&job).map_err(|e| target_error(index, &e).to_string())?;
+            // A costly fan-out is checked on its first few requests; the engine builds it all.
+            Engine::prepare_preview(&job).map_err(|e| target_error(index, &e).to_string())?;
             jobs.push(TargetJob {
                 index,
                 job,

@@ -183,4 +183,28 @@ fn a_campaign_file_sends_to_four_providers_and_retry_failed_sends_only_what_fail
     assert_eq!(list[0].summary, "4 of 4 targets accepted");
     onesignal.assert_no_problems();
     ntfy.assert_no_problems();
+
+    // Reopening the campaign's history row restores every target and its results.
+    click(&mut h, "Remove target 4");
+    h.run();
+    assert_eq!(h.state().campaign.targets.len(), 3);
+    click(&mut h, "History (1)");
+    h.run();
+    h.get_by_label_contains("campaign: onesignal").click();
+    h.run();
+    h.run();
+    assert_eq!(h.state().campaign.targets.len(), 4, "every target is back");
+    assert_eq!(
+        h.state().campaign.targets[2].audience["subscriptions"]
+            .as_array()
+            .map(Vec::len),
+        Some(3),
+        "with its audience"
+    );
+    assert_eq!(h.state().campaign.runs.len(), 4, "and its results");
+    assert!(
+        text_visible(&h, "Reopened the campaign"),
+        "{}",
+        h.state().status.clone().unwrap_or_default().1
+    );
 }
