@@ -171,7 +171,7 @@ impl Engine {
         }
         report.cancelled = cancel.is_cancelled() || stop_starting.is_cancelled();
         match self.record_campaign(&job, &report) {
-            Ok(id) => report.history_id = Some(id),
+            Ok(id) => report.history_id = id,
             Err(e) => {
                 report.history_error = Some(format!(
                     "The campaign was not saved to history as one entry ({e}); each target's send is in history on its own."
@@ -184,11 +184,15 @@ impl Engine {
     }
 
     /// Writes the campaign's record, or moves a retried campaign's targets on to their retries.
+    /// A send no target recorded (a local dry run) leaves no record either.
     fn record_campaign(
         &self,
         job: &CampaignJob,
         report: &CampaignReport,
-    ) -> Result<String, crate::store::StoreError> {
+    ) -> Result<Option<String>, crate::store::StoreError> {
+        if report.targets.iter().all(|t| t.report.history_id.is_none()) {
+            return Ok(job.retries.clone());
+        }
         let history = self.history();
         let mut record = match &job.retries {
             Some(id) => history.get_campaign(id)?.unwrap_or_default(),
@@ -233,7 +237,7 @@ impl Engine {
         }
         record.targets.sort_by_key(|t| t.index);
         history.add_campaign(&record)?;
-        Ok(record.id)
+        Ok(Some(record.id))
     }
 }
 

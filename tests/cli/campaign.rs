@@ -140,6 +140,14 @@ fn a_campaign_sends_each_target_exactly_its_requests() {
     }
     assert_eq!(four.counts(), [0, 0, 0, 0]);
 
+    // A dry run builds every target's requests, sends none and records nothing.
+    let out = four.run(&["send", &path, "--dry-run", "--json"]);
+    assert_exit(&out, 0);
+    assert_eq!(targets_of(&stdout_json(&out)).len(), 6);
+    assert_eq!(four.counts(), [0, 0, 0, 0]);
+    let list = stdout_json(&four.run(&["history", "list", "--json"]));
+    assert_eq!(list["history"].as_array().map(Vec::len), Some(0), "{list}");
+
     let out = four.run(&["send", &path, "--json"]);
     assert_exit(&out, 0);
     let doc = stdout_json(&out);
