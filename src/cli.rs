@@ -10,6 +10,7 @@ mod print;
 
 mod apns;
 mod args;
+mod campaign;
 mod check;
 mod context;
 mod conventions;
@@ -32,12 +33,12 @@ pub use args::{
 pub use context::Failure;
 pub use exit::Exit;
 
-use crate::draft::Draft;
-use context::{CliResult, Context, read_draft, timeout};
+use context::{CliResult, Context, timeout};
 
-/// Reads a draft for `pushdeck open`: the exit status on failure, after saying why.
-pub fn read_draft_for_app(path: &str) -> Result<Draft, i32> {
-    read_draft(path).map_err(|f| {
+/// Reads a draft or a campaign file for `pushdeck open`: the exit status on failure, after
+/// saying why.
+pub fn read_draft_for_app(path: &str) -> Result<crate::campaign::Composed, i32> {
+    context::read_composed(path).map_err(|f| {
         eprintln!("pushdeck: {}", f.message);
         f.code.code()
     })
@@ -65,12 +66,18 @@ fn execute(command: Command) -> CliResult {
     match command {
         Command::Send {
             draft,
+            only,
             dry_run,
             out,
             timeout: t,
             prune_gone,
-        } => send::send(&ctx, &draft, dry_run, out, timeout(t)?, prune_gone),
-        Command::Preview { draft, out, curl } => send::preview(&ctx, &draft, out, curl),
+        } => send::send(&ctx, &draft, &only, dry_run, out, timeout(t)?, prune_gone),
+        Command::Preview {
+            draft,
+            only,
+            out,
+            curl,
+        } => send::preview(&ctx, &draft, &only, out, curl),
         Command::Check {
             profile,
             draft,
@@ -99,7 +106,7 @@ fn execute(command: Command) -> CliResult {
         Command::Subscriptions(cmd) => webpush::subscriptions_command(cmd),
         Command::Providers { json } => providers::providers(json),
         // `main` opens the window for this one; here it only checks the draft.
-        Command::Open { draft } => read_draft(&draft).map(|_| Exit::Success),
+        Command::Open { draft } => context::read_composed(&draft).map(|_| Exit::Success),
         Command::Completions { .. } | Command::Man { .. } => Ok(Exit::Success),
     }
 }

@@ -5,6 +5,7 @@
 //! Its public verbs: `prepare`, `prepare_preview`, `send`/`spawn_send`, `call`, `fetch`.
 
 mod calls;
+mod campaign;
 mod report;
 mod resume;
 mod run;
@@ -24,6 +25,9 @@ use crate::profile::{Profile, Secrets};
 use crate::provider::{FileNeed, LocalFile, PrepareContext, Prepared, Provider, Token, TokenPlan};
 use crate::store::history_result;
 use crate::store::{HistoryEntry, HistoryStore};
+pub use campaign::{
+    CampaignEvent, CampaignHandle, CampaignJob, CampaignReport, TargetJob, TargetReport,
+};
 pub use report::{EngineEvent, SendReport, SendResult};
 use resume::Recording;
 pub use resume::ResumeFrom;

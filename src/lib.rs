@@ -6,6 +6,7 @@
 
 #[cfg(test)]
 mod architecture;
+pub mod campaign;
 pub mod cli;
 pub mod clock;
 pub mod draft;

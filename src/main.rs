@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Some(pushdeck::cli::Command::Open { draft }) => {
             match pushdeck::cli::read_draft_for_app(&draft) {
-                Ok(draft) => pushdeck::ui::run_app(Some(draft)),
+                Ok(composed) => pushdeck::ui::run_app(Some((composed, draft.into()))),
                 Err(code) => code,
             }
         }

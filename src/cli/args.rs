@@ -53,10 +53,14 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Send a draft through its profile.
+    /// Send a draft through its profile, or a campaign (one message, several targets) through
+    /// every target's profile at once.
     Send {
-        /// Draft file, or - for standard input.
+        /// Draft or campaign file, or - for standard input.
         draft: String,
+        /// Campaign: send only the target(s) with this profile (repeatable).
+        #[arg(long, value_name = "PROFILE")]
+        only: Vec<String>,
         /// Build and validate every request, send nothing.
         #[arg(long)]
         dry_run: bool,
@@ -72,8 +76,11 @@ pub enum Command {
     },
     /// Print the exact HTTP request(s) `send` would make, without any network.
     Preview {
-        /// Draft file, or - for standard input.
+        /// Draft or campaign file, or - for standard input.
         draft: String,
+        /// Campaign: show only the target(s) with this profile (repeatable).
+        #[arg(long, value_name = "PROFILE")]
+        only: Vec<String>,
         #[command(flatten)]
         out: Output,
         /// One runnable curl command per request.
@@ -111,7 +118,8 @@ pub enum Command {
     },
     /// Finish an interrupted send (or one with failures): send its draft again, only to the
     /// recipients with no recorded success, never twice to one that succeeded. Recorded as a new
-    /// history entry that links the original. On a terminal it asks first unless --yes.
+    /// history entry that links the original. On a terminal it asks first unless --yes. A
+    /// campaign's id resumes each of its targets that has recipients not reached.
     Resume {
         /// The history entry to resume (`pushdeck history list` shows "interrupted: N of M done").
         history_id: String,
@@ -148,9 +156,9 @@ pub enum Command {
     /// Web Push subscriptions in a draft: add from files, list, remove.
     #[command(subcommand)]
     Subscriptions(SubscriptionsCommand),
-    /// Open the app with a draft in the composer.
+    /// Open the app with a draft in the composer, or a campaign in its panel.
     Open {
-        /// Draft file, or - for standard input.
+        /// Draft or campaign file, or - for standard input.
         draft: String,
     },
     /// The providers this build supports.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::exit::Exit;
 use crate::draft::Draft;
-use crate::engine::{Engine, SendResult};
+use crate::engine::{Engine, MAX_CONCURRENCY, SendJob, SendResult};
 use crate::profile::{Profile, Secrets};
 use crate::provider::{self, Call, Provider};
 use crate::store::{HistoryStore, KeyringStatus, Paths, ProfileStore, SecretStore};
@@ -96,6 +96,29 @@ impl Context {
         })
     }
 
+    /// Resolves the draft's profile and secrets into a job. Bad input here means nothing is sent.
+    pub fn job(
+        &self,
+        draft: Arc<Draft>,
+        dry_run: bool,
+        timeout: Duration,
+    ) -> Result<SendJob, Failure> {
+        if draft.profile.trim().is_empty() {
+            return Err(bad_input("draft: profile: is required"));
+        }
+        let loaded = self.load(&draft.profile)?;
+        Ok(SendJob {
+            provider: loaded.provider,
+            draft,
+            profile: loaded.profile,
+            secrets: loaded.secrets,
+            idempotency_key: uuid::Uuid::new_v4().to_string(),
+            dry_run,
+            timeout,
+            concurrency: MAX_CONCURRENCY,
+        })
+    }
+
     pub fn history(&self) -> HistoryStore {
         HistoryStore::new(self.paths.history_dir())
     }
@@ -142,7 +165,17 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 
 /// A draft from a file, or from standard input for `-`.
 pub fn read_draft(path: &str) -> Result<Draft, Failure> {
-    let text = if path == "-" {
+    Draft::from_json(&read_text(path)?).map_err(|e| bad_input(format!("draft: {e}")))
+}
+
+/// A draft or a campaign file (a draft is the one-target case), or standard input for `-`.
+pub fn read_composed(path: &str) -> Result<crate::campaign::Composed, Failure> {
+    crate::campaign::Composed::from_json(&read_text(path)?)
+        .map_err(|e| bad_input(format!("draft: {e}")))
+}
+
+fn read_text(path: &str) -> Result<String, Failure> {
+    Ok(if path == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
@@ -151,8 +184,7 @@ pub fn read_draft(path: &str) -> Result<Draft, Failure> {
     } else {
         std::fs::read_to_string(PathBuf::from(path))
             .map_err(|e| bad_input(format!("draft: cannot read {path}: {e}")))?
-    };
-    Draft::from_json(&text).map_err(|e| bad_input(format!("draft: {e}")))
+    })
 }
 
 /// A `--timeout` in seconds.

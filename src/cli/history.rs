@@ -7,7 +7,7 @@ use super::context::{CliResult, Context, bad_input};
 use super::exit::Exit;
 use super::print::{outcome_json, pretty};
 use crate::http::dump;
-use crate::store::HistoryStore;
+use crate::store::{CampaignEntry, HistoryStore};
 
 pub fn history_command(ctx: &Context, cmd: HistoryCommand) -> CliResult {
     let history = ctx.history();
@@ -82,6 +82,12 @@ fn calls(history: &HistoryStore, json: bool) -> CliResult {
 }
 
 fn show(history: &HistoryStore, id: &str, json: bool) -> CliResult {
+    if let Some(campaign) = history
+        .get_campaign(id)
+        .map_err(|e| bad_input(e.to_string()))?
+    {
+        return show_campaign(history, &campaign, json);
+    }
     let entry = history
         .get(id)
         .map_err(|e| bad_input(e.to_string()))?
@@ -115,6 +121,62 @@ fn show(history: &HistoryStore, id: &str, json: bool) -> CliResult {
             entry.profile,
             entry.audience
         );
+        for r in &entry.results {
+            out!("\n== {}", r.outcome.summary);
+            out_raw!("{}", dump::exchange_text(&r.exchange));
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// A campaign: every target's entry, one after the other.
+fn show_campaign(history: &HistoryStore, campaign: &CampaignEntry, json: bool) -> CliResult {
+    let entries = history.campaign_entries(campaign);
+    let summary = campaign.summary(&history.list_entries());
+    if json {
+        let targets: Vec<Value> = campaign
+            .targets
+            .iter()
+            .map(|t| {
+                let entry = entries.iter().find(|(i, _)| *i == t.index).map(|(_, e)| e);
+                json!({
+                    "index": t.index,
+                    "profile": t.profile,
+                    "provider": t.provider,
+                    "audience": t.audience,
+                    "history_id": t.entry,
+                    "earlier": t.earlier,
+                    "results": entry.map(|e| e.results.iter().map(|r| json!({
+                        "recipient": r.exchange.request.recipient,
+                        "request": dump::request_json(&r.exchange.request),
+                        "response": r.exchange.response.as_ref().map(|resp| dump::response_json(resp, r.exchange.elapsed_ms)),
+                        "outcome": outcome_json(&r.outcome),
+                    })).collect::<Vec<_>>()),
+                })
+            })
+            .collect();
+        out!(
+            "{}",
+            pretty(
+                &json!({"id": campaign.id, "at": campaign.at, "summary": summary.summary,
+                "campaign": campaign.restore(history), "targets": targets})
+            )
+        );
+        return Ok(Exit::Success);
+    }
+    out!("{} · campaign · {}", campaign.at, summary.summary);
+    for t in &campaign.targets {
+        out!(
+            "\n=== target {} · {} ({}) · to {} · entry {}",
+            t.index + 1,
+            t.profile,
+            t.provider,
+            t.audience,
+            t.entry.as_deref().unwrap_or("(not in history)")
+        );
+        let Some((_, entry)) = entries.iter().find(|(i, _)| *i == t.index) else {
+            continue;
+        };
         for r in &entry.results {
             out!("\n== {}", r.outcome.summary);
             out_raw!("{}", dump::exchange_text(&r.exchange));

@@ -100,6 +100,14 @@ pub fn print_report(report: &SendReport, out: Output) {
         out!("{}", pretty(&doc));
         return;
     }
+    print_rows(report);
+    if let Some(id) = &report.history_id {
+        out!("Saved to history as {id} (pushdeck history show {id})");
+    }
+}
+
+/// A report's lines: one per request, the count, and what a stop left unsent.
+pub fn print_rows(report: &SendReport) {
     for r in &report.results {
         // After Ctrl-C the stopped rows are counted below instead of listed one by one.
         if report.cancelled && stopped(r) {
@@ -143,9 +151,6 @@ pub fn print_report(report: &SendReport, out: Output) {
             report.results.len(),
             report.results.len() - unanswered
         );
-    }
-    if let Some(id) = &report.history_id {
-        out!("Saved to history as {id} (pushdeck history show {id})");
     }
 }
 

@@ -12,6 +12,9 @@ use crate::engine::{MAX_CONCURRENCY, ResumeFrom, SendJob};
 
 pub fn resume(ctx: &Context, asked: &str, yes: bool, out: Output, timeout: Duration) -> CliResult {
     let history = ctx.history();
+    if let Ok(Some(campaign)) = history.get_campaign(asked) {
+        return super::campaign::resume(ctx, campaign, yes, out, timeout);
+    }
     let id = &history.latest_resume(asked);
     if id != asked {
         eprintln!(

@@ -8,44 +8,40 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::args::Output;
-use super::context::{CliResult, Context, Failure, bad_input, read_draft, runtime};
+use super::context::{CliResult, Context, Failure, bad_input, read_composed, runtime};
 use super::exit::Exit;
 use super::print::{pretty, print_report};
 use super::progress::{Progress, watch_ctrl_c};
 use super::webpush;
+use crate::campaign::{Campaign, Composed};
 use crate::draft::Draft;
-use crate::engine::{
-    DEFAULT_TIMEOUT, Engine, EngineEvent, MAX_CONCURRENCY, ResumeFrom, SendJob, SendReport,
-};
+use crate::engine::{DEFAULT_TIMEOUT, Engine, EngineEvent, ResumeFrom, SendJob, SendReport};
 use crate::http::{self, dump};
 
-/// Resolves the draft's profile and secrets into a job. Bad input here means nothing is sent.
-fn job(
-    ctx: &Context,
-    draft: Arc<Draft>,
-    dry_run: bool,
-    timeout: Duration,
-) -> Result<SendJob, Failure> {
-    if draft.profile.trim().is_empty() {
-        return Err(bad_input("draft: profile: is required"));
+/// A draft file, kept as it is (so it sends exactly as before), or a campaign's targets.
+fn draft_or_campaign(path: &str, only: &[String]) -> Result<Result<Draft, Campaign>, Failure> {
+    match read_composed(path)? {
+        Composed::Campaign(c) => Ok(Err(c)),
+        Composed::Draft(d) => {
+            if !only.is_empty() && !only.contains(&d.profile) {
+                return Err(bad_input(format!(
+                    "--only: the draft sends through profile `{}` only; nothing was sent",
+                    d.profile
+                )));
+            }
+            Ok(Ok(d))
+        }
     }
-    let loaded = ctx.load(&draft.profile)?;
-    Ok(SendJob {
-        provider: loaded.provider,
-        draft,
-        profile: loaded.profile,
-        secrets: loaded.secrets,
-        idempotency_key: uuid::Uuid::new_v4().to_string(),
-        dry_run,
-        timeout,
-        concurrency: MAX_CONCURRENCY,
-    })
 }
 
-pub fn preview(ctx: &Context, path: &str, out: Output, curl: bool) -> CliResult {
+pub fn preview(ctx: &Context, path: &str, only: &[String], out: Output, curl: bool) -> CliResult {
+    let draft = match draft_or_campaign(path, only)? {
+        Ok(draft) => draft,
+        Err(campaign) => return super::campaign::preview(ctx, campaign, only, out, curl),
+    };
     // Not a dry run: the preview shows what `send` makes (a server-side dry run such as Azure's
     // test mode would change the request).
-    let job = job(ctx, Arc::new(read_draft(path)?), false, DEFAULT_TIMEOUT)?;
+    let job = ctx.job(Arc::new(draft), false, DEFAULT_TIMEOUT)?;
     let prepared = Engine::prepare(&job).map_err(|e| bad_input(e.to_string()))?;
     for w in &prepared.warnings {
         eprintln!("pushdeck: note: {w}");
@@ -93,13 +89,24 @@ pub fn preview(ctx: &Context, path: &str, out: Output, curl: bool) -> CliResult 
 pub fn send(
     ctx: &Context,
     path: &str,
+    only: &[String],
     dry_run: bool,
     out: Output,
     timeout: Duration,
     prune_gone: bool,
 ) -> CliResult {
-    let draft = Arc::new(read_draft(path)?);
-    let job = job(ctx, Arc::clone(&draft), dry_run, timeout)?;
+    let draft = match draft_or_campaign(path, only)? {
+        Ok(draft) => Arc::new(draft),
+        Err(_) if prune_gone => {
+            return Err(bad_input(
+                "--prune-gone works on a draft file; for a campaign, prune the Web Push target's subscriptions in the window or send its draft",
+            ));
+        }
+        Err(campaign) => {
+            return super::campaign::send(ctx, campaign, only, dry_run, out, timeout);
+        }
+    };
+    let job = ctx.job(Arc::clone(&draft), dry_run, timeout)?;
     let report = run_job(ctx, job, None, out)?;
     if prune_gone {
         let removed = webpush::prune_gone(path, &draft, &report)?;

@@ -73,6 +73,13 @@ pub struct HistorySummary {
     /// The entry this send resumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumes: Option<String>,
+    /// Set on a campaign's row (`campaigns.rs`): how many targets it sent to.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub targets: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl HistorySummary {
@@ -110,6 +117,7 @@ impl HistoryEntry {
             recipients,
             reached,
             resumes: self.resumes.clone(),
+            targets: 0,
         }
     }
 
@@ -128,7 +136,7 @@ const INDEX: &str = ".index.json";
 /// History in `data/history/<id>.json`, one file per send, newest kept: at most `max_entries`
 /// files and `max_bytes` in all, the oldest dropped first.
 pub struct HistoryStore {
-    dir: PathBuf,
+    pub(super) dir: PathBuf,
     pub max_entries: usize,
     pub max_bytes: u64,
 }
@@ -240,7 +248,7 @@ impl HistoryStore {
     /// The last send in the chain of resumes that starts at `id` (`id` itself when none resumed
     /// it): resuming anything earlier would not know what the later ones reached.
     pub fn latest_resume(&self, id: &str) -> String {
-        let list = self.list();
+        let list = self.list_entries();
         let mut latest = id.to_string();
         // Each step moves to a newer entry; the bound only guards against a hand-edited loop.
         for _ in 0..list.len() {
@@ -334,6 +342,7 @@ impl HistoryStore {
     /// version, or by another process at the same moment) are read once and added to it.
     /// Damaged files are skipped (and logged), never fatal.
     /// Sends that never finished (read from their journals) come first of their time.
+    /// A campaign's targets show as its one row (see `campaigns.rs`).
     pub fn list(&self) -> Vec<HistorySummary> {
         let mut list = self.list_finished();
         let unfinished = self.unfinished();
@@ -341,6 +350,14 @@ impl HistoryStore {
             list.extend(unfinished.iter().map(HistoryEntry::summary));
             list.sort_by(|a, b| b.id.cmp(&a.id));
         }
+        self.group_campaigns(list)
+    }
+
+    /// Every entry, a campaign's targets included (each is a normal, resumable entry).
+    pub fn list_entries(&self) -> Vec<HistorySummary> {
+        let mut list = self.list_finished();
+        list.extend(self.unfinished().iter().map(HistoryEntry::summary));
+        list.sort_by(|a, b| b.id.cmp(&a.id));
         list
     }
 

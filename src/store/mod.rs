@@ -3,6 +3,7 @@
 mod atomic;
 mod attachments;
 mod calls;
+mod campaigns;
 mod error;
 pub mod files;
 mod history;
@@ -18,6 +19,7 @@ pub use crate::profile::{Environment, Profile};
 pub use atomic::{Loaded, read_or_quarantine, write_atomic};
 pub use attachments::read_attachment;
 pub use calls::{CallLog, CallRecord};
+pub use campaigns::{CampaignEntry, CampaignTarget};
 pub use error::StoreError;
 pub use history::{EntryState, HistoryEntry, HistoryStore, HistorySummary};
 pub use journal::{Journal, JournalHeader};

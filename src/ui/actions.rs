@@ -83,6 +83,7 @@ impl PushdeckApp {
             Action::ResumeHistoryEntry { id, confirmed } => {
                 self.resume_history_entry(&id, confirmed)
             }
+            Action::Campaign(step) => self.campaign_step(step),
             Action::DeleteHistoryEntry(id) => match self.engine.history().delete(&id) {
                 Ok(_) => self.history.remove(&id),
                 Err(e) => self.history.error = Some(e.to_string()),
@@ -97,6 +98,9 @@ impl PushdeckApp {
                 if let Some(s) = &self.sending {
                     s.handle.cancel.cancel();
                 }
+                if let Some(c) = &self.campaign.running {
+                    c.cancel.cancel();
+                }
             }
             Command::CheckCredentials => self.start_call(Call::Check, None),
             Command::Validate => match self.current_job() {
@@ -110,6 +114,9 @@ impl PushdeckApp {
             Command::SaveDraftAs => self.choose_file(Mode::Save),
             Command::ImportSubscriptions => self.choose_file(Mode::ImportSubscriptions),
             Command::ToggleHistory => self.history.open = !self.history.open,
+            Command::ToggleCampaign => self.campaign.open = !self.campaign.open,
+            Command::SendCampaign => self.campaign_step(super::campaign::Step::Send),
+            Command::SaveCampaignAs => self.choose_file(Mode::SaveCampaign),
             Command::ShowShortcuts => self.shortcuts_open = !self.shortcuts_open,
             Command::EditCredentials => {
                 let profile = self.current_profile().cloned();

@@ -118,6 +118,8 @@ pub struct PushdeckApp {
     pub toasts: super::toasts::Toasts,
     pub(super) theme: crate::store::library::Theme,
     pub(super) shortcuts_open: bool,
+    /// The campaign panel: targets, the one Send, the results matrix (`campaign.rs`).
+    pub campaign: super::campaign::CampaignState,
 }
 
 impl PushdeckApp {
@@ -189,6 +191,7 @@ impl PushdeckApp {
             toasts: Default::default(),
             theme,
             shortcuts_open: false,
+            campaign: Default::default(),
         };
         app.restore_session();
         Ok(app)
@@ -269,7 +272,7 @@ impl PushdeckApp {
     }
 
     pub fn is_sending(&self) -> bool {
-        self.sending.is_some()
+        self.sending.is_some() || self.campaign.running.is_some()
     }
 
     pub fn history_open(&self) -> bool {
@@ -283,6 +286,7 @@ impl PushdeckApp {
             super::look::first_frame(ui.ctx(), self.theme);
         }
         self.poll();
+        self.poll_campaign();
         self.poll_files(ui.ctx());
         self.shortcuts(ui.ctx());
         self.frame(ui);
@@ -324,7 +328,7 @@ impl PushdeckApp {
                 self.actions.run(command);
             }
         }
-        if self.sending.is_some() && ctx.input(|i| i.key_pressed(Key::Escape)) {
+        if self.is_sending() && ctx.input(|i| i.key_pressed(Key::Escape)) {
             self.actions.run(Command::CancelSend);
         }
     }
@@ -339,6 +343,7 @@ impl PushdeckApp {
             .unwrap_or_default();
         self.top_bar(ui);
         self.notices_ui(ui);
+        self.campaign_panel(ui);
         let profile = self.current_profile().cloned();
         let names: Vec<String> = self
             .profiles
@@ -438,6 +443,7 @@ impl PushdeckApp {
 
     fn top_bar(&mut self, ui: &mut egui::Ui) {
         let history_len = self.history.len();
+        let targets = self.campaign.targets.len();
         let unsaved = self.unsaved_mark();
         let current = self.tab;
         let theme = self.theme;
@@ -466,6 +472,14 @@ impl PushdeckApp {
                         .clicked()
                     {
                         actions.run(history);
+                    }
+                    let campaign = Command::ToggleCampaign;
+                    if ui
+                        .button(format!("{} ({targets})", campaign.label()))
+                        .on_hover_text(campaign.tooltip(ui.ctx()))
+                        .clicked()
+                    {
+                        actions.run(campaign);
                     }
                     for command in [Command::SaveDraftAs, Command::OpenDraft] {
                         if command.button(ui, true) {

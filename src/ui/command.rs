@@ -35,6 +35,9 @@ pub enum Command {
     SaveAsTemplate,
     ImportSubscriptions,
     ShowShortcuts,
+    ToggleCampaign,
+    SendCampaign,
+    SaveCampaignAs,
 }
 
 struct Spec {
@@ -62,8 +65,9 @@ const fn keyed(label: &'static str, tooltip: &'static str, key: Key) -> Spec {
 impl Command {
     /// Every command with a shortcut, checked once per frame and listed, in this order, by the
     /// Keyboard shortcuts window.
-    pub const WITH_SHORTCUTS: [Command; 5] = [
+    pub const WITH_SHORTCUTS: [Command; 6] = [
         Command::Send,
+        Command::ToggleCampaign,
         Command::OpenDraft,
         Command::SaveDraftAs,
         Command::ToggleHistory,
@@ -124,6 +128,19 @@ impl Command {
                 "Start the raw edit again from the generated payload",
             ),
             Command::SaveAsTemplate => spec("Save as template…", "Keep this message to reuse it"),
+            Command::ToggleCampaign => keyed(
+                "Campaign",
+                "One message to several profiles and providers at once: targets, one Send, results as a matrix",
+                Key::M,
+            ),
+            Command::SendCampaign => spec(
+                "Send to all targets",
+                "Send the composer's message to every enabled target at once (asks first)",
+            ),
+            Command::SaveCampaignAs => spec(
+                "Save campaign as…",
+                "Save the message and every target as a campaign file the CLI can send",
+            ),
             Command::ImportSubscriptions => spec(
                 "Import file…",
                 "Add subscriptions from a JSON file (an array, or one per line)",
@@ -240,6 +257,7 @@ pub enum Action {
         id: String,
         confirmed: bool,
     },
+    Campaign(super::campaign::Step),
 }
 
 /// A profile as the credentials editor leaves it.
@@ -275,6 +293,10 @@ impl Actions {
             ok,
             text: text.into(),
         });
+    }
+
+    pub fn campaign(&mut self, step: super::campaign::Step) {
+        self.0.push(Action::Campaign(step));
     }
 
     pub fn take(&mut self) -> Vec<Action> {

@@ -15,6 +15,8 @@ use crate::store::{Paths, library};
 pub enum Mode {
     Open,
     Save,
+    /// Save the campaign panel's targets with the composer's message.
+    SaveCampaign,
     /// Save this (already redacted) exchange dump.
     SaveExchange(String),
     /// Add Web Push subscriptions from a file.
@@ -26,13 +28,17 @@ pub enum Mode {
 impl Mode {
     /// Whether the chosen file is written (and so may replace one).
     pub fn writes(&self) -> bool {
-        matches!(self, Mode::Save | Mode::SaveExchange(_))
+        matches!(
+            self,
+            Mode::Save | Mode::SaveCampaign | Mode::SaveExchange(_)
+        )
     }
 
     pub fn title(&self) -> &'static str {
         match self {
             Mode::Open => "Open draft",
             Mode::Save => "Save draft as",
+            Mode::SaveCampaign => "Save campaign as",
             Mode::SaveExchange(_) => "Save exchange",
             Mode::ImportSubscriptions => "Import subscriptions",
             Mode::LoadSecret(_) => "Load a credential from a file",
@@ -70,6 +76,7 @@ impl FileDialog {
         }
         let path = match &mode {
             Mode::Save => folder.join("draft.json"),
+            Mode::SaveCampaign => folder.join("campaign.json"),
             Mode::SaveExchange(_) => paths
                 .data
                 .join("exchanges")
@@ -107,7 +114,7 @@ pub fn file_dialog(ctx: &egui::Context, slot: &mut Option<FileDialog>, actions: 
     let title = dialog.mode.title();
     let verb = match dialog.mode {
         Mode::Open => "Open",
-        Mode::Save | Mode::SaveExchange(_) => "Save",
+        Mode::Save | Mode::SaveCampaign | Mode::SaveExchange(_) => "Save",
         Mode::ImportSubscriptions => "Import",
         Mode::LoadSecret(_) => "Load",
     };

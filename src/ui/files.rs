@@ -295,6 +295,9 @@ fn native_dialog(mode: &Mode, paths: &crate::store::Paths) -> rfd::FileDialog {
         Mode::Save => dialog
             .set_file_name("draft.json")
             .add_filter("Drafts", &["json"]),
+        Mode::SaveCampaign => dialog
+            .set_file_name("campaign.json")
+            .add_filter("Campaigns", &["json"]),
         Mode::SaveExchange(_) => dialog.set_file_name("exchange.txt"),
         Mode::ImportSubscriptions => dialog.add_filter("Subscriptions", &["json", "jsonl", "txt"]),
         Mode::LoadSecret(_) => dialog,

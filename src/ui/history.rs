@@ -53,6 +53,11 @@ impl HistoryView {
         self.items.insert(0, item);
     }
 
+    /// The list read again (a campaign folds its targets' rows into one).
+    pub fn reload(&mut self, items: Vec<HistorySummary>) {
+        self.items = items;
+    }
+
     pub fn len(&self) -> usize {
         self.items.len()
     }

@@ -6,7 +6,6 @@ use std::path::Path;
 use super::app::PushdeckApp;
 use super::command::ProfileEdit;
 use super::dialogs::Mode;
-use crate::draft::Draft;
 use crate::profile::Profile;
 use crate::provider;
 use crate::store::files::read_user_text;
@@ -176,8 +175,16 @@ impl PushdeckApp {
         let read = |path: &Path| read_user_text(path).map_err(|e| format!("Cannot read it: {e}"));
         match mode {
             Mode::Open => {
-                let draft = Draft::from_json(&read(path)?)
+                let composed = crate::campaign::Composed::from_json(&read(path)?)
                     .map_err(|e| format!("This draft has a problem: {e}"))?;
+                let draft = match composed {
+                    crate::campaign::Composed::Draft(draft) => draft,
+                    crate::campaign::Composed::Campaign(campaign) => {
+                        self.open_campaign(campaign, path);
+                        let _ = library::remember_draft(&self.paths.settings_file(), path);
+                        return Ok(());
+                    }
+                };
                 // A draft whose profile is missing still opens; the status says what to fix.
                 self.open_draft(&draft, &format!("Opened {}", path.display()));
                 self.opened_file(path, draft);
@@ -191,6 +198,7 @@ impl PushdeckApp {
                 self.confirm_briefly(format!("Saved draft to {}", path.display()));
                 self.opened_file(path, (*draft).clone());
             }
+            Mode::SaveCampaign => self.save_campaign(path)?,
             Mode::ImportSubscriptions => self.import_subscriptions(&read(path)?, path)?,
             Mode::SaveExchange(dump) => {
                 write_atomic(path, dump.as_bytes()).map_err(|e| format!("Not saved: {e}"))?;
@@ -232,6 +240,9 @@ impl PushdeckApp {
     }
 
     pub(super) fn show_history_entry(&mut self, id: &str) {
+        if let Ok(Some(record)) = self.engine.history().get_campaign(id) {
+            return self.reopen_campaign(record);
+        }
         match self.engine.history().get(id) {
             Ok(Some(entry)) => self.history.show(entry),
             Ok(None) => {

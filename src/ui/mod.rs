@@ -3,6 +3,8 @@
 mod actions;
 mod app;
 mod audience;
+mod campaign;
+mod campaign_run;
 mod code;
 mod command;
 mod compile;
@@ -22,12 +24,14 @@ pub mod images;
 mod inspector;
 mod keep;
 mod look;
+mod matrix;
 mod memory;
 mod preview;
 mod raw;
 mod resume;
 mod send_bar;
 mod table;
+mod targets;
 mod task;
 pub mod toasts;
 mod view;
@@ -38,8 +42,9 @@ pub use files::portal_available;
 
 use crate::store::{Paths, SecretStore};
 
-/// Opens the main window, with `draft` in the composer if given; returns the exit status.
-pub fn run_app(draft: Option<crate::draft::Draft>) -> i32 {
+/// Opens the main window, with a draft in the composer (or a campaign in its panel) if given,
+/// with the file it came from; returns the exit status.
+pub fn run_app(draft: Option<(crate::campaign::Composed, std::path::PathBuf)>) -> i32 {
     let paths = match Paths::from_env() {
         Ok(p) => p,
         Err(e) => {
@@ -92,10 +97,16 @@ pub fn run_app(draft: Option<crate::draft::Draft>) -> i32 {
                 runtime: handle,
             })?;
             app.use_native_dialogs(true);
-            if let Some(draft) = draft
-                && let Err(warning) = app.load_draft(&draft)
-            {
-                app.status = Some((false, warning));
+            match draft {
+                Some((crate::campaign::Composed::Draft(draft), _)) => {
+                    if let Err(warning) = app.load_draft(&draft) {
+                        app.status = Some((false, warning));
+                    }
+                }
+                Some((crate::campaign::Composed::Campaign(campaign), path)) => {
+                    app.open_campaign(campaign, &path)
+                }
+                None => {}
             }
             let frame_log = frame_log::FrameLog::from_env();
             Ok(Box::new(app::WindowApp { app, frame_log }) as Box<dyn eframe::App>)

@@ -5,6 +5,7 @@ mod apns;
 mod apns_certificate;
 mod apns_channels;
 mod azure;
+mod campaign;
 mod conventions;
 mod courier;
 mod doctor;

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pushdeck::draft::{Draft, DraftError};
-use pushdeck::engine::{Engine, EngineEvent, SendJob, SendReport};
+use pushdeck::engine::{
+    CampaignEvent, CampaignJob, Engine, EngineEvent, SendJob, SendReport, TargetJob,
+};
 use pushdeck::http::{Exchange, PreparedRequest};
 use pushdeck::outcome::Outcome;
 use pushdeck::provider::{
@@ -335,4 +337,70 @@ fn cancelling_records_every_request_as_cancelled() {
             .all(|r| r.outcome.summary.contains("Cancelled"))
     );
     assert_eq!(report.exit_code(), 3);
+}
+
+#[test]
+fn a_campaign_sends_its_targets_at_once_and_a_slow_one_holds_up_none() {
+    let bench = Bench::new(vec![
+        token_endpoint("short-lived-token-abcdef"),
+        Mock::given(method("POST"))
+            .and(path("/send/slow"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(1500))),
+        any_post(ResponseTemplate::new(200)),
+    ]);
+    let base = bench.server.uri();
+    let target = |index: usize, to: &[&str]| TargetJob {
+        index,
+        job: job(&base, to),
+        resume: None,
+    };
+    let campaign = CampaignJob {
+        campaign: Arc::new(pushdeck::campaign::Campaign::default()),
+        targets: vec![target(0, &["slow"]), target(1, &["fast-1", "fast-2"])],
+        retries: None,
+    };
+    let start = Instant::now();
+    let landed = std::sync::Mutex::new(Vec::new());
+    let report = bench.rt.block_on(bench.engine.send_campaign(
+        campaign,
+        CancellationToken::new(),
+        CancellationToken::new(),
+        &|event| {
+            if let CampaignEvent::Target {
+                target,
+                event: EngineEvent::Result(r),
+            } = event
+                && r.exchange.request.recipient.is_some()
+            {
+                landed.lock().expect("lock").push((target, start.elapsed()));
+            }
+        },
+    ));
+    let landed = landed.into_inner().expect("lock");
+    let fast: Vec<_> = landed.iter().filter(|(t, _)| *t == 1).collect();
+    let slow: Vec<_> = landed.iter().filter(|(t, _)| *t == 0).collect();
+    assert_eq!((fast.len(), slow.len()), (2, 1), "{landed:?}");
+    assert!(
+        fast.iter().all(|(_, at)| *at < Duration::from_millis(1000)),
+        "the fast target did not wait for the slow one: {landed:?}"
+    );
+    assert!(landed.iter().position(|(t, _)| *t == 0) > landed.iter().position(|(t, _)| *t == 1));
+    assert_eq!(report.exit_code(), 0);
+    assert_eq!(report.targets.len(), 2);
+    let id = report
+        .history_id
+        .as_deref()
+        .expect("the campaign is recorded");
+    let record = bench
+        .engine
+        .history()
+        .get_campaign(id)
+        .expect("reads")
+        .expect("kept");
+    assert_eq!(record.targets.len(), 2);
+    assert_eq!(
+        bench.engine.history().list().len(),
+        1,
+        "one row for the campaign"
+    );
 }

@@ -3,6 +3,7 @@ mod support;
 
 mod apns;
 mod azure;
+mod campaign;
 mod courier;
 mod doctor;
 mod faults;

@@ -16,6 +16,8 @@ pub enum Scenario {
     Ok,
     /// 429 with code 42908 (daily quota).
     QuotaReached,
+    /// 500, as a server in trouble answers.
+    ServerError,
 }
 
 /// An ntfy server and the scenario it plays.
@@ -103,6 +105,9 @@ impl Ntfy {
         }
         if *self.scenario.lock().expect("lock") == Some(Scenario::QuotaReached) {
             return error(429, 42908, "limit reached: daily message quota reached");
+        }
+        if *self.scenario.lock().expect("lock") == Some(Scenario::ServerError) {
+            return error(500, 50001, "internal server error");
         }
         let mut answer = json!({
             "id": "sPs71M8A2T",
