@@ -111,7 +111,9 @@ pub fn profile_bar(
                 if view.checking {
                     ui.spinner();
                 }
-                if let Some(outcome) = view.check {
+                // A doctor's answer is the list of findings below the bar; only a bare outcome
+                // (no findings) is said here.
+                if let Some(outcome) = view.check.filter(|o| o.findings.is_empty()) {
                     let text = RichText::new(&outcome.summary).color(ok_color(ui, outcome.is_ok()));
                     let r = ui.label(text);
                     if let Some(h) = &outcome.hint {
@@ -168,12 +170,18 @@ fn profile_summary(ui: &mut egui::Ui, view: &View<'_>, profile: &Profile) {
             }
         })
         .collect();
-    ui.weak(format!(
-        "{} · {}",
-        settings.join(" · "),
-        secrets.join(" · ")
-    ));
+    let text = format!("{} · {}", settings.join(" · "), secrets.join(" · "));
+    // The summary gives way to the buttons after it (Edit credentials…, Check, New profile…): cut
+    // to the room left, the whole of it on hover.
+    let room = (ui.available_width() - BUTTONS_WIDTH).max(80.0);
+    ui.allocate_ui(egui::vec2(room, ui.spacing().interact_size.y), |ui| {
+        ui.add(egui::Label::new(RichText::new(&text).weak()).truncate())
+            .on_hover_text(&text);
+    });
 }
+
+/// What the profile bar keeps free after the summary: its three buttons and Check's answer.
+const BUTTONS_WIDTH: f32 = 420.0;
 
 /// Key files (PEM, JSON) span lines: their fields do too, so a pasted file keeps its shape.
 fn multi_line(f: &FieldSpec) -> bool {
