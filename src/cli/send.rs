@@ -46,7 +46,9 @@ fn job(
 pub fn preview(ctx: &Context, path: &str, out: Output, curl: bool) -> CliResult {
     // Not a dry run: the preview shows what `send` makes (a server-side dry run such as Azure's
     // test mode would change the request).
-    let job = job(ctx, Arc::new(read_draft(path)?), false, DEFAULT_TIMEOUT)?;
+    let mut draft = read_draft(path)?;
+    webpush::resolve_file(&mut draft, path);
+    let job = job(ctx, Arc::new(draft), false, DEFAULT_TIMEOUT)?;
     let prepared = Engine::prepare(&job).map_err(|e| bad_input(e.to_string()))?;
     for w in &prepared.warnings {
         eprintln!("pushdeck: note: {w}");
@@ -99,7 +101,9 @@ pub fn send(
     timeout: Duration,
     prune_gone: bool,
 ) -> CliResult {
-    let draft = Arc::new(read_draft(path)?);
+    let mut draft = read_draft(path)?;
+    webpush::resolve_file(&mut draft, path);
+    let draft = Arc::new(draft);
     let job = job(ctx, Arc::clone(&draft), dry_run, timeout)?;
     let report = run_job(ctx, job, None, out)?;
     if prune_gone {

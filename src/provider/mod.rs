@@ -24,5 +24,6 @@ pub use describe::{
 };
 pub use registry::{all, find};
 pub use seam::{
-    Call, CallPlan, FileNeed, LocalFile, PrepareContext, Prepared, Provider, Token, TokenPlan,
+    Call, CallPlan, FanOut, FanOutSource, FileNeed, Identity, LocalFile, PrepareContext, Prepared,
+    Provider, Token, TokenPlan,
 };
