@@ -19,3 +19,4 @@ mod secret_hygiene;
 mod sns;
 mod telegram;
 mod webpush;
+mod webpush_file;
