@@ -163,6 +163,15 @@ fn survey(source: &Source, fan_out: &dyn FanOut) -> Result<Survey, DraftError> {
 }
 
 impl Engine {
+    /// How many items an audience file holds and the first `sample` of them, for the window
+    /// (which calls this on a background thread: a million lines take a second or two).
+    pub fn audience_file_summary(
+        path: &std::path::Path,
+        sample: usize,
+    ) -> Result<(usize, Vec<Value>), String> {
+        audience_file::count_and_sample(path, sample).map_err(|e| e.to_string())
+    }
+
     /// `send_as` for a provider that streams its fan-out.
     pub(super) async fn send_streamed(
         &self,

@@ -289,10 +289,14 @@ impl Provider for WebPush {
     }
 
     fn broadcast(&self, draft: &Draft) -> Option<String> {
-        // Every subscription is named, so there is no broadcast; large fan-outs are confirmed by
-        // the front ends' recipient count.
-        let _ = draft;
-        None
+        // Inline, every subscription is named and large fan-outs are confirmed by the front
+        // ends' recipient count; a file may hold a million, counted only as it is sent.
+        match draft.audience.get(FILE_FIELD) {
+            Some(Value::String(path)) if !path.trim().is_empty() => {
+                Some(format!("every subscription in {}", path.trim()))
+            }
+            _ => None,
+        }
     }
 }
 
