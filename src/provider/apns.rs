@@ -17,7 +17,9 @@ use super::shared::answer;
 use time::OffsetDateTime;
 
 use super::describe::{Capabilities, FieldKind, FieldSpec, ProviderInfo, base_url, validate_keys};
-use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider, TokenPlan};
+use super::seam::{
+    Call, CallPlan, FanOut, FanOutSource, Identity, PrepareContext, Prepared, Provider, TokenPlan,
+};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Body, Exchange, PreparedRequest};
 use crate::outcome::Outcome;
@@ -28,7 +30,8 @@ pub use auth::validate_signing_key;
 use auth::{SECRET, mint, setting, signing_key};
 use errors::{NAME, reason, reason_outcome};
 use payload::{
-    INTERRUPTION_LEVELS, MAX_PAYLOAD, MAX_VOIP_PAYLOAD, device_tokens, payload, raw_payload, short,
+    INTERRUPTION_LEVELS, MAX_PAYLOAD, MAX_VOIP_PAYLOAD, device_token, device_tokens, payload,
+    raw_payload, short,
 };
 use push_types::{NAMES as PUSH_TYPES, PushType, lint, rule, topic_for};
 
@@ -203,12 +206,17 @@ fn root(profile: &Profile) -> Result<String, DraftError> {
     }
 }
 
-impl Provider for Apns {
-    fn info(&self) -> &'static ProviderInfo {
-        &INFO
-    }
+/// What every request of one APNs send shares (headers, body, token), checked and built once; a
+/// device token makes a request of it. `prepare` uses it for the whole list, the engine per token
+/// when it streams a fan-out.
+struct ApnsFanOut {
+    root: String,
+    template: PreparedRequest,
+    warnings: Vec<String>,
+}
 
-    fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
+impl ApnsFanOut {
+    fn new(ctx: &PrepareContext<'_>) -> Result<Self, DraftError> {
         let draft = ctx.draft;
         validate_keys(&INFO, draft)?;
         setting(ctx.profile, "key_id", "Key ID")?;
@@ -216,7 +224,6 @@ impl Provider for Apns {
         let bundle = setting(ctx.profile, "topic", "topic (bundle id)")?;
         signing_key(ctx.secrets.require(&ctx.profile.name, SECRET)?)?;
         let root = root(ctx.profile)?;
-        let tokens = device_tokens(draft)?;
         let options = Fields::new("options", &draft.options);
         let mut warnings = Vec::new();
         let m = &draft.message;
@@ -229,35 +236,99 @@ impl Provider for Apns {
             expiration,
             collapse,
         } = headers;
-        let push_type = push_type.name;
         let token = ctx.token.unwrap_or(TOKEN_PLACEHOLDER);
+        let mut r = PreparedRequest::new("POST", "")
+            .http2_only()
+            .header("authorization", format!("bearer {token}"))
+            .header("apns-topic", topic)
+            .header("apns-push-type", push_type.name)
+            .header("apns-priority", priority);
+        if let Some(at) = expiration {
+            r = r.header("apns-expiration", at.to_string());
+        }
+        if let Some(c) = collapse {
+            r = r.header("apns-collapse-id", c);
+        }
+        r = r.header("content-type", "application/json");
+        r.body = Body::Text(body);
+        if let Some(t) = ctx.token {
+            r.add_secret("provider_token", t);
+        }
+        Ok(Self {
+            root,
+            template: r,
+            warnings,
+        })
+    }
+
+    /// The request to one (checked) device token; `named` shows the token in result rows.
+    fn for_device(&self, device: &str, named: bool) -> PreparedRequest {
+        let mut r = self.template.clone();
+        r.url = format!("{}/3/device/{device}", self.root);
+        if named {
+            r.recipient = Some(short(device));
+        }
+        r
+    }
+
+    fn device(item: &serde_json::Value) -> Result<String, String> {
+        let raw = item.as_str().ok_or("a device token must be a string")?;
+        device_token(raw).map_err(str::to_string)
+    }
+}
+
+impl FanOut for ApnsFanOut {
+    fn identify(&self, item: &serde_json::Value) -> Result<Identity, String> {
+        let device = Self::device(item)?;
+        let r = self.for_device(&device, true);
+        Ok(Identity {
+            method: r.method,
+            url: r.url,
+            recipient: r.recipient,
+        })
+    }
+
+    fn prepare_one(&self, item: &serde_json::Value) -> Result<PreparedRequest, String> {
+        Ok(self.for_device(&Self::device(item)?, true))
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+}
+
+impl Provider for Apns {
+    fn info(&self) -> &'static ProviderInfo {
+        &INFO
+    }
+
+    fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
+        let mut shared = ApnsFanOut::new(ctx)?;
+        let tokens = device_tokens(ctx.draft)?;
         let requests = tokens
             .iter()
-            .map(|device| {
-                let mut r = PreparedRequest::new("POST", format!("{root}/3/device/{device}"))
-                    .http2_only()
-                    .header("authorization", format!("bearer {token}"))
-                    .header("apns-topic", topic.clone())
-                    .header("apns-push-type", push_type)
-                    .header("apns-priority", priority);
-                if let Some(at) = expiration {
-                    r = r.header("apns-expiration", at.to_string());
-                }
-                if let Some(c) = collapse {
-                    r = r.header("apns-collapse-id", c);
-                }
-                r = r.header("content-type", "application/json");
-                r.body = Body::Text(body.clone());
-                if let Some(t) = ctx.token {
-                    r.add_secret("provider_token", t);
-                }
-                if tokens.len() > 1 {
-                    r.recipient = Some(short(device));
-                }
-                r
-            })
+            .map(|device| shared.for_device(device, tokens.len() > 1))
             .collect();
-        Ok(Prepared { requests, warnings })
+        Ok(Prepared {
+            requests,
+            warnings: std::mem::take(&mut shared.warnings),
+        })
+    }
+
+    /// A list of device tokens is streamed (one request each); a single token is not.
+    fn fan_out_source(&self, draft: &Draft) -> Option<FanOutSource> {
+        match draft.audience.get("device_tokens") {
+            Some(serde_json::Value::Array(tokens)) if tokens.len() > 1 => {
+                Some(FanOutSource::Inline {
+                    field: "device_tokens",
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn fan_out(&self, ctx: &PrepareContext<'_>) -> Option<Result<Box<dyn FanOut>, DraftError>> {
+        Some(ApnsFanOut::new(ctx).map(|f| Box::new(f) as Box<dyn FanOut>))
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
