@@ -40,10 +40,13 @@ pub struct State {
 /// Endpoints of a subscriptions file shown in the window; the rest are only counted.
 const FILE_SAMPLE: usize = 3;
 
+/// A file's subscription count and first endpoints, or why it cannot be read.
+type Counted = Result<(usize, Vec<String>), String>;
+
 /// A subscriptions file being counted (`None` in the slot until the count is done).
 struct FileSummary {
     path: String,
-    counted: Arc<std::sync::Mutex<Option<Result<(usize, Vec<String>), String>>>>,
+    counted: Arc<std::sync::Mutex<Option<Counted>>>,
 }
 
 impl FileSummary {
