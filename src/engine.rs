@@ -462,7 +462,9 @@ impl Engine {
         let mut done = recording.carried.clone();
         match &recording.streamed {
             Some(streamed) => {
-                done.extend(streamed.done.lock().map(|d| d.clone()).unwrap_or_default())
+                let reached = streamed.reached();
+                done.reserve_exact(reached.len());
+                done.extend(reached);
             }
             None => done.extend(
                 report

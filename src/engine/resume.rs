@@ -182,9 +182,30 @@ pub(super) struct Streamed {
     pub count: usize,
     pub digest: String,
     pub source: String,
-    /// Prepared indices reached by this send, as results land.
-    pub done: Mutex<Vec<usize>>,
+    /// Prepared indices reached by this send, as results land: one bit per recipient (125 KB
+    /// for a million), so memory stays flat however many are reached.
+    pub done: Mutex<Vec<u64>>,
     pub tally: Mutex<Tally>,
+}
+
+impl Streamed {
+    /// The prepared indices this send reached, in order.
+    pub fn reached(&self) -> Vec<usize> {
+        let Ok(bits) = self.done.lock() else {
+            return Vec::new();
+        };
+        let count = bits.iter().map(|w| w.count_ones() as usize).sum();
+        let mut reached = Vec::with_capacity(count);
+        for (w, word) in bits.iter().enumerate() {
+            let mut word = *word;
+            while word != 0 {
+                let bit = word.trailing_zeros() as usize;
+                reached.push(w * 64 + bit);
+                word &= word - 1;
+            }
+        }
+        reached
+    }
 }
 
 impl Recording {
@@ -233,7 +254,10 @@ impl Recording {
             if r.outcome.is_ok()
                 && let Ok(mut done) = streamed.done.lock()
             {
-                done.push(i);
+                if done.len() <= i / 64 {
+                    done.resize(i / 64 + 1, 0);
+                }
+                done[i / 64] |= 1 << (i % 64);
             }
         }
         if let Some(journal) = &self.journal {
@@ -279,5 +303,36 @@ mod tests {
         assert_eq!(from.pick(&prints).expect("same"), [1, 3]);
         let other = fingerprints(&requests[1..]);
         assert!(from.pick(&other).is_err());
+    }
+
+    #[test]
+    fn a_streamed_send_keeps_who_it_reached_as_bits_and_lists_them_in_order() {
+        let streamed = Streamed::default();
+        let recording = Recording {
+            streamed: Some(streamed),
+            offset: 1,
+            ..Recording::default()
+        };
+        for (row, ok) in [(3, true), (1, true), (2, false), (130, true), (0, true)] {
+            let outcome = if ok {
+                crate::outcome::Outcome::accepted("Sent")
+            } else {
+                crate::outcome::Outcome::refused("Gone")
+            };
+            recording.record(&SendResult {
+                index: row,
+                exchange: crate::http::Exchange::unsent(PreparedRequest::new(
+                    "POST",
+                    "http://x.test/",
+                )),
+                outcome,
+                retried: Vec::new(),
+            });
+        }
+        let streamed = recording.streamed.as_ref().expect("streamed");
+        // Row 0 is the token exchange (offset 1): it reaches nobody.
+        assert_eq!(streamed.reached(), [0, 2, 129]);
+        let tally = *streamed.tally.lock().expect("tally");
+        assert_eq!((tally.requests, tally.accepted), (4, 3));
     }
 }

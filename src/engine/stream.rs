@@ -247,6 +247,7 @@ impl Engine {
                 count: survey.count,
                 digest: survey.digest.clone(),
                 source: source.describe(),
+                done: Mutex::new(vec![0; survey.count.div_ceil(64)]),
                 ..Streamed::default()
             }),
             ..Recording::default()
