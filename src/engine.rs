@@ -119,7 +119,16 @@ impl Engine {
             None
         };
         match Self::file_sample(job)? {
-            Some((cut, _)) => Self::prepare_draft(job, &cut, minted.as_ref()),
+            Some((cut, more)) => {
+                let mut prepared = Self::prepare_draft(job, &cut, minted.as_ref())?;
+                if more {
+                    prepared.warnings.push(format!(
+                        "Showing the first {} recipients of the file; Send reads and builds all of them as it goes.",
+                        prepared.requests.len()
+                    ));
+                }
+                Ok(prepared)
+            }
             None => Self::prepare_draft(job, &job.draft, minted.as_ref()),
         }
     }
@@ -140,14 +149,9 @@ impl Engine {
     /// What the live Request pane shows: at most `PREVIEW_LIMIT` requests of a costly fan-out,
     /// with the number of requests the send will make in all.
     pub fn prepare_preview(job: &SendJob) -> Result<(Prepared, usize), DraftError> {
-        if let Some((_, more)) = Self::file_sample(job)? {
-            let mut prepared = Self::prepare(job)?;
+        if Self::file_sample(job)?.is_some() {
+            let prepared = Self::prepare(job)?;
             let shown = prepared.requests.len();
-            if more {
-                prepared.warnings.push(format!(
-                    "Showing the first {shown} recipients of the file; Send reads and builds all of them as it goes."
-                ));
-            }
             return Ok((prepared, shown));
         }
         match job.provider.preview_draft(&job.draft, PREVIEW_LIMIT) {

@@ -97,6 +97,18 @@ fn a_subscriptions_file_of_json_lines_or_an_array_reaches_each_subscriber_exactl
     assert!(seen.values().all(|n| *n == 1), "{seen:?}");
     let doc = stdout_json(&out);
     assert_eq!(doc["results"].as_array().map(Vec::len), Some(60));
+    // A preview builds the first few, and says so.
+    let out = s.run(&["preview", &s.draft("subs.jsonl")]);
+    assert_exit(&out, 0);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains("/push/line-000") && !text.contains("/push/line-059"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Showing the first 5 recipients of the file"),
+        "{text}"
+    );
 
     let array = ids("array-", 7);
     s.sandbox.write(
