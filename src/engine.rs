@@ -10,6 +10,7 @@ mod report;
 mod resume;
 mod run;
 mod steps;
+mod stream;
 mod tokens;
 
 use std::sync::Arc;
@@ -22,7 +23,7 @@ use crate::draft::{Draft, DraftError};
 use crate::http::{Exchange, Transport, TransportError};
 use crate::outcome::Outcome;
 use crate::profile::{Profile, Secrets};
-use crate::provider::{FileNeed, LocalFile, PrepareContext, Prepared, Provider, Token, TokenPlan};
+use crate::provider::{PrepareContext, Prepared, Provider, Token, TokenPlan};
 use crate::store::history_result;
 use crate::store::{HistoryEntry, HistoryStore};
 pub use campaign::{
@@ -37,6 +38,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub use crate::provider::MAX_CONCURRENCY;
 /// Requests built for a live preview of a costly fan-out (Web Push encrypts each one).
 pub const PREVIEW_LIMIT: usize = 5;
+/// Results a streamed fan-out's report keeps beyond its failures (the history keeps fewer).
+pub const REPORT_KEEP: usize = 1000;
 
 /// Everything one send needs, owned so it can move onto the runtime.
 #[derive(Clone)]
@@ -119,12 +122,42 @@ impl Engine {
         } else {
             None
         };
-        Self::prepare_draft(job, &job.draft, minted.as_ref())
+        match Self::file_sample(job)? {
+            Some((cut, more)) => {
+                let mut prepared = Self::prepare_draft(job, &cut, minted.as_ref())?;
+                if more {
+                    prepared.warnings.push(format!(
+                        "Showing the first {} recipients of the file; Send reads and builds all of them as it goes.",
+                        prepared.requests.len()
+                    ));
+                }
+                Ok(prepared)
+            }
+            None => Self::prepare_draft(job, &job.draft, minted.as_ref()),
+        }
+    }
+
+    /// A draft whose recipients are in a file, with its first `PREVIEW_LIMIT` listed inline (what
+    /// previews build), and whether the file holds more; `None` when the draft lists its own.
+    fn file_sample(job: &SendJob) -> Result<Option<(Draft, bool)>, DraftError> {
+        match job.provider.fan_out_source(&job.draft) {
+            Some(source @ crate::provider::FanOutSource::File { .. }) => {
+                stream::Source::of(source, &job.draft)
+                    .sample_draft(&job.draft, PREVIEW_LIMIT)
+                    .map(Some)
+            }
+            _ => Ok(None),
+        }
     }
 
     /// What the live Request pane shows: at most `PREVIEW_LIMIT` requests of a costly fan-out,
     /// with the number of requests the send will make in all.
     pub fn prepare_preview(job: &SendJob) -> Result<(Prepared, usize), DraftError> {
+        if Self::file_sample(job)?.is_some() {
+            let prepared = Self::prepare(job)?;
+            let shown = prepared.requests.len();
+            return Ok((prepared, shown));
+        }
         match job.provider.preview_draft(&job.draft, PREVIEW_LIMIT) {
             None => Self::prepare(job).map(|p| {
                 let total = p.requests.len();
@@ -237,6 +270,15 @@ impl Engine {
         cancel: CancellationToken,
         emit: &(dyn Fn(EngineEvent) + Sync),
     ) -> Arc<SendReport> {
+        // A fan-out the provider prepares one recipient at a time is streamed.
+        if let Some(source) = job.provider.fan_out_source(&job.draft)
+            && job.provider.steps(&job.draft).is_empty()
+        {
+            let source = stream::Source::of(source, &job.draft);
+            return self
+                .send_streamed(job, source, resume, stop_starting, cancel, emit)
+                .await;
+        }
         // Validate before any token exchange; a costly fan-out is checked on a short preview and
         // built in full once, below.
         let cut = job.provider.preview_draft(&job.draft, 1);
@@ -250,7 +292,7 @@ impl Engine {
         };
         // The files a draft sends are read before anything goes out: a missing or oversized
         // one is bad input, like a wrong field.
-        let files = match read_files(job.provider.files(&job.draft)).await {
+        let files = match steps::read_files(job.provider.files(&job.draft)).await {
             Ok(files) => files,
             Err(e) => return invalid(e, emit),
         };
@@ -332,6 +374,7 @@ impl Engine {
             carried,
             resumes: resume.map(|r| r.of),
             offset: usize::from(token_result.is_some()),
+            streamed: None,
         };
         let header = recording.header(
             job.provider.info().id,
@@ -425,15 +468,24 @@ impl Engine {
         emit: &(dyn Fn(EngineEvent) + Sync),
     ) -> Arc<SendReport> {
         let mut done = recording.carried.clone();
-        done.extend(
-            report
-                .results
-                .iter()
-                .filter(|r| r.outcome.is_ok())
-                .filter_map(|r| recording.request_of(r.index)),
-        );
+        match &recording.streamed {
+            Some(streamed) => {
+                let reached = streamed.reached();
+                done.reserve_exact(reached.len());
+                done.extend(reached);
+            }
+            None => done.extend(
+                report
+                    .results
+                    .iter()
+                    .filter(|r| r.outcome.is_ok())
+                    .filter_map(|r| recording.request_of(r.index)),
+            ),
+        }
         done.sort_unstable();
         done.dedup();
+        // A streamed fan-out keeps a sample and every failure whole; the tally counts them all.
+        let streamed = recording.streamed.is_some();
         let entry = HistoryEntry {
             id: recording.id.clone(),
             at: crate::clock::now_rfc3339(),
@@ -445,7 +497,9 @@ impl Engine {
             results: report
                 .results
                 .iter()
-                .flat_map(|r| {
+                .enumerate()
+                .filter(|(i, r)| !streamed || stream::keep_whole(*i, r))
+                .flat_map(|(_, r)| {
                     let earlier = r.retried.iter().map(|ex| {
                         history_result(
                             ex,
@@ -460,7 +514,10 @@ impl Engine {
             state: Default::default(),
             resumes: recording.resumes,
             recipients: recording.recipients,
+            recipient_count: recording.streamed.as_ref().map_or(0, |s| s.count),
+            recipients_digest: recording.streamed.as_ref().map(|s| s.digest.clone()),
             done,
+            tally: report.tally.filter(|_| streamed),
         };
         let id = entry.id.clone();
         let summary = entry.summary();
@@ -484,33 +541,6 @@ impl Engine {
         emit(EngineEvent::Finished(report.clone()));
         report
     }
-}
-
-/// The local files the draft sends, read by the store on a blocking thread (up to 25 MB must
-/// not stall the runtime the window's other work shares).
-async fn read_files(needs: Vec<FileNeed>) -> Result<Vec<LocalFile>, DraftError> {
-    if needs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let read = move || {
-        needs
-            .into_iter()
-            .map(|need| {
-                crate::store::read_attachment(&need.path, need.max_bytes)
-                    .map(|bytes| LocalFile {
-                        path: need.path.clone(),
-                        bytes,
-                    })
-                    .map_err(|e| DraftError::new(need.field, e.to_string()))
-            })
-            .collect()
-    };
-    tokio::task::spawn_blocking(read).await.unwrap_or_else(|e| {
-        Err(DraftError::new(
-            "options",
-            format!("the file could not be read: {e}"),
-        ))
-    })
 }
 
 /// The draft could not be turned into requests: nothing was sent.

@@ -88,6 +88,13 @@ pub fn print_report(report: &SendReport, out: Output) {
             .map(|r| result_json(r, out.reveal))
             .collect();
         let mut doc = json!({"results": results});
+        if let Some(tally) = report.tally
+            && tally.requests > report.results.len()
+        {
+            // A big fan-out lists a sample and every failure; these count them all.
+            doc["requests"] = json!(tally.requests);
+            doc["accepted"] = json!(tally.accepted);
+        }
         if !report.warnings.is_empty() {
             doc["warnings"] = json!(report.warnings);
         }
@@ -138,9 +145,17 @@ pub fn print_rows(report: &SendReport) {
             out!("  · {}: {}", item.value, item.label);
         }
     }
-    if report.results.len() > 1 {
-        let ok = report.results.iter().filter(|r| r.outcome.is_ok()).count();
-        out!("{ok} of {} accepted", report.results.len());
+    let counts = report.counts();
+    let listed = report.results.len();
+    if counts.requests > listed {
+        out!(
+            "… and {} more accepted, not listed (a big fan-out lists the first {} and every failure)",
+            counts.requests - listed,
+            crate::engine::REPORT_KEEP
+        );
+    }
+    if counts.requests > 1 {
+        out!("{} of {} accepted", counts.accepted, counts.requests);
     }
     if report.cancelled {
         // Stopped by the user: how many got out, so nobody sends the first ones twice.

@@ -41,6 +41,8 @@ pub fn preview(ctx: &Context, path: &str, only: &[String], out: Output, curl: bo
     };
     // Not a dry run: the preview shows what `send` makes (a server-side dry run such as Azure's
     // test mode would change the request).
+    let mut draft = draft;
+    webpush::resolve_file(&mut draft, path);
     let job = ctx.job(Arc::new(draft), false, DEFAULT_TIMEOUT)?;
     let prepared = Engine::prepare(&job).map_err(|e| bad_input(e.to_string()))?;
     for w in &prepared.warnings {
@@ -96,7 +98,10 @@ pub fn send(
     prune_gone: bool,
 ) -> CliResult {
     let draft = match draft_or_campaign(path, only)? {
-        Ok(draft) => Arc::new(draft),
+        Ok(mut draft) => {
+            webpush::resolve_file(&mut draft, path);
+            Arc::new(draft)
+        }
         Err(_) if prune_gone => {
             return Err(bad_input(
                 "--prune-gone works on a draft file; for a campaign, prune the Web Push target's subscriptions in the window or send its draft",

@@ -144,6 +144,26 @@ fn write_draft(path: &str, draft: &Draft) -> Result<(), Failure> {
     .map_err(|e| bad_input(format!("draft: cannot write {path}: {e}")))
 }
 
+/// A relative `audience.subscriptions_file` is taken from the draft file's folder, and kept
+/// absolute from then on (history and `pushdeck resume` read it from anywhere).
+pub fn resolve_file(draft: &mut Draft, draft_path: &str) {
+    let Some(Value::String(file)) = draft.audience.get(webpush::FILE_FIELD) else {
+        return;
+    };
+    let file = std::path::Path::new(file.trim());
+    if file.is_absolute() || draft_path == "-" {
+        return;
+    }
+    let folder = std::path::Path::new(draft_path)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let joined = std::path::absolute(folder.join(file)).unwrap_or_else(|_| folder.join(file));
+    draft.audience.insert(
+        webpush::FILE_FIELD.into(),
+        Value::String(joined.display().to_string()),
+    );
+}
+
 fn current(draft: &Draft) -> Result<Vec<Subscription>, Failure> {
     match draft.audience.get("subscriptions") {
         None | Some(Value::Null) => Ok(Vec::new()),
@@ -267,7 +287,6 @@ pub fn prune_gone(
     draft: &Draft,
     report: &crate::engine::SendReport,
 ) -> Result<usize, Failure> {
-    let subs = current(draft)?;
     let gone: std::collections::HashSet<usize> = report
         .results
         .iter()
@@ -277,6 +296,13 @@ pub fn prune_gone(
     if gone.is_empty() {
         return Ok(0);
     }
+    // Subscriptions kept in their own file: that file is rewritten (as a stream, temp+rename).
+    if let Some(Value::String(file)) = draft.audience.get(webpush::FILE_FIELD) {
+        let file = std::path::Path::new(file.trim());
+        return crate::store::audience_file::rewrite_without(file, &|i| gone.contains(&i))
+            .map_err(|e| bad_input(format!("{}: not pruned: {e}", file.display())));
+    }
+    let subs = current(draft)?;
     let kept: Vec<Subscription> = subs
         .into_iter()
         .enumerate()

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::draft::DraftError;
 use crate::http::Exchange;
 use crate::outcome::{Outcome, Verdict};
-use crate::store::HistorySummary;
+use crate::store::{HistorySummary, Tally};
 
 /// One request's result, as the front ends show it.
 #[derive(Debug, Clone)]
@@ -42,6 +42,19 @@ pub struct SendReport {
     pub history_summary: Option<HistorySummary>,
     /// Set when the history could not be written (the send itself happened).
     pub history_error: Option<String>,
+    /// A streamed fan-out: every request counted, while `results` keeps the first
+    /// `REPORT_KEEP` and every failure.
+    pub tally: Option<Tally>,
+}
+
+impl SendReport {
+    /// Requests made and accepted, all of them counted.
+    pub fn counts(&self) -> Tally {
+        self.tally.unwrap_or_else(|| Tally {
+            requests: self.results.len(),
+            accepted: self.results.iter().filter(|r| r.outcome.is_ok()).count(),
+        })
+    }
 }
 
 impl SendReport {

@@ -1,17 +1,23 @@
 //! Who each prepared request is for (its fingerprint), which of them a resumed send skips, and
 //! the journal a send records its results in as they land.
 
+use std::sync::Mutex;
+
 use super::report::SendResult;
 use crate::draft::{Draft, DraftError};
 use crate::http::PreparedRequest;
-use crate::store::{EntryState, HistoryEntry, Journal, JournalHeader};
+use crate::provider::Identity;
+use crate::store::{EntryState, Finished, HistoryEntry, Journal, JournalHeader, Tally};
 
 /// What a resumed send takes from the entry it resumes.
 #[derive(Debug, Clone)]
 pub struct ResumeFrom {
     pub of: String,
-    /// Fingerprints of the original send's requests, in order.
+    /// Fingerprints of the original send's requests, in order (empty for a streamed fan-out).
     pub recipients: Vec<String>,
+    /// How many recipients the original send had, and the digest of their fingerprints.
+    pub count: usize,
+    pub digest: String,
     /// Prepared indices already reached: never sent again.
     pub done: Vec<usize>,
 }
@@ -25,7 +31,7 @@ impl ResumeFrom {
                 entry.id
             ));
         }
-        if entry.recipients.is_empty() {
+        if entry.recipients.is_empty() && entry.recipients_digest.is_none() {
             return Err(format!(
                 "History entry {} was recorded without recipient identities (by an older Pushdeck, or before any request was built), so Pushdeck cannot tell who already received it. Send the draft again instead.",
                 entry.id
@@ -37,11 +43,47 @@ impl ResumeFrom {
                 entry.id
             ));
         }
+        let digest = match &entry.recipients_digest {
+            Some(d) => d.clone(),
+            None => {
+                let mut digest = Digest::default();
+                entry.recipients.iter().for_each(|f| digest.add(f));
+                digest.finish()
+            }
+        };
         Ok(Self {
             of: entry.id.clone(),
             recipients: entry.recipients.clone(),
+            count: entry.recipient_count(),
+            digest,
             done: entry.done.clone(),
         })
+    }
+
+    /// For a streamed fan-out: the draft must make the same recipients, in the same order, as the
+    /// send resumed (their count and the digest of their fingerprints).
+    pub(super) fn check(&self, count: usize, digest: &str) -> Result<(), DraftError> {
+        if count == self.count && digest == self.digest {
+            return Ok(());
+        }
+        Err(DraftError::new(
+            "audience",
+            format!(
+                "the draft of history entry {} no longer makes the same {} requests (now {count}{}): its audience, profile or provider changed since, so Pushdeck cannot tell who already received it. Nothing was sent; send the draft again instead.",
+                self.of,
+                self.count,
+                if count == self.count {
+                    ", to other recipients"
+                } else {
+                    ""
+                }
+            ),
+        ))
+    }
+
+    /// Was this prepared index reached already?
+    pub(super) fn is_done(&self, index: usize) -> bool {
+        self.done.binary_search(&index).is_ok()
     }
 
     /// The prepared indices to send: all but those done, once the draft is checked to make the
@@ -71,20 +113,47 @@ pub(super) fn fingerprints(requests: &[PreparedRequest]) -> Vec<String> {
     requests
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            let who = format!(
-                "{i}\n{}\n{}\n{}",
-                r.method,
-                r.url,
-                r.recipient.as_deref().unwrap_or("")
-            );
-            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, who.as_bytes());
-            digest.as_ref()[..8]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        })
+        .map(|(i, r)| fingerprint(i, &r.method, &r.url, r.recipient.as_deref()))
         .collect()
+}
+
+/// The fingerprint of the recipient at prepared index `i`.
+pub(super) fn fingerprint(i: usize, method: &str, url: &str, recipient: Option<&str>) -> String {
+    let who = format!("{i}\n{method}\n{url}\n{}", recipient.unwrap_or(""));
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, who.as_bytes());
+    digest.as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub(super) fn fingerprint_of_identity(i: usize, who: &Identity) -> String {
+    fingerprint(i, &who.method, &who.url, who.recipient.as_deref())
+}
+
+/// One digest of a fan-out's fingerprints, in order: a million recipients in 64 characters.
+pub(super) struct Digest(aws_lc_rs::digest::Context);
+
+impl Default for Digest {
+    fn default() -> Self {
+        Self(aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256))
+    }
+}
+
+impl Digest {
+    pub fn add(&mut self, fingerprint: &str) {
+        self.0.update(fingerprint.as_bytes());
+        self.0.update(b"\n");
+    }
+
+    pub fn finish(self) -> String {
+        self.0
+            .finish()
+            .as_ref()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 /// A send's history as it goes: its id from the start, and its journal.
@@ -101,6 +170,42 @@ pub(super) struct Recording {
     pub resumes: Option<String>,
     /// Result rows before the first request (a token exchange).
     pub offset: usize,
+    /// A streamed fan-out: a row's index is its prepared index (after `offset`), the header
+    /// carries the recipients' count and digest instead of their list, and the journal keeps a
+    /// sample and the failures in full.
+    pub streamed: Option<Streamed>,
+}
+
+/// What a streamed fan-out's recording adds.
+#[derive(Default)]
+pub(super) struct Streamed {
+    pub count: usize,
+    pub digest: String,
+    pub source: String,
+    /// Prepared indices reached by this send, as results land: one bit per recipient (125 KB
+    /// for a million), so memory stays flat however many are reached.
+    pub done: Mutex<Vec<u64>>,
+    pub tally: Mutex<Tally>,
+}
+
+impl Streamed {
+    /// The prepared indices this send reached, in order.
+    pub fn reached(&self) -> Vec<usize> {
+        let Ok(bits) = self.done.lock() else {
+            return Vec::new();
+        };
+        let count = bits.iter().map(|w| w.count_ones() as usize).sum();
+        let mut reached = Vec::with_capacity(count);
+        for (w, word) in bits.iter().enumerate() {
+            let mut word = *word;
+            while word != 0 {
+                let bit = word.trailing_zeros() as usize;
+                reached.push(w * 64 + bit);
+                word &= word - 1;
+            }
+        }
+        reached
+    }
 }
 
 impl Recording {
@@ -122,6 +227,9 @@ impl Recording {
             draft: draft.clone(),
             total,
             recipients: self.recipients.clone(),
+            recipient_count: self.streamed.as_ref().map_or(0, |s| s.count),
+            recipients_digest: self.streamed.as_ref().map(|s| s.digest.clone()),
+            source: self.streamed.as_ref().map(|s| s.source.clone()),
             carried: self.carried.clone(),
             resumes: self.resumes.clone(),
         }
@@ -130,17 +238,47 @@ impl Recording {
     /// The prepared index of a result row; `None` for the token exchange.
     pub fn request_of(&self, index: usize) -> Option<usize> {
         let i = index.checked_sub(self.offset)?;
-        self.chosen.get(i).copied()
+        match self.streamed {
+            Some(_) => Some(i),
+            None => self.chosen.get(i).copied(),
+        }
     }
 
     pub fn record(&self, r: &SendResult) {
+        let request = self.request_of(r.index);
+        if let (Some(streamed), Some(i)) = (&self.streamed, request) {
+            if let Ok(mut tally) = streamed.tally.lock() {
+                tally.requests += 1;
+                tally.accepted += usize::from(r.outcome.is_ok());
+            }
+            if r.outcome.is_ok()
+                && let Ok(mut done) = streamed.done.lock()
+            {
+                if done.len() <= i / 64 {
+                    done.resize(i / 64 + 1, 0);
+                }
+                done[i / 64] |= 1 << (i % 64);
+            }
+        }
         if let Some(journal) = &self.journal {
-            journal.record(
-                self.request_of(r.index),
-                &r.retried,
-                &r.exchange,
-                &r.outcome,
-            );
+            let request_ = &r.exchange.request;
+            let fingerprint = match (&self.streamed, request) {
+                (Some(_), Some(i)) if !request_.url.is_empty() => Some(fingerprint(
+                    i,
+                    &request_.method,
+                    &request_.url,
+                    request_.recipient.as_deref(),
+                )),
+                _ => None,
+            };
+            journal.record_finished(Finished {
+                request,
+                fingerprint: fingerprint.as_deref(),
+                retried: &r.retried,
+                exchange: &r.exchange,
+                outcome: &r.outcome,
+                compact: self.streamed.is_some(),
+            });
         }
     }
 }
@@ -158,10 +296,43 @@ mod tests {
         let from = ResumeFrom {
             of: "x".into(),
             recipients: prints.clone(),
+            count: 4,
+            digest: String::new(),
             done: vec![0, 2],
         };
         assert_eq!(from.pick(&prints).expect("same"), [1, 3]);
         let other = fingerprints(&requests[1..]);
         assert!(from.pick(&other).is_err());
+    }
+
+    #[test]
+    fn a_streamed_send_keeps_who_it_reached_as_bits_and_lists_them_in_order() {
+        let streamed = Streamed::default();
+        let recording = Recording {
+            streamed: Some(streamed),
+            offset: 1,
+            ..Recording::default()
+        };
+        for (row, ok) in [(3, true), (1, true), (2, false), (130, true), (0, true)] {
+            let outcome = if ok {
+                crate::outcome::Outcome::accepted("Sent")
+            } else {
+                crate::outcome::Outcome::refused("Gone")
+            };
+            recording.record(&SendResult {
+                index: row,
+                exchange: crate::http::Exchange::unsent(PreparedRequest::new(
+                    "POST",
+                    "http://x.test/",
+                )),
+                outcome,
+                retried: Vec::new(),
+            });
+        }
+        let streamed = recording.streamed.as_ref().expect("streamed");
+        // Row 0 is the token exchange (offset 1): it reaches nobody.
+        assert_eq!(streamed.reached(), [0, 2, 129]);
+        let tally = *streamed.tally.lock().expect("tally");
+        assert_eq!((tally.requests, tally.accepted), (4, 3));
     }
 }

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::report::{EngineEvent, SendResult};
@@ -32,6 +31,14 @@ pub(super) struct RunPlan {
 /// Judges one exchange (the provider's `interpret`, or its `interpret_call`).
 pub(super) type Interpret = Arc<dyn Fn(&Exchange) -> Outcome + Send + Sync>;
 
+/// One request for `run_stream`: built, or why it could not be (a fan-out's recipient whose key
+/// does not work), by its index.
+pub(super) enum Item {
+    // Boxed: a request is large beside a failure, and items queue in bounded channels.
+    Ready(usize, Box<PreparedRequest>),
+    Failed(usize, String),
+}
+
 /// Sends `requests` as `plan` says, emitting each result as it lands; results in request order.
 pub(super) async fn run(
     transport: &Transport,
@@ -41,7 +48,40 @@ pub(super) async fn run(
     emit: &(dyn Fn(EngineEvent) + Sync),
     interpret: Interpret,
 ) -> Vec<Arc<SendResult>> {
-    let semaphore = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+    let (tx, rx) = tokio::sync::mpsc::channel(requests.len().max(1));
+    for (index, request) in requests.into_iter().enumerate() {
+        // The channel holds them all: this cannot fail.
+        let _ = tx.try_send(Item::Ready(index, Box::new(request)));
+    }
+    drop(tx);
+    let results = std::sync::Mutex::new(Vec::new());
+    let collect = |event: EngineEvent| {
+        if let EngineEvent::Result(r) = &event
+            && let Ok(mut results) = results.lock()
+        {
+            results.push(r.clone());
+        }
+        emit(event);
+    };
+    run_stream(transport, rx, plan, cancel, &collect, interpret).await;
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|r| r.index);
+    results
+}
+
+/// Sends the requests `items` yields as `plan` says, at most `concurrency` in flight, emitting each
+/// result as it lands. Items are taken only as the window has room, so a producer feeding
+/// `items` through a bounded channel is held back (a million recipients are never all built).
+/// Once stopped, every item still received gets its "not started" row.
+pub(super) async fn run_stream(
+    transport: &Transport,
+    mut items: tokio::sync::mpsc::Receiver<Item>,
+    plan: &RunPlan,
+    cancel: &CancellationToken,
+    emit: &(dyn Fn(EngineEvent) + Sync),
+    interpret: Interpret,
+) {
+    let window = plan.concurrency.max(1);
     let pace = plan
         .max_per_second
         .filter(|r| *r > 0.0)
@@ -49,31 +89,17 @@ pub(super) async fn run(
     let next_start = Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now()));
     let mut tasks = tokio::task::JoinSet::new();
     let mut ids = std::collections::HashMap::new();
-    for (index, request) in requests.into_iter().enumerate() {
-        let one = OneRequest {
-            transport: transport.clone(),
-            cancel: cancel.clone(),
-            stop: plan.stop_starting.clone().unwrap_or_else(|| cancel.clone()),
-            next_start: next_start.clone(),
-            pace,
-            timeout: plan.timeout,
-            retries: plan.retries,
-            interpret: interpret.clone(),
-        };
-        let semaphore = semaphore.clone();
-        let kept = head_of(&request);
-        let handle = tasks.spawn(async move {
-            let permit = semaphore.acquire_owned().await;
-            (permit, one.send(index, request).await)
-        });
-        ids.insert(handle.id(), (index, kept));
-    }
-    let mut results = Vec::new();
-    while let Some(joined) = tasks.join_next_with_id().await {
-        // A finished request keeps its slot until its result is emitted (and journaled): a kill
-        // leaves at most `concurrency` requests answered but unrecorded.
-        let (slot, (index, exchange, outcome, retried)) = match joined {
-            Ok((_, (slot, done))) => (Some(slot), done),
+    let mut open = true;
+    let finish = |joined: Result<(tokio::task::Id, Done), tokio::task::JoinError>,
+                  ids: &mut std::collections::HashMap<
+        tokio::task::Id,
+        (usize, PreparedRequest),
+    >| {
+        let (index, exchange, outcome, retried) = match joined {
+            Ok((id, done)) => {
+                ids.remove(&id);
+                done
+            }
             // A task that panicked still gets its row: the request, and what happened.
             Err(e) => {
                 let (index, request) = ids
@@ -85,22 +111,74 @@ pub(super) async fn run(
                     .with_hint(
                         "The request may or may not have arrived: check the provider before sending again, and report this.",
                     );
-                (None, (index, exchange, outcome, Vec::new()))
+                (index, exchange, outcome, Vec::new())
             }
         };
-        let result = Arc::new(SendResult {
+        // A finished request keeps its place in the window until its result is emitted (and
+        // journaled): a kill leaves at most `concurrency` requests answered but unrecorded.
+        emit(EngineEvent::Result(Arc::new(SendResult {
             index: index + plan.index_offset,
             exchange,
             outcome,
             retried,
-        });
-        emit(EngineEvent::Result(result.clone()));
-        drop(slot);
-        results.push(result);
+        })));
+    };
+    loop {
+        let item = if open && tasks.len() < window {
+            tokio::select! {
+                biased;
+                Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
+                    finish(joined, &mut ids);
+                    continue;
+                }
+                item = items.recv() => item,
+            }
+        } else {
+            match tasks.join_next_with_id().await {
+                Some(joined) => {
+                    finish(joined, &mut ids);
+                    continue;
+                }
+                None => break,
+            }
+        };
+        let (index, request) = match item {
+            None => {
+                open = false;
+                continue;
+            }
+            Some(Item::Failed(index, why)) => {
+                let mut exchange = Exchange::unsent(PreparedRequest::new("", ""));
+                exchange.error = None;
+                emit(EngineEvent::Result(Arc::new(SendResult {
+                    index: index + plan.index_offset,
+                    exchange,
+                    outcome: Outcome::refused(format!("Not sent: {why}"))
+                        .with_hint("Fix or remove this recipient, then resume the send."),
+                    retried: Vec::new(),
+                })));
+                continue;
+            }
+            Some(Item::Ready(index, request)) => (index, *request),
+        };
+        let one = OneRequest {
+            transport: transport.clone(),
+            cancel: cancel.clone(),
+            stop: plan.stop_starting.clone().unwrap_or_else(|| cancel.clone()),
+            next_start: next_start.clone(),
+            pace,
+            timeout: plan.timeout,
+            retries: plan.retries,
+            interpret: interpret.clone(),
+        };
+        let kept = head_of(&request);
+        let handle = tasks.spawn(one.send(index, request));
+        ids.insert(handle.id(), (index, kept));
     }
-    results.sort_by_key(|r| r.index);
-    results
 }
+
+/// What one request's task ends with: its index, last exchange, outcome and retried attempts.
+type Done = (usize, Exchange, Outcome, Vec<Exchange>);
 
 /// Everything one request's task needs.
 struct OneRequest {
@@ -116,11 +194,7 @@ struct OneRequest {
 }
 
 impl OneRequest {
-    async fn send(
-        self,
-        index: usize,
-        request: PreparedRequest,
-    ) -> (usize, Exchange, Outcome, Vec<Exchange>) {
+    async fn send(self, index: usize, request: PreparedRequest) -> Done {
         // No request takes longer than the timeout in all, retries and waits included.
         let deadline = tokio::time::Instant::now() + self.timeout;
         let mut retried = Vec::new();

@@ -8,8 +8,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::SendJob;
 use super::report::{EngineEvent, SendResult};
+use crate::draft::DraftError;
 use crate::http::{Body, Exchange, PreparedRequest, Transport, TransportError, TransportErrorKind};
-use crate::provider::{LocalFile, PrepareContext};
+use crate::provider::{FileNeed, LocalFile, PrepareContext};
 
 /// A request body above this is kept in history and `--json` as its size only: the upload's
 /// bytes are the user's file, already on their disk, and would make every history load slow.
@@ -126,6 +127,33 @@ fn cancelled(request: PreparedRequest) -> Exchange {
         detail: "cancelled by the user".into(),
     });
     exchange
+}
+
+/// The local files the draft sends, read by the store on a blocking thread (up to 25 MB must
+/// not stall the runtime the window's other work shares).
+pub(super) async fn read_files(needs: Vec<FileNeed>) -> Result<Vec<LocalFile>, DraftError> {
+    if needs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let read = move || {
+        needs
+            .into_iter()
+            .map(|need| {
+                crate::store::read_attachment(&need.path, need.max_bytes)
+                    .map(|bytes| LocalFile {
+                        path: need.path.clone(),
+                        bytes,
+                    })
+                    .map_err(|e| DraftError::new(need.field, e.to_string()))
+            })
+            .collect()
+    };
+    tokio::task::spawn_blocking(read).await.unwrap_or_else(|e| {
+        Err(DraftError::new(
+            "options",
+            format!("the file could not be read: {e}"),
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,6 @@ pub use describe::{
 };
 pub use registry::{all, find};
 pub use seam::{
-    Call, CallPlan, FileNeed, InspectContext, LocalFile, PrepareContext, Prepared, Provider, Token,
-    TokenPlan,
+    Call, CallPlan, FanOut, FanOutSource, FileNeed, Identity, InspectContext, LocalFile,
+    PrepareContext, Prepared, Provider, Token, TokenPlan,
 };

@@ -145,6 +145,39 @@ pub struct InspectContext<'a> {
     pub audience: Option<&'a serde_json::Map<String, Value>>,
 }
 
+/// Who one recipient of a fan-out is, found without the costly work (no encryption, no
+/// signing): what the fingerprint of its request is made of (see the engine's resume).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub method: String,
+    pub url: String,
+    pub recipient: Option<String>,
+}
+
+/// Where a fan-out's recipients are: listed in the draft under an audience key, or in a file the
+/// draft names (read by the store as a stream, never by the provider).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FanOutSource {
+    Inline {
+        field: &'static str,
+    },
+    File {
+        field: &'static str,
+        path: std::path::PathBuf,
+    },
+}
+
+/// A fan-out prepared one recipient at a time, so the engine can stream it: read, prepare, send
+/// and record each recipient with bounded buffers. Shared between worker threads; no I/O.
+pub trait FanOut: Send + Sync {
+    /// Checks one recipient item (as read from the draft or the file) and says who it is.
+    fn identify(&self, item: &Value) -> Result<Identity, String>;
+    /// The request for one recipient item (encrypted, signed), or why it cannot be built.
+    fn prepare_one(&self, item: &Value) -> Result<PreparedRequest, String>;
+    /// Notes for the user about the whole send (fields dropped, limits).
+    fn warnings(&self) -> Vec<String>;
+}
+
 pub trait Provider: Send + Sync {
     fn info(&self) -> &'static ProviderInfo;
 
@@ -183,6 +216,19 @@ pub trait Provider: Send + Sync {
     /// `None` when the draft is small enough or building is cheap.
     fn preview_draft(&self, draft: &Draft, limit: usize) -> Option<(Draft, usize)> {
         let _ = (draft, limit);
+        None
+    }
+
+    /// Where this draft's recipients are, when the provider can stream its fan-out.
+    fn fan_out_source(&self, draft: &Draft) -> Option<FanOutSource> {
+        let _ = draft;
+        None
+    }
+
+    /// The per-recipient preparer of a streamed fan-out (everything shared by all recipients
+    /// checked and built once); `None` when the provider does not stream.
+    fn fan_out(&self, ctx: &PrepareContext<'_>) -> Option<Result<Box<dyn FanOut>, DraftError>> {
+        let _ = ctx;
         None
     }
 

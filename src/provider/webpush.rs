@@ -4,27 +4,28 @@
 
 mod doctor;
 pub mod ece;
+mod fan_out;
 pub mod subscription;
 #[cfg(test)]
 mod tests;
 pub mod vapid;
 
 use super::shared::answer;
-use std::collections::HashMap;
-
 use serde_json::{Map, Value, json};
 
-use super::describe::{
-    Capabilities, FieldKind, FieldSpec, MAX_CONCURRENCY, ProviderInfo, validate_keys,
-};
-use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
+use super::describe::{Capabilities, FieldKind, FieldSpec, MAX_CONCURRENCY, ProviderInfo};
+use super::seam::{Call, CallPlan, FanOut, FanOutSource, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
-use crate::http::{Body, Exchange, PreparedRequest};
+use crate::http::{Body, Exchange};
 use crate::outcome::Outcome;
 use crate::profile::Profile;
 use crate::profile::Secrets;
+use fan_out::WebPushFanOut;
 use subscription::Subscription;
 use vapid::VapidKey;
+
+/// The audience key naming a file of subscriptions (read by the store as the send goes).
+pub const FILE_FIELD: &str = "subscriptions_file";
 
 pub struct WebPush;
 
@@ -61,13 +62,20 @@ static INFO: ProviderInfo = ProviderInfo {
         "base64url (as web-push tools print it) or PEM; Generate keys makes one",
     )
     .required()],
-    audience: &[FieldSpec::new(
-        "subscriptions",
-        "Subscriptions",
-        FieldKind::JsonList,
-        "PushSubscription JSON from the browser: one per line, or a JSON array",
-    )
-    .required()],
+    audience: &[
+        FieldSpec::new(
+            "subscriptions",
+            "Subscriptions",
+            FieldKind::JsonList,
+            "PushSubscription JSON from the browser: one per line, or a JSON array",
+        ),
+        FieldSpec::new(
+            FILE_FIELD,
+            "Subscriptions file",
+            FieldKind::Text,
+            "a file of subscriptions (JSON lines or a JSON array) read as the send goes, instead of listing them here: for big lists",
+        ),
+    ],
     options: &[
         FieldSpec::new(
             "urgency",
@@ -108,76 +116,22 @@ impl Provider for WebPush {
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
-        let draft = ctx.draft;
-        validate_keys(&INFO, draft)?;
-        let key = key(ctx.profile, ctx.secrets)?;
-        let subject = subject(ctx.profile)?;
-        let public = key.public_key_b64();
-        let subscriptions = subscriptions(draft)?;
-        let options = Fields::new("options", &draft.options);
-        let mut warnings = Vec::new();
-        let headers = headers(&options)?;
-        let plaintext = match options.value("raw") {
-            Some(Value::String(text)) => text.clone().into_bytes(),
-            Some(raw) => serde_json::to_vec(raw).unwrap_or_default(),
-            None => payload_bytes(draft, &mut warnings),
-        };
-        if plaintext.len() > ece::MAX_PLAINTEXT {
-            return Err(DraftError::new(
-                "message",
-                format!(
-                    "the payload is {} bytes; Web Push carries at most {} bytes (4096 with encryption). Shorten the body or data, or drop the image/actions",
-                    plaintext.len(),
-                    ece::MAX_PLAINTEXT
-                ),
-            ));
-        }
-        let shown = String::from_utf8(plaintext.clone()).ok();
-        let override_origin = override_origin(ctx.profile)?;
-        // One JWT per push-service origin: thousands of FCM subscriptions share one signature.
-        let mut jwts: HashMap<String, String> = HashMap::new();
+        let mut shared = WebPushFanOut::new(ctx)?;
+        let subscriptions = subscriptions(ctx.draft)?;
         let mut requests = Vec::with_capacity(subscriptions.len());
         for (i, sub) in subscriptions.iter().enumerate() {
-            let url = match &override_origin {
-                Some(origin) => replace_origin(&sub.endpoint, origin),
-                None => sub.endpoint.clone(),
-            };
-            let audience = origin_of(&url).ok_or_else(|| {
-                DraftError::new(
-                    format!("audience.subscriptions[{i}].endpoint"),
-                    "has no host",
-                )
-            })?;
-            let jwt = match jwts.get(&audience) {
-                Some(jwt) => jwt.clone(),
-                None => {
-                    let jwt = key
-                        .jwt(&audience, subject, ctx.now)
-                        .map_err(|e| DraftError::new("secret vapid_private_key", e))?;
-                    jwts.insert(audience.clone(), jwt.clone());
-                    jwt
+            let request = shared.request_for(sub).map_err(|e| {
+                let field = format!("audience.subscriptions[{i}]");
+                match e.strip_prefix("endpoint ") {
+                    Some(rest) => DraftError::new(format!("{field}.endpoint"), rest),
+                    None => DraftError::new(field, e),
                 }
-            };
-            let mut request = PreparedRequest::new("POST", url);
-            for (name, value) in &headers {
-                request = request.header(name, value.clone());
-            }
-            let mut request = request
-                .header("Content-Encoding", "aes128gcm")
-                .header("Content-Type", "application/octet-stream")
-                .secret_header(
-                    "Authorization",
-                    format!("vapid t={jwt}, k={public}"),
-                    "vapid_jwt",
-                    &jwt,
-                );
-            request.plaintext = shown.clone();
-            request.recipient = Some(sub.display_name());
+            })?;
             requests.push(request);
         }
         for (i, (request, body)) in requests
             .iter_mut()
-            .zip(encrypt_all(&plaintext, &subscriptions))
+            .zip(fan_out::encrypt_all(shared.plaintext(), &subscriptions))
             .enumerate()
         {
             let body = body.map_err(|e| {
@@ -185,7 +139,26 @@ impl Provider for WebPush {
             })?;
             request.body = Body::Bytes(body.into());
         }
-        Ok(Prepared { requests, warnings })
+        Ok(Prepared {
+            requests,
+            warnings: shared.take_warnings(),
+        })
+    }
+
+    fn fan_out_source(&self, draft: &Draft) -> Option<FanOutSource> {
+        match draft.audience.get(FILE_FIELD) {
+            Some(Value::String(path)) if !path.trim().is_empty() => Some(FanOutSource::File {
+                field: FILE_FIELD,
+                path: path.trim().into(),
+            }),
+            _ => Some(FanOutSource::Inline {
+                field: "subscriptions",
+            }),
+        }
+    }
+
+    fn fan_out(&self, ctx: &PrepareContext<'_>) -> Option<Result<Box<dyn FanOut>, DraftError>> {
+        Some(WebPushFanOut::new(ctx).map(|f| Box::new(f) as Box<dyn FanOut>))
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
@@ -308,6 +281,9 @@ impl Provider for WebPush {
     }
 
     fn audience_label(&self, draft: &Draft) -> String {
+        if let Some(Value::String(path)) = draft.audience.get(FILE_FIELD) {
+            return format!("the subscriptions in {}", path.trim());
+        }
         match draft.audience.get("subscriptions") {
             Some(Value::Array(items)) if items.len() == 1 => Subscription::from_value(&items[0])
                 .map(|s| format!("subscription {}", s.display_name()))
@@ -318,10 +294,14 @@ impl Provider for WebPush {
     }
 
     fn broadcast(&self, draft: &Draft) -> Option<String> {
-        // Every subscription is named, so there is no broadcast; large fan-outs are confirmed by
-        // the front ends' recipient count.
-        let _ = draft;
-        None
+        // Inline, every subscription is named and large fan-outs are confirmed by the front
+        // ends' recipient count; a file may hold a million, counted only as it is sent.
+        match draft.audience.get(FILE_FIELD) {
+            Some(Value::String(path)) if !path.trim().is_empty() => {
+                Some(format!("every subscription in {}", path.trim()))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -331,36 +311,6 @@ impl WebPush {
     fn check_locally(&self, profile: &Profile, secrets: &Secrets) -> Result<Outcome, DraftError> {
         local_check(profile, secrets)
     }
-}
-
-/// Encrypts the payload for every subscription, on all cores for a big fan-out: the P-256 work
-/// is nearly all of a Web Push send's CPU. Results are in subscription order.
-fn encrypt_all(
-    plaintext: &[u8],
-    subscriptions: &[Subscription],
-) -> Vec<Result<Vec<u8>, ece::EceError>> {
-    let encrypt = |s: &Subscription| ece::encrypt_message(plaintext, &s.p256dh, &s.auth);
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if threads < 2 || subscriptions.len() < 64 {
-        return subscriptions.iter().map(encrypt).collect();
-    }
-    let chunk = subscriptions.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = subscriptions
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(encrypt).collect::<Vec<_>>()))
-            .collect();
-        workers
-            .into_iter()
-            .zip(subscriptions.chunks(chunk))
-            .flat_map(|(worker, part)| {
-                // A worker that panicked (it cannot: encryption returns errors) is redone inline.
-                worker
-                    .join()
-                    .unwrap_or_else(|_| part.iter().map(encrypt).collect())
-            })
-            .collect()
-    })
 }
 
 fn key(profile: &Profile, secrets: &Secrets) -> Result<VapidKey, DraftError> {
@@ -416,6 +366,12 @@ fn local_check(profile: &Profile, secrets: &Secrets) -> Result<Outcome, DraftErr
 
 /// The subscriptions of a draft, each checked; the error names the item.
 pub fn subscriptions(draft: &Draft) -> Result<Vec<Subscription>, DraftError> {
+    if draft.audience.contains_key(FILE_FIELD) {
+        return Err(DraftError::new(
+            format!("audience.{FILE_FIELD}"),
+            "the subscriptions are in a file: Pushdeck reads it as it sends (name either `subscriptions` or `subscriptions_file`, not both)",
+        ));
+    }
     let items = match draft.audience.get("subscriptions") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items.clone(),
@@ -430,7 +386,7 @@ pub fn subscriptions(draft: &Draft) -> Result<Vec<Subscription>, DraftError> {
     if items.is_empty() {
         return Err(DraftError::new(
             "audience.subscriptions",
-            "no subscriptions: paste one from the browser (JSON.stringify(subscription)) or import a file",
+            "no subscriptions: paste one from the browser (JSON.stringify(subscription)), import a file, or name one in `audience.subscriptions_file`",
         ));
     }
     items

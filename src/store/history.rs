@@ -28,9 +28,31 @@ pub struct HistoryEntry {
     /// before resuming existed): who each recipient is, so a resume can tell them apart.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
+    /// A streamed fan-out's recipients in compact form (instead of `recipients`): how many…
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub recipient_count: usize,
+    /// …and one digest of all their fingerprints in order (a resume checks it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipients_digest: Option<String>,
     /// Prepared indices of the recipients with a recorded success (here or in the entry resumed).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Kept as runs (`[first, last]`): a million successes are a few bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "super::ranges")]
     pub done: Vec<usize>,
+    /// A streamed fan-out keeps the full exchange of a sample and of every failure only; this
+    /// counts every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tally: Option<Tally>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// Requests made and accepted, when the entry keeps only some of them in full.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub requests: usize,
+    pub accepted: usize,
 }
 
 /// Whether a send finished.
@@ -78,10 +100,6 @@ pub struct HistorySummary {
     pub targets: usize,
 }
 
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
-
 impl HistorySummary {
     /// Recipients a resume would send to.
     pub fn remaining(&self) -> usize {
@@ -90,15 +108,31 @@ impl HistorySummary {
 }
 
 impl HistoryEntry {
+    /// How many recipients the draft makes, in either form.
+    pub fn recipient_count(&self) -> usize {
+        match self.recipients_digest {
+            Some(_) => self.recipient_count,
+            None => self.recipients.len(),
+        }
+    }
+
     pub fn summary(&self) -> HistorySummary {
-        let ok = !self.results.is_empty() && self.results.iter().all(|r| r.outcome.is_ok());
+        let mut ok = !self.results.is_empty() && self.results.iter().all(|r| r.outcome.is_ok());
         let reached = self.done.len();
-        let recipients = self.recipients.len();
-        let summary = match (self.state, self.results.as_slice()) {
-            (EntryState::Interrupted, _) => format!("interrupted: {reached} of {recipients} done"),
-            (EntryState::Running, _) => format!("sending: {reached} of {recipients} done so far"),
-            (EntryState::Finished, [one]) => one.outcome.summary.clone(),
-            (EntryState::Finished, many) => {
+        let recipients = self.recipient_count();
+        let summary = match (self.state, self.results.as_slice(), self.tally) {
+            (EntryState::Interrupted, _, _) => {
+                format!("interrupted: {reached} of {recipients} done")
+            }
+            (EntryState::Running, _, _) => {
+                format!("sending: {reached} of {recipients} done so far")
+            }
+            (EntryState::Finished, _, Some(t)) if t.requests != 1 => {
+                ok = t.requests > 0 && t.accepted == t.requests;
+                format!("{} of {} requests accepted", t.accepted, t.requests)
+            }
+            (EntryState::Finished, [one], _) => one.outcome.summary.clone(),
+            (EntryState::Finished, many, _) => {
                 let good = many.iter().filter(|r| r.outcome.is_ok()).count();
                 format!("{good} of {} requests accepted", many.len())
             }
@@ -112,7 +146,7 @@ impl HistoryEntry {
             audience: self.audience.clone(),
             ok,
             summary,
-            requests: self.results.len(),
+            requests: self.tally.map_or(self.results.len(), |t| t.requests),
             state: self.state,
             recipients,
             reached,
@@ -123,7 +157,7 @@ impl HistoryEntry {
 
     /// Prepared indices of the recipients with no recorded success: what a resume sends to.
     pub fn remaining(&self) -> Vec<usize> {
-        (0..self.recipients.len())
+        (0..self.recipient_count())
             .filter(|i| self.done.binary_search(i).is_err())
             .collect()
     }
@@ -224,7 +258,10 @@ impl HistoryStore {
             },
             resumes: header.resumes,
             recipients: header.recipients,
+            recipient_count: header.recipient_count,
+            recipients_digest: header.recipients_digest,
             done,
+            tally: None,
         }
     }
 

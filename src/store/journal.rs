@@ -39,7 +39,17 @@ pub struct JournalHeader {
     /// Requests this send makes (the token exchange not counted).
     pub total: usize,
     /// One fingerprint per prepared request of the whole draft, in order: who each recipient is.
+    /// Empty for a streamed fan-out, whose header stays small however many recipients it has:
+    /// their count and digest below, and each line carries its recipient's fingerprint.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
+    #[serde(default)]
+    pub recipient_count: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipients_digest: Option<String>,
+    /// Where a streamed fan-out's recipients come from ("audience.subscriptions_file …").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// Recipients (prepared indices) that an earlier send already reached: a resume skips them.
     #[serde(default)]
     pub carried: Vec<usize>,
@@ -47,13 +57,34 @@ pub struct JournalHeader {
     pub resumes: Option<String>,
 }
 
-/// One finished request: which prepared request (none for a token exchange) and its kept result.
+/// One finished request: which prepared request (none for a token exchange), who it was for, and
+/// its kept result; past the first `KEEP_IN_FULL` of a fan-out, an accepted request is kept as
+/// `"ok": true` alone (failures always in full).
 #[derive(Debug, Serialize, Deserialize)]
 struct JournalLine {
     #[serde(default)]
     request: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    ok: bool,
     #[serde(flatten)]
-    result: HistoryResult,
+    result: Option<HistoryResult>,
+}
+
+/// Results of a send kept with their whole exchange, whatever else the journal compacts.
+pub const KEEP_IN_FULL: usize = super::record::KEEP_BINARY_BODIES;
+
+/// One finished request, as `Journal::record` takes it.
+pub struct Finished<'a> {
+    /// Its prepared index; `None` for a token exchange.
+    pub request: Option<usize>,
+    pub fingerprint: Option<&'a str>,
+    pub retried: &'a [Exchange],
+    pub exchange: &'a Exchange,
+    pub outcome: &'a Outcome,
+    /// May an accepted request be kept as a compact line (a streamed fan-out)?
+    pub compact: bool,
 }
 
 /// A journal being written by a running send.
@@ -141,8 +172,8 @@ impl Journal {
         })
     }
 
-    /// Appends one finished request (and the attempts it retried), redacted and trimmed as the
-    /// history keeps them. `request` is its prepared index; `None` for a token exchange.
+    /// Appends one finished request (and the attempts it retried) in full. `request` is its
+    /// prepared index; `None` for a token exchange.
     pub fn record(
         &self,
         request: Option<usize>,
@@ -150,6 +181,27 @@ impl Journal {
         exchange: &Exchange,
         outcome: &Outcome,
     ) {
+        self.record_finished(Finished {
+            request,
+            fingerprint: None,
+            retried,
+            exchange,
+            outcome,
+            compact: false,
+        });
+    }
+
+    /// Appends one finished request (and the attempts it retried), redacted and trimmed as the
+    /// history keeps them.
+    pub fn record_finished(&self, done: Finished<'_>) {
+        let Finished {
+            request,
+            fingerprint,
+            retried,
+            exchange,
+            outcome,
+            compact,
+        } = done;
         let Ok(mut w) = self.state.lock() else {
             return;
         };
@@ -159,21 +211,41 @@ impl Journal {
         let limited =
             Outcome::refused("Rate limited: retried after the wait the provider asked for");
         let mut text = Vec::new();
-        let rows = retried
-            .iter()
-            .map(|ex| (None, history_result(ex, &limited)))
-            .chain(std::iter::once((
+        let fingerprint = fingerprint.map(str::to_string);
+        if compact && w.written >= KEEP_IN_FULL && outcome.is_ok() && retried.is_empty() {
+            let line = JournalLine {
                 request,
-                history_result(exchange, outcome),
-            )));
-        for (request, mut result) in rows {
-            keep_for_history(&mut result, w.written);
+                fingerprint,
+                ok: true,
+                result: None,
+            };
             w.written += 1;
-            let line = JournalLine { request, result };
             if serde_json::to_writer(&mut text, &line).is_err() {
                 return;
             }
             text.push(b'\n');
+        } else {
+            let rows = retried
+                .iter()
+                .map(|ex| (None, history_result(ex, &limited)))
+                .chain(std::iter::once((
+                    request,
+                    history_result(exchange, outcome),
+                )));
+            for (request, mut result) in rows {
+                keep_for_history(&mut result, w.written);
+                w.written += 1;
+                let line = JournalLine {
+                    request,
+                    fingerprint: request.and(fingerprint.clone()),
+                    ok: false,
+                    result: Some(result),
+                };
+                if serde_json::to_writer(&mut text, &line).is_err() {
+                    return;
+                }
+                text.push(b'\n');
+            }
         }
         // One write per finished request: a SIGKILL leaves whole lines (or, at worst, one torn
         // last line that readers ignore).
@@ -258,12 +330,15 @@ pub(super) fn read(path: &Path) -> Option<JournalRead> {
         let Ok(line) = serde_json::from_slice::<JournalLine>(line) else {
             continue;
         };
+        let ok = line.ok || line.result.as_ref().is_some_and(|r| r.outcome.is_ok());
         if let Some(i) = line.request
-            && line.result.outcome.is_ok()
+            && ok
         {
             done.push(i);
         }
-        results.push(line.result);
+        if let Some(result) = line.result {
+            results.push(result);
+        }
     }
     done.sort_unstable();
     done.dedup();
@@ -290,6 +365,9 @@ mod tests {
             draft: Draft::default(),
             total: 3,
             recipients: vec!["a".into(), "b".into(), "c".into()],
+            recipient_count: 0,
+            recipients_digest: None,
+            source: None,
             carried: Vec::new(),
             resumes: None,
         }
@@ -325,5 +403,50 @@ mod tests {
         assert_eq!(entry.done, [0]);
         let text = std::fs::read_to_string(&path).expect("text");
         assert!(!text.contains("verysecretvalue123"), "{text}");
+    }
+
+    #[test]
+    fn a_streamed_fan_out_keeps_a_sample_and_failures_in_full_and_the_rest_compact() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut h = header("20261204T000000000Z-b");
+        h.recipients.clear();
+        h.recipient_count = 100;
+        h.recipients_digest = Some("d".into());
+        let journal = Journal::create(dir.path(), &h).expect("j");
+        for i in 0..100 {
+            let outcome = if i == 70 {
+                Outcome::refused("Gone")
+            } else {
+                Outcome::accepted("Sent")
+            };
+            journal.record_finished(Finished {
+                request: Some(i),
+                fingerprint: Some("f00d"),
+                retried: &[],
+                exchange: &exchange(),
+                outcome: &outcome,
+                compact: true,
+            });
+        }
+        drop(journal);
+        let path = path_of(dir.path(), "20261204T000000000Z-b");
+        let text = std::fs::read_to_string(&path).expect("text");
+        assert!(
+            text.lines().next().is_some_and(|l| !l.contains("f00d")),
+            "a small header"
+        );
+        assert_eq!(
+            text.lines().filter(|l| l.contains("\"ok\":true")).count(),
+            100 - KEEP_IN_FULL - 1
+        );
+        let read = read(&path).expect("reads");
+        assert_eq!(
+            read.results.len(),
+            KEEP_IN_FULL + 1,
+            "the sample and the failure"
+        );
+        assert_eq!(read.done.len(), 99);
+        assert!(!read.done.contains(&70));
+        assert!(text.len() < 40_000, "{} bytes", text.len());
     }
 }

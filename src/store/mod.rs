@@ -2,6 +2,7 @@
 
 mod atomic;
 mod attachments;
+pub mod audience_file;
 mod calls;
 mod campaigns;
 mod error;
@@ -11,6 +12,7 @@ mod journal;
 pub mod library;
 mod paths;
 mod profiles;
+mod ranges;
 mod record;
 mod secrets;
 pub mod session;
@@ -21,9 +23,9 @@ pub use attachments::read_attachment;
 pub use calls::{CallLog, CallRecord};
 pub use campaigns::{CampaignEntry, CampaignTarget};
 pub use error::StoreError;
-pub use history::{EntryState, HistoryEntry, HistoryStore, HistorySummary};
-pub use journal::{Journal, JournalHeader};
+pub use history::{EntryState, HistoryEntry, HistoryStore, HistorySummary, Tally};
+pub use journal::{Finished, Journal, JournalHeader};
 pub use paths::Paths;
 pub use profiles::ProfileStore;
-pub use record::{HistoryResult, history_result};
+pub use record::{HistoryResult, KEEP_BINARY_BODIES, history_result};
 pub use secrets::{KeyringStatus, SecretBackend, SecretError, SecretStore};

@@ -171,13 +171,13 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
                     ui.horizontal(|ui| {
                         if resumed_by.is_none()
                             && entry.state != EntryState::Running
-                            && !entry.recipients.is_empty()
+                            && entry.recipient_count() > 0
                             && remaining > 0
                             && ui
                                 .button(format!("Send to the remaining {remaining}"))
                                 .on_hover_text(format!(
                                     "Send this draft again only to the {remaining} of {} recipients with no recorded success; the {} already reached are skipped. Recorded as a new history entry.",
-                                    entry.recipients.len(),
+                                    entry.recipient_count(),
                                     entry.done.len()
                                 ))
                                 .clicked()

@@ -19,12 +19,12 @@ impl PushdeckApp {
         }
         match self.resume_job(id) {
             Ok((job, from, tab)) => {
-                let remaining = from.recipients.len() - from.done.len();
+                let remaining = from.count.saturating_sub(from.done.len());
                 let broad = job.provider.broadcast(&job.draft).or_else(|| {
                     (remaining > FAN_OUT_CONFIRM).then(|| {
                         format!(
                             "the remaining {remaining} of {} recipients ({})",
-                            from.recipients.len(),
+                            from.count,
                             job.provider.audience_label(&job.draft)
                         )
                     })

@@ -397,3 +397,28 @@ fn a_live_activity_through_fcm_carries_the_activity_token() {
     assert!(aps["timestamp"].is_i64());
     assert!(sent["message"].get("notification").is_none(), "{sent}");
 }
+
+/// A list of device tokens is streamed: prepared per token as the HTTP/2 window has room, each
+/// token reached exactly once, every result counted.
+#[test]
+fn a_list_of_device_tokens_is_streamed_and_reaches_each_once() {
+    let (standin, sandbox) = setup();
+    let tokens: Vec<String> = (1..=40).map(|i| format!("{i:064x}")).collect();
+    let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    let d = draft(
+        &sandbox,
+        &refs,
+        json!({"title": "Build 118", "body": "Passed"}),
+    );
+    let out = run(&sandbox, &["send", &d]);
+    assert!(
+        out.status.success() && stdout(&out).contains("40 of 40 accepted"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let mut paths: Vec<String> = standin.requests().into_iter().map(|r| r.path).collect();
+    paths.sort();
+    let expected: Vec<String> = tokens.iter().map(|t| format!("/3/device/{t}")).collect();
+    assert_eq!(paths, expected);
+}

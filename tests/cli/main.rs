@@ -23,3 +23,4 @@ mod secret_hygiene;
 mod sns;
 mod telegram;
 mod webpush;
+mod webpush_file;

@@ -75,6 +75,9 @@ fn an_interrupted_send_is_finished_from_the_history_window() {
             draft: sent.draft.clone(),
             total: 3,
             recipients: sent.recipients.clone(),
+            recipient_count: sent.recipient_count,
+            recipients_digest: sent.recipients_digest.clone(),
+            source: None,
             carried: Vec::new(),
             resumes: None,
         })

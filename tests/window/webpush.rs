@@ -123,6 +123,58 @@ fn keys_subscriptions_send_and_gone() {
     assert!(!text_visible(&h, "are gone"));
 }
 
+/// A subscriptions file named in the audience: the window shows its count and first endpoints
+/// (counted in the background), never its rows; Send asks first and reaches each one once.
+#[test]
+fn a_subscriptions_file_shows_its_count_and_a_sample_and_sends_to_each() {
+    let desk = Desk::new();
+    let service = PushService::start_on(&desk.runtime);
+    let (mut h, keyring) = webpush_window(&desk);
+    h.get_by_label("Generate keys").click();
+    h.run();
+    let public = public_key(&keyring);
+    let subs: Vec<serde_json::Value> = (0..40)
+        .map(|i| service.subscribe(&format!("f{i:02}"), Some(&public)))
+        .collect();
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("subscriptions.jsonl");
+    let text: String = subs.iter().map(|s| format!("{s}\n")).collect();
+    std::fs::write(&file, text).expect("write");
+    type_into(&mut h, "Subscriptions file", &file.display().to_string());
+    wait_for_at_most(&mut h, Duration::from_secs(10), "the count", |h| {
+        text_visible(h, "Subscriptions file: 40 subscriptions")
+    });
+    let endpoint = |i: usize| subs[i]["endpoint"].as_str().unwrap_or_default().to_string();
+    assert!(
+        text_visible(&h, &endpoint(0)),
+        "the first endpoints are shown"
+    );
+    assert!(text_visible(&h, "… and 37 more"));
+    assert!(!text_visible(&h, &endpoint(39)), "not every row");
+    assert!(
+        !text_visible(&h, "Paste subscription"),
+        "no inline list beside the file"
+    );
+
+    type_into(&mut h, "Body", "From a file");
+    click_starting(&mut h, "Send to ");
+    h.run();
+    assert!(
+        text_visible(&h, "every subscription in"),
+        "a file of unknown size is confirmed first"
+    );
+    assert_eq!(service.hits(), 0, "nothing sent before confirming");
+    h.get_by_label("Send now").click();
+    h.step();
+    wait_for_at_most(&mut h, SEND_WAIT, "the fan-out", |h| {
+        !h.state().is_sending() && h.state().status.is_some()
+    });
+    let mut reached: Vec<String> = service.delivered().into_iter().map(|d| d.id).collect();
+    reached.sort();
+    let expected: Vec<String> = (0..40).map(|i| format!("f{i:02}")).collect();
+    assert_eq!(reached, expected, "{:?}", service.problems());
+}
+
 /// Whether the last frame put exactly `text` on the clipboard.
 fn copied(h: &Window, text: &str) -> bool {
     h.output()

@@ -37,26 +37,25 @@ pub fn device_tokens(draft: &Draft) -> Result<Vec<String>, DraftError> {
         ));
     }
     tokens
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(i, t)| {
-            let t: String = t
-                .chars()
-                .filter(|c| !c.is_whitespace() && *c != '<' && *c != '>')
-                .collect();
-            if t.is_empty()
-                || !t.len().is_multiple_of(2)
-                || !t.bytes().all(|b| b.is_ascii_hexdigit())
-            {
-                Err(DraftError::new(
-                    format!("audience.device_tokens[{i}]"),
-                    "is not a device token: APNs tokens are hexadecimal (64 or more characters)",
-                ))
-            } else {
-                Ok(t.to_ascii_lowercase())
-            }
+            device_token(t).map_err(|e| DraftError::new(format!("audience.device_tokens[{i}]"), e))
         })
         .collect()
+}
+
+/// One device token as typed (spaces and `<…>` from Xcode's log dropped), checked and lowercased.
+pub fn device_token(raw: &str) -> Result<String, &'static str> {
+    let t: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '<' && *c != '>')
+        .collect();
+    if t.is_empty() || !t.len().is_multiple_of(2) || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Err("is not a device token: APNs tokens are hexadecimal (64 or more characters)")
+    } else {
+        Ok(t.to_ascii_lowercase())
+    }
 }
 
 pub fn raw_payload(raw: &Value, t: &PushType) -> Result<Value, DraftError> {

@@ -6,7 +6,7 @@ use serde_json::json;
 use time::macros::datetime;
 
 use super::*;
-use crate::http::ResponseDump;
+use crate::http::{PreparedRequest, ResponseDump};
 use crate::outcome::Verdict;
 use crate::provider::PrepareContext;
 
@@ -348,4 +348,75 @@ fn a_big_fan_out_is_encrypted_in_parallel_and_in_order() {
         assert_eq!(request.url, format!("https://push.example/{i}"));
         assert_eq!(browser.open(request), json!({"body": "hi"}), "request {i}");
     }
+}
+
+/// The streaming preparer builds, one subscription at a time, what `prepare` builds for the whole
+/// list: same URLs, recipients and headers, a body each browser opens, one JWT per push service;
+/// and `identify` says who each one is without encrypting.
+#[test]
+fn the_streaming_preparer_builds_each_subscription_like_prepare() {
+    let key = VapidKey::generate().expect("key");
+    let browsers: Vec<Browser> = (0..6).map(|i| Browser::new(i as u8)).collect();
+    let subs: Vec<Value> = browsers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b.subscription(&format!("https://push{}.example/{i}", i % 2)))
+        .collect();
+    let d = draft(
+        json!({"profile": "site", "message": {"body": "hi"}, "audience": {"subscriptions": subs.clone()}}),
+    );
+    let whole = prepare(&key, &profile(&key), &d).expect("prepares");
+    let secrets = secrets(&key);
+    let profile = profile(&key);
+    let ctx = PrepareContext {
+        draft: &d,
+        profile: &profile,
+        secrets: &secrets,
+        now: NOW,
+        idempotency_key: "k",
+        token: None,
+        dry_run: false,
+    };
+    let fan_out = WebPush.fan_out(&ctx).expect("streams").expect("valid");
+    for (i, (item, browser)) in subs.iter().zip(&browsers).enumerate() {
+        let one = fan_out.prepare_one(item).expect("builds");
+        assert_eq!(one.url, whole.requests[i].url);
+        assert_eq!(one.recipient, whole.requests[i].recipient);
+        // ES256 signatures differ each time: the claims (audience, expiry, subject) must not.
+        let claims = |r: &PreparedRequest| {
+            let (jwt, k) = auth_parts(r);
+            (jwt.rsplit_once('.').map(|(c, _)| c.to_string()), k)
+        };
+        assert_eq!(claims(&one), claims(&whole.requests[i]));
+        assert_eq!(browser.open(&one), json!({"body": "hi"}), "request {i}");
+        let who = fan_out.identify(item).expect("identifies");
+        assert_eq!(
+            (who.url.as_str(), who.recipient.as_ref()),
+            (one.url.as_str(), one.recipient.as_ref())
+        );
+    }
+    let bad = json!({"endpoint": "https://x.test", "keys": {"p256dh": "AAAA", "auth": "AAAA"}});
+    assert!(fan_out.identify(&bad).is_err());
+    assert_eq!(
+        WebPush.fan_out_source(&d),
+        Some(FanOutSource::Inline {
+            field: "subscriptions"
+        })
+    );
+    let from_file = draft(
+        json!({"profile": "site", "message": {"body": "hi"}, "audience": {"subscriptions_file": "/tmp/subs.jsonl"}}),
+    );
+    assert_eq!(
+        WebPush.fan_out_source(&from_file),
+        Some(FanOutSource::File {
+            field: "subscriptions_file",
+            path: "/tmp/subs.jsonl".into()
+        })
+    );
+    assert_eq!(
+        WebPush.audience_label(&from_file),
+        "the subscriptions in /tmp/subs.jsonl"
+    );
+    let e = prepare(&key, &profile, &from_file).expect_err("read by the engine, not here");
+    assert_eq!(e.field, "audience.subscriptions_file");
 }

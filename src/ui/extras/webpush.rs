@@ -33,6 +33,92 @@ pub struct State {
     rows: Arc<Vec<Row>>,
     /// The gone subscriptions of the last report, found once per report.
     gone: Option<(Arc<SendReport>, Vec<String>)>,
+    /// The subscriptions file named in the audience, counted on a background thread.
+    file: Option<FileSummary>,
+}
+
+/// Endpoints of a subscriptions file shown in the window; the rest are only counted.
+const FILE_SAMPLE: usize = 3;
+
+/// A file's subscription count and first endpoints, or why it cannot be read.
+type Counted = Result<(usize, Vec<String>), String>;
+
+/// A subscriptions file being counted (`None` in the slot until the count is done).
+struct FileSummary {
+    path: String,
+    counted: Arc<std::sync::Mutex<Option<Counted>>>,
+}
+
+impl FileSummary {
+    /// Starts counting `path` on its own thread; the window repaints when it is done.
+    fn start(path: &str, ctx: &egui::Context) -> Self {
+        let counted = Arc::new(std::sync::Mutex::new(None));
+        let (slot, file, ctx) = (Arc::clone(&counted), path.to_string(), ctx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("count-subscriptions".into())
+            .spawn(move || {
+                let result = crate::engine::Engine::audience_file_summary(
+                    std::path::Path::new(&file),
+                    FILE_SAMPLE,
+                )
+                .map(|(count, sample)| {
+                    let endpoints = sample
+                        .iter()
+                        .map(|v| match v.get("endpoint").and_then(|e| e.as_str()) {
+                            Some(e) => e.to_string(),
+                            None => "(no endpoint)".to_string(),
+                        })
+                        .collect();
+                    (count, endpoints)
+                });
+                if let Ok(mut slot) = slot.lock() {
+                    *slot = Some(result);
+                }
+                ctx.request_repaint();
+            });
+        if let Err(e) = spawned
+            && let Ok(mut slot) = counted.lock()
+        {
+            *slot = Some(Err(format!("could not start counting: {e}")));
+        }
+        Self {
+            path: path.to_string(),
+            counted,
+        }
+    }
+}
+
+/// A subscriptions file instead of a list: its count and first endpoints, never its rows.
+fn file_summary(ui: &mut egui::Ui, state: &mut State, path: &str) {
+    if state.file.as_ref().is_none_or(|f| f.path != path) {
+        state.file = Some(FileSummary::start(path, ui.ctx()));
+    }
+    let Some(file) = &state.file else {
+        return;
+    };
+    let counted = file.counted.lock().ok().and_then(|c| c.clone());
+    match counted {
+        None => {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Counting the subscriptions in the file…");
+            });
+        }
+        Some(Ok((count, sample))) => {
+            ui.label(RichText::new(format!("Subscriptions file: {count} subscriptions")).strong())
+                .on_hover_text(path);
+            for endpoint in &sample {
+                ui.weak(endpoint);
+            }
+            if count > sample.len() {
+                ui.weak(format!("… and {} more", count - sample.len()));
+            }
+            ui.weak("Read as the send goes: the list is not loaded into the window. Clear the Subscriptions file field to list subscriptions here instead.");
+        }
+        Some(Err(e)) => {
+            ui.colored_label(ok_color(ui, false), format!("Subscriptions file: {e}"));
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -272,6 +358,14 @@ pub fn audience(
     state: &mut State,
     actions: &mut Actions,
 ) {
+    let file = form
+        .audience
+        .get(webpush::FILE_FIELD)
+        .map_or("", |f| f.trim())
+        .to_string();
+    if !file.is_empty() {
+        return file_summary(ui, state, &file);
+    }
     let text = audience_text(form);
     if state.parsed_from != text {
         state.rows = Arc::new(rows_of(text));

@@ -1,0 +1,180 @@
+//! Web Push prepared one subscription at a time: everything every request shares (the VAPID key,
+//! subject, headers, payload) is checked and built once, then each subscription costs one RFC 8291
+//! encryption and, per push-service origin, one VAPID JWT (cached). The engine streams a fan-out
+//! through it; `prepare` builds a whole (small, inline) audience with it too.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::subscription::Subscription;
+use super::vapid::VapidKey;
+use super::{INFO, ece, headers, key, origin_of, override_origin, payload_bytes, replace_origin};
+use crate::draft::{DraftError, Fields};
+use crate::http::{Body, PreparedRequest};
+use crate::provider::describe::validate_keys;
+use crate::provider::seam::{FanOut, Identity, PrepareContext};
+
+pub struct WebPushFanOut {
+    key: VapidKey,
+    subject: String,
+    public: String,
+    headers: Vec<(&'static str, String)>,
+    plaintext: Vec<u8>,
+    shown: Option<String>,
+    override_origin: Option<String>,
+    now: OffsetDateTime,
+    /// One JWT per push-service origin: thousands of FCM subscriptions share one signature.
+    jwts: Mutex<HashMap<String, String>>,
+    warnings: Vec<String>,
+}
+
+impl WebPushFanOut {
+    /// Checks and builds what every request of the draft shares; the audience is not read.
+    pub fn new(ctx: &PrepareContext<'_>) -> Result<Self, DraftError> {
+        let draft = ctx.draft;
+        validate_keys(&INFO, draft)?;
+        let key = key(ctx.profile, ctx.secrets)?;
+        let subject = super::subject(ctx.profile)?.to_string();
+        let public = key.public_key_b64();
+        let options = Fields::new("options", &draft.options);
+        let mut warnings = Vec::new();
+        let headers = headers(&options)?;
+        let plaintext = match options.value("raw") {
+            Some(Value::String(text)) => text.clone().into_bytes(),
+            Some(raw) => serde_json::to_vec(raw).unwrap_or_default(),
+            None => payload_bytes(draft, &mut warnings),
+        };
+        if plaintext.len() > ece::MAX_PLAINTEXT {
+            return Err(DraftError::new(
+                "message",
+                format!(
+                    "the payload is {} bytes; Web Push carries at most {} bytes (4096 with encryption). Shorten the body or data, or drop the image/actions",
+                    plaintext.len(),
+                    ece::MAX_PLAINTEXT
+                ),
+            ));
+        }
+        let shown = String::from_utf8(plaintext.clone()).ok();
+        Ok(Self {
+            key,
+            subject,
+            public,
+            headers,
+            plaintext,
+            shown,
+            override_origin: override_origin(ctx.profile)?,
+            now: ctx.now,
+            jwts: Mutex::new(HashMap::new()),
+            warnings,
+        })
+    }
+
+    /// Where the request for `sub` goes, and its VAPID audience (the push service's origin).
+    fn target(&self, sub: &Subscription) -> Result<(String, String), String> {
+        let url = match &self.override_origin {
+            Some(origin) => replace_origin(&sub.endpoint, origin),
+            None => sub.endpoint.clone(),
+        };
+        let audience = origin_of(&url).ok_or("endpoint has no host")?;
+        Ok((url, audience))
+    }
+
+    fn jwt(&self, audience: &str) -> Result<String, String> {
+        if let Some(jwt) = self.jwts.lock().ok().and_then(|j| j.get(audience).cloned()) {
+            return Ok(jwt);
+        }
+        let jwt = self.key.jwt(audience, &self.subject, self.now)?;
+        if let Ok(mut jwts) = self.jwts.lock() {
+            jwts.insert(audience.to_string(), jwt.clone());
+        }
+        Ok(jwt)
+    }
+
+    /// The request for `sub`, signed; its body is not encrypted yet.
+    pub fn request_for(&self, sub: &Subscription) -> Result<PreparedRequest, String> {
+        let (url, audience) = self.target(sub)?;
+        let jwt = self.jwt(&audience)?;
+        let mut request = PreparedRequest::new("POST", url);
+        for (name, value) in &self.headers {
+            request = request.header(name, value.clone());
+        }
+        let mut request = request
+            .header("Content-Encoding", "aes128gcm")
+            .header("Content-Type", "application/octet-stream")
+            .secret_header(
+                "Authorization",
+                format!("vapid t={jwt}, k={}", self.public),
+                "vapid_jwt",
+                &jwt,
+            );
+        request.plaintext = self.shown.clone();
+        request.recipient = Some(sub.display_name());
+        Ok(request)
+    }
+
+    pub fn plaintext(&self) -> &[u8] {
+        &self.plaintext
+    }
+
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
+impl FanOut for WebPushFanOut {
+    fn identify(&self, item: &Value) -> Result<Identity, String> {
+        let sub = Subscription::from_value(item)?;
+        let (url, _) = self.target(&sub)?;
+        Ok(Identity {
+            method: "POST".into(),
+            url,
+            recipient: Some(sub.display_name()),
+        })
+    }
+
+    fn prepare_one(&self, item: &Value) -> Result<PreparedRequest, String> {
+        let sub = Subscription::from_value(item)?;
+        let mut request = self.request_for(&sub)?;
+        let body = ece::encrypt_message(&self.plaintext, &sub.p256dh, &sub.auth)
+            .map_err(|e| e.to_string())?;
+        request.body = Body::Bytes(body.into());
+        Ok(request)
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+}
+
+/// Encrypts the payload for every subscription, on all cores for a big fan-out: the P-256 work
+/// is nearly all of a Web Push send's CPU. Results are in subscription order.
+pub(super) fn encrypt_all(
+    plaintext: &[u8],
+    subscriptions: &[Subscription],
+) -> Vec<Result<Vec<u8>, ece::EceError>> {
+    let encrypt = |s: &Subscription| ece::encrypt_message(plaintext, &s.p256dh, &s.auth);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 || subscriptions.len() < 64 {
+        return subscriptions.iter().map(encrypt).collect();
+    }
+    let chunk = subscriptions.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = subscriptions
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(encrypt).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .zip(subscriptions.chunks(chunk))
+            .flat_map(|(worker, part)| {
+                // A worker that panicked (it cannot: encryption returns errors) is redone inline.
+                worker
+                    .join()
+                    .unwrap_or_else(|_| part.iter().map(encrypt).collect())
+            })
+            .collect()
+    })
+}
