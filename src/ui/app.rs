@@ -452,17 +452,25 @@ impl PushdeckApp {
             ui.horizontal(|ui| {
                 ui.heading(RichText::new("Pushdeck").strong());
                 ui.add_space(12.0);
-                for (i, p) in provider::all().iter().enumerate() {
-                    let selected = current == i;
-                    if ui
-                        .selectable_label(selected, p.info().name)
-                        .on_hover_text(format!("Compose for {}", p.info().name))
-                        .clicked()
-                        && !selected
-                    {
-                        actions.push(Action::SelectTab(i));
+                // The tabs wrap onto a second line before they would run under the buttons on
+                // the right (ten providers and five buttons do not fit 1280 px on one line).
+                let right = 470.0 + if unsaved.is_some() { 160.0 } else { 0.0 };
+                let room = (ui.available_width() - right).max(200.0);
+                let wrapping =
+                    egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
+                ui.allocate_ui_with_layout(egui::vec2(room, 0.0), wrapping, |ui| {
+                    for (i, p) in provider::all().iter().enumerate() {
+                        let selected = current == i;
+                        if ui
+                            .selectable_label(selected, p.info().name)
+                            .on_hover_text(format!("Compose for {}", p.info().name))
+                            .clicked()
+                            && !selected
+                        {
+                            actions.push(Action::SelectTab(i));
+                        }
                     }
-                }
+                });
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     super::look::view_menu(ui, theme, actions);
                     let history = Command::ToggleHistory;
