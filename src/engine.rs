@@ -321,20 +321,7 @@ impl Engine {
         // A token exchange (FCM OAuth) comes first and shows as its own row.
         let (token, token_result) = match self.ensure_token(&job).await {
             Ok(pair) => pair,
-            Err(failure) => {
-                emit(EngineEvent::Started {
-                    total: 1,
-                    warnings: report.warnings.clone(),
-                });
-                let failure = Arc::new(failure);
-                emit(EngineEvent::Result(failure.clone()));
-                report.results.push(failure);
-                let recording = Recording {
-                    id: HistoryStore::new_id(),
-                    ..Recording::default()
-                };
-                return self.finish(job, report, recording, emit);
-            }
+            Err(failure) => return self.token_failed(job, report, failure, emit),
         };
         let prepared = match Self::prepare_draft(&job, &job.draft, token.as_ref()) {
             Ok(p) => p,
@@ -456,6 +443,28 @@ impl Engine {
         }
         report.results.append(&mut results);
         report.cancelled = cancel.is_cancelled() || stop_starting.is_cancelled();
+        self.finish(job, report, recording, emit)
+    }
+
+    /// A token exchange that failed (FCM OAuth) is the send's only row: recorded and reported.
+    fn token_failed(
+        &self,
+        job: SendJob,
+        mut report: SendReport,
+        failure: SendResult,
+        emit: &(dyn Fn(EngineEvent) + Sync),
+    ) -> Arc<SendReport> {
+        emit(EngineEvent::Started {
+            total: 1,
+            warnings: report.warnings.clone(),
+        });
+        let failure = Arc::new(failure);
+        emit(EngineEvent::Result(failure.clone()));
+        report.results.push(failure);
+        let recording = Recording {
+            id: HistoryStore::new_id(),
+            ..Recording::default()
+        };
         self.finish(job, report, recording, emit)
     }
 

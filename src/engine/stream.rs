@@ -209,20 +209,7 @@ impl Engine {
         }
         let (token, token_result) = match self.ensure_token(&job).await {
             Ok(pair) => pair,
-            Err(failure) => {
-                emit(EngineEvent::Started {
-                    total: 1,
-                    warnings: report.warnings.clone(),
-                });
-                let failure = Arc::new(failure);
-                emit(EngineEvent::Result(failure.clone()));
-                report.results.push(failure);
-                let recording = Recording {
-                    id: HistoryStore::new_id(),
-                    ..Recording::default()
-                };
-                return self.finish(job, report, recording, emit);
-            }
+            Err(failure) => return self.token_failed(job, report, failure, emit),
         };
         let fan_out = match token {
             Some(_) => match self.fan_out(&job, token.as_ref()) {
