@@ -83,26 +83,7 @@ impl Composed {
 impl Campaign {
     /// A campaign file, naming the offending field on error.
     pub fn from_json(text: &str) -> Result<Self, DraftError> {
-        let campaign: Campaign = if let Ok(c) = serde_json::from_str(text) {
-            c
-        } else {
-            let de = &mut serde_json::Deserializer::from_str(text);
-            serde_path_to_error::deserialize(de).map_err(|err| {
-                let path = err.path().to_string();
-                let inner = err.into_inner();
-                let field = if path == "." || path.is_empty() {
-                    "campaign".to_string()
-                } else {
-                    path
-                };
-                let message = if inner.is_syntax() || inner.is_eof() {
-                    format!("invalid JSON: {inner}")
-                } else {
-                    inner.to_string()
-                };
-                DraftError::new(field, message)
-            })?
-        };
+        let campaign: Campaign = crate::draft::parse_json(text, "campaign")?;
         campaign.check()?;
         Ok(campaign)
     }

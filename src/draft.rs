@@ -113,6 +113,34 @@ pub struct Translation {
     pub body: String,
 }
 
+/// Parses a draft or campaign file: fast when it is valid, and only on error read again with path
+/// tracking to name the field (`targets[1].audiense: unknown field …`); `whole` names an error of
+/// the file as a whole.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    whole: &str,
+) -> Result<T, DraftError> {
+    if let Ok(parsed) = serde_json::from_str(text) {
+        return Ok(parsed);
+    }
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let field = if path == "." || path.is_empty() {
+            whole.to_string()
+        } else {
+            path
+        };
+        let message = if inner.is_syntax() || inner.is_eof() {
+            format!("invalid JSON: {inner}")
+        } else {
+            inner.to_string()
+        };
+        DraftError::new(field, message)
+    })
+}
+
 /// Bad input in a draft or profile: names the field, so the user can find it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
@@ -135,25 +163,7 @@ impl Draft {
     pub fn from_json(text: &str) -> Result<Self, DraftError> {
         // Most drafts are valid: parse fast, and only re-read with path tracking to name the
         // field of an error (a draft with 10,000 subscriptions is megabytes).
-        if let Ok(draft) = serde_json::from_str(text) {
-            return Ok(draft);
-        }
-        let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de).map_err(|err| {
-            let path = err.path().to_string();
-            let inner = err.into_inner();
-            let field = if path == "." || path.is_empty() {
-                "draft".to_string()
-            } else {
-                path
-            };
-            let message = if inner.is_syntax() || inner.is_eof() {
-                format!("invalid JSON: {inner}")
-            } else {
-                inner.to_string()
-            };
-            DraftError::new(field, message)
-        })
+        parse_json(text, "draft")
     }
 
     pub fn to_json_pretty(&self) -> String {
