@@ -9,18 +9,40 @@ use super::widgets;
 
 /// The broadcast confirmation: `Some(true)` send, `Some(false)` cancelled, `None` still open.
 pub fn confirm_modal(ctx: &egui::Context, audience: &str, env: &str) -> Option<bool> {
-    let modal = egui::Modal::new(egui::Id::unique("confirm-broadcast")).show(ctx, |ui| {
-        ui.set_max_width(420.0);
-        ui.heading("Confirm the audience");
+    let body = |ui: &mut egui::Ui| {
         ui.label(format!(
             "This sends to {audience} ({env}). It cannot be undone."
         ));
+    };
+    confirm(
+        ctx,
+        ("confirm-broadcast", 420.0),
+        "Confirm the audience",
+        body,
+        ("Send now", "Send this message to the whole audience"),
+    )
+}
+
+/// A modal asking before sending: `body` says what will go where, then the send button (`send`:
+/// its label and tooltip) and Cancel. `Some(true)` send, `Some(false)` cancelled (Esc or a click
+/// outside too), `None` still open.
+pub fn confirm(
+    ctx: &egui::Context,
+    (id, width): (&str, f32),
+    heading: &str,
+    body: impl FnOnce(&mut egui::Ui),
+    send: (&str, &str),
+) -> Option<bool> {
+    let modal = egui::Modal::new(egui::Id::unique(id)).show(ctx, |ui| {
+        ui.set_max_width(width);
+        ui.heading(heading);
+        body(ui);
         ui.add_space(8.0);
         let mut choice = None;
         ui.horizontal(|ui| {
             if ui
-                .button(RichText::new("Send now").strong())
-                .on_hover_text("Send this message to the whole audience")
+                .button(RichText::new(send.0).strong())
+                .on_hover_text(send.1)
                 .clicked()
             {
                 choice = Some(true);

@@ -201,9 +201,7 @@ fn picked_ui(
 
 /// The one confirmation: every target, its audience and environment badge.
 fn confirm_modal(ctx: &egui::Context, lines: &[ConfirmLine]) -> Option<bool> {
-    let modal = egui::Modal::new(egui::Id::unique("confirm-campaign")).show(ctx, |ui| {
-        ui.set_max_width(480.0);
-        ui.heading("Send the campaign?");
+    let body = |ui: &mut egui::Ui| {
         ui.label(format!(
             "This sends the message to {} targets. It cannot be undone.",
             lines.len()
@@ -214,28 +212,13 @@ fn confirm_modal(ctx: &egui::Context, lines: &[ConfirmLine]) -> Option<bool> {
                 ui.label(format!("{} ({}) → {}", l.profile, l.provider, l.audience));
             });
         }
-        ui.add_space(8.0);
-        let mut choice = None;
-        ui.horizontal(|ui| {
-            if ui
-                .button(RichText::new(format!("Send to {} targets", lines.len())).strong())
-                .on_hover_text("Send to every target listed")
-                .clicked()
-            {
-                choice = Some(true);
-            }
-            if ui
-                .button("Cancel")
-                .on_hover_text("Go back without sending")
-                .clicked()
-            {
-                choice = Some(false);
-            }
-        });
-        choice
-    });
-    match modal.inner {
-        None if modal.should_close() => Some(false),
-        choice => choice,
-    }
+    };
+    let send = format!("Send to {} targets", lines.len());
+    super::send_bar::confirm(
+        ctx,
+        ("confirm-campaign", 480.0),
+        "Send the campaign?",
+        body,
+        (&send, "Send to every target listed"),
+    )
 }
