@@ -203,16 +203,7 @@ pub fn resume(
             entry.recipients.len(),
             TargetJob {
                 index,
-                job: crate::engine::SendJob {
-                    provider: loaded.provider,
-                    draft: Arc::new(entry.draft),
-                    profile: loaded.profile,
-                    secrets: loaded.secrets,
-                    idempotency_key: uuid::Uuid::new_v4().to_string(),
-                    dry_run: false,
-                    timeout,
-                    concurrency: crate::engine::MAX_CONCURRENCY,
-                },
+                job: loaded.job(Arc::new(entry.draft), false, timeout),
                 resume: Some(from),
             },
         ));

@@ -37,6 +37,22 @@ pub struct LoadedProfile {
     pub secrets: Secrets,
 }
 
+impl LoadedProfile {
+    /// A send of `draft` through this profile, with a fresh idempotency key.
+    pub fn job(self, draft: Arc<Draft>, dry_run: bool, timeout: Duration) -> SendJob {
+        SendJob {
+            provider: self.provider,
+            draft,
+            profile: self.profile,
+            secrets: self.secrets,
+            idempotency_key: uuid::Uuid::new_v4().to_string(),
+            dry_run,
+            timeout,
+            concurrency: MAX_CONCURRENCY,
+        }
+    }
+}
+
 pub struct Context {
     paths: Paths,
 }
@@ -107,16 +123,7 @@ impl Context {
             return Err(bad_input("draft: profile: is required"));
         }
         let loaded = self.load(&draft.profile)?;
-        Ok(SendJob {
-            provider: loaded.provider,
-            draft,
-            profile: loaded.profile,
-            secrets: loaded.secrets,
-            idempotency_key: uuid::Uuid::new_v4().to_string(),
-            dry_run,
-            timeout,
-            concurrency: MAX_CONCURRENCY,
-        })
+        Ok(loaded.job(draft, dry_run, timeout))
     }
 
     pub fn history(&self) -> HistoryStore {

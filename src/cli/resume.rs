@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::args::Output;
 use super::context::{CliResult, Context, Failure, bad_input};
 use super::exit::Exit;
-use crate::engine::{MAX_CONCURRENCY, ResumeFrom, SendJob};
+use crate::engine::ResumeFrom;
 
 pub fn resume(ctx: &Context, asked: &str, yes: bool, out: Output, timeout: Duration) -> CliResult {
     let history = ctx.history();
@@ -44,16 +44,7 @@ pub fn resume(ctx: &Context, asked: &str, yes: bool, out: Output, timeout: Durat
         eprintln!("pushdeck: nothing was sent");
         return Ok(Exit::BadInput);
     }
-    let job = SendJob {
-        provider: loaded.provider,
-        draft: Arc::new(entry.draft),
-        profile: loaded.profile,
-        secrets: loaded.secrets,
-        idempotency_key: uuid::Uuid::new_v4().to_string(),
-        dry_run: false,
-        timeout,
-        concurrency: MAX_CONCURRENCY,
-    };
+    let job = loaded.job(Arc::new(entry.draft), false, timeout);
     let report = super::send::run_job(ctx, job, Some(from), out)?;
     if !out.json {
         out!(
