@@ -72,3 +72,14 @@ impl Finding {
         self
     }
 }
+
+/// The sentences of the findings at `level`, one per line: what the doctor's tests read.
+#[cfg(test)]
+pub fn texts_at(findings: &[Finding], level: Level) -> String {
+    findings
+        .iter()
+        .filter(|f| f.level == level)
+        .map(|f| f.text.clone())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

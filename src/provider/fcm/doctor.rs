@@ -125,11 +125,7 @@ mod tests {
     }
 
     fn failing(f: &[Finding]) -> String {
-        f.iter()
-            .filter(|f| f.level == Level::Fail)
-            .map(|f| f.text.clone())
-            .collect::<Vec<_>>()
-            .join("\n")
+        crate::finding::texts_at(f, Level::Fail)
     }
 
     #[test]

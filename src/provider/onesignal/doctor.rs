@@ -71,13 +71,7 @@ mod tests {
         inspect(&p, &s)
     }
 
-    fn level_of(f: &[Finding], level: Level) -> String {
-        f.iter()
-            .filter(|f| f.level == level)
-            .map(|f| f.text.clone())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
+    use crate::finding::texts_at as level_of;
 
     #[test]
     fn a_current_app_key_is_ok() {

@@ -177,13 +177,7 @@ mod tests {
         );
     }
 
-    fn texts(f: &[Finding], level: Level) -> String {
-        f.iter()
-            .filter(|f| f.level == level)
-            .map(|f| f.text.clone())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
+    use crate::finding::texts_at as texts;
 
     #[test]
     fn long_term_and_temporary_keys_with_what_they_need_are_ok() {
