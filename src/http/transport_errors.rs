@@ -229,7 +229,10 @@ fn tls_reason(lower: &str) -> &'static str {
 /// The server hung up before a complete answer head.
 fn is_early_close(lower: &str) -> bool {
     [
-        "connection closed before message completed",
+        // "connection closed before message completed", and hyper's "operation was canceled:
+        // connection closed" when the peer closes an HTTP/2 connection under the request (as
+        // TLS 1.3 does when it refuses a client certificate just after the handshake).
+        "connection closed",
         "incomplete message",
         "unexpected eof",
         "end of file",
