@@ -16,5 +16,6 @@ pub mod http;
 pub mod outcome;
 pub mod profile;
 pub mod provider;
+pub mod sink;
 pub mod store;
 pub mod ui;

@@ -1,6 +1,7 @@
 //! What goes over the wire: prepared requests, the recorded exchange, redaction, copy-as-curl, and
 //! the one transport that sends.
 
+mod arrival;
 mod curl;
 pub mod dump;
 mod exchange;
@@ -12,6 +13,7 @@ mod request;
 mod transport;
 mod transport_errors;
 
+pub use arrival::Arrival;
 pub use curl::to_curl;
 pub use exchange::{Exchange, ResponseDump, TransportError, TransportErrorKind};
 pub use identity::ClientIdentity;

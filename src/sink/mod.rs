@@ -1,0 +1,11 @@
+//! Pushdeck standing in for a provider (`pushdeck sink`): a backend sends to it as it would to the
+//! provider, and each imitation checks what the provider checks and answers as it would.
+//! Imitations do no I/O; the listener and the engine run them.
+
+mod registry;
+mod seam;
+
+pub use registry::{imitated, imitation};
+pub use seam::{
+    Decoded, Imitation, Listening, Rehearsal, SetupLine, SinkSetup, SinkStart, Verdict,
+};

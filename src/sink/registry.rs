@@ -1,0 +1,21 @@
+//! Every provider the sink imitates: one line each.
+
+use super::seam::Imitation;
+
+type Make = fn() -> Box<dyn Imitation>;
+
+/// Provider id → a fresh imitation.
+const ALL: &[(&str, Make)] = &[];
+
+/// A fresh imitation of `provider` (a `ProviderInfo::id`), or none when the sink does not
+/// imitate it.
+pub fn imitation(provider: &str) -> Option<Box<dyn Imitation>> {
+    ALL.iter()
+        .find(|(id, _)| *id == provider)
+        .map(|(_, make)| make())
+}
+
+/// The provider ids the sink imitates, in the registry's order.
+pub fn imitated() -> Vec<&'static str> {
+    ALL.iter().map(|(id, _)| *id).collect()
+}
