@@ -500,13 +500,7 @@ impl Engine {
         }
         done.sort_unstable();
         done.dedup();
-        // Every request this send started has its result: only those it left alone stay in doubt.
-        let in_doubt = recording
-            .carried_in_doubt
-            .iter()
-            .copied()
-            .filter(|i| done.binary_search(i).is_err())
-            .collect();
+        let in_doubt = recording.in_doubt_at_the_end(&done);
         // A streamed fan-out keeps a sample and every failure whole; the tally counts them all.
         let streamed = recording.streamed.is_some();
         let entry = HistoryEntry {

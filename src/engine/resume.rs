@@ -296,6 +296,16 @@ impl Recording {
         }
     }
 
+    /// Those in doubt once the send finished: every request it started has its result, so only
+    /// those it left alone (carried from the entry resumed) and not reached since.
+    pub fn in_doubt_at_the_end(&self, done: &[usize]) -> Vec<usize> {
+        self.carried_in_doubt
+            .iter()
+            .copied()
+            .filter(|i| done.binary_search(i).is_err())
+            .collect()
+    }
+
     pub fn record(&self, r: &SendResult) {
         let request = self.request_of(r.index);
         if let (Some(streamed), Some(i)) = (&self.streamed, request) {
