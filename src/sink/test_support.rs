@@ -28,3 +28,22 @@ pub fn arrival(request: &PreparedRequest, at: SystemTime) -> Arrival {
         received_at: at,
     }
 }
+
+/// The exchange Pushdeck would record had `request` been answered with `verdict`: what its
+/// provider's `interpret` reads, to show the imitation answers in the provider's own shape.
+pub fn exchange(request: PreparedRequest, verdict: &crate::sink::Verdict) -> crate::http::Exchange {
+    let mut exchange = crate::http::Exchange::unsent(request);
+    exchange.response = Some(crate::http::ResponseDump {
+        status: verdict.status,
+        reason: String::new(),
+        version: "HTTP/2.0".into(),
+        headers: verdict.headers.clone(),
+        body: if verdict.body.is_empty() {
+            crate::http::Body::Empty
+        } else {
+            crate::http::Body::Text(String::from_utf8_lossy(&verdict.body).into_owned())
+        },
+        truncated: false,
+    });
+    exchange
+}

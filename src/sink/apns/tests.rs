@@ -483,3 +483,34 @@ fn with_a_certificate_profile_only_its_certificate_is_accepted() {
     let v = sink.answer(&with_certificate(&theirs, None), None);
     assert_eq!((v.status, reason(&v).as_str()), (403, "BadCertificate"));
 }
+
+#[test]
+fn pushdecks_provider_reads_the_sinks_answers_as_apples() {
+    use crate::outcome::Verdict as Said;
+    use crate::sink::test_support::exchange;
+    let s = sink(true);
+    let push = prepared(hello());
+    let v = answer(&s, &push);
+    let o = Apns.interpret(&exchange(push.clone(), &v));
+    assert_eq!(o.verdict, Said::Accepted, "{}", o.summary);
+    assert_eq!(o.message_id.as_deref(), header(&v, "apns-id"));
+    assert!(
+        o.summary.contains("delivery log id"),
+        "sandbox: {}",
+        o.summary
+    );
+    let gone = s.rehearsals().iter().find(|r| r.name == "unregistered");
+    let v = s.answer(&arrival(&push, SystemTime::from(NOW)), gone);
+    let o = Apns.interpret(&exchange(push.clone(), &v));
+    assert!(
+        o.summary
+            .contains("no longer valid: Unregistered, since 2026-11-24T12:07:30Z"),
+        "{}",
+        o.summary
+    );
+    let forged = prepared_with(hello(), &other_key(), NOW);
+    let v = answer(&s, &forged);
+    let o = Apns.interpret(&exchange(forged, &v));
+    assert_eq!(o.verdict, Said::Refused);
+    assert!(o.summary.contains("InvalidProviderToken"), "{}", o.summary);
+}

@@ -429,3 +429,59 @@ fn begin_says_where_the_token_uri_and_base_url_point() {
         .expect_err("an APNs profile has no service account");
     assert!(err.contains("FCM profile"), "{err}");
 }
+
+#[test]
+fn pushdecks_fullest_message_and_live_activity_pass_every_check() {
+    let s = sink(true);
+    let token = access_token(&s);
+    let full = json!({
+        "profile": "acme-fcm",
+        "message": {
+            "title": "Build 118", "subtitle": "main", "body": "Passed",
+            "url": "https://ci.example.com/118", "image": "https://ci.example.com/graph.png",
+            "icon": "https://ci.example.com/icon.png",
+            "buttons": [{"id": "logs", "label": "Logs"}],
+            "data": {"build": 118, "branch": "main", "green": true}
+        },
+        "audience": {"tokens": [DEVICE]},
+        "options": {"ttl": 3600, "priority": "high", "collapse_key": "ci", "channel_id": "builds"}
+    });
+    let live = json!({"profile": "acme-fcm", "message": {"title": "ETA", "body": "5 min"},
+        "audience": {"topic": "deliveries"},
+        "options": {"live_activity": {"event": "update", "content_state": {"eta": 5}},
+            "live_activity_token": "abcdef0123456789"}});
+    for draft in [full, live] {
+        let v = s.answer(&arrival(&send_request(draft, &token, false), at()), None);
+        assert_eq!(v.status, 200, "{}", fails(&v));
+        assert!(fails(&v).is_empty(), "{}", fails(&v));
+    }
+}
+
+#[test]
+fn pushdecks_provider_reads_the_sinks_answers_as_googles() {
+    use crate::outcome::Verdict as Said;
+    use crate::sink::test_support::exchange;
+    let s = sink(true);
+    let grant = grant_request(PRIVATE_KEY);
+    let v = s.answer(&arrival(&grant, at()), None);
+    let token = Fcm
+        .token_from_exchange(&exchange(grant, &v), NOW)
+        .expect("Pushdeck takes the sink's access token");
+    assert_eq!(token.expires_at, NOW + time::Duration::seconds(3599));
+    let send = send_request(hello(), &token.value, false);
+    let v = s.answer(&arrival(&send, at()), None);
+    let o = Fcm.interpret(&exchange(send.clone(), &v));
+    assert_eq!(o.verdict, Said::Accepted, "{}", o.summary);
+    assert!(o.summary.starts_with("Sent: message 0:"), "{}", o.summary);
+    let rehearsal = |name: &str| s.rehearsals().iter().find(|r| r.name == name);
+    let v = s.answer(&arrival(&send, at()), rehearsal("unregistered"));
+    let o = Fcm.interpret(&exchange(send.clone(), &v));
+    assert!(
+        o.summary.contains("no longer registered (UNREGISTERED)"),
+        "{}",
+        o.summary
+    );
+    let v = s.answer(&arrival(&send, at()), rehearsal("quota-exceeded"));
+    let o = Fcm.interpret(&exchange(send, &v));
+    assert_eq!(o.retry_after, Some(30), "{}", o.summary);
+}
