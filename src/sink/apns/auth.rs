@@ -214,23 +214,8 @@ fn token(
             "The provider token has no iat (issue time in Unix seconds)".into(),
         );
     };
+    // The signature first: the issue time of a token that does not verify means nothing.
     let now = unix_seconds(arrival.received_at);
-    if now - iat > TOKEN_LIFE_S {
-        verdict.findings.push(Finding::fail(format!(
-            "The provider token was issued {} minutes ago; Apple refuses tokens older than an hour: mint a new one every 20 to 60 minutes",
-            (now - iat) / 60
-        )));
-        return Err(refuse(403, "ExpiredProviderToken"));
-    }
-    if iat > now + 60 {
-        return invalid(
-            verdict,
-            format!(
-                "The provider token's iat is {} s in the future: check the sending machine's clock",
-                iat - now
-            ),
-        );
-    }
     match &sink.expected {
         Some(Expected::Token {
             key_id,
@@ -268,6 +253,22 @@ fn token(
             "Provider token read (kid {kid}, iss {iss}, {} minutes old) but not verified: start the sink with --profile P to check the signature",
             (now - iat).max(0) / 60
         ))),
+    }
+    if now - iat > TOKEN_LIFE_S {
+        verdict.findings.push(Finding::fail(format!(
+            "The provider token was issued {} minutes ago; Apple refuses tokens older than an hour: mint a new one every 20 to 60 minutes",
+            (now - iat) / 60
+        )));
+        return Err(refuse(403, "ExpiredProviderToken"));
+    }
+    if iat > now + 60 {
+        return invalid(
+            verdict,
+            format!(
+                "The provider token's iat is {} s in the future: check the sending machine's clock",
+                iat - now
+            ),
+        );
     }
     renewal(sink, jwt, iat, verdict);
     Ok(())

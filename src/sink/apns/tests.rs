@@ -514,3 +514,16 @@ fn pushdecks_provider_reads_the_sinks_answers_as_apples() {
     assert_eq!(o.verdict, Said::Refused);
     assert!(o.summary.contains("InvalidProviderToken"), "{}", o.summary);
 }
+
+#[test]
+fn with_a_profile_the_signature_is_checked_before_the_age() {
+    let old_forgery = prepared_with(hello(), &other_key(), NOW - time::Duration::hours(3));
+    let v = answer(&sink(true), &old_forgery);
+    assert_eq!(reason(&v), "InvalidProviderToken");
+    let v = answer(&sink(false), &old_forgery);
+    assert_eq!(
+        reason(&v),
+        "ExpiredProviderToken",
+        "unverified, its age is all there is"
+    );
+}
