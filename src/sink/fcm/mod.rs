@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::{Value, json};
 
 use super::keys::{rsa_public_der, unix_millis, unix_seconds};
-use super::seam::{Imitation, Rehearsal, SetupLine, SinkSetup, SinkStart, Verdict};
+use super::seam::{Decoded, Imitation, Rehearsal, SetupLine, SinkSetup, SinkStart, Verdict};
 use crate::finding::Finding;
 use crate::http::Arrival;
 use crate::profile::{Profile, Secrets};
@@ -323,6 +323,24 @@ impl FcmSink {
         verdict.status = problem.code;
         json_headers(&mut verdict);
         verdict.body = problem.body();
+        // What Pushdeck's own FCM provider makes of this answer: the same words a send shows.
+        let said = crate::provider::fcm::errors::error_outcome(&crate::http::ResponseDump {
+            status: problem.code,
+            reason: String::new(),
+            version: "HTTP/2.0".into(),
+            headers: verdict.headers.clone(),
+            body: crate::http::Body::Text(String::from_utf8_lossy(&verdict.body).into_owned()),
+            truncated: false,
+        });
+        if let Some(hint) = said.hint {
+            verdict.decoded.push(Decoded {
+                label: format!(
+                    "What {} means",
+                    problem.error_code.unwrap_or(problem.status)
+                ),
+                text: hint,
+            });
+        }
         verdict.summary = format!(
             "send to {target} → {} {}",
             problem.code,

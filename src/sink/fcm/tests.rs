@@ -278,6 +278,12 @@ fn a_bearer_the_sink_did_not_issue_is_401_unauthenticated() {
         b["error"].get("details").is_none(),
         "a plain 401 has no FcmError"
     );
+    assert!(
+        v.decoded
+            .iter()
+            .any(|d| d.label == "What UNAUTHENTICATED means"),
+        "explained in Pushdeck's own words"
+    );
     let mut none = send_request(hello(), "x", false);
     none.headers
         .retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
