@@ -2,8 +2,13 @@
 //! provider, and each imitation checks what the provider checks and answers as it would.
 //! Imitations do no I/O; the listener and the engine run them.
 
+pub mod apns;
+pub mod fcm;
+mod keys;
 mod registry;
 mod seam;
+#[cfg(test)]
+mod test_support;
 
 pub use registry::{imitated, imitation};
 pub use seam::{

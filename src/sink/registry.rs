@@ -1,11 +1,15 @@
 //! Every provider the sink imitates: one line each.
 
 use super::seam::Imitation;
+use super::{apns, fcm};
 
 type Make = fn() -> Box<dyn Imitation>;
 
 /// Provider id → a fresh imitation.
-const ALL: &[(&str, Make)] = &[];
+const ALL: &[(&str, Make)] = &[
+    ("apns", || Box::new(apns::ApnsSink::default())),
+    ("fcm", || Box::new(fcm::FcmSink::default())),
+];
 
 /// A fresh imitation of `provider` (a `ProviderInfo::id`), or none when the sink does not
 /// imitate it.
