@@ -18,6 +18,7 @@ use crate::profile::Secrets;
 
 use account::{Account, VERSION};
 use errors::{NAME, all_tags, judge, tag};
+pub use payload::MAX_MESSAGE_BYTES;
 use payload::{publish_params, raw_params};
 
 pub struct Sns;

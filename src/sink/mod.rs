@@ -4,6 +4,9 @@
 
 mod registry;
 mod seam;
+mod sns;
+#[cfg(test)]
+mod testing;
 
 pub use registry::{imitated, imitation};
 pub use seam::{
