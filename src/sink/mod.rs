@@ -2,6 +2,7 @@
 //! provider, and each imitation checks what the provider checks and answers as it would.
 //! Imitations do no I/O; the listener and the engine run them.
 
+mod azure;
 mod registry;
 mod seam;
 mod sns;

@@ -1,12 +1,15 @@
 //! Every provider the sink imitates: one line each.
 
 use super::seam::Imitation;
-use super::sns;
+use super::{azure, sns};
 
 type Make = fn() -> Box<dyn Imitation>;
 
 /// Provider id → a fresh imitation.
-const ALL: &[(&str, Make)] = &[("sns", || Box::new(sns::SnsSink::default()))];
+const ALL: &[(&str, Make)] = &[
+    ("azure", || Box::new(azure::AzureSink::default())),
+    ("sns", || Box::new(sns::SnsSink::default())),
+];
 
 /// A fresh imitation of `provider` (a `ProviderInfo::id`), or none when the sink does not
 /// imitate it.
