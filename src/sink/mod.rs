@@ -3,6 +3,7 @@
 //! Imitations do no I/O; the listener and the engine run them.
 
 mod azure;
+mod onesignal;
 mod registry;
 mod seam;
 mod sns;

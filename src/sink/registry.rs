@@ -1,13 +1,17 @@
 //! Every provider the sink imitates: one line each.
 
 use super::seam::Imitation;
-use super::{azure, sns};
+use super::{azure, onesignal, sns};
 
 type Make = fn() -> Box<dyn Imitation>;
 
 /// Provider id → a fresh imitation.
 const ALL: &[(&str, Make)] = &[
     ("azure", || Box::new(azure::AzureSink::default())),
+    (
+        "onesignal",
+        || Box::new(onesignal::OneSignalSink::default()),
+    ),
     ("sns", || Box::new(sns::SnsSink::default())),
 ];
 
