@@ -307,3 +307,21 @@ fn a_profile_without_a_connection_string_is_refused_at_start() {
         .expect_err("refused");
     assert!(e.contains("connection_string"), "{e}");
 }
+
+/// A token made with Python's standard library following Microsoft's sample (as in the
+/// provider's sas.rs tests), for http://127.0.0.1:8631/acme-hub, the key above, se=1795000300:
+/// a signer independent of the provider's code the sink verifies with.
+const PYTHON_TOKEN: &str = "SharedAccessSignature sr=http%3a%2f%2f127.0.0.1%3a8631%2facme-hub&sig=mRMsGufZ%2BzbN5u3BN2HBeuHUDIP5FGJQYQhZRU98kSk%3D&se=1795000300&skn=DefaultFullSharedAccessSignature";
+
+#[test]
+fn a_token_signed_elsewhere_is_verified() {
+    let a = with_header(apple(), "authorization", PYTHON_TOKEN);
+    let v = sink(true).answer(&a, None);
+    assert_eq!(v.status, 201, "{} {:?}", body(&v), v.findings);
+    let forged = with_header(
+        apple(),
+        "authorization",
+        &PYTHON_TOKEN.replace("se=1795000300", "se=1795000900"),
+    );
+    assert_eq!(sink(true).answer(&forged, None).status, 401);
+}

@@ -313,3 +313,48 @@ fn a_profile_of_another_provider_is_refused_at_start() {
         .expect_err("refused");
     assert!(e.contains("needs an sns profile"), "{e}");
 }
+
+/// A request botocore signed (tests/fixtures/sink/README.md): an independent SigV4 signer.
+#[test]
+fn botocores_publish_is_verified() {
+    let captured: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../tests/fixtures/sink/botocore-sns-publish.json"
+    ))
+    .expect("the fixture is JSON");
+    let text = |v: &serde_json::Value| v.as_str().expect("a string").to_string();
+    let mut headers = vec![("host".to_string(), "127.0.0.1:8630".to_string())];
+    for (name, value) in captured["headers"].as_object().expect("headers") {
+        headers.push((name.to_ascii_lowercase(), text(value)));
+    }
+    let date = text(&captured["headers"]["X-Amz-Date"]);
+    let signed_at = time::PrimitiveDateTime::parse(
+        &date,
+        time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"),
+    )
+    .expect("an AWS date")
+    .assume_utc();
+    let a = Arrival {
+        method: text(&captured["method"]),
+        target: "/".into(),
+        version: "HTTP/1.1".into(),
+        headers,
+        body: bytes::Bytes::from(text(&captured["body"])),
+        tls: false,
+        client_certificate: None,
+        peer: "127.0.0.1:50001".into(),
+        received_at: SystemTime::from(signed_at) + Duration::from_secs(3),
+    };
+    let v = sink(true).answer(&a, None);
+    assert_eq!(v.status, 200, "{} {:?}", body(&v), v.findings);
+    assert_eq!(texts_at(&v.findings, Level::Fail), "");
+    assert!(texts_at(&v.findings, Level::Ok).contains("2 message attributes, well formed"));
+    // The same request with another secret is refused.
+    let mut other = sink(true);
+    other.account = Some(aws::Account {
+        region: "us-east-1".into(),
+        access_key_id: "AKIDEXAMPLE".into(),
+        secret: "another".into(),
+        session_token: None,
+    });
+    assert_eq!(code(&other.answer(&a, None)), "SignatureDoesNotMatch");
+}
