@@ -7,6 +7,7 @@ mod onesignal;
 mod registry;
 mod seam;
 mod sns;
+mod start;
 #[cfg(test)]
 mod testing;
 

@@ -7,6 +7,7 @@ use crate::draft::Draft;
 use crate::http::{Arrival, PreparedRequest};
 use crate::profile::{Profile, Secrets};
 use crate::provider::{PrepareContext, find};
+use crate::sink::{Imitation, SinkStart};
 
 /// The arrival a prepared request makes: its path and query, its headers lower-cased, the
 /// `host` header the HTTP client adds from the URL, and its body.
@@ -69,4 +70,23 @@ pub fn with_header(mut arrival: Arrival, name: &str, value: &str) -> Arrival {
     arrival.headers.retain(|(n, _)| n != name);
     arrival.headers.push((name.to_string(), value.to_string()));
     arrival
+}
+
+/// The imitation after `begin`, with the profile and its secrets when given.
+pub fn begun<I: Imitation>(
+    mut imitation: I,
+    profile: Option<(&Profile, &Secrets)>,
+    base_url: &str,
+    now: SystemTime,
+) -> I {
+    imitation
+        .begin(&SinkStart {
+            profile: profile.map(|(p, _)| p),
+            secrets: profile.map(|(_, s)| s),
+            base_url,
+            kept: None,
+            now,
+        })
+        .expect("the imitation begins");
+    imitation
 }

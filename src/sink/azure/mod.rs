@@ -11,6 +11,7 @@ mod sas;
 use crate::finding::Finding;
 use crate::http::Arrival;
 use crate::provider::azure::{API_VERSION, parse_connection_string, parse_tag_expression};
+use crate::sink::start::{profile_of, secret, setting};
 use crate::sink::{Imitation, Rehearsal, SetupLine, SinkSetup, SinkStart, Verdict};
 
 use refusal::{HubError, HubKey};
@@ -101,7 +102,12 @@ impl Imitation for AzureSink {
 
     fn begin(&mut self, start: &SinkStart) -> Result<SinkSetup, String> {
         let mut lines = Vec::new();
-        let Some(profile) = start.profile else {
+        let Some((profile, secrets)) = profile_of(
+            start,
+            "azure",
+            "its connection string checks the SAS tokens",
+        )?
+        else {
             lines.push(SetupLine {
                 label: "Base URL".into(),
                 value: start.base_url.to_string(),
@@ -109,28 +115,9 @@ impl Imitation for AzureSink {
             });
             return Ok(SinkSetup { lines, keep: None });
         };
-        if profile.provider != "azure" {
-            return Err(format!(
-                "profile `{}` is a {} profile; the Azure sink needs an azure profile (its connection string checks the SAS tokens)",
-                profile.name, profile.provider
-            ));
-        }
-        let hub = profile.setting("hub").map(str::to_string).ok_or_else(|| {
-            format!(
-                "profile `{}` has no hub name; set it with `pushdeck profile add {} --provider azure --set hub=…`",
-                profile.name, profile.name
-            )
-        })?;
-        let secrets = start.secrets.ok_or_else(|| {
-            format!(
-                "the secrets of profile `{}` could not be read",
-                profile.name
-            )
-        })?;
-        let text = secrets
-            .require(&profile.name, "connection_string")
-            .map_err(|e| e.message)?;
-        let connection = parse_connection_string(text).map_err(|e| e.message)?;
+        let hub = setting(profile, "hub")?;
+        let text = secret(profile, secrets, "connection_string")?;
+        let connection = parse_connection_string(&text).map_err(|e| e.message)?;
         let host = start
             .base_url
             .split_once("://")

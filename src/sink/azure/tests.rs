@@ -5,7 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::finding::{Level, texts_at};
 use crate::profile::{Profile, Secrets};
-use crate::sink::testing::{arrival_of, prepared, with_header};
+use crate::sink::testing::{arrival_of, begun, prepared, with_header};
 
 const BASE: &str = "http://127.0.0.1:8631";
 const KEY: &str = "AcmeKeyNotReal0123456789+/abcdefghijklmnop=";
@@ -35,16 +35,12 @@ fn now() -> SystemTime {
 
 fn sink(with_profile: bool) -> AzureSink {
     let (p, s) = (profile(), secrets(KEY));
-    let mut sink = AzureSink::default();
-    sink.begin(&SinkStart {
-        profile: with_profile.then_some(&p),
-        secrets: with_profile.then_some(&s),
-        base_url: BASE,
-        kept: None,
-        now: now(),
-    })
-    .expect("begins");
-    sink
+    begun(
+        AzureSink::default(),
+        with_profile.then_some((&p, &s)),
+        BASE,
+        now(),
+    )
 }
 
 fn arrival_with(draft: serde_json::Value, key: &str) -> Arrival {

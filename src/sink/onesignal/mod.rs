@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::finding::Finding;
 use crate::http::Arrival;
+use crate::sink::start::{profile_of, secret, setting};
 use crate::sink::{Imitation, Rehearsal, SetupLine, SinkSetup, SinkStart, Verdict};
 
 use body::{ACCESS_DENIED, Refused};
@@ -99,26 +100,13 @@ impl Imitation for OneSignalSink {
                 about: "in place of https://onesignal.com/api/v1 (legacy REST API keys, Authorization: Basic …)".into(),
             },
         ];
-        if let Some(profile) = start.profile {
-            if profile.provider != "onesignal" {
-                return Err(format!(
-                    "profile `{}` is a {} profile; the OneSignal sink needs a onesignal profile (its app id and API key check the requests)",
-                    profile.name, profile.provider
-                ));
-            }
-            let app_id = profile.setting("app_id").map(str::to_string).ok_or_else(|| {
-                format!("profile `{}` has no app_id; set it with `pushdeck profile add {} --provider onesignal --set app_id=…`", profile.name, profile.name)
-            })?;
-            let secrets = start.secrets.ok_or_else(|| {
-                format!(
-                    "the secrets of profile `{}` could not be read",
-                    profile.name
-                )
-            })?;
-            let api_key = secrets
-                .require(&profile.name, "api_key")
-                .map_err(|e| e.message)?
-                .to_string();
+        if let Some((profile, secrets)) = profile_of(
+            start,
+            "onesignal",
+            "its app id and API key check the requests",
+        )? {
+            let app_id = setting(profile, "app_id")?;
+            let api_key = secret(profile, secrets, "api_key")?;
             lines.push(SetupLine {
                 label: "App ID".into(),
                 value: app_id.clone(),

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::finding::{Level, texts_at};
 use crate::profile::{Profile, Secrets};
-use crate::sink::testing::{arrival_of, prepared, with_header};
+use crate::sink::testing::{arrival_of, begun, prepared, with_header};
 
 const BASE: &str = "http://127.0.0.1:8632";
 const APP_ID: &str = "8a7b3c2d-1e0f-4a5b-9c8d-944455556666";
@@ -33,16 +33,12 @@ fn now() -> SystemTime {
 
 fn sink_with(key: &str, with_profile: bool) -> OneSignalSink {
     let (p, s) = (profile(BASE, None), secrets(key));
-    let mut sink = OneSignalSink::default();
-    sink.begin(&SinkStart {
-        profile: with_profile.then_some(&p),
-        secrets: with_profile.then_some(&s),
-        base_url: BASE,
-        kept: None,
-        now: now(),
-    })
-    .expect("begins");
-    sink
+    begun(
+        OneSignalSink::default(),
+        with_profile.then_some((&p, &s)),
+        BASE,
+        now(),
+    )
 }
 
 fn sink() -> OneSignalSink {
@@ -204,15 +200,7 @@ fn a_legacy_key_on_the_legacy_api_is_taken() {
         profile(&format!("{BASE}/api/v1"), Some("legacy")),
         secrets(legacy),
     );
-    let mut sink = OneSignalSink::default();
-    sink.begin(&SinkStart {
-        profile: Some(&p),
-        secrets: Some(&s),
-        base_url: BASE,
-        kept: None,
-        now: now(),
-    })
-    .expect("begins");
+    let sink = begun(OneSignalSink::default(), Some((&p, &s)), BASE, now());
     let request = prepared(
         "onesignal",
         json!({"profile": "os", "message": {"body": "hi"}, "audience": {"segments": ["All"]}}),

@@ -8,6 +8,7 @@ mod signature;
 
 use crate::finding::Finding;
 use crate::http::Arrival;
+use crate::sink::start::{profile_of, secret, setting};
 use crate::sink::{Imitation, Rehearsal, SetupLine, SinkSetup, SinkStart, Verdict};
 
 use aws::{Account, AwsError};
@@ -104,30 +105,14 @@ impl Imitation for SnsSink {
             value: start.base_url.to_string(),
             about: "the SNS endpoint your backend sends to (AWS_ENDPOINT_URL_SNS, boto3's endpoint_url=, or the profile's base URL in Pushdeck)".into(),
         }];
-        if let Some(profile) = start.profile {
-            if profile.provider != "sns" {
-                return Err(format!(
-                    "profile `{}` is a {} profile; the SNS sink needs an sns profile (its access key and secret key check the signatures)",
-                    profile.name, profile.provider
-                ));
-            }
-            let setting = |key: &str| {
-                profile.setting(key).map(str::to_string).ok_or_else(|| {
-                    format!("profile `{}` has no {key}; set it with `pushdeck profile add {} --provider sns --set {key}=…`", profile.name, profile.name)
-                })
-            };
-            let region = setting("region")?;
-            let access_key_id = setting("access_key_id")?;
-            let secrets = start.secrets.ok_or_else(|| {
-                format!(
-                    "the secrets of profile `{}` could not be read",
-                    profile.name
-                )
-            })?;
-            let secret = secrets
-                .require(&profile.name, "secret_access_key")
-                .map_err(|e| e.message)?
-                .to_string();
+        if let Some((profile, secrets)) = profile_of(
+            start,
+            "sns",
+            "its access key and secret key check the signatures",
+        )? {
+            let region = setting(profile, "region")?;
+            let access_key_id = setting(profile, "access_key_id")?;
+            let secret = secret(profile, secrets, "secret_access_key")?;
             lines.push(SetupLine {
                 label: "Region".into(),
                 value: region.clone(),

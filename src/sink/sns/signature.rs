@@ -81,16 +81,7 @@ fn amz_time(text: &str) -> Option<SystemTime> {
 }
 
 fn amz_text(at: SystemTime) -> String {
-    let t = time::OffsetDateTime::from(at);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    crate::provider::sns::amz_date(at.into())
 }
 
 /// What the signature check found. `Err` is AWS's refusal; the findings, decoded texts and
@@ -101,6 +92,16 @@ pub struct Check {
     pub secrets: Vec<(String, String)>,
     /// The credential scope's region, for the ARN checks.
     pub region: Option<String>,
+}
+
+/// AWS's answer to an access key or session token it does not know, with the finding why.
+fn invalid_token(out: &mut Check, why: String) -> AwsError {
+    out.findings.push(Finding::fail(why));
+    AwsError::sender(
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    )
 }
 
 pub fn check(
@@ -138,14 +139,12 @@ pub fn check(
 
     if let Some(account) = account {
         if auth.access_key_id != account.access_key_id {
-            out.findings.push(Finding::fail(format!(
-                "Access key {} is not the profile's ({}): AWS does not know it",
-                auth.access_key_id, account.access_key_id
-            )));
-            return Err(AwsError::sender(
-                403,
-                "InvalidClientTokenId",
-                "The security token included in the request is invalid.",
+            return Err(invalid_token(
+                out,
+                format!(
+                    "Access key {} is not the profile's ({}): AWS does not know it",
+                    auth.access_key_id, account.access_key_id
+                ),
             ));
         }
         match (
@@ -153,23 +152,15 @@ pub fn check(
             arrival.header("x-amz-security-token"),
         ) {
             (Some(ours), Some(theirs)) if ours != theirs => {
-                out.findings.push(Finding::fail(
-                    "X-Amz-Security-Token is not the profile's session token",
-                ));
-                return Err(AwsError::sender(
-                    403,
-                    "InvalidClientTokenId",
-                    "The security token included in the request is invalid.",
+                return Err(invalid_token(
+                    out,
+                    "X-Amz-Security-Token is not the profile's session token".into(),
                 ));
             }
             (Some(_), None) => {
-                out.findings.push(Finding::fail(
-                    "No X-Amz-Security-Token: temporary (ASIA…) credentials need their session token on every request",
-                ));
-                return Err(AwsError::sender(
-                    403,
-                    "InvalidClientTokenId",
-                    "The security token included in the request is invalid.",
+                return Err(invalid_token(
+                    out,
+                    "No X-Amz-Security-Token: temporary (ASIA…) credentials need their session token on every request".into(),
                 ));
             }
             _ => {}

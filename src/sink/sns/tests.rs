@@ -5,7 +5,7 @@ use serde_json::json;
 use super::*;
 use crate::finding::{Level, texts_at};
 use crate::profile::{Profile, Secrets};
-use crate::sink::testing::{arrival_of, prepared, with_header};
+use crate::sink::testing::{arrival_of, begun, prepared, with_header};
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:Builds";
@@ -31,17 +31,13 @@ fn now() -> SystemTime {
 }
 
 fn sink(with_profile: bool) -> SnsSink {
-    let mut sink = SnsSink::default();
     let (p, s) = (profile(), secrets(SECRET));
-    sink.begin(&SinkStart {
-        profile: with_profile.then_some(&p),
-        secrets: with_profile.then_some(&s),
-        base_url: BASE,
-        kept: None,
-        now: now(),
-    })
-    .expect("begins");
-    sink
+    begun(
+        SnsSink::default(),
+        with_profile.then_some((&p, &s)),
+        BASE,
+        now(),
+    )
 }
 
 /// What Pushdeck's SNS provider sends for `draft`, signed with `secret`.
@@ -311,7 +307,10 @@ fn a_profile_of_another_provider_is_refused_at_start() {
             now: now(),
         })
         .expect_err("refused");
-    assert!(e.contains("needs an sns profile"), "{e}");
+    assert!(
+        e.contains("the sns sink needs a profile of that provider"),
+        "{e}"
+    );
 }
 
 /// A request botocore signed (tests/fixtures/sink/README.md): an independent SigV4 signer.
