@@ -160,7 +160,11 @@ fn sns_pushdecks_publish_is_verified_by_the_sink() {
                "audience": {"topic_arn": TOPIC}}),
     );
     assert_exit_output(&out, 0);
-    assert!(outcome(&out).to_string().contains("Published"), "{}", outcome(&out));
+    assert!(
+        outcome(&out).to_string().contains("Published"),
+        "{}",
+        outcome(&out)
+    );
     let printed = sink.stop();
     assert!(
         String::from_utf8_lossy(&printed.stdout).contains("Publish to topic “Builds”"),
@@ -222,7 +226,14 @@ fn botocore_publish(python: &Path, endpoint: &str, secret: &str) -> Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/sns_publish.py");
     let out = Process::new(python)
         .arg(script)
-        .args([endpoint, "us-east-1", SNS_KEY_ID, secret, TOPIC, "From botocore"])
+        .args([
+            endpoint,
+            "us-east-1",
+            SNS_KEY_ID,
+            secret,
+            TOPIC,
+            "From botocore",
+        ])
         .output()
         .expect("python runs");
     assert!(
@@ -283,7 +294,13 @@ fn azure_pushdecks_send_is_verified_by_the_sink() {
                "audience": {"tags": ["vip"]}}),
     );
     assert_exit_output(&out, 0);
-    assert!(outcome(&out).to_string().contains("the hub accepted it (201)"), "{}", outcome(&out));
+    assert!(
+        outcome(&out)
+            .to_string()
+            .contains("the hub accepted it (201)"),
+        "{}",
+        outcome(&out)
+    );
 }
 
 #[test]
@@ -295,7 +312,11 @@ fn azure_another_key_is_refused_401() {
         &[("PUSHDECK_CONNECTION_STRING", &wrong)],
         json!({"profile": "hub", "message": {"body": "hi"}, "audience": {"tags": ["vip"]}}),
     );
-    assert!(outcome(&out).to_string().contains("401"), "{}", outcome(&out));
+    assert!(
+        outcome(&out).to_string().contains("401"),
+        "{}",
+        outcome(&out)
+    );
 }
 
 // --- OneSignal ------------------------------------------------------------------------------------
@@ -325,21 +346,47 @@ fn onesignal_draft() -> Value {
 #[test]
 fn onesignal_pushdecks_send_is_checked_by_the_sink() {
     let (_sink, sandbox) = onesignal_sink(&[]);
-    let out = send(&sandbox, &[("PUSHDECK_API_KEY", ONESIGNAL_KEY)], onesignal_draft());
+    let out = send(
+        &sandbox,
+        &[("PUSHDECK_API_KEY", ONESIGNAL_KEY)],
+        onesignal_draft(),
+    );
     assert_exit_output(&out, 0);
-    assert!(outcome(&out).to_string().contains("Sent: notification"), "{}", outcome(&out));
+    assert!(
+        outcome(&out).to_string().contains("Sent: notification"),
+        "{}",
+        outcome(&out)
+    );
 }
 
 #[test]
 fn onesignal_another_key_is_access_denied() {
     let (_sink, sandbox) = onesignal_sink(&[]);
-    let out = send(&sandbox, &[("PUSHDECK_API_KEY", "os_v2_app_wrongwrongwrong")], onesignal_draft());
-    assert!(outcome(&out).to_string().contains("refused the API key (403)"), "{}", outcome(&out));
+    let out = send(
+        &sandbox,
+        &[("PUSHDECK_API_KEY", "os_v2_app_wrongwrongwrong")],
+        onesignal_draft(),
+    );
+    assert!(
+        outcome(&out)
+            .to_string()
+            .contains("refused the API key (403)"),
+        "{}",
+        outcome(&out)
+    );
 }
 
 #[test]
 fn onesignal_no_recipients_is_nothing_created() {
     let (_sink, sandbox) = onesignal_sink(&["--answer", "no-recipients"]);
-    let out = send(&sandbox, &[("PUSHDECK_API_KEY", ONESIGNAL_KEY)], onesignal_draft());
-    assert!(outcome(&out).to_string().contains("created nothing"), "{}", outcome(&out));
+    let out = send(
+        &sandbox,
+        &[("PUSHDECK_API_KEY", ONESIGNAL_KEY)],
+        onesignal_draft(),
+    );
+    assert!(
+        outcome(&out).to_string().contains("created nothing"),
+        "{}",
+        outcome(&out)
+    );
 }

@@ -188,7 +188,6 @@ impl Imitation for AzureSink {
                     "x-ms-correlation-request-id".into(),
                     uuid::Uuid::new_v4().to_string(),
                 ));
-                headers.push(("Content-Length".into(), "0".into()));
                 (201, String::new(), "201".to_string())
             }
             Err(e) => {

@@ -65,9 +65,15 @@ struct App {
     api_key: String,
 }
 
+/// How many idempotency keys the sink remembers (OneSignal keeps them 30 days).
+const REMEMBERED_KEYS: usize = 1000;
+
 #[derive(Default)]
 pub struct OneSignalSink {
     app: Option<App>,
+    /// Idempotency keys already answered, with the notification id they created: a repeat gets
+    /// the same id and `Idempotent-Replayed: true`, as OneSignal answers it.
+    created: std::sync::Mutex<std::collections::VecDeque<(String, String)>>,
 }
 
 /// Which API a request came to.
@@ -125,15 +131,23 @@ impl Imitation for OneSignalSink {
             Ok((what, _)) => what.clone(),
             Err(_) => format!("{} {}", arrival.method, arrival.path()),
         };
-        let (status, body) = match (rehearsal, result) {
-            (Some(r), _) => rehearsed(r),
-            (None, Ok((_, body))) => (200, body),
-            (None, Err(refused)) => (refused.status, json!({ "errors": refused.errors })),
-        };
         let mut headers = vec![(
             "Content-Type".to_string(),
             "application/json; charset=utf-8".to_string(),
         )];
+        let (status, body) = match (rehearsal, result) {
+            (Some(r), _) => rehearsed(r),
+            (None, Ok((_, mut body))) => {
+                if self.replayed(&arrival.body, &mut body) {
+                    findings.push(Finding::ok(
+                        "A repeated idempotency key: answered with the first notification's id, not sent again",
+                    ));
+                    headers.push(("Idempotent-Replayed".into(), "true".into()));
+                }
+                (200, body)
+            }
+            (None, Err(refused)) => (refused.status, json!({ "errors": refused.errors })),
+        };
         if status == 429 {
             headers.push(("Retry-After".into(), RETRY_AFTER.to_string()));
         }
@@ -155,6 +169,29 @@ impl Imitation for OneSignalSink {
 }
 
 impl OneSignalSink {
+    /// Whether the created notification's idempotency key was seen before; if so, `answer`
+    /// gets the first notification's id. Otherwise the key is remembered.
+    fn replayed(&self, request: &[u8], answer: &mut Value) -> bool {
+        let key = serde_json::from_slice::<Value>(request)
+            .ok()
+            .and_then(|b| b.get("idempotency_key")?.as_str().map(str::to_string));
+        let (Some(key), Some(id)) = (key, answer["id"].as_str().map(str::to_string)) else {
+            return false;
+        };
+        let Ok(mut created) = self.created.lock() else {
+            return false;
+        };
+        if let Some((_, first)) = created.iter().find(|(k, _)| *k == key) {
+            answer["id"] = Value::String(first.clone());
+            return true;
+        }
+        if created.len() >= REMEMBERED_KEYS {
+            created.pop_front();
+        }
+        created.push_back((key, id));
+        false
+    }
+
     fn handle(
         &self,
         arrival: &Arrival,

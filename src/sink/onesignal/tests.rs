@@ -389,3 +389,30 @@ fn pushdecks_check_reads_the_segments() {
     assert_eq!(v.status, 200, "{}", reply(&v));
     assert_eq!(reply(&v)["segments"][0]["name"], "Total Subscriptions");
 }
+
+#[test]
+fn a_repeated_idempotency_key_is_replayed_not_sent_again() {
+    let sink = sink();
+    let first = sink.answer(&send(), None);
+    let again = sink.answer(&send(), None);
+    assert_eq!(reply(&first)["id"], reply(&again)["id"]);
+    assert!(
+        again
+            .headers
+            .iter()
+            .any(|(n, v)| n == "Idempotent-Replayed" && v == "true")
+    );
+    assert!(
+        !first
+            .headers
+            .iter()
+            .any(|(n, _)| n == "Idempotent-Replayed")
+    );
+    let other = edited(send(), |b| {
+        b.insert(
+            "idempotency_key".into(),
+            json!(uuid::Uuid::new_v4().to_string()),
+        );
+    });
+    assert_ne!(reply(&sink.answer(&other, None))["id"], reply(&first)["id"]);
+}
