@@ -147,9 +147,8 @@ impl Imitation for AzureSink {
 
     fn answer(&self, arrival: &Arrival, rehearsal: Option<&Rehearsal>) -> Verdict {
         let tracking = format!("{}_G1", uuid::Uuid::new_v4());
-        let mut findings = Vec::new();
-        let mut secrets = Vec::new();
-        let result = self.handle(arrival, &mut findings, &mut secrets);
+        let mut read = sas::Read::default();
+        let result = self.handle(arrival, &mut read);
         let what = match &result {
             Ok(a) => describe(a),
             Err(_) => "send".to_string(),
@@ -214,21 +213,17 @@ impl Imitation for AzureSink {
             status,
             headers,
             body: body.into_bytes(),
-            findings,
+            findings: read.findings,
             summary: format!("{what} → {said}"),
-            decoded: Vec::new(),
-            secrets,
+            decoded: read.decoded,
+            secrets: read.secrets,
         }
     }
 }
 
 impl AzureSink {
-    fn handle(
-        &self,
-        arrival: &Arrival,
-        findings: &mut Vec<Finding>,
-        secrets: &mut Vec<(String, String)>,
-    ) -> Result<Accepted, HubError> {
+    fn handle(&self, arrival: &Arrival, read: &mut sas::Read) -> Result<Accepted, HubError> {
+        let findings = &mut read.findings;
         let path = arrival.path().trim_end_matches('/');
         let (hub, scheduled) = match (
             path.strip_suffix("/messages"),
@@ -287,7 +282,8 @@ impl AzureSink {
                 ));
             }
         }
-        sas::check(arrival, self.key.as_ref(), findings, secrets)?;
+        sas::check(arrival, self.key.as_ref(), read)?;
+        let (findings, secrets) = (&mut read.findings, &mut read.secrets);
         let format = payload::check(arrival, findings)?;
         let (direct, test) = (flag("direct"), flag("test"));
         let tags = arrival

@@ -8,6 +8,7 @@ use super::refusal::{HubError, HubKey};
 use crate::finding::Finding;
 use crate::http::Arrival;
 use crate::provider::azure::sas_signature;
+use crate::sink::Decoded;
 
 /// Percent-decoding; a bare `+` stays a `+` (base64 signatures hold them), unlike in forms.
 fn decode(text: &str) -> String {
@@ -29,12 +30,28 @@ fn called(arrival: &Arrival) -> String {
     .to_ascii_lowercase()
 }
 
-pub fn check(
-    arrival: &Arrival,
-    key: Option<&HubKey>,
-    findings: &mut Vec<Finding>,
-    secrets: &mut Vec<(String, String)>,
-) -> Result<(), HubError> {
+/// What was read, for the verdict.
+#[derive(Default)]
+pub struct Read {
+    pub findings: Vec<Finding>,
+    pub secrets: Vec<(String, String)>,
+    pub decoded: Vec<Decoded>,
+}
+
+/// `se` as a UTC time, for people.
+fn when(expiry: u64) -> String {
+    i64::try_from(expiry)
+        .ok()
+        .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| expiry.to_string())
+}
+
+pub fn check(arrival: &Arrival, key: Option<&HubKey>, read: &mut Read) -> Result<(), HubError> {
+    let (findings, secrets) = (&mut read.findings, &mut read.secrets);
     let Some(header) = arrival.header("authorization") else {
         findings.push(Finding::fail(
             "No Authorization header: the hub needs a SharedAccessSignature token made from the connection string",
@@ -81,6 +98,14 @@ pub fn check(
     findings.push(Finding::ok(format!(
         "A SAS token of policy {skn} for {resource}"
     )));
+    read.decoded.push(Decoded {
+        label: "SAS token".into(),
+        text: format!(
+            "resource (sr): {resource}\nexpires (se): {expiry} = {}\npolicy (skn): {skn}",
+            when(expiry)
+        ),
+    });
+    let findings = &mut read.findings;
 
     // The audience: the hub's URL (scheme aside, since the sink may be reached over another
     // scheme than the namespace's https) must be a prefix of where the request went.

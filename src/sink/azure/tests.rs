@@ -92,6 +92,11 @@ fn pushdecks_own_send_is_verified_and_answered_201() {
     assert!(v.body.is_empty());
     assert!(v.secrets.iter().any(|(n, _)| n == "sas_signature"));
     assert_eq!(v.summary, "send (apple) to tags “vip || fans” → 201");
+    assert_eq!(v.decoded[0].label, "SAS token");
+    assert_eq!(
+        v.decoded[0].text,
+        "resource (sr): http://127.0.0.1:8631/acme-hub\nexpires (se): 1795000300 = 2026-11-18T11:11:40Z\npolicy (skn): DefaultFullSharedAccessSignature"
+    );
 }
 
 #[test]
