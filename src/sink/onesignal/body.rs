@@ -267,7 +267,8 @@ fn check_audience(
             // is not applied (location filters have no relation), nor `value`'s string type
             // (numbers are taken for numeric fields, as the provider sends them).
             let shape = &spec().filter;
-            for (i, item) in body["filters"].as_array().into_iter().flatten().enumerate() {
+            let entries = body.get("filters").and_then(Value::as_array);
+            for (i, item) in entries.into_iter().flatten().enumerate() {
                 let checked = item.as_object().into_iter().flatten();
                 for (key, value) in checked.filter(|(k, _)| *k != "value") {
                     if let Some(why) = shape
@@ -279,7 +280,7 @@ fn check_audience(
                     }
                 }
             }
-            format!("{} filter entries", string_list_len(&body["filters"]))
+            format!("{} filter entries", entries.map_or(0, Vec::len))
         }
         "aliases" => {
             let Some(aliases) = body.get("include_aliases").and_then(Value::as_object) else {
@@ -310,7 +311,9 @@ fn check_audience(
             format!("{count} alias id{}", if count == 1 { "" } else { "s" })
         }
         "subscription ids" => {
-            let ids = body["include_subscription_ids"]
+            let ids = body
+                .get("include_subscription_ids")
+                .unwrap_or(&Value::Null)
                 .as_array()
                 .cloned()
                 .unwrap_or_default();
