@@ -326,3 +326,22 @@ fn a_token_signed_elsewhere_is_verified() {
     );
     assert_eq!(sink(true).answer(&forged, None).status, 401);
 }
+
+#[test]
+fn a_scheduled_send_is_answered_with_its_location() {
+    let at = time::OffsetDateTime::from(now()) + time::Duration::hours(2);
+    let at = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a time");
+    let v = sink(true).answer(
+        &send(json!({"tags": ["vip"]}), json!({"schedule_at": at})),
+        None,
+    );
+    assert_eq!(v.status, 201, "{} {:?}", body(&v), v.findings);
+    assert!(
+        header(&v, "Location").is_some_and(|l| l.contains("/acme-hub/schedulednotifications/")),
+        "{:?}",
+        v.headers
+    );
+    assert!(texts_at(&v.findings, Level::Ok).contains("Scheduled for "));
+}

@@ -416,3 +416,17 @@ fn a_repeated_idempotency_key_is_replayed_not_sent_again() {
     });
     assert_ne!(reply(&sink.answer(&other, None))["id"], reply(&first)["id"]);
 }
+
+#[test]
+fn an_organization_key_cannot_send() {
+    let v = sink_with(KEY, false).answer(
+        &with_header(
+            send(),
+            "authorization",
+            "Key os_v2_org_organisationkey0123456789",
+        ),
+        None,
+    );
+    assert_eq!(v.status, 403);
+    assert!(texts_at(&v.findings, Level::Fail).contains("Organization key"));
+}

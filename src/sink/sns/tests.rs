@@ -357,3 +357,29 @@ fn botocores_publish_is_verified() {
     });
     assert_eq!(code(&other.answer(&a, None)), "SignatureDoesNotMatch");
 }
+
+#[test]
+fn temporary_credentials_need_their_session_token() {
+    let (p, mut s) = (profile(), secrets(SECRET));
+    s.insert("session_token", "FQoGZXIvYXdzEXAMPLETOKEN".into());
+    let sink = begun(SnsSink::default(), Some((&p, &s)), BASE, now());
+    let with_token = prepared(
+        "sns",
+        json!({"profile": "aws", "message": {"body": "hi"},
+        "audience": {"topic_arn": TOPIC}}),
+        &p,
+        &s,
+        now(),
+    );
+    let a = arrival_of(&with_token, now());
+    assert_eq!(sink.answer(&a, None).status, 200);
+    assert!(
+        sink.answer(&a, None)
+            .secrets
+            .iter()
+            .any(|(n, _)| n == "session_token")
+    );
+    let v = sink.answer(&publish(SECRET), None);
+    assert_eq!((v.status, code(&v).as_str()), (403, "InvalidClientTokenId"));
+    assert!(texts_at(&v.findings, Level::Fail).contains("No X-Amz-Security-Token"));
+}
