@@ -26,7 +26,7 @@ use body::Payload;
 use time::OffsetDateTime;
 
 pub use connection::{ConnectionString, parse as parse_connection_string};
-pub use formats::{FORMATS, WNS_TYPES};
+pub use formats::FORMATS;
 pub use report::{NotificationOutcome, RegistrationResult, parse_outcome};
 pub use sas::{SasToken, sign as sas_signature, token as sas_token};
 pub use tags::parse as parse_tag_expression;
