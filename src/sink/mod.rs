@@ -3,12 +3,18 @@
 //! Imitations do no I/O; the listener and the engine run them.
 
 pub mod apns;
+mod azure;
 pub mod fcm;
 mod keys;
+mod onesignal;
 mod registry;
 mod seam;
+mod sns;
+mod start;
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod testing;
 
 pub use registry::{imitated, imitation};
 pub use seam::{

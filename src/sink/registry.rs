@@ -1,7 +1,7 @@
 //! Every provider the sink imitates: one line each.
 
 use super::seam::Imitation;
-use super::{apns, fcm};
+use super::{apns, azure, fcm, onesignal, sns};
 
 type Make = fn() -> Box<dyn Imitation>;
 
@@ -9,6 +9,12 @@ type Make = fn() -> Box<dyn Imitation>;
 const ALL: &[(&str, Make)] = &[
     ("apns", || Box::new(apns::ApnsSink::default())),
     ("fcm", || Box::new(fcm::FcmSink::default())),
+    ("azure", || Box::new(azure::AzureSink::default())),
+    (
+        "onesignal",
+        || Box::new(onesignal::OneSignalSink::default()),
+    ),
+    ("sns", || Box::new(sns::SnsSink::default())),
 ];
 
 /// A fresh imitation of `provider` (a `ProviderInfo::id`), or none when the sink does not
