@@ -9,6 +9,7 @@ mod campaign;
 mod report;
 mod resume;
 mod run;
+pub mod sink;
 mod steps;
 mod stream;
 mod tokens;

@@ -2,6 +2,8 @@
 //! provider, and each imitation checks what the provider checks and answers as it would.
 //! Imitations do no I/O; the listener and the engine run them.
 
+pub mod ca;
+mod ntfy;
 mod registry;
 mod seam;
 

@@ -5,7 +5,7 @@ use super::seam::Imitation;
 type Make = fn() -> Box<dyn Imitation>;
 
 /// Provider id → a fresh imitation.
-const ALL: &[(&str, Make)] = &[];
+const ALL: &[(&str, Make)] = &[("ntfy", || Box::new(super::ntfy::NtfySink::default()))];
 
 /// A fresh imitation of `provider` (a `ProviderInfo::id`), or none when the sink does not
 /// imitate it.
