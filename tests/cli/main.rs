@@ -20,6 +20,7 @@ mod pushbullet;
 mod recorded_calls;
 mod resume;
 mod secret_hygiene;
+mod sink;
 mod sns;
 mod telegram;
 mod webpush;
