@@ -192,7 +192,8 @@ fn find_rehearsal(
         })
 }
 
-/// What the keyring holds for the sink: the CA key, and each imitation's kept blob.
+/// What the keyring holds for the sink: the CA key (`ca_key.<fingerprint>`, one per CA), and each
+/// imitation's kept blob.
 const CA_KEY: &str = "ca_key";
 fn kept_field(provider: &str) -> String {
     format!("keep.{provider}")
@@ -339,13 +340,11 @@ fn tls_identity(
 ) -> Result<TlsIdentity, String> {
     let now = crate::clock::now();
     let file = job.paths.sink_ca_file();
-    let kept = match (
-        crate::store::read_ca_pem(&file),
-        keyring.sink_secret(CA_KEY),
-    ) {
-        (Some(pem), Ok(Some(key))) => LocalCa::from_parts(&pem, &key, now).ok(),
-        _ => None,
-    };
+    let kept = crate::store::read_ca_pem(&file).and_then(|pem| {
+        let field = format!("{CA_KEY}.{}", crate::sink::ca::fingerprint(&pem)?);
+        let key = keyring.sink_secret(&field).ok()??;
+        LocalCa::from_parts(&pem, &key, now).ok()
+    });
     let ca = match kept {
         Some(ca) => ca,
         None => {
@@ -356,7 +355,9 @@ fn tls_identity(
                 warnings.push(
                     "no keyring: the sink's CA is new at every start; clients must trust its new certificate each time".into(),
                 );
-            } else if let Err(e) = keyring.set_sink_secret(CA_KEY, &ca.key_pem()) {
+            } else if let Err(e) =
+                keyring.set_sink_secret(&format!("{CA_KEY}.{}", ca.fingerprint()), &ca.key_pem())
+            {
                 warnings.push(format!(
                     "the sink's CA key could not be kept ({e}): the CA is new at the next start"
                 ));

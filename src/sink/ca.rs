@@ -87,6 +87,13 @@ impl LocalCa {
         self.key.serialize_pem()
     }
 
+    /// A short name for this CA (the start of its certificate's SHA-256): its key is kept in
+    /// the keyring under it, so several data folders (portable installs, tests) each keep their
+    /// own CA without overwriting one another's key.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.cert_pem).unwrap_or_default()
+    }
+
     /// A server certificate for the loopback names and `extra` hosts (IP addresses or names),
     /// valid for a week from yesterday, signed by this CA.
     pub fn server_identity(
@@ -143,6 +150,18 @@ impl LocalCa {
             key_pkcs8: key.serialize_der(),
         })
     }
+}
+
+/// [`LocalCa::fingerprint`] of a certificate file's text, or none when it is not PEM.
+pub fn fingerprint(cert_pem: &str) -> Option<String> {
+    let der = pem::parse(cert_pem).ok()?.into_contents();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &der);
+    Some(
+        digest.as_ref()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
