@@ -221,11 +221,11 @@ impl Engine {
             Some(name) => Some(find_rehearsal(provider, rehearsals, name)?),
             None => None,
         };
+        let keyring = SecretStore::open_os_keyring();
         let credentials = match &job.profile {
-            Some(name) => Some(load_profile(&job.paths, name, provider)?),
+            Some(name) => Some(load_profile(&job.paths, &keyring, name, provider)?),
             None => None,
         };
-        let keyring = SecretStore::open_os_keyring();
         let mut warnings = Vec::new();
         let tls = job.tls || imitation.listening() == Listening::Tls;
         let identity = if tls {
@@ -311,7 +311,12 @@ impl Engine {
 }
 
 /// The profile and its secrets; its provider must be the one imitated.
-fn load_profile(paths: &Paths, name: &str, provider: &str) -> Result<(Profile, Secrets), String> {
+fn load_profile(
+    paths: &Paths,
+    keyring: &SecretStore,
+    name: &str,
+    provider: &str,
+) -> Result<(Profile, Secrets), String> {
     let store = ProfileStore::open(paths.profiles_file()).map_err(|e| e.to_string())?;
     let profile = store.get(name).cloned().ok_or_else(|| {
         format!("--profile: unknown profile `{name}` (see `pushdeck profile list`)")
@@ -325,7 +330,7 @@ fn load_profile(paths: &Paths, name: &str, provider: &str) -> Result<(Profile, S
     let fields = crate::provider::find(provider)
         .map(|p| p.info().secret_keys().collect::<Vec<_>>())
         .unwrap_or_default();
-    let secrets = SecretStore::open_os_keyring()
+    let secrets = keyring
         .load(name, fields)
         .map_err(|e| format!("keyring: {e}"))?;
     Ok((profile, secrets))

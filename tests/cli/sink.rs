@@ -431,6 +431,59 @@ fn listening_beyond_loopback_needs_listen_and_says_so() {
     );
 }
 
+/// Without --json: the setup lines, then one line per request with its status, mark and the
+/// first ✗ finding.
+#[test]
+fn the_text_output_has_the_setup_then_one_line_per_request() {
+    let sandbox = Sandbox::with(Keyring::None, None);
+    let mut child = Process::new(env!("CARGO_BIN_EXE_pushdeck"))
+        .args(["sink", "ntfy", "--port", "0"])
+        .env("PUSHDECK_CONFIG_DIR", sandbox.config_dir())
+        .env("PUSHDECK_DATA_DIR", sandbox.data_dir())
+        .env("PUSHDECK_CACHE_DIR", sandbox.cache_dir())
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("XDG_RUNTIME_DIR", sandbox.dir.path().join("runtime"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut next = || lines.next().expect("a line").expect("text");
+    let first = next();
+    let base = first
+        .split(" at ")
+        .nth(1)
+        .expect("the first line names the base URL")
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+    let mut setup = Vec::new();
+    loop {
+        let line = next();
+        if line.starts_with("Waiting for requests") {
+            break;
+        }
+        setup.push(line);
+    }
+    let setup = setup.join("\n");
+    for label in ["Base URL", "Access token", "Answering", "History"] {
+        assert!(setup.contains(label), "{setup}");
+    }
+    curl(&["-d", "hello", &format!("{base}/news")]);
+    let line = next();
+    assert!(
+        line.contains("POST /news  200  ✓ publish to “news”"),
+        "{line}"
+    );
+    curl(&["-d", "x", &format!("{base}/bad%20topic")]);
+    let line = next();
+    assert!(
+        line.contains("400  ✗") && line.contains("✗ topic"),
+        "{line}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[test]
 fn unknown_providers_and_rehearsals_name_the_valid_ones() {
     let sandbox = Sandbox::with(Keyring::None, None);
