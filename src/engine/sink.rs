@@ -193,10 +193,19 @@ fn find_rehearsal(
 }
 
 /// What the keyring holds for the sink: the CA key (`ca_key.<fingerprint>`, one per CA), and each
-/// imitation's kept blob.
+/// imitation's kept blob (`keep.<provider>.<data folder>`).
 const CA_KEY: &str = "ca_key";
-fn kept_field(provider: &str) -> String {
-    format!("keep.{provider}")
+
+/// The kept blob's keyring field, keyed by the data folder too: a portable install or a test's sandbox keeps its own (Web Push
+/// test subscriptions made in one are not overwritten by another's).
+fn kept_field(provider: &str, paths: &Paths) -> String {
+    let folder = paths.data.to_string_lossy();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, folder.as_bytes());
+    let short: String = digest.as_ref()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("keep.{provider}.{short}")
 }
 
 impl Engine {
@@ -238,7 +247,7 @@ impl Engine {
             .local_addr()
             .map_err(|e| format!("cannot listen: {e}"))?;
         let base_url = base_url(local_addr, tls);
-        let kept = match keyring.sink_secret(&kept_field(provider)) {
+        let kept = match keyring.sink_secret(&kept_field(provider, &job.paths)) {
             Ok(kept) => kept,
             Err(e) => {
                 warnings.push(format!("what the {provider} sink kept last time could not be read ({e}): it starts afresh"));
@@ -257,7 +266,8 @@ impl Engine {
         {
             if !keyring.is_persistent() {
                 warnings.push(format!("no keyring: what the {provider} sink set up (test subscriptions, keys) is new at every start"));
-            } else if let Err(e) = keyring.set_sink_secret(&kept_field(provider), keep) {
+            } else if let Err(e) = keyring.set_sink_secret(&kept_field(provider, &job.paths), keep)
+            {
                 warnings.push(format!("what the {provider} sink set up could not be kept ({e}): it is new at the next start"));
             }
         }

@@ -5,7 +5,10 @@ use super::seam::Imitation;
 type Make = fn() -> Box<dyn Imitation>;
 
 /// Provider id → a fresh imitation.
-const ALL: &[(&str, Make)] = &[("ntfy", || Box::new(super::ntfy::NtfySink::default()))];
+const ALL: &[(&str, Make)] = &[
+    // One line per imitation, in the order `pushdeck sink --list` shows them.
+    ("ntfy", || Box::new(super::ntfy::NtfySink::default())),
+];
 
 /// A fresh imitation of `provider` (a `ProviderInfo::id`), or none when the sink does not
 /// imitate it.
