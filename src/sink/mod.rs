@@ -2,10 +2,15 @@
 //! provider, and each imitation checks what the provider checks and answers as it would.
 //! Imitations do no I/O; the listener and the engine run them.
 
+pub mod apns;
 pub mod ca;
+pub mod fcm;
+mod keys;
 mod ntfy;
 mod registry;
 mod seam;
+#[cfg(test)]
+mod test_support;
 
 pub use registry::{imitated, imitation};
 pub use seam::{

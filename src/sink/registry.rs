@@ -1,13 +1,16 @@
 //! Every provider the sink imitates: one line each.
 
 use super::seam::Imitation;
+use super::{apns, fcm, ntfy};
 
 type Make = fn() -> Box<dyn Imitation>;
 
 /// Provider id → a fresh imitation.
 const ALL: &[(&str, Make)] = &[
     // One line per imitation, in the order `pushdeck sink --list` shows them.
-    ("ntfy", || Box::new(super::ntfy::NtfySink::default())),
+    ("apns", || Box::new(apns::ApnsSink::default())),
+    ("fcm", || Box::new(fcm::FcmSink::default())),
+    ("ntfy", || Box::new(ntfy::NtfySink::default())),
 ];
 
 /// A fresh imitation of `provider` (a `ProviderInfo::id`), or none when the sink does not
