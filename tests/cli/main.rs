@@ -21,6 +21,7 @@ mod recorded_calls;
 mod resume;
 mod secret_hygiene;
 mod sink;
+mod sink_apns;
 mod sns;
 mod telegram;
 mod webpush;
