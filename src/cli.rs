@@ -23,11 +23,12 @@ mod progress;
 mod providers;
 mod resume;
 mod send;
+mod sink;
 mod telegram;
 mod webpush;
 
 pub use args::{
-    Cli, Command, CourierCommand, HistoryCommand, Output, ProfileCommand, SecretCommand,
+    Cli, Command, CourierCommand, HistoryCommand, Output, ProfileCommand, SecretCommand, SinkArgs,
     SubscriptionsCommand, TelegramCommand, VapidCommand,
 };
 pub use context::Failure;
@@ -109,6 +110,7 @@ fn execute(command: Command) -> CliResult {
         Command::Profile(cmd) => profile::profile_command(&ctx, cmd),
         Command::Secret(cmd) => profile::secret_command(&ctx, cmd),
         Command::History(cmd) => history::history_command(&ctx, cmd),
+        Command::Sink(args) => sink::sink(&ctx, args),
         Command::Telegram(cmd) => telegram::telegram_command(&ctx, cmd),
         Command::Courier(cmd) => courier::courier_command(&ctx, cmd),
         Command::Apns(cmd) => apns::apns_command(&ctx, cmd),

@@ -2,13 +2,15 @@
 //! history), the calls beside it (checks, lookups, provider actions, images), and the previews,
 //! reporting progress through a channel so the UI thread never waits on the network.
 //!
-//! Its public verbs: `prepare`, `prepare_preview`, `send`/`spawn_send`, `call`, `fetch`.
+//! Its public verbs: `prepare`, `prepare_preview`, `send`/`spawn_send`, `call`, `fetch`, and
+//! `start_sink` (`sink.rs`: Pushdeck standing in for a provider).
 
 mod calls;
 mod campaign;
 mod report;
 mod resume;
 mod run;
+pub mod sink;
 mod steps;
 mod stream;
 mod tokens;

@@ -148,6 +148,12 @@ pub enum Command {
     /// Past sends with their (redacted) dumps.
     #[command(subcommand)]
     History(HistoryCommand),
+    /// Stand in for a provider: a local server that speaks PROVIDER's API as the provider does,
+    /// so a backend (or `pushdeck send`) can be pointed at it. Prints what to configure, then one
+    /// line per request: what the provider would have said of it (✓/⚠/✗) and its answer. Every
+    /// request is kept in history (`pushdeck history list`); Ctrl-C stops (exit 130).
+    #[command(after_long_help = SINK_HELP)]
+    Sink(SinkArgs),
     /// Telegram bot helpers: the chats that wrote to the bot, its webhook, a deep link.
     #[command(subcommand)]
     Telegram(TelegramCommand),
@@ -187,6 +193,54 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<std::path::PathBuf>,
     },
+}
+
+const SINK_HELP: &str = "\
+Examples:
+  Receive what a backend publishes to ntfy, and see each request checked:
+    pushdeck sink ntfy
+    (then point the backend at the Base URL it prints, e.g. http://127.0.0.1:8630)
+
+  Check tokens against a profile's, on any free port, one JSON object per line:
+    pushdeck sink ntfy --profile alerts --port 0 --json
+
+  Rehearse the provider's errors (the answer can also change while it runs, in the window):
+    pushdeck sink ntfy --answer rate-limited
+    pushdeck sink --list
+
+  Serve over TLS with Pushdeck's local CA (its certificate file is printed), or listen
+  beyond this computer (a warning says so):
+    pushdeck sink ntfy --tls
+    pushdeck sink ntfy --listen 0.0.0.0:8630";
+
+/// `pushdeck sink`'s arguments.
+#[derive(Args, Debug, Clone)]
+pub struct SinkArgs {
+    /// The provider to imitate (`pushdeck sink --list` shows which).
+    #[arg(required_unless_present = "list")]
+    pub provider: Option<String>,
+    /// List the imitated providers and their rehearsals (with PROVIDER: its rehearsals only).
+    #[arg(long, visible_alias = "rehearsals")]
+    pub list: bool,
+    /// Port on 127.0.0.1 (default: one per provider, ntfy 8630; 0 picks a free one, printed).
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// Listen on this address instead (`0.0.0.0:8630`, `192.168.1.5`): reachable beyond this
+    /// computer, which a warning line says.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Verify credentials (tokens, signatures) against this profile's; without one they are
+    /// read and their shape checked, but not verified.
+    #[arg(long, value_name = "P")]
+    pub profile: Option<String>,
+    /// Answer every request with this rehearsal of the provider's errors (see --list).
+    #[arg(long, value_name = "NAME")]
+    pub answer: Option<String>,
+    /// Serve over TLS with a certificate from Pushdeck's local CA (always so for APNs).
+    #[arg(long)]
+    pub tls: bool,
+    #[command(flatten)]
+    pub out: Output,
 }
 
 /// How a command prints its results.
@@ -269,7 +323,7 @@ pub enum SecretCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum HistoryCommand {
-    /// List past sends, newest first.
+    /// List past sends, newest first, then the sessions of `pushdeck sink`.
     List {
         /// One JSON document on standard output.
         #[arg(long)]
@@ -282,7 +336,7 @@ pub enum HistoryCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show one send with its (redacted) exchanges.
+    /// Show one send (or one `pushdeck sink` session) with its (redacted) exchanges.
     Show {
         /// The id `history list` or a send printed.
         id: String,

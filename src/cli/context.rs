@@ -126,6 +126,11 @@ impl Context {
         Ok(loaded.job(draft, dry_run, timeout))
     }
 
+    /// Where Pushdeck's files are.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
     pub fn history(&self) -> HistoryStore {
         HistoryStore::new(self.paths.history_dir())
     }

@@ -20,9 +20,10 @@ pub fn history_command(ctx: &Context, cmd: HistoryCommand) -> CliResult {
 
 fn list(history: &HistoryStore, json: bool) -> CliResult {
     let list = history.list();
+    let sinks = history.sink_sessions();
     if json {
-        out!("{}", pretty(&json!({"history": list})));
-    } else if list.is_empty() {
+        out!("{}", pretty(&json!({"history": list, "sink": sinks})));
+    } else if list.is_empty() && sinks.is_empty() {
         out!("No sends yet.");
     } else {
         for s in list {
@@ -34,6 +35,63 @@ fn list(history: &HistoryStore, json: bool) -> CliResult {
                 s.profile,
                 s.summary
             );
+        }
+        // Sessions of `pushdeck sink`: what backends sent to Pushdeck standing in.
+        for s in sinks {
+            out!(
+                "{}  {}  {:<12} {:<16} {}",
+                s.id,
+                s.worst.mark(),
+                s.provider,
+                s.profile.as_deref().unwrap_or("(sink)"),
+                s.summary
+            );
+        }
+    }
+    Ok(Exit::Success)
+}
+
+/// A session of `pushdeck sink`: each request that arrived, how it was answered and why.
+fn show_sink(history: &HistoryStore, id: &str, json: bool) -> CliResult {
+    let session = history
+        .sink_session(id)
+        .map_err(|e| bad_input(e.to_string()))?
+        .ok_or_else(|| {
+            bad_input(format!(
+                "history: no sink session `{id}` (see `pushdeck history list`)"
+            ))
+        })?;
+    let header = &session.header;
+    if json {
+        let arrivals: Vec<Value> = session
+            .arrivals
+            .iter()
+            .map(super::sink::arrival_json)
+            .collect();
+        out!(
+            "{}",
+            pretty(
+                &json!({"id": header.session, "at": header.at, "provider": header.provider, "profile": header.profile, "base_url": header.base_url, "arrivals": arrivals})
+            )
+        );
+    } else {
+        out!(
+            "{} · sink imitating {} at {}{}",
+            header.at,
+            header.provider,
+            header.base_url,
+            header
+                .profile
+                .as_deref()
+                .map(|p| format!(" · profile {p}"))
+                .unwrap_or_default()
+        );
+        for r in &session.arrivals {
+            out!("\n== {}", super::sink::arrival_line(r));
+            for f in &r.findings {
+                out!("   {} {}", f.level.mark(), f.text);
+            }
+            out_raw!("{}", dump::exchange_text(&r.exchange));
         }
     }
     Ok(Exit::Success)
@@ -82,6 +140,9 @@ fn calls(history: &HistoryStore, json: bool) -> CliResult {
 }
 
 fn show(history: &HistoryStore, id: &str, json: bool) -> CliResult {
+    if id.starts_with(crate::store::SESSION_PREFIX) {
+        return show_sink(history, id, json);
+    }
     if let Some(campaign) = history
         .get_campaign(id)
         .map_err(|e| bad_input(e.to_string()))?

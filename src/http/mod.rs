@@ -6,6 +6,7 @@ mod curl;
 pub mod dump;
 mod exchange;
 mod identity;
+pub mod listener;
 mod network;
 mod proxy_probe;
 mod redact;

@@ -17,9 +17,9 @@ pub struct Ntfy;
 
 const NAME: &str = "ntfy";
 /// ntfy turns longer messages into an attachment.
-const MAX_MESSAGE_BYTES: usize = 4096;
+pub(crate) const MAX_MESSAGE_BYTES: usize = 4096;
 /// ntfy shows at most three action buttons.
-const MAX_ACTIONS: usize = 3;
+pub(crate) const MAX_ACTIONS: usize = 3;
 /// Delays ntfy accepts: 10 s to 3 days.
 const MIN_DELAY_S: i64 = 10;
 const MAX_DELAY_S: i64 = 3 * 24 * 3600;

@@ -4,8 +4,10 @@
 
 pub mod apns;
 mod azure;
+pub mod ca;
 pub mod fcm;
 mod keys;
+mod ntfy;
 mod onesignal;
 mod registry;
 mod seam;

@@ -1,14 +1,16 @@
 //! Every provider the sink imitates: one line each.
 
 use super::seam::Imitation;
-use super::{apns, azure, fcm, onesignal, sns};
+use super::{apns, azure, fcm, ntfy, onesignal, sns};
 
 type Make = fn() -> Box<dyn Imitation>;
 
 /// Provider id → a fresh imitation.
 const ALL: &[(&str, Make)] = &[
+    // One line per imitation, in the order `pushdeck sink --list` shows them.
     ("apns", || Box::new(apns::ApnsSink::default())),
     ("fcm", || Box::new(fcm::FcmSink::default())),
+    ("ntfy", || Box::new(ntfy::NtfySink::default())),
     ("azure", || Box::new(azure::AzureSink::default())),
     (
         "onesignal",

@@ -65,7 +65,7 @@ pub struct SinkSetup {
 
 /// Something read out of a request for the inspector: the decrypted Web Push plaintext, a JWT's
 /// claims, the SigV4 canonical request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Decoded {
     pub label: String,
     pub text: String,

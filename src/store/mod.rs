@@ -17,6 +17,7 @@ mod ranges;
 mod record;
 mod secrets;
 pub mod session;
+mod sink;
 
 pub use crate::profile::{Environment, Profile};
 pub use atomic::{Loaded, read_or_quarantine, write_atomic};
@@ -31,3 +32,7 @@ pub use paths::Paths;
 pub use profiles::ProfileStore;
 pub use record::{HistoryResult, KEEP_BINARY_BODIES, history_result};
 pub use secrets::{KeyringStatus, SecretBackend, SecretError, SecretStore};
+pub use sink::{
+    SESSION_PREFIX, SinkLog, SinkRecord, SinkSession, SinkSessionHeader, SinkSummary, read_ca_pem,
+    write_ca_pem,
+};

@@ -63,6 +63,11 @@ impl Paths {
         self.data.join("drafts")
     }
 
+    /// The local CA certificate of `pushdeck sink` over TLS, for clients to trust.
+    pub fn sink_ca_file(&self) -> PathBuf {
+        self.data.join("sink").join("ca.pem")
+    }
+
     /// egui's own window/layout memory.
     pub fn ui_state_dir(&self) -> PathBuf {
         self.data.join("ui")

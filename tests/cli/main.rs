@@ -20,6 +20,8 @@ mod pushbullet;
 mod recorded_calls;
 mod resume;
 mod secret_hygiene;
+mod sink;
+mod sink_apns;
 mod sns;
 mod telegram;
 mod webpush;

@@ -2,12 +2,9 @@
 //! here wrote (curl over HTTP/2) and by Pushdeck's own `send`, through a profile whose base URL
 //! is the sink.
 //!
-//! Prepared before the sink core merged (not yet in tests/cli/main.rs). It assumes the core's
-//! CLI as the sink brief gives it: `pushdeck sink PROVIDER --port N [--profile P] [--json]
-//! [--answer REHEARSAL]` prints its setup lines (label and value) first, then with `--json` one
-//! JSON object per arrival carrying at least `status` and `summary`; the TLS listener writes its
-//! CA certificate (PEM) somewhere under the data dir. Adjust `Sink::start` and `Sink::ca` to the
-//! core's names when merging.
+//! Written before the sink core merged, against the CLI the sink brief gives; it runs unchanged
+//! against the core (`pushdeck sink PROVIDER --port N [--profile P] [--json] [--answer NAME]`,
+//! the CA certificate in the data dir's `sink/ca.pem`).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -2,6 +2,8 @@
 //! of fan-outs, the access-token cache (an exchange shown as its own row, reused until it goes
 //! stale), bounded concurrency, and history records.
 
+mod sink;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
