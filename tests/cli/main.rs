@@ -22,6 +22,8 @@ mod resume;
 mod secret_hygiene;
 mod sink;
 mod sink_apns;
+mod sink_rest;
+mod sink_run;
 mod sns;
 mod telegram;
 mod webpush;
