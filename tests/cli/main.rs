@@ -22,6 +22,7 @@ mod resume;
 mod secret_hygiene;
 mod sink;
 mod sink_apns;
+mod sink_apprise;
 mod sink_rest;
 mod sink_run;
 mod sns;

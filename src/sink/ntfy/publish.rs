@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use super::errors::{
-    ACTIONS_INVALID, ATTACHMENT_URL_INVALID, JSON_INVALID, NtfyError, PRIORITY_INVALID,
+    ACTIONS_INVALID, ATTACHMENT_URL_INVALID, JSON_INVALID, NtfyError, PRIORITY_INVALID, TOO_LARGE,
     TOPIC_INVALID, short,
 };
 use crate::finding::Finding;
@@ -14,6 +14,10 @@ use crate::sink::seam::Verdict;
 
 /// ntfy keeps a message in its cache this long (the server default).
 const CACHE_SECONDS: u64 = 12 * 3600;
+
+/// ntfy.sh's attachment limit; a self-hosted server's `attachment-file-size-limit` defaults to
+/// 15 MB, so a backend that fits ntfy.sh fits both.
+const MAX_ATTACHMENT_BYTES: usize = 2 * 1024 * 1024;
 
 /// ntfy's topic names: `[-_A-Za-z0-9]{1,64}`.
 fn topic_ok(topic: &str) -> bool {
@@ -128,6 +132,17 @@ pub(super) fn publish_plain(
     verdict
         .findings
         .push(Finding::ok(format!("plain publish to topic “{topic}”")));
+    // A body ntfy keeps as an attachment (not text, or over the message limit) is held to the
+    // attachment limit: ntfy refuses it whole with 41301.
+    let attachment =
+        arrival.body.len() > MAX_MESSAGE_BYTES || std::str::from_utf8(&arrival.body).is_err();
+    if attachment && arrival.body.len() > MAX_ATTACHMENT_BYTES {
+        verdict.findings.push(Finding::fail(format!(
+            "the body is {} bytes: ntfy keeps a body over {MAX_MESSAGE_BYTES} bytes as an attachment, and ntfy.sh takes attachments up to 2 MB (a self-hosted server's attachment-file-size-limit defaults to 15 MB); send less, or link to the file with X-Attach",
+            arrival.body.len()
+        )));
+        return Err(&TOO_LARGE);
+    }
     let mut message = Message::new(topic);
     match std::str::from_utf8(&arrival.body) {
         Ok(text) => message.message = text.to_string(),

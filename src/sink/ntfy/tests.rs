@@ -269,3 +269,23 @@ fn a_rehearsal_answers_the_documented_error_and_still_checks() {
         assert_eq!(body(&v)["http"], r.status);
     }
 }
+
+#[test]
+fn a_body_over_the_attachment_limit_is_41301_and_a_long_message_an_attachment() {
+    let sink = sink(None);
+    let big = "x".repeat(3 * 1024 * 1024);
+    let v = sink.answer(&arrival("POST", "/ops", &[], &big), None);
+    assert_eq!(v.status, 413);
+    assert_eq!(body(&v)["code"], 41301);
+    assert!(fails(&v).contains("up to 2 MB"), "{}", fails(&v));
+    // Over 4096 bytes but under 2 MB: ntfy keeps it as an attachment, and says so.
+    let v = sink.answer(&arrival("POST", "/ops", &[], &"y".repeat(5000)), None);
+    assert_eq!(v.status, 200);
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.level == Level::Warn && f.text.contains("attachment")),
+        "{:?}",
+        v.findings
+    );
+}
