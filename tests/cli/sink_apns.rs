@@ -215,11 +215,23 @@ fn curl_over_http2_gets_apples_answers() {
     assert_eq!(sink.arrival()["status"], 403);
     let answer = curl(&sink, &["-H", &topic, "-d", alert, &url]);
     assert!(answer.contains("MissingProviderToken"), "{answer}");
+    assert_eq!(sink.arrival()["status"], 403);
     let answer = curl(&sink, &["-H", &token, "-d", alert, &url]);
     assert!(
         answer.starts_with("HTTP/2 400") && answer.contains("MissingTopic"),
         "{answer}"
     );
+    // The view explains the refusal in words, beside Apple's reason.
+    let seen = sink.arrival();
+    assert_eq!(seen["status"], 400, "{seen}");
+    let why: Vec<&str> = seen["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["level"] == "fail")
+        .filter_map(|f| f["text"].as_str())
+        .collect();
+    assert!(why.iter().any(|t| t.contains("No apns-topic")), "{seen}");
     let big = json!({"aps": {"alert": "x"}, "pad": "x".repeat(5000)}).to_string();
     let answer = curl(&sink, &["-H", &token, "-H", &topic, "-d", &big, &url]);
     assert!(
