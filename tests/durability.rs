@@ -649,7 +649,7 @@ fn recipient(i: usize) -> String {
 }
 
 fn reached(entry: &HistoryEntry) -> BTreeSet<String> {
-    entry.done.iter().map(|i| recipient(*i)).collect()
+    entry.done.iter().map(recipient).collect()
 }
 
 /// Waits (up to `limit`) for `ready`; false when it never came.

@@ -7,7 +7,7 @@ use super::report::SendResult;
 use crate::draft::{Draft, DraftError};
 use crate::http::PreparedRequest;
 use crate::provider::Identity;
-use crate::store::{EntryState, Finished, HistoryEntry, Journal, JournalHeader, Tally};
+use crate::store::{EntryState, Finished, HistoryEntry, Journal, JournalHeader, Reached, Tally};
 
 /// What a resumed send takes from the entry it resumes.
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ pub struct ResumeFrom {
     pub count: usize,
     pub digest: String,
     /// Prepared indices already reached: never sent again.
-    pub done: Vec<usize>,
+    pub done: Reached,
 }
 
 impl ResumeFrom {
@@ -83,7 +83,7 @@ impl ResumeFrom {
 
     /// Was this prepared index reached already?
     pub(super) fn is_done(&self, index: usize) -> bool {
-        self.done.binary_search(&index).is_ok()
+        self.done.contains(index)
     }
 
     /// The prepared indices to send: all but those done, once the draft is checked to make the
@@ -101,7 +101,7 @@ impl ResumeFrom {
             ));
         }
         Ok((0..fingerprints.len())
-            .filter(|i| self.done.binary_search(i).is_err())
+            .filter(|i| !self.done.contains(*i))
             .collect())
     }
 }
@@ -119,12 +119,30 @@ pub(super) fn fingerprints(requests: &[PreparedRequest]) -> Vec<String> {
 
 /// The fingerprint of the recipient at prepared index `i`.
 pub(super) fn fingerprint(i: usize, method: &str, url: &str, recipient: Option<&str>) -> String {
-    let who = format!("{i}\n{method}\n{url}\n{}", recipient.unwrap_or(""));
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, who.as_bytes());
-    digest.as_ref()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut who = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    for part in [
+        i.to_string().as_bytes(),
+        b"\n",
+        method.as_bytes(),
+        b"\n",
+        url.as_bytes(),
+        b"\n",
+        recipient.unwrap_or("").as_bytes(),
+    ] {
+        who.update(part);
+    }
+    hex(&who.finish().as_ref()[..8])
+}
+
+/// Lower-case hex, two digits a byte.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        text.push(char::from(DIGITS[usize::from(b >> 4)]));
+        text.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    text
 }
 
 pub(super) fn fingerprint_of_identity(i: usize, who: &Identity) -> String {
@@ -147,12 +165,7 @@ impl Digest {
     }
 
     pub fn finish(self) -> String {
-        self.0
-            .finish()
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(self.0.finish().as_ref())
     }
 }
 
@@ -166,7 +179,7 @@ pub(super) struct Recording {
     /// The prepared index of each request sent, in the order sent.
     pub chosen: Vec<usize>,
     /// Prepared indices reached by the send this one resumes.
-    pub carried: Vec<usize>,
+    pub carried: Reached,
     pub resumes: Option<String>,
     /// Result rows before the first request (a token exchange).
     pub offset: usize,
@@ -189,22 +202,13 @@ pub(super) struct Streamed {
 }
 
 impl Streamed {
-    /// The prepared indices this send reached, in order.
-    pub fn reached(&self) -> Vec<usize> {
-        let Ok(bits) = self.done.lock() else {
-            return Vec::new();
-        };
-        let count = bits.iter().map(|w| w.count_ones() as usize).sum();
-        let mut reached = Vec::with_capacity(count);
-        for (w, word) in bits.iter().enumerate() {
-            let mut word = *word;
-            while word != 0 {
-                let bit = word.trailing_zeros() as usize;
-                reached.push(w * 64 + bit);
-                word &= word - 1;
-            }
-        }
-        reached
+    /// The prepared indices this send reached, as runs read straight from the bits (a million
+    /// reached in a row is one run, never a list of a million).
+    pub fn reached(&self) -> Reached {
+        self.done
+            .lock()
+            .map(|bits| Reached::from_bits(&bits))
+            .unwrap_or_default()
     }
 }
 
@@ -230,7 +234,7 @@ impl Recording {
             recipient_count: self.streamed.as_ref().map_or(0, |s| s.count),
             recipients_digest: self.streamed.as_ref().map(|s| s.digest.clone()),
             source: self.streamed.as_ref().map(|s| s.source.clone()),
-            carried: self.carried.clone(),
+            carried: self.carried.iter().collect(),
             resumes: self.resumes.clone(),
         }
     }
@@ -298,7 +302,7 @@ mod tests {
             recipients: prints.clone(),
             count: 4,
             digest: String::new(),
-            done: vec![0, 2],
+            done: [0, 2].into_iter().collect(),
         };
         assert_eq!(from.pick(&prints).expect("same"), [1, 3]);
         let other = fingerprints(&requests[1..]);

@@ -228,15 +228,49 @@ impl PreparedRequest {
         self.route = Some(self.route_line());
     }
 
+    /// `use_network` for one request of many that share `network` (a fan-out): `routes` keeps the
+    /// route line of each origin (scheme, host and port decide it), so it is worked out once.
+    pub fn use_shared_network(
+        &mut self,
+        network: &std::sync::Arc<super::network::Network>,
+        routes: &std::sync::Mutex<std::collections::HashMap<String, String>>,
+    ) {
+        self.network = Some(std::sync::Arc::clone(network));
+        let origin = match self.url.split_once("://") {
+            Some((scheme, rest)) => {
+                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                format!("{scheme}://{}", &rest[..end])
+            }
+            None => self.url.clone(),
+        };
+        let known = routes.lock().ok().and_then(|r| r.get(&origin).cloned());
+        let line = known.unwrap_or_else(|| {
+            let line = self.route_line();
+            if let Ok(mut routes) = routes.lock() {
+                routes.insert(origin, line.clone());
+            }
+            line
+        });
+        self.route = Some(line);
+    }
+
     /// How this request goes (direct or through which proxy), the environment read as curl reads
     /// it.
     pub fn route(&self) -> Result<super::network::Route, super::network::NetworkError> {
         let url = url::Url::parse(&self.url).map_err(|e| {
             super::network::NetworkError(format!("`{}` is not a URL: {e}", self.url))
         })?;
+        self.route_to(&url)
+    }
+
+    /// `route` for this request's URL, already parsed.
+    pub fn route_to(
+        &self,
+        url: &url::Url,
+    ) -> Result<super::network::Route, super::network::NetworkError> {
         let none = super::network::Network::default();
         super::network::Route::resolve(
-            &url,
+            url,
             self.http2_only,
             self.network.as_deref().unwrap_or(&none),
             &super::network::process_env,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::atomic::write_atomic;
 use super::error::StoreError;
 use super::journal::{self, Journal, JournalHeader, JournalRead};
+use super::ranges::Reached;
 use super::record::{HistoryResult, keep_for_history};
 use crate::draft::Draft;
 
@@ -36,8 +37,8 @@ pub struct HistoryEntry {
     pub recipients_digest: Option<String>,
     /// Prepared indices of the recipients with a recorded success (here or in the entry resumed).
     /// Kept as runs (`[first, last]`): a million successes are a few bytes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "super::ranges")]
-    pub done: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Reached::is_empty")]
+    pub done: Reached,
     /// A streamed fan-out keeps the full exchange of a sample and of every failure only; this
     /// counts every request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -158,7 +159,7 @@ impl HistoryEntry {
     /// Prepared indices of the recipients with no recorded success: what a resume sends to.
     pub fn remaining(&self) -> Vec<usize> {
         (0..self.recipient_count())
-            .filter(|i| self.done.binary_search(i).is_err())
+            .filter(|i| !self.done.contains(*i))
             .collect()
     }
 }
@@ -260,7 +261,7 @@ impl HistoryStore {
             recipients: header.recipients,
             recipient_count: header.recipient_count,
             recipients_digest: header.recipients_digest,
-            done,
+            done: done.into_iter().collect(),
             tally: None,
         }
     }

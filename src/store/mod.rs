@@ -27,5 +27,6 @@ pub use history::{EntryState, HistoryEntry, HistoryStore, HistorySummary, Tally}
 pub use journal::{Finished, Journal, JournalHeader};
 pub use paths::Paths;
 pub use profiles::ProfileStore;
+pub use ranges::Reached;
 pub use record::{HistoryResult, KEEP_BINARY_BODIES, history_result};
 pub use secrets::{KeyringStatus, SecretBackend, SecretError, SecretStore};
