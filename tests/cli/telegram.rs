@@ -541,8 +541,9 @@ fn a_chat_list_streams_once_per_chat_at_telegrams_pace_and_resumes_to_the_rest()
         let expected = if *chat == FLOODED.to_string() { 2 } else { 1 };
         assert_eq!(*n, expected, "chat {chat}");
     }
-    // About 30 a second overall: no one-second window holds more than 31 starts (one of slack
-    // for timer jitter), and 91 starts take at least three seconds.
+    // About 30 a second overall: 91 starts take at least three seconds, and no one-second window
+    // holds more than 30 plus the 8 in flight (a stalled machine releases the slots they
+    // reserved together); unpaced, all 91 would arrive within a fraction of a second.
     let mut at: Vec<_> = sends.iter().map(|c| c.at).collect();
     at.sort();
     for (i, first) in at.iter().enumerate() {
@@ -550,7 +551,7 @@ fn a_chat_list_streams_once_per_chat_at_telegrams_pace_and_resumes_to_the_rest()
             .iter()
             .take_while(|t| t.duration_since(*first) < Duration::from_secs(1))
             .count();
-        assert!(within <= 31, "{within} messages within one second");
+        assert!(within <= 38, "{within} messages within one second");
     }
     assert!(at[at.len() - 1].duration_since(at[0]) >= Duration::from_millis(2900));
 
