@@ -7,6 +7,7 @@
 
 mod calls;
 mod campaign;
+mod prune;
 mod report;
 mod resume;
 mod run;

@@ -3,16 +3,17 @@
 
 mod chats;
 mod errors;
+mod fan_out;
 pub mod markup;
 mod payload;
 
 use super::shared::{Refused, refuse_options};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::describe::{
     Capabilities, FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys,
 };
-use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
+use super::seam::{Call, CallPlan, FanOut, FanOutSource, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
@@ -27,6 +28,7 @@ pub use chats::{
 };
 use errors::NAME;
 pub use errors::reply;
+use fan_out::TelegramFanOut;
 pub use payload::{CAPTION_LIMIT, ChatId, ParseMode, TEXT_LIMIT, chat_ids, compose};
 use payload::{build_body, raw_body};
 
@@ -120,38 +122,20 @@ impl Provider for Telegram {
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
-        let draft = ctx.draft;
-        validate_keys(&INFO, draft)?;
-        let token = token(ctx.profile, ctx.secrets)?;
-        let root = base_url(ctx.profile, &INFO)?;
-        let options = Fields::new("options", &draft.options);
-        refuse_options(&options, REFUSED)?;
-        let chats = chat_ids(draft)?;
-        let mut warnings = Vec::new();
-        let (method, template) = match options.value("raw") {
-            Some(raw) => raw_body(raw)?,
-            None => build_body(draft, &options, &mut warnings)?,
-        };
-        let url = format!("{root}/bot{token}/{method}");
-        let requests = chats
-            .iter()
-            .map(|chat| {
-                let mut body = Map::new();
-                body.insert("chat_id".into(), chat.json());
-                for (k, v) in &template {
-                    if k != "chat_id" {
-                        body.insert(k.clone(), v.clone());
-                    }
-                }
-                let mut request = PreparedRequest::new("POST", url.clone())
-                    .header("Accept", "application/json")
-                    .json_body(&Value::Object(body));
-                request.add_secret("bot_token", token);
-                request.recipient = Some(chat.label());
-                request
-            })
-            .collect();
-        Ok(Prepared { requests, warnings })
+        let (mut shared, chats) = shared(ctx)?;
+        Ok(Prepared {
+            requests: chats.iter().map(|chat| shared.for_chat(chat)).collect(),
+            warnings: shared.take_warnings(),
+        })
+    }
+
+    /// A list of chats streams, paced as Telegram asks (see `fan_out.rs`).
+    fn fan_out_source(&self, draft: &Draft) -> Option<FanOutSource> {
+        fan_out::source(draft)
+    }
+
+    fn fan_out(&self, ctx: &PrepareContext<'_>) -> Option<Result<Box<dyn FanOut>, DraftError>> {
+        Some(shared(ctx).map(|(shared, _)| Box::new(shared) as Box<dyn FanOut>))
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
@@ -227,6 +211,28 @@ impl Provider for Telegram {
             .collect();
         (!channels.is_empty()).then(|| format!("every subscriber of {}", channels.join(", ")))
     }
+}
+
+/// What every message of a send shares, checked and built once, and the draft's chats (checked
+/// whole: a chat listed twice is refused before anything is sent).
+fn shared(ctx: &PrepareContext<'_>) -> Result<(TelegramFanOut, Vec<ChatId>), DraftError> {
+    let draft = ctx.draft;
+    validate_keys(&INFO, draft)?;
+    let token = token(ctx.profile, ctx.secrets)?;
+    let root = base_url(ctx.profile, &INFO)?;
+    let options = Fields::new("options", &draft.options);
+    refuse_options(&options, REFUSED)?;
+    let chats = chat_ids(draft)?;
+    let mut warnings = Vec::new();
+    let (method, template) = match options.value("raw") {
+        Some(raw) => raw_body(raw)?,
+        None => build_body(draft, &options, &mut warnings)?,
+    };
+    let url = format!("{root}/bot{token}/{method}");
+    Ok((
+        TelegramFanOut::new(url, token.to_string(), template, warnings),
+        chats,
+    ))
 }
 
 /// The calls beside sending, behind `Provider::call`.

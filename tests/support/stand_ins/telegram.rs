@@ -26,6 +26,8 @@ pub const CHANNEL_ID: i64 = -1_001_234_567_890;
 pub const BLOCKED: i64 = 403_403;
 /// A chat that is rate limited once (retry_after 1), then accepts.
 pub const FLOODED: i64 = 429_429;
+/// Private chats that all accept a message (a bot's subscribers, for a long list).
+pub const FANS: std::ops::Range<i64> = 7_000_000..7_010_000;
 /// A channel where the bot may not post.
 pub const READ_ONLY_CHANNEL: &str = "@acme_readonly";
 
@@ -130,6 +132,8 @@ fn check_fields(obj: &Map<String, Value>, fields: &[Value], path: &str) -> Resul
 /// One Bot API call the stand-in received (a path it could read, with parameters it could parse).
 #[derive(Debug, Clone)]
 pub struct Call {
+    /// When it arrived: a test checks Telegram's pace from these.
+    pub at: std::time::Instant,
     pub http_method: String,
     pub token: String,
     pub method: String,
@@ -377,6 +381,7 @@ impl Telegram {
             }
         };
         self.calls.lock().expect("lock").push(Call {
+            at: std::time::Instant::now(),
             http_method: request.method.to_string(),
             token: token.to_string(),
             method: method.to_string(),
@@ -534,6 +539,9 @@ impl Telegram {
                     );
                 }
                 json!({"id": FLOODED, "type": "private", "first_name": "Flo"})
+            }
+            fan if fan.parse().is_ok_and(|n| FANS.contains(&n)) => {
+                json!({"id": fan.parse::<i64>().unwrap_or_default(), "type": "private", "first_name": "Fan"})
             }
             _ => return error(400, "Bad Request: chat not found"),
         };
