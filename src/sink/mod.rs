@@ -4,6 +4,7 @@
 
 mod registry;
 mod seam;
+mod webpush;
 
 pub use registry::{imitated, imitation};
 pub use seam::{
