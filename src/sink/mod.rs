@@ -4,9 +4,11 @@
 
 mod registry;
 mod seam;
+mod telegram;
 mod webpush;
 
 pub use registry::{imitated, imitation};
 pub use seam::{
     Decoded, Imitation, Listening, Rehearsal, SetupLine, SinkSetup, SinkStart, Verdict,
 };
+pub use telegram::BotApi;

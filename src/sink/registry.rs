@@ -1,12 +1,15 @@
 //! Every provider the sink imitates: one line each.
 
 use super::seam::Imitation;
-use super::webpush;
+use super::{telegram, webpush};
 
 type Make = fn() -> Box<dyn Imitation>;
 
 /// Provider id → a fresh imitation.
-const ALL: &[(&str, Make)] = &[("webpush", || Box::new(webpush::WebPushSink::default()))];
+const ALL: &[(&str, Make)] = &[
+    ("telegram", || Box::new(telegram::TelegramSink::default())),
+    ("webpush", || Box::new(webpush::WebPushSink::default())),
+];
 
 /// A fresh imitation of `provider` (a `ProviderInfo::id`), or none when the sink does not
 /// imitate it.
