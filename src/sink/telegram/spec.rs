@@ -199,6 +199,44 @@ mod tests {
         );
     }
 
+    /// Every method and type of the embedded cut has exactly the fields (names, types, required)
+    /// of the whole published description the tests use: the cut leaves out, never changes.
+    #[test]
+    fn the_cut_matches_the_whole_description() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/specs/telegram-bot-api.json"
+        );
+        let whole: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON");
+        let cut = spec().expect("embedded copy reads");
+        assert_eq!(cut["version"], whole["version"]);
+        let slim = |fields: &Value| -> Vec<Value> {
+            fields
+                .as_array()
+                .map(|f| {
+                    f.iter()
+                        .map(|f| json!({"name": f["name"], "types": f["types"], "required": f["required"]}))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for kind in ["methods", "types"] {
+            let entries = cut[kind].as_object().expect("object");
+            assert!(!entries.is_empty());
+            for (name, entry) in entries {
+                let original = &whole[kind][name];
+                assert_eq!(
+                    slim(&entry["fields"]),
+                    slim(&original["fields"]),
+                    "{kind} {name}"
+                );
+                assert_eq!(entry["subtypes"], original["subtypes"], "{kind} {name}");
+            }
+        }
+        assert_eq!(cut["types"].as_object().map(|t| t.len()), Some(23));
+    }
+
     #[test]
     fn keyboards_are_checked_against_their_types() {
         let markup = [
