@@ -115,6 +115,15 @@ fn markup_type(value: &Value) -> Option<&'static str> {
     .map(|(_, t)| t)
 }
 
+/// Parameters Bot API 7.0 replaced that libraries still send (apprise sends the first).
+fn replaced_by(name: &str) -> Option<&'static str> {
+    match name {
+        "disable_web_page_preview" => Some("link_preview_options.is_disabled"),
+        "reply_to_message_id" | "allow_sending_without_reply" => Some("reply_parameters"),
+        _ => None,
+    }
+}
+
 /// Missing-parameter errors in Telegram's words.
 fn missing(method: &str, name: &str) -> String {
     match (method, name) {
@@ -131,10 +140,15 @@ pub fn check(method: &str, params: &Params, step: &mut Step) -> Map<String, Valu
     let mut typed = Map::new();
     for (name, value) in &params.values {
         let Some(field) = declared.iter().find(|f| spec::name_of(f) == name) else {
-            step.findings.push(Finding::warn(format!(
-                "{name} is not a parameter of {method} ({}): Telegram ignores it",
-                spec::version()
-            )));
+            step.findings.push(Finding::warn(match replaced_by(name) {
+                Some(now) => format!(
+                    "{name} was replaced by {now} in Bot API 7.0: Telegram still takes it, but it is no longer documented"
+                ),
+                None => format!(
+                    "{name} is not a parameter of {method} ({}): Telegram ignores it",
+                    spec::version()
+                ),
+            }));
             continue;
         };
         let types = spec::types_of(field);

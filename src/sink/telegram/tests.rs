@@ -266,6 +266,11 @@ fn form_and_query_parameters_and_reply_markup_shape() {
     assert_eq!(verdict.status, 200, "{:?}", verdict.findings);
     assert_eq!(body(&verdict)["result"]["chat"]["type"], json!("channel"));
     assert!(texts_at(&verdict.findings, Level::Warn).contains("colour is not a parameter"));
+    let legacy =
+        format!("/bot{TOKEN}/sendMessage?chat_id=42&text=hi&disable_web_page_preview=true");
+    let verdict = sink.answer(&arrival("GET", &legacy, None, b""), None);
+    assert_eq!(verdict.status, 200);
+    assert!(texts_at(&verdict.findings, Level::Warn).contains("replaced by link_preview_options"));
 
     let text_only = json!({"inline_keyboard": [[{"text": "Open"}]]});
     let verdict = send_json(
