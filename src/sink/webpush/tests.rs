@@ -375,3 +375,25 @@ fn rehearsals_answer_as_the_push_service_does() {
             .contains(&("Retry-After".into(), "60".into()))
     );
 }
+
+#[test]
+fn the_pre_rfc_webpush_scheme_is_read_with_its_crypto_key_and_said_to_be_old() {
+    let key = VapidKey::generate().expect("key");
+    let (sink, _) = sink(None, None);
+    let mut request = sent_by_pushdeck(&sink, &key, json!({"body": "hi"}));
+    let jwt = key.jwt(BASE, "mailto:ops@example.com", NOW).expect("jwt");
+    request.headers.retain(|(n, _)| n != "Authorization");
+    request
+        .headers
+        .push(("Authorization".into(), format!("WebPush {jwt}")));
+    let without_key = sink.answer(&arrival(&request), None);
+    assert_eq!(without_key.status, 401, "no p256ecdsa key to verify with");
+    request.headers.push((
+        "Crypto-Key".into(),
+        format!("p256ecdsa={}", key.public_key_b64()),
+    ));
+    let verdict = sink.answer(&arrival(&request), None);
+    assert_eq!(verdict.status, 201, "{:?}", verdict.findings);
+    assert!(texts_at(&verdict.findings, Level::Warn).contains("pre-RFC VAPID form"));
+    assert!(texts_at(&verdict.findings, Level::Ok).contains("signature verifies"));
+}
