@@ -341,6 +341,21 @@ impl WebPushSink {
         refuse: &mut Refuse<'_>,
     ) -> Option<u64> {
         let mut applied = None;
+        for name in ["ttl", "urgency", "topic"] {
+            let count = arrival.headers.iter().filter(|(n, _)| n == name).count();
+            if count > 1 {
+                refuse(
+                    findings,
+                    Refusal::new(
+                        400,
+                        None,
+                        format!(
+                            "{count} {name} headers: RFC 8030 allows one value, several are refused with 400"
+                        ),
+                    ),
+                );
+            }
+        }
         match arrival.header("ttl").map(str::trim) {
             None => refuse(
                 findings,

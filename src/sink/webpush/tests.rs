@@ -304,6 +304,11 @@ fn missing_ttl_is_400_and_bad_headers_too() {
         "way too long for a topic, with spaces".into(),
     ));
     assert_eq!(sink.answer(&arrival(&request), None).status, 400);
+    request.headers.retain(|(n, _)| n != "Topic");
+    request.headers.push(("Urgency".into(), "low".into()));
+    let twice = sink.answer(&arrival(&request), None);
+    assert_eq!(twice.status, 400, "high and low at once");
+    assert!(texts_at(&twice.findings, Level::Fail).contains("2 urgency headers"));
 }
 
 #[test]
