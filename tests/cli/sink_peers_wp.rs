@@ -15,78 +15,19 @@
 //! without them these tests print why and pass, unless `PUSHDECK_REQUIRE_PEERS` is set.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::support::peers::Peers;
 use crate::support::{Sandbox, closed_port, stderr, stdout};
 
 const TOKEN: &str = "7012345678:AAHsinkPeerTokenForPushdeckTests_01";
 
-struct Peers {
-    dir: PathBuf,
-}
-
-impl Peers {
-    fn find() -> Option<Self> {
-        let dir = std::env::var_os("PUSHDECK_PEERS_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/peers"));
-        let peers = Self { dir };
-        let missing: Vec<PathBuf> = [
-            peers.python(),
-            peers.node_modules().join("web-push/package.json"),
-        ]
-        .into_iter()
-        .filter(|p| !p.exists())
-        .collect();
-        if missing.is_empty() {
-            return Some(peers);
-        }
-        let required = std::env::var_os("PUSHDECK_REQUIRE_PEERS").is_some_and(|v| !v.is_empty());
-        assert!(
-            !required,
-            "PUSHDECK_REQUIRE_PEERS is set but the peers are missing ({missing:?}): run scripts/install-peers"
-        );
-        eprintln!("SKIPPED: the peers are not installed ({missing:?}); run scripts/install-peers");
-        None
-    }
-
-    fn python(&self) -> PathBuf {
-        self.dir.join("venv/bin/python")
-    }
-
-    fn node_modules(&self) -> PathBuf {
-        self.dir.join("node/node_modules")
-    }
-
-    /// Runs a Python snippet in the peers' venv with `args`; its output, whatever the exit.
-    fn python_snippet(&self, code: &str, args: &[&str]) -> std::process::Output {
-        Command::new(self.python())
-            .arg("-c")
-            .arg(code)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("the peers' python runs")
-    }
-
-    /// Runs a Node snippet with the peers' node_modules; its output, whatever the exit.
-    fn node_snippet(&self, code: &str, args: &[&str]) -> std::process::Output {
-        Command::new("node")
-            .arg("-e")
-            .arg(code)
-            .arg("--")
-            .args(args)
-            .env("NODE_PATH", self.node_modules())
-            .stdin(Stdio::null())
-            .output()
-            .expect("node runs")
-    }
-}
+/// Everything these tests need from the peers, besides the venv (apprise is in it).
+const SINK_PEERS: &[&str] = &["node/node_modules/web-push/package.json"];
 
 /// `pushdeck sink PROVIDER --json` running, killed when dropped.
 struct Sink {
@@ -205,11 +146,13 @@ except WebPushException as e:
 
 #[test]
 fn pywebpush_sends_to_the_sinks_subscription_and_the_sink_decrypts_it() {
-    let Some(peers) = Peers::find() else { return };
+    let Some(peers) = Peers::find(SINK_PEERS) else {
+        return;
+    };
     let sink = Sink::start("webpush", &[]);
     let subscription = sink.setup_values("Subscription").remove(0);
     let payload = json!({"title": "From pywebpush", "body": "décrypté ✓"}).to_string();
-    let output = peers.python_snippet(PYWEBPUSH, &[&subscription, &payload, "600"]);
+    let output = peers.python_output(PYWEBPUSH, &[&subscription, &payload, "600"]);
     assert_eq!(stdout(&output).trim(), "201", "{}", stderr(&output));
     let arrival = sink.arrival();
     assert_eq!(arrival["status"], json!(201));
@@ -228,12 +171,14 @@ fn pywebpush_sends_to_the_sinks_subscription_and_the_sink_decrypts_it() {
 
 #[test]
 fn a_pywebpush_request_without_ttl_is_400_and_an_oversized_one_413() {
-    let Some(peers) = Peers::find() else { return };
+    let Some(peers) = Peers::find(SINK_PEERS) else {
+        return;
+    };
     let sink = Sink::start("webpush", &[]);
     let subscription = sink.setup_values("Subscription").remove(0);
     // pywebpush always sends TTL; strip it on the way with a hand-made request to the same
     // endpoint, with pywebpush's own encryption and VAPID headers.
-    let output = peers.python_snippet(
+    let output = peers.python_output(
         r#"
 import json, sys, requests
 from py_vapid import Vapid
@@ -278,10 +223,12 @@ webpush.sendNotification(JSON.parse(sub), payload, {TTL: 60, urgency: 'high', to
 
 #[test]
 fn npm_web_push_sends_to_the_sink_and_a_rehearsed_gone_is_what_it_sees() {
-    let Some(peers) = Peers::find() else { return };
+    let Some(peers) = Peers::find(SINK_PEERS) else {
+        return;
+    };
     let sink = Sink::start("webpush", &[]);
     let subscription = sink.setup_values("Subscription").remove(1);
-    let output = peers.node_snippet(WEB_PUSH_JS, &[&subscription, "plain text from node"]);
+    let output = peers.node_output(WEB_PUSH_JS, &[&subscription, "plain text from node"]);
     assert_eq!(stdout(&output).trim(), "201", "{}", stderr(&output));
     let arrival = sink.arrival();
     assert_eq!(decoded(&arrival, "Plaintext"), "plain text from node");
@@ -290,17 +237,19 @@ fn npm_web_push_sends_to_the_sink_and_a_rehearsed_gone_is_what_it_sees() {
 
     let gone = Sink::start("webpush", &["--answer", "gone"]);
     let subscription = gone.setup_values("Subscription").remove(0);
-    let output = peers.node_snippet(WEB_PUSH_JS, &[&subscription, "bye"]);
+    let output = peers.node_output(WEB_PUSH_JS, &[&subscription, "bye"]);
     assert_eq!(stdout(&output).trim(), "410", "{}", stderr(&output));
     assert_eq!(gone.arrival()["status"], json!(410));
 }
 
 #[test]
 fn apprise_telegram_plugin_sends_to_the_telegram_sink() {
-    let Some(peers) = Peers::find() else { return };
+    let Some(peers) = Peers::find(SINK_PEERS) else {
+        return;
+    };
     let sink = Sink::start("telegram", &[]);
     // apprise has api.telegram.org built in; point its plugin at the sink.
-    let output = peers.python_snippet(
+    let output = peers.python_output(
         r#"
 import sys, apprise
 from apprise.plugins import telegram
