@@ -93,9 +93,19 @@ fn execute(command: Command) -> CliResult {
         Command::Resume {
             history_id,
             yes,
+            include_in_doubt,
             out,
             timeout: t,
-        } => resume::resume(&ctx, &history_id, yes, out, timeout(t)?),
+        } => resume::resume(
+            &ctx,
+            &history_id,
+            args::ResumeChoice {
+                yes,
+                include_in_doubt,
+            },
+            out,
+            timeout(t)?,
+        ),
         Command::Profile(cmd) => profile::profile_command(&ctx, cmd),
         Command::Secret(cmd) => profile::secret_command(&ctx, cmd),
         Command::History(cmd) => history::history_command(&ctx, cmd),

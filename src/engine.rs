@@ -31,7 +31,7 @@ pub use campaign::{
 };
 pub use report::{EngineEvent, SendReport, SendResult};
 use resume::Recording;
-pub use resume::ResumeFrom;
+pub use resume::{ResumeFrom, in_doubt_words};
 use run::{RunPlan, run};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -328,10 +328,10 @@ impl Engine {
             Err(e) => return invalid(e, emit),
         };
         let recipients = resume::fingerprints(&prepared.requests);
-        let (requests, chosen, carried) = match &resume {
+        let (requests, chosen, carried, carried_in_doubt) = match &resume {
             None => {
                 let all = (0..prepared.requests.len()).collect();
-                (prepared.requests, all, Vec::new())
+                (prepared.requests, all, Vec::new(), Vec::new())
             }
             // A stepped send (a file push) is one message: its later steps are built from the
             // answers before them, so there is nothing to pick from.
@@ -348,7 +348,12 @@ impl Engine {
                 Ok(chosen) => {
                     let mut requests: Vec<_> = prepared.requests.into_iter().map(Some).collect();
                     let picked = chosen.iter().filter_map(|i| requests[*i].take()).collect();
-                    (picked, chosen, from.done.clone())
+                    (
+                        picked,
+                        chosen,
+                        from.done.clone(),
+                        from.left_in_doubt().to_vec(),
+                    )
                 }
                 Err(e) => return invalid(e, emit),
             },
@@ -359,6 +364,7 @@ impl Engine {
             recipients,
             chosen,
             carried,
+            carried_in_doubt,
             resumes: resume.map(|r| r.of),
             offset: usize::from(token_result.is_some()),
             streamed: None,
@@ -429,12 +435,13 @@ impl Engine {
             }
             emit(event);
         };
+        let started = |row: usize| recording.started(row);
         let mut results = run(
             &self.transport,
             requests,
             &plan,
             &cancel,
-            &journaled,
+            (&journaled, &started),
             interpret,
         )
         .await;
@@ -493,6 +500,7 @@ impl Engine {
         }
         done.sort_unstable();
         done.dedup();
+        let in_doubt = recording.in_doubt_at_the_end(&done);
         // A streamed fan-out keeps a sample and every failure whole; the tally counts them all.
         let streamed = recording.streamed.is_some();
         let entry = HistoryEntry {
@@ -526,6 +534,7 @@ impl Engine {
             recipient_count: recording.streamed.as_ref().map_or(0, |s| s.count),
             recipients_digest: recording.streamed.as_ref().map(|s| s.digest.clone()),
             done,
+            in_doubt,
             tally: report.tally.filter(|_| streamed),
         };
         let id = entry.id.clone();

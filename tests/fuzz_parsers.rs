@@ -1,7 +1,8 @@
 //! Fuzzing (property-based, with proptest) of every parser of outside input in the library: draft
 //! files and what providers read from them, connection strings, tag expressions, Telegram markup,
 //! APNs `.p8` keys, FCM service-account JSON, Web Push subscriptions and VAPID keys, and every
-//! provider's reading of responses (arbitrary status, headers and JSON/XML/garbage bodies).
+//! provider's reading of responses (arbitrary status, headers and JSON/XML/garbage bodies), and
+//! every sink imitation's answer to arbitrary arrivals.
 //!
 //! The property is always "no panic", plus a few invariants that must hold for any input (escaped
 //! text passes its own markup check, a parsed draft round-trips, redacted dumps and outcomes carry
@@ -1585,4 +1586,114 @@ fn fcm_token_lifetime_cannot_overflow() {
         }));
         assert!(result.is_ok(), "expires_in {lifetime} panicked");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sink: every imitation answers whatever a backend sends (any method, path, headers, body,
+// rehearsal) without panicking, and with an HTTP status.
+
+#[test]
+fn sink_arrivals() {
+    let now = std::time::SystemTime::now();
+    let imitations: Vec<Box<dyn pushdeck::sink::Imitation>> = pushdeck::sink::imitated()
+        .into_iter()
+        .filter_map(|id| {
+            let mut sink = pushdeck::sink::imitation(id)?;
+            sink.begin(&pushdeck::sink::SinkStart {
+                profile: None,
+                secrets: None,
+                base_url: "https://127.0.0.1:8630",
+                kept: None,
+                now,
+            })
+            .ok()?;
+            Some(sink)
+        })
+        .collect();
+    let paths = mutated(vec![
+        format!("/3/device/{DEVICE}"),
+        "/token".into(),
+        "/v1/projects/acme-push/messages:send".into(),
+        "/push/Ab3dE5gH".into(),
+        "/bot7012345678:AAHfuzzToken_0123/sendMessage?chat_id=42&text=hi".into(),
+        "/".into(),
+    ]);
+    let names = prop::sample::select(vec![
+        "authorization",
+        "apns-topic",
+        "apns-push-type",
+        "apns-priority",
+        "apns-expiration",
+        "apns-collapse-id",
+        "apns-id",
+        "content-type",
+        "ttl",
+        "urgency",
+        "topic",
+        "content-encoding",
+        "crypto-key",
+        "encryption",
+    ]);
+    let values = mutated(vec![
+        "bearer eyJhbGciOiJFUzI1NiIsImtpZCI6IkFCQzEyM0RFRkcifQ.eyJpc3MiOiJERUYxMjNHSElKIiwiaWF0IjoxfQ.AAAA".into(),
+        "Bearer ya29.c.x".into(),
+        "com.example.app".into(),
+        "background".into(),
+        "10".into(),
+        "application/x-www-form-urlencoded".into(),
+        "eabeae54-14a8-11e5-b60b-1697f925ec7b".into(),
+        "vapid t=eyJ0eXAiOiJKV1QiLCJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJodHRwczovL3giLCJleHAiOjF9.AA, k=BA1Hxzyi1RUM1b5wjxsn7nGxAszw2u61m164i3MrAIxHF6YK5h4SDYic".into(),
+        "aes128gcm".into(),
+        "dh=BCVx; p256ecdsa=BA1H".into(),
+        "application/json".into(),
+    ]);
+    let bodies = prop_oneof![
+        3 => mutated(vec![
+            r#"{"aps":{"alert":{"title":"t","body":"b"},"event":"start","content-state":{}}}"#.into(),
+            r##"{"message":{"token":"eXaMpLeToKeN:APA91b","data":{"a":"b"},"android":{"ttl":"3s","notification":{"color":"#ffffff"}}},"validate_only":true}"##.into(),
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.AA".into(),
+            r#"{"chat_id":42,"text":"*b* _i_ \\.","parse_mode":"MarkdownV2","reply_markup":{"inline_keyboard":[[{"text":"a","url":"https://x.test"}]]}}"#.into(),
+        ]),
+        1 => text(),
+    ];
+    let input = (
+        0..imitations.len().max(1),
+        prop::sample::select(vec!["POST", "GET", "PUT"]),
+        paths,
+        prop::collection::vec((names, values), 0..8),
+        bodies,
+        any::<(bool, bool, u8)>(),
+    );
+    fuzz(
+        "sink_arrivals",
+        input,
+        |(which, method, target, headers, body, (http2, certificate, rehearse))| {
+            let Some(sink) = imitations.get(which) else {
+                return;
+            };
+            let arrival = http::Arrival {
+                method: method.into(),
+                target,
+                version: if http2 { "HTTP/2.0" } else { "HTTP/1.1" }.into(),
+                headers: headers
+                    .into_iter()
+                    .map(|(n, v)| (n.to_string(), v))
+                    .collect(),
+                body: body.into_bytes().into(),
+                tls: true,
+                client_certificate: certificate.then(|| b"not a certificate".to_vec()),
+                peer: "127.0.0.1:50000".into(),
+                received_at: now,
+            };
+            let rehearsals = sink.rehearsals();
+            let rehearsal = rehearsals.get(usize::from(rehearse) % (rehearsals.len() + 1));
+            let verdict = sink.answer(&arrival, rehearsal);
+            assert!(
+                (100..=599).contains(&verdict.status),
+                "{} answered {}",
+                sink.provider(),
+                verdict.status
+            );
+        },
+    );
 }

@@ -117,15 +117,22 @@ pub enum Command {
         timeout: f64,
     },
     /// Finish an interrupted send (or one with failures): send its draft again, only to the
-    /// recipients with no recorded success, never twice to one that succeeded. Recorded as a new
-    /// history entry that links the original. On a terminal it asks first unless --yes. A
-    /// campaign's id resumes each of its targets that has recipients not reached.
+    /// recipients with no recorded success, never twice to one that succeeded. Recipients in
+    /// doubt (their request was on the wire when the send was stopped, so they may already have
+    /// it) are skipped unless --include-in-doubt. Recorded as a new history entry that links the
+    /// original. On a terminal it asks first unless --yes. A campaign's id resumes each of its
+    /// targets that has recipients not reached.
     Resume {
-        /// The history entry to resume (`pushdeck history list` shows "interrupted: N of M done").
+        /// The history entry to resume (`pushdeck history list` shows "interrupted: N of M done,
+        /// K in doubt").
         history_id: String,
         /// Do not ask first.
         #[arg(long)]
         yes: bool,
+        /// Send to the recipients in doubt too (their request went out but the send was stopped
+        /// before the answer was read: they may get the message twice).
+        #[arg(long)]
+        include_in_doubt: bool,
         #[command(flatten)]
         out: Output,
         /// No request waits longer than this in total.
@@ -490,4 +497,13 @@ pub enum ChannelsCommand {
         #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
         timeout: f64,
     },
+}
+
+/// What the user chose for `pushdeck resume`.
+#[derive(Debug, Clone, Copy)]
+pub struct ResumeChoice {
+    /// Do not ask first.
+    pub yes: bool,
+    /// Send to the recipients in doubt too.
+    pub include_in_doubt: bool,
 }

@@ -177,15 +177,19 @@ fn heading(t: &TargetJob, n: usize, of: usize) -> String {
 pub fn resume(
     ctx: &Context,
     record: CampaignEntry,
-    yes: bool,
+    choice: super::args::ResumeChoice,
     out: Output,
     timeout: Duration,
 ) -> CliResult {
     let history = ctx.history();
     let campaign = record.restore(&history);
     let mut targets = Vec::new();
+    let mut in_doubt = 0;
     for (index, entry) in history.campaign_entries(&record) {
-        let Ok(from) = ResumeFrom::of(&entry) else {
+        if !choice.include_in_doubt {
+            in_doubt += entry.in_doubt.len();
+        }
+        let Ok(from) = ResumeFrom::of(&entry, choice.include_in_doubt) else {
             continue; // fully reached (or still sending): nothing to resume for this target
         };
         let loaded = ctx.load(&entry.profile)?;
@@ -197,7 +201,7 @@ pub fn resume(
                 entry.provider
             )));
         }
-        let remaining = entry.remaining().len();
+        let remaining = entry.to_resume(choice.include_in_doubt).len();
         targets.push((
             remaining,
             entry.recipients.len(),
@@ -207,6 +211,12 @@ pub fn resume(
                 resume: Some(from),
             },
         ));
+    }
+    if in_doubt > 0 {
+        eprintln!(
+            "pushdeck: note: {}; not sent again. --include-in-doubt sends to them too",
+            crate::engine::in_doubt_words(in_doubt)
+        );
     }
     if targets.is_empty() {
         return Err(bad_input(format!(
@@ -220,7 +230,7 @@ pub fn resume(
             format!("{} ({remaining} of {all} recipients)", t.job.profile.name)
         })
         .collect();
-    if !yes && std::io::stdin().is_terminal() {
+    if !choice.yes && std::io::stdin().is_terminal() {
         eprint!(
             "Send again to the recipients not reached of: {}? [y/N] ",
             plan.join(", ")

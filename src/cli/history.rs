@@ -7,7 +7,7 @@ use super::context::{CliResult, Context, bad_input};
 use super::exit::Exit;
 use super::print::{outcome_json, pretty};
 use crate::http::dump;
-use crate::store::{CampaignEntry, HistoryStore};
+use crate::store::{CampaignEntry, EntryState, HistoryStore};
 
 pub fn history_command(ctx: &Context, cmd: HistoryCommand) -> CliResult {
     let history = ctx.history();
@@ -96,6 +96,7 @@ fn show(history: &HistoryStore, id: &str, json: bool) -> CliResult {
                 "history: no entry `{id}` (see `pushdeck history list`)"
             ))
         })?;
+    let summary = entry.summary();
     if json {
         let results: Vec<Value> = entry
             .results
@@ -110,7 +111,9 @@ fn show(history: &HistoryStore, id: &str, json: bool) -> CliResult {
         out!(
             "{}",
             pretty(
-                &json!({"id": entry.id, "at": entry.at, "provider": entry.provider, "profile": entry.profile, "audience": entry.audience, "draft": entry.draft, "results": results})
+                &json!({"id": entry.id, "at": entry.at, "provider": entry.provider, "profile": entry.profile, "audience": entry.audience, "draft": entry.draft,
+                        "state": entry.state, "summary": summary.summary, "recipients": summary.recipients, "reached": summary.reached, "in_doubt": summary.in_doubt,
+                        "results": results})
             )
         );
     } else {
@@ -121,6 +124,16 @@ fn show(history: &HistoryStore, id: &str, json: bool) -> CliResult {
             entry.profile,
             entry.audience
         );
+        if entry.state != EntryState::Finished || summary.in_doubt > 0 {
+            out!("{}", summary.summary);
+        }
+        if summary.in_doubt > 0 {
+            out!(
+                "{}; `pushdeck resume {}` skips them unless --include-in-doubt",
+                crate::engine::in_doubt_words(summary.in_doubt),
+                entry.id
+            );
+        }
         for r in &entry.results {
             out!("\n== {}", r.outcome.summary);
             out_raw!("{}", dump::exchange_text(&r.exchange));

@@ -101,6 +101,12 @@ pub fn print_report(report: &SendReport, out: Output) {
         if let Some(id) = &report.history_id {
             doc["history_id"] = json!(id);
         }
+        // A resume says how many it left in doubt (0 included); a send, only when it has any.
+        if let Some(s) = &report.history_summary
+            && (s.resumes.is_some() || s.in_doubt > 0)
+        {
+            doc["in_doubt"] = json!(s.in_doubt);
+        }
         if report.cancelled {
             doc["interrupted"] = json!(true);
         }

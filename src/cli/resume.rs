@@ -5,15 +5,21 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::Output;
+use super::args::{Output, ResumeChoice as Choice};
 use super::context::{CliResult, Context, Failure, bad_input};
 use super::exit::Exit;
-use crate::engine::ResumeFrom;
+use crate::engine::{ResumeFrom, in_doubt_words};
 
-pub fn resume(ctx: &Context, asked: &str, yes: bool, out: Output, timeout: Duration) -> CliResult {
+pub fn resume(
+    ctx: &Context,
+    asked: &str,
+    choice: Choice,
+    out: Output,
+    timeout: Duration,
+) -> CliResult {
     let history = ctx.history();
     if let Ok(Some(campaign)) = history.get_campaign(asked) {
-        return super::campaign::resume(ctx, campaign, yes, out, timeout);
+        return super::campaign::resume(ctx, campaign, choice, out, timeout);
     }
     let id = &history.latest_resume(asked);
     if id != asked {
@@ -29,8 +35,15 @@ pub fn resume(ctx: &Context, asked: &str, yes: bool, out: Output, timeout: Durat
                 "there is no history entry `{id}`; `pushdeck history list` shows them"
             ))
         })?;
-    let from = ResumeFrom::of(&entry).map_err(bad_input)?;
-    let remaining = entry.remaining().len();
+    let from = ResumeFrom::of(&entry, choice.include_in_doubt).map_err(bad_input)?;
+    let remaining = entry.to_resume(choice.include_in_doubt).len();
+    let in_doubt = entry.in_doubt.len();
+    if in_doubt > 0 && !choice.include_in_doubt {
+        eprintln!(
+            "pushdeck: note: {}; not sent again. --include-in-doubt sends to them too",
+            in_doubt_words(in_doubt)
+        );
+    }
     let loaded = ctx.load(&entry.profile)?;
     let provider = loaded.provider.info().id;
     if provider != entry.provider {
@@ -40,15 +53,20 @@ pub fn resume(ctx: &Context, asked: &str, yes: bool, out: Output, timeout: Durat
         )));
     }
     let summary = entry.summary();
-    if !yes && !confirm(&summary.summary, remaining, summary.recipients)? {
+    if !choice.yes && !confirm(&summary.summary, remaining, summary.recipients)? {
         eprintln!("pushdeck: nothing was sent");
         return Ok(Exit::BadInput);
     }
     let job = loaded.job(Arc::new(entry.draft), false, timeout);
     let report = super::send::run_job(ctx, job, Some(from), out)?;
     if !out.json {
+        let doubt = match (in_doubt, choice.include_in_doubt) {
+            (0, _) => String::new(),
+            (k, true) => format!(" (the {k} in doubt included)"),
+            (k, false) => format!(", and the {k} in doubt were not sent again"),
+        };
         out!(
-            "Resumed {id}: sent to the {remaining} remaining of {} recipients; the {} already reached were skipped",
+            "Resumed {id}: sent to the {remaining} remaining of {} recipients; the {} already reached were skipped{doubt}",
             summary.recipients,
             summary.reached
         );

@@ -163,7 +163,7 @@ impl Engine {
             vec![request],
             &plan,
             &CancellationToken::new(),
-            &|_| {},
+            (&|_| {}, &|_| {}),
             interpret,
         )
         .await;

@@ -20,11 +20,16 @@ pub struct ResumeFrom {
     pub digest: String,
     /// Prepared indices already reached: never sent again.
     pub done: Vec<usize>,
+    /// Prepared indices in doubt (sent, but the answer never read: maybe delivered).
+    pub in_doubt: Vec<usize>,
+    /// Send to those in doubt too (`--include-in-doubt`, "Also send to the K in doubt")?
+    pub include_in_doubt: bool,
 }
 
 impl ResumeFrom {
-    /// What `entry` leaves to send, or why it cannot be resumed.
-    pub fn of(entry: &HistoryEntry) -> Result<Self, String> {
+    /// What `entry` leaves to send (those in doubt only when `include_in_doubt`), or why it
+    /// cannot be resumed.
+    pub fn of(entry: &HistoryEntry, include_in_doubt: bool) -> Result<Self, String> {
         if entry.state == EntryState::Running {
             return Err(format!(
                 "History entry {} is still sending (its journal is held by a running Pushdeck). Wait for it to finish, or stop it, then resume.",
@@ -37,7 +42,15 @@ impl ResumeFrom {
                 entry.id
             ));
         }
-        if entry.remaining().is_empty() {
+        if entry.to_resume(include_in_doubt).is_empty() {
+            let k = entry.in_doubt.len();
+            if k > 0 {
+                return Err(format!(
+                    "Every recipient of history entry {} has a recorded success but {k} in doubt: {}. Nothing was sent; to send to them too, include those in doubt (--include-in-doubt on the command line).",
+                    entry.id,
+                    in_doubt_words(k)
+                ));
+            }
             return Err(format!(
                 "Every recipient of history entry {} already has a recorded success: nothing to resume.",
                 entry.id
@@ -57,7 +70,24 @@ impl ResumeFrom {
             count: entry.recipient_count(),
             digest,
             done: entry.done.clone(),
+            in_doubt: entry.in_doubt.clone(),
+            include_in_doubt,
         })
+    }
+
+    /// Recipients in doubt this resume leaves alone (none when it includes them): the new entry
+    /// keeps them in doubt.
+    pub fn left_in_doubt(&self) -> &[usize] {
+        if self.include_in_doubt {
+            &[]
+        } else {
+            &self.in_doubt
+        }
+    }
+
+    /// How many of `count` recipients this resume sends to.
+    pub fn to_send(&self, count: usize) -> usize {
+        (0..count).filter(|i| !self.is_done(*i)).count()
     }
 
     /// For a streamed fan-out: the draft must make the same recipients, in the same order, as the
@@ -81,9 +111,10 @@ impl ResumeFrom {
         ))
     }
 
-    /// Was this prepared index reached already?
+    /// Does this resume skip this prepared index (reached already, or in doubt and not included)?
     pub(super) fn is_done(&self, index: usize) -> bool {
         self.done.binary_search(&index).is_ok()
+            || (!self.include_in_doubt && self.in_doubt.binary_search(&index).is_ok())
     }
 
     /// The prepared indices to send: all but those done, once the draft is checked to make the
@@ -101,9 +132,19 @@ impl ResumeFrom {
             ));
         }
         Ok((0..fingerprints.len())
-            .filter(|i| self.done.binary_search(i).is_err())
+            .filter(|i| !self.is_done(*i))
             .collect())
     }
+}
+
+/// Why recipients in doubt are not sent again, in words ("K recipients may already have it…").
+pub fn in_doubt_words(k: usize) -> String {
+    if k == 1 {
+        return "1 recipient may already have it (the send was stopped while its request was on the wire)".into();
+    }
+    format!(
+        "{k} recipients may already have it (the send was stopped while their request was on the wire)"
+    )
 }
 
 /// One short fingerprint per request: its position, method, URL and recipient. A fan-out's
@@ -167,6 +208,8 @@ pub(super) struct Recording {
     pub chosen: Vec<usize>,
     /// Prepared indices reached by the send this one resumes.
     pub carried: Vec<usize>,
+    /// Prepared indices the send this one resumes left in doubt, and this one does not send to.
+    pub carried_in_doubt: Vec<usize>,
     pub resumes: Option<String>,
     /// Result rows before the first request (a token exchange).
     pub offset: usize,
@@ -231,6 +274,7 @@ impl Recording {
             recipients_digest: self.streamed.as_ref().map(|s| s.digest.clone()),
             source: self.streamed.as_ref().map(|s| s.source.clone()),
             carried: self.carried.clone(),
+            carried_in_doubt: self.carried_in_doubt.clone(),
             resumes: self.resumes.clone(),
         }
     }
@@ -242,6 +286,24 @@ impl Recording {
             Some(_) => Some(i),
             None => self.chosen.get(i).copied(),
         }
+    }
+
+    /// The request of result row `row` is about to go out: journaled first, so a kill from now
+    /// until its result is recorded leaves it in doubt, not forgotten.
+    pub fn started(&self, row: usize) {
+        if let (Some(journal), Some(i)) = (&self.journal, self.request_of(row)) {
+            journal.started(i);
+        }
+    }
+
+    /// Those in doubt once the send finished: every request it started has its result, so only
+    /// those it left alone (carried from the entry resumed) and not reached since.
+    pub fn in_doubt_at_the_end(&self, done: &[usize]) -> Vec<usize> {
+        self.carried_in_doubt
+            .iter()
+            .copied()
+            .filter(|i| done.binary_search(i).is_err())
+            .collect()
     }
 
     pub fn record(&self, r: &SendResult) {
@@ -299,10 +361,57 @@ mod tests {
             count: 4,
             digest: String::new(),
             done: vec![0, 2],
+            in_doubt: Vec::new(),
+            include_in_doubt: false,
         };
         assert_eq!(from.pick(&prints).expect("same"), [1, 3]);
         let other = fingerprints(&requests[1..]);
         assert!(from.pick(&other).is_err());
+    }
+
+    /// A recipient in doubt (started, never answered) is skipped by default and kept in doubt in
+    /// the new entry; asked to, the resume sends to it too.
+    #[test]
+    fn resume_skips_those_in_doubt_unless_asked_to_include_them() {
+        let requests: Vec<_> = (0..5)
+            .map(|i| PreparedRequest::new("POST", format!("https://push.test/{i}")))
+            .collect();
+        let entry = HistoryEntry {
+            id: "20261204T000000000Z-a".into(),
+            state: EntryState::Interrupted,
+            recipients: fingerprints(&requests),
+            done: vec![0, 1],
+            in_doubt: vec![3],
+            ..HistoryEntry::default()
+        };
+        assert_eq!(
+            entry.summary().summary,
+            "interrupted: 2 of 5 done, 1 in doubt"
+        );
+        assert_eq!(entry.summary().remaining(), 2);
+        let prints = fingerprints(&requests);
+        let skip = ResumeFrom::of(&entry, false).expect("resumable");
+        assert_eq!(skip.pick(&prints).expect("same"), [2, 4]);
+        assert_eq!((skip.to_send(5), skip.left_in_doubt()), (2, &[3][..]));
+        let include = ResumeFrom::of(&entry, true).expect("resumable");
+        assert_eq!(include.pick(&prints).expect("same"), [2, 3, 4]);
+        assert!(include.left_in_doubt().is_empty());
+        // All reached but those in doubt: nothing to send unless they are included, and it says
+        // why in words.
+        let rest = HistoryEntry {
+            done: vec![0, 1, 2, 4],
+            ..entry
+        };
+        let refused = ResumeFrom::of(&rest, false).expect_err("nothing to send");
+        assert!(
+            refused.contains("1 recipient may already have it")
+                && refused.contains("--include-in-doubt"),
+            "{refused}"
+        );
+        assert_eq!(
+            ResumeFrom::of(&rest, true).expect("resumable").to_send(5),
+            1
+        );
     }
 
     #[test]

@@ -39,13 +39,17 @@ pub(super) enum Item {
     Failed(usize, String),
 }
 
+/// Where `run` reports: each result as it lands, and (before it is handed to the transport)
+/// the result row of each request about to go out, so the journal can mark it started.
+pub(super) type Hooks<'a> = (&'a (dyn Fn(EngineEvent) + Sync), &'a (dyn Fn(usize) + Sync));
+
 /// Sends `requests` as `plan` says, emitting each result as it lands; results in request order.
 pub(super) async fn run(
     transport: &Transport,
     requests: Vec<PreparedRequest>,
     plan: &RunPlan,
     cancel: &CancellationToken,
-    emit: &(dyn Fn(EngineEvent) + Sync),
+    (emit, started): Hooks<'_>,
     interpret: Interpret,
 ) -> Vec<Arc<SendResult>> {
     let (tx, rx) = tokio::sync::mpsc::channel(requests.len().max(1));
@@ -63,7 +67,7 @@ pub(super) async fn run(
         }
         emit(event);
     };
-    run_stream(transport, rx, plan, cancel, &collect, interpret).await;
+    run_stream(transport, rx, plan, cancel, (&collect, started), interpret).await;
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|r| r.index);
     results
@@ -78,7 +82,7 @@ pub(super) async fn run_stream(
     mut items: tokio::sync::mpsc::Receiver<Item>,
     plan: &RunPlan,
     cancel: &CancellationToken,
-    emit: &(dyn Fn(EngineEvent) + Sync),
+    (emit, started): Hooks<'_>,
     interpret: Interpret,
 ) {
     let window = plan.concurrency.max(1);
@@ -171,6 +175,9 @@ pub(super) async fn run_stream(
             retries: plan.retries,
             interpret: interpret.clone(),
         };
+        // Marked before it can go out: a kill from here on leaves it in doubt, never forgotten.
+        // (A request stopped before it starts still gets its "not started" row.)
+        started(index + plan.index_offset);
         let kept = head_of(&request);
         let handle = tasks.spawn(one.send(index, request));
         ids.insert(handle.id(), (index, kept));
@@ -406,7 +413,7 @@ mod tests {
             requests,
             &plan,
             &CancellationToken::new(),
-            &emit,
+            (&emit, &|_| {}),
             interpret,
         )
         .await;

@@ -218,16 +218,20 @@ impl Engine {
             },
             None => fan_out,
         };
-        let skipped = match &resume {
+        let to_send = match &resume {
             Some(from) => match from.check(survey.count, &survey.digest) {
-                Ok(()) => from.done.iter().filter(|i| **i < survey.count).count(),
+                Ok(()) => from.to_send(survey.count),
                 Err(e) => return invalid(e, emit),
             },
-            None => 0,
+            None => survey.count,
         };
         let mut recording = Recording {
             id: HistoryStore::new_id(),
             carried: resume.as_ref().map(|r| r.done.clone()).unwrap_or_default(),
+            carried_in_doubt: resume
+                .as_ref()
+                .map(|r| r.left_in_doubt().to_vec())
+                .unwrap_or_default(),
             resumes: resume.as_ref().map(|r| r.of.clone()),
             offset: usize::from(token_result.is_some()),
             streamed: Some(Streamed {
@@ -239,7 +243,6 @@ impl Engine {
             }),
             ..Recording::default()
         };
-        let to_send = survey.count - skipped;
         let header = recording.header(
             job.provider.info().id,
             &job.profile.name,
@@ -304,12 +307,13 @@ impl Engine {
             }
             emit(event);
         };
+        let started = |row: usize| recording.started(row);
         run_stream(
             &self.transport,
             items,
             &plan,
             &cancel,
-            &journaled,
+            (&journaled, &started),
             interpret,
         )
         .await;

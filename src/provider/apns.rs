@@ -7,14 +7,14 @@
 //! or by separate command-line runs) carries the same issue time, a new one appears at most every
 //! 20 minutes, and a token is reused until 40 minutes after its `iat`, well inside Apple's hour.
 
-mod auth;
+pub mod auth;
 pub mod certificate;
 pub mod channels;
 mod check;
 mod doctor;
-mod errors;
+pub mod errors;
 pub mod live_activity;
-mod payload;
+pub mod payload;
 pub mod push_types;
 
 use super::shared::answer;
@@ -217,7 +217,7 @@ static INFO: ProviderInfo = ProviderInfo {
 
 /// `sandbox` or `production`; without the setting, the certificate's only environment (when it
 /// has one), else the profile's badge.
-fn environment(
+pub fn environment(
     profile: &Profile,
     from_cert: Option<&'static str>,
 ) -> Result<&'static str, DraftError> {
@@ -563,7 +563,7 @@ fn body(
 }
 
 #[cfg(test)]
-mod certificate_tests;
+pub(crate) mod certificate_tests;
 #[cfg(test)]
 mod channel_tests;
 #[cfg(test)]

@@ -26,9 +26,11 @@ use body::Payload;
 use time::OffsetDateTime;
 
 pub use connection::{ConnectionString, parse as parse_connection_string};
+pub use formats::FORMATS;
 pub use report::{NotificationOutcome, RegistrationResult, parse_outcome};
-pub use sas::{SasToken, token as sas_token};
+pub use sas::{SasToken, sign as sas_signature, token as sas_token};
 pub use tags::parse as parse_tag_expression;
+pub use wns::{WNS_RAW_MAX, check_xml, root_names};
 
 use interpret::{NAME, hub_of, ids_text, key_name, notification_id, refusal, test_outcome};
 pub use interpret::{is_test, test_report, tracking_headers};

@@ -17,10 +17,10 @@ use crate::outcome::Outcome;
 use crate::profile::Profile;
 use crate::profile::Secrets;
 
-mod auth;
+pub mod auth;
 mod doctor;
-mod errors;
-mod payload;
+pub mod errors;
+pub mod payload;
 
 pub use auth::validate_service_account;
 use auth::{SECRET, project_id, service_account, token_request};

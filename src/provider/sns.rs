@@ -16,8 +16,10 @@ use crate::outcome::{LookupItem, Outcome};
 use crate::profile::Profile;
 use crate::profile::Secrets;
 
+pub use account::amz_date;
 use account::{Account, VERSION};
 use errors::{NAME, all_tags, judge, tag};
+pub use payload::MAX_MESSAGE_BYTES;
 use payload::{publish_params, raw_params};
 
 pub struct Sns;

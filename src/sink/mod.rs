@@ -2,9 +2,20 @@
 //! provider, and each imitation checks what the provider checks and answers as it would.
 //! Imitations do no I/O; the listener and the engine run them.
 
+pub mod apns;
+mod azure;
+pub mod fcm;
+mod keys;
+mod onesignal;
 mod registry;
 mod seam;
+mod sns;
+mod start;
 mod telegram;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod testing;
 mod webpush;
 
 pub use registry::{imitated, imitation};

@@ -1,12 +1,20 @@
 //! Every provider the sink imitates: one line each.
 
 use super::seam::Imitation;
-use super::{telegram, webpush};
+use super::{apns, azure, fcm, onesignal, sns, telegram, webpush};
 
 type Make = fn() -> Box<dyn Imitation>;
 
 /// Provider id → a fresh imitation.
 const ALL: &[(&str, Make)] = &[
+    ("apns", || Box::new(apns::ApnsSink::default())),
+    ("fcm", || Box::new(fcm::FcmSink::default())),
+    ("azure", || Box::new(azure::AzureSink::default())),
+    (
+        "onesignal",
+        || Box::new(onesignal::OneSignalSink::default()),
+    ),
+    ("sns", || Box::new(sns::SnsSink::default())),
     ("telegram", || Box::new(telegram::TelegramSink::default())),
     ("webpush", || Box::new(webpush::WebPushSink::default())),
 ];

@@ -6,8 +6,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::atomic::write_atomic;
+use super::entry::{EntryState, HistoryEntry, HistorySummary};
 use super::error::StoreError;
-use super::history::{EntryState, HistoryEntry, HistoryStore, HistorySummary};
+use super::history::HistoryStore;
 use crate::campaign::Campaign;
 
 /// One campaign send (and its retries).
@@ -95,6 +96,7 @@ impl CampaignEntry {
             state,
             recipients: sum(|s| s.recipients),
             reached: sum(|s| s.reached),
+            in_doubt: sum(|s| s.in_doubt),
             resumes: None,
             targets: total,
         }

@@ -1,6 +1,9 @@
 //! The journal of a send in progress: `<id>.journal` beside the history entries, one JSON line per
 //! finished request, so a send killed half way (crash, SIGKILL, power cut) still says who already
 //! received it. The first line is a header (draft, provider, profile, audience, recipients).
+//! Before a request goes out, a small `{"started":i}` line marks it: a request started with no
+//! result line is *in doubt* (the server may have answered, but the answer was never read), and
+//! a resume skips it unless asked to include it, so nobody is notified twice unasked.
 //!
 //! Each line is written with one `write` as soon as its request finishes (a killed process loses
 //! nothing the kernel has); `fsync` runs in batches (every `SYNC_LINES` lines or `SYNC_EVERY`), so
@@ -53,6 +56,10 @@ pub struct JournalHeader {
     /// Recipients (prepared indices) that an earlier send already reached: a resume skips them.
     #[serde(default)]
     pub carried: Vec<usize>,
+    /// Recipients an earlier send left in doubt that this one (a resume) does not send to: they
+    /// stay in doubt in this entry, so resuming it later does not send to them either.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carried_in_doubt: Vec<usize>,
     #[serde(default)]
     pub resumes: Option<String>,
 }
@@ -62,6 +69,9 @@ pub struct JournalHeader {
 /// `"ok": true` alone (failures always in full).
 #[derive(Debug, Serialize, Deserialize)]
 struct JournalLine {
+    /// A "started" line: this prepared request is about to go out (nothing else on the line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    started: Option<usize>,
     #[serde(default)]
     request: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -214,6 +224,7 @@ impl Journal {
         let fingerprint = fingerprint.map(str::to_string);
         if compact && w.written >= KEEP_IN_FULL && outcome.is_ok() && retried.is_empty() {
             let line = JournalLine {
+                started: None,
                 request,
                 fingerprint,
                 ok: true,
@@ -236,6 +247,7 @@ impl Journal {
                 keep_for_history(&mut result, w.written);
                 w.written += 1;
                 let line = JournalLine {
+                    started: None,
                     request,
                     fingerprint: request.and(fingerprint.clone()),
                     ok: false,
@@ -247,9 +259,26 @@ impl Journal {
                 text.push(b'\n');
             }
         }
-        // One write per finished request: a SIGKILL leaves whole lines (or, at worst, one torn
-        // last line that readers ignore).
-        let result = w.file.write_all(&text);
+        self.append(&mut w, &text);
+    }
+
+    /// Marks prepared request `request` as about to go out, before it is handed to the transport:
+    /// until its result line follows, it is in doubt. One small line, synced with the batch.
+    pub fn started(&self, request: usize) {
+        let Ok(mut w) = self.state.lock() else {
+            return;
+        };
+        if w.broken.is_some() {
+            return;
+        }
+        self.append(&mut w, format!("{{\"started\":{request}}}\n").as_bytes());
+    }
+
+    /// Writes whole lines with one `write`, and wakes the `fsync` when a batch is due.
+    fn append(&self, w: &mut Writer, text: &[u8]) {
+        // One write per line group: a SIGKILL leaves whole lines (or, at worst, one torn last
+        // line that readers ignore).
+        let result = w.file.write_all(text);
         w.unsynced += 1;
         let due = w.unsynced >= SYNC_LINES;
         if due {
@@ -298,11 +327,13 @@ impl Drop for Journal {
 }
 
 /// What a journal holds: its header, the results recorded, the prepared indices reached (those
-/// carried over included), and whether its writer still holds it (the send is running).
+/// carried over included), those in doubt (started with no result, or carried over in doubt),
+/// and whether its writer still holds it (the send is running).
 pub(super) struct JournalRead {
     pub header: JournalHeader,
     pub results: Vec<HistoryResult>,
     pub done: Vec<usize>,
+    pub in_doubt: Vec<usize>,
     pub running: bool,
 }
 
@@ -325,11 +356,21 @@ pub(super) fn read(path: &Path) -> Option<JournalRead> {
     };
     let mut done = header.carried.clone();
     let mut results = Vec::new();
+    // Started and not finished yet: a result line follows its started line, so this holds at
+    // most the requests in flight, however long the send.
+    let mut in_flight = std::collections::HashSet::new();
     for line in lines {
         // Only the last line can be torn (the process died writing it); it never counts.
         let Ok(line) = serde_json::from_slice::<JournalLine>(line) else {
             continue;
         };
+        if let Some(i) = line.started {
+            in_flight.insert(i);
+            continue;
+        }
+        if let Some(i) = line.request {
+            in_flight.remove(&i);
+        }
         let ok = line.ok || line.result.as_ref().is_some_and(|r| r.outcome.is_ok());
         if let Some(i) = line.request
             && ok
@@ -342,10 +383,18 @@ pub(super) fn read(path: &Path) -> Option<JournalRead> {
     }
     done.sort_unstable();
     done.dedup();
+    let mut in_doubt: Vec<usize> = in_flight
+        .into_iter()
+        .chain(header.carried_in_doubt.iter().copied())
+        .filter(|i| done.binary_search(i).is_err())
+        .collect();
+    in_doubt.sort_unstable();
+    in_doubt.dedup();
     Some(JournalRead {
         header,
         results,
         done,
+        in_doubt,
         running,
     })
 }
@@ -369,6 +418,7 @@ mod tests {
             recipients_digest: None,
             source: None,
             carried: Vec::new(),
+            carried_in_doubt: Vec::new(),
             resumes: None,
         }
     }
@@ -403,6 +453,36 @@ mod tests {
         assert_eq!(entry.done, [0]);
         let text = std::fs::read_to_string(&path).expect("text");
         assert!(!text.contains("verysecretvalue123"), "{text}");
+    }
+
+    #[test]
+    fn a_request_started_without_a_result_is_in_doubt() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut h = header("20261204T000000000Z-c");
+        // A resume that left recipient 1 in doubt (and sends to 0 and 2 only).
+        h.carried_in_doubt = vec![1];
+        let journal = Journal::create(dir.path(), &h).expect("j");
+        journal.started(0);
+        journal.started(2);
+        journal.record(Some(0), &[], &exchange(), &Outcome::accepted("Sent"));
+        drop(journal);
+        let path = path_of(dir.path(), "20261204T000000000Z-c");
+        let text = std::fs::read_to_string(&path).expect("text");
+        assert!(text.contains("{\"started\":2}\n"), "one small line: {text}");
+        let first = read(&path).expect("reads");
+        assert_eq!(first.done, [0]);
+        assert_eq!(
+            first.in_doubt,
+            [1, 2],
+            "2 went out unanswered; 1 carried over"
+        );
+        // A failure is an answer: not in doubt.
+        let journal = Journal::create(dir.path(), &header("20261204T000000000Z-d")).expect("j");
+        journal.started(0);
+        journal.record(Some(0), &[], &exchange(), &Outcome::refused("Gone"));
+        drop(journal);
+        let answered = read(&path_of(dir.path(), "20261204T000000000Z-d")).expect("reads");
+        assert!(answered.in_doubt.is_empty() && answered.done.is_empty());
     }
 
     #[test]

@@ -284,7 +284,7 @@ impl PushdeckApp {
                 .get(&id)
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("history entry {id} is gone"))?;
-            let from = ResumeFrom::of(&entry)?;
+            let from = ResumeFrom::of(&entry, false)?;
             let job = self.target_job(index, entry.draft.clone())?;
             jobs.push(TargetJob {
                 index,

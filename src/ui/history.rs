@@ -25,6 +25,8 @@ pub struct HistoryView {
     /// A resume waiting for the user's confirmation: the entry, the audience in words, the
     /// profile's environment.
     pub(super) confirm: Option<(String, String, String)>,
+    /// "Also send to the K in doubt", for the entry shown (unticked whenever another is shown).
+    pub(super) include_in_doubt: bool,
 }
 
 impl HistoryView {
@@ -40,6 +42,7 @@ impl HistoryView {
             sort: None,
             error: None,
             confirm: None,
+            include_in_doubt: false,
         }
     }
 
@@ -73,6 +76,7 @@ impl HistoryView {
         let lines = text.lines().map(str::to_string).collect();
         self.selected = Some((entry, lines));
         self.error = None;
+        self.include_in_doubt = false;
     }
 }
 
@@ -152,12 +156,16 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
                         .iter()
                         .find(|i| i.resumes.as_deref() == Some(entry.id.as_str()))
                         .map(|i| i.id.clone());
-                    let remaining = entry.remaining().len();
+                    let in_doubt = entry.in_doubt.len();
+                    let remaining = entry.to_resume(view.include_in_doubt).len();
                     match entry.state {
                         EntryState::Interrupted => {
                             ui.colored_label(ok_color(ui, false), entry.summary().summary);
                         }
                         EntryState::Running => {
+                            ui.weak(entry.summary().summary);
+                        }
+                        EntryState::Finished if in_doubt > 0 => {
                             ui.weak(entry.summary().summary);
                         }
                         EntryState::Finished => {}
@@ -171,14 +179,32 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
                     ui.horizontal(|ui| {
                         if resumed_by.is_none()
                             && entry.state != EntryState::Running
+                            && in_doubt > 0
+                        {
+                            ui.checkbox(
+                                &mut view.include_in_doubt,
+                                format!("Also send to the {in_doubt} in doubt"),
+                            )
+                            .on_hover_text(format!(
+                                "{}. Unticked, they are not sent again; ticked, they are, and may get it twice.",
+                                crate::engine::in_doubt_words(in_doubt)
+                            ));
+                        }
+                        if resumed_by.is_none()
+                            && entry.state != EntryState::Running
                             && entry.recipient_count() > 0
                             && remaining > 0
                             && ui
                                 .button(format!("Send to the remaining {remaining}"))
                                 .on_hover_text(format!(
-                                    "Send this draft again only to the {remaining} of {} recipients with no recorded success; the {} already reached are skipped. Recorded as a new history entry.",
+                                    "Send this draft again only to the {remaining} of {} recipients with no recorded success; the {} already reached are skipped{}. Recorded as a new history entry.",
                                     entry.recipient_count(),
-                                    entry.done.len()
+                                    entry.done.len(),
+                                    if in_doubt > 0 && !view.include_in_doubt {
+                                        format!(", and so are the {in_doubt} in doubt")
+                                    } else {
+                                        String::new()
+                                    }
                                 ))
                                 .clicked()
                         {

@@ -1,5 +1,6 @@
 //! "Send to the remaining" from the History window: an interrupted send's draft (or a finished
-//! one's with failures) again, only to the recipients with no recorded success.
+//! one's with failures) again, only to the recipients with no recorded success; those in doubt
+//! (maybe delivered) only when "Also send to the K in doubt" is ticked.
 
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ impl PushdeckApp {
         }
         match self.resume_job(id) {
             Ok((job, from, tab)) => {
-                let remaining = from.count.saturating_sub(from.done.len());
+                let remaining = from.to_send(from.count);
                 let broad = job.provider.broadcast(&job.draft).or_else(|| {
                     (remaining > FAN_OUT_CONFIRM).then(|| {
                         format!(
@@ -54,7 +55,7 @@ impl PushdeckApp {
             .get(&latest)
             .map_err(|e| e.to_string())?
             .ok_or("this entry is gone (deleted by another window?)")?;
-        let from = ResumeFrom::of(&entry)?;
+        let from = ResumeFrom::of(&entry, self.history.include_in_doubt)?;
         let profile = self.profiles.get(&entry.profile).cloned().ok_or_else(|| {
             format!(
                 "profile `{}` no longer exists; create it again (Edit credentials…) to send to the remaining recipients",

@@ -1,10 +1,12 @@
 //! `pushdeck resume`: the real binary against the Web Push stand-in. A send with failures is
 //! resumed to exactly the recipients with no recorded success; what cannot be resumed is refused
-//! in words, nothing sent. (Interrupted sends, killed mid-way: tests/durability.rs.)
+//! in words, nothing sent. Recipients in doubt (started, never answered) are skipped unless
+//! `--include-in-doubt`. (Interrupted sends, killed mid-way: tests/durability.rs.)
 
 use crate::support::stand_ins::webpush::PushService;
 use crate::support::{Keyring, Sandbox, assert_exit, stderr, stdout, stdout_json};
 use pushdeck::provider::webpush::vapid::VapidKey;
+use pushdeck::store::{HistoryStore, JournalHeader};
 use serde_json::{Value, json};
 
 struct Setup {
@@ -147,4 +149,115 @@ fn what_cannot_be_resumed_is_refused_in_words_and_nothing_is_sent() {
     let out = s.run(&["resume", "../etc", "--yes"]);
     assert_exit(&out, 2);
     assert_eq!(s.paths().len(), 2, "nothing more was sent");
+}
+
+/// Turns the finished send `id` into the journal it would have left had it been killed after the
+/// first recipient's answer, with the requests `in_doubt` (prepared indices) started on the wire
+/// and never answered: written with the store's own journal, as the engine writes it.
+fn interrupt(s: &Setup, id: &str, in_doubt: &[usize]) -> String {
+    let history = HistoryStore::new(s.sandbox.data_dir().join("history"));
+    let sent = history.get(id).expect("reads").expect("kept");
+    let header = JournalHeader {
+        id: HistoryStore::new_id(),
+        at: sent.at.clone(),
+        provider: sent.provider.clone(),
+        profile: sent.profile.clone(),
+        audience: sent.audience.clone(),
+        draft: sent.draft.clone(),
+        total: sent.recipient_count(),
+        recipients: sent.recipients.clone(),
+        recipient_count: sent.recipient_count,
+        recipients_digest: sent.recipients_digest.clone(),
+        source: None,
+        carried: Vec::new(),
+        carried_in_doubt: Vec::new(),
+        resumes: None,
+    };
+    let journal = history.start_journal(&header).expect("journal");
+    journal.started(0);
+    for i in in_doubt {
+        journal.started(*i);
+    }
+    let first = &sent.results[0];
+    journal.record(Some(0), &[], &first.exchange, &first.outcome);
+    drop(journal);
+    history.delete(id).expect("delete");
+    header.id
+}
+
+/// Ben's and cy's requests were on the wire when the send was killed: they are in doubt. The
+/// default resume sends only to dan and says why in words; `--include-in-doubt` sends to them.
+#[test]
+fn recipients_in_doubt_are_skipped_unless_included() {
+    let s = Setup::new();
+    let sent = s.send(&["ana", "ben", "cy", "dan"]);
+    let id = interrupt(&s, &sent, &[1, 2]);
+    assert_eq!(s.service.delivered().len(), 4);
+
+    let listed = s.history();
+    assert_eq!(
+        listed[0]["summary"],
+        json!("interrupted: 1 of 4 done, 2 in doubt")
+    );
+    assert_eq!(listed[0]["in_doubt"], json!(2));
+    let shown = stdout_json(&s.run(&["history", "show", &id, "--json"]));
+    assert_eq!(
+        (shown["state"].clone(), shown["in_doubt"].clone()),
+        (json!("interrupted"), json!(2))
+    );
+    let shown = stdout(&s.run(&["history", "show", &id]));
+    assert!(
+        shown.contains("interrupted: 1 of 4 done, 2 in doubt")
+            && shown.contains("2 recipients may already have it"),
+        "{shown}"
+    );
+
+    // By default: only dan; ben and cy are left in doubt, and it says so.
+    let out = s.run(&["resume", &id, "--yes", "--json"]);
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains(
+            "2 recipients may already have it (the send was stopped while their request was on the wire); not sent again. --include-in-doubt sends to them too"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let doc = stdout_json(&out);
+    assert_eq!(doc["in_doubt"], json!(2));
+    assert_eq!(doc["results"].as_array().map(Vec::len), Some(1));
+    assert_eq!(s.paths()[4..], ["/push/dan"]);
+
+    // Nothing left but those in doubt: refused in words, nothing sent.
+    let out = s.run(&["resume", &id, "--yes"]);
+    assert_exit(&out, 2);
+    assert!(
+        stderr(&out).contains("but 2 in doubt") && stderr(&out).contains("--include-in-doubt"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(s.paths().len(), 5);
+
+    // Asked to: ben and cy, once more each; ana and dan are never sent to again.
+    let out = s.run(&["resume", &id, "--yes", "--include-in-doubt", "--json"]);
+    assert_exit(&out, 0);
+    assert_eq!(stdout_json(&out)["in_doubt"], json!(0));
+    let mut again = s.paths()[5..].to_vec();
+    again.sort();
+    assert_eq!(again, ["/push/ben", "/push/cy"]);
+    let latest = &s.history()[0];
+    assert_eq!(
+        (latest["reached"].clone(), latest.get("in_doubt").cloned()),
+        (json!(4), None),
+        "{latest}"
+    );
+}
+
+#[test]
+fn resume_help_names_include_in_doubt() {
+    let s = Setup::new();
+    let help = stdout(&s.run(&["resume", "--help"]));
+    assert!(
+        help.contains("--include-in-doubt") && help.contains("may get the message twice"),
+        "{help}"
+    );
 }

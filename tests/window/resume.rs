@@ -11,14 +11,18 @@ use crate::support::window::{Desk, harness_sized, text_visible, wait_for_at_most
 use pushdeck::draft::Draft;
 use pushdeck::engine::{DEFAULT_TIMEOUT, Engine, MAX_CONCURRENCY, SendJob};
 use pushdeck::provider::webpush::vapid::VapidKey;
-use pushdeck::store::{HistoryStore, JournalHeader, Profile};
+use pushdeck::store::{HistoryStore, JournalHeader, Profile, SecretStore};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-#[test]
-fn an_interrupted_send_is_finished_from_the_history_window() {
-    let desk = Desk::new();
-    let service = PushService::start_on(&desk.runtime);
+/// A real send to ana, ben and cy through the engine, then its entry replaced by the journal it
+/// would have left had it been killed after ana's answer, with `started` (prepared indices) on
+/// the wire unanswered at that moment.
+fn interrupted_after_ana(
+    desk: &Desk,
+    service: &PushService,
+    started: &[usize],
+) -> (HistoryStore, SecretStore) {
     let key = VapidKey::generate().expect("key");
     let mut profile = Profile::new("site", "webpush");
     for (k, v) in [
@@ -79,14 +83,27 @@ fn an_interrupted_send_is_finished_from_the_history_window() {
             recipients_digest: sent.recipients_digest.clone(),
             source: None,
             carried: Vec::new(),
+            carried_in_doubt: Vec::new(),
             resumes: None,
         })
         .expect("journal");
+    journal.started(0);
+    for i in started {
+        journal.started(*i);
+    }
     let first = &sent.results[0];
     journal.record(Some(0), &[], &first.exchange, &first.outcome);
     drop(journal);
     history.delete(&sent.id).expect("delete");
     assert_eq!(service.delivered().len(), 3);
+    (history, keyring)
+}
+
+#[test]
+fn an_interrupted_send_is_finished_from_the_history_window() {
+    let desk = Desk::new();
+    let service = PushService::start_on(&desk.runtime);
+    let (history, keyring) = interrupted_after_ana(&desk, &service, &[]);
 
     let mut h = harness_sized(desk.app_with(keyring), [1280.0, 860.0]);
     h.run();
@@ -122,4 +139,46 @@ fn an_interrupted_send_is_finished_from_the_history_window() {
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].resumes.as_deref(), Some(list[1].id.as_str()));
     assert_eq!((list[0].reached, list[0].recipients), (3, 3));
+}
+
+/// Ben's request was on the wire when the send was killed: he is in doubt. "Send to the remaining"
+/// leaves him out unless "Also send to the 1 in doubt" is ticked (its tooltip says why).
+#[test]
+fn a_recipient_in_doubt_is_sent_to_only_when_ticked() {
+    let desk = Desk::new();
+    let service = PushService::start_on(&desk.runtime);
+    let (history, keyring) = interrupted_after_ana(&desk, &service, &[1]);
+    let mut h = harness_sized(desk.app_with(keyring), [1280.0, 860.0]);
+    h.run();
+    h.get_by_label("History (1)").click();
+    h.run();
+    h.get_by_label_contains("interrupted: 1 of 3 done, 1 in doubt")
+        .click();
+    h.run();
+    // Unticked: only cy.
+    h.get_by_label("Send to the remaining 1");
+    let tick = h.get_by_label("Also send to the 1 in doubt");
+    tick.hover();
+    h.run();
+    assert!(
+        text_visible(&h, "1 recipient may already have it"),
+        "the checkbox explains itself"
+    );
+    h.get_by_label("Also send to the 1 in doubt").click();
+    h.run();
+    h.get_by_label("Send to the remaining 2").click();
+    h.step();
+    wait_for_at_most(&mut h, Duration::from_secs(20), "the resumed send", |h| {
+        !h.state().is_sending() && service.delivered().len() >= 5
+    });
+    h.run();
+    let mut ids: Vec<String> = service.delivered().into_iter().map(|d| d.id).collect();
+    ids.sort();
+    assert_eq!(ids, ["ana", "ben", "ben", "cy", "cy"], "ben is included");
+    let list = history.list();
+    assert_eq!(list.len(), 2);
+    assert_eq!(
+        (list[0].reached, list[0].in_doubt, list[0].recipients),
+        (3, 0, 3)
+    );
 }

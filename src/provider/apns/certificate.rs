@@ -332,7 +332,7 @@ fn from_p12(text: &str, password: Option<&str>) -> Result<Parts, DraftError> {
     ))
 }
 
-fn read_facts(der: &[u8]) -> Result<Facts, DraftError> {
+pub fn read_facts(der: &[u8]) -> Result<Facts, DraftError> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| {
         error(
             CERTIFICATE,

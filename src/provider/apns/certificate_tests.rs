@@ -5,7 +5,13 @@ use crate::profile::Profile;
 use time::OffsetDateTime;
 
 /// A self-signed push certificate for `bundle` with Apple's extensions, as PEM cert + key.
-fn pem_cert(bundle: &str, sandbox: bool, production: bool, topics: &[&str], days: i64) -> String {
+pub(crate) fn pem_cert(
+    bundle: &str,
+    sandbox: bool,
+    production: bool,
+    topics: &[&str],
+    days: i64,
+) -> String {
     let key = rcgen::KeyPair::generate().expect("key");
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
     params.distinguished_name.push(

@@ -25,10 +25,7 @@ impl std::fmt::Debug for SasToken {
 /// Signs `resource_uri` (the hub URL without query) until `expiry` (UNIX seconds).
 pub fn token(resource_uri: &str, key_name: &str, key: &str, expiry: i64) -> SasToken {
     let sr = encode(resource_uri).to_ascii_lowercase();
-    let to_sign = format!("{sr}\n{expiry}");
-    let key = hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes());
-    let tag = hmac::sign(&key, to_sign.as_bytes());
-    let signature = encode(&base64::engine::general_purpose::STANDARD.encode(tag.as_ref()));
+    let signature = encode(&sign(&sr, &expiry.to_string(), key));
     SasToken {
         header: format!(
             "SharedAccessSignature sr={sr}&sig={signature}&se={expiry}&skn={}",
@@ -36,6 +33,14 @@ pub fn token(resource_uri: &str, key_name: &str, key: &str, expiry: i64) -> SasT
         ),
         signature,
     }
+}
+
+/// The base64 signature of `sr` (as written in the token) and `se`: what the hub recomputes
+/// to check a token, and what the sink does with the profile's key.
+pub fn sign(sr: &str, expiry: &str, key: &str) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes());
+    let tag = hmac::sign(&key, format!("{sr}\n{expiry}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(tag.as_ref())
 }
 
 /// Percent-encodes everything but the RFC 3986 unreserved characters, like Python's

@@ -16,17 +16,17 @@ pub const SECRET: &str = "service_account_json";
 #[derive(Deserialize)]
 pub struct ServiceAccount {
     #[serde(rename = "type", default)]
-    kind: String,
+    pub kind: String,
     #[serde(default)]
-    project_id: String,
+    pub project_id: String,
     #[serde(default)]
-    private_key_id: String,
+    pub private_key_id: String,
     #[serde(default)]
-    private_key: String,
+    pub private_key: String,
     #[serde(default)]
-    client_email: String,
+    pub client_email: String,
     #[serde(default)]
-    token_uri: String,
+    pub token_uri: String,
 }
 
 pub fn secret_error(message: impl Into<String>) -> DraftError {

@@ -43,10 +43,7 @@ pub fn target(draft: &Draft) -> Result<Target, DraftError> {
     }
     if let Some(topic) = topic {
         let name = topic.strip_prefix("/topics/").unwrap_or(topic);
-        let valid = !name.is_empty()
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b));
+        let valid = topic_name_ok(name);
         if !valid {
             return Err(DraftError::new(
                 "audience.topic",
@@ -70,6 +67,22 @@ pub fn target(draft: &Draft) -> Result<Target, DraftError> {
         ));
     }
     Ok(Target::Condition(condition.to_string()))
+}
+
+/// FCM's topic names: `[a-zA-Z0-9-_.~%]+` (also what analytics labels are made of).
+pub fn topic_name_ok(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b))
+}
+
+/// Data keys FCM keeps for itself: from, notification, message_type, google.*, gcm.*.
+pub fn reserved_data_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    ["from", "notification", "message_type"].contains(&lower.as_str())
+        || lower.starts_with("google.")
+        || lower.starts_with("gcm.")
 }
 
 pub fn short_token(token: &str) -> String {
@@ -418,11 +431,7 @@ pub fn data(
     let mut out = Map::new();
     let mut converted = Vec::new();
     for (key, value) in input {
-        let lower = key.to_ascii_lowercase();
-        if ["from", "notification", "message_type"].contains(&lower.as_str())
-            || lower.starts_with("google.")
-            || lower.starts_with("gcm.")
-        {
+        if reserved_data_key(key) {
             return Err(DraftError::new(
                 format!("message.data.{key}"),
                 "is reserved by FCM (from, notification, message_type, google.*, gcm.*); rename it",
