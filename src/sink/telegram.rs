@@ -152,25 +152,11 @@ impl Imitation for TelegramSink {
 
     fn begin(&mut self, start: &SinkStart) -> Result<SinkSetup, String> {
         self.base_url = start.base_url.trim_end_matches('/').to_string();
-        if let Some(profile) = start.profile {
-            if profile.provider != "telegram" {
-                return Err(format!(
-                    "profile {} is a {} profile; the Telegram sink checks the bot token of a telegram profile",
-                    profile.name, profile.provider
-                ));
-            }
-            let token = start
-                .secrets
-                .and_then(|s| s.get("bot_token"))
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    format!(
-                        "profile {} has no bot_token: store it with `pushdeck secret set {} bot_token`",
-                        profile.name, profile.name
-                    )
-                })?;
-            self.expected_token = Some(token.to_string());
+        if let Some((profile, secrets)) =
+            super::start::profile_of(start, "telegram", "calls are checked against its bot token")?
+        {
+            let token = super::start::secret(profile, secrets, "bot_token")?;
+            self.expected_token = Some(token.trim().to_string());
         }
         let token_about = if self.expected_token.is_some() {
             "calls must use the profile's bot token; any other is answered 401 Unauthorized"

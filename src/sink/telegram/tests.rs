@@ -33,19 +33,7 @@ fn arrival(method: &str, target: &str, content_type: Option<&str>, body: &[u8]) 
 
 /// What the listener would hand the sink for one of Pushdeck's own requests.
 fn from_request(request: &PreparedRequest) -> Arrival {
-    let url = url::Url::parse(&request.url).expect("url");
-    let target = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_string(),
-    };
-    let mut a = arrival(&request.method, &target, None, request.body.as_bytes());
-    a.headers.extend(
-        request
-            .headers
-            .iter()
-            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone())),
-    );
-    a
+    crate::sink::testing::arrival_of(request, UNIX_EPOCH + Duration::from_secs(1_800_000_000))
 }
 
 fn profile(token: &str) -> (Profile, Secrets) {

@@ -20,28 +20,8 @@ fn received_at() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(NOW.unix_timestamp().unsigned_abs())
 }
 
-/// What the listener would hand the sink for `request`.
 fn arrival(request: &PreparedRequest) -> Arrival {
-    let url = url::Url::parse(&request.url).expect("url");
-    let mut target = url.path().to_string();
-    if let Some(q) = url.query() {
-        target = format!("{target}?{q}");
-    }
-    Arrival {
-        method: request.method.clone(),
-        target,
-        version: "HTTP/1.1".into(),
-        headers: request
-            .headers
-            .iter()
-            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
-            .collect(),
-        body: bytes::Bytes::copy_from_slice(request.body.as_bytes()),
-        tls: false,
-        client_certificate: None,
-        peer: "127.0.0.1:50000".into(),
-        received_at: received_at(),
-    }
+    crate::sink::testing::arrival_of(request, received_at())
 }
 
 fn profile(key: &VapidKey) -> (Profile, Secrets) {
