@@ -350,3 +350,35 @@ fn rehearsals_answer_with_telegrams_errors() {
         "checks still run"
     );
 }
+
+#[test]
+fn pushdecks_provider_reads_the_sinks_answers_as_telegrams() {
+    use crate::outcome::Verdict as Said;
+    use crate::sink::test_support::exchange;
+    let sink = sink(None);
+    let request = sent_by_pushdeck(json!({"profile": "bot", "message": {"body": "hi"},
+        "audience": {"chat_ids": [42]}}));
+    let ok = sink.answer(&from_request(&request), None);
+    let outcome = Telegram.interpret(&exchange(request.clone(), &ok));
+    assert_eq!(outcome.verdict, Said::Accepted, "{}", outcome.summary);
+    assert_eq!(outcome.message_id.as_deref(), Some("1"));
+    let limited = REHEARSALS
+        .iter()
+        .find(|r| r.name == "rate-limited")
+        .expect("rate-limited");
+    let verdict = sink.answer(&from_request(&request), Some(limited));
+    let outcome = Telegram.interpret(&exchange(request.clone(), &verdict));
+    assert_eq!(outcome.verdict, Said::Refused);
+    assert_eq!(outcome.retry_after, Some(RETRY_AFTER_S));
+    let blocked = REHEARSALS
+        .iter()
+        .find(|r| r.name == "blocked")
+        .expect("blocked");
+    let verdict = sink.answer(&from_request(&request), Some(blocked));
+    let outcome = Telegram.interpret(&exchange(request, &verdict));
+    assert!(
+        outcome.summary.to_lowercase().contains("blocked"),
+        "{}",
+        outcome.summary
+    );
+}

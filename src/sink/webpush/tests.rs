@@ -382,3 +382,26 @@ fn the_pre_rfc_webpush_scheme_is_read_with_its_crypto_key_and_said_to_be_old() {
     assert!(texts_at(&verdict.findings, Level::Warn).contains("pre-RFC VAPID form"));
     assert!(texts_at(&verdict.findings, Level::Ok).contains("signature verifies"));
 }
+
+#[test]
+fn pushdecks_provider_reads_the_sinks_answers_as_a_push_services() {
+    use crate::outcome::Verdict as Said;
+    use crate::sink::test_support::exchange;
+    let key = VapidKey::generate().expect("key");
+    let (sink, _) = sink(None, None);
+    let request = sent_by_pushdeck(&sink, &key, json!({"body": "hi"}));
+    let ok = sink.answer(&arrival(&request), None);
+    let outcome = WebPush.interpret(&exchange(request.clone(), &ok));
+    assert_eq!(outcome.verdict, Said::Accepted, "{}", outcome.summary);
+    assert!(outcome.message_id.is_some(), "the Location's id");
+    for (name, gone) in [("gone", true), ("not-found", true), ("rate-limited", false)] {
+        let rehearsal = REHEARSALS.iter().find(|r| r.name == name).expect(name);
+        let verdict = sink.answer(&arrival(&request), Some(rehearsal));
+        let outcome = WebPush.interpret(&exchange(request.clone(), &verdict));
+        assert_eq!(outcome.verdict, Said::Refused, "{name}");
+        assert_eq!(outcome.gone, gone, "{name}: {}", outcome.summary);
+        if name == "rate-limited" {
+            assert_eq!(outcome.retry_after, Some(60));
+        }
+    }
+}
