@@ -27,9 +27,12 @@ pub use chats::{
     start_token, webhook_summary,
 };
 use errors::NAME;
-pub use errors::reply;
+pub use errors::{explain, reply};
 use fan_out::TelegramFanOut;
-pub use payload::{CAPTION_LIMIT, ChatId, ParseMode, TEXT_LIMIT, chat_ids, compose};
+pub use payload::{
+    CALLBACK_DATA_LIMIT, CAPTION_LIMIT, ChatId, ParseMode, TEXT_LIMIT, chat_ids, check_photo,
+    compose, parse_chat, visible_text,
+};
 use payload::{build_body, raw_body};
 
 pub struct Telegram;
@@ -292,21 +295,25 @@ impl Telegram {
 
 fn token<'a>(profile: &Profile, secrets: &'a Secrets) -> Result<&'a str, DraftError> {
     let token = secrets.require(&profile.name, "bot_token")?.trim();
-    let valid = token.split_once(':').is_some_and(|(id, key)| {
-        !id.is_empty()
-            && id.bytes().all(|b| b.is_ascii_digit())
-            && !key.is_empty()
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    });
-    if !valid {
+    if !is_bot_token(token) {
         return Err(DraftError::new(
             "secret bot_token",
             "is not a bot token: it looks like 123456789:AAE… (digits, a colon, then letters, digits, - and _); copy it again from @BotFather",
         ));
     }
     Ok(token)
+}
+
+/// A bot token's shape: the bot's numeric id, a colon, then letters, digits, - and _.
+pub fn is_bot_token(token: &str) -> bool {
+    token.split_once(':').is_some_and(|(id, key)| {
+        !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && !key.is_empty()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
 }
 
 /// A Bot API call with an optional JSON body (no body: GET), the token marked secret.

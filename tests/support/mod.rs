@@ -9,6 +9,7 @@
 
 pub mod fault_server;
 pub mod forward_proxy;
+pub mod peers;
 pub mod redis;
 pub mod stand_ins;
 pub mod tls;
