@@ -7,6 +7,7 @@
 
 mod calls;
 mod campaign;
+mod prune;
 mod report;
 mod resume;
 mod run;
@@ -27,7 +28,7 @@ use crate::outcome::Outcome;
 use crate::profile::{Profile, Secrets};
 use crate::provider::{PrepareContext, Prepared, Provider, Token, TokenPlan};
 use crate::store::history_result;
-use crate::store::{HistoryEntry, HistoryStore};
+use crate::store::{HistoryEntry, HistoryStore, Reached};
 pub use campaign::{
     CampaignEvent, CampaignHandle, CampaignJob, CampaignReport, TargetJob, TargetReport,
 };
@@ -333,7 +334,7 @@ impl Engine {
         let (requests, chosen, carried, carried_in_doubt) = match &resume {
             None => {
                 let all = (0..prepared.requests.len()).collect();
-                (prepared.requests, all, Vec::new(), Vec::new())
+                (prepared.requests, all, Reached::default(), Vec::new())
             }
             // A stepped send (a file push) is one message: its later steps are built from the
             // answers before them, so there is nothing to pick from.
@@ -485,23 +486,16 @@ impl Engine {
         recording: Recording,
         emit: &(dyn Fn(EngineEvent) + Sync),
     ) -> Arc<SendReport> {
-        let mut done = recording.carried.clone();
-        match &recording.streamed {
-            Some(streamed) => {
-                let reached = streamed.reached();
-                done.reserve_exact(reached.len());
-                done.extend(reached);
-            }
-            None => done.extend(
-                report
-                    .results
-                    .iter()
-                    .filter(|r| r.outcome.is_ok())
-                    .filter_map(|r| recording.request_of(r.index)),
-            ),
-        }
-        done.sort_unstable();
-        done.dedup();
+        let reached = match &recording.streamed {
+            Some(streamed) => streamed.reached(),
+            None => report
+                .results
+                .iter()
+                .filter(|r| r.outcome.is_ok())
+                .filter_map(|r| recording.request_of(r.index))
+                .collect(),
+        };
+        let done = reached.union(&recording.carried);
         let in_doubt = recording.in_doubt_at_the_end(&done);
         // A streamed fan-out keeps a sample and every failure whole; the tally counts them all.
         let streamed = recording.streamed.is_some();

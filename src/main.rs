@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: a Web Push fan-out allocates and frees a request, an
+/// exchange and a connection's buffers per recipient across threads (prepared on one, sent and
+/// recorded on another), where glibc's malloc spent a sixth of the send's CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Logs go to stderr, off by default; PUSHDECK_LOG=debug turns them on. Secrets never reach a
     // log: only redacted dumps are ever formatted.

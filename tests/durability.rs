@@ -649,7 +649,7 @@ fn recipient(i: usize) -> String {
 }
 
 fn reached(entry: &HistoryEntry) -> BTreeSet<String> {
-    entry.done.iter().map(|i| recipient(*i)).collect()
+    entry.done.iter().map(recipient).collect()
 }
 
 /// Recipients whose request was on the wire, unanswered as far as the journal knows, at the kill.

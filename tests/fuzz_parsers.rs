@@ -1614,6 +1614,8 @@ fn sink_arrivals() {
         format!("/3/device/{DEVICE}"),
         "/token".into(),
         "/v1/projects/acme-push/messages:send".into(),
+        "/push/Ab3dE5gH".into(),
+        "/bot7012345678:AAHfuzzToken_0123/sendMessage?chat_id=42&text=hi".into(),
         "/".into(),
     ]);
     let names = prop::sample::select(vec![
@@ -1626,6 +1628,11 @@ fn sink_arrivals() {
         "apns-id",
         "content-type",
         "ttl",
+        "urgency",
+        "topic",
+        "content-encoding",
+        "crypto-key",
+        "encryption",
     ]);
     let values = mutated(vec![
         "bearer eyJhbGciOiJFUzI1NiIsImtpZCI6IkFCQzEyM0RFRkcifQ.eyJpc3MiOiJERUYxMjNHSElKIiwiaWF0IjoxfQ.AAAA".into(),
@@ -1635,12 +1642,17 @@ fn sink_arrivals() {
         "10".into(),
         "application/x-www-form-urlencoded".into(),
         "eabeae54-14a8-11e5-b60b-1697f925ec7b".into(),
+        "vapid t=eyJ0eXAiOiJKV1QiLCJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJodHRwczovL3giLCJleHAiOjF9.AA, k=BA1Hxzyi1RUM1b5wjxsn7nGxAszw2u61m164i3MrAIxHF6YK5h4SDYic".into(),
+        "aes128gcm".into(),
+        "dh=BCVx; p256ecdsa=BA1H".into(),
+        "application/json".into(),
     ]);
     let bodies = prop_oneof![
         3 => mutated(vec![
             r#"{"aps":{"alert":{"title":"t","body":"b"},"event":"start","content-state":{}}}"#.into(),
             r##"{"message":{"token":"eXaMpLeToKeN:APA91b","data":{"a":"b"},"android":{"ttl":"3s","notification":{"color":"#ffffff"}}},"validate_only":true}"##.into(),
             "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjF9.AA".into(),
+            r#"{"chat_id":42,"text":"*b* _i_ \\.","parse_mode":"MarkdownV2","reply_markup":{"inline_keyboard":[[{"text":"a","url":"https://x.test"}]]}}"#.into(),
         ]),
         1 => text(),
     ];

@@ -27,70 +27,17 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use common::peers::Peers;
 use common::{Keyring, Sandbox, closed_port, stderr, stdout, stdout_json};
 use serde_json::{Value, json};
 
 const PROFILE: &str = "web";
 const SUBJECT: &str = "mailto:ops@example.com";
 
-/// The installed peers, or None (with the reason printed) when they are missing and not required.
-struct Peers {
-    dir: PathBuf,
-}
+/// Everything these tests need from the peers, besides the venv.
+const WEB_PUSH_PEERS: &[&str] = &["node/node_modules/web-push-testing/package.json"];
 
 impl Peers {
-    fn find() -> Option<Self> {
-        let dir = std::env::var_os("PUSHDECK_PEERS_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/peers"));
-        let peers = Self { dir };
-        let missing: Vec<PathBuf> = [
-            peers.python(),
-            peers.node_modules().join("web-push-testing/package.json"),
-        ]
-        .into_iter()
-        .filter(|p| !p.exists())
-        .collect();
-        if missing.is_empty() {
-            return Some(peers);
-        }
-        let required = std::env::var_os("PUSHDECK_REQUIRE_PEERS").is_some_and(|v| !v.is_empty());
-        assert!(
-            !required,
-            "PUSHDECK_REQUIRE_PEERS is set but the Web Push peers are missing ({missing:?}): run scripts/install-peers"
-        );
-        eprintln!(
-            "SKIPPED: the Web Push peers are not installed ({missing:?}); run scripts/install-peers (set PUSHDECK_REQUIRE_PEERS=1 to make this a failure)"
-        );
-        None
-    }
-
-    fn python(&self) -> PathBuf {
-        self.dir.join("venv/bin/python")
-    }
-
-    fn node_modules(&self) -> PathBuf {
-        self.dir.join("node/node_modules")
-    }
-
-    /// Runs a Python snippet in the peers' venv; its standard output.
-    fn python_snippet(&self, code: &str, args: &[&str]) -> String {
-        let output = Command::new(self.python())
-            .arg("-c")
-            .arg(code)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("the peers' python runs");
-        assert!(
-            output.status.success(),
-            "python snippet failed:\n{}\n{}",
-            stderr(&output),
-            stdout(&output)
-        );
-        stdout(&output)
-    }
-
     /// A fresh VAPID key pair made by the Python side: (private scalar, public point), base64url.
     fn vapid_pair(&self) -> (String, String) {
         let text = self.python_snippet(
@@ -340,7 +287,9 @@ fn assert_delivered(record: &Value, service: &PushService, public_key: &str, pay
 #[test]
 fn the_stand_in_accepts_pywebpush() {
     // The reference sender against the stand-in: proves the stand-in before it judges Pushdeck.
-    let Some(peers) = Peers::find() else { return };
+    let Some(peers) = Peers::find(WEB_PUSH_PEERS) else {
+        return;
+    };
     let (private, public) = peers.vapid_pair();
     let service = PushService::start(&peers, &["--count", "2", "--vapid-public-key", &public]);
     let subs = serde_json::to_string(&service.subscriptions).expect("json");
@@ -390,7 +339,9 @@ print(r.status_code, r.text.strip())
 
 #[test]
 fn pushdeck_fan_out_decrypts_and_verifies_at_an_independent_push_service() {
-    let Some(peers) = Peers::find() else { return };
+    let Some(peers) = Peers::find(WEB_PUSH_PEERS) else {
+        return;
+    };
     let (private, public) = peers.vapid_pair();
     let service = PushService::start(
         &peers,
@@ -518,7 +469,9 @@ fn pushdeck_fan_out_decrypts_and_verifies_at_an_independent_push_service() {
 
 #[test]
 fn raw_payloads_are_sent_verbatim() {
-    let Some(peers) = Peers::find() else { return };
+    let Some(peers) = Peers::find(WEB_PUSH_PEERS) else {
+        return;
+    };
     let (private, public) = peers.vapid_pair();
     let service = PushService::start(&peers, &["--count", "1", "--vapid-public-key", &public]);
     let sandbox = sandbox_with_profile(&service.origin, &public);
@@ -551,7 +504,9 @@ fn raw_payloads_are_sent_verbatim() {
 
 #[test]
 fn a_key_the_subscription_was_not_made_with_is_refused_with_the_reason() {
-    let Some(peers) = Peers::find() else { return };
+    let Some(peers) = Peers::find(WEB_PUSH_PEERS) else {
+        return;
+    };
     let (_, subscribed_with) = peers.vapid_pair();
     let (private, public) = peers.vapid_pair();
     let service = PushService::start(
@@ -664,7 +619,9 @@ impl WebPushTesting {
 
 #[test]
 fn web_push_testing_decrypts_pushdeck_and_reports_the_expired_one() {
-    let Some(peers) = Peers::find() else { return };
+    let Some(peers) = Peers::find(WEB_PUSH_PEERS) else {
+        return;
+    };
     let (private, public) = peers.vapid_pair();
     let wpt = WebPushTesting::start(&peers);
     let (live, live_hash) = wpt.subscribe(&public);
@@ -720,7 +677,9 @@ fn web_push_testing_decrypts_pushdeck_and_reports_the_expired_one() {
 #[test]
 #[ignore = "needs a Secret Service: run by scripts/test"]
 fn vapid_generate_makes_a_key_the_reference_service_accepts() {
-    let Some(peers) = Peers::find() else { return };
+    let Some(peers) = Peers::find(WEB_PUSH_PEERS) else {
+        return;
+    };
     assert!(
         std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
         "no DBUS_SESSION_BUS_ADDRESS: this test needs an unlocked Secret Service"

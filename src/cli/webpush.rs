@@ -299,8 +299,7 @@ pub fn prune_gone(
     // Subscriptions kept in their own file: that file is rewritten (as a stream, temp+rename).
     if let Some(Value::String(file)) = draft.audience.get(webpush::FILE_FIELD) {
         let file = std::path::Path::new(file.trim());
-        return crate::store::audience_file::rewrite_without(file, &|i| gone.contains(&i))
-            .map_err(|e| bad_input(format!("{}: not pruned: {e}", file.display())));
+        return crate::engine::Engine::prune_audience_file(file, report).map_err(bad_input);
     }
     let subs = current(draft)?;
     let kept: Vec<Subscription> = subs

@@ -7,7 +7,7 @@ use super::report::SendResult;
 use crate::draft::{Draft, DraftError};
 use crate::http::PreparedRequest;
 use crate::provider::Identity;
-use crate::store::{EntryState, Finished, HistoryEntry, Journal, JournalHeader, Tally};
+use crate::store::{EntryState, Finished, HistoryEntry, Journal, JournalHeader, Reached, Tally};
 
 /// What a resumed send takes from the entry it resumes.
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ pub struct ResumeFrom {
     pub count: usize,
     pub digest: String,
     /// Prepared indices already reached: never sent again.
-    pub done: Vec<usize>,
+    pub done: Reached,
     /// Prepared indices in doubt (sent, but the answer never read: maybe delivered).
     pub in_doubt: Vec<usize>,
     /// Send to those in doubt too (`--include-in-doubt`, "Also send to the K in doubt")?
@@ -113,7 +113,7 @@ impl ResumeFrom {
 
     /// Does this resume skip this prepared index (reached already, or in doubt and not included)?
     pub(super) fn is_done(&self, index: usize) -> bool {
-        self.done.binary_search(&index).is_ok()
+        self.done.contains(index)
             || (!self.include_in_doubt && self.in_doubt.binary_search(&index).is_ok())
     }
 
@@ -160,12 +160,30 @@ pub(super) fn fingerprints(requests: &[PreparedRequest]) -> Vec<String> {
 
 /// The fingerprint of the recipient at prepared index `i`.
 pub(super) fn fingerprint(i: usize, method: &str, url: &str, recipient: Option<&str>) -> String {
-    let who = format!("{i}\n{method}\n{url}\n{}", recipient.unwrap_or(""));
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, who.as_bytes());
-    digest.as_ref()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let mut who = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+    for part in [
+        i.to_string().as_bytes(),
+        b"\n",
+        method.as_bytes(),
+        b"\n",
+        url.as_bytes(),
+        b"\n",
+        recipient.unwrap_or("").as_bytes(),
+    ] {
+        who.update(part);
+    }
+    hex(&who.finish().as_ref()[..8])
+}
+
+/// Lower-case hex, two digits a byte.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        text.push(char::from(DIGITS[usize::from(b >> 4)]));
+        text.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    text
 }
 
 pub(super) fn fingerprint_of_identity(i: usize, who: &Identity) -> String {
@@ -188,12 +206,7 @@ impl Digest {
     }
 
     pub fn finish(self) -> String {
-        self.0
-            .finish()
-            .as_ref()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(self.0.finish().as_ref())
     }
 }
 
@@ -207,7 +220,7 @@ pub(super) struct Recording {
     /// The prepared index of each request sent, in the order sent.
     pub chosen: Vec<usize>,
     /// Prepared indices reached by the send this one resumes.
-    pub carried: Vec<usize>,
+    pub carried: Reached,
     /// Prepared indices the send this one resumes left in doubt, and this one does not send to.
     pub carried_in_doubt: Vec<usize>,
     pub resumes: Option<String>,
@@ -232,22 +245,13 @@ pub(super) struct Streamed {
 }
 
 impl Streamed {
-    /// The prepared indices this send reached, in order.
-    pub fn reached(&self) -> Vec<usize> {
-        let Ok(bits) = self.done.lock() else {
-            return Vec::new();
-        };
-        let count = bits.iter().map(|w| w.count_ones() as usize).sum();
-        let mut reached = Vec::with_capacity(count);
-        for (w, word) in bits.iter().enumerate() {
-            let mut word = *word;
-            while word != 0 {
-                let bit = word.trailing_zeros() as usize;
-                reached.push(w * 64 + bit);
-                word &= word - 1;
-            }
-        }
-        reached
+    /// The prepared indices this send reached, as runs read straight from the bits (a million
+    /// reached in a row is one run, never a list of a million).
+    pub fn reached(&self) -> Reached {
+        self.done
+            .lock()
+            .map(|bits| Reached::from_bits(&bits))
+            .unwrap_or_default()
     }
 }
 
@@ -273,7 +277,7 @@ impl Recording {
             recipient_count: self.streamed.as_ref().map_or(0, |s| s.count),
             recipients_digest: self.streamed.as_ref().map(|s| s.digest.clone()),
             source: self.streamed.as_ref().map(|s| s.source.clone()),
-            carried: self.carried.clone(),
+            carried: self.carried.iter().collect(),
             carried_in_doubt: self.carried_in_doubt.clone(),
             resumes: self.resumes.clone(),
         }
@@ -298,11 +302,11 @@ impl Recording {
 
     /// Those in doubt once the send finished: every request it started has its result, so only
     /// those it left alone (carried from the entry resumed) and not reached since.
-    pub fn in_doubt_at_the_end(&self, done: &[usize]) -> Vec<usize> {
+    pub fn in_doubt_at_the_end(&self, done: &Reached) -> Vec<usize> {
         self.carried_in_doubt
             .iter()
             .copied()
-            .filter(|i| done.binary_search(i).is_err())
+            .filter(|i| !done.contains(*i))
             .collect()
     }
 
@@ -360,7 +364,7 @@ mod tests {
             recipients: prints.clone(),
             count: 4,
             digest: String::new(),
-            done: vec![0, 2],
+            done: [0, 2].into_iter().collect(),
             in_doubt: Vec::new(),
             include_in_doubt: false,
         };
@@ -380,7 +384,7 @@ mod tests {
             id: "20261204T000000000Z-a".into(),
             state: EntryState::Interrupted,
             recipients: fingerprints(&requests),
-            done: vec![0, 1],
+            done: [0, 1].into_iter().collect(),
             in_doubt: vec![3],
             ..HistoryEntry::default()
         };
@@ -399,7 +403,7 @@ mod tests {
         // All reached but those in doubt: nothing to send unless they are included, and it says
         // why in words.
         let rest = HistoryEntry {
-            done: vec![0, 1, 2, 4],
+            done: [0, 1, 2, 4].into_iter().collect(),
             ..entry
         };
         let refused = ResumeFrom::of(&rest, false).expect_err("nothing to send");

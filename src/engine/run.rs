@@ -52,11 +52,14 @@ pub(super) async fn run(
     (emit, started): Hooks<'_>,
     interpret: Interpret,
 ) -> Vec<Arc<SendResult>> {
-    let (tx, rx) = tokio::sync::mpsc::channel(requests.len().max(1));
-    for (index, request) in requests.into_iter().enumerate() {
-        // The channel holds them all: this cannot fail.
-        let _ = tx.try_send(Item::Ready(index, Box::new(request)));
-    }
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let all = requests
+        .into_iter()
+        .enumerate()
+        .map(|(index, request)| Item::Ready(index, Box::new(request)))
+        .collect();
+    // The channel has room for this one batch: this cannot fail.
+    let _ = tx.try_send(all);
     drop(tx);
     let results = std::sync::Mutex::new(Vec::new());
     let collect = |event: EngineEvent| {
@@ -73,13 +76,14 @@ pub(super) async fn run(
     results
 }
 
-/// Sends the requests `items` yields as `plan` says, at most `concurrency` in flight, emitting each
-/// result as it lands. Items are taken only as the window has room, so a producer feeding
-/// `items` through a bounded channel is held back (a million recipients are never all built).
+/// Sends the requests `items` yields (in batches) as `plan` says, at most `concurrency` in flight,
+/// emitting each result as it lands. A batch is taken only as the window has room, so a producer
+/// feeding `items` through a bounded channel is held back (a million recipients are never all
+/// built); batches, not single items, so a producer waiting for room is woken once per batch.
 /// Once stopped, every item still received gets its "not started" row.
 pub(super) async fn run_stream(
     transport: &Transport,
-    mut items: tokio::sync::mpsc::Receiver<Item>,
+    mut items: tokio::sync::mpsc::Receiver<Vec<Item>>,
     plan: &RunPlan,
     cancel: &CancellationToken,
     (emit, started): Hooks<'_>,
@@ -94,6 +98,7 @@ pub(super) async fn run_stream(
     let mut tasks = tokio::task::JoinSet::new();
     let mut ids = std::collections::HashMap::new();
     let mut open = true;
+    let mut batch = std::collections::VecDeque::new();
     let finish = |joined: Result<(tokio::task::Id, Done), tokio::task::JoinError>,
                   ids: &mut std::collections::HashMap<
         tokio::task::Id,
@@ -128,14 +133,22 @@ pub(super) async fn run_stream(
         })));
     };
     loop {
-        let item = if open && tasks.len() < window {
+        let item = if tasks.len() < window && !batch.is_empty() {
+            batch.pop_front()
+        } else if open && tasks.len() < window {
             tokio::select! {
                 biased;
                 Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
                     finish(joined, &mut ids);
                     continue;
                 }
-                item = items.recv() => item,
+                received = items.recv() => match received {
+                    Some(items) => {
+                        batch.extend(items);
+                        continue;
+                    }
+                    None => None,
+                },
             }
         } else {
             match tasks.join_next_with_id().await {

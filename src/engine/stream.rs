@@ -278,11 +278,11 @@ impl Engine {
             index_offset: offset,
             stop_starting: Some(stop_starting.clone()),
         };
-        let network = job.profile.network(&job.secrets);
         let prepared = Prepare {
             fan_out,
             token: token.as_ref().map(|t| t.value.clone()),
-            network,
+            network: Arc::new(job.profile.network(&job.secrets)),
+            routes: Arc::default(),
         };
         let items = feed(
             source,
@@ -391,7 +391,9 @@ impl Engine {
 struct Prepare {
     fan_out: Arc<dyn FanOut>,
     token: Option<String>,
-    network: crate::http::Network,
+    /// One copy for every request, and each push service's route line worked out once.
+    network: Arc<crate::http::Network>,
+    routes: Arc<Mutex<std::collections::HashMap<String, String>>>,
 }
 
 impl Prepare {
@@ -401,7 +403,7 @@ impl Prepare {
                 if let Some(token) = &self.token {
                     request.add_secret("access_token", token);
                 }
-                request.use_network(self.network.clone());
+                request.use_shared_network(&self.network, &self.routes);
                 Item::Ready(index, Box::new(request))
             }
             Err(why) => Item::Failed(index, why),
@@ -418,9 +420,10 @@ fn feed(
     resume: Option<ResumeFrom>,
     window: usize,
     stops: [CancellationToken; 2],
-) -> tokio::sync::mpsc::Receiver<Item> {
+) -> tokio::sync::mpsc::Receiver<Vec<Item>> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
-    let (items, received) = tokio::sync::mpsc::channel(window + 2 * BATCH * workers);
+    // Prepared requests travel in batches: a worker waiting for room is woken once per batch.
+    let (items, received) = tokio::sync::mpsc::channel(window.div_ceil(BATCH) + 2 * workers);
     let (batches, batch_rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Value)>>(2 * workers);
     let batch_rx = Arc::new(Mutex::new(batch_rx));
     tokio::task::spawn_blocking(move || {
@@ -460,10 +463,12 @@ fn feed(
                 let Ok(batch) = batch else {
                     return;
                 };
-                for (index, value) in batch {
-                    if items.blocking_send(prepare.item(index, &value)).is_err() {
-                        return;
-                    }
+                let prepared = batch
+                    .into_iter()
+                    .map(|(index, value)| prepare.item(index, &value))
+                    .collect();
+                if items.blocking_send(prepared).is_err() {
+                    return;
                 }
             }
         });

@@ -228,15 +228,51 @@ impl PreparedRequest {
         self.route = Some(self.route_line());
     }
 
+    /// `use_network` for one request of many that share `network` (a fan-out): `routes` keeps the
+    /// route line of each origin (scheme, host and port decide it, with `http2_only`), so it is
+    /// worked out once.
+    pub fn use_shared_network(
+        &mut self,
+        network: &std::sync::Arc<super::network::Network>,
+        routes: &std::sync::Mutex<std::collections::HashMap<String, String>>,
+    ) {
+        self.network = Some(std::sync::Arc::clone(network));
+        let h2 = if self.http2_only { "h2 " } else { "" };
+        let origin = match self.url.split_once("://") {
+            Some((scheme, rest)) => {
+                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                format!("{h2}{scheme}://{}", &rest[..end])
+            }
+            None => format!("{h2}{}", self.url),
+        };
+        let known = routes.lock().ok().and_then(|r| r.get(&origin).cloned());
+        let line = known.unwrap_or_else(|| {
+            let line = self.route_line();
+            if let Ok(mut routes) = routes.lock() {
+                routes.insert(origin, line.clone());
+            }
+            line
+        });
+        self.route = Some(line);
+    }
+
     /// How this request goes (direct or through which proxy), the environment read as curl reads
     /// it.
     pub fn route(&self) -> Result<super::network::Route, super::network::NetworkError> {
         let url = url::Url::parse(&self.url).map_err(|e| {
             super::network::NetworkError(format!("`{}` is not a URL: {e}", self.url))
         })?;
+        self.route_to(&url)
+    }
+
+    /// `route` for this request's URL, already parsed.
+    pub fn route_to(
+        &self,
+        url: &url::Url,
+    ) -> Result<super::network::Route, super::network::NetworkError> {
         let none = super::network::Network::default();
         super::network::Route::resolve(
-            &url,
+            url,
             self.http2_only,
             self.network.as_deref().unwrap_or(&none),
             &super::network::process_env,
@@ -346,5 +382,31 @@ mod tests {
         let dump = serde_json::to_string(&red).expect("json");
         assert!(!dump.contains("SECRET123456"), "{dump}");
         assert!(red.url.contains("SE••••"), "{}", red.url);
+    }
+
+    /// A fan-out's requests share the network settings and each origin's route line, worked out
+    /// as `use_network` would, once per origin.
+    #[test]
+    fn a_shared_network_gives_each_request_its_own_origins_route() {
+        let network = std::sync::Arc::new(super::super::network::Network {
+            proxy: Some("http://proxy.test:3128".into()),
+            ..Default::default()
+        });
+        let routes = std::sync::Mutex::default();
+        let urls = [
+            "https://fcm.test/send/a",
+            "https://fcm.test/send/b?x=1",
+            "http://127.0.0.1:9/push/c",
+        ];
+        for url in urls {
+            let mut shared = PreparedRequest::new("POST", url);
+            shared.use_shared_network(&network, &routes);
+            let mut alone = PreparedRequest::new("POST", url);
+            alone.use_network(super::super::network::Network::clone(&network));
+            assert_eq!(shared.route, alone.route, "{url}");
+            assert!(shared.network.is_some());
+        }
+        let routes = routes.into_inner().expect("routes");
+        assert_eq!(routes.len(), 2, "{routes:?}");
     }
 }

@@ -164,7 +164,7 @@ impl Transport {
             )
         })?;
         let route = request
-            .route()
+            .route_to(&url)
             .map_err(|e| refused(e.0, request.url.clone()))?;
         let none = Network::default();
         let clients = self.clients_for(

@@ -13,6 +13,8 @@ pub mod channels;
 mod check;
 mod doctor;
 pub mod errors;
+mod fan_out;
+mod headers;
 pub mod live_activity;
 pub mod payload;
 pub mod push_types;
@@ -23,7 +25,9 @@ use time::OffsetDateTime;
 use super::describe::{
     Capabilities, FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys,
 };
-use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider, TokenPlan};
+use super::seam::{
+    Call, CallPlan, FanOut, FanOutSource, PrepareContext, Prepared, Provider, TokenPlan,
+};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Body, Exchange, PreparedRequest};
 use crate::outcome::Outcome;
@@ -34,10 +38,10 @@ pub use auth::validate_signing_key;
 use auth::{SECRET, mint, token_credentials};
 use certificate::CertificateAuth;
 use errors::{NAME, reason, reason_outcome};
-use payload::{
-    INTERRUPTION_LEVELS, MAX_PAYLOAD, MAX_VOIP_PAYLOAD, device_tokens, payload, raw_payload, short,
-};
-use push_types::{NAMES as PUSH_TYPES, PushType, lint, rule, topic_for};
+use fan_out::ApnsFanOut;
+use headers::{Headers, body};
+use payload::{INTERRUPTION_LEVELS, device_tokens};
+use push_types::NAMES as PUSH_TYPES;
 
 pub struct Apns;
 
@@ -45,6 +49,8 @@ const PRODUCTION: &str = "https://api.push.apple.com";
 const SANDBOX: &str = "https://api.sandbox.push.apple.com";
 /// The device token Check sends to: valid hex, registered to nobody.
 const CHECK_TOKEN: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// Requests of a device-token list in flight at once: streams on one HTTP/2 connection.
+const CONCURRENCY: usize = 64;
 /// Shown in previews before a token exists.
 pub const TOKEN_PLACEHOLDER: &str = "<provider token: signed with the .p8 key when sending>";
 
@@ -208,8 +214,11 @@ static INFO: ProviderInfo = ProviderInfo {
             "groups notifications in Notification Center",
         ),
     ],
+    // One HTTP/2 connection carries a token list as multiplexed streams (APNs allows hundreds
+    // per connection); no documented rate limit beyond that.
     capabilities: Capabilities {
         mints_tokens: true,
+        concurrency: CONCURRENCY,
         ..Capabilities::BASE
     },
     common_options: &["ttl", "priority", "raw"],
@@ -254,6 +263,88 @@ fn root(profile: &Profile, cert: Option<&CertificateAuth>) -> Result<String, Dra
     }
 }
 
+/// What a draft sends to: one broadcast to a channel, or each device token from one template.
+enum Target {
+    Channel(Prepared),
+    Devices(Box<ApnsFanOut>),
+}
+
+/// Everything an APNs send shares, checked and built once: the signer (provider token or client
+/// certificate), the headers its push type asks for, and the body. Device tokens are not read.
+fn target(ctx: &PrepareContext<'_>) -> Result<Target, DraftError> {
+    let draft = ctx.draft;
+    validate_keys(&INFO, draft)?;
+    let cert = certificate::for_profile(ctx.profile, ctx.secrets, ctx.now)?;
+    let bundle = match &cert {
+        Some(c) => c.topic.clone(),
+        None => token_credentials(ctx.profile, ctx.secrets)?,
+    };
+    let bundle = bundle.as_str();
+    let root = root(ctx.profile, cert.as_ref())?;
+    let channel = channels::audience_channel(draft)?;
+    let options = Fields::new("options", &draft.options);
+    let mut warnings = Vec::new();
+    let m = &draft.message;
+    let headers = Headers::read(&options, bundle, m.silent, ctx.now, &mut warnings)?;
+    let body = body(draft, &options, &headers, ctx.now, &mut warnings)?;
+    if let Some(c) = &cert {
+        let env = environment(ctx.profile, c.facts.only_environment()).ok();
+        warnings.extend(c.warnings(&headers.topic, env, ctx.now));
+    }
+    let Headers {
+        push_type,
+        topic,
+        priority,
+        expiration,
+        collapse,
+    } = headers;
+    let push_type = push_type.name;
+    if let Some(channel) = channel {
+        let request = channels::broadcast_send(
+            &root,
+            bundle,
+            &channel,
+            (push_type, priority, expiration, collapse),
+            body,
+            &match &cert {
+                Some(c) => channels::Signer::Certificate(c),
+                None => channels::Signer::Token(ctx.token),
+            },
+            &mut warnings,
+        )?;
+        return Ok(Target::Channel(Prepared {
+            requests: vec![request],
+            warnings,
+        }));
+    }
+    let mut r = PreparedRequest::new("POST", "").http2_only();
+    r = match &cert {
+        Some(c) => c.apply(r),
+        None => r.header(
+            "authorization",
+            format!("bearer {}", ctx.token.unwrap_or(TOKEN_PLACEHOLDER)),
+        ),
+    };
+    r = r
+        .header("apns-topic", topic)
+        .header("apns-push-type", push_type)
+        .header("apns-priority", priority);
+    if let Some(at) = expiration {
+        r = r.header("apns-expiration", at.to_string());
+    }
+    if let Some(c) = collapse {
+        r = r.header("apns-collapse-id", c);
+    }
+    r = r.header("content-type", "application/json");
+    r.body = Body::Text(body);
+    if let Some(t) = ctx.token {
+        r.add_secret("provider_token", t);
+    }
+    Ok(Target::Devices(Box::new(ApnsFanOut::new(
+        root, r, warnings,
+    ))))
+}
+
 impl Provider for Apns {
     fn info(&self) -> &'static ProviderInfo {
         &INFO
@@ -264,87 +355,36 @@ impl Provider for Apns {
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
-        let draft = ctx.draft;
-        validate_keys(&INFO, draft)?;
-        let cert = certificate::for_profile(ctx.profile, ctx.secrets, ctx.now)?;
-        let bundle = match &cert {
-            Some(c) => c.topic.clone(),
-            None => token_credentials(ctx.profile, ctx.secrets)?,
-        };
-        let bundle = bundle.as_str();
-        let root = root(ctx.profile, cert.as_ref())?;
-        let channel = channels::audience_channel(draft)?;
-        let tokens = match channel {
-            Some(_) => Vec::new(),
-            None => device_tokens(draft)?,
-        };
-        let options = Fields::new("options", &draft.options);
-        let mut warnings = Vec::new();
-        let m = &draft.message;
-        let headers = Headers::read(&options, bundle, m.silent, ctx.now, &mut warnings)?;
-        let body = body(draft, &options, &headers, ctx.now, &mut warnings)?;
-        if let Some(c) = &cert {
-            let env = environment(ctx.profile, c.facts.only_environment()).ok();
-            warnings.extend(c.warnings(&headers.topic, env, ctx.now));
+        match target(ctx)? {
+            Target::Channel(prepared) => Ok(prepared),
+            Target::Devices(mut shared) => {
+                let tokens = device_tokens(ctx.draft)?;
+                let named = tokens.len() > 1;
+                Ok(Prepared {
+                    requests: tokens
+                        .iter()
+                        .map(|device| shared.for_device(device, named))
+                        .collect(),
+                    warnings: shared.take_warnings(),
+                })
+            }
         }
-        let Headers {
-            push_type,
-            topic,
-            priority,
-            expiration,
-            collapse,
-        } = headers;
-        let push_type = push_type.name;
-        if let Some(channel) = channel {
-            let request = channels::broadcast_send(
-                &root,
-                bundle,
-                &channel,
-                (push_type, priority, expiration, collapse),
-                body,
-                &match &cert {
-                    Some(c) => channels::Signer::Certificate(c),
-                    None => channels::Signer::Token(ctx.token),
-                },
-                &mut warnings,
-            )?;
-            return Ok(Prepared {
-                requests: vec![request],
-                warnings,
-            });
-        }
-        let token = ctx.token.unwrap_or(TOKEN_PLACEHOLDER);
-        let requests = tokens
-            .iter()
-            .map(|device| {
-                let mut r =
-                    PreparedRequest::new("POST", format!("{root}/3/device/{device}")).http2_only();
-                r = match &cert {
-                    Some(c) => c.apply(r),
-                    None => r.header("authorization", format!("bearer {token}")),
-                };
-                r = r
-                    .header("apns-topic", topic.clone())
-                    .header("apns-push-type", push_type)
-                    .header("apns-priority", priority);
-                if let Some(at) = expiration {
-                    r = r.header("apns-expiration", at.to_string());
-                }
-                if let Some(c) = collapse {
-                    r = r.header("apns-collapse-id", c);
-                }
-                r = r.header("content-type", "application/json");
-                r.body = Body::Text(body.clone());
-                if let Some(t) = ctx.token {
-                    r.add_secret("provider_token", t);
-                }
-                if tokens.len() > 1 {
-                    r.recipient = Some(short(device));
-                }
-                r
-            })
-            .collect();
-        Ok(Prepared { requests, warnings })
+    }
+
+    /// A list of device tokens streams (one request each, built as the HTTP/2 streams have
+    /// room); a channel send stays one request.
+    fn fan_out_source(&self, draft: &Draft) -> Option<FanOutSource> {
+        fan_out::source(draft)
+    }
+
+    fn fan_out(&self, ctx: &PrepareContext<'_>) -> Option<Result<Box<dyn FanOut>, DraftError>> {
+        Some(target(ctx).and_then(|t| match t {
+            Target::Devices(shared) => Ok(shared as Box<dyn FanOut>),
+            Target::Channel(_) => Err(DraftError::new(
+                "audience.channel_id",
+                "a channel send is one request, not a list of device tokens",
+            )),
+        }))
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
@@ -432,134 +472,6 @@ impl Provider for Apns {
         let channel = channels::audience_channel(draft).ok()??;
         Some(format!("every device subscribed to channel {channel}"))
     }
-}
-
-/// The per-notification APNs headers the options choose.
-struct Headers<'a> {
-    push_type: &'static PushType,
-    topic: String,
-    priority: &'static str,
-    expiration: Option<i64>,
-    collapse: Option<&'a str>,
-}
-
-impl<'a> Headers<'a> {
-    fn read(
-        options: &Fields<'a>,
-        bundle: &str,
-        silent: bool,
-        now: OffsetDateTime,
-        warnings: &mut Vec<String>,
-    ) -> Result<Self, DraftError> {
-        let default = if options.has("live_activity") {
-            "liveactivity"
-        } else if silent {
-            "background"
-        } else {
-            "alert"
-        };
-        let push_type = rule(options.one_of("push_type", PUSH_TYPES)?.unwrap_or(default));
-        let topic = topic_for(bundle, push_type.name);
-        let asked = options.one_of("priority", &["low", "normal", "high"])?;
-        let priority = push_types::priority(push_type, asked, warnings)?;
-        let expiration = expiration(options, now)?;
-        let collapse = options.string("collapse_id")?;
-        if collapse.is_some_and(|c| c.len() > 64) {
-            return Err(DraftError::new(
-                "options.collapse_id",
-                "is longer than 64 bytes (Apple's limit)",
-            ));
-        }
-        if options.has("schedule_at") {
-            return Err(DraftError::new(
-                "options.schedule_at",
-                "APNs cannot schedule notifications; send at the time you want it delivered",
-            ));
-        }
-        if push_type.name == "pushtotalk" && expiration.is_some_and(|e| e != 0) {
-            warnings.push("Apple asks for apns-expiration 0 on Push to Talk: a late message about a talk is useless.".into());
-        }
-        Ok(Self {
-            push_type,
-            topic,
-            priority,
-            expiration,
-            collapse,
-        })
-    }
-}
-
-/// `apns-expiration` in UNIX seconds: now + `ttl`, or `expiration` itself (seconds or RFC 3339).
-fn expiration(options: &Fields<'_>, now: OffsetDateTime) -> Result<Option<i64>, DraftError> {
-    let ttl = options.u64("ttl")?;
-    let at = match options.value("expiration") {
-        None => None,
-        Some(v) => {
-            let text = v.as_str().map(str::trim).unwrap_or_default();
-            let seconds = v.as_i64().or_else(|| text.parse().ok()).or_else(|| {
-                OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-                    .ok()
-                    .map(|t| t.unix_timestamp())
-            });
-            match seconds {
-                Some(s) if s >= 0 => Some(s),
-                _ if text.is_empty() && v.is_string() => None,
-                _ => {
-                    return Err(DraftError::new(
-                        "options.expiration",
-                        "must be UNIX seconds or RFC 3339 (e.g. 2026-12-04T18:30:00Z); 0 means deliver now or never",
-                    ));
-                }
-            }
-        }
-    };
-    match (ttl, at) {
-        (Some(_), Some(_)) => Err(DraftError::new(
-            "options.expiration",
-            "give ttl or expiration, not both: both set apns-expiration",
-        )),
-        (Some(0), None) => Ok(Some(0)),
-        (Some(ttl), None) => Ok(Some(
-            now.unix_timestamp() + i64::try_from(ttl).unwrap_or(i64::MAX / 2),
-        )),
-        (None, at) => Ok(at),
-    }
-}
-
-/// The JSON body, generated or raw, linted against its push type and within Apple's size limit.
-fn body(
-    draft: &Draft,
-    options: &Fields<'_>,
-    headers: &Headers<'_>,
-    now: OffsetDateTime,
-    warnings: &mut Vec<String>,
-) -> Result<String, DraftError> {
-    let t = headers.push_type;
-    let raw = options.value("raw");
-    let payload = match raw {
-        Some(raw) => raw_payload(raw, t)?,
-        None => payload(draft, options, t, now, warnings)?,
-    };
-    lint(t, &payload, raw.is_some(), warnings)?;
-    if options.string("interruption_level")? == Some("critical") {
-        warnings.push("Critical alerts need Apple's critical-alert entitlement in the app; without it iOS shows an ordinary (active) notification.".into());
-    }
-    let body = serde_json::to_string(&payload).unwrap_or_default();
-    let limit = if t.name == "voip" {
-        MAX_VOIP_PAYLOAD
-    } else {
-        MAX_PAYLOAD
-    };
-    if body.len() > limit {
-        return Err(DraftError::new(
-            "message",
-            format!(
-                "the APNs payload is {} bytes; Apple allows {limit}: shorten the text or the data",
-                body.len()
-            ),
-        ));
-    }
-    Ok(body)
 }
 
 #[cfg(test)]

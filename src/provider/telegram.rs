@@ -3,16 +3,17 @@
 
 mod chats;
 mod errors;
+mod fan_out;
 pub mod markup;
 mod payload;
 
 use super::shared::{Refused, refuse_options};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::describe::{
     Capabilities, FieldKind, FieldSpec, LookupSpec, ProviderInfo, base_url, validate_keys,
 };
-use super::seam::{Call, CallPlan, PrepareContext, Prepared, Provider};
+use super::seam::{Call, CallPlan, FanOut, FanOutSource, PrepareContext, Prepared, Provider};
 use crate::draft::{Draft, DraftError, Fields};
 use crate::http::{Exchange, PreparedRequest};
 use crate::outcome::Outcome;
@@ -26,8 +27,12 @@ pub use chats::{
     start_token, webhook_summary,
 };
 use errors::NAME;
-pub use errors::reply;
-pub use payload::{CAPTION_LIMIT, ChatId, ParseMode, TEXT_LIMIT, chat_ids, compose};
+pub use errors::{explain, reply};
+use fan_out::TelegramFanOut;
+pub use payload::{
+    CALLBACK_DATA_LIMIT, CAPTION_LIMIT, ChatId, ParseMode, TEXT_LIMIT, chat_ids, check_photo,
+    compose, parse_chat, visible_text,
+};
 use payload::{build_body, raw_body};
 
 pub struct Telegram;
@@ -120,38 +125,20 @@ impl Provider for Telegram {
     }
 
     fn prepare(&self, ctx: &PrepareContext<'_>) -> Result<Prepared, DraftError> {
-        let draft = ctx.draft;
-        validate_keys(&INFO, draft)?;
-        let token = token(ctx.profile, ctx.secrets)?;
-        let root = base_url(ctx.profile, &INFO)?;
-        let options = Fields::new("options", &draft.options);
-        refuse_options(&options, REFUSED)?;
-        let chats = chat_ids(draft)?;
-        let mut warnings = Vec::new();
-        let (method, template) = match options.value("raw") {
-            Some(raw) => raw_body(raw)?,
-            None => build_body(draft, &options, &mut warnings)?,
-        };
-        let url = format!("{root}/bot{token}/{method}");
-        let requests = chats
-            .iter()
-            .map(|chat| {
-                let mut body = Map::new();
-                body.insert("chat_id".into(), chat.json());
-                for (k, v) in &template {
-                    if k != "chat_id" {
-                        body.insert(k.clone(), v.clone());
-                    }
-                }
-                let mut request = PreparedRequest::new("POST", url.clone())
-                    .header("Accept", "application/json")
-                    .json_body(&Value::Object(body));
-                request.add_secret("bot_token", token);
-                request.recipient = Some(chat.label());
-                request
-            })
-            .collect();
-        Ok(Prepared { requests, warnings })
+        let (mut shared, chats) = shared(ctx)?;
+        Ok(Prepared {
+            requests: chats.iter().map(|chat| shared.for_chat(chat)).collect(),
+            warnings: shared.take_warnings(),
+        })
+    }
+
+    /// A list of chats streams, paced as Telegram asks (see `fan_out.rs`).
+    fn fan_out_source(&self, draft: &Draft) -> Option<FanOutSource> {
+        fan_out::source(draft)
+    }
+
+    fn fan_out(&self, ctx: &PrepareContext<'_>) -> Option<Result<Box<dyn FanOut>, DraftError>> {
+        Some(shared(ctx).map(|(shared, _)| Box::new(shared) as Box<dyn FanOut>))
     }
 
     fn interpret(&self, exchange: &Exchange) -> Outcome {
@@ -229,6 +216,28 @@ impl Provider for Telegram {
     }
 }
 
+/// What every message of a send shares, checked and built once, and the draft's chats (checked
+/// whole: a chat listed twice is refused before anything is sent).
+fn shared(ctx: &PrepareContext<'_>) -> Result<(TelegramFanOut, Vec<ChatId>), DraftError> {
+    let draft = ctx.draft;
+    validate_keys(&INFO, draft)?;
+    let token = token(ctx.profile, ctx.secrets)?;
+    let root = base_url(ctx.profile, &INFO)?;
+    let options = Fields::new("options", &draft.options);
+    refuse_options(&options, REFUSED)?;
+    let chats = chat_ids(draft)?;
+    let mut warnings = Vec::new();
+    let (method, template) = match options.value("raw") {
+        Some(raw) => raw_body(raw)?,
+        None => build_body(draft, &options, &mut warnings)?,
+    };
+    let url = format!("{root}/bot{token}/{method}");
+    Ok((
+        TelegramFanOut::new(url, token.to_string(), template, warnings),
+        chats,
+    ))
+}
+
 /// The calls beside sending, behind `Provider::call`.
 impl Telegram {
     fn check(&self, profile: &Profile, secrets: &Secrets) -> Result<PreparedRequest, DraftError> {
@@ -286,21 +295,25 @@ impl Telegram {
 
 fn token<'a>(profile: &Profile, secrets: &'a Secrets) -> Result<&'a str, DraftError> {
     let token = secrets.require(&profile.name, "bot_token")?.trim();
-    let valid = token.split_once(':').is_some_and(|(id, key)| {
-        !id.is_empty()
-            && id.bytes().all(|b| b.is_ascii_digit())
-            && !key.is_empty()
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    });
-    if !valid {
+    if !is_bot_token(token) {
         return Err(DraftError::new(
             "secret bot_token",
             "is not a bot token: it looks like 123456789:AAE… (digits, a colon, then letters, digits, - and _); copy it again from @BotFather",
         ));
     }
     Ok(token)
+}
+
+/// A bot token's shape: the bot's numeric id, a colon, then letters, digits, - and _.
+pub fn is_bot_token(token: &str) -> bool {
+    token.split_once(':').is_some_and(|(id, key)| {
+        !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && !key.is_empty()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
 }
 
 /// A Bot API call with an optional JSON body (no body: GET), the token marked secret.

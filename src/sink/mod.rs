@@ -13,12 +13,15 @@ mod registry;
 mod seam;
 mod sns;
 mod start;
+mod telegram;
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod testing;
+mod webpush;
 
 pub use registry::{imitated, imitation};
 pub use seam::{
     Decoded, Imitation, Listening, Rehearsal, SetupLine, SinkSetup, SinkStart, Verdict,
 };
+pub use telegram::BotApi;

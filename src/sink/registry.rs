@@ -1,22 +1,24 @@
 //! Every provider the sink imitates: one line each.
 
 use super::seam::Imitation;
-use super::{apns, azure, fcm, ntfy, onesignal, sns};
+use super::{apns, azure, fcm, ntfy, onesignal, sns, telegram, webpush};
 
 type Make = fn() -> Box<dyn Imitation>;
 
 /// Provider id → a fresh imitation.
 const ALL: &[(&str, Make)] = &[
     // One line per imitation, in the order `pushdeck sink --list` shows them.
-    ("apns", || Box::new(apns::ApnsSink::default())),
-    ("fcm", || Box::new(fcm::FcmSink::default())),
-    ("ntfy", || Box::new(ntfy::NtfySink::default())),
-    ("azure", || Box::new(azure::AzureSink::default())),
     (
         "onesignal",
         || Box::new(onesignal::OneSignalSink::default()),
     ),
+    ("azure", || Box::new(azure::AzureSink::default())),
+    ("telegram", || Box::new(telegram::TelegramSink::default())),
     ("sns", || Box::new(sns::SnsSink::default())),
+    ("webpush", || Box::new(webpush::WebPushSink::default())),
+    ("fcm", || Box::new(fcm::FcmSink::default())),
+    ("apns", || Box::new(apns::ApnsSink::default())),
+    ("ntfy", || Box::new(ntfy::NtfySink::default())),
 ];
 
 /// A fresh imitation of `provider` (a `ProviderInfo::id`), or none when the sink does not

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ranges::Reached;
 use super::record::HistoryResult;
 use crate::draft::Draft;
 
@@ -34,12 +35,12 @@ pub struct HistoryEntry {
     pub recipients_digest: Option<String>,
     /// Prepared indices of the recipients with a recorded success (here or in the entry resumed).
     /// Kept as runs (`[first, last]`): a million successes are a few bytes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "super::ranges")]
-    pub done: Vec<usize>,
+    #[serde(default, skip_serializing_if = "Reached::is_empty")]
+    pub done: Reached,
     /// Prepared indices in doubt: their request went out but the send was stopped before its
     /// answer was read (here, or in the entry resumed, which did not send to them again). Maybe
     /// delivered: a resume skips them unless asked to include them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "super::ranges")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub in_doubt: Vec<usize>,
     /// A streamed fan-out keeps the full exchange of a sample and of every failure only; this
     /// counts every request.
@@ -180,7 +181,7 @@ impl HistoryEntry {
     /// delivered) only when `include_in_doubt`.
     pub fn to_resume(&self, include_in_doubt: bool) -> Vec<usize> {
         (0..self.recipient_count())
-            .filter(|i| self.done.binary_search(i).is_err())
+            .filter(|i| !self.done.contains(*i))
             .filter(|i| include_in_doubt || self.in_doubt.binary_search(i).is_err())
             .collect()
     }

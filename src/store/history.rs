@@ -104,7 +104,7 @@ impl HistoryStore {
             recipients: header.recipients,
             recipient_count: header.recipient_count,
             recipients_digest: header.recipients_digest,
-            done,
+            done: done.into_iter().collect(),
             in_doubt,
             tally: None,
         }

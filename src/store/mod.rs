@@ -30,6 +30,7 @@ pub use history::HistoryStore;
 pub use journal::{Finished, Journal, JournalHeader};
 pub use paths::Paths;
 pub use profiles::ProfileStore;
+pub use ranges::Reached;
 pub use record::{HistoryResult, KEEP_BINARY_BODIES, history_result};
 pub use secrets::{KeyringStatus, SecretBackend, SecretError, SecretStore};
 pub use sink::{

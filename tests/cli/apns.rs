@@ -422,3 +422,78 @@ fn a_list_of_device_tokens_is_streamed_and_reaches_each_once() {
     let expected: Vec<String> = tokens.iter().map(|t| format!("/3/device/{t}")).collect();
     assert_eq!(paths, expected);
 }
+
+/// A long list of device tokens is streamed (built per token as the HTTP/2 streams have room):
+/// each of 500 tokens reached exactly once, and a gone token (410 Unregistered) and a bad one
+/// (400 BadDeviceToken) in the middle recorded for those tokens, in the output and in history.
+#[test]
+fn five_hundred_device_tokens_stream_each_once_with_the_gone_ones_recorded_per_token() {
+    let (standin, sandbox) = setup();
+    let mut tokens: Vec<String> = (1..=500).map(|i| format!("{i:064x}")).collect();
+    let gone = format!("dead{:060x}", 250);
+    let bad = "0".repeat(64);
+    tokens[249] = gone.clone();
+    tokens[310] = bad.clone();
+    let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    let d = draft(
+        &sandbox,
+        &refs,
+        json!({"title": "Build 118", "body": "Passed"}),
+    );
+    let out = run(&sandbox, &["send", "--json", &d]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    standin.assert_no_problems();
+    let mut paths: Vec<String> = standin.requests().into_iter().map(|r| r.path).collect();
+    paths.sort();
+    let mut expected: Vec<String> = tokens.iter().map(|t| format!("/3/device/{t}")).collect();
+    expected.sort();
+    assert_eq!(paths, expected, "each token exactly once");
+    assert_eq!(standin.distinct_tokens(), 1, "one provider token");
+
+    let doc = stdout_json(&out);
+    let results = doc["results"].as_array().expect("results");
+    assert_eq!(results.len(), 500);
+    let failed: Vec<(String, String)> = results
+        .iter()
+        .filter(|r| r["outcome"]["ok"] != true)
+        .map(|r| {
+            (
+                r["request"]["url"].as_str().unwrap_or("").to_string(),
+                r["outcome"]["summary"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert!(failed[0].0.ends_with(&gone) && failed[0].1.contains("Unregistered"));
+    assert!(failed[1].0.ends_with(&bad) && failed[1].1.contains("BadDeviceToken"));
+
+    // History keeps who was reached as a count and both failures whole, each for its token.
+    let list = stdout_json(&run(&sandbox, &["history", "list", "--json"]));
+    let newest = &list["history"][0];
+    assert_eq!(
+        (newest["recipients"].clone(), newest["reached"].clone()),
+        (json!(500), json!(498)),
+        "{newest:#}"
+    );
+    let id = newest["id"].as_str().expect("id");
+    let shown = stdout_json(&run(&sandbox, &["history", "show", id, "--json"]));
+    let kept: Vec<(String, String)> = shown["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["outcome"]["ok"] != true)
+        .map(|r| {
+            (
+                r["recipient"].as_str().unwrap_or("").to_string(),
+                r["outcome"]["summary"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(
+        gone.starts_with(kept[0].0.trim_end_matches('…')) && kept[0].1.contains("Unregistered")
+    );
+    assert!(
+        bad.starts_with(kept[1].0.trim_end_matches('…')) && kept[1].1.contains("BadDeviceToken")
+    );
+}

@@ -376,3 +376,35 @@ fn a_production_certificate_on_the_sandbox_is_bad_certificate_environment() {
     assert!(text.contains("other APNs environment"), "{text}");
     assert_eq!(standin.hits(), 1);
 }
+
+/// A list of device tokens streams with certificate auth too: every request carries the client
+/// certificate and no provider token, each token reached once.
+#[test]
+fn a_token_list_streams_with_the_client_certificate() {
+    let ca = TestCa::new();
+    let (standin, sandbox) = setup(&ca);
+    let cert = ca.client_certificate(apns::TOPIC, &AppleExtensions::default());
+    let p12 = p12_base64(&cert, &sandbox);
+    let tokens: Vec<String> = (1..=40).map(|i| format!("{i:064x}")).collect();
+    let path = sandbox
+        .write(
+            "list.json",
+            &json!({"profile": PROFILE, "message": {"title": "Build 118", "body": "Passed"},
+                "audience": {"device_tokens": tokens}})
+            .to_string(),
+        )
+        .to_string_lossy()
+        .into_owned();
+    let out = run(&sandbox, &p12, Some(PASSWORD), &["send", &path]);
+    assert_exit_output(&out, 0);
+    assert!(said(&out).contains("40 of 40 accepted"), "{}", said(&out));
+    let seen = standin.requests();
+    let mut paths: Vec<String> = seen.iter().map(|s| s.path.clone()).collect();
+    paths.sort();
+    let expected: Vec<String> = tokens.iter().map(|t| format!("/3/device/{t}")).collect();
+    assert_eq!(paths, expected);
+    assert!(seen.iter().all(|s| s.client_certificate.is_some()
+        && s.header("authorization").is_none()
+        && s.header("apns-topic") == Some(apns::TOPIC)));
+    standin.assert_no_problems();
+}

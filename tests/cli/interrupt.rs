@@ -1,6 +1,8 @@
 //! Ctrl-C (SIGINT, as a terminal sends it) in the middle of a 200-chat fan-out to a slow Bot API
 //! stand-in: the real `pushdeck` binary stops starting requests, exits 130, and history says
-//! exactly which requests the server received.
+//! exactly which requests the server received. The list is streamed (read, built and sent one
+//! chat at a time), so the chats never fed to the network have no row: history counts who was
+//! reached, and `resume` sends exactly to the rest.
 
 use std::collections::BTreeSet;
 use std::process::{Child, Command as Process, Output, Stdio};
@@ -8,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::stand_ins::telegram::{TOKEN, TelegramStandIn};
+use crate::support::stand_ins::telegram::{FANS, TOKEN, TelegramStandIn};
 use crate::support::{Keyring, Sandbox, assert_exit_output};
 
 /// A send of 200 chats to a Bot API that answers each request `delay` after it arrived.
@@ -16,7 +18,8 @@ fn start_fan_out(delay: Duration) -> (TelegramStandIn, Sandbox, Child) {
     let standin = TelegramStandIn::start_slow(delay);
     let sandbox = Sandbox::with(Keyring::None, None);
     sandbox.add_provider_profile("bot", "telegram", &standin.base_url(), &[]);
-    let chats: Vec<i64> = (0..200).map(|i| 5_000_000 + i).collect();
+    // Subscriber chats the stand-in accepts: an answered request is a reached chat.
+    let chats: Vec<i64> = FANS.take(200).collect();
     let draft = sandbox.write(
         "fan-out.json",
         &json!({
@@ -85,18 +88,25 @@ fn finish(child: Child, within: Duration) -> Output {
         .expect("output")
 }
 
-/// `history show ID --json` of the send `out` printed: its result rows.
-fn history_rows(sandbox: &Sandbox, out: &Output) -> Vec<Value> {
+/// The send's result rows (`send --json`: each chat fed to the network before the stop,
+/// answered or stopped), its history id, and how many of the 200 history says were reached.
+fn rows_and_reached(sandbox: &Sandbox, out: &Output) -> (Vec<Value>, String, usize) {
     let doc: Value = serde_json::from_slice(&out.stdout).expect("send --json");
     assert_eq!(doc["interrupted"], true, "{doc}");
-    assert_eq!(doc["results"].as_array().map(Vec::len), Some(200));
-    let id = doc["history_id"].as_str().expect("history id");
-    let shown = sandbox.run(&["history", "show", id, "--json"]);
-    assert_exit_output(&shown, 0);
-    let entry: Value = serde_json::from_slice(&shown.stdout).expect("history show --json");
-    let rows = entry["results"].as_array().expect("results").clone();
-    assert_eq!(rows.len(), 200, "every chat has its row");
-    rows
+    let rows = doc["results"].as_array().expect("results").clone();
+    assert!(!rows.is_empty() && rows.len() <= 200, "{} rows", rows.len());
+    let id = doc["history_id"].as_str().expect("history id").to_string();
+    let list = sandbox.run(&["history", "list", "--json"]);
+    assert_exit_output(&list, 0);
+    let list: Value = serde_json::from_slice(&list.stdout).expect("history list --json");
+    let entry = list["history"]
+        .as_array()
+        .and_then(|l| l.iter().find(|e| e["id"] == id.as_str()))
+        .expect("the send's entry")
+        .clone();
+    assert_eq!(entry["recipients"], 200, "{entry}");
+    let reached = entry["reached"].as_u64().expect("reached") as usize;
+    (rows, id, reached)
 }
 
 fn recipients(rows: &[Value], answered: bool) -> BTreeSet<String> {
@@ -134,16 +144,32 @@ fn ctrl_c_stops_a_fan_out_and_history_matches_what_the_server_received() {
     );
     standin.assert_no_problems();
 
-    let rows = history_rows(&sandbox, &out);
+    let (rows, id, reached) = rows_and_reached(&sandbox, &out);
     assert_eq!(
         recipients(&rows, true),
         received,
-        "history's sent requests are the received ones"
+        "the answered rows are the received requests"
     );
+    assert_eq!(reached, received.len(), "history counts them as reached");
     // The rest never left: stopped before they started (none was abandoned in flight).
     assert_stopped(&rows);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no new request starts"), "{stderr}");
+
+    // Resuming sends exactly to the chats not reached: each of the 200 gets one message.
+    let out = sandbox
+        .cmd()
+        .env("PUSHDECK_BOT_TOKEN", TOKEN)
+        .args(["resume", &id, "--yes"])
+        .output()
+        .expect("runs");
+    assert_exit_output(&out, 0);
+    let mut per_chat = std::collections::BTreeMap::<String, usize>::new();
+    for c in standin.calls().iter().filter(|c| c.method == "sendMessage") {
+        *per_chat.entry(c.params["chat_id"].to_string()).or_default() += 1;
+    }
+    assert_eq!(per_chat.len(), 200);
+    assert!(per_chat.values().all(|n| *n == 1), "{per_chat:?}");
 }
 
 /// A second Ctrl-C stops waiting: the requests in flight are abandoned (recorded as cancelled,
@@ -162,8 +188,9 @@ fn a_second_ctrl_c_abandons_the_requests_in_flight() {
     let received = received(&standin);
     assert!(!received.is_empty() && received.len() < 200, "{received:?}");
 
-    let rows = history_rows(&sandbox, &out);
+    let (rows, _, reached) = rows_and_reached(&sandbox, &out);
     assert!(recipients(&rows, true).is_empty(), "nothing was answered");
+    assert_eq!(reached, 0);
     assert_stopped(&rows);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("stopped waiting"), "{stderr}");

@@ -506,3 +506,101 @@ fn on_a_busy_bot_chats_says_the_newest_may_be_missing_and_newest_reads_them() {
     assert_eq!(calls.last().expect("read").params["offset"], -100);
     standin.assert_no_problems();
 }
+
+/// A list of chats streams at Telegram's pace: each chat gets its message once (a 429 with
+/// retry_after is waited and retried for that chat alone), never more than about 30 start in a
+/// second, a blocked chat (403) is recorded for that chat, and `resume` sends only to it.
+#[test]
+fn a_chat_list_streams_once_per_chat_at_telegrams_pace_and_resumes_to_the_rest() {
+    use stand_in::{BLOCKED, FANS, FLOODED};
+    let (standin, sandbox) = setup();
+    let mut chats: Vec<Value> = FANS.take(88).map(|id| json!(id)).collect();
+    chats.insert(20, json!(FLOODED.to_string()));
+    chats.insert(60, json!(BLOCKED));
+    let out = run_draft(
+        &sandbox,
+        &["send", "--json"],
+        json!({"profile": PROFILE, "message": {"body": "Release 2.0 is out"},
+               "audience": {"chat_ids": chats}}),
+    );
+    assert_exit(&out, 1);
+    standin.assert_no_problems();
+    assert_no_token(&out);
+
+    let sends: Vec<_> = standin
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "sendMessage")
+        .collect();
+    let mut per_chat = std::collections::BTreeMap::<String, usize>::new();
+    for c in &sends {
+        *per_chat.entry(c.params["chat_id"].to_string()).or_default() += 1;
+    }
+    assert_eq!(per_chat.len(), 90, "every chat reached");
+    for (chat, n) in &per_chat {
+        let expected = if *chat == FLOODED.to_string() { 2 } else { 1 };
+        assert_eq!(*n, expected, "chat {chat}");
+    }
+    // About 30 a second overall: 91 starts take at least three seconds, and no one-second window
+    // holds more than 30 plus the 8 in flight (a stalled machine releases the slots they
+    // reserved together); unpaced, all 91 would arrive within a fraction of a second.
+    let mut at: Vec<_> = sends.iter().map(|c| c.at).collect();
+    at.sort();
+    for (i, first) in at.iter().enumerate() {
+        let within = at[i..]
+            .iter()
+            .take_while(|t| t.duration_since(*first) < Duration::from_secs(1))
+            .count();
+        assert!(within <= 38, "{within} messages within one second");
+    }
+    assert!(at[at.len() - 1].duration_since(at[0]) >= Duration::from_millis(2900));
+
+    let doc = stdout_json(&out);
+    let results = doc["results"].as_array().expect("results");
+    assert_eq!(results.len(), 90);
+    let failed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["outcome"]["ok"] != true)
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0]["recipient"], BLOCKED.to_string());
+    assert!(
+        failed[0]["outcome"]["summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("blocked"),
+        "{:#}",
+        failed[0]
+    );
+    let flooded = results
+        .iter()
+        .find(|r| r["recipient"].as_str() == Some(FLOODED.to_string().as_str()))
+        .expect("the flooded chat's row");
+    assert_eq!(flooded["outcome"]["ok"], true, "{flooded:#}");
+
+    // History knows who was reached; a resume sends to the blocked chat alone.
+    let list = stdout_json(&run(&sandbox, TOKEN, &["history", "list", "--json"]));
+    let newest = &list["history"][0];
+    assert_eq!(
+        (newest["recipients"].clone(), newest["reached"].clone()),
+        (json!(90), json!(89)),
+        "{newest:#}"
+    );
+    let id = newest["id"].as_str().expect("id").to_string();
+    let before = sends.len();
+    let out = run(&sandbox, TOKEN, &["resume", &id, "--yes"]);
+    assert_exit(&out, 1);
+    let again: Vec<_> = standin
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "sendMessage")
+        .skip(before)
+        .collect();
+    assert_eq!(again.len(), 1, "only the chat not reached");
+    assert_eq!(again[0].params["chat_id"], json!(BLOCKED));
+    assert!(
+        stdout(&out).contains("the 89 already reached were skipped"),
+        "{}",
+        stdout(&out)
+    );
+}

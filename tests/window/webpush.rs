@@ -373,3 +373,79 @@ fn snapshot_webpush_tab() {
         "the raw editor starts from the plaintext"
     );
 }
+
+/// After a send from a subscriptions file, the gone ones are removed from the file itself in
+/// one click (rewritten through the engine, atomically), the others kept in order, and the
+/// window counts the file again; the offer is not made twice.
+#[test]
+fn remove_gone_rewrites_the_subscriptions_file() {
+    let desk = Desk::new();
+    let service = PushService::start_on(&desk.runtime);
+    let (mut h, keyring) = webpush_window(&desk);
+    h.get_by_label("Generate keys").click();
+    h.run();
+    let public = public_key(&keyring);
+    let ids: Vec<String> = (0..12)
+        .map(|i| match i {
+            3 | 8 => format!("gone-{i:02}"),
+            _ => format!("f{i:02}"),
+        })
+        .collect();
+    let subs: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| service.subscribe(id, Some(&public)))
+        .collect();
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("subscriptions.jsonl");
+    let text: String = subs.iter().map(|s| format!("{s}\n")).collect();
+    std::fs::write(&file, text).expect("write");
+    type_into(&mut h, "Subscriptions file", &file.display().to_string());
+    wait_for_at_most(&mut h, Duration::from_secs(10), "the count", |h| {
+        text_visible(h, "Subscriptions file: 12 subscriptions")
+    });
+    type_into(&mut h, "Body", "From a file");
+    click_starting(&mut h, "Send to ");
+    h.run();
+    h.get_by_label("Send now").click();
+    h.step();
+    wait_for_at_most(&mut h, SEND_WAIT, "the fan-out", |h| {
+        !h.state().is_sending() && h.state().status.is_some()
+    });
+    assert_eq!(service.delivered().len(), 10, "{:?}", service.problems());
+    assert!(text_visible(&h, "2 subscription(s) in the file are gone"));
+
+    h.get_by_label("Remove 2 gone from the file").click();
+    h.step();
+    wait_for_at_most(&mut h, Duration::from_secs(10), "the recount", |h| {
+        text_visible(h, "Subscriptions file: 10 subscriptions")
+    });
+    let left: Vec<serde_json::Value> = std::fs::read_to_string(&file)
+        .expect("read")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let expected: Vec<serde_json::Value> = subs
+        .iter()
+        .zip(&ids)
+        .filter(|(_, id)| !id.starts_with("gone-"))
+        .map(|(s, _)| s.clone())
+        .collect();
+    assert_eq!(
+        left, expected,
+        "the gone ones removed, the rest kept in order"
+    );
+    assert!(
+        text_visible(&h, "Removed 2 gone subscription(s)"),
+        "the status line says so"
+    );
+    assert!(
+        h.query_by_label("Remove 2 gone from the file").is_none(),
+        "not offered twice"
+    );
+    let stray: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() != "subscriptions.jsonl")
+        .collect();
+    assert!(stray.is_empty(), "no temporary file left behind");
+}

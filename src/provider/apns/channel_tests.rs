@@ -7,6 +7,7 @@ use super::auth::SECRET;
 use super::channels::{self, CREATE, DELETE, LOOKUP, MANAGE_PRODUCTION, MANAGE_SANDBOX, READ};
 use super::*;
 use crate::http::ResponseDump;
+use crate::http::{Body, PreparedRequest};
 use crate::provider::PrepareContext;
 
 const KEY: &str = include_str!("../../../tests/fixtures/apns_test_key.p8");

@@ -4,6 +4,7 @@ use time::macros::datetime;
 use super::auth::*;
 use super::*;
 use crate::http::ResponseDump;
+use crate::http::{Body, PreparedRequest};
 use crate::outcome::Verdict;
 use crate::provider::PrepareContext;
 use serde_json::Value;
@@ -321,4 +322,47 @@ fn outcomes_and_reasons() {
     );
     let o = Apns.interpret_check(&answer(403, r#"{"reason":"InvalidProviderToken"}"#));
     assert!(!o.is_ok());
+}
+
+/// A device-token list streams through `fan_out`: each token's request is the one `prepare`
+/// builds for it, and who it is for (its identity) is the request's own method, URL and
+/// recipient, so a resume finds the same fingerprints either way. A channel and a single
+/// token do not stream.
+#[test]
+fn a_token_list_streams_one_request_per_token_as_prepare_builds_it() {
+    let other = "0".repeat(64);
+    let v = json!({
+        "profile": "acme-ios",
+        "message": {"title": "Build 118", "body": "Passed"},
+        "audience": {"device_tokens": [DEVICE, other]},
+    });
+    let d = draft(v.clone());
+    assert!(Apns.fan_out_source(&d).is_some());
+    let whole = prepare(&d).expect("prepares");
+    let ctx = PrepareContext {
+        draft: &d,
+        profile: &profile(),
+        secrets: &secrets(),
+        now: NOW,
+        idempotency_key: "k",
+        token: Some(JWT),
+        dry_run: false,
+    };
+    let fan_out = Apns.fan_out(&ctx).expect("streams").expect("builds");
+    for (i, token) in [DEVICE, other.as_str()].iter().enumerate() {
+        let one = fan_out.prepare_one(&json!(token)).expect("one");
+        assert_eq!(one.url, whole.requests[i].url);
+        assert_eq!(one.headers, whole.requests[i].headers);
+        assert_eq!(one.recipient, whole.requests[i].recipient);
+        let who = fan_out.identify(&json!(token)).expect("identifies");
+        assert_eq!((who.url, who.recipient), (one.url, one.recipient));
+    }
+    let bad = fan_out.identify(&json!("not hex")).expect_err("refused");
+    assert!(bad.contains("hexadecimal"), "{bad}");
+    let mut single = v.clone();
+    single["audience"]["device_tokens"] = json!([DEVICE]);
+    assert!(Apns.fan_out_source(&draft(single)).is_none());
+    let mut blank = v;
+    blank["audience"]["device_tokens"] = json!([DEVICE, " "]);
+    assert!(Apns.fan_out_source(&draft(blank)).is_none());
 }

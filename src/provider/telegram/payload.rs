@@ -34,7 +34,7 @@ impl ParseMode {
 }
 
 /// A chat as the Bot API addresses it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ChatId {
     Id(i64),
     Username(String),
@@ -69,32 +69,15 @@ pub fn chat_ids(draft: &Draft) -> Result<Vec<ChatId>, DraftError> {
         Some(v) => vec![(field.to_string(), v)],
     };
     let mut chats: Vec<ChatId> = Vec::new();
+    // A set beside the list: a list of thousands of chats is checked in linear time.
+    let mut seen = std::collections::HashSet::new();
     for (path, value) in items {
-        let chat = match value {
-            Value::Number(n) => match n.as_i64() {
-                Some(id) if id != 0 => ChatId::Id(id),
-                _ => {
-                    return Err(DraftError::new(
-                        path,
-                        "is not a chat id (a whole number such as 123456789 or -1001234567890)",
-                    ));
-                }
-            },
-            Value::String(s) => {
-                let s = s.trim();
-                if s.is_empty() {
-                    continue;
-                }
-                parse_chat(s).map_err(|m| DraftError::new(path.clone(), m))?
-            }
-            _ => {
-                return Err(DraftError::new(
-                    path,
-                    "must be a chat id number or an @channelname",
-                ));
-            }
+        let chat = match chat_of(value) {
+            Ok(Some(chat)) => chat,
+            Ok(None) => continue,
+            Err(e) => return Err(DraftError::new(path, e)),
         };
-        if chats.contains(&chat) {
+        if !seen.insert(chat.clone()) {
             return Err(DraftError::new(
                 path,
                 format!(
@@ -112,6 +95,21 @@ pub fn chat_ids(draft: &Draft) -> Result<Vec<ChatId>, DraftError> {
         ));
     }
     Ok(chats)
+}
+
+/// One chat of the list: a number, or a numeric or `@username` string; `None` for a blank line.
+pub fn chat_of(value: &Value) -> Result<Option<ChatId>, String> {
+    match value {
+        Value::Number(n) => match n.as_i64() {
+            Some(id) if id != 0 => Ok(Some(ChatId::Id(id))),
+            _ => {
+                Err("is not a chat id (a whole number such as 123456789 or -1001234567890)".into())
+            }
+        },
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => parse_chat(s.trim()).map(Some),
+        _ => Err("must be a chat id number or an @channelname".into()),
+    }
 }
 
 pub fn parse_chat(s: &str) -> Result<ChatId, String> {

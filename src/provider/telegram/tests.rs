@@ -584,4 +584,5 @@ fn the_example_draft_prepares() {
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 }
 
+mod fan_out;
 mod markup;

@@ -266,6 +266,26 @@ mod tests {
         );
     }
 
+    /// RFC 8291 Appendix A read the other way: the example body, decrypted with the user agent's
+    /// private key, is the example message (what the sink does with every push).
+    #[test]
+    fn rfc8291_appendix_a_decrypts() {
+        let body = b64(
+            "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A_yl95bQpu6cVPTpK4Mqgkf1CXztLVBSt2Ks3oZwbuwXPXLWyouBWLVWGNWQexSgSxsj_Qulcy4a-fN",
+        );
+        let ua_private = b64("q1dXpw3UpT5VOmu_cf_v6ih07Aems3njxI-JWgLcM94");
+        let auth = b64("BTBZMqHH6r4Tts7J_aSIgg");
+        assert_eq!(
+            decrypt(&body, &ua_private, &auth).expect("decrypts"),
+            b"When I grow up, I want to be a watermelon"
+        );
+        let wrong_auth = [0u8; 16];
+        assert_eq!(
+            decrypt(&body, &ua_private, &wrong_auth),
+            Err(EceError::Decrypt)
+        );
+    }
+
     #[test]
     fn fresh_keys_round_trip_and_differ() {
         let receiver = agreement::PrivateKey::generate(&agreement::ECDH_P256).expect("key");

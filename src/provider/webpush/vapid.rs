@@ -193,6 +193,37 @@ pub fn decode_b64(text: &str) -> Option<Vec<u8>> {
 /// Checks a VAPID JWT against the public key `k` (base64url point) and the expected audience:
 /// what a push service does. Returns the claims.
 pub fn verify(jwt: &str, k: &str, audience: &str, now: OffsetDateTime) -> Result<Claims, String> {
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.set_audience(&[audience]);
+    validation.set_required_spec_claims(&["exp", "aud"]);
+    // The expiry is checked against the injected clock below, not the system one.
+    validation.validate_exp = false;
+    let claims: Claims = decode_with(jwt, k, &validation)?;
+    let now = now.unix_timestamp();
+    if claims.exp <= now {
+        return Err("the JWT has expired".into());
+    }
+    if claims.exp > now + 24 * 3600 {
+        return Err("the JWT expires more than 24 hours ahead (RFC 8292 §2)".into());
+    }
+    Ok(claims)
+}
+
+/// Checks only the ES256 signature of a VAPID JWT against `k` (the claims are whatever they are):
+/// the push-service stand-in then checks each claim on its own, to say which one is wrong.
+pub fn verify_signature(jwt: &str, k: &str) -> Result<(), String> {
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+    validation.validate_aud = false;
+    validation.validate_exp = false;
+    validation.set_required_spec_claims::<&str>(&[]);
+    decode_with::<serde_json::Value>(jwt, k, &validation).map(|_| ())
+}
+
+fn decode_with<T: serde::de::DeserializeOwned>(
+    jwt: &str,
+    k: &str,
+    validation: &jsonwebtoken::Validation,
+) -> Result<T, String> {
     super::super::jwt::install_crypto();
     let point = decode_b64(k).ok_or("k is not base64url")?;
     if point.len() != 65 || point[0] != 4 {
@@ -202,22 +233,9 @@ pub fn verify(jwt: &str, k: &str, audience: &str, now: OffsetDateTime) -> Result
     let y = URL_SAFE_NO_PAD.encode(&point[33..]);
     let key = jsonwebtoken::DecodingKey::from_ec_components(&x, &y)
         .map_err(|e| format!("k is not a usable key ({e})"))?;
-    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
-    validation.set_audience(&[audience]);
-    validation.set_required_spec_claims(&["exp", "aud"]);
-    // The expiry is checked against the injected clock below, not the system one.
-    validation.validate_exp = false;
-    let data = jsonwebtoken::decode::<Claims>(jwt, &key, &validation)
-        .map_err(|e| format!("the JWT does not verify ({e})"))?;
-    let claims = data.claims;
-    let now = now.unix_timestamp();
-    if claims.exp <= now {
-        return Err("the JWT has expired".into());
-    }
-    if claims.exp > now + 24 * 3600 {
-        return Err("the JWT expires more than 24 hours ahead (RFC 8292 §2)".into());
-    }
-    Ok(claims)
+    jsonwebtoken::decode::<T>(jwt, &key, validation)
+        .map(|data| data.claims)
+        .map_err(|e| format!("the JWT does not verify ({e})"))
 }
 
 /// `mailto:` with an address or an `https:` URL, as RFC 8292 and Apple require.

@@ -14,6 +14,9 @@ use crate::ui::command::{Action, Actions, Command};
 use crate::ui::form::ComposerForm;
 use crate::ui::view::View;
 use crate::ui::widgets::{multiline_field, ok_color, text_field};
+use file::{FilePrune, FileSummary, file_summary};
+
+mod file;
 
 const FIELD: &str = "subscriptions";
 
@@ -35,90 +38,8 @@ pub struct State {
     gone: Option<(Arc<SendReport>, Vec<String>)>,
     /// The subscriptions file named in the audience, counted on a background thread.
     file: Option<FileSummary>,
-}
-
-/// Endpoints of a subscriptions file shown in the window; the rest are only counted.
-const FILE_SAMPLE: usize = 3;
-
-/// A file's subscription count and first endpoints, or why it cannot be read.
-type Counted = Result<(usize, Vec<String>), String>;
-
-/// A subscriptions file being counted (`None` in the slot until the count is done).
-struct FileSummary {
-    path: String,
-    counted: Arc<std::sync::Mutex<Option<Counted>>>,
-}
-
-impl FileSummary {
-    /// Starts counting `path` on its own thread; the window repaints when it is done.
-    fn start(path: &str, ctx: &egui::Context) -> Self {
-        let counted = Arc::new(std::sync::Mutex::new(None));
-        let (slot, file, ctx) = (Arc::clone(&counted), path.to_string(), ctx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("count-subscriptions".into())
-            .spawn(move || {
-                let result = crate::engine::Engine::audience_file_summary(
-                    std::path::Path::new(&file),
-                    FILE_SAMPLE,
-                )
-                .map(|(count, sample)| {
-                    let endpoints = sample
-                        .iter()
-                        .map(|v| match v.get("endpoint").and_then(|e| e.as_str()) {
-                            Some(e) => e.to_string(),
-                            None => "(no endpoint)".to_string(),
-                        })
-                        .collect();
-                    (count, endpoints)
-                });
-                if let Ok(mut slot) = slot.lock() {
-                    *slot = Some(result);
-                }
-                ctx.request_repaint();
-            });
-        if let Err(e) = spawned
-            && let Ok(mut slot) = counted.lock()
-        {
-            *slot = Some(Err(format!("could not start counting: {e}")));
-        }
-        Self {
-            path: path.to_string(),
-            counted,
-        }
-    }
-}
-
-/// A subscriptions file instead of a list: its count and first endpoints, never its rows.
-fn file_summary(ui: &mut egui::Ui, state: &mut State, path: &str) {
-    if state.file.as_ref().is_none_or(|f| f.path != path) {
-        state.file = Some(FileSummary::start(path, ui.ctx()));
-    }
-    let Some(file) = &state.file else {
-        return;
-    };
-    let counted = file.counted.lock().ok().and_then(|c| c.clone());
-    match counted {
-        None => {
-            ui.horizontal(|ui| {
-                ui.spinner();
-                ui.label("Counting the subscriptions in the file…");
-            });
-        }
-        Some(Ok((count, sample))) => {
-            ui.label(RichText::new(format!("Subscriptions file: {count} subscriptions")).strong())
-                .on_hover_text(path);
-            for endpoint in &sample {
-                ui.weak(endpoint);
-            }
-            if count > sample.len() {
-                ui.weak(format!("… and {} more", count - sample.len()));
-            }
-            ui.weak("Read as the send goes: the list is not loaded into the window. Clear the Subscriptions file field to list subscriptions here instead.");
-        }
-        Some(Err(e)) => {
-            ui.colored_label(ok_color(ui, false), format!("Subscriptions file: {e}"));
-        }
-    }
+    /// The gone subscriptions of the last send from a file, and their removal from it.
+    file_prune: Option<FilePrune>,
 }
 
 #[derive(Clone)]
@@ -364,7 +285,7 @@ pub fn audience(
         .map_or("", |f| f.trim())
         .to_string();
     if !file.is_empty() {
-        return file_summary(ui, state, &file);
+        return file_summary(ui, &mut state.file, &file);
     }
     let text = audience_text(form);
     if state.parsed_from != text {
@@ -489,6 +410,20 @@ pub fn response(
     let Some(report) = view.last_report else {
         return;
     };
+    if let Some(path) = view
+        .last_sent
+        .and_then(|d| d.audience.get(webpush::FILE_FIELD))
+        .and_then(|f| f.as_str())
+        .filter(|f| !f.trim().is_empty())
+    {
+        return file::gone(
+            ui,
+            (&mut state.file_prune, &mut state.file),
+            report,
+            path.trim(),
+            actions,
+        );
+    }
     // Reading the sent draft's subscriptions is done once per report, not per frame.
     let gone = match &state.gone {
         Some((seen, gone)) if Arc::ptr_eq(seen, report) => gone,

@@ -26,6 +26,8 @@ pub const CHANNEL_ID: i64 = -1_001_234_567_890;
 pub const BLOCKED: i64 = 403_403;
 /// A chat that is rate limited once (retry_after 1), then accepts.
 pub const FLOODED: i64 = 429_429;
+/// Private chats that all accept a message (a bot's subscribers, for a long list).
+pub const FANS: std::ops::Range<i64> = 7_000_000..7_010_000;
 /// A channel where the bot may not post.
 pub const READ_ONLY_CHANNEL: &str = "@acme_readonly";
 
@@ -40,96 +42,17 @@ fn spec() -> &'static Value {
     })
 }
 
-/// Checks a value against the spec's type list (any one may match).
-fn check_types(value: &Value, types: &[Value], path: &str) -> Result<(), String> {
-    let mut last = String::new();
-    for t in types {
-        let Some(t) = t.as_str() else { continue };
-        match check_type(value, t, path) {
-            Ok(()) => return Ok(()),
-            Err(e) => last = e,
-        }
-    }
-    Err(last)
-}
-
-fn check_type(value: &Value, t: &str, path: &str) -> Result<(), String> {
-    let ok = match t {
-        "String" => value.is_string(),
-        "Integer" => value.is_i64() || value.is_u64(),
-        "Float" => value.is_number(),
-        "Boolean" => value.is_boolean(),
-        "InputFile" => value.is_string(),
-        _ => {
-            if let Some(inner) = t.strip_prefix("Array of ") {
-                let Some(items) = value.as_array() else {
-                    return Err(format!("{path} must be an array ({t})"));
-                };
-                for (i, item) in items.iter().enumerate() {
-                    check_type(item, inner, &format!("{path}[{i}]"))?;
-                }
-                return Ok(());
-            }
-            return check_object(value, t, path);
-        }
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{path} must be {t}, got {value}"))
-    }
-}
-
-fn check_object(value: &Value, type_name: &str, path: &str) -> Result<(), String> {
-    let Some(obj) = value.as_object() else {
-        return Err(format!("{path} must be a {type_name} object"));
-    };
-    let Some(ty) = spec()["types"].get(type_name) else {
-        return Err(format!("{path}: unknown type {type_name}"));
-    };
-    let Some(fields) = ty.get("fields").and_then(Value::as_array) else {
-        // An abstract type (a union of subtypes): accept an object.
-        return Ok(());
-    };
-    check_fields(obj, fields, path)?;
-    if type_name == "InlineKeyboardButton" {
-        let actions = obj
-            .keys()
-            .filter(|k| !["text", "icon_custom_emoji_id", "style"].contains(&k.as_str()))
-            .count();
-        if actions != 1 {
-            return Err(format!(
-                "{path}: an InlineKeyboardButton needs exactly one action field"
-            ));
-        }
-    }
-    Ok(())
-}
-
+/// Checks a call's parameters against the method's fields in the spec (names, required ones,
+/// types, nested objects such as the inline keyboard), with the Bot API checks the sink uses.
 fn check_fields(obj: &Map<String, Value>, fields: &[Value], path: &str) -> Result<(), String> {
-    let known: BTreeSet<&str> = fields.iter().filter_map(|f| f["name"].as_str()).collect();
-    for key in obj.keys() {
-        if !known.contains(key.as_str()) {
-            return Err(format!("{path}: unknown parameter {key}"));
-        }
-    }
-    for f in fields {
-        let name = f["name"].as_str().unwrap_or("");
-        let types = f["types"].as_array().cloned().unwrap_or_default();
-        match obj.get(name) {
-            None if f["required"].as_bool() == Some(true) => {
-                return Err(format!("{path}: required parameter {name} is missing"));
-            }
-            None => {}
-            Some(v) => check_types(v, &types, &format!("{path}.{name}"))?,
-        }
-    }
-    Ok(())
+    pushdeck::sink::BotApi::new(spec()).check_fields(obj, fields, path)
 }
 
 /// One Bot API call the stand-in received (a path it could read, with parameters it could parse).
 #[derive(Debug, Clone)]
 pub struct Call {
+    /// When it arrived: a test checks Telegram's pace from these.
+    pub at: std::time::Instant,
     pub http_method: String,
     pub token: String,
     pub method: String,
@@ -377,6 +300,7 @@ impl Telegram {
             }
         };
         self.calls.lock().expect("lock").push(Call {
+            at: std::time::Instant::now(),
             http_method: request.method.to_string(),
             token: token.to_string(),
             method: method.to_string(),
@@ -534,6 +458,9 @@ impl Telegram {
                     );
                 }
                 json!({"id": FLOODED, "type": "private", "first_name": "Flo"})
+            }
+            fan if fan.parse().is_ok_and(|n| FANS.contains(&n)) => {
+                json!({"id": fan.parse::<i64>().unwrap_or_default(), "type": "private", "first_name": "Fan"})
             }
             _ => return error(400, "Bad Request: chat not found"),
         };
