@@ -23,6 +23,7 @@ mod secret_hygiene;
 mod sink;
 mod sink_apns;
 mod sink_apprise;
+mod sink_peers_wp;
 mod sink_rest;
 mod sink_run;
 mod sns;

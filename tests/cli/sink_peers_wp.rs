@@ -1,110 +1,34 @@
 //! The real `pushdeck sink` against INDEPENDENT senders: pywebpush and npm `web-push` send to the
 //! Web Push sink's own subscriptions (it must decrypt exactly what they encrypted and verify their
 //! VAPID JWT), apprise's Telegram plugin sends to the Telegram sink, and each malformed request
-//! gets the provider's documented error.
-//!
-//! PREPARED, NOT YET IN `tests/cli/main.rs`: it waits for the sink core (listener, engine, CLI).
-//! What it assumes of `pushdeck sink PROVIDER --port N --json` is kept in [`Sink`] alone, so only
-//! that needs adjusting when the core lands:
-//! - standard output, one JSON object per line; the first has `"setup": [{"label", "value",
-//!   "about"}…]` (the imitation's `SinkSetup::lines`) and `"base_url"`;
-//! - then one object per arrival with `"status"`, `"summary"`, `"findings": [{"level", "text"}]`
-//!   and `"decoded": [{"label", "text"}]` (the imitation's `Verdict`), secrets masked.
-//!
-//! The peers come from `scripts/install-peers` (target/peers; `PUSHDECK_PEERS_DIR` overrides);
-//! without them these tests print why and pass, unless `PUSHDECK_REQUIRE_PEERS` is set.
-
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+//! (no TTL, too large, a foreign or expired VAPID key, a wrong bot token) gets the provider's
+//! documented error and a ✗ finding that says why. The peers (target/peers, scripts/install-peers)
+//! are required: a missing one fails the test.
 
 use serde_json::{Value, json};
 
-use crate::support::peers::Peers;
-use crate::support::{Sandbox, closed_port, stderr, stdout};
+use super::sink_run::{Sink, answered, findings, peers};
+use crate::support::{Keyring, Sandbox, stderr, stdout};
 
 const TOKEN: &str = "7012345678:AAHsinkPeerTokenForPushdeckTests_01";
+const OTHER_TOKEN: &str = "7012345678:AAHnotTheProfilesTokenForPushdeck_02";
 
-/// Everything these tests need from the peers, besides the venv (apprise is in it).
+/// What these tests need from the peers besides the venv (pywebpush and apprise are in it).
 const SINK_PEERS: &[&str] = &["node/node_modules/web-push/package.json"];
 
-/// `pushdeck sink PROVIDER --json` running, killed when dropped.
-struct Sink {
-    child: Child,
-    lines: mpsc::Receiver<Value>,
-    setup: Value,
-    _sandbox: Sandbox,
+fn sandbox() -> Sandbox {
+    Sandbox::with(Keyring::None, None)
 }
 
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Sink {
-    fn start(provider: &str, extra: &[&str]) -> Self {
-        let sandbox = Sandbox::new();
-        let port = closed_port().to_string();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pushdeck"))
-            .args(["sink", provider, "--port", &port, "--json"])
-            .args(extra)
-            .env("PUSHDECK_CONFIG_DIR", sandbox.config_dir())
-            .env("PUSHDECK_DATA_DIR", sandbox.data_dir())
-            .env("PUSHDECK_CACHE_DIR", sandbox.cache_dir())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("pushdeck sink starts");
-        let out = child.stdout.take().expect("piped");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if let Ok(value) = serde_json::from_str::<Value>(&line) {
-                    let _ = tx.send(value);
-                }
-            }
-        });
-        let setup = lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the sink prints its setup within 30 s");
-        Self {
-            child,
-            lines,
-            setup,
-            _sandbox: sandbox,
-        }
-    }
-
-    fn base_url(&self) -> String {
-        self.setup["base_url"]
-            .as_str()
-            .expect("base_url")
-            .to_string()
-    }
-
-    /// The values of the setup lines whose label starts with `label`.
-    fn setup_values(&self, label: &str) -> Vec<String> {
-        self.setup["setup"]
-            .as_array()
-            .expect("setup lines")
-            .iter()
-            .filter(|l| l["label"].as_str().is_some_and(|t| t.starts_with(label)))
-            .filter_map(|l| l["value"].as_str().map(str::to_string))
-            .collect()
-    }
-
-    /// The next arrival the sink reports.
-    fn arrival(&self) -> Value {
-        self.lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the sink reports the arrival within 30 s")
-    }
+/// The values of the setup lines whose label starts with `label`.
+fn setup_values(sink: &Sink, label: &str) -> Vec<String> {
+    sink.setup["lines"]
+        .as_array()
+        .expect("setup lines")
+        .iter()
+        .filter(|l| l["label"].as_str().is_some_and(|t| t.starts_with(label)))
+        .filter_map(|l| l["value"].as_str().map(str::to_string))
+        .collect()
 }
 
 fn decoded<'a>(arrival: &'a Value, label: &str) -> &'a str {
@@ -115,30 +39,24 @@ fn decoded<'a>(arrival: &'a Value, label: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {label} in {arrival}"))
 }
 
-fn findings_at(arrival: &Value, level: &str) -> String {
-    arrival["findings"]
-        .as_array()
-        .map(|f| {
-            f.iter()
-                .filter(|f| f["level"] == level)
-                .filter_map(|f| f["text"].as_str())
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default()
-}
-
+/// pywebpush's `webpush()`: argv subscription, payload, TTL, then optionally the VAPID private
+/// key's PEM file (else a fresh key) and an `exp` claim. Prints the push service's status.
 const PYWEBPUSH: &str = r#"
 import json, sys
 from py_vapid import Vapid
 from pywebpush import webpush, WebPushException
 sub = json.loads(sys.argv[1])
-vapid = Vapid()
-vapid.generate_keys()
-headers = {}
+if len(sys.argv) > 4:
+    vapid = sys.argv[4]
+else:
+    vapid = Vapid()
+    vapid.generate_keys()
+claims = {"sub": "mailto:ops@example.com"}
+if len(sys.argv) > 5:
+    claims["exp"] = int(sys.argv[5])
 try:
     r = webpush(subscription_info=sub, data=sys.argv[2], vapid_private_key=vapid,
-                vapid_claims={"sub": "mailto:ops@example.com"}, ttl=int(sys.argv[3]))
+                vapid_claims=claims, ttl=int(sys.argv[3]))
     print(r.status_code)
 except WebPushException as e:
     print(e.response.status_code if e.response is not None else 0)
@@ -146,11 +64,10 @@ except WebPushException as e:
 
 #[test]
 fn pywebpush_sends_to_the_sinks_subscription_and_the_sink_decrypts_it() {
-    let Some(peers) = Peers::find(SINK_PEERS) else {
-        return;
-    };
-    let sink = Sink::start("webpush", &[]);
-    let subscription = sink.setup_values("Subscription").remove(0);
+    let peers = peers(SINK_PEERS);
+    let sandbox = sandbox();
+    let sink = Sink::start(&sandbox, "webpush", &[], &[]);
+    let subscription = setup_values(&sink, "Subscription").remove(0);
     let payload = json!({"title": "From pywebpush", "body": "décrypté ✓"}).to_string();
     let output = peers.python_output(PYWEBPUSH, &[&subscription, &payload, "600"]);
     assert_eq!(stdout(&output).trim(), "201", "{}", stderr(&output));
@@ -162,20 +79,86 @@ fn pywebpush_sends_to_the_sinks_subscription_and_the_sink_decrypts_it() {
         payload,
         "the sink read what pywebpush encrypted"
     );
-    assert!(findings_at(&arrival, "fail").is_empty(), "{arrival}");
+    assert!(findings(&arrival, "fail").is_empty(), "{arrival}");
     assert!(
-        findings_at(&arrival, "ok").contains("signature verifies"),
+        findings(&arrival, "ok").contains("signature verifies"),
         "{arrival}"
     );
 }
 
 #[test]
+fn with_a_profile_pywebpush_signing_with_a_foreign_or_expired_key_is_403() {
+    let peers = peers(SINK_PEERS);
+    let sandbox = sandbox();
+    // The profile's key pair, made by py_vapid: its public key is the applicationServerKey.
+    let pem = sandbox.dir.path().join("vapid.pem");
+    let public = peers.python_snippet(
+        r#"
+import base64, sys
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from py_vapid import Vapid
+v = Vapid()
+v.generate_keys()
+v.save_key(sys.argv[1])
+raw = v.public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+print(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+"#,
+        &[&pem.to_string_lossy()],
+    );
+    let public = public.trim();
+    let settings = [("vapid_public_key", public)];
+    sandbox.add_provider_profile("web", "webpush", "https://push.example", &settings);
+    let sink = Sink::start(&sandbox, "webpush", &["--profile", "web"], &[]);
+    assert_eq!(setup_values(&sink, "applicationServerKey"), [public]);
+    let subscription = setup_values(&sink, "Subscription").remove(0);
+    let pem = pem.to_string_lossy();
+
+    let output = peers.python_output(PYWEBPUSH, &[&subscription, "signed right", "60", &pem]);
+    assert_eq!(stdout(&output).trim(), "201", "{}", stderr(&output));
+    let a = sink.arrival();
+    assert_eq!(decoded(&a, "Plaintext"), "signed right");
+    assert_eq!(a["level"], "ok", "{a}");
+
+    // Another key pair than the one the subscription was made with.
+    let output = peers.python_output(PYWEBPUSH, &[&subscription, "foreign", "60"]);
+    assert_eq!(stdout(&output).trim(), "403", "{}", stderr(&output));
+    let a = sink.arrival();
+    assert_eq!(a["status"], 403, "{a}");
+    assert_eq!(answered(&a)["errno"], 109, "autopush's errno: {a}");
+    assert!(
+        findings(&a, "fail").contains("not the profile's VAPID public key"),
+        "{a}"
+    );
+
+    // The right key, but a JWT that expired a minute ago. pywebpush's webpush() renews a past
+    // exp, so this signs with py_vapid and sends with pywebpush's WebPusher, as a backend that
+    // caches its JWT too long does.
+    let expired = (time::OffsetDateTime::now_utc().unix_timestamp() - 60).to_string();
+    let output = peers.python_output(
+        r#"
+import json, sys
+from py_vapid import Vapid
+from pywebpush import WebPusher
+sub = json.loads(sys.argv[1])
+vapid = Vapid.from_file(sys.argv[2])
+origin = "/".join(sub["endpoint"].split("/")[:3])
+auth = vapid.sign({"aud": origin, "sub": "mailto:ops@example.com", "exp": int(sys.argv[3])})
+print(WebPusher(sub).send(b"expired", headers=auth, ttl=60).status_code)
+"#,
+        &[&subscription, &pem, &expired],
+    );
+    assert_eq!(stdout(&output).trim(), "403", "{}", stderr(&output));
+    let a = sink.arrival();
+    assert_eq!(a["status"], 403, "{a}");
+    assert!(findings(&a, "fail").contains("exp"), "{a}");
+}
+
+#[test]
 fn a_pywebpush_request_without_ttl_is_400_and_an_oversized_one_413() {
-    let Some(peers) = Peers::find(SINK_PEERS) else {
-        return;
-    };
-    let sink = Sink::start("webpush", &[]);
-    let subscription = sink.setup_values("Subscription").remove(0);
+    let peers = peers(SINK_PEERS);
+    let sandbox = sandbox();
+    let sink = Sink::start(&sandbox, "webpush", &[], &[]);
+    let subscription = setup_values(&sink, "Subscription").remove(0);
     // pywebpush always sends TTL; strip it on the way with a hand-made request to the same
     // endpoint, with pywebpush's own encryption and VAPID headers.
     let output = peers.python_output(
@@ -204,11 +187,12 @@ print(requests.post(sub["endpoint"], data=b"x" * 5000,
     );
     let missing_ttl = sink.arrival();
     assert!(
-        findings_at(&missing_ttl, "fail").contains("TTL"),
+        findings(&missing_ttl, "fail").contains("TTL"),
         "{missing_ttl}"
     );
     let too_big = sink.arrival();
     assert_eq!(too_big["status"], json!(413));
+    assert!(!findings(&too_big, "fail").is_empty(), "{too_big}");
 }
 
 const WEB_PUSH_JS: &str = r#"
@@ -218,48 +202,83 @@ const keys = webpush.generateVAPIDKeys();
 webpush.setVapidDetails('mailto:ops@example.com', keys.publicKey, keys.privateKey);
 webpush.sendNotification(JSON.parse(sub), payload, {TTL: 60, urgency: 'high', topic: 'deploy'})
   .then(r => console.log(r.statusCode))
-  .catch(e => console.log(e.statusCode || 0));
+  .catch(e => console.log(e.statusCode || String(e)));
 "#;
 
-#[test]
-fn npm_web_push_sends_to_the_sink_and_a_rehearsed_gone_is_what_it_sees() {
-    let Some(peers) = Peers::find(SINK_PEERS) else {
-        return;
-    };
-    let sink = Sink::start("webpush", &[]);
-    let subscription = sink.setup_values("Subscription").remove(1);
-    let output = peers.node_output(WEB_PUSH_JS, &[&subscription, "plain text from node"]);
-    assert_eq!(stdout(&output).trim(), "201", "{}", stderr(&output));
-    let arrival = sink.arrival();
-    assert_eq!(decoded(&arrival, "Plaintext"), "plain text from node");
-    assert!(findings_at(&arrival, "ok").contains("Urgency high"));
-    drop(sink);
-
-    let gone = Sink::start("webpush", &["--answer", "gone"]);
-    let subscription = gone.setup_values("Subscription").remove(0);
-    let output = peers.node_output(WEB_PUSH_JS, &[&subscription, "bye"]);
-    assert_eq!(stdout(&output).trim(), "410", "{}", stderr(&output));
-    assert_eq!(gone.arrival()["status"], json!(410));
+/// npm web-push to a subscription of the TLS sink (web-push speaks https only), trusting the
+/// sink's local CA: the push service's status.
+fn web_push(sink: &Sink, subscription: &str, payload: &str) -> String {
+    let peers = peers(SINK_PEERS);
+    let out = std::process::Command::new("node")
+        .arg("-e")
+        .arg(WEB_PUSH_JS)
+        .args(["--", subscription, payload])
+        .env("NODE_PATH", peers.node_modules())
+        .env(
+            "NODE_EXTRA_CA_CERTS",
+            sink.setup["ca_file"].as_str().expect("the CA file"),
+        )
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("node runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).trim().to_string()
 }
 
 #[test]
-fn apprise_telegram_plugin_sends_to_the_telegram_sink() {
-    let Some(peers) = Peers::find(SINK_PEERS) else {
-        return;
-    };
-    let sink = Sink::start("telegram", &[]);
-    // apprise has api.telegram.org built in; point its plugin at the sink.
-    let output = peers.python_output(
-        r#"
+fn npm_web_push_sends_to_the_sink_and_a_rehearsed_gone_is_what_it_sees() {
+    let sandbox = sandbox();
+    let sink = Sink::start(&sandbox, "webpush", &["--tls"], &[]);
+    let subscription = setup_values(&sink, "Subscription").remove(1);
+    assert!(
+        subscription.contains("https://127.0.0.1:"),
+        "{subscription}"
+    );
+    assert_eq!(
+        web_push(&sink, &subscription, "plain text from node"),
+        "201"
+    );
+    let arrival = sink.arrival();
+    assert_eq!(decoded(&arrival, "Plaintext"), "plain text from node");
+    assert!(findings(&arrival, "ok").contains("Urgency high"));
+    assert!(
+        findings(&arrival, "ok").contains("signature verifies"),
+        "{arrival}"
+    );
+    drop(sink);
+
+    let gone = Sink::start(&sandbox, "webpush", &["--tls", "--answer", "gone"], &[]);
+    let subscription = setup_values(&gone, "Subscription").remove(0);
+    assert_eq!(web_push(&gone, &subscription, "bye"), "410");
+    let a = gone.arrival();
+    assert_eq!(a["status"], json!(410));
+    assert_eq!(a["rehearsal"], "gone");
+}
+
+/// apprise's Telegram plugin has api.telegram.org built in: pointed at the sink through its
+/// `notify_url` class attribute. Prints apprise's verdict.
+const APPRISE_TELEGRAM: &str = r#"
 import sys, apprise
 from apprise.plugins import telegram
 telegram.NotifyTelegram.notify_url = sys.argv[1] + "/bot"
 a = apprise.Apprise()
-a.add("tgram://" + sys.argv[2] + "/42/?format=markdown")
+if not a.add("tgram://" + sys.argv[2] + "/42/?format=markdown"):
+    sys.exit("apprise did not take the URL")
 print(bool(a.notify(title="Deploy", body="v1.2.3 is *out*")))
-"#,
-        &[&sink.base_url(), TOKEN],
+"#;
+
+#[test]
+fn apprise_telegram_plugin_sends_to_the_telegram_sink_and_a_wrong_token_is_401() {
+    let peers = peers(SINK_PEERS);
+    let sandbox = sandbox();
+    sandbox.add_provider_profile("tg", "telegram", "https://api.telegram.org", &[]);
+    let sink = Sink::start(
+        &sandbox,
+        "telegram",
+        &["--profile", "tg"],
+        &[("PUSHDECK_BOT_TOKEN", TOKEN)],
     );
+    let output = peers.python_output(APPRISE_TELEGRAM, &[&sink.base_url(), TOKEN]);
     assert_eq!(stdout(&output).trim(), "True", "{}", stderr(&output));
     let arrival = sink.arrival();
     assert_eq!(arrival["status"], json!(200), "{arrival}");
@@ -270,7 +289,20 @@ print(bool(a.notify(title="Deploy", body="v1.2.3 is *out*")))
         "{arrival}"
     );
     assert!(
+        arrival.to_string().contains("v1.2.3"),
+        "what apprise sent is shown: {arrival}"
+    );
+    assert!(
         !arrival.to_string().contains(TOKEN),
         "the bot token is masked: {arrival}"
     );
+
+    let output = peers.python_output(APPRISE_TELEGRAM, &[&sink.base_url(), OTHER_TOKEN]);
+    assert_eq!(stdout(&output).trim(), "False", "{}", stderr(&output));
+    let a = sink.arrival();
+    assert_eq!(a["status"], 401, "{a}");
+    let body = answered(&a);
+    assert_eq!(body["ok"], false);
+    assert_eq!(body["error_code"], 401);
+    assert!(findings(&a, "fail").contains("not the profile's"), "{a}");
 }
