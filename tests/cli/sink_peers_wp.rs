@@ -1,4 +1,4 @@
-//! The real `pushdeck sink` against INDEPENDENT senders: pywebpush and npm `web-push` send to the
+//! The real `pushdeck sink` against INDEPENDENT senders (and Pushdeck's own send): pywebpush and npm `web-push` send to the
 //! Web Push sink's own subscriptions (it must decrypt exactly what they encrypted and verify their
 //! VAPID JWT), apprise's Telegram plugin sends to the Telegram sink, and each malformed request
 //! (no TTL, too large, a foreign or expired VAPID key, a wrong bot token) gets the provider's
@@ -107,7 +107,7 @@ print(base64.urlsafe_b64encode(raw).decode().rstrip("="))
     );
     let public = public.trim();
     let settings = [("vapid_public_key", public)];
-    sandbox.add_provider_profile("web", "webpush", "https://push.example", &settings);
+    sandbox.add_profile_at("web", "webpush", None, &settings);
     let sink = Sink::start(&sandbox, "webpush", &["--profile", "web"], &[]);
     assert_eq!(setup_values(&sink, "applicationServerKey"), [public]);
     let subscription = setup_values(&sink, "Subscription").remove(0);
@@ -305,4 +305,65 @@ fn apprise_telegram_plugin_sends_to_the_telegram_sink_and_a_wrong_token_is_401()
     assert_eq!(body["ok"], false);
     assert_eq!(body["error_code"], 401);
     assert!(findings(&a, "fail").contains("not the profile's"), "{a}");
+
+    // Pushdeck's own send, its profile pointed at the sink.
+    sandbox.add_provider_profile("tg", "telegram", &sink.base_url(), &[]);
+    let draft = sandbox.write(
+        "telegram.json",
+        &json!({"profile": "tg", "message": {"title": "Build 118", "body": "Passed"},
+                "audience": {"chat_ids": ["42"]}})
+        .to_string(),
+    );
+    let out = sandbox
+        .cmd()
+        .env("PUSHDECK_BOT_TOKEN", TOKEN)
+        .args(["send", "--json"])
+        .arg(&draft)
+        .output()
+        .expect("pushdeck send runs");
+    assert!(out.status.success(), "{}", stdout(&out));
+    let a = sink.arrival();
+    assert_eq!(a["status"], 200, "{a}");
+    assert_eq!(a["level"], "ok", "{a}");
+    assert!(a.to_string().contains("Build 118"), "{a}");
+}
+
+#[test]
+fn pushdecks_own_web_push_send_is_decrypted_and_verified_by_the_sink() {
+    let sandbox = sandbox();
+    let key = pushdeck::provider::webpush::vapid::VapidKey::generate().expect("a VAPID key");
+    let public = key.public_key_b64();
+    let settings = [
+        ("subject", "mailto:ops@example.com"),
+        ("vapid_public_key", public.as_str()),
+    ];
+    // No base URL: a Web Push send goes to each subscription's own endpoint.
+    sandbox.add_profile_at("web", "webpush", None, &settings);
+    let private = key.private_key_b64().expect("export");
+    let sink = Sink::start(&sandbox, "webpush", &["--profile", "web"], &[]);
+    let subscription: Value =
+        serde_json::from_str(&setup_values(&sink, "Subscription").remove(0)).expect("JSON");
+    let draft = sandbox.write(
+        "webpush.json",
+        &json!({"profile": "web", "message": {"title": "Build 118", "body": "Passed in 4 min"},
+                "audience": {"subscriptions": [subscription]}})
+        .to_string(),
+    );
+    let out = sandbox
+        .cmd()
+        .env("PUSHDECK_VAPID_PRIVATE_KEY", &private)
+        .args(["send", "--json"])
+        .arg(&draft)
+        .output()
+        .expect("pushdeck send runs");
+    assert!(out.status.success(), "{}", stdout(&out));
+    let a = sink.arrival();
+    assert_eq!(a["status"], 201, "{a}");
+    assert_eq!(a["level"], "ok", "{a}");
+    let plain = decoded(&a, "Plaintext");
+    assert!(
+        plain.contains("Build 118") && plain.contains("Passed in 4 min"),
+        "{plain}"
+    );
+    assert!(!a.to_string().contains(&private));
 }

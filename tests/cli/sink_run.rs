@@ -1,5 +1,6 @@
 //! A running `pushdeck sink PROVIDER --port 0 --json` for the sink's end-to-end tests against
-//! independent clients (sink_rest.rs, sink_apprise.rs): the setup line read first, then one JSON
+//! independent clients (sink_rest.rs, sink_apprise.rs,
+//! sink_peers_wp.rs): the setup line read first, then one JSON
 //! line per arrival. The peers those clients come from (target/peers) are required here, never
 //! skipped: scripts/test installs them with scripts/install-peers.
 
