@@ -3,111 +3,16 @@
 //! No keyring here: the profile's token comes from `PUSHDECK_ACCESS_TOKEN`.
 
 use std::io::BufRead;
-use std::process::{Child, Command as Process, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Command as Process, Output, Stdio};
 
 use serde_json::{Value, json};
 
+use super::sink_run::Sink;
 use crate::support::{Keyring, Sandbox, assert_bad_input, assert_exit_output, stdout_json};
 
 /// An ntfy access token of ntfy's form (tk_ and 29 letters and digits).
 const TOKEN: &str = "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2";
 const OTHER_TOKEN: &str = "tk_ZZZZq7mVBoFD37zQVN29RhuMzNIz2";
-
-/// A running `pushdeck sink … --json`, its stdout read line by line.
-struct Sink {
-    child: Option<Child>,
-    lines: mpsc::Receiver<String>,
-    setup: Value,
-}
-
-impl Sink {
-    fn start(sandbox: &Sandbox, args: &[&str], token: Option<&str>) -> Sink {
-        let mut cmd = Process::new(env!("CARGO_BIN_EXE_pushdeck"));
-        cmd.arg("sink")
-            .args(args)
-            .arg("--json")
-            .env("PUSHDECK_CONFIG_DIR", sandbox.config_dir())
-            .env("PUSHDECK_DATA_DIR", sandbox.data_dir())
-            .env("PUSHDECK_CACHE_DIR", sandbox.cache_dir())
-            .env_remove("PUSHDECK_LOG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if sandbox.keyring == Keyring::None {
-            cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
-                .env("XDG_RUNTIME_DIR", sandbox.dir.path().join("runtime"));
-        }
-        match token {
-            Some(t) => cmd.env("PUSHDECK_ACCESS_TOKEN", t),
-            None => cmd.env_remove("PUSHDECK_ACCESS_TOKEN"),
-        };
-        let mut child = cmd.spawn().expect("pushdeck sink starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let first = lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the sink prints its setup line");
-        let setup: Value = serde_json::from_str(&first).expect("the setup line is JSON");
-        assert_eq!(setup["event"], "setup", "{setup}");
-        Sink {
-            child: Some(child),
-            lines,
-            setup,
-        }
-    }
-
-    fn base_url(&self) -> String {
-        self.setup["base_url"]
-            .as_str()
-            .expect("base_url")
-            .to_string()
-    }
-
-    /// The next arrival line.
-    fn arrival(&self) -> Value {
-        let line = self
-            .lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("an arrival line");
-        let v: Value = serde_json::from_str(&line).expect("arrival lines are JSON");
-        assert_eq!(v["event"], "arrival", "{v}");
-        v
-    }
-
-    /// Ctrl-C, then what it printed after and how it ended.
-    fn interrupt(mut self) -> (Output, Vec<Value>) {
-        let child = self.child.take().expect("running");
-        let kill = Process::new("bash")
-            .args(["-c", &format!("kill -s INT {}", child.id())])
-            .status()
-            .expect("kill runs");
-        assert!(kill.success());
-        let rest: Vec<Value> =
-            std::iter::from_fn(|| self.lines.recv_timeout(Duration::from_secs(30)).ok())
-                .map(|l| serde_json::from_str(&l).expect("JSON line"))
-                .collect();
-        let out = child.wait_with_output().expect("exits");
-        (out, rest)
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 fn curl(args: &[&str]) -> Output {
     Process::new("curl")
@@ -153,7 +58,7 @@ fn send(sandbox: &Sandbox, token: &str) -> Output {
 #[test]
 fn send_and_curl_over_http1_and_h2c_arrive_checked_and_kept_in_history() {
     let sandbox = Sandbox::with(Keyring::None, None);
-    let sink = Sink::start(&sandbox, &["ntfy", "--port", "0"], None);
+    let sink = Sink::start(&sandbox, "ntfy", &[], &[]);
     let base = sink.base_url();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     assert_ne!(sink.setup["port"], 0, "the real port is printed");
@@ -220,7 +125,7 @@ fn send_and_curl_over_http1_and_h2c_arrive_checked_and_kept_in_history() {
         "{a}"
     );
 
-    let (out, rest) = sink.interrupt();
+    let (out, rest) = sink.stop();
     assert_exit_output(&out, 130);
     let last = rest.last().expect("a last line");
     assert_eq!(last["event"], "stopped");
@@ -252,8 +157,9 @@ fn with_a_profile_a_wrong_token_is_refused_as_ntfy_refuses_it() {
     sandbox.add_provider_profile("alerts", "ntfy", "http://127.0.0.1:1", &[]);
     let sink = Sink::start(
         &sandbox,
-        &["ntfy", "--port", "0", "--profile", "alerts"],
-        Some(TOKEN),
+        "ntfy",
+        &["--profile", "alerts"],
+        &[("PUSHDECK_ACCESS_TOKEN", TOKEN)],
     );
     sandbox.add_provider_profile("alerts", "ntfy", &sink.base_url(), &[]);
 
@@ -290,11 +196,7 @@ fn with_a_profile_a_wrong_token_is_refused_as_ntfy_refuses_it() {
 #[test]
 fn a_rehearsal_answers_ntfys_429_with_retry_after() {
     let sandbox = Sandbox::with(Keyring::None, None);
-    let sink = Sink::start(
-        &sandbox,
-        &["ntfy", "--port", "0", "--answer", "rate-limited"],
-        None,
-    );
+    let sink = Sink::start(&sandbox, "ntfy", &["--answer", "rate-limited"], &[]);
     assert_eq!(sink.setup["rehearsal"], "rate-limited");
     let out = curl(&["-i", "-d", "m", &format!("{}/t", sink.base_url())]);
     let text = String::from_utf8_lossy(&out.stdout).to_ascii_lowercase();
@@ -309,7 +211,7 @@ fn a_rehearsal_answers_ntfys_429_with_retry_after() {
 #[test]
 fn tls_serves_h2_with_a_certificate_clients_trust_through_the_local_ca() {
     let sandbox = Sandbox::with(Keyring::None, None);
-    let sink = Sink::start(&sandbox, &["ntfy", "--port", "0", "--tls"], None);
+    let sink = Sink::start(&sandbox, "ntfy", &["--tls"], &[]);
     let base = sink.base_url();
     assert!(base.starts_with("https://127.0.0.1:"), "{base}");
     let ca = sink.setup["ca_file"]
@@ -345,14 +247,14 @@ fn tls_serves_h2_with_a_certificate_clients_trust_through_the_local_ca() {
 fn the_local_ca_is_kept_across_starts_and_a_client_certificate_is_passed_on() {
     super::keyring::require_session_bus();
     let sandbox = Sandbox::with(Keyring::Real, None);
-    let first = Sink::start(&sandbox, &["ntfy", "--port", "0", "--tls"], None);
+    let first = Sink::start(&sandbox, "ntfy", &["--tls"], &[]);
     let ca = first.setup["ca_file"]
         .as_str()
         .expect("CA file")
         .to_string();
     let pem = std::fs::read_to_string(&ca).expect("CA written");
     drop(first);
-    let sink = Sink::start(&sandbox, &["ntfy", "--port", "0", "--tls"], None);
+    let sink = Sink::start(&sandbox, "ntfy", &["--tls"], &[]);
     assert_eq!(
         std::fs::read_to_string(&ca).expect("CA"),
         pem,
@@ -389,7 +291,7 @@ fn the_local_ca_is_kept_across_starts_and_a_client_certificate_is_passed_on() {
 #[test]
 fn a_body_over_the_cap_is_answered_413_unread() {
     let sandbox = Sandbox::with(Keyring::None, None);
-    let sink = Sink::start(&sandbox, &["ntfy", "--port", "0"], None);
+    let sink = Sink::start(&sandbox, "ntfy", &[], &[]);
     let big = sandbox.write("big.txt", &"x".repeat(9 * 1024 * 1024));
     let out = curl(&[
         "--data-binary",
@@ -410,7 +312,7 @@ fn listening_beyond_loopback_needs_listen_and_says_so() {
     // --port takes a number only: 0.0.0.0 can only come through --listen.
     let out = sandbox.run(&["sink", "ntfy", "--port", "0.0.0.0"]);
     assert_exit_output(&out, 2);
-    let mut sink = Sink::start(&sandbox, &["ntfy", "--listen", "0.0.0.0:0"], None);
+    let mut sink = Sink::start(&sandbox, "ntfy", &["--listen", "0.0.0.0:0"], &[]);
     assert!(
         sink.setup["listen"]
             .as_str()
@@ -421,10 +323,7 @@ fn listening_beyond_loopback_needs_listen_and_says_so() {
     );
     let warnings = sink.setup["warnings"].to_string();
     assert!(warnings.contains("beyond this computer"), "{warnings}");
-    let mut stderr = String::new();
-    let child = sink.child.as_mut().expect("running");
-    let mut reader = std::io::BufReader::new(child.stderr.take().expect("stderr"));
-    reader.read_line(&mut stderr).expect("a warning line");
+    let stderr = sink.stderr_line();
     assert!(
         stderr.contains("warning: listening on 0.0.0.0:"),
         "{stderr}"

@@ -2,122 +2,32 @@
 //! here wrote (curl over HTTP/2) and by Pushdeck's own `send`, through a profile whose base URL
 //! is the sink.
 //!
-//! Written before the sink core merged, against the CLI the sink brief gives; it runs unchanged
-//! against the core (`pushdeck sink PROVIDER --port N [--profile P] [--json] [--answer NAME]`,
-//! the CA certificate in the data dir's `sink/ca.pem`).
+//! Written before the sink core merged, against the CLI the sink brief gives; it now runs on the
+//! shared sink runner (sink_run.rs).
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command as Process, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Duration;
+use std::process::Command as Process;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
+use super::sink_run::{Sink, findings};
 use crate::support::stand_ins::apns::{DEVICE, KEY_ID, SIGNING_KEY, TEAM_ID, TOPIC};
 use crate::support::stand_ins::fcm::service_account_json;
-use crate::support::{Keyring, Sandbox, closed_port, stdout, stdout_json};
+use crate::support::{Keyring, Sandbox, stdout, stdout_json};
 
-const WAIT: Duration = Duration::from_secs(30);
-
-/// A running `pushdeck sink`, its stdout read line by line on a thread.
-struct Sink {
-    child: Child,
-    lines: Receiver<String>,
-    port: u16,
-    data_dir: PathBuf,
-}
-
-impl Sink {
-    fn start(sandbox: &Sandbox, provider: &str, extra: &[&str]) -> Self {
-        let port = closed_port();
-        let mut child = Process::new(env!("CARGO_BIN_EXE_pushdeck"))
-            .args(["sink", provider, "--port", &port.to_string(), "--json"])
-            .args(extra)
-            .env("PUSHDECK_CONFIG_DIR", sandbox.config_dir())
-            .env("PUSHDECK_DATA_DIR", sandbox.data_dir())
-            .env("PUSHDECK_CACHE_DIR", sandbox.cache_dir())
-            .env("PUSHDECK_SIGNING_KEY_P8", SIGNING_KEY)
-            .env("PUSHDECK_SERVICE_ACCOUNT_JSON", service_account_json())
-            .env_remove("PUSHDECK_LOG")
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env("XDG_RUNTIME_DIR", sandbox.dir.path().join("runtime"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("pushdeck sink starts");
-        let out = child.stdout.take().expect("stdout");
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let sink = Self {
-            child,
-            lines,
-            port,
-            data_dir: sandbox.data_dir(),
-        };
-        sink.wait_for(|line| line.contains(&port.to_string()));
-        sink
-    }
-
-    /// The first line `matches` accepts, waiting up to 30 s.
-    fn wait_for(&self, matches: impl Fn(&str) -> bool) -> String {
-        let deadline = std::time::Instant::now() + WAIT;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if matches(&line) => return line,
-                Ok(_) => {}
-                Err(e) => panic!("the sink said nothing that matched ({e})"),
-            }
-        }
-    }
-
-    /// The next arrival the sink reported.
-    fn arrival(&self) -> Value {
-        let line = self.wait_for(|l| {
-            serde_json::from_str::<Value>(l).is_ok_and(|v| v.get("status").is_some())
-        });
-        serde_json::from_str(&line).expect("a JSON line")
-    }
-
-    fn url(&self, scheme: &str) -> String {
-        format!("{scheme}://127.0.0.1:{}", self.port)
-    }
-
-    /// The CA certificate the TLS listener wrote (the one PEM certificate under the data dir).
-    fn ca(&self) -> PathBuf {
-        fn walk(dir: &std::path::Path, found: &mut Vec<PathBuf>) {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, found);
-                } else if std::fs::read_to_string(&path)
-                    .is_ok_and(|t| t.contains("-----BEGIN CERTIFICATE-----"))
-                {
-                    found.push(path);
-                }
-            }
-        }
-        let mut found = Vec::new();
-        walk(&self.data_dir, &mut found);
-        found.pop().expect("the sink wrote its CA certificate")
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        // Ctrl-C, as a terminal sends it, to this child only.
-        let _ = Process::new("bash")
-            .args(["-c", &format!("kill -s INT {}", self.child.id())])
-            .status();
-        let _ = self.child.wait();
-    }
+/// `pushdeck sink PROVIDER ARGS…` with the test APNs key and FCM service account as the
+/// profiles' secrets.
+fn start(sandbox: &Sandbox, provider: &str, args: &[&str]) -> Sink {
+    let account = service_account_json();
+    Sink::start(
+        sandbox,
+        provider,
+        args,
+        &[
+            ("PUSHDECK_SIGNING_KEY_P8", SIGNING_KEY),
+            ("PUSHDECK_SERVICE_ACCOUNT_JSON", &account),
+        ],
+    )
 }
 
 fn apns_profile(sandbox: &Sandbox, name: &str, base_url: &str, ca: Option<&PathBuf>) {
@@ -149,8 +59,8 @@ fn curl(sink: &Sink, args: &[&str]) -> String {
 fn pushdecks_own_send_is_verified_and_accepted_by_the_apns_sink() {
     let sandbox = Sandbox::with(Keyring::None, None);
     apns_profile(&sandbox, "acme-ios", "https://api.push.apple.com", None);
-    let sink = Sink::start(&sandbox, "apns", &["--profile", "acme-ios"]);
-    apns_profile(&sandbox, "to-sink", &sink.url("https"), Some(&sink.ca()));
+    let sink = start(&sandbox, "apns", &["--profile", "acme-ios"]);
+    apns_profile(&sandbox, "to-sink", &sink.base_url(), Some(&sink.ca()));
     let draft = sandbox.write(
         "push.json",
         &json!({"profile": "to-sink", "message": {"title": "Build 118", "body": "Passed"},
@@ -188,8 +98,8 @@ fn provider_token() -> String {
 fn curl_over_http2_gets_apples_answers() {
     let sandbox = Sandbox::with(Keyring::None, None);
     apns_profile(&sandbox, "acme-ios", "https://api.push.apple.com", None);
-    let sink = Sink::start(&sandbox, "apns", &["--profile", "acme-ios"]);
-    let url = format!("{}/3/device/{DEVICE}", sink.url("https"));
+    let sink = start(&sandbox, "apns", &["--profile", "acme-ios"]);
+    let url = format!("{}/3/device/{DEVICE}", sink.base_url());
     let token = format!("authorization: bearer {}", provider_token());
     let topic = format!("apns-topic: {TOPIC}");
     let alert = r#"{"aps":{"alert":"hi"}}"#;
@@ -224,14 +134,7 @@ fn curl_over_http2_gets_apples_answers() {
     // The view explains the refusal in words, beside Apple's reason.
     let seen = sink.arrival();
     assert_eq!(seen["status"], 400, "{seen}");
-    let why: Vec<&str> = seen["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter(|f| f["level"] == "fail")
-        .filter_map(|f| f["text"].as_str())
-        .collect();
-    assert!(why.iter().any(|t| t.contains("No apns-topic")), "{seen}");
+    assert!(findings(&seen, "fail").contains("No apns-topic"), "{seen}");
     let big = json!({"aps": {"alert": "x"}, "pad": "x".repeat(5000)}).to_string();
     let answer = curl(&sink, &["-H", &token, "-H", &topic, "-d", &big, &url]);
     assert!(
@@ -249,8 +152,8 @@ fn curl_over_http2_gets_apples_answers() {
 #[test]
 fn a_rehearsal_answers_curl_with_apples_410() {
     let sandbox = Sandbox::with(Keyring::None, None);
-    let sink = Sink::start(&sandbox, "apns", &["--answer", "unregistered"]);
-    let url = format!("{}/3/device/{DEVICE}", sink.url("https"));
+    let sink = start(&sandbox, "apns", &["--answer", "unregistered"]);
+    let url = format!("{}/3/device/{DEVICE}", sink.base_url());
     let answer = curl(
         &sink,
         &[
@@ -279,8 +182,8 @@ fn a_rehearsal_answers_curl_with_apples_410() {
 fn pushdecks_own_fcm_send_goes_through_the_sinks_token_endpoint() {
     let sandbox = Sandbox::with(Keyring::None, None);
     sandbox.add_provider_profile("acme-fcm", "fcm", "https://fcm.googleapis.com", &[]);
-    let sink = Sink::start(&sandbox, "fcm", &["--profile", "acme-fcm"]);
-    sandbox.add_provider_profile("to-sink", "fcm", &sink.url("http"), &[]);
+    let sink = start(&sandbox, "fcm", &["--profile", "acme-fcm"]);
+    sandbox.add_provider_profile("to-sink", "fcm", &sink.base_url(), &[]);
     let draft = sandbox.write(
         "fcm.json",
         &json!({"profile": "to-sink", "message": {"title": "Build 118", "body": "Passed"},

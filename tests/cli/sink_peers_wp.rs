@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use super::sink_run::{Sink, answered, findings, peers};
+use super::sink_run::{Sink, answered, findings, peers, send};
 use crate::support::{Keyring, Sandbox, stderr, stdout};
 
 const TOKEN: &str = "7012345678:AAHsinkPeerTokenForPushdeckTests_01";
@@ -308,19 +308,12 @@ fn apprise_telegram_plugin_sends_to_the_telegram_sink_and_a_wrong_token_is_401()
 
     // Pushdeck's own send, its profile pointed at the sink.
     sandbox.add_provider_profile("tg", "telegram", &sink.base_url(), &[]);
-    let draft = sandbox.write(
-        "telegram.json",
+    let out = send(
+        &sandbox,
+        &[("PUSHDECK_BOT_TOKEN", TOKEN)],
         &json!({"profile": "tg", "message": {"title": "Build 118", "body": "Passed"},
-                "audience": {"chat_ids": ["42"]}})
-        .to_string(),
+                "audience": {"chat_ids": ["42"]}}),
     );
-    let out = sandbox
-        .cmd()
-        .env("PUSHDECK_BOT_TOKEN", TOKEN)
-        .args(["send", "--json"])
-        .arg(&draft)
-        .output()
-        .expect("pushdeck send runs");
     assert!(out.status.success(), "{}", stdout(&out));
     let a = sink.arrival();
     assert_eq!(a["status"], 200, "{a}");
@@ -343,19 +336,12 @@ fn pushdecks_own_web_push_send_is_decrypted_and_verified_by_the_sink() {
     let sink = Sink::start(&sandbox, "webpush", &["--profile", "web"], &[]);
     let subscription: Value =
         serde_json::from_str(&setup_values(&sink, "Subscription").remove(0)).expect("JSON");
-    let draft = sandbox.write(
-        "webpush.json",
+    let out = send(
+        &sandbox,
+        &[("PUSHDECK_VAPID_PRIVATE_KEY", &private)],
         &json!({"profile": "web", "message": {"title": "Build 118", "body": "Passed in 4 min"},
-                "audience": {"subscriptions": [subscription]}})
-        .to_string(),
+                "audience": {"subscriptions": [subscription]}}),
     );
-    let out = sandbox
-        .cmd()
-        .env("PUSHDECK_VAPID_PRIVATE_KEY", &private)
-        .args(["send", "--json"])
-        .arg(&draft)
-        .output()
-        .expect("pushdeck send runs");
     assert!(out.status.success(), "{}", stdout(&out));
     let a = sink.arrival();
     assert_eq!(a["status"], 201, "{a}");

@@ -10,7 +10,7 @@ use std::process::{Command as Process, Output};
 
 use serde_json::{Value, json};
 
-use super::sink_run::{Sink, answered, findings, peers};
+use super::sink_run::{Sink, answered, findings, peers, send};
 use crate::support::{Keyring, Sandbox, assert_exit_output, stdout_json};
 
 const SNS_KEY_ID: &str = "AKIDEXAMPLE";
@@ -19,18 +19,6 @@ const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:Builds";
 const AZURE_KEY: &str = "SinkKeyNotReal0123456789+/abcdefghijklmnop=";
 const ONESIGNAL_APP: &str = "8a7b3c2d-1e0f-4a5b-9c8d-944455556666";
 const ONESIGNAL_KEY: &str = "os_v2_app_sink5ecretkey0123456789abcdefghijklmnopq";
-
-fn send(sandbox: &Sandbox, env: &[(&str, &str)], draft: Value) -> Output {
-    let path = sandbox.write("draft.json", &draft.to_string());
-    let mut cmd = sandbox.cmd();
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
-    cmd.args(["send", "--json"])
-        .arg(path)
-        .output()
-        .expect("pushdeck send runs")
-}
 
 /// The send's first result (or the whole document when it has none).
 fn outcome(output: &Output) -> Value {
@@ -107,7 +95,7 @@ fn sns_pushdeck_and_botocore_publish_verified_and_a_wrong_secret_is_signature_do
     let (sink, sandbox) = sns_sink(&[]);
     let secret = [("PUSHDECK_SECRET_ACCESS_KEY", SNS_SECRET)];
 
-    let out = send(&sandbox, &secret, sns_draft("Build 118 passed"));
+    let out = send(&sandbox, &secret, &sns_draft("Build 118 passed"));
     assert_exit_output(&out, 0);
     assert!(
         outcome(&out).to_string().contains("Published"),
@@ -129,7 +117,7 @@ fn sns_pushdeck_and_botocore_publish_verified_and_a_wrong_secret_is_signature_do
     let out = send(
         &sandbox,
         &[("PUSHDECK_SECRET_ACCESS_KEY", "not/the/secret")],
-        sns_draft("hi"),
+        &sns_draft("hi"),
     );
     assert!(
         outcome(&out).to_string().contains("SignatureDoesNotMatch"),
@@ -174,7 +162,7 @@ fn sns_a_rehearsal_reaches_pushdeck_and_botocore() {
     let out = send(
         &sandbox,
         &[("PUSHDECK_SECRET_ACCESS_KEY", SNS_SECRET)],
-        sns_draft("hi"),
+        &sns_draft("hi"),
     );
     let text = outcome(&out).to_string();
     assert!(text.contains("NotFound") && text.contains("404"), "{text}");
@@ -207,7 +195,7 @@ fn azure_pushdecks_send_is_verified_and_another_key_is_refused_401() {
     let out = send(
         &sandbox,
         &[("PUSHDECK_CONNECTION_STRING", &connection)],
-        json!({"profile": "hub", "message": {"title": "Sale", "body": "50% off"},
+        &json!({"profile": "hub", "message": {"title": "Sale", "body": "50% off"},
                "audience": {"tags": ["vip"]}}),
     );
     assert_exit_output(&out, 0);
@@ -226,7 +214,7 @@ fn azure_pushdecks_send_is_verified_and_another_key_is_refused_401() {
     let out = send(
         &sandbox,
         &[("PUSHDECK_CONNECTION_STRING", &wrong)],
-        json!({"profile": "hub", "message": {"body": "hi"}, "audience": {"tags": ["vip"]}}),
+        &json!({"profile": "hub", "message": {"body": "hi"}, "audience": {"tags": ["vip"]}}),
     );
     assert!(
         outcome(&out).to_string().contains("401"),
@@ -265,7 +253,7 @@ fn onesignal_pushdecks_send_is_checked_and_another_key_is_access_denied() {
     let out = send(
         &sandbox,
         &[("PUSHDECK_API_KEY", ONESIGNAL_KEY)],
-        onesignal_draft(),
+        &onesignal_draft(),
     );
     assert_exit_output(&out, 0);
     assert!(
@@ -280,7 +268,7 @@ fn onesignal_pushdecks_send_is_checked_and_another_key_is_access_denied() {
     let out = send(
         &sandbox,
         &[("PUSHDECK_API_KEY", "os_v2_app_wrongwrongwrong")],
-        onesignal_draft(),
+        &onesignal_draft(),
     );
     assert!(
         outcome(&out)
@@ -304,7 +292,7 @@ fn onesignal_a_no_recipients_rehearsal_is_nothing_created() {
     let out = send(
         &sandbox,
         &[("PUSHDECK_API_KEY", ONESIGNAL_KEY)],
-        onesignal_draft(),
+        &onesignal_draft(),
     );
     assert!(
         outcome(&out).to_string().contains("created nothing"),

@@ -1,18 +1,18 @@
-//! A running `pushdeck sink PROVIDER --port 0 --json` for the sink's end-to-end tests against
-//! independent clients (sink_rest.rs, sink_apprise.rs,
-//! sink_peers_wp.rs): the setup line read first, then one JSON
-//! line per arrival. The peers those clients come from (target/peers) are required here, never
-//! skipped: scripts/test installs them with scripts/install-peers.
+//! A running `pushdeck sink PROVIDER --json` for the sink's end-to-end tests (sink.rs,
+//! sink_apns.rs, sink_rest.rs, sink_apprise.rs, sink_peers_wp.rs): the setup line read first,
+//! then one JSON line per arrival. The peers the independent clients come from (target/peers)
+//! are required here, never skipped: scripts/test installs them with scripts/install-peers.
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command as Process, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::Sandbox;
 use crate::support::peers::Peers;
+use crate::support::{Keyring, Sandbox};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -23,22 +23,29 @@ pub struct Sink {
 }
 
 impl Sink {
-    /// `pushdeck sink PROVIDER --port 0 --json ARGS…` in the sandbox, without a keyring, with
-    /// `env` (a profile's secrets as `PUSHDECK_<FIELD>`), once it has printed its setup line.
+    /// `pushdeck sink PROVIDER --json ARGS…` in the sandbox (on any free port unless ARGS name
+    /// `--port` or `--listen`), with `env` (a profile's secrets as `PUSHDECK_<FIELD>`), once it
+    /// has printed its setup line. Without the sandbox's keyring, no keyring at all.
     pub fn start(sandbox: &Sandbox, provider: &str, args: &[&str], env: &[(&str, &str)]) -> Sink {
         let mut cmd = Process::new(env!("CARGO_BIN_EXE_pushdeck"));
-        cmd.args(["sink", provider, "--port", "0", "--json"])
-            .args(args)
+        cmd.args(["sink", provider, "--json"]);
+        if !args.iter().any(|a| *a == "--port" || *a == "--listen") {
+            cmd.args(["--port", "0"]);
+        }
+        cmd.args(args)
             .env("PUSHDECK_CONFIG_DIR", sandbox.config_dir())
             .env("PUSHDECK_DATA_DIR", sandbox.data_dir())
             .env("PUSHDECK_CACHE_DIR", sandbox.cache_dir())
             .env_remove("PUSHDECK_LOG")
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .env("XDG_RUNTIME_DIR", sandbox.dir.path().join("runtime"))
+            .env_remove("PUSHDECK_ACCESS_TOKEN")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        if sandbox.keyring == Keyring::None {
+            cmd.env_remove("DBUS_SESSION_BUS_ADDRESS")
+                .env("XDG_RUNTIME_DIR", sandbox.dir.path().join("runtime"));
+        }
         for (name, value) in env {
             cmd.env(name, value);
         }
@@ -79,6 +86,24 @@ impl Sink {
     /// The host:port the sink listens on.
     pub fn authority(&self) -> String {
         self.setup["listen"].as_str().expect("listen").to_string()
+    }
+
+    /// The local CA's certificate a TLS sink serves from.
+    pub fn ca(&self) -> PathBuf {
+        PathBuf::from(
+            self.setup["ca_file"]
+                .as_str()
+                .unwrap_or_else(|| panic!("a TLS sink names its CA file: {}", self.setup)),
+        )
+    }
+
+    /// The first line the sink wrote to standard error.
+    pub fn stderr_line(&mut self) -> String {
+        let child = self.child.as_mut().expect("running");
+        let mut reader = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("a line on stderr");
+        line
     }
 
     /// The next arrival line.
@@ -143,4 +168,17 @@ pub fn peers(needs: &[&str]) -> Peers {
     Peers::find(needs).unwrap_or_else(|| {
         panic!("the independent clients are missing: run scripts/install-peers (scripts/test does)")
     })
+}
+
+/// `pushdeck send --json DRAFT` in the sandbox with `env` (the profile's secrets).
+pub fn send(sandbox: &Sandbox, env: &[(&str, &str)], draft: &Value) -> Output {
+    let path = sandbox.write("draft.json", &draft.to_string());
+    let mut cmd = sandbox.cmd();
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd.args(["send", "--json"])
+        .arg(path)
+        .output()
+        .expect("pushdeck send runs")
 }
