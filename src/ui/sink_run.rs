@@ -77,7 +77,7 @@ impl PushdeckApp {
                 ctx.request_repaint();
             }
         });
-        match self.engine.start_sink(&self.runtime, job, notify) {
+        match (self.engine).start_sink_with(&self.runtime, job, &self.keyring, notify) {
             Ok(handle) => {
                 state.clear();
                 state.warnings = handle.warnings.clone();

@@ -11,6 +11,8 @@ use eframe::egui;
 use egui_kittest::kittest::{By, Queryable as _};
 use pushdeck::store::{Profile, SecretStore};
 
+use crate::support::stand_ins::ntfy::TOKEN;
+
 use crate::support::window::{
     Desk, Window, click, open, snapshot, step_until, text_visible, wait_for_text,
 };
@@ -55,13 +57,18 @@ fn start_ntfy(h: &mut Window) -> SocketAddr {
 
 /// POSTs `body` to `path` on `addr` as HTTP/1.1 and returns the status the sink answered.
 fn post(addr: SocketAddr, path: &str, body: &str) -> u16 {
+    post_with(addr, path, "", body)
+}
+
+/// [`post`] with more header lines (each ending in `\r\n`).
+fn post_with(addr: SocketAddr, path: &str, headers: &str, body: &str) -> u16 {
     let mut stream = TcpStream::connect(addr).expect("the sink accepts");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .expect("request written");
@@ -134,6 +141,62 @@ fn receives_shows_rehearses_and_stops() {
     wait_refused(addr);
     assert!(text_visible(&h, "Start listening"), "ready to start again");
     assert_eq!(h.state().sink.arrivals.len(), 3, "what arrived stays shown");
+}
+
+#[test]
+fn a_profile_verifies_the_token_which_stays_masked_until_revealed() {
+    let desk = Desk::new();
+    let mut h = open(desk.app(Profile::new("alerts", "ntfy"), &[("access_token", TOKEN)]));
+    click(&mut h, "Sink");
+    h.run();
+    pick(&mut h, "Profile", "alerts");
+    set_port(&mut h, "0");
+    click(&mut h, "Start listening");
+    step_until(&mut h, "the sink to listen", |app| app.sink.is_running());
+    let url = h.state().sink.base_url().expect("listening").to_string();
+    let addr: SocketAddr = url.trim_start_matches("http://").parse().expect("addr");
+    assert!(
+        text_visible(&h, "profile alerts's access_token"),
+        "the setup says so"
+    );
+
+    let bearer = format!("Authorization: Bearer {TOKEN}\r\n");
+    assert_eq!(post_with(addr, "/", &bearer, MESSAGE), 200);
+    let wrong = "Authorization: Bearer tk_thisisnotthetokenofalerts1234\r\n";
+    assert_eq!(
+        post_with(addr, "/", wrong, MESSAGE),
+        401,
+        "ntfy's answer to a wrong token"
+    );
+    step_until(&mut h, "both requests", |app| app.sink.arrivals.len() == 2);
+    h.run();
+    assert!(text_visible(
+        &h,
+        "Problem: publish to “deploys”: “Deploy” “Deployed to production” → 401 unauthorized"
+    ));
+
+    h.get_by_label("OK: publish to “deploys”: “Deploy” “Deployed to production” → 200")
+        .click();
+    h.run();
+    assert!(text_visible(&h, "the access token is profile alerts's"));
+    assert!(!text_visible(&h, TOKEN), "the token is masked");
+    click(&mut h, "Reveal");
+    h.run();
+    assert!(text_visible(&h, TOKEN), "Reveal shows it");
+    // Picking another request masks it again.
+    h.get_by_label(
+        "Problem: publish to “deploys”: “Deploy” “Deployed to production” → 401 unauthorized",
+    )
+    .click();
+    h.run();
+    assert!(text_visible(
+        &h,
+        "the credentials are not profile alerts's access token"
+    ));
+    assert!(
+        !text_visible(&h, "tk_thisisnotthetokenofalerts1234"),
+        "masked again"
+    );
 }
 
 #[test]
