@@ -55,20 +55,26 @@ fn start_ntfy(h: &mut Window) -> SocketAddr {
         .expect("an address")
 }
 
-/// POSTs `body` to `path` on `addr` as HTTP/1.1 and returns the status the sink answered.
+/// POSTs JSON `body` to `path` on `addr` as HTTP/1.1 and returns the status the sink answered.
 fn post(addr: SocketAddr, path: &str, body: &str) -> u16 {
     post_with(addr, path, "", body)
 }
 
 /// [`post`] with more header lines (each ending in `\r\n`).
 fn post_with(addr: SocketAddr, path: &str, headers: &str, body: &str) -> u16 {
+    let headers = format!("{headers}Content-Type: application/json\r\n");
+    send(addr, path, &headers, body)
+}
+
+/// POSTs `body` with `headers` (each line ending in `\r\n`, the content type among them).
+fn send(addr: SocketAddr, path: &str, headers: &str, body: &str) -> u16 {
     let mut stream = TcpStream::connect(addr).expect("the sink accepts");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .expect("request written");
@@ -197,6 +203,63 @@ fn a_profile_verifies_the_token_which_stays_masked_until_revealed() {
         !text_visible(&h, "tk_thisisnotthetokenofalerts1234"),
         "masked again"
     );
+}
+
+#[test]
+fn a_jwt_grant_shows_its_decoded_claims() {
+    use base64::Engine as _;
+    let desk = Desk::new();
+    let mut h = open(desk.app_with(SecretStore::memory()));
+    click(&mut h, "Sink");
+    h.run();
+    pick(&mut h, "Provider", "FCM");
+    set_port(&mut h, "0");
+    click(&mut h, "Start listening");
+    step_until(&mut h, "the sink to listen", |app| app.sink.is_running());
+    let url = h.state().sink.base_url().expect("listening").to_string();
+    let addr: SocketAddr = url.trim_start_matches("http://").parse().expect("addr");
+    assert!(
+        text_visible(&h, &format!("{url}/token")),
+        "the token_uri to set"
+    );
+    // A grant as a service account makes it; its signature is not what this test looks at.
+    let part = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let jwt = format!(
+        "{}.{}.c2lnbmF0dXJl",
+        part(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+        part(serde_json::json!({
+            "iss": "sink-test@example.iam.gserviceaccount.com",
+            "scope": "https://www.googleapis.com/auth/firebase.messaging",
+            "aud": format!("{url}/token"),
+            "iat": 1_700_000_000,
+            "exp": 1_700_003_600
+        }))
+    );
+    let form =
+        format!("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion={jwt}");
+    let status = send(
+        addr,
+        "/token",
+        "Content-Type: application/x-www-form-urlencoded\r\n",
+        &form,
+    );
+    assert!(status >= 200, "an answer");
+    step_until(&mut h, "the grant", |app| app.sink.arrivals.len() == 1);
+    h.run();
+    let summary = h.state().sink.arrivals[0].shown.summary.clone();
+    h.query_all(By::new().predicate(move |n| n.label().is_some_and(|l| l.ends_with(&summary))))
+        .next()
+        .expect("the grant's row")
+        .click();
+    h.run();
+    assert!(text_visible(&h, "Grant (JWT)"), "the decoded part");
+    assert!(
+        text_visible(&h, "\"iss\": \"sink-test@example.iam.gserviceaccount.com\""),
+        "its claims, pretty"
+    );
+    assert!(!text_visible(&h, &jwt), "the assertion itself is masked");
 }
 
 #[test]
