@@ -55,6 +55,8 @@ pub struct SinkState {
     pub error: Option<String>,
     /// Said at start and while running (a request not kept in history…).
     pub warnings: Vec<String>,
+    /// What the last stop did, in words.
+    pub(super) stopped: Option<String>,
     sort: Option<Sort>,
     /// The inspector shows the answer instead of the request.
     show_answer: bool,
@@ -84,6 +86,7 @@ impl Default for SinkState {
             picked: None,
             error: None,
             warnings: Vec::new(),
+            stopped: None,
             sort: None,
             show_answer: false,
             inspector: inspector::State::default(),
@@ -159,6 +162,7 @@ impl SinkState {
         self.picked = None;
         self.warnings.clear();
         self.error = None;
+        self.stopped = None;
     }
 }
 
@@ -358,6 +362,9 @@ fn controls(ui: &mut egui::Ui, view: &SinkView<'_>, state: &mut SinkState, actio
     }
     for w in &state.warnings {
         ui.colored_label(note_color(ui), w);
+    }
+    if let Some(stopped) = state.stopped.as_ref().filter(|_| !running) {
+        ui.weak(stopped);
     }
     if let Some(handle) = &state.running {
         setup(ui, handle, actions);

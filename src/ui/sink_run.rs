@@ -100,12 +100,13 @@ impl PushdeckApp {
         };
         handle.stop();
         let text = format!(
-            "The {} sink stopped after {} requests; they are in History ({}).",
+            "The {} sink stopped after {} requests, kept in history: pushdeck history show {}",
             handle.provider,
             handle.received(),
             handle.session
         );
         drop(handle);
+        self.sink.stopped = Some(text.clone());
         self.say(true, text);
     }
 

@@ -146,6 +146,10 @@ fn receives_shows_rehearses_and_stops() {
     h.run();
     wait_refused(addr);
     assert!(text_visible(&h, "Start listening"), "ready to start again");
+    assert!(text_visible(
+        &h,
+        "The ntfy sink stopped after 3 requests, kept in history: pushdeck history show sink-"
+    ));
     assert_eq!(h.state().sink.arrivals.len(), 3, "what arrived stays shown");
 }
 
