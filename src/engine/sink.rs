@@ -217,6 +217,19 @@ impl Engine {
         job: SinkJob,
         notify: Arc<dyn Fn() + Send + Sync>,
     ) -> Result<SinkHandle, String> {
+        self.start_sink_with(runtime, job, &SecretStore::open_os_keyring(), notify)
+    }
+
+    /// [`Engine::start_sink`] with the keyring the front end already holds: the window's, which
+    /// without an OS keyring keeps this session's secrets in memory (a profile's token entered
+    /// there must verify what the sink receives).
+    pub fn start_sink_with(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        job: SinkJob,
+        keyring: &SecretStore,
+        notify: Arc<dyn Fn() + Send + Sync>,
+    ) -> Result<SinkHandle, String> {
         let mut imitation = crate::sink::imitation(&job.provider).ok_or_else(|| {
             format!(
                 "the sink does not imitate `{}`; it imitates: {}",
@@ -230,15 +243,14 @@ impl Engine {
             Some(name) => Some(find_rehearsal(provider, rehearsals, name)?),
             None => None,
         };
-        let keyring = SecretStore::open_os_keyring();
         let credentials = match &job.profile {
-            Some(name) => Some(load_profile(&job.paths, &keyring, name, provider)?),
+            Some(name) => Some(load_profile(&job.paths, keyring, name, provider)?),
             None => None,
         };
         let mut warnings = Vec::new();
         let tls = job.tls || imitation.listening() == Listening::Tls;
         let identity = if tls {
-            Some(tls_identity(&job, &keyring, &mut warnings)?)
+            Some(tls_identity(&job, keyring, &mut warnings)?)
         } else {
             None
         };

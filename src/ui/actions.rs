@@ -40,6 +40,9 @@ impl PushdeckApp {
             Action::SaveTemplate(name) => self.save_template(&name),
             Action::LoadTemplate(name) => self.load_template(&name),
             Action::SelectTab(tab) => {
+                if self.sink.open {
+                    self.close_sink(); // switching away stops the listener
+                }
                 self.tab = tab;
                 self.reveal = false;
             }
@@ -84,6 +87,7 @@ impl PushdeckApp {
                 self.resume_history_entry(&id, confirmed)
             }
             Action::Campaign(step) => self.campaign_step(step),
+            Action::Sink(step) => self.sink_step(step),
             Action::DeleteHistoryEntry(id) => match self.engine.history().delete(&id) {
                 Ok(_) => self.history.remove(&id),
                 Err(e) => self.history.error = Some(e.to_string()),
@@ -118,6 +122,9 @@ impl PushdeckApp {
             Command::SendCampaign => self.campaign_step(super::campaign::Step::Send),
             Command::SaveCampaignAs => self.choose_file(Mode::SaveCampaign),
             Command::ShowShortcuts => self.shortcuts_open = !self.shortcuts_open,
+            Command::ToggleSink => self.toggle_sink(),
+            Command::StartSink => self.start_sink(),
+            Command::StopSink => self.stop_sink(),
             Command::EditCredentials => {
                 let profile = self.current_profile().cloned();
                 if let Some(p) = &profile {

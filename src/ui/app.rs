@@ -120,6 +120,8 @@ pub struct PushdeckApp {
     pub(super) shortcuts_open: bool,
     /// The campaign panel: targets, the one Send, the results matrix (`campaign.rs`).
     pub campaign: super::campaign::CampaignState,
+    /// The Sink view: Pushdeck standing in for a provider (`sink.rs`).
+    pub sink: super::sink::SinkState,
 }
 
 impl PushdeckApp {
@@ -192,6 +194,7 @@ impl PushdeckApp {
             theme,
             shortcuts_open: false,
             campaign: Default::default(),
+            sink: Default::default(),
         };
         app.restore_session();
         Ok(app)
@@ -287,6 +290,7 @@ impl PushdeckApp {
         }
         self.poll();
         self.poll_campaign();
+        self.poll_sink();
         self.poll_files(ui.ctx());
         self.shortcuts(ui.ctx());
         self.frame(ui);
@@ -343,6 +347,18 @@ impl PushdeckApp {
             .unwrap_or_default();
         self.top_bar(ui);
         self.notices_ui(ui);
+        if self.sink.open {
+            // The Sink view takes the window's body; a provider tab or Sink again leaves it.
+            let profiles: Vec<(String, String)> = (self.profiles.list())
+                .map(|p| (p.name.clone(), p.provider.clone()))
+                .collect();
+            let view = super::sink::SinkView {
+                profiles: &profiles,
+                reveal: self.reveal,
+            };
+            super::sink::show(ui, &view, &mut self.sink, &mut self.actions);
+            return self.modals(&ui.ctx().clone());
+        }
         self.campaign_panel(ui);
         let profile = self.current_profile().cloned();
         let names: Vec<String> = self
@@ -445,7 +461,8 @@ impl PushdeckApp {
         let history_len = self.history.len();
         let targets = self.campaign.targets.len();
         let unsaved = self.unsaved_mark();
-        let current = self.tab;
+        let current = (!self.sink.open).then_some(self.tab);
+        let sink = (self.sink.open, self.sink.is_running());
         let theme = self.theme;
         let actions = &mut self.actions;
         egui::Panel::top("providers").show(ui, |ui| {
@@ -454,13 +471,13 @@ impl PushdeckApp {
                 ui.add_space(12.0);
                 // The tabs wrap onto a second line before they would run under the buttons on
                 // the right (ten providers and five buttons do not fit 1280 px on one line).
-                let right = 470.0 + if unsaved.is_some() { 160.0 } else { 0.0 };
+                let right = 530.0 + if unsaved.is_some() { 160.0 } else { 0.0 };
                 let room = (ui.available_width() - right).max(200.0);
                 let wrapping =
                     egui::Layout::left_to_right(egui::Align::Center).with_main_wrap(true);
                 ui.allocate_ui_with_layout(egui::vec2(room, 0.0), wrapping, |ui| {
                     for (i, p) in provider::all().iter().enumerate() {
-                        let selected = current == i;
+                        let selected = current == Some(i);
                         if ui
                             .selectable_label(selected, p.info().name)
                             .on_hover_text(format!("Compose for {}", p.info().name))
@@ -480,6 +497,15 @@ impl PushdeckApp {
                         .clicked()
                     {
                         actions.run(history);
+                    }
+                    let toggle = Command::ToggleSink;
+                    let label = if sink.1 { "Sink ●" } else { toggle.label() };
+                    if ui
+                        .add(egui::Button::new(label).selected(sink.0))
+                        .on_hover_text(toggle.tooltip(ui.ctx()))
+                        .clicked()
+                    {
+                        actions.run(toggle);
                     }
                     let campaign = Command::ToggleCampaign;
                     if ui

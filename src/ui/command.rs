@@ -38,6 +38,10 @@ pub enum Command {
     ToggleCampaign,
     SendCampaign,
     SaveCampaignAs,
+    /// The Sink view: Pushdeck stands in for a provider (`sink.rs`).
+    ToggleSink,
+    StartSink,
+    StopSink,
 }
 
 struct Spec {
@@ -65,9 +69,10 @@ const fn keyed(label: &'static str, tooltip: &'static str, key: Key) -> Spec {
 impl Command {
     /// Every command with a shortcut, checked once per frame and listed, in this order, by the
     /// Keyboard shortcuts window.
-    pub const WITH_SHORTCUTS: [Command; 6] = [
+    pub const WITH_SHORTCUTS: [Command; 7] = [
         Command::Send,
         Command::ToggleCampaign,
+        Command::ToggleSink,
         Command::OpenDraft,
         Command::SaveDraftAs,
         Command::ToggleHistory,
@@ -140,6 +145,20 @@ impl Command {
             Command::SaveCampaignAs => spec(
                 "Save campaign as…",
                 "Save the message and every target as a campaign file the CLI can send",
+            ),
+            // R for "receive": the other letters that come to mind are taken (S, I for italics).
+            Command::ToggleSink => keyed(
+                "Sink",
+                "Stand in for a provider: receive what your backend sends and see what is wrong",
+                Key::R,
+            ),
+            Command::StartSink => spec(
+                "Start listening",
+                "Listen on this port and answer every request as the provider would",
+            ),
+            Command::StopSink => spec(
+                "Stop listening",
+                "Stop the sink: the port is free again and refuses connections",
             ),
             Command::ImportSubscriptions => spec(
                 "Import file…",
@@ -258,6 +277,16 @@ pub enum Action {
         confirmed: bool,
     },
     Campaign(super::campaign::Step),
+    Sink(SinkStep),
+}
+
+/// What the Sink view (`sink.rs`) asks for besides its commands.
+#[derive(Debug, Clone)]
+pub enum SinkStep {
+    /// Answer with this rehearsal from the next request on (`None`: answer normally).
+    Answer(Option<&'static str>),
+    /// Show the arrival with this number in the inspector.
+    Pick(u64),
 }
 
 /// A profile as the credentials editor leaves it.

@@ -152,21 +152,22 @@ fn body_lines(body: &Body) -> Vec<String> {
 }
 
 /// The live request: `Some` with the form (raw editing) in the Request pane, `None` for a
-/// request as sent.
+/// request as sent (or as a sink received it).
 struct Live<'a> {
+    view: &'a View<'a>,
     form: &'a mut ComposerForm,
     state: &'a mut State,
 }
 
 fn request_view(
     ui: &mut egui::Ui,
-    view: &View<'_>,
+    reveal: bool,
     request: &PreparedRequest,
     mut live: Option<Live<'_>>,
     id: &str,
     actions: &mut Actions,
 ) {
-    let shown = if view.reveal {
+    let shown = if reveal {
         request.clone()
     } else {
         request.redacted()
@@ -181,7 +182,7 @@ fn request_view(
     });
     ui.horizontal(|ui| {
         if !request.secrets.is_empty() {
-            let (label, tip) = if view.reveal {
+            let (label, tip) = if reveal {
                 ("Hide secrets", "Mask the secrets again")
             } else {
                 (
@@ -190,7 +191,7 @@ fn request_view(
                 )
             };
             if ui.button(label).on_hover_text(tip).clicked() {
-                actions.push(Action::Reveal(!view.reveal));
+                actions.push(Action::Reveal(!reveal));
             }
         }
         if Command::CopyAsCurl.button(ui, true) {
@@ -205,13 +206,13 @@ fn request_view(
             actions.push(Action::Copy { text, what: "Body" });
         }
         if let Some(live) = &mut live {
-            super::raw::toggle(ui, view, live.form, actions);
+            super::raw::toggle(ui, live.view, live.form, actions);
         }
     });
     headers_grid(ui, &format!("{id}-headers"), &shown.headers);
     ui.add_space(4.0);
     if let Some(live) = live.as_mut().filter(|l| super::raw::is_active(l.form)) {
-        super::raw::editor(ui, view, live.form, &mut live.state.show_raw_diff);
+        super::raw::editor(ui, live.view, live.form, &mut live.state.show_raw_diff);
         return;
     }
     let (lines, lang) = match (&shown.body, &shown.plaintext) {
@@ -235,7 +236,7 @@ fn request_view(
     };
     let height = (ui.available_height() - 24.0).max(80.0);
     code_lines(ui, &format!("{id}-body"), &lines, lang, height);
-    let mask = if view.reveal {
+    let mask = if reveal {
         "secrets shown"
     } else {
         "secrets masked"
@@ -270,8 +271,8 @@ fn request_tab(
                 ui.weak(format!("{total} requests; the first is shown."));
             }
             if let Some(first) = prepared.requests.first() {
-                let live = Live { form, state };
-                request_view(ui, view, first, Some(live), "request", actions);
+                let live = Live { view, form, state };
+                request_view(ui, view.reveal, first, Some(live), "request", actions);
             }
         }
         Err(e) => {
@@ -379,8 +380,52 @@ fn response_tab(
         &result.exchange,
         (state.selected_result, view.reveal, state.response_raw),
     );
-    let exchange = &shown.exchange;
-    match &exchange.response {
+    response_parts(
+        ui,
+        &result.exchange,
+        &shown,
+        &mut state.response_raw,
+        actions,
+    );
+    egui::CollapsingHeader::new("Request as sent")
+        .default_open(false)
+        .show(ui, |ui| {
+            let request = result.exchange.request.clone();
+            request_view(ui, view.reveal, &request, None, "sent", actions);
+        });
+}
+
+/// A request the sink received (`answer` false: its headers, body pretty, the decrypted
+/// plaintext) or the answer it gave, in the panes' own layout; `key` tells arrivals apart in the
+/// cache.
+pub(super) fn received(
+    ui: &mut egui::Ui,
+    exchange: &Exchange,
+    (key, reveal, answer): (usize, bool, bool),
+    state: &mut State,
+    actions: &mut Actions,
+) {
+    if !answer {
+        return request_view(ui, reveal, &exchange.request, None, "received", actions);
+    }
+    let shown = response_view(
+        &mut state.response,
+        exchange,
+        (key, reveal, state.response_raw),
+    );
+    response_parts(ui, exchange, &shown, &mut state.response_raw, actions);
+}
+
+/// The response of an exchange as shown (status, headers, body pretty or raw, copy and save);
+/// `original` is what Save exchange… redacts and writes.
+fn response_parts(
+    ui: &mut egui::Ui,
+    original: &Exchange,
+    shown: &ResponseView,
+    raw: &mut bool,
+    actions: &mut Actions,
+) {
+    match &shown.exchange.response {
         Some(r) => {
             ui.horizontal(|ui| {
                 ui.label(
@@ -396,14 +441,13 @@ fn response_tab(
                 ui.weak(format!(
                     "{} · {:.0} ms · {}{cut}",
                     r.version,
-                    exchange.elapsed_ms,
+                    shown.exchange.elapsed_ms,
                     size_text(r.body.len())
                 ));
             });
             egui::CollapsingHeader::new("Response headers")
                 .default_open(true)
                 .show(ui, |ui| headers_grid(ui, "response-headers", &r.headers));
-            let raw = &mut state.response_raw;
             ui.horizontal(|ui| {
                 ui.selectable_value(raw, false, "Pretty")
                     .on_hover_text("JSON indented for reading");
@@ -421,23 +465,17 @@ fn response_tab(
                 });
             }
             if Command::SaveExchange.button(ui, true) {
-                let dump = dump::exchange_text(&result.exchange.redacted());
+                let dump = dump::exchange_text(&original.redacted());
                 actions.push(Action::SaveExchange(dump));
             }
         }
         None => {
-            if let Some(e) = &exchange.error {
+            if let Some(e) = &shown.exchange.error {
                 ui.label(format!("No response: {}", e.message));
                 ui.weak(&e.detail);
             }
         }
     }
-    egui::CollapsingHeader::new("Request as sent")
-        .default_open(false)
-        .show(ui, |ui| {
-            let request = result.exchange.request.clone();
-            request_view(ui, view, &request, None, "sent", actions);
-        });
 }
 
 const RESULT_HEADERS: [Header; 4] = [

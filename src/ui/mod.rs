@@ -30,6 +30,8 @@ mod preview;
 mod raw;
 mod resume;
 mod send_bar;
+mod sink;
+mod sink_run;
 mod table;
 mod targets;
 mod task;

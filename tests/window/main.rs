@@ -18,6 +18,7 @@ mod pushbullet;
 mod recorded_calls;
 mod resume;
 mod scripts;
+mod sink;
 mod sns;
 mod telegram;
 mod webpush;
