@@ -404,8 +404,8 @@ fn setup(ui: &mut egui::Ui, handle: &SinkHandle, actions: &mut Actions) {
     egui::Grid::new("sink-setup").num_columns(3).show(ui, |ui| {
         let mut line = |ui: &mut egui::Ui, label: &str, value: &str, about: &str| {
             ui.label(label).on_hover_text(about);
-            ui.add(egui::Label::new(RichText::new(value).monospace()).selectable(true))
-                .on_hover_text(about);
+            // Copy before the value: a subscription's JSON is wider than the pane, and the
+            // button must stay on screen; the value is cut, whole on hover.
             if ui
                 .small_button("Copy")
                 .on_hover_text(format!("Copy {label}"))
@@ -416,6 +416,8 @@ fn setup(ui: &mut egui::Ui, handle: &SinkHandle, actions: &mut Actions) {
                     what: "Setup line",
                 });
             }
+            ui.add(egui::Label::new(RichText::new(value).monospace()).truncate())
+                .on_hover_text(format!("{value}\n\n{about}"));
             ui.end_row();
         };
         for l in &handle.setup {
