@@ -15,8 +15,6 @@ mod sns;
 mod start;
 mod telegram;
 #[cfg(test)]
-mod test_support;
-#[cfg(test)]
 mod testing;
 mod webpush;
 

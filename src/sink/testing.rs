@@ -9,9 +9,21 @@ use crate::profile::{Profile, Secrets};
 use crate::provider::{PrepareContext, find};
 use crate::sink::{Imitation, SinkStart};
 
-/// The arrival a prepared request makes: its path and query, its headers lower-cased, the
-/// `host` header the HTTP client adds from the URL, and its body.
+/// The arrival a prepared request makes over HTTP/1.1: its path and query, its headers
+/// lower-cased, the `host` header the HTTP client adds from the URL, and its body.
 pub fn arrival_of(request: &PreparedRequest, received_at: SystemTime) -> Arrival {
+    arriving(request, received_at, "HTTP/1.1")
+}
+
+/// The same over HTTP/2 (APNs speaks nothing else): the authority is a pseudo-header there, not
+/// a `host` header.
+pub fn arrival(request: &PreparedRequest, received_at: SystemTime) -> Arrival {
+    let mut arrival = arriving(request, received_at, "HTTP/2.0");
+    arrival.headers.retain(|(n, _)| n != "host");
+    arrival
+}
+
+fn arriving(request: &PreparedRequest, received_at: SystemTime, version: &str) -> Arrival {
     let url = url::Url::parse(&request.url).expect("a prepared request has a URL");
     let host = match url.port() {
         Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
@@ -31,7 +43,7 @@ pub fn arrival_of(request: &PreparedRequest, received_at: SystemTime) -> Arrival
     Arrival {
         method: request.method.clone(),
         target,
-        version: "HTTP/1.1".into(),
+        version: version.into(),
         headers,
         body: bytes::Bytes::copy_from_slice(request.body.as_bytes()),
         tls: url.scheme() == "https",
@@ -39,6 +51,25 @@ pub fn arrival_of(request: &PreparedRequest, received_at: SystemTime) -> Arrival
         peer: "127.0.0.1:50000".into(),
         received_at,
     }
+}
+
+/// The exchange Pushdeck would record had `request` been answered with `verdict`: what its
+/// provider's `interpret` reads, to show the imitation answers in the provider's own shape.
+pub fn exchange(request: PreparedRequest, verdict: &crate::sink::Verdict) -> crate::http::Exchange {
+    let mut exchange = crate::http::Exchange::unsent(request);
+    exchange.response = Some(crate::http::ResponseDump {
+        status: verdict.status,
+        reason: String::new(),
+        version: "HTTP/2.0".into(),
+        headers: verdict.headers.clone(),
+        body: if verdict.body.is_empty() {
+            crate::http::Body::Empty
+        } else {
+            crate::http::Body::Text(String::from_utf8_lossy(&verdict.body).into_owned())
+        },
+        truncated: false,
+    });
+    exchange
 }
 
 /// The first request `provider`'s `prepare` makes of `draft` (JSON) at `now`.

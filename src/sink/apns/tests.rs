@@ -17,7 +17,7 @@ use crate::provider::apns::auth::{SECRET, mint};
 use crate::provider::apns::certificate_tests::pem_cert;
 use crate::provider::{Call, CallPlan, PrepareContext, Provider};
 use crate::sink::seam::{Imitation, SinkStart};
-use crate::sink::test_support::arrival;
+use crate::sink::testing::arrival;
 
 const KEY: &str = include_str!("../../../tests/fixtures/apns_test_key.p8");
 const DEVICE: &str = "740f4707bebcf74f9b7c25d48e3358945f6aa01da5ddb387462c7eaf61bb78ad";
@@ -487,7 +487,7 @@ fn with_a_certificate_profile_only_its_certificate_is_accepted() {
 #[test]
 fn pushdecks_provider_reads_the_sinks_answers_as_apples() {
     use crate::outcome::Verdict as Said;
-    use crate::sink::test_support::exchange;
+    use crate::sink::testing::exchange;
     let s = sink(true);
     let push = prepared(hello());
     let v = answer(&s, &push);

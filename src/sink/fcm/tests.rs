@@ -14,7 +14,7 @@ use crate::http::{Body, PreparedRequest};
 use crate::provider::fcm::Fcm;
 use crate::provider::{PrepareContext, Provider, TokenPlan};
 use crate::sink::seam::SinkStart;
-use crate::sink::test_support::arrival;
+use crate::sink::testing::arrival;
 
 const PRIVATE_KEY: &str = include_str!("../../../tests/fixtures/fcm_test_key.pem");
 const NOW: OffsetDateTime = datetime!(2026-11-24 12:00 UTC);
@@ -466,7 +466,7 @@ fn pushdecks_fullest_message_and_live_activity_pass_every_check() {
 #[test]
 fn pushdecks_provider_reads_the_sinks_answers_as_googles() {
     use crate::outcome::Verdict as Said;
-    use crate::sink::test_support::exchange;
+    use crate::sink::testing::exchange;
     let s = sink(true);
     let grant = grant_request(PRIVATE_KEY);
     let v = s.answer(&arrival(&grant, at()), None);

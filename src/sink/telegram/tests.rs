@@ -354,7 +354,7 @@ fn rehearsals_answer_with_telegrams_errors() {
 #[test]
 fn pushdecks_provider_reads_the_sinks_answers_as_telegrams() {
     use crate::outcome::Verdict as Said;
-    use crate::sink::test_support::exchange;
+    use crate::sink::testing::exchange;
     let sink = sink(None);
     let request = sent_by_pushdeck(json!({"profile": "bot", "message": {"body": "hi"},
         "audience": {"chat_ids": [42]}}));

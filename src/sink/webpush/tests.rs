@@ -386,7 +386,7 @@ fn the_pre_rfc_webpush_scheme_is_read_with_its_crypto_key_and_said_to_be_old() {
 #[test]
 fn pushdecks_provider_reads_the_sinks_answers_as_a_push_services() {
     use crate::outcome::Verdict as Said;
-    use crate::sink::test_support::exchange;
+    use crate::sink::testing::exchange;
     let key = VapidKey::generate().expect("key");
     let (sink, _) = sink(None, None);
     let request = sent_by_pushdeck(&sink, &key, json!({"body": "hi"}));
