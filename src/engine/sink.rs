@@ -277,7 +277,7 @@ impl Engine {
             && kept.as_deref() != Some(keep)
         {
             if !keyring.is_persistent() {
-                warnings.push(format!("no keyring: what the {provider} sink set up (test subscriptions, keys) is new at every start"));
+                warnings.push(format!("no keyring: what the {provider} sink hands out above (a test device token, subscriptions, keys) is new at every start: configure the backend again after a restart"));
             } else if let Err(e) = keyring.set_sink_secret(&kept_field(provider, &job.paths), keep)
             {
                 warnings.push(format!("what the {provider} sink set up could not be kept ({e}): it is new at the next start"));
