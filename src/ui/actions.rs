@@ -70,6 +70,7 @@ impl PushdeckApp {
             Action::LoadSecretFile(field) => self.choose_file(Mode::LoadSecret(field)),
             Action::SaveExchange(dump) => self.choose_file(Mode::SaveExchange(dump)),
             Action::ShowHistoryEntry(id) => self.show_history_entry(&id),
+            Action::ShowSinkSession(id) => self.show_sink_session(id),
             Action::SetTheme(theme) => {
                 self.theme = theme;
                 if let Some(ctx) = &self.egui_ctx {
@@ -117,7 +118,13 @@ impl PushdeckApp {
             Command::OpenDraft => self.choose_file(Mode::Open),
             Command::SaveDraftAs => self.choose_file(Mode::Save),
             Command::ImportSubscriptions => self.choose_file(Mode::ImportSubscriptions),
-            Command::ToggleHistory => self.history.open = !self.history.open,
+            Command::ToggleHistory => {
+                self.history.open = !self.history.open;
+                if self.history.open {
+                    // Sessions a `pushdeck sink` elsewhere kept since show too.
+                    self.history.sinks.refresh();
+                }
+            }
             Command::ToggleCampaign => self.campaign.open = !self.campaign.open,
             Command::SendCampaign => self.campaign_step(super::campaign::Step::Send),
             Command::SaveCampaignAs => self.choose_file(Mode::SaveCampaign),
