@@ -185,3 +185,63 @@ pub(super) fn detail(ui: &mut egui::Ui, opened: &mut Opened, actions: &mut Actio
             );
         });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(worst: Level, profile: Option<&str>) -> SinkSummary {
+        SinkSummary {
+            id: "sink-20261204T000000000Z-abcd1234".into(),
+            at: "2026-12-04T00:00:00.000Z".into(),
+            provider: "ntfy".into(),
+            profile: profile.map(str::to_string),
+            base_url: "http://127.0.0.1:8080".into(),
+            requests: 2,
+            worst,
+            summary: "sink: 2 requests received".into(),
+        }
+    }
+
+    #[test]
+    fn the_history_filters_apply_to_sessions() {
+        let problem = session(Level::Fail, Some("alerts"));
+        let fine = session(Level::Warn, None);
+        let any = ("", "", None);
+        assert!(matches(&problem, any, "") && matches(&fine, any, ""));
+        assert!(
+            matches(&problem, ("", "", Some(false)), ""),
+            "failed: a problem"
+        );
+        assert!(
+            !matches(&fine, ("", "", Some(false)), ""),
+            "a warning is no failure"
+        );
+        assert!(matches(&fine, ("", "", Some(true)), ""));
+        assert!(!matches(&problem, ("apns", "", None), ""));
+        assert!(matches(&problem, ("ntfy", "alerts", None), ""));
+        assert!(!matches(&fine, ("", "alerts", None), ""), "no profile");
+        assert!(matches(&fine, any, "sink") && matches(&fine, any, "8080"));
+        assert!(!matches(&fine, any, "deploys"));
+    }
+
+    #[test]
+    fn a_session_row_says_kind_worst_and_count() {
+        let cells: Vec<String> = row(&session(Level::Fail, None))
+            .cells
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "Problem",
+                "Sink",
+                "2026-12-04 00:00:00",
+                "ntfy · no profile",
+                "at http://127.0.0.1:8080",
+                "2 requests received"
+            ]
+        );
+    }
+}
