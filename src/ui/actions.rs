@@ -118,13 +118,7 @@ impl PushdeckApp {
             Command::OpenDraft => self.choose_file(Mode::Open),
             Command::SaveDraftAs => self.choose_file(Mode::Save),
             Command::ImportSubscriptions => self.choose_file(Mode::ImportSubscriptions),
-            Command::ToggleHistory => {
-                self.history.open = !self.history.open;
-                if self.history.open {
-                    // Sessions a `pushdeck sink` elsewhere kept since show too.
-                    self.history.sinks.refresh();
-                }
-            }
+            Command::ToggleHistory => self.history.open = !self.history.open,
             Command::ToggleCampaign => self.campaign.open = !self.campaign.open,
             Command::SendCampaign => self.campaign_step(super::campaign::Step::Send),
             Command::SaveCampaignAs => self.choose_file(Mode::SaveCampaign),
