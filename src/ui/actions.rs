@@ -70,6 +70,7 @@ impl PushdeckApp {
             Action::LoadSecretFile(field) => self.choose_file(Mode::LoadSecret(field)),
             Action::SaveExchange(dump) => self.choose_file(Mode::SaveExchange(dump)),
             Action::ShowHistoryEntry(id) => self.show_history_entry(&id),
+            Action::ShowSinkSession(id) => self.show_sink_session(id),
             Action::SetTheme(theme) => {
                 self.theme = theme;
                 if let Some(ctx) = &self.egui_ctx {

@@ -291,6 +291,7 @@ impl PushdeckApp {
         self.poll();
         self.poll_campaign();
         self.poll_sink();
+        self.poll_sink_history();
         self.poll_files(ui.ctx());
         self.shortcuts(ui.ctx());
         self.frame(ui);

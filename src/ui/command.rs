@@ -267,6 +267,8 @@ pub enum Action {
     FileChosen(PathBuf),
     SaveExchange(String),
     ShowHistoryEntry(String),
+    /// Open History on a sink session (read off the UI thread, shown once read).
+    ShowSinkSession(String),
     DeleteHistoryEntry(String),
     /// The View menu's theme, applied and kept in the settings file.
     SetTheme(crate::store::library::Theme),

@@ -1,9 +1,11 @@
 //! The history window: past sends, filterable, each opening its redacted dump; "Compose again"
 //! loads its draft; "Send to the remaining" finishes an interrupted send (or one with failures).
+//! Sink sessions are listed among the sends (`history_sink.rs`).
 
 use eframe::egui::{self, RichText};
 
 use super::command::{Action, Actions};
+use super::history_sink::{self, Opened, SinkSessions};
 use super::table::{self, Header, Row, Sort};
 use super::widgets::{long_text, ok_color, text_field};
 use crate::http::dump;
@@ -27,6 +29,22 @@ pub struct HistoryView {
     pub(super) confirm: Option<(String, String, String)>,
     /// "Also send to the K in doubt", for the entry shown (unticked whenever another is shown).
     pub(super) include_in_doubt: bool,
+    pub(super) sinks: SinkSessions,
+}
+
+/// A row of the list: a send (or campaign), or a sink session.
+enum Listed<'a> {
+    Send(&'a HistorySummary),
+    Sink(&'a crate::store::SinkSummary),
+}
+
+impl Listed<'_> {
+    fn at(&self) -> &str {
+        match self {
+            Listed::Send(i) => &i.at,
+            Listed::Sink(s) => &s.at,
+        }
+    }
 }
 
 impl HistoryView {
@@ -43,6 +61,7 @@ impl HistoryView {
             error: None,
             confirm: None,
             include_in_doubt: false,
+            sinks: SinkSessions::default(),
         }
     }
 
@@ -62,7 +81,14 @@ impl HistoryView {
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items.len() + self.sinks.list.len()
+    }
+
+    /// A sink session read back: it shows instead of a send.
+    pub(super) fn show_sink(&mut self, opened: Opened) {
+        self.selected = None;
+        self.sinks.opened = Some(opened);
+        self.error = None;
     }
 
     /// An entry the user picked, with its dump as lines.
@@ -75,6 +101,7 @@ impl HistoryView {
         }
         let lines = text.lines().map(str::to_string).collect();
         self.selected = Some((entry, lines));
+        self.sinks.opened = None;
         self.error = None;
         self.include_in_doubt = false;
     }
@@ -86,6 +113,7 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
     }
     let mut open = true;
     let mut load = None;
+    let mut load_sink = None;
     let mut compose = None;
     let mut delete = None;
     let mut resume = None;
@@ -108,7 +136,7 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
             let needle = view.filter.to_lowercase();
             let (provider, profile, outcome) =
                 (view.provider.clone(), view.profile.clone(), view.outcome);
-            let shown: Vec<&HistorySummary> = view
+            let mut shown: Vec<Listed> = view
                 .items
                 .iter()
                 .filter(|i| {
@@ -122,14 +150,34 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
                             .iter()
                             .any(|f| f.to_lowercase().contains(&needle))
                 })
+                .map(Listed::Send)
+                .chain(
+                    view.sinks
+                        .list
+                        .iter()
+                        .filter(|s| {
+                            history_sink::matches(s, (&provider, &profile, outcome), &needle)
+                        })
+                        .map(Listed::Sink),
+                )
                 .collect();
-            let rows: Vec<Row> = shown.iter().map(|i| row(i)).collect();
-            let selected = view
-                .selected
-                .as_ref()
-                .and_then(|(e, _)| shown.iter().position(|i| i.id == e.id));
-            if view.items.is_empty() {
-                ui.weak("No sends yet.");
+            // Both lists are newest first; RFC 3339 times in one zone sort as text.
+            shown.sort_by(|a, b| b.at().cmp(a.at()));
+            let rows: Vec<Row> = shown
+                .iter()
+                .map(|l| match l {
+                    Listed::Send(i) => row(i),
+                    Listed::Sink(s) => history_sink::row(s),
+                })
+                .collect();
+            let selected_send = view.selected.as_ref().map(|(e, _)| e.id.as_str());
+            let selected_sink = view.sinks.opened.as_ref().map(|o| o.session.header.session.as_str());
+            let selected = shown.iter().position(|l| match l {
+                Listed::Send(i) => Some(i.id.as_str()) == selected_send,
+                Listed::Sink(s) => Some(s.id.as_str()) == selected_sink,
+            });
+            if view.items.is_empty() && view.sinks.list.is_empty() {
+                ui.weak("No sends and no sink sessions yet.");
             } else if let Some(i) = table::show(
                 ui,
                 "history-table",
@@ -139,14 +187,19 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
                 selected,
                 (ui.available_height() * 0.4).max(120.0),
             ) {
-                load = Some(shown[i].id.clone());
+                match shown[i] {
+                    Listed::Send(i) => load = Some(i.id.clone()),
+                    Listed::Sink(s) => load_sink = Some(s.id.clone()),
+                }
             }
             ui.separator();
             {
                 if let Some(e) = &view.error {
                     ui.colored_label(ok_color(ui, false), e);
                 }
-                if let Some((entry, lines)) = &view.selected {
+                if let Some(opened) = &mut view.sinks.opened {
+                    history_sink::detail(ui, opened, actions);
+                } else if let Some((entry, lines)) = &view.selected {
                     ui.label(
                         RichText::new(format!("To {} · profile {}", entry.audience, entry.profile))
                             .strong(),
@@ -227,12 +280,15 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
                     });
                     long_text(ui, "history-dump", lines, ui.available_height());
                 } else {
-                    ui.weak("Select a send to see what went over the wire.");
+                    ui.weak("Select a send to see what went over the wire, or a sink session to see what it received.");
                 }
             }
         });
     if let Some(id) = load {
         actions.push(Action::ShowHistoryEntry(id));
+    }
+    if let Some(id) = load_sink {
+        actions.push(Action::ShowSinkSession(id));
     }
     if let Some(id) = resume {
         actions.push(Action::ResumeHistoryEntry {
@@ -251,11 +307,16 @@ pub fn window(ctx: &egui::Context, view: &mut HistoryView, actions: &mut Actions
     view.open = open;
 }
 
-const HEADERS: [Header; 5] = [
+const HEADERS: [Header; 6] = [
     Header {
         title: "Status",
-        tooltip: "Whether every request of the send was accepted",
+        tooltip: "Whether every request of the send was accepted (a sink session: the worst of what was checked)",
         width: 60.0,
+    },
+    Header {
+        title: "Kind",
+        tooltip: "A send, a campaign, or a sink session (requests Pushdeck received as the provider)",
+        width: 70.0,
     },
     Header {
         title: "Time",
@@ -289,6 +350,7 @@ fn row(item: &HistorySummary) -> Row {
                 EntryState::Interrupted => "Interrupted",
                 EntryState::Running => "Sending",
             }),
+            Row::text(if item.targets > 0 { "Campaign" } else { "Send" }),
             // RFC 3339 times in one zone sort as text.
             Row::text(time),
             Row::text(format!("{} · {}", item.provider, item.profile)),
@@ -307,8 +369,15 @@ fn filters_ui(ui: &mut egui::Ui, view: &mut HistoryView) {
         "provider, profile, audience or text",
     );
     ui.horizontal(|ui| {
-        let providers = distinct(view.items.iter().map(|i| i.provider.as_str()));
-        let profiles = distinct(view.items.iter().map(|i| i.profile.as_str()));
+        let sinks = &view.sinks.list;
+        let providers = distinct(
+            (view.items.iter().map(|i| i.provider.as_str()))
+                .chain(sinks.iter().map(|s| s.provider.as_str())),
+        );
+        let profiles = distinct(
+            (view.items.iter().map(|i| i.profile.as_str()))
+                .chain(sinks.iter().filter_map(|s| s.profile.as_deref())),
+        );
         choice(ui, "Provider", &mut view.provider, &providers);
         choice(ui, "Profile", &mut view.profile, &profiles);
         let label = ui.label("Outcome");

@@ -20,6 +20,8 @@ pub mod fonts;
 pub mod form;
 pub mod frame_log;
 mod history;
+mod history_sink;
+mod history_sink_run;
 pub mod images;
 mod inspector;
 mod keep;

@@ -16,7 +16,7 @@ use crate::finding::Level;
 use crate::sink::{Listening, Rehearsal};
 use crate::store::SinkRecord;
 
-/// The most arrivals the view keeps; older ones stay in history (`pushdeck history show`).
+/// The most arrivals the view keeps; older ones stay in history (History, `pushdeck history show`).
 pub const KEPT: usize = 2000;
 
 /// One request received, as it came (`record`) and as shown (`shown`, masked).
@@ -55,8 +55,8 @@ pub struct SinkState {
     pub error: Option<String>,
     /// Said at start and while running (a request not kept in history…).
     pub warnings: Vec<String>,
-    /// What the last stop did, in words.
-    pub(super) stopped: Option<String>,
+    /// What the last stop did, in words, and the history session it kept.
+    pub(super) stopped: Option<(String, String)>,
     sort: Option<Sort>,
     /// The inspector shows the answer instead of the request.
     show_answer: bool,
@@ -173,7 +173,7 @@ pub struct SinkView<'a> {
     pub reveal: bool,
 }
 
-const HEADERS: [Header; 5] = [
+pub(super) const HEADERS: [Header; 5] = [
     Header {
         title: "Time",
         tooltip: "When the request arrived",
@@ -210,7 +210,7 @@ fn verdict(record: &SinkRecord) -> &'static str {
     }
 }
 
-fn row(record: &SinkRecord) -> Row {
+pub(super) fn row(record: &SinkRecord) -> Row {
     let request = &record.exchange.request;
     // `at` is RFC 3339: its time of day is what a live list needs.
     let time = record.at.get(11..19).unwrap_or(&record.at).to_string();
@@ -363,8 +363,17 @@ fn controls(ui: &mut egui::Ui, view: &SinkView<'_>, state: &mut SinkState, actio
     for w in &state.warnings {
         ui.colored_label(note_color(ui), w);
     }
-    if let Some(stopped) = state.stopped.as_ref().filter(|_| !running) {
-        ui.weak(stopped);
+    if let Some((stopped, session)) = state.stopped.as_ref().filter(|_| !running) {
+        ui.horizontal_wrapped(|ui| {
+            ui.weak(stopped);
+            if ui
+                .button("Show in History")
+                .on_hover_text("Open this session in History: every request it received, each in the inspector")
+                .clicked()
+            {
+                actions.push(Action::ShowSinkSession(session.clone()));
+            }
+        });
     }
     if let Some(handle) = &state.running {
         setup(ui, handle, actions);
@@ -448,9 +457,27 @@ fn arrival(
     } else {
         arrived.shown.clone()
     };
-    let seq = arrived.seq as usize;
+    received(
+        ui,
+        (&record, &arrived.record.exchange),
+        (arrived.seq as usize, view.reveal),
+        (&mut state.show_answer, &mut state.inspector),
+        actions,
+    );
+}
+
+/// One received request as the Sink view and History show it: `record`'s verdict, findings and
+/// decoded parts, then `exchange`'s request or answer in the inspector (`key` tells requests
+/// apart for its cache; history's records are already redacted).
+pub(super) fn received(
+    ui: &mut egui::Ui,
+    (record, exchange): (&SinkRecord, &crate::http::Exchange),
+    (key, reveal): (usize, bool),
+    (show_answer, inspector_state): (&mut bool, &mut inspector::State),
+    actions: &mut Actions,
+) {
     ui.add_space(6.0);
-    let ok = verdict(&record) != "Problem";
+    let ok = verdict(record) != "Problem";
     ui.label(
         RichText::new(&record.summary)
             .strong()
@@ -474,17 +501,16 @@ fn arrival(
     }
     ui.separator();
     ui.horizontal(|ui| {
-        let answer = &mut state.show_answer;
-        ui.selectable_value(answer, false, "Request")
+        ui.selectable_value(show_answer, false, "Request")
             .on_hover_text("The request as it arrived");
-        ui.selectable_value(answer, true, "Answer")
+        ui.selectable_value(show_answer, true, "Answer")
             .on_hover_text("What the sink answered, as the provider would");
     });
     inspector::received(
         ui,
-        &arrived.record.exchange,
-        (seq, view.reveal, state.show_answer),
-        &mut state.inspector,
+        exchange,
+        (key, reveal, *show_answer),
+        inspector_state,
         actions,
     );
 }

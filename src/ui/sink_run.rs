@@ -100,13 +100,16 @@ impl PushdeckApp {
         };
         handle.stop();
         let text = format!(
-            "The {} sink stopped after {} requests, kept in history: pushdeck history show {}",
+            "The {} sink stopped after {} requests, kept in History (and for `pushdeck history show {}`)",
             handle.provider,
             handle.received(),
             handle.session
         );
+        let session = handle.session.clone();
         drop(handle);
-        self.sink.stopped = Some(text.clone());
+        self.sink.stopped = Some((text.clone(), session));
+        // The session is listed once stopped, with all it received.
+        self.history.sinks.refresh();
         self.say(true, text);
     }
 

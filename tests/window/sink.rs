@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::kittest::{By, Queryable as _};
-use pushdeck::store::{Profile, SecretStore};
+use pushdeck::store::{HistoryStore, Profile, SecretStore};
 
 use crate::support::stand_ins::ntfy::TOKEN;
 
@@ -148,9 +148,87 @@ fn receives_shows_rehearses_and_stops() {
     assert!(text_visible(&h, "Start listening"), "ready to start again");
     assert!(text_visible(
         &h,
-        "The ntfy sink stopped after 3 requests, kept in history: pushdeck history show sink-"
+        "The ntfy sink stopped after 3 requests, kept in History (and for `pushdeck history show sink-"
     ));
     assert_eq!(h.state().sink.arrivals.len(), 3, "what arrived stays shown");
+}
+
+#[test]
+fn a_stopped_session_is_in_history_with_its_requests() {
+    let desk = Desk::new();
+    let mut h = open(desk.app_with(SecretStore::memory()));
+    let addr = start_ntfy(&mut h);
+    let base = format!("http://{addr}");
+    assert_eq!(post(addr, "/", MESSAGE), 200);
+    step_until(&mut h, "the request", |app| app.sink.arrivals.len() == 1);
+    assert!(
+        text_visible(&h, "History (0)"),
+        "a session still running is not listed yet"
+    );
+    click(&mut h, "Stop listening");
+    h.run();
+    wait_for_text(&mut h, "History (1)");
+    click(&mut h, "Show in History");
+    h.run();
+    wait_for_text(&mut h, &format!("Sink · ntfy at {base} · no profile"));
+    assert!(h.state().history_open());
+    assert!(text_visible(&h, "1 request received, worst: OK"));
+    assert!(
+        text_visible(&h, "session sink-"),
+        "its id for the command line"
+    );
+    drop(h);
+
+    // A new window lists it among the sends, read from history.
+    let mut h = open(desk.app_with(SecretStore::memory()));
+    wait_for_text(&mut h, "History (1)");
+    click(&mut h, "History (1)");
+    h.run();
+    assert!(text_visible(&h, "Sink"), "its kind");
+    assert!(text_visible(&h, &format!("at {base}")));
+    click(&mut h, "1 request received");
+    wait_for_text(&mut h, &format!("Sink · ntfy at {base} · no profile"));
+    let verdict = "OK: publish to “deploys”: “Deploy” “Deployed to production” → 200";
+    assert!(h.query_by_label("200").is_some(), "the status answered");
+    h.get_by_label(verdict).click();
+    h.run();
+    assert!(
+        text_visible(&h, "no credentials: an anonymous publish to an open topic"),
+        "what was checked"
+    );
+    assert!(
+        text_visible(&h, "\"message\": \"Deployed to production\""),
+        "the body, pretty-printed"
+    );
+    click(&mut h, "Answer");
+    h.run();
+    assert!(text_visible(&h, "200 OK"), "the answer given");
+    // The History window's, drawn over the main window's Request pane.
+    h.get_all_by_label("Request")
+        .last()
+        .expect("the Request toggle")
+        .click();
+    h.run();
+    // The port, the session and the times vary from run to run: mask them.
+    let kept = HistoryStore::new(desk.paths().history_dir());
+    let id = kept.sink_sessions()[0].id.clone();
+    let session = kept.sink_session(&id).expect("read").expect("kept");
+    let day = session.header.at[..10].to_string();
+    let time = session.arrivals[0].at[11..19].to_string();
+    let mut masks: Vec<egui::Rect> = h
+        .query_all(By::new().predicate(move |n| {
+            let varies = |v: &str| ["127.0.0.1", &day, &time].iter().any(|x| v.contains(x));
+            n.value().is_some_and(|v| varies(&v)) || n.label().is_some_and(|l| varies(&l))
+        }))
+        .map(|n| n.rect())
+        .collect();
+    // A session id's random letters vary in width: its mask does not.
+    let id_label = h.get_by_label(&format!("session {id}")).rect();
+    masks.push(id_label.with_max_x(id_label.min.x + 360.0));
+    for rect in masks {
+        h.mask(rect);
+    }
+    snapshot(&mut h, "sink_history");
 }
 
 #[test]
