@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::report::{EngineEvent, SendReport, SendResult};
 use super::resume::{self, Digest, Recording, ResumeFrom, Streamed};
-use super::run::{Item, RunPlan, run_stream};
+use super::run::{Hooks, Item, RunPlan, run_stream};
 use super::{Engine, MAX_CONCURRENCY, REPORT_KEEP, SendJob, invalid, local_dry_run};
 use crate::draft::{Draft, DraftError};
 use crate::http::Exchange;
@@ -308,12 +308,23 @@ impl Engine {
             emit(event);
         };
         let started = |row: usize| recording.started(row);
+        let turn = |begins: bool| {
+            if begins {
+                recording.hold();
+            } else {
+                recording.release();
+            }
+        };
         run_stream(
             &self.transport,
             items,
             &plan,
             &cancel,
-            (&journaled, &started),
+            Hooks {
+                emit: &journaled,
+                started: &started,
+                turn: &turn,
+            },
             interpret,
         )
         .await;
