@@ -35,7 +35,7 @@ pub use campaign::{
 pub use report::{EngineEvent, SendReport, SendResult};
 use resume::Recording;
 pub use resume::{ResumeFrom, in_doubt_words};
-use run::{RunPlan, run};
+use run::{Hooks, RunPlan, run};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub use crate::provider::MAX_CONCURRENCY;
@@ -439,12 +439,23 @@ impl Engine {
             emit(event);
         };
         let started = |row: usize| recording.started(row);
+        let turn = |begins: bool| {
+            if begins {
+                recording.hold();
+            } else {
+                recording.release();
+            }
+        };
         let mut results = run(
             &self.transport,
             requests,
             &plan,
             &cancel,
-            (&journaled, &started),
+            Hooks {
+                emit: &journaled,
+                started: &started,
+                turn: &turn,
+            },
             interpret,
         )
         .await;

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Engine;
 use super::report::SendResult;
-use super::run::{RunPlan, run};
+use super::run::{Hooks, RunPlan, run};
 use crate::draft::{Audience, DraftError};
 use crate::finding::Finding;
 use crate::http::{Exchange, PreparedRequest};
@@ -163,7 +163,7 @@ impl Engine {
             vec![request],
             &plan,
             &CancellationToken::new(),
-            (&|_| {}, &|_| {}),
+            Hooks::new(&|_| {}, &|_| {}),
             interpret,
         )
         .await;

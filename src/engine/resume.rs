@@ -300,6 +300,20 @@ impl Recording {
         }
     }
 
+    /// One turn of the send begins: its journal lines are queued until `release`.
+    pub fn hold(&self) {
+        if let Some(journal) = &self.journal {
+            journal.hold();
+        }
+    }
+
+    /// The turn's journal lines, handed to the kernel in one write.
+    pub fn release(&self) {
+        if let Some(journal) = &self.journal {
+            journal.release();
+        }
+    }
+
     /// Those in doubt once the send finished: every request it started has its result, so only
     /// those it left alone (carried from the entry resumed) and not reached since.
     pub fn in_doubt_at_the_end(&self, done: &Reached) -> Vec<usize> {

@@ -41,7 +41,29 @@ pub(super) enum Item {
 
 /// Where `run` reports: each result as it lands, and (before it is handed to the transport)
 /// the result row of each request about to go out, so the journal can mark it started.
-pub(super) type Hooks<'a> = (&'a (dyn Fn(EngineEvent) + Sync), &'a (dyn Fn(usize) + Sync));
+#[derive(Clone, Copy)]
+pub(super) struct Hooks<'a> {
+    pub emit: &'a (dyn Fn(EngineEvent) + Sync),
+    pub started: &'a (dyn Fn(usize) + Sync),
+    /// `true` as one turn of the loop begins, `false` once its results and started marks are
+    /// all reported, before any of its requests goes out and before the loop waits: the journal
+    /// writes the turn's lines in one `write` then.
+    pub turn: &'a (dyn Fn(bool) + Sync),
+}
+
+impl<'a> Hooks<'a> {
+    /// Results and started marks only; no turns.
+    pub fn new(
+        emit: &'a (dyn Fn(EngineEvent) + Sync),
+        started: &'a (dyn Fn(usize) + Sync),
+    ) -> Self {
+        Self {
+            emit,
+            started,
+            turn: &|_| {},
+        }
+    }
+}
 
 /// Sends `requests` as `plan` says, emitting each result as it lands; results in request order.
 pub(super) async fn run(
@@ -49,7 +71,7 @@ pub(super) async fn run(
     requests: Vec<PreparedRequest>,
     plan: &RunPlan,
     cancel: &CancellationToken,
-    (emit, started): Hooks<'_>,
+    hooks: Hooks<'_>,
     interpret: Interpret,
 ) -> Vec<Arc<SendResult>> {
     let (tx, rx) = tokio::sync::mpsc::channel(1);
@@ -68,9 +90,13 @@ pub(super) async fn run(
         {
             results.push(r.clone());
         }
-        emit(event);
+        (hooks.emit)(event);
     };
-    run_stream(transport, rx, plan, cancel, (&collect, started), interpret).await;
+    let hooks = Hooks {
+        emit: &collect,
+        ..hooks
+    };
+    run_stream(transport, rx, plan, cancel, hooks, interpret).await;
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|r| r.index);
     results
@@ -86,9 +112,14 @@ pub(super) async fn run_stream(
     mut items: tokio::sync::mpsc::Receiver<Vec<Item>>,
     plan: &RunPlan,
     cancel: &CancellationToken,
-    (emit, started): Hooks<'_>,
+    hooks: Hooks<'_>,
     interpret: Interpret,
 ) {
+    let Hooks {
+        emit,
+        started,
+        turn,
+    } = hooks;
     let window = plan.concurrency.max(1);
     let pace = plan
         .max_per_second
@@ -99,6 +130,9 @@ pub(super) async fn run_stream(
     let mut ids = std::collections::HashMap::new();
     let mut open = true;
     let mut batch = std::collections::VecDeque::new();
+    let mut starting = Vec::with_capacity(window);
+    // A result awaited at the end of the previous turn, settled in this one.
+    let mut landed = None;
     let finish = |joined: Result<(tokio::task::Id, Done), tokio::task::JoinError>,
                   ids: &mut std::collections::HashMap<
         tokio::task::Id,
@@ -123,8 +157,6 @@ pub(super) async fn run_stream(
                 (index, exchange, outcome, Vec::new())
             }
         };
-        // A finished request keeps its place in the window until its result is emitted (and
-        // journaled): a kill leaves at most `concurrency` requests answered but unrecorded.
         emit(EngineEvent::Result(Arc::new(SendResult {
             index: index + plan.index_offset,
             exchange,
@@ -133,67 +165,89 @@ pub(super) async fn run_stream(
         })));
     };
     loop {
-        let item = if tasks.len() < window && !batch.is_empty() {
-            batch.pop_front()
-        } else if open && tasks.len() < window {
+        // One turn: every result that has landed is reported, then as many requests as the
+        // window has room for are marked started; the journal writes all of it at once at the
+        // end of the turn, and only then do those requests go out. A finished request keeps its
+        // place in the window until its result is written: a kill leaves at most `concurrency`
+        // requests answered but unrecorded.
+        turn(true);
+        if let Some(joined) = landed.take() {
+            finish(joined, &mut ids);
+        }
+        while let Some(joined) = tasks.try_join_next_with_id() {
+            finish(joined, &mut ids);
+        }
+        while tasks.len() + starting.len() < window {
+            let item = match batch.pop_front() {
+                Some(item) => item,
+                None if open => match items.try_recv() {
+                    Ok(more) => {
+                        batch.extend(more);
+                        continue;
+                    }
+                    Err(tokio::sync::mpsc::error::TryRecvError::Empty) => break,
+                    Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => {
+                        open = false;
+                        break;
+                    }
+                },
+                None => break,
+            };
+            match item {
+                Item::Failed(index, why) => {
+                    let mut exchange = Exchange::unsent(PreparedRequest::new("", ""));
+                    exchange.error = None;
+                    emit(EngineEvent::Result(Arc::new(SendResult {
+                        index: index + plan.index_offset,
+                        exchange,
+                        outcome: Outcome::refused(format!("Not sent: {why}"))
+                            .with_hint("Fix or remove this recipient, then resume the send."),
+                        retried: Vec::new(),
+                    })));
+                }
+                Item::Ready(index, request) => {
+                    // Marked before it can go out: a kill from here on leaves it in doubt,
+                    // never forgotten. (A request stopped before it starts still gets its
+                    // "not started" row.)
+                    started(index + plan.index_offset);
+                    starting.push((index, request));
+                }
+            }
+        }
+        turn(false);
+        for (index, request) in starting.drain(..) {
+            let one = OneRequest {
+                transport: transport.clone(),
+                cancel: cancel.clone(),
+                stop: plan.stop_starting.clone().unwrap_or_else(|| cancel.clone()),
+                next_start: next_start.clone(),
+                pace,
+                timeout: plan.timeout,
+                retries: plan.retries,
+                interpret: interpret.clone(),
+            };
+            let kept = head_of(&request);
+            let handle = tasks.spawn(one.send(index, *request));
+            ids.insert(handle.id(), (index, kept));
+        }
+        // Wait for a result, or (with room in the window and nothing queued) for more items.
+        if tasks.len() < window && open {
             tokio::select! {
                 biased;
                 Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                    finish(joined, &mut ids);
-                    continue;
+                    landed = Some(joined);
                 }
                 received = items.recv() => match received {
-                    Some(items) => {
-                        batch.extend(items);
-                        continue;
-                    }
-                    None => None,
+                    Some(more) => batch.extend(more),
+                    None => open = false,
                 },
             }
+        } else if !tasks.is_empty() {
+            landed = tasks.join_next_with_id().await;
         } else {
-            match tasks.join_next_with_id().await {
-                Some(joined) => {
-                    finish(joined, &mut ids);
-                    continue;
-                }
-                None => break,
-            }
-        };
-        let (index, request) = match item {
-            None => {
-                open = false;
-                continue;
-            }
-            Some(Item::Failed(index, why)) => {
-                let mut exchange = Exchange::unsent(PreparedRequest::new("", ""));
-                exchange.error = None;
-                emit(EngineEvent::Result(Arc::new(SendResult {
-                    index: index + plan.index_offset,
-                    exchange,
-                    outcome: Outcome::refused(format!("Not sent: {why}"))
-                        .with_hint("Fix or remove this recipient, then resume the send."),
-                    retried: Vec::new(),
-                })));
-                continue;
-            }
-            Some(Item::Ready(index, request)) => (index, *request),
-        };
-        let one = OneRequest {
-            transport: transport.clone(),
-            cancel: cancel.clone(),
-            stop: plan.stop_starting.clone().unwrap_or_else(|| cancel.clone()),
-            next_start: next_start.clone(),
-            pace,
-            timeout: plan.timeout,
-            retries: plan.retries,
-            interpret: interpret.clone(),
-        };
-        // Marked before it can go out: a kill from here on leaves it in doubt, never forgotten.
-        // (A request stopped before it starts still gets its "not started" row.)
-        started(index + plan.index_offset);
-        let kept = head_of(&request);
-        let handle = tasks.spawn(one.send(index, request));
-        ids.insert(handle.id(), (index, kept));
+            // Nothing in flight and nothing more to come (the window had room for all of it).
+            break;
+        }
     }
 }
 
@@ -218,14 +272,23 @@ impl OneRequest {
         // No request takes longer than the timeout in all, retries and waits included.
         let deadline = tokio::time::Instant::now() + self.timeout;
         let mut retried = Vec::new();
+        // The transport records the Content-Length it sent; a retry must not send it twice.
+        let own_length = request.header_value("content-length").is_some();
+        let mut request = request;
         loop {
             self.wait_for_slot().await;
+            // The request moves into the transport (no copy per send); it comes back in the
+            // exchange, answered or not.
             let exchange = if self.cancel.is_cancelled() || self.stop.is_cancelled() {
-                not_started(&request)
+                not_started(request)
             } else {
-                tokio::select! {
-                    _ = self.cancel.cancelled() => cancelled(&request),
-                    exchange = self.transport.send(request.clone(), self.timeout) => exchange,
+                match self
+                    .transport
+                    .send_unless(request, self.timeout, &self.cancel)
+                    .await
+                {
+                    Ok(exchange) => exchange,
+                    Err(unanswered) => cancelled(unanswered.request),
                 }
             };
             // Whatever a provider quotes from the answer, a secret of the request never
@@ -238,6 +301,12 @@ impl OneRequest {
                         && !self.cancel.is_cancelled()
                         && !self.stop.is_cancelled() =>
                 {
+                    request = exchange.request.clone();
+                    if !own_length {
+                        request
+                            .headers
+                            .retain(|(name, _)| !name.eq_ignore_ascii_case("content-length"));
+                    }
                     retried.push(exchange);
                     tokio::select! {
                         _ = self.cancel.cancelled() => {}
@@ -292,18 +361,18 @@ fn head_of(request: &PreparedRequest) -> PreparedRequest {
     head
 }
 
-fn cancelled(request: &PreparedRequest) -> Exchange {
+fn cancelled(request: PreparedRequest) -> Exchange {
     failed(
-        request.clone(),
+        request,
         TransportErrorKind::Cancelled,
         "Cancelled before an answer arrived.",
         "cancelled by the user",
     )
 }
 
-fn not_started(request: &PreparedRequest) -> Exchange {
+fn not_started(request: PreparedRequest) -> Exchange {
     failed(
-        request.clone(),
+        request,
         TransportErrorKind::Cancelled,
         "Not sent: the send was stopped before this request started.",
         "stopped by the user before it started",
@@ -426,7 +495,7 @@ mod tests {
             requests,
             &plan,
             &CancellationToken::new(),
-            (&emit, &|_| {}),
+            Hooks::new(&emit, &|_| {}),
             interpret,
         )
         .await;

@@ -91,14 +91,46 @@ impl Transport {
 
     /// Sends one request and records the exchange. Never panics, never waits beyond `timeout`.
     pub async fn send(&self, request: PreparedRequest, timeout: Duration) -> Exchange {
+        match self.exchange(request, timeout, None).await {
+            Ok(exchange) | Err(exchange) => exchange,
+        }
+    }
+
+    /// `send`, unless `cancel` fires first: then the request comes back unanswered (as an
+    /// exchange with neither response nor error), so the caller records it without having kept
+    /// a copy of every request it sends.
+    pub async fn send_unless(
+        &self,
+        request: PreparedRequest,
+        timeout: Duration,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<Exchange, Exchange> {
+        self.exchange(request, timeout, Some(cancel)).await
+    }
+
+    async fn exchange(
+        &self,
+        request: PreparedRequest,
+        timeout: Duration,
+        cancel: Option<&tokio_util::sync::CancellationToken>,
+    ) -> Result<Exchange, Exchange> {
         let started_at = crate::clock::now_rfc3339();
         let start = Instant::now();
         let mut request = with_implicit_headers(request);
         let result = match self.build(&request) {
             Ok((builder, route)) => {
-                match tokio::time::timeout(timeout, self.execute(builder, &request, &route)).await {
-                    Ok(result) => result,
-                    Err(_) => Err(TransportError {
+                let answer = tokio::time::timeout(timeout, self.execute(builder, &request, &route));
+                let answer = match cancel {
+                    Some(cancel) => tokio::select! {
+                        _ = cancel.cancelled() => None,
+                        answer = answer => Some(answer),
+                    },
+                    None => Some(answer.await),
+                };
+                match answer {
+                    None => return Err(Exchange::unsent(request)),
+                    Some(Ok(result)) => result,
+                    Some(Err(_)) => Err(TransportError {
                         kind: TransportErrorKind::Timeout,
                         message: format!(
                             "No complete answer from {} within {} s. The server may be down or overloaded; try again, or allow more time with --timeout.",
@@ -120,13 +152,13 @@ impl Transport {
             Ok(r) => (Some(mask_echoed_secrets(r, &request.secrets)), None),
             Err(e) => (None, Some(e)),
         };
-        Exchange {
+        Ok(Exchange {
             request,
             response,
             error,
             started_at,
             elapsed_ms,
-        }
+        })
     }
 
     fn build(

@@ -516,19 +516,19 @@ fn origin_of(url: &str) -> Option<String> {
     Some(url.origin().ascii_serialization())
 }
 
-/// The endpoint with its scheme, host and port replaced (tests, self-hosted push services).
-fn replace_origin(endpoint: &str, origin: &str) -> String {
-    match url::Url::parse(endpoint) {
-        Ok(url) => {
-            let mut rest = url.path().to_string();
-            if let Some(q) = url.query() {
-                rest.push('?');
-                rest.push_str(q);
-            }
-            format!("{origin}{rest}")
-        }
-        Err(_) => endpoint.to_string(),
+/// The endpoint (parsed) with its scheme, host and port replaced (tests, self-hosted push
+/// services).
+fn replace_origin_of(url: &url::Url, origin: &str) -> String {
+    let (path, query) = (url.path(), url.query());
+    let mut out =
+        String::with_capacity(origin.len() + path.len() + query.map_or(0, |q| q.len() + 1));
+    out.push_str(origin);
+    out.push_str(path);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
     }
+    out
 }
 
 /// A service worker that shows the payload exactly as Pushdeck sends it.

@@ -5,8 +5,12 @@
 //! result line is *in doubt* (the server may have answered, but the answer was never read), and
 //! a resume skips it unless asked to include it, so nobody is notified twice unasked.
 //!
-//! Each line is written with one `write` as soon as its request finishes (a killed process loses
-//! nothing the kernel has); `fsync` runs in batches (every `SYNC_LINES` lines or `SYNC_EVERY`), so
+//! Lines are handed to the kernel with one `write` per group: a send holds the journal while it
+//! settles one turn of its loop (the results that landed, the requests about to start) and
+//! releases it before anything else happens — before those requests go out, before it waits —
+//! so every line queued so far goes in ONE `write`, never later than that turn, never held back by
+//! a timer (a killed process loses nothing the kernel has). Outside a hold, each line is written
+//! at once. `fsync` runs in batches (every `SYNC_LINES` lines or `SYNC_EVERY`), so
 //! a power cut loses at most the last batch. When the send finishes, the complete entry is written
 //! (temp+rename) and the journal removed. The writer holds an exclusive lock on the file: a reader
 //! that cannot take a shared lock knows the send is still running, not interrupted.
@@ -107,6 +111,10 @@ pub struct Journal {
 
 struct Writer {
     file: File,
+    /// Whole lines queued while the journal is held, written in one go when it is released.
+    pending: Vec<u8>,
+    pending_lines: usize,
+    held: bool,
     written: usize,
     unsynced: usize,
     /// Set once a write failed: the send goes on, the journal stops (and says so once).
@@ -125,10 +133,22 @@ fn sync_in_background(
         .name("journal-fsync".into())
         .spawn(move || {
             loop {
-                let last = matches!(
+                let mut last = matches!(
                     woken.recv_timeout(SYNC_EVERY),
                     Err(RecvTimeoutError::Disconnected)
                 );
+                // Wake-ups that queued while the last sync ran are all covered by this one: it
+                // syncs every line written before it starts.
+                loop {
+                    match woken.try_recv() {
+                        Ok(()) => {}
+                        Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                        Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                            last = true;
+                            break;
+                        }
+                    }
+                }
                 if let Err(e) = file.sync_data() {
                     tracing::warn!(file = %path.display(), error = %e, "the send journal was not synced");
                 }
@@ -174,6 +194,9 @@ impl Journal {
             path,
             state: Mutex::new(Writer {
                 file,
+                pending: Vec::new(),
+                pending_lines: 0,
+                held: false,
                 written: 0,
                 unsynced: 0,
                 broken: None,
@@ -220,46 +243,51 @@ impl Journal {
         }
         let limited =
             Outcome::refused("Rate limited: retried after the wait the provider asked for");
-        let mut text = Vec::new();
-        let fingerprint = fingerprint.map(str::to_string);
-        if compact && w.written >= KEEP_IN_FULL && outcome.is_ok() && retried.is_empty() {
-            let line = JournalLine {
-                started: None,
-                request,
-                fingerprint,
-                ok: true,
-                result: None,
-            };
-            w.written += 1;
-            if serde_json::to_writer(&mut text, &line).is_err() {
-                return;
-            }
-            text.push(b'\n');
-        } else {
-            let rows = retried
-                .iter()
-                .map(|ex| (None, history_result(ex, &limited)))
-                .chain(std::iter::once((
-                    request,
-                    history_result(exchange, outcome),
-                )));
-            for (request, mut result) in rows {
-                keep_for_history(&mut result, w.written);
-                w.written += 1;
+        // Serialized straight into the queue; a line that fails to serialize is taken back out.
+        let before = (w.pending.len(), w.pending_lines);
+        let queued =
+            if compact && w.written >= KEEP_IN_FULL && outcome.is_ok() && retried.is_empty() {
                 let line = JournalLine {
                     started: None,
                     request,
-                    fingerprint: request.and(fingerprint.clone()),
-                    ok: false,
-                    result: Some(result),
+                    fingerprint: fingerprint.map(str::to_string),
+                    ok: true,
+                    result: None,
                 };
-                if serde_json::to_writer(&mut text, &line).is_err() {
-                    return;
+                w.written += 1;
+                w.queue(&line)
+            } else {
+                let rows = retried
+                    .iter()
+                    .map(|ex| (None, history_result(ex, &limited)))
+                    .chain(std::iter::once((
+                        request,
+                        history_result(exchange, outcome),
+                    )));
+                let mut queued = true;
+                for (request, mut result) in rows {
+                    keep_for_history(&mut result, w.written);
+                    w.written += 1;
+                    let line = JournalLine {
+                        started: None,
+                        request,
+                        fingerprint: request.and(fingerprint.map(str::to_string)),
+                        ok: false,
+                        result: Some(result),
+                    };
+                    if !w.queue(&line) {
+                        queued = false;
+                        break;
+                    }
                 }
-                text.push(b'\n');
-            }
+                queued
+            };
+        if !queued {
+            w.pending.truncate(before.0);
+            w.pending_lines = before.1;
+            return;
         }
-        self.append(&mut w, &text);
+        self.write_unless_held(&mut w);
     }
 
     /// Marks prepared request `request` as about to go out, before it is handed to the transport:
@@ -271,15 +299,44 @@ impl Journal {
         if w.broken.is_some() {
             return;
         }
-        self.append(&mut w, format!("{{\"started\":{request}}}\n").as_bytes());
+        let _ = writeln!(w.pending, "{{\"started\":{request}}}");
+        w.pending_lines += 1;
+        self.write_unless_held(&mut w);
     }
 
-    /// Writes whole lines with one `write`, and wakes the `fsync` when a batch is due.
-    fn append(&self, w: &mut Writer, text: &[u8]) {
-        // One write per line group: a SIGKILL leaves whole lines (or, at worst, one torn last
+    /// From now until `release`, lines are queued, not written: the caller is settling a group
+    /// of them (one turn of a send) that must reach the kernel before its next step.
+    pub fn hold(&self) {
+        if let Ok(mut w) = self.state.lock() {
+            w.held = true;
+        }
+    }
+
+    /// Every line queued since `hold`, handed to the kernel in one `write`, now.
+    pub fn release(&self) {
+        if let Ok(mut w) = self.state.lock() {
+            w.held = false;
+            self.write_unless_held(&mut w);
+        }
+    }
+
+    /// Writes the queued lines with one `write` (unless held), and wakes the `fsync` when a
+    /// batch is due.
+    fn write_unless_held(&self, w: &mut Writer) {
+        if w.held || w.pending.is_empty() {
+            return;
+        }
+        if w.broken.is_some() {
+            w.pending.clear();
+            w.pending_lines = 0;
+            return;
+        }
+        // Whole lines in one write: a SIGKILL leaves whole lines (or, at worst, one torn last
         // line that readers ignore).
-        let result = w.file.write_all(text);
-        w.unsynced += 1;
+        let Writer { file, pending, .. } = &mut *w;
+        let result = file.write_all(pending);
+        pending.clear();
+        w.unsynced += std::mem::take(&mut w.pending_lines);
         let due = w.unsynced >= SYNC_LINES;
         if due {
             w.unsynced = 0;
@@ -320,8 +377,22 @@ impl Journal {
     }
 }
 
+impl Writer {
+    /// Queues one line; false if it could not be serialized.
+    fn queue(&mut self, line: &JournalLine) -> bool {
+        if serde_json::to_writer(&mut self.pending, line).is_err() {
+            return false;
+        }
+        self.pending.push(b'\n');
+        self.pending_lines += 1;
+        true
+    }
+}
+
 impl Drop for Journal {
     fn drop(&mut self) {
+        // Whatever a hold left queued is written before the journal closes.
+        self.release();
         self.stop_syncing();
     }
 }
@@ -400,133 +471,4 @@ pub(super) fn read(path: &Path) -> Option<JournalRead> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::http::PreparedRequest;
-
-    fn header(id: &str) -> JournalHeader {
-        JournalHeader {
-            id: id.into(),
-            at: "2026-12-04T00:00:00Z".into(),
-            provider: "webpush".into(),
-            profile: "p".into(),
-            audience: "3 subscriptions".into(),
-            draft: Draft::default(),
-            total: 3,
-            recipients: vec!["a".into(), "b".into(), "c".into()],
-            recipient_count: 0,
-            recipients_digest: None,
-            source: None,
-            carried: Vec::new(),
-            carried_in_doubt: Vec::new(),
-            resumes: None,
-        }
-    }
-
-    fn exchange() -> Exchange {
-        let request = PreparedRequest::new("POST", "https://push.test/x").secret_header(
-            "Authorization",
-            "vapid t=verysecretvalue123",
-            "vapid",
-            "verysecretvalue123",
-        );
-        Exchange::unsent(request)
-    }
-
-    #[test]
-    fn a_killed_send_reads_as_interrupted_up_to_its_last_whole_line() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let journal = Journal::create(dir.path(), &header("20261204T000000000Z-a")).expect("j");
-        // While the writer holds it, the entry reads as running, not interrupted.
-        let path = path_of(dir.path(), "20261204T000000000Z-a");
-        assert!(read(&path).expect("reads").running);
-        journal.record(Some(0), &[], &exchange(), &Outcome::accepted("Sent"));
-        journal.record(Some(2), &[], &exchange(), &Outcome::refused("Gone"));
-        drop(journal);
-        // A torn last line, as a kill in the middle of a write would leave.
-        let mut f = File::options().append(true).open(&path).expect("open");
-        f.write_all(b"{\"request\":1,\"exchange\":{\"requ")
-            .expect("torn");
-        let entry = read(&path).expect("reads");
-        assert!(!entry.running);
-        assert_eq!(entry.results.len(), 2);
-        assert_eq!(entry.done, [0]);
-        let text = std::fs::read_to_string(&path).expect("text");
-        assert!(!text.contains("verysecretvalue123"), "{text}");
-    }
-
-    #[test]
-    fn a_request_started_without_a_result_is_in_doubt() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut h = header("20261204T000000000Z-c");
-        // A resume that left recipient 1 in doubt (and sends to 0 and 2 only).
-        h.carried_in_doubt = vec![1];
-        let journal = Journal::create(dir.path(), &h).expect("j");
-        journal.started(0);
-        journal.started(2);
-        journal.record(Some(0), &[], &exchange(), &Outcome::accepted("Sent"));
-        drop(journal);
-        let path = path_of(dir.path(), "20261204T000000000Z-c");
-        let text = std::fs::read_to_string(&path).expect("text");
-        assert!(text.contains("{\"started\":2}\n"), "one small line: {text}");
-        let first = read(&path).expect("reads");
-        assert_eq!(first.done, [0]);
-        assert_eq!(
-            first.in_doubt,
-            [1, 2],
-            "2 went out unanswered; 1 carried over"
-        );
-        // A failure is an answer: not in doubt.
-        let journal = Journal::create(dir.path(), &header("20261204T000000000Z-d")).expect("j");
-        journal.started(0);
-        journal.record(Some(0), &[], &exchange(), &Outcome::refused("Gone"));
-        drop(journal);
-        let answered = read(&path_of(dir.path(), "20261204T000000000Z-d")).expect("reads");
-        assert!(answered.in_doubt.is_empty() && answered.done.is_empty());
-    }
-
-    #[test]
-    fn a_streamed_fan_out_keeps_a_sample_and_failures_in_full_and_the_rest_compact() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut h = header("20261204T000000000Z-b");
-        h.recipients.clear();
-        h.recipient_count = 100;
-        h.recipients_digest = Some("d".into());
-        let journal = Journal::create(dir.path(), &h).expect("j");
-        for i in 0..100 {
-            let outcome = if i == 70 {
-                Outcome::refused("Gone")
-            } else {
-                Outcome::accepted("Sent")
-            };
-            journal.record_finished(Finished {
-                request: Some(i),
-                fingerprint: Some("f00d"),
-                retried: &[],
-                exchange: &exchange(),
-                outcome: &outcome,
-                compact: true,
-            });
-        }
-        drop(journal);
-        let path = path_of(dir.path(), "20261204T000000000Z-b");
-        let text = std::fs::read_to_string(&path).expect("text");
-        assert!(
-            text.lines().next().is_some_and(|l| !l.contains("f00d")),
-            "a small header"
-        );
-        assert_eq!(
-            text.lines().filter(|l| l.contains("\"ok\":true")).count(),
-            100 - KEEP_IN_FULL - 1
-        );
-        let read = read(&path).expect("reads");
-        assert_eq!(
-            read.results.len(),
-            KEEP_IN_FULL + 1,
-            "the sample and the failure"
-        );
-        assert_eq!(read.done.len(), 99);
-        assert!(!read.done.contains(&70));
-        assert!(text.len() < 40_000, "{} bytes", text.len());
-    }
-}
+mod tests;

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::subscription::Subscription;
 use super::vapid::VapidKey;
-use super::{INFO, ece, headers, key, origin_of, override_origin, payload_bytes, replace_origin};
+use super::{INFO, ece, headers, key, override_origin, payload_bytes, replace_origin_of};
 use crate::draft::{DraftError, Fields};
 use crate::http::{Body, PreparedRequest};
 use crate::provider::describe::validate_keys;
@@ -73,13 +73,16 @@ impl WebPushFanOut {
     }
 
     /// Where the request for `sub` goes, and its VAPID audience (the push service's origin).
+    /// From the endpoint parsed when it was read: no second parse per subscription.
     fn target(&self, sub: &Subscription) -> Result<(String, String), String> {
-        let url = match &self.override_origin {
-            Some(origin) => replace_origin(&sub.endpoint, origin),
-            None => sub.endpoint.clone(),
-        };
-        let audience = origin_of(&url).ok_or("endpoint has no host")?;
-        Ok((url, audience))
+        let parsed = sub.url();
+        if parsed.host_str().is_none() {
+            return Err("endpoint has no host".into());
+        }
+        Ok(match &self.override_origin {
+            Some(origin) => (replace_origin_of(parsed, origin), origin.clone()),
+            None => (sub.endpoint.clone(), parsed.origin().ascii_serialization()),
+        })
     }
 
     fn jwt(&self, audience: &str) -> Result<String, String> {

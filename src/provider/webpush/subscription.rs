@@ -15,6 +15,8 @@ pub struct Subscription {
     pub label: Option<String>,
     /// What the browser said (`expirationTime`, epoch ms), kept so a round trip loses nothing.
     pub expiration_time: Option<i64>,
+    /// `endpoint`, parsed once when read (checked, named, routed from this).
+    url: url::Url,
 }
 
 impl Subscription {
@@ -41,7 +43,7 @@ impl Subscription {
             .and_then(Value::as_str)
             .ok_or("no `endpoint` (the push service URL)")?
             .trim();
-        check_endpoint(endpoint)?;
+        let url = check_endpoint(endpoint)?;
         let keys = map
             .get("keys")
             .and_then(Value::as_object)
@@ -80,7 +82,13 @@ impl Subscription {
             auth,
             label,
             expiration_time,
+            url,
         })
+    }
+
+    /// The endpoint, parsed.
+    pub fn url(&self) -> &url::Url {
+        &self.url
     }
 
     /// Back to the browser's JSON shape (plus our label).
@@ -105,14 +113,14 @@ impl Subscription {
         if let Some(label) = &self.label {
             return label.clone();
         }
-        let host = url::Url::parse(&self.endpoint)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_default();
-        let tail: String = {
-            let chars: Vec<char> = self.endpoint.chars().collect();
-            chars[chars.len().saturating_sub(8)..].iter().collect()
-        };
+        let host = self.url.host_str().unwrap_or_default();
+        // The last 8 characters (not bytes: an endpoint may hold any).
+        let tail = self
+            .endpoint
+            .char_indices()
+            .rev()
+            .nth(7)
+            .map_or(self.endpoint.as_str(), |(at, _)| &self.endpoint[at..]);
         format!("{host} …{tail}")
     }
 }
@@ -141,11 +149,11 @@ fn expiration_time(map: &Map<String, Value>) -> Result<Option<i64>, String> {
     Ok(found)
 }
 
-fn check_endpoint(endpoint: &str) -> Result<(), String> {
+fn check_endpoint(endpoint: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(endpoint).map_err(|e| format!("`endpoint` is not a URL ({e})"))?;
     match url.scheme() {
-        "https" => Ok(()),
-        "http" if crate::http::is_loopback_url(&url) => Ok(()),
+        "https" => Ok(url),
+        "http" if crate::http::is_loopback_url(&url) => Ok(url),
         "http" => Err(
             "`endpoint` uses plain http:// to another computer; push services use https://".into(),
         ),
