@@ -226,7 +226,7 @@ fn web_push(sink: &Sink, subscription: &str, payload: &str) -> String {
 }
 
 #[test]
-fn npm_web_push_sends_to_the_sink_and_a_rehearsed_gone_is_what_it_sees() {
+fn npm_web_push_sends_to_the_sink_a_rehearsed_gone_is_what_it_sees_and_a_foreign_key_is_403() {
     let sandbox = sandbox();
     let sink = Sink::start(&sandbox, "webpush", &["--tls"], &[]);
     let subscription = setup_values(&sink, "Subscription").remove(1);
@@ -253,6 +253,29 @@ fn npm_web_push_sends_to_the_sink_and_a_rehearsed_gone_is_what_it_sees() {
     let a = gone.arrival();
     assert_eq!(a["status"], json!(410));
     assert_eq!(a["rehearsal"], "gone");
+    drop(gone);
+
+    // A malformed request from web-push: it signs with a key pair of its own, not the profile's
+    // applicationServerKey (web-push made that one too, in another run).
+    let peers = peers(SINK_PEERS);
+    let out = std::process::Command::new("node")
+        .arg("-e")
+        .arg("console.log(require('web-push').generateVAPIDKeys().publicKey)")
+        .env("NODE_PATH", peers.node_modules())
+        .output()
+        .expect("node runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let public = stdout(&out).trim().to_string();
+    sandbox.add_profile_at("web", "webpush", None, &[("vapid_public_key", &public)]);
+    let checked = Sink::start(&sandbox, "webpush", &["--tls", "--profile", "web"], &[]);
+    let subscription = setup_values(&checked, "Subscription").remove(0);
+    assert_eq!(web_push(&checked, &subscription, "foreign key"), "403");
+    let a = checked.arrival();
+    assert_eq!(a["status"], 403, "{a}");
+    assert!(
+        findings(&a, "fail").contains("not the profile's VAPID public key"),
+        "{a}"
+    );
 }
 
 /// apprise's Telegram plugin has api.telegram.org built in: pointed at the sink through its
