@@ -179,7 +179,12 @@ fn finish(
     } else {
         what.to_string()
     };
-    verdict.summary = format!("{head} → {} {}", error.status(), error.error);
+    // A request refused before its message was read has nothing to name: the answer alone.
+    verdict.summary = if head.is_empty() {
+        format!("{} {}", error.status(), error.error)
+    } else {
+        format!("{head} → {} {}", error.status(), error.error)
+    };
     error.verdict(verdict)
 }
 

@@ -173,6 +173,11 @@ fn each_refusal_has_ntfys_code_and_a_reason() {
         assert_eq!(body(&v)["code"], code, "{}", a.target);
         assert_eq!(body(&v)["http"], status);
         assert!(!fails(&v).is_empty(), "{}: a ✗ says why", a.target);
+        assert!(
+            !v.summary.starts_with(' ') && !v.summary.starts_with('→'),
+            "a refusal's summary starts with words, not an empty head: {:?}",
+            v.summary
+        );
     }
 }
 
