@@ -60,17 +60,7 @@ impl Source {
     ) -> Result<usize, DraftError> {
         match self {
             Source::Inline { field, draft } => {
-                let items = match draft.audience.get(*field) {
-                    None | Some(Value::Null) => &[][..],
-                    Some(Value::Array(items)) => items.as_slice(),
-                    Some(one @ Value::Object(_)) => std::slice::from_ref(one),
-                    Some(_) => {
-                        return Err(DraftError::new(
-                            format!("audience.{field}"),
-                            "must be a list of recipients",
-                        ));
-                    }
-                };
+                let items = inline_items(field, draft)?;
                 let mut read = 0;
                 for (index, item) in items.iter().enumerate() {
                     read += 1;
@@ -127,6 +117,19 @@ impl Source {
     }
 }
 
+/// The recipients listed in the draft under `field`.
+fn inline_items<'d>(field: &str, draft: &'d Draft) -> Result<&'d [Value], DraftError> {
+    match draft.audience.get(field) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items.as_slice()),
+        Some(one @ Value::Object(_)) => Ok(std::slice::from_ref(one)),
+        Some(_) => Err(DraftError::new(
+            format!("audience.{field}"),
+            "must be a list of recipients",
+        )),
+    }
+}
+
 /// Every recipient checked and counted, with the digest of their fingerprints in order.
 pub(super) struct Survey {
     pub count: usize,
@@ -134,18 +137,47 @@ pub(super) struct Survey {
 }
 
 fn survey(source: &Source, fan_out: &dyn FanOut) -> Result<Survey, DraftError> {
-    let mut digest = Digest::default();
+    // Read by reference from the draft, and from a file's text where the provider can: no
+    // recipient is copied or turned into a `Value` only to be counted.
+    let digest = std::cell::RefCell::new(Digest::default());
     let mut bad = None;
-    let count = source.for_each(&mut |place, item| match fan_out.identify(&item) {
+    let mut each = |place: ItemPlace, item: &Value| match fan_out.identify(item) {
         Ok(who) => {
-            digest.add(&resume::fingerprint_of_identity(place.index, &who));
+            digest
+                .borrow_mut()
+                .add(&resume::fingerprint_of_identity(place.index, &who));
             ControlFlow::Continue(())
         }
         Err(e) => {
             bad = Some(DraftError::new(source.field_of(place), e));
             ControlFlow::Break(())
         }
-    })?;
+    };
+    let count = match source {
+        Source::Inline { field, draft } => {
+            let items = inline_items(field, draft)?;
+            let mut read = 0;
+            for (index, item) in items.iter().enumerate() {
+                read += 1;
+                if each(ItemPlace { index, line: None }, item).is_break() {
+                    break;
+                }
+            }
+            read
+        }
+        Source::File { field, path } => audience_file::for_each_text_or_item(
+            path,
+            &mut |place, text| {
+                let who = fan_out.identify_text(text)?;
+                digest
+                    .borrow_mut()
+                    .add(&resume::fingerprint_of_identity(place.index, &who));
+                Some(ControlFlow::Continue(()))
+            },
+            &mut |place, item| each(place, &item),
+        )
+        .map_err(|e| DraftError::new(format!("audience.{field}"), e.to_string()))?,
+    };
     if let Some(e) = bad {
         return Err(e);
     }
@@ -160,7 +192,7 @@ fn survey(source: &Source, fan_out: &dyn FanOut) -> Result<Survey, DraftError> {
     }
     Ok(Survey {
         count,
-        digest: digest.finish(),
+        digest: digest.into_inner().finish(),
     })
 }
 
@@ -437,18 +469,25 @@ fn feed(
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     // Prepared requests travel in batches: a worker waiting for room is woken once per batch.
     let (items, received) = tokio::sync::mpsc::channel(window.div_ceil(BATCH) + 2 * workers);
-    let (batches, batch_rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Value)>>(2 * workers);
+    // A recipient listed in the draft travels as its position (the workers read it from the
+    // shared draft); one read from a file travels as the value read.
+    let (batches, batch_rx) =
+        std::sync::mpsc::sync_channel::<Vec<(usize, Option<Value>)>>(2 * workers);
     let batch_rx = Arc::new(Mutex::new(batch_rx));
+    let audience = match &source {
+        Source::Inline { field, draft } => Some((*field, Arc::clone(draft))),
+        Source::File { .. } => None,
+    };
     tokio::task::spawn_blocking(move || {
         let mut batch = Vec::with_capacity(BATCH);
-        let read = source.for_each(&mut |place, value| {
+        let mut take = |index: usize, value: Option<Value>| {
             if stops.iter().any(CancellationToken::is_cancelled) {
                 return ControlFlow::Break(());
             }
-            if resume.as_ref().is_some_and(|r| r.is_done(place.index)) {
+            if resume.as_ref().is_some_and(|r| r.is_done(index)) {
                 return ControlFlow::Continue(());
             }
-            batch.push((place.index, value));
+            batch.push((index, value));
             if batch.len() == BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                 if batches.send(full).is_err() {
@@ -456,7 +495,17 @@ fn feed(
                 }
             }
             ControlFlow::Continue(())
-        });
+        };
+        let read = match &source {
+            Source::Inline { field, draft } => inline_items(field, draft).map(|items| {
+                (0..items.len())
+                    .take_while(|&index| take(index, None).is_continue())
+                    .count()
+            }),
+            Source::File { .. } => {
+                source.for_each(&mut |place, value| take(place.index, Some(value)))
+            }
+        };
         if !batch.is_empty() {
             let _ = batches.send(batch);
         }
@@ -467,7 +516,12 @@ fn feed(
     });
     for _ in 0..workers {
         let (batch_rx, items, prepare) = (Arc::clone(&batch_rx), items.clone(), prepare.clone());
+        let audience = audience.clone();
         tokio::task::spawn_blocking(move || {
+            let listed = match &audience {
+                Some((field, draft)) => inline_items(field, draft).unwrap_or_default(),
+                None => &[],
+            };
             loop {
                 let batch = match batch_rx.lock() {
                     Ok(rx) => rx.recv(),
@@ -478,7 +532,13 @@ fn feed(
                 };
                 let prepared = batch
                     .into_iter()
-                    .map(|(index, value)| prepare.item(index, &value))
+                    .map(|(index, value)| match (value, listed.get(index)) {
+                        (Some(value), _) => prepare.item(index, &value),
+                        (None, Some(value)) => prepare.item(index, value),
+                        (None, None) => {
+                            Item::Failed(index, "the recipient is gone from the draft".into())
+                        }
+                    })
                     .collect();
                 if items.blocking_send(prepared).is_err() {
                     return;

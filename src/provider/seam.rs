@@ -172,6 +172,11 @@ pub enum FanOutSource {
 pub trait FanOut: Send + Sync {
     /// Checks one recipient item (as read from the draft or the file) and says who it is.
     fn identify(&self, item: &Value) -> Result<Identity, String>;
+    /// `identify` straight from an item's JSON text, when the provider can read it more cheaply
+    /// than a `Value` and the item is good; `None` sends it through `identify` (errors included).
+    fn identify_text(&self, _text: &[u8]) -> Option<Identity> {
+        None
+    }
     /// The request for one recipient item (encrypted, signed), or why it cannot be built.
     fn prepare_one(&self, item: &Value) -> Result<PreparedRequest, String>;
     /// Notes for the user about the whole send (fields dropped, limits).

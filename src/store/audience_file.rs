@@ -42,10 +42,24 @@ pub fn for_each_item(
     path: &Path,
     each: &mut dyn FnMut(ItemPlace, Value) -> ControlFlow<()>,
 ) -> Result<usize, StoreError> {
+    for_each_text_or_item(path, &mut |_, _| None, each)
+}
+
+/// Takes an item from its JSON text (`Some`: taken, and whether to go on), or leaves it (`None`).
+pub type TakeText<'a> = dyn FnMut(ItemPlace, &[u8]) -> Option<ControlFlow<()>> + 'a;
+
+/// `for_each_item`, but a JSON-lines item is first offered as its text to `text`, which may take
+/// it (`Some`: a caller that reads it more cheaply than a `Value` can); an item it leaves (`None`),
+/// and every item of an array file, is parsed and goes to `each` as usual, errors included.
+pub fn for_each_text_or_item(
+    path: &Path,
+    text: &mut TakeText<'_>,
+    each: &mut dyn FnMut(ItemPlace, Value) -> ControlFlow<()>,
+) -> Result<usize, StoreError> {
     let file = File::open(path).map_err(|e| StoreError::io("open", path, e))?;
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     match shape(&mut reader, path)? {
-        FileShape::Lines => each_line(reader, path, each),
+        FileShape::Lines => each_line(reader, path, text, each),
         FileShape::Array => each_element(reader, path, each),
     }
 }
@@ -163,6 +177,7 @@ fn shape(reader: &mut impl BufRead, path: &Path) -> Result<FileShape, StoreError
 fn each_line(
     mut reader: impl BufRead,
     path: &Path,
+    taken: &mut TakeText<'_>,
     each: &mut dyn FnMut(ItemPlace, Value) -> ControlFlow<()>,
 ) -> Result<usize, StoreError> {
     let mut line = Vec::new();
@@ -183,16 +198,23 @@ fn each_line(
         if text.is_empty() {
             continue;
         }
+        let place = ItemPlace {
+            index,
+            line: Some(number),
+        };
+        if let Some(flow) = taken(place, text) {
+            index += 1;
+            if flow.is_break() {
+                return Ok(index);
+            }
+            continue;
+        }
         let value: Value = serde_json::from_slice(text).map_err(|e| {
             StoreError::Invalid(format!(
                 "{} line {number}: not a JSON subscription ({e}). Each line must be one PushSubscription object (JSON lines), or the whole file one JSON array",
                 path.display()
             ))
         })?;
-        let place = ItemPlace {
-            index,
-            line: Some(number),
-        };
         index += 1;
         if each(place, value).is_break() {
             return Ok(index);

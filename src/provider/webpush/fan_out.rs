@@ -85,6 +85,15 @@ impl WebPushFanOut {
         })
     }
 
+    fn identity(&self, sub: &Subscription) -> Result<Identity, String> {
+        let (url, _) = self.target(sub)?;
+        Ok(Identity {
+            method: "POST".into(),
+            url,
+            recipient: Some(sub.display_name()),
+        })
+    }
+
     fn jwt(&self, audience: &str) -> Result<String, String> {
         if let Some(jwt) = self.jwts.lock().ok().and_then(|j| j.get(audience).cloned()) {
             return Ok(jwt);
@@ -129,13 +138,11 @@ impl WebPushFanOut {
 
 impl FanOut for WebPushFanOut {
     fn identify(&self, item: &Value) -> Result<Identity, String> {
-        let sub = Subscription::from_value(item)?;
-        let (url, _) = self.target(&sub)?;
-        Ok(Identity {
-            method: "POST".into(),
-            url,
-            recipient: Some(sub.display_name()),
-        })
+        self.identity(&Subscription::from_value(item)?)
+    }
+
+    fn identify_text(&self, text: &[u8]) -> Option<Identity> {
+        self.identity(&Subscription::from_json(text)?).ok()
     }
 
     fn prepare_one(&self, item: &Value) -> Result<PreparedRequest, String> {
