@@ -439,13 +439,7 @@ impl Engine {
             emit(event);
         };
         let started = |row: usize| recording.started(row);
-        let turn = |begins: bool| {
-            if begins {
-                recording.hold();
-            } else {
-                recording.release();
-            }
-        };
+        let turn = |begins: bool| recording.turn(begins);
         let mut results = run(
             &self.transport,
             requests,

@@ -300,17 +300,15 @@ impl Recording {
         }
     }
 
-    /// One turn of the send begins: its journal lines are queued until `release`.
-    pub fn hold(&self) {
+    /// `true`: one turn of the send begins, its journal lines queued; `false`: the turn's lines
+    /// handed to the kernel in one write (run.rs's `Hooks::turn`).
+    pub fn turn(&self, begins: bool) {
         if let Some(journal) = &self.journal {
-            journal.hold();
-        }
-    }
-
-    /// The turn's journal lines, handed to the kernel in one write.
-    pub fn release(&self) {
-        if let Some(journal) = &self.journal {
-            journal.release();
+            if begins {
+                journal.hold();
+            } else {
+                journal.release();
+            }
         }
     }
 

@@ -342,13 +342,7 @@ impl Engine {
             emit(event);
         };
         let started = |row: usize| recording.started(row);
-        let turn = |begins: bool| {
-            if begins {
-                recording.hold();
-            } else {
-                recording.release();
-            }
-        };
+        let turn = |begins: bool| recording.turn(begins);
         run_stream(
             &self.transport,
             items,
