@@ -3,51 +3,12 @@
 //! in words, nothing sent. Recipients in doubt (started, never answered) are skipped unless
 //! `--include-in-doubt`. (Interrupted sends, killed mid-way: tests/durability.rs.)
 
-use crate::support::stand_ins::webpush::PushService;
-use crate::support::{Keyring, Sandbox, assert_exit, stderr, stdout, stdout_json};
-use pushdeck::provider::webpush::vapid::VapidKey;
+use crate::support::{assert_exit, stderr, stdout, stdout_json};
+use crate::webpush::Setup;
 use pushdeck::store::{HistoryStore, JournalHeader};
 use serde_json::{Value, json};
 
-struct Setup {
-    service: PushService,
-    sandbox: Sandbox,
-    key: VapidKey,
-}
-
 impl Setup {
-    fn new() -> Self {
-        let service = PushService::start();
-        let sandbox = Sandbox::with(Keyring::None, None);
-        let key = VapidKey::generate().expect("key");
-        sandbox.add_profile_at(
-            "site",
-            "webpush",
-            None,
-            &[
-                ("subject", "mailto:ops@example.com"),
-                ("vapid_public_key", &key.public_key_b64()),
-            ],
-        );
-        Self {
-            service,
-            sandbox,
-            key,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        self.sandbox
-            .cmd()
-            .args(args)
-            .env(
-                "PUSHDECK_VAPID_PRIVATE_KEY",
-                self.key.private_key_b64().expect("export"),
-            )
-            .output()
-            .expect("runs")
-    }
-
     fn send(&self, ids: &[&str]) -> String {
         let subscriptions: Vec<Value> = ids
             .iter()

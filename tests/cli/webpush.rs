@@ -15,34 +15,39 @@ use stand_in::PushService;
 
 const PROFILE: &str = "site";
 
-struct Setup {
-    service: PushService,
-    sandbox: Sandbox,
-    key: VapidKey,
+/// A Web Push site: the stand-in push service, a sandbox with profile `site` and its VAPID key
+/// (given to each run through the environment). Shared by the Web Push, resume and
+/// subscriptions-file tests, each adding its own helpers in an `impl Setup` of its own.
+pub(crate) struct Setup {
+    pub(crate) service: PushService,
+    pub(crate) sandbox: Sandbox,
+    pub(crate) key: VapidKey,
 }
 
-fn setup() -> Setup {
-    let service = PushService::start();
-    let sandbox = Sandbox::with(Keyring::None, None);
-    let key = VapidKey::generate().expect("key");
-    sandbox.add_profile_at(
-        PROFILE,
-        "webpush",
-        None,
-        &[
-            ("subject", "mailto:ops@example.com"),
-            ("vapid_public_key", &key.public_key_b64()),
-        ],
-    );
-    Setup {
-        service,
-        sandbox,
-        key,
+impl Setup {
+    pub(crate) fn new() -> Self {
+        let service = PushService::start();
+        let sandbox = Sandbox::with(Keyring::None, None);
+        let key = VapidKey::generate().expect("key");
+        sandbox.add_profile_at(
+            PROFILE,
+            "webpush",
+            None,
+            &[
+                ("subject", "mailto:ops@example.com"),
+                ("vapid_public_key", &key.public_key_b64()),
+            ],
+        );
+        Self {
+            service,
+            sandbox,
+            key,
+        }
     }
 }
 
 impl Setup {
-    fn run(&self, args: &[&str]) -> std::process::Output {
+    pub(crate) fn run(&self, args: &[&str]) -> std::process::Output {
         self.sandbox
             .cmd()
             .args(args)
@@ -76,7 +81,7 @@ impl Setup {
 
 #[test]
 fn sends_one_encrypted_message_per_subscription() {
-    let s = setup();
+    let s = Setup::new();
     let public = s.key.public_key_b64();
     let subs = vec![
         s.service.subscribe("ana", Some(&public)),
@@ -131,7 +136,7 @@ fn sends_one_encrypted_message_per_subscription() {
 
 #[test]
 fn gone_subscriptions_are_reported_and_pruned() {
-    let s = setup();
+    let s = Setup::new();
     let subs = vec![
         s.service.subscribe("ana", None),
         s.service.subscribe("gone-old-laptop", None),
@@ -188,7 +193,7 @@ fn gone_subscriptions_are_reported_and_pruned() {
 
 #[test]
 fn a_push_service_answering_200_ok_counts_as_delivered() {
-    let s = setup();
+    let s = Setup::new();
     let draft = s.draft(vec![s.service.subscribe("ok200-ana", None)], json!({}));
     let out = s.run(&["send", &draft]);
     crate::support::assert_exit_output(&out, 0);
@@ -202,7 +207,7 @@ fn a_push_service_answering_200_ok_counts_as_delivered() {
 
 #[test]
 fn a_key_the_subscription_was_not_made_with_is_refused_in_words() {
-    let s = setup();
+    let s = Setup::new();
     let other = VapidKey::generate().expect("other");
     let subs = vec![s.service.subscribe("ana", Some(&other.public_key_b64()))];
     let draft = s.draft(subs, json!({}));
@@ -215,7 +220,7 @@ fn a_key_the_subscription_was_not_made_with_is_refused_in_words() {
 
 #[test]
 fn bad_input_is_refused_before_any_network() {
-    let s = setup();
+    let s = Setup::new();
     let mut broken = s.service.subscribe("ana", None);
     broken["keys"]["auth"] = json!("AAAA");
     let draft = s.draft(vec![broken], json!({}));
@@ -244,7 +249,7 @@ fn bad_input_is_refused_before_any_network() {
 
 #[test]
 fn preview_shows_plaintext_and_masks_the_jwt() {
-    let s = setup();
+    let s = Setup::new();
     let draft = s.draft(vec![s.service.subscribe("ana", None)], json!({}));
     let out = s.run(&["preview", &draft]);
     assert_exit(&out, 0);
@@ -275,7 +280,7 @@ fn preview_shows_plaintext_and_masks_the_jwt() {
 
 #[test]
 fn check_is_local_and_says_so() {
-    let s = setup();
+    let s = Setup::new();
     let out = s.run(&["check", PROFILE]);
     crate::support::assert_exit_output(&out, 0);
     assert!(stdout(&out).contains("VAPID keys work"), "{}", stdout(&out));
@@ -303,7 +308,7 @@ fn check_is_local_and_says_so() {
 
 #[test]
 fn subscriptions_are_imported_into_a_draft_with_reasons() {
-    let s = setup();
+    let s = Setup::new();
     let draft = s.draft(vec![], json!({}));
     let good = s.service.subscribe("ana", None);
     let mut bad = s.service.subscribe("ben", None);
@@ -342,7 +347,7 @@ fn subscriptions_are_imported_into_a_draft_with_reasons() {
 
 #[test]
 fn subscriptions_stored_by_a_python_server_with_expiration_time_are_added() {
-    let s = setup();
+    let s = Setup::new();
     let draft = s.draft(vec![], json!({}));
     let mut sub = s.service.subscribe("ana", None);
     let object = sub.as_object_mut().expect("object");
@@ -389,7 +394,7 @@ fn documented_redis_pipelines() -> Vec<String> {
 
 #[test]
 fn subscriptions_kept_in_redis_load_with_the_documented_command() {
-    let s = setup();
+    let s = Setup::new();
     let redis = common::redis::Redis::start();
     let mut stored = Vec::new();
     for id in ["ana", "ben", "cy"] {
@@ -448,7 +453,7 @@ fn subscriptions_kept_in_redis_load_with_the_documented_command() {
 
 #[test]
 fn vapid_generate_without_a_keyring_stores_nothing() {
-    let s = setup();
+    let s = Setup::new();
     let out = s.sandbox.run(&["vapid", "generate", PROFILE]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no keyring"), "{}", stderr(&out));
@@ -582,7 +587,7 @@ fn a_raw_base64url_scalar_imports() {
 
 #[test]
 fn only_ec_parameters_is_refused_for_what_it_is_and_stores_nothing() {
-    let s = setup();
+    let s = Setup::new();
     let pem = String::from_utf8(openssl(&["ecparam", "-name", "prime256v1"])).expect("PEM");
     let out = s
         .sandbox
@@ -603,7 +608,7 @@ fn only_ec_parameters_is_refused_for_what_it_is_and_stores_nothing() {
 
 #[test]
 fn vapid_export_without_a_terminal_needs_yes_and_prints_nothing() {
-    let s = setup();
+    let s = Setup::new();
     let private = s.key.private_key_b64().expect("b64");
     let out = s.run(&["vapid", "export", PROFILE]);
     assert_eq!(out.status.code(), Some(2));
@@ -617,7 +622,7 @@ fn vapid_export_without_a_terminal_needs_yes_and_prints_nothing() {
 
 #[test]
 fn vapid_export_pem_is_a_pkcs8_key_openssl_reads() {
-    let s = setup();
+    let s = Setup::new();
     let out = s.run(&["vapid", "export", PROFILE, "--pem", "--yes"]);
     crate::support::assert_exit_output(&out, 0);
     let pem = stdout(&out);

@@ -4,50 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::stand_ins::webpush::PushService;
-use crate::support::{Keyring, Sandbox, assert_exit, stderr, stdout, stdout_json};
-use pushdeck::provider::webpush::vapid::VapidKey;
+use crate::support::{assert_exit, stderr, stdout, stdout_json};
+use crate::webpush::Setup;
 use serde_json::{Value, json};
 
-struct Setup {
-    service: PushService,
-    sandbox: Sandbox,
-    key: VapidKey,
-}
-
 impl Setup {
-    fn new() -> Self {
-        let service = PushService::start();
-        let sandbox = Sandbox::with(Keyring::None, None);
-        let key = VapidKey::generate().expect("key");
-        sandbox.add_profile_at(
-            "site",
-            "webpush",
-            None,
-            &[
-                ("subject", "mailto:ops@example.com"),
-                ("vapid_public_key", &key.public_key_b64()),
-            ],
-        );
-        Self {
-            service,
-            sandbox,
-            key,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        self.sandbox
-            .cmd()
-            .args(args)
-            .env(
-                "PUSHDECK_VAPID_PRIVATE_KEY",
-                self.key.private_key_b64().expect("export"),
-            )
-            .output()
-            .expect("runs")
-    }
-
     fn subs(&self, ids: &[String]) -> Vec<Value> {
         ids.iter()
             .map(|id| self.service.subscribe(id, None))
@@ -55,7 +16,7 @@ impl Setup {
     }
 
     /// A draft naming `file` (relative: beside the draft), sending 4 at a time.
-    fn draft(&self, file: &str) -> String {
+    fn file_draft(&self, file: &str) -> String {
         let path = self.sandbox.write(
             "draft.json",
             &json!({"profile": "site", "message": {"title": "Build 118", "body": "Passed"},
@@ -90,7 +51,7 @@ fn a_subscriptions_file_of_json_lines_or_an_array_reaches_each_subscriber_exactl
     let s = Setup::new();
     let lines = ids("line-", 60);
     s.lines("subs.jsonl", &s.subs(&lines));
-    let out = s.run(&["send", &s.draft("subs.jsonl"), "--json"]);
+    let out = s.run(&["send", &s.file_draft("subs.jsonl"), "--json"]);
     assert_exit(&out, 0);
     let seen = s.delivered();
     assert_eq!(seen.keys().cloned().collect::<Vec<_>>(), lines);
@@ -98,7 +59,7 @@ fn a_subscriptions_file_of_json_lines_or_an_array_reaches_each_subscriber_exactl
     let doc = stdout_json(&out);
     assert_eq!(doc["results"].as_array().map(Vec::len), Some(60));
     // A preview builds the first few, and says so.
-    let out = s.run(&["preview", &s.draft("subs.jsonl")]);
+    let out = s.run(&["preview", &s.file_draft("subs.jsonl")]);
     assert_exit(&out, 0);
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert!(
@@ -115,7 +76,7 @@ fn a_subscriptions_file_of_json_lines_or_an_array_reaches_each_subscriber_exactl
         "subs.json",
         &serde_json::to_string_pretty(&s.subs(&array)).expect("json"),
     );
-    let out = s.run(&["send", &s.draft("subs.json")]);
+    let out = s.run(&["send", &s.file_draft("subs.json")]);
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("7 of 7 accepted"), "{}", stdout(&out));
     let seen = s.delivered();
@@ -137,7 +98,7 @@ fn a_bad_line_is_named_by_its_number_and_nothing_is_sent() {
     let good = s.subs(&ids("ok-", 3));
     let text = format!("{}\n{}\n{{\"endpoint\": \n{}\n", good[0], good[1], good[2]);
     s.sandbox.write("broken.jsonl", &text);
-    let out = s.run(&["send", &s.draft("broken.jsonl")]);
+    let out = s.run(&["send", &s.file_draft("broken.jsonl")]);
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("line 3"), "{}", stderr(&out));
     // Valid JSON that is not a subscription is named by its line too.
@@ -146,11 +107,11 @@ fn a_bad_line_is_named_by_its_number_and_nothing_is_sent() {
         good[0], good[1]
     );
     s.sandbox.write("unusable.jsonl", &text);
-    let out = s.run(&["send", &s.draft("unusable.jsonl")]);
+    let out = s.run(&["send", &s.file_draft("unusable.jsonl")]);
     assert_exit(&out, 2);
     let err = stderr(&out);
     assert!(err.contains("line 2") && err.contains("keys"), "{err}");
-    let out = s.run(&["send", &s.draft("no-such-file.jsonl")]);
+    let out = s.run(&["send", &s.file_draft("no-such-file.jsonl")]);
     assert_exit(&out, 2);
     assert!(
         stderr(&out).contains("no-such-file.jsonl"),
@@ -168,7 +129,7 @@ fn prune_gone_rewrites_the_subscriptions_file() {
         .to_vec();
     let subs = s.subs(&names);
     let file = s.lines("subs.jsonl", &subs);
-    let out = s.run(&["send", &s.draft("subs.jsonl"), "--prune-gone"]);
+    let out = s.run(&["send", &s.file_draft("subs.jsonl"), "--prune-gone"]);
     assert_exit(&out, 1);
     assert!(
         stderr(&out).contains("removed 2 gone subscription(s)"),
@@ -182,7 +143,7 @@ fn prune_gone_rewrites_the_subscriptions_file() {
         .collect();
     assert_eq!(kept, [subs[0].clone(), subs[2].clone(), subs[4].clone()]);
     // The pruned file sends to the three left, all accepted.
-    let out = s.run(&["send", &s.draft("subs.jsonl")]);
+    let out = s.run(&["send", &s.file_draft("subs.jsonl")]);
     assert_exit(&out, 0);
     assert_eq!(s.delivered().get("ana"), Some(&2));
 }
@@ -193,7 +154,7 @@ fn a_send_from_a_file_resumes_to_exactly_the_rest() {
     let mut names = ids("r-", 25);
     names.insert(21, "missing-x".into());
     s.lines("subs.jsonl", &s.subs(&names));
-    let out = s.run(&["send", &s.draft("subs.jsonl"), "--json"]);
+    let out = s.run(&["send", &s.file_draft("subs.jsonl"), "--json"]);
     assert_exit(&out, 1);
     let id = stdout_json(&out)["history_id"]
         .as_str()
