@@ -8,9 +8,11 @@ use common::{Sandbox, stderr, stdout, stdout_json};
 use serde_json::{Value, json};
 use stand_in::{ApnsStandIn, DEVICE, GONE, KEY_ID, OTHER_APP, SIGNING_KEY, TEAM_ID, TOPIC};
 
-const PROFILE: &str = "acme-ios";
+pub(crate) const PROFILE: &str = "acme-ios";
 
-fn setup() -> (ApnsStandIn, Sandbox) {
+/// The h2c stand-in and a sandbox with the token-auth profile `acme-ios` (shared with the
+/// broadcast-channel tests).
+pub(crate) fn setup() -> (ApnsStandIn, Sandbox) {
     let standin = ApnsStandIn::start();
     let sandbox = Sandbox::new();
     sandbox.add_provider_profile(
@@ -27,7 +29,8 @@ fn setup() -> (ApnsStandIn, Sandbox) {
     (standin, sandbox)
 }
 
-fn run(sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
+/// Runs the CLI with the profile's .p8 key in the environment.
+pub(crate) fn run(sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
     sandbox
         .cmd()
         .env("PUSHDECK_SIGNING_KEY_P8", SIGNING_KEY)

@@ -1,40 +1,10 @@
 //! iOS 18 broadcast channels end to end: the real `pushdeck` binary creates, lists, shows and
 //! deletes channels on the h2c APNs stand-in, and sends a Live Activity update to one.
 
-use crate::support as common;
-use crate::support::stand_ins::apns as stand_in;
-
-use common::{Sandbox, stderr, stdout, stdout_json};
+use crate::apns::{PROFILE, run, setup};
+use crate::support::stand_ins::apns::TOPIC;
+use crate::support::{Sandbox, stderr, stdout, stdout_json};
 use serde_json::json;
-use stand_in::{ApnsStandIn, KEY_ID, SIGNING_KEY, TEAM_ID, TOPIC};
-
-const PROFILE: &str = "acme-ios";
-
-fn setup() -> (ApnsStandIn, Sandbox) {
-    let standin = ApnsStandIn::start();
-    let sandbox = Sandbox::new();
-    sandbox.add_provider_profile(
-        PROFILE,
-        "apns",
-        &standin.base_url(),
-        &[
-            ("key_id", KEY_ID),
-            ("team_id", TEAM_ID),
-            ("topic", TOPIC),
-            ("environment", "sandbox"),
-        ],
-    );
-    (standin, sandbox)
-}
-
-fn run(sandbox: &Sandbox, args: &[&str]) -> std::process::Output {
-    sandbox
-        .cmd()
-        .env("PUSHDECK_SIGNING_KEY_P8", SIGNING_KEY)
-        .args(args)
-        .output()
-        .expect("runs")
-}
 
 fn channel_draft(sandbox: &Sandbox, channel: &str) -> String {
     sandbox
