@@ -25,10 +25,7 @@ pub struct Arrival {
 
 impl Arrival {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        super::request::header_in(&self.headers, name)
     }
 
     /// The path without its query.

@@ -173,10 +173,7 @@ impl PreparedRequest {
     }
 
     pub fn header_value(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_in(&self.headers, name)
     }
 
     /// A copy with every secret masked: what dumps, history and `--json` show by default.
@@ -304,6 +301,15 @@ impl PreparedRequest {
 }
 
 /// True when the URL's host is loopback (127.0.0.0/8, ::1, localhost).
+/// The first value of header `name` (any case) in a list of header pairs: a request, a response or
+/// an arrival.
+pub(crate) fn header_in<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
 pub fn is_loopback_url(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
