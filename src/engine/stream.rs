@@ -437,7 +437,22 @@ struct Prepare {
 
 impl Prepare {
     fn item(&self, index: usize, value: &Value) -> Item {
-        match self.fan_out.prepare_one(value) {
+        self.ready(index, self.fan_out.prepare_one(value))
+    }
+
+    /// A JSON line read from a file: straight from its text where the provider can.
+    fn text(&self, index: usize, text: &[u8]) -> Item {
+        if let Some(prepared) = self.fan_out.prepare_text(text) {
+            return self.ready(index, prepared);
+        }
+        match serde_json::from_slice::<Value>(text) {
+            Ok(value) => self.item(index, &value),
+            Err(e) => Item::Failed(index, format!("not JSON ({e})")),
+        }
+    }
+
+    fn ready(&self, index: usize, prepared: Result<crate::http::PreparedRequest, String>) -> Item {
+        match prepared {
             Ok(mut request) => {
                 if let Some(token) = &self.token {
                     request.add_secret("access_token", token);
@@ -448,6 +463,16 @@ impl Prepare {
             Err(why) => Item::Failed(index, why),
         }
     }
+}
+
+/// One recipient on its way to a worker.
+enum Recipient {
+    /// Listed in the draft: the worker reads it from the shared draft by its position.
+    Listed,
+    /// A line of a JSON-lines file, as read (no `Value` is built for it).
+    Text(Vec<u8>),
+    /// An item of a JSON array file.
+    Item(Value),
 }
 
 /// Starts the stages that feed `run_stream`: one thread reads the recipients (skipping those a
@@ -463,27 +488,29 @@ fn feed(
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     // Prepared requests travel in batches: a worker waiting for room is woken once per batch.
     let (items, received) = tokio::sync::mpsc::channel(window.div_ceil(BATCH) + 2 * workers);
-    // A recipient listed in the draft travels as its position (the workers read it from the
-    // shared draft); one read from a file travels as the value read.
-    let (batches, batch_rx) =
-        std::sync::mpsc::sync_channel::<Vec<(usize, Option<Value>)>>(2 * workers);
+    let (batches, batch_rx) = std::sync::mpsc::sync_channel::<Vec<(usize, Recipient)>>(2 * workers);
     let batch_rx = Arc::new(Mutex::new(batch_rx));
     let audience = match &source {
         Source::Inline { field, draft } => Some((*field, Arc::clone(draft))),
         Source::File { .. } => None,
     };
     tokio::task::spawn_blocking(move || {
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut take = |index: usize, value: Option<Value>| {
+        let batch = std::cell::RefCell::new(Vec::with_capacity(BATCH));
+        // Whether to read the item at `index` (`Continue(false)`: a resumed send reached it).
+        let wanted = |index: usize| {
             if stops.iter().any(CancellationToken::is_cancelled) {
                 return ControlFlow::Break(());
             }
-            if resume.as_ref().is_some_and(|r| r.is_done(index)) {
+            ControlFlow::Continue(!resume.as_ref().is_some_and(|r| r.is_done(index)))
+        };
+        let offer = |index: usize, recipient: &mut dyn FnMut() -> Recipient| {
+            if !wanted(index)? {
                 return ControlFlow::Continue(());
             }
-            batch.push((index, value));
+            let mut batch = batch.borrow_mut();
+            batch.push((index, recipient()));
             if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                let full = std::mem::replace(&mut *batch, Vec::with_capacity(BATCH));
                 if batches.send(full).is_err() {
                     return ControlFlow::Break(());
                 }
@@ -493,13 +520,22 @@ fn feed(
         let read = match &source {
             Source::Inline { field, draft } => inline_items(field, draft).map(|items| {
                 (0..items.len())
-                    .take_while(|&index| take(index, None).is_continue())
+                    .take_while(|&index| offer(index, &mut || Recipient::Listed).is_continue())
                     .count()
             }),
-            Source::File { .. } => {
-                source.for_each(&mut |place, value| take(place.index, Some(value)))
-            }
+            Source::File { field, path } => audience_file::for_each_text_or_item(
+                path,
+                &mut |place, text| Some(offer(place.index, &mut || Recipient::Text(text.to_vec()))),
+                &mut |place, value| {
+                    let mut value = Some(value);
+                    offer(place.index, &mut || {
+                        Recipient::Item(value.take().unwrap_or_default())
+                    })
+                },
+            )
+            .map_err(|e| DraftError::new(format!("audience.{field}"), e.to_string())),
         };
+        let batch = batch.into_inner();
         if !batch.is_empty() {
             let _ = batches.send(batch);
         }
@@ -526,12 +562,15 @@ fn feed(
                 };
                 let prepared = batch
                     .into_iter()
-                    .map(|(index, value)| match (value, listed.get(index)) {
-                        (Some(value), _) => prepare.item(index, &value),
-                        (None, Some(value)) => prepare.item(index, value),
-                        (None, None) => {
-                            Item::Failed(index, "the recipient is gone from the draft".into())
-                        }
+                    .map(|(index, recipient)| match recipient {
+                        Recipient::Text(text) => prepare.text(index, &text),
+                        Recipient::Item(value) => prepare.item(index, &value),
+                        Recipient::Listed => match listed.get(index) {
+                            Some(value) => prepare.item(index, value),
+                            None => {
+                                Item::Failed(index, "the recipient is gone from the draft".into())
+                            }
+                        },
                     })
                     .collect();
                 if items.blocking_send(prepared).is_err() {

@@ -179,6 +179,11 @@ pub trait FanOut: Send + Sync {
     }
     /// The request for one recipient item (encrypted, signed), or why it cannot be built.
     fn prepare_one(&self, item: &Value) -> Result<PreparedRequest, String>;
+    /// `prepare_one` straight from an item's JSON text, when the provider can read it more
+    /// cheaply than a `Value` and the item is good; `None` sends it through `prepare_one`.
+    fn prepare_text(&self, _text: &[u8]) -> Option<Result<PreparedRequest, String>> {
+        None
+    }
     /// Notes for the user about the whole send (fields dropped, limits).
     fn warnings(&self) -> Vec<String>;
 }

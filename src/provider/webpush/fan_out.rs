@@ -127,6 +127,14 @@ impl WebPushFanOut {
         Ok(request)
     }
 
+    fn encrypted_for(&self, sub: &Subscription) -> Result<PreparedRequest, String> {
+        let mut request = self.request_for(sub)?;
+        let body = ece::encrypt_message(&self.plaintext, &sub.p256dh, &sub.auth)
+            .map_err(|e| e.to_string())?;
+        request.body = Body::Bytes(body.into());
+        Ok(request)
+    }
+
     pub fn plaintext(&self) -> &[u8] {
         &self.plaintext
     }
@@ -146,12 +154,11 @@ impl FanOut for WebPushFanOut {
     }
 
     fn prepare_one(&self, item: &Value) -> Result<PreparedRequest, String> {
-        let sub = Subscription::from_value(item)?;
-        let mut request = self.request_for(&sub)?;
-        let body = ece::encrypt_message(&self.plaintext, &sub.p256dh, &sub.auth)
-            .map_err(|e| e.to_string())?;
-        request.body = Body::Bytes(body.into());
-        Ok(request)
+        self.encrypted_for(&Subscription::from_value(item)?)
+    }
+
+    fn prepare_text(&self, text: &[u8]) -> Option<Result<PreparedRequest, String>> {
+        Some(self.encrypted_for(&Subscription::from_json(text)?))
     }
 
     fn warnings(&self) -> Vec<String> {
