@@ -428,6 +428,7 @@ impl Engine {
             retries: capabilities.retries_on_rate_limit,
             index_offset: offset,
             stop_starting: Some(stop_starting.clone()),
+            lanes: false,
         };
         let provider = job.provider;
         let interpret = Arc::new(move |exchange: &Exchange| provider.interpret(exchange));

@@ -148,6 +148,7 @@ impl Engine {
             retries: 0,
             index_offset: 0,
             stop_starting: None,
+            lanes: false,
         };
         let owned = call.clone();
         let interpret = Arc::new(move |exchange: &Exchange| {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::report::{EngineEvent, SendResult};
-use crate::http::{Exchange, PreparedRequest, Transport, TransportError, TransportErrorKind};
+use crate::http::{Exchange, Lane, PreparedRequest, Transport, TransportError, TransportErrorKind};
 use crate::outcome::Outcome;
 
 /// Longest wait honoured from a Retry-After before giving up on a retry.
@@ -26,6 +26,9 @@ pub(super) struct RunPlan {
     /// When set and cancelled, no further request starts but those in flight finish or time out
     /// (the CLI's first Ctrl-C); `run`'s `cancel` abandons those in flight too.
     pub stop_starting: Option<CancellationToken>,
+    /// Each request in flight keeps a connection of its own between requests (see
+    /// `crate::http::Lane`): for streamed fan-outs, whose requests are many and alike.
+    pub lanes: bool,
 }
 
 /// Judges one exchange (the provider's `interpret`, or its `interpret_call`).
@@ -131,16 +134,23 @@ pub(super) async fn run_stream(
     let mut open = true;
     let mut batch = std::collections::VecDeque::new();
     let mut starting = Vec::with_capacity(window);
+    // Lanes between requests; a request's task takes one and gives it back with its result.
+    let mut idle_lanes: Vec<Lane> = Vec::new();
     // A result awaited at the end of the previous turn, settled in this one.
     let mut landed = None;
-    let finish = |joined: Result<(tokio::task::Id, Done), tokio::task::JoinError>,
+    let finish = |joined: Result<
+        (tokio::task::Id, (Done, Option<Lane>)),
+        tokio::task::JoinError,
+    >,
                   ids: &mut std::collections::HashMap<
         tokio::task::Id,
         (usize, PreparedRequest),
-    >| {
+    >,
+                  idle_lanes: &mut Vec<Lane>| {
         let (index, exchange, outcome, retried) = match joined {
-            Ok((id, done)) => {
+            Ok((id, (done, lane))) => {
                 ids.remove(&id);
+                idle_lanes.extend(lane);
                 done
             }
             // A task that panicked still gets its row: the request, and what happened.
@@ -172,10 +182,10 @@ pub(super) async fn run_stream(
         // requests answered but unrecorded.
         turn(true);
         if let Some(joined) = landed.take() {
-            finish(joined, &mut ids);
+            finish(joined, &mut ids, &mut idle_lanes);
         }
         while let Some(joined) = tasks.try_join_next_with_id() {
-            finish(joined, &mut ids);
+            finish(joined, &mut ids, &mut idle_lanes);
         }
         while tasks.len() + starting.len() < window {
             let item = match batch.pop_front() {
@@ -227,7 +237,8 @@ pub(super) async fn run_stream(
                 interpret: interpret.clone(),
             };
             let kept = head_of(&request);
-            let handle = tasks.spawn(one.send(index, *request));
+            let lane = plan.lanes.then(|| idle_lanes.pop().unwrap_or_default());
+            let handle = tasks.spawn(one.send(index, *request, lane));
             ids.insert(handle.id(), (index, kept));
         }
         // Wait for a result, or (with room in the window and nothing queued) for more items.
@@ -268,7 +279,14 @@ struct OneRequest {
 }
 
 impl OneRequest {
-    async fn send(self, index: usize, request: PreparedRequest) -> Done {
+    /// Sends one request (on `lane` when given), retrying as the provider asks; gives the lane
+    /// back with the result.
+    async fn send(
+        self,
+        index: usize,
+        request: PreparedRequest,
+        mut lane: Option<Lane>,
+    ) -> (Done, Option<Lane>) {
         // No request takes longer than the timeout in all, retries and waits included.
         let deadline = tokio::time::Instant::now() + self.timeout;
         let mut retried = Vec::new();
@@ -282,11 +300,19 @@ impl OneRequest {
             let exchange = if self.cancel.is_cancelled() || self.stop.is_cancelled() {
                 not_started(request)
             } else {
-                match self
-                    .transport
-                    .send_unless(request, self.timeout, &self.cancel)
-                    .await
-                {
+                let sent = match &mut lane {
+                    Some(lane) => {
+                        self.transport
+                            .send_on(lane, request, self.timeout, &self.cancel)
+                            .await
+                    }
+                    None => {
+                        self.transport
+                            .send_unless(request, self.timeout, &self.cancel)
+                            .await
+                    }
+                };
+                match sent {
                     Ok(exchange) => exchange,
                     Err(unanswered) => cancelled(unanswered.request),
                 }
@@ -314,7 +340,7 @@ impl OneRequest {
                         _ = tokio::time::sleep(wait) => {}
                     }
                 }
-                _ => return (index, exchange, outcome, retried),
+                _ => return ((index, exchange, outcome, retried), lane),
             }
         }
     }
@@ -477,6 +503,7 @@ mod tests {
             retries: 0,
             index_offset: 0,
             stop_starting: None,
+            lanes: false,
         };
         let interpret: Interpret = Arc::new(|exchange: &Exchange| {
             if exchange.request.url.ends_with("/1") {

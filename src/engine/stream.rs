@@ -311,6 +311,8 @@ impl Engine {
             retries: job.provider.info().capabilities.retries_on_rate_limit,
             index_offset: offset,
             stop_starting: Some(stop_starting.clone()),
+            // A fan-out's requests are many and alike: each in flight keeps a connection.
+            lanes: true,
         };
         let prepared = Prepare {
             fan_out,

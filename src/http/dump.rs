@@ -85,7 +85,7 @@ pub fn response_text(response: &ResponseDump) -> String {
     if response.truncated {
         out.push_str(&format!(
             "\n[… cut at {} bytes]\n",
-            super::transport::MAX_RESPONSE_BYTES
+            super::exchange::MAX_RESPONSE_BYTES
         ));
     }
     out

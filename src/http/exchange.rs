@@ -2,6 +2,10 @@ use serde::{Deserialize, Serialize};
 
 use super::request::{Body, PreparedRequest};
 
+/// Response bodies beyond this are cut (and marked truncated) so a runaway server cannot exhaust
+/// memory; 10 MB is far above any provider's real answer.
+pub const MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
+
 /// One request as it was sent, and what came back (or why nothing did), with timing. The
 /// `request` keeps its secret list in memory only; `redacted()` is what leaves the process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

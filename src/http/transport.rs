@@ -3,15 +3,17 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::exchange::{Exchange, ResponseDump, TransportError, TransportErrorKind};
+use super::exchange::{
+    Exchange, MAX_RESPONSE_BYTES, ResponseDump, TransportError, TransportErrorKind,
+};
 use super::identity::ClientIdentity;
+use super::lane::{Lane, Opener};
 use super::network::{DirectReason, Network, Route};
 use super::request::{Body, PreparedRequest, SecretRef, is_loopback_url};
-use super::transport_errors::{classify, error_chain, proxy_refused_response, refused_connect};
-
-/// Response bodies beyond this are cut (and marked truncated) so a runaway server cannot exhaust
-/// memory; 10 MB is far above any provider's real answer.
-pub const MAX_RESPONSE_BYTES: usize = 10 * 1024 * 1024;
+use super::transport_errors::{
+    broken_answer, classify, error_chain, proxy_refused_response, refused_connect,
+};
+use tokio_rustls::rustls;
 
 const USER_AGENT: &str = concat!("pushdeck/", env!("CARGO_PKG_VERSION"));
 
@@ -23,15 +25,20 @@ const USER_AGENT: &str = concat!("pushdeck/", env!("CARGO_PKG_VERSION"));
 pub struct Transport {
     connect_timeout: Duration,
     clients: Arc<Mutex<HashMap<ClientKey, Clients>>>,
+    /// The lanes' TLS set-up per certificate bundle (see `tls_config`).
+    tls: Arc<Mutex<HashMap<Option<BundleKey>, Arc<rustls::ClientConfig>>>>,
 }
+
+/// A `ca_certificates` bundle and when it last changed (an edited file is read again).
+type BundleKey = (PathBuf, Option<SystemTime>);
 
 /// What makes two requests need different clients.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct ClientKey {
     /// The proxy URL, credentials included; `None` is direct.
     proxy: Option<String>,
-    /// The extra certificate bundle and when it last changed (an edited file is read again).
-    ca_certificates: Option<(PathBuf, Option<SystemTime>)>,
+    /// The extra certificate bundle and when it last changed.
+    ca_certificates: Option<BundleKey>,
     /// The client certificate's fingerprint: a profile with certificate auth gets its own
     /// connections, and the key itself is not kept in the map.
     identity: Option<[u8; 32]>,
@@ -50,6 +57,7 @@ impl Transport {
         let transport = Self {
             connect_timeout,
             clients: Arc::default(),
+            tls: Arc::default(),
         };
         // The direct clients are built now, so a broken TLS set-up shows at start, not at Send.
         transport.clients_for(
@@ -71,10 +79,7 @@ impl Transport {
                 Route::Proxy { url, .. } => Some(url.to_string()),
                 Route::Direct(_) => None,
             },
-            ca_certificates: network.ca_certificates.as_ref().map(|path| {
-                let changed = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-                (path.clone(), changed)
-            }),
+            ca_certificates: bundle_key(network),
             identity: identity.map(ClientIdentity::fingerprint),
         };
         if let Ok(cache) = self.clients.lock()
@@ -91,7 +96,7 @@ impl Transport {
 
     /// Sends one request and records the exchange. Never panics, never waits beyond `timeout`.
     pub async fn send(&self, request: PreparedRequest, timeout: Duration) -> Exchange {
-        match self.exchange(request, timeout, None).await {
+        match self.exchange(request, timeout, None, None).await {
             Ok(exchange) | Err(exchange) => exchange,
         }
     }
@@ -105,7 +110,21 @@ impl Transport {
         timeout: Duration,
         cancel: &tokio_util::sync::CancellationToken,
     ) -> Result<Exchange, Exchange> {
-        self.exchange(request, timeout, Some(cancel)).await
+        self.exchange(request, timeout, Some(cancel), None).await
+    }
+
+    /// `send_unless` on `lane`'s own connection when the request can ride it (a direct route,
+    /// no client certificate, not HTTP/2 only); by the pooled clients otherwise. The exchange is
+    /// recorded the same either way.
+    pub async fn send_on(
+        &self,
+        lane: &mut Lane,
+        request: PreparedRequest,
+        timeout: Duration,
+        cancel: &tokio_util::sync::CancellationToken,
+    ) -> Result<Exchange, Exchange> {
+        self.exchange(request, timeout, Some(cancel), Some(lane))
+            .await
     }
 
     async fn exchange(
@@ -113,13 +132,30 @@ impl Transport {
         request: PreparedRequest,
         timeout: Duration,
         cancel: Option<&tokio_util::sync::CancellationToken>,
+        lane: Option<&mut Lane>,
     ) -> Result<Exchange, Exchange> {
         let started_at = crate::clock::now_rfc3339();
         let start = Instant::now();
         let mut request = with_implicit_headers(request);
-        let result = match self.build(&request) {
-            Ok((builder, route)) => {
-                let answer = tokio::time::timeout(timeout, self.execute(builder, &request, &route));
+        let result = match self.checked(&request) {
+            Ok((url, route)) => {
+                let answer = async {
+                    match lane {
+                        Some(lane) if Lane::carries(&request, &url, &route) => {
+                            let tls = || self.tls_config(request.network.as_deref());
+                            let opener = Opener {
+                                connect_timeout: self.connect_timeout,
+                                tls: &tls,
+                            };
+                            lane.answer(&opener, &url, &request, &route).await
+                        }
+                        _ => {
+                            let builder = self.build(url, &request, &route)?;
+                            self.execute(builder, &request, &route).await
+                        }
+                    }
+                };
+                let answer = tokio::time::timeout(timeout, answer);
                 let answer = match cancel {
                     Some(cancel) => tokio::select! {
                         _ = cancel.cancelled() => None,
@@ -161,10 +197,8 @@ impl Transport {
         })
     }
 
-    fn build(
-        &self,
-        request: &PreparedRequest,
-    ) -> Result<(reqwest::RequestBuilder, Route), TransportError> {
+    /// The request's URL, if Pushdeck may send to it, and the way it goes.
+    fn checked(&self, request: &PreparedRequest) -> Result<(url::Url, Route), TransportError> {
         let refused = |message: String, detail: String| TransportError {
             kind: TransportErrorKind::Refused,
             message,
@@ -189,18 +223,27 @@ impl Transport {
                 ));
             }
         }
-        let method = reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| {
-            refused(
-                format!("`{}` is not an HTTP method.", request.method),
-                e.to_string(),
-            )
-        })?;
         let route = request
             .route_to(&url)
             .map_err(|e| refused(e.0, request.url.clone()))?;
+        Ok((url, route))
+    }
+
+    fn build(
+        &self,
+        url: url::Url,
+        request: &PreparedRequest,
+        route: &Route,
+    ) -> Result<reqwest::RequestBuilder, TransportError> {
+        let method =
+            reqwest::Method::from_bytes(request.method.as_bytes()).map_err(|e| TransportError {
+                kind: TransportErrorKind::Refused,
+                message: format!("`{}` is not an HTTP method.", request.method),
+                detail: e.to_string(),
+            })?;
         let none = Network::default();
         let clients = self.clients_for(
-            &route,
+            route,
             request.network.as_deref().unwrap_or(&none),
             request.client_identity.as_deref(),
         )?;
@@ -218,7 +261,7 @@ impl Transport {
             Body::Text(t) => builder = builder.body(t.clone()),
             Body::Bytes(b) => builder = builder.body(b.clone()),
         }
-        Ok((builder, route))
+        Ok(builder)
     }
 
     async fn execute(
@@ -275,12 +318,7 @@ impl Transport {
                 Ok(None) => break,
                 Err(e) => {
                     let mut err = classify(&e, request, route);
-                    err.message = format!(
-                        "The connection to {} broke while the answer was arriving ({} bytes received). {}",
-                        request.host(),
-                        bytes.len(),
-                        "Try again; if it keeps happening, the server or a proxy is cutting the connection."
-                    );
+                    err.message = broken_answer(request, bytes.len());
                     return Err(err);
                 }
             }
@@ -393,6 +431,77 @@ fn build_clients(
         client: builder().build().map_err(failed)?,
         http2: builder().http2_prior_knowledge().build().map_err(failed)?,
     })
+}
+
+/// The bundle a network names, and when it last changed.
+fn bundle_key(network: &Network) -> Option<BundleKey> {
+    network.ca_certificates.as_ref().map(|path| {
+        let changed = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        (path.clone(), changed)
+    })
+}
+
+impl Transport {
+    /// The lanes' TLS set-up: what the pooled clients use (the system's trust store through
+    /// rustls-platform-verifier, the profile's `ca_certificates` added), offering HTTP/1.1.
+    fn tls_config(
+        &self,
+        network: Option<&Network>,
+    ) -> Result<Arc<rustls::ClientConfig>, TransportError> {
+        let key = network.and_then(bundle_key);
+        if let Ok(cache) = self.tls.lock()
+            && let Some(config) = cache.get(&key)
+        {
+            return Ok(Arc::clone(config));
+        }
+        let extra = match &key {
+            Some((path, _)) => read_bundle_der(path)?,
+            None => Vec::new(),
+        };
+        let failed = |e: rustls::Error| TransportError {
+            kind: TransportErrorKind::Other,
+            message: "Could not set up TLS.".into(),
+            detail: e.to_string(),
+        };
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let verifier = if extra.is_empty() {
+            rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
+        } else {
+            rustls_platform_verifier::Verifier::new_with_extra_roots(extra, Arc::clone(&provider))
+        }
+        .map_err(failed)?;
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(failed)?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let config = Arc::new(config);
+        if let Ok(mut cache) = self.tls.lock() {
+            cache.insert(key, Arc::clone(&config));
+        }
+        Ok(config)
+    }
+}
+
+/// A `ca_certificates` bundle for rustls, checked as the pooled clients check it.
+fn read_bundle_der(
+    path: &std::path::Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, TransportError> {
+    use rustls::pki_types::pem::PemObject;
+    read_bundle(path)?;
+    let bytes = std::fs::read(path).unwrap_or_default();
+    rustls::pki_types::CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| TransportError {
+            kind: TransportErrorKind::Refused,
+            message: format!(
+                "The profile's `ca_certificates` file {} is not a PEM bundle ({e}). Nothing was sent.",
+                path.display()
+            ),
+            detail: path.display().to_string(),
+        })
 }
 
 /// The client certificate as rustls takes it. The error never quotes the PEM: it holds the key.

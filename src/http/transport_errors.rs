@@ -71,12 +71,49 @@ pub(super) fn refused_connect(
     )
 }
 
+/// The words for a connection that broke after the answer began.
+pub(super) fn broken_answer(request: &PreparedRequest, received: usize) -> String {
+    format!(
+        "The connection to {} broke while the answer was arriving ({received} bytes received). Try again; if it keeps happening, the server or a proxy is cutting the connection.",
+        request.host()
+    )
+}
+
+/// What went wrong, as the HTTP stack tells it: the error's chain of causes, and whether it
+/// happened while connecting and whether it was a timeout.
+pub(super) struct Failure {
+    pub detail: String,
+    pub connect: bool,
+    pub timeout: bool,
+}
+
 pub(super) fn classify(
     e: &reqwest::Error,
     request: &PreparedRequest,
     route: &Route,
 ) -> TransportError {
-    let detail = error_chain(e);
+    describe(
+        Failure {
+            detail: error_chain(e),
+            connect: e.is_connect(),
+            timeout: e.is_timeout(),
+        },
+        request,
+        route,
+    )
+}
+
+/// A failure in words: what happened, why, and what to do.
+pub(super) fn describe(
+    failure: Failure,
+    request: &PreparedRequest,
+    route: &Route,
+) -> TransportError {
+    let Failure {
+        detail,
+        connect,
+        timeout,
+    } = failure;
     let host = request.host();
     let lower = detail.to_ascii_lowercase();
     let https = request.url.starts_with("https:");
@@ -139,7 +176,7 @@ pub(super) fn classify(
                 via(route)
             ),
         )
-    } else if https && e.is_connect() && is_tls_failure(&lower) {
+    } else if https && connect && is_tls_failure(&lower) {
         error(
             TransportErrorKind::Tls,
             format!(
@@ -148,7 +185,7 @@ pub(super) fn classify(
                 tls_reason(&lower)
             ),
         )
-    } else if e.is_timeout() {
+    } else if timeout {
         error(
             TransportErrorKind::Timeout,
             format!(
@@ -156,7 +193,7 @@ pub(super) fn classify(
                 via(route)
             ),
         )
-    } else if e.is_connect() && route.is_proxy() {
+    } else if connect && route.is_proxy() {
         // Through a proxy, the only connection Pushdeck opens is the one to the proxy.
         error(
             TransportErrorKind::Connect,
@@ -166,7 +203,7 @@ pub(super) fn classify(
                 route.describe()
             ),
         )
-    } else if e.is_connect() {
+    } else if connect {
         error(
             TransportErrorKind::Connect,
             format!(

@@ -376,3 +376,72 @@ fn pushdecks_own_web_push_send_is_decrypted_and_verified_by_the_sink() {
     );
     assert!(!a.to_string().contains(&private));
 }
+
+/// A streamed fan-out (three subscriptions) rides its own connections (lanes) over TLS: the sink's
+/// certificate is trusted through the profile's `ca_certificates`, each request is decrypted and
+/// verified; without that bundle the certificate is refused for every recipient, in words.
+#[test]
+fn pushdecks_fan_out_over_tls_trusts_the_profiles_ca_and_refuses_without_it() {
+    let sandbox = sandbox();
+    let key = pushdeck::provider::webpush::vapid::VapidKey::generate().expect("a VAPID key");
+    let public = key.public_key_b64();
+    let private = key.private_key_b64().expect("export");
+    sandbox.add_profile_at(
+        "untrusting",
+        "webpush",
+        None,
+        &[
+            ("subject", "mailto:ops@example.com"),
+            ("vapid_public_key", public.as_str()),
+        ],
+    );
+    let sink = Sink::start(
+        &sandbox,
+        "webpush",
+        &["--tls", "--profile", "untrusting"],
+        &[],
+    );
+    let ca = sink.ca();
+    sandbox.add_profile_at(
+        "web",
+        "webpush",
+        None,
+        &[
+            ("subject", "mailto:ops@example.com"),
+            ("vapid_public_key", public.as_str()),
+            ("ca_certificates", ca.to_str().expect("UTF-8 path")),
+        ],
+    );
+    let subscriptions: Vec<Value> = setup_values(&sink, "Subscription")
+        .iter()
+        .map(|s| serde_json::from_str(s).expect("JSON"))
+        .collect();
+    assert_eq!(subscriptions.len(), 3, "{}", sink.setup);
+    let draft = |profile: &str| {
+        json!({"profile": profile, "message": {"title": "Build 118", "body": "Passed in 4 min"},
+               "audience": {"subscriptions": subscriptions}})
+    };
+    let env = [("PUSHDECK_VAPID_PRIVATE_KEY", private.as_str())];
+
+    let out = send(&sandbox, &env, &draft("web"));
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    for _ in 0..3 {
+        let a = sink.arrival();
+        assert_eq!(a["status"], 201, "{a}");
+        assert_eq!(a["level"], "ok", "{a}");
+        assert!(decoded(&a, "Plaintext").contains("Build 118"), "{a}");
+        // Each lane is an HTTP/1.1 connection of its own (the pooled client would take the h2
+        // the sink offers).
+        assert_eq!(a["http2"], false, "{a}");
+    }
+
+    let out = send(&sandbox, &env, &draft("untrusting"));
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text.matches("certificate is not trusted").count(),
+        3,
+        "each recipient's row says why: {text}"
+    );
+    assert!(text.contains("ca_certificates"), "and what to do: {text}");
+}

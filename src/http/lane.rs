@@ -1,0 +1,421 @@
+//! A lane: one HTTP/1.1 connection of its own, driven by the task that sends on it, for a stream
+//! of requests (a streamed fan-out holds one lane per request in flight).
+//!
+//! Why not the pooled client: for a fan-out of thousands, the client's per-request machinery (its
+//! layers, the pool's check-out, and a hand-off to the connection's own task and back for every
+//! answer) cost about as much CPU as the HTTP itself. A lane writes the request and reads the
+//! answer in the caller's task, on a connection it keeps open. Only direct routes ride a lane:
+//! through a proxy, with a client certificate or HTTP/2 only, the request goes by the pooled
+//! clients as any other (`Transport::send_on` decides).
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::rustls;
+
+use super::exchange::{MAX_RESPONSE_BYTES, ResponseDump, TransportError, TransportErrorKind};
+use super::network::Route;
+use super::request::{Body, PreparedRequest};
+use super::transport_errors::{Failure, broken_answer, describe, error_chain};
+
+/// A connection kept between the requests of one send. Starts closed; opened on first use, and
+/// again whenever the origin changes or the server closed it.
+#[derive(Default)]
+pub struct Lane {
+    open: Option<Open>,
+}
+
+/// Where a connection goes: requests to the same origin share it.
+#[derive(Clone, PartialEq, Eq)]
+struct Origin {
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+struct Open {
+    origin: Origin,
+    sender: http1::SendRequest<Full<Bytes>>,
+    connection: Pin<Box<http1::Connection<TokioIo<Stream>, Full<Bytes>>>>,
+    /// The connection future finished (closed, or failed): it must not be polled again.
+    ended: bool,
+}
+
+/// What a lane needs of the transport to open a connection.
+pub(super) struct Opener<'a> {
+    pub connect_timeout: std::time::Duration,
+    pub tls: &'a (dyn Fn() -> Result<Arc<rustls::ClientConfig>, TransportError> + Sync),
+}
+
+impl Lane {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether `request` (to `url`, by `route`) can ride a lane.
+    pub(super) fn carries(request: &PreparedRequest, url: &url::Url, route: &Route) -> bool {
+        matches!(route, Route::Direct(_))
+            && !request.http2_only
+            && request.client_identity.is_none()
+            && matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some()
+    }
+
+    /// Sends `request` on this lane's connection (opened first if need be) and reads the answer.
+    /// A future dropped half-way (a timeout, a cancel) leaves the lane closed, never mid-request.
+    pub(super) async fn answer(
+        &mut self,
+        opener: &Opener<'_>,
+        url: &url::Url,
+        request: &PreparedRequest,
+        route: &Route,
+    ) -> Result<ResponseDump, TransportError> {
+        let origin = Origin::of(url)?;
+        let failed = |failure: Failure| describe(failure, request, route);
+        let wire = to_wire(url, request)?;
+        let (mut open, reused) = match self.open.take() {
+            Some(open) if open.origin == origin && !open.ended && !open.sender.is_closed() => {
+                (open, true)
+            }
+            _ => (
+                Open::connect(origin.clone(), opener)
+                    .await
+                    .map_err(failed)?,
+                false,
+            ),
+        };
+        let response = match open.send(wire).await {
+            Ok(response) => response,
+            Err(mut e) => {
+                let failure = Failure::of(e.error());
+                match e.take_message() {
+                    // A kept-alive connection the server had closed: the request never left, so
+                    // it goes once more on a new connection.
+                    Some(wire) if reused => {
+                        open = Open::connect(origin, opener).await.map_err(failed)?;
+                        open.send(wire)
+                            .await
+                            .map_err(|e| failed(Failure::of(e.error())))?
+                    }
+                    _ => return Err(failed(failure)),
+                }
+            }
+        };
+        let (dump, complete) = open.read(response).await.map_err(|(failure, received)| {
+            let mut error = failed(failure);
+            error.message = broken_answer(request, received);
+            error
+        })?;
+        if complete && !open.ended {
+            self.open = Some(open);
+        }
+        Ok(dump)
+    }
+}
+
+impl Origin {
+    fn of(url: &url::Url) -> Result<Self, TransportError> {
+        let refused = |why: &str| TransportError {
+            kind: TransportErrorKind::Refused,
+            message: format!("`{url}` cannot be sent to: {why}."),
+            detail: url.to_string(),
+        };
+        Ok(Self {
+            https: url.scheme() == "https",
+            host: match url.host() {
+                Some(url::Host::Domain(d)) => d.to_string(),
+                Some(url::Host::Ipv4(ip)) => ip.to_string(),
+                Some(url::Host::Ipv6(ip)) => ip.to_string(),
+                None => return Err(refused("it has no host")),
+            },
+            port: url
+                .port_or_known_default()
+                .ok_or_else(|| refused("it has no port"))?,
+        })
+    }
+}
+
+impl Failure {
+    fn of(e: &hyper::Error) -> Self {
+        Failure {
+            detail: error_chain(e),
+            connect: false,
+            timeout: e.is_timeout(),
+        }
+    }
+
+    fn connecting(e: &dyn std::error::Error) -> Self {
+        Failure {
+            detail: error_chain(e),
+            connect: true,
+            timeout: false,
+        }
+    }
+}
+
+impl Open {
+    async fn connect(origin: Origin, opener: &Opener<'_>) -> Result<Self, Failure> {
+        let timed_out = || Failure {
+            detail: format!("connect timeout after {:?}", opener.connect_timeout),
+            connect: true,
+            timeout: true,
+        };
+        let stream = tokio::time::timeout(opener.connect_timeout, Self::stream(&origin, opener))
+            .await
+            .map_err(|_| timed_out())??;
+        let (sender, connection) = http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| Failure::connecting(&e))?;
+        Ok(Self {
+            origin,
+            sender,
+            connection: Box::pin(connection),
+            ended: false,
+        })
+    }
+
+    async fn stream(origin: &Origin, opener: &Opener<'_>) -> Result<Stream, Failure> {
+        let tcp = TcpStream::connect((origin.host.as_str(), origin.port))
+            .await
+            .map_err(|e| Failure::connecting(&e))?;
+        // Requests are small and answers awaited one by one: Nagle would only add delay.
+        let _ = tcp.set_nodelay(true);
+        if !origin.https {
+            return Ok(Stream::Plain(tcp));
+        }
+        let config = (opener.tls)().map_err(|e| Failure {
+            detail: e.detail,
+            connect: true,
+            timeout: false,
+        })?;
+        let name = rustls::pki_types::ServerName::try_from(origin.host.clone())
+            .map_err(|e| Failure::connecting(&e))?;
+        let tls = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(|e| Failure::connecting(&e))?;
+        Ok(Stream::Tls(Box::new(tls)))
+    }
+
+    /// Hands the request to the connection and drives it until the answer's head is in.
+    async fn send(
+        &mut self,
+        wire: http::Request<Full<Bytes>>,
+    ) -> Result<
+        http::Response<Incoming>,
+        hyper::client::conn::TrySendError<http::Request<Full<Bytes>>>,
+    > {
+        let Self {
+            sender,
+            connection,
+            ended,
+            ..
+        } = self;
+        drive(
+            connection,
+            ended,
+            std::future::poll_fn(|cx| sender.poll_ready(cx)),
+        )
+        .await
+        .ok();
+        let sent = sender.try_send_request(wire);
+        drive(connection, ended, sent).await
+    }
+
+    /// Reads the answer's body (up to `MAX_RESPONSE_BYTES`), driving the connection meanwhile;
+    /// whether it was read to its end (a cut one leaves the connection unusable).
+    async fn read(
+        &mut self,
+        response: http::Response<Incoming>,
+    ) -> Result<(ResponseDump, bool), (Failure, usize)> {
+        let (head, mut body) = response.into_parts();
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut truncated = false;
+        loop {
+            let frame = drive(&mut self.connection, &mut self.ended, body.frame()).await;
+            match frame {
+                Some(Ok(frame)) => {
+                    let Ok(chunk) = frame.into_data() else {
+                        continue;
+                    };
+                    let room = MAX_RESPONSE_BYTES.saturating_sub(bytes.len());
+                    if chunk.len() > room {
+                        bytes.extend_from_slice(&chunk[..room]);
+                        truncated = true;
+                        break;
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                None => break,
+                Some(Err(e)) => return Err((Failure::of(&e), bytes.len())),
+            }
+        }
+        let body = if bytes.is_empty() {
+            Body::Empty
+        } else {
+            match String::from_utf8(bytes) {
+                Ok(text) => Body::Text(text),
+                Err(e) => Body::Bytes(e.into_bytes().into()),
+            }
+        };
+        let dump = ResponseDump {
+            status: head.status.as_u16(),
+            reason: head.status.canonical_reason().unwrap_or("").to_string(),
+            version: format!("{:?}", head.version),
+            headers: head
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body,
+            truncated,
+        };
+        Ok((dump, !truncated))
+    }
+}
+
+/// Polls `future` to its end while also polling the connection that carries it, in this task.
+async fn drive<F: Future>(
+    connection: &mut Pin<Box<http1::Connection<TokioIo<Stream>, Full<Bytes>>>>,
+    ended: &mut bool,
+    future: F,
+) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        if !*ended && connection.as_mut().poll(cx).is_ready() {
+            // Closed or failed: the request's own future says how.
+            *ended = true;
+        }
+        future.as_mut().poll(cx)
+    })
+    .await
+}
+
+/// The request as it goes on the wire: origin-form target, `Host` as the pooled client sets it.
+fn to_wire(
+    url: &url::Url,
+    request: &PreparedRequest,
+) -> Result<http::Request<Full<Bytes>>, TransportError> {
+    let invalid = |what: String, e: &dyn std::error::Error| TransportError {
+        kind: TransportErrorKind::Refused,
+        message: format!("{what}: nothing was sent. Fix it in the draft or the profile."),
+        detail: e.to_string(),
+    };
+    let mut target = url.path().to_string();
+    if let Some(query) = url.query() {
+        target.push('?');
+        target.push_str(query);
+    }
+    let mut wire = http::Request::builder()
+        .method(
+            http::Method::from_bytes(request.method.as_bytes())
+                .map_err(|e| invalid(format!("`{}` is not an HTTP method", request.method), &e))?,
+        )
+        .uri(target)
+        .body(Full::new(match &request.body {
+            Body::Empty => Bytes::new(),
+            Body::Text(t) => Bytes::from(t.clone()),
+            Body::Bytes(b) => b.clone(),
+        }))
+        .map_err(|e| invalid(format!("`{}` is not a valid URL", request.url), &e))?;
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    };
+    let headers = wire.headers_mut();
+    if request.header_value("host").is_none() {
+        headers.insert(
+            http::header::HOST,
+            http::HeaderValue::from_str(&host)
+                .map_err(|e| invalid(format!("`{host}` is not a valid host"), &e))?,
+        );
+    }
+    for (name, value) in &request.headers {
+        let name = http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| invalid(format!("`{name}` is not a valid header name"), &e))?;
+        let value = http::HeaderValue::from_str(value)
+            .map_err(|e| invalid(format!("the value of header `{name}` is not valid"), &e))?;
+        headers.append(name, value);
+    }
+    Ok(wire)
+}
+
+/// Plain TCP (http to loopback) or TLS over it.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Plain(s) => s.is_write_vectored(),
+            Stream::Tls(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
