@@ -6,6 +6,23 @@ use super::error::StoreError;
 /// Writes a file so that a crash at any moment leaves either the old or the new content, never a
 /// mix: temp file in the same folder → flush → fsync → rename.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
+    write_atomic_with(path, &mut |file| file.write_all(contents))
+}
+
+/// `write_atomic` of `value` as compact JSON, streamed into the temporary file: a history entry
+/// of megabytes is never built in memory first.
+pub fn write_atomic_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), StoreError> {
+    write_atomic_with(path, &mut |file| {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, file);
+        serde_json::to_writer(&mut out, value).map_err(std::io::Error::other)?;
+        out.flush()
+    })
+}
+
+fn write_atomic_with(
+    path: &Path,
+    write: &mut dyn FnMut(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| StoreError::io("create folder", dir, e))?;
     let mut tmp = tempfile::Builder::new()
@@ -13,8 +30,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), StoreError> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| StoreError::io("create a temporary file in", dir, e))?;
-    tmp.write_all(contents)
-        .and_then(|()| tmp.flush())
+    write(tmp.as_file_mut())
         .and_then(|()| tmp.as_file().sync_all())
         .map_err(|e| StoreError::io("write", path, e))?;
     tmp.persist(path)

@@ -62,8 +62,7 @@ impl HistoryStore {
             keep_for_history(r, i);
         }
         // Compact: a fan-out of thousands stays a few MB.
-        let text = serde_json::to_vec(&safe).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        write_atomic(&self.path_of(&safe.id)?, &text)?;
+        super::atomic::write_atomic_json(&self.path_of(&safe.id)?, &safe)?;
         let summary = safe.summary();
         let kept = self.prune()?;
         let mut index = self.read_index().unwrap_or_default();

@@ -30,7 +30,7 @@ use crate::http::Exchange;
 use crate::outcome::Outcome;
 
 /// `fsync` after this many lines…
-const SYNC_LINES: usize = 50;
+const SYNC_LINES: usize = 250;
 /// …or when this long has passed since the last one.
 const SYNC_EVERY: Duration = Duration::from_millis(200);
 
@@ -176,11 +176,15 @@ impl Journal {
             .open(&path)
             .map_err(|e| StoreError::io("create", &path, e))?;
         file.lock().map_err(|e| StoreError::io("lock", &path, e))?;
-        let mut line =
-            serde_json::to_vec(header).map_err(|e| StoreError::Invalid(e.to_string()))?;
-        line.push(b'\n');
-        file.write_all(&line)
-            .and_then(|()| file.sync_data())
+        // Streamed: a header with 10,000 subscriptions in its draft is not built in memory first.
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, &mut file);
+        serde_json::to_writer(&mut out, header)
+            .map_err(std::io::Error::other)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush())
+            .map_err(|e| StoreError::io("write", &path, e))?;
+        drop(out);
+        file.sync_data()
             .map_err(|e| StoreError::io("write", &path, e))?;
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
