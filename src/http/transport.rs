@@ -48,8 +48,9 @@ struct ClientKey {
 struct Clients {
     client: reqwest::Client,
     /// HTTP/2 with prior knowledge, for requests marked `http2_only` (APNs): h2c over plain
-    /// http to loopback, h2 over TLS otherwise (after a CONNECT when through a proxy).
-    http2: reqwest::Client,
+    /// http to loopback, h2 over TLS otherwise (after a CONNECT when through a proxy). Built on
+    /// first use: each client reads the system's trust store, a good part of a command's start.
+    http2: Arc<LazyClient>,
 }
 
 impl Transport {
@@ -248,7 +249,7 @@ impl Transport {
             request.client_identity.as_deref(),
         )?;
         let client = if request.http2_only {
-            &clients.http2
+            clients.http2.get()?
         } else {
             &clients.client
         };
@@ -403,7 +404,7 @@ fn build_clients(
         })?),
         Route::Direct(_) => None,
     };
-    let builder = || {
+    let builder = move || {
         let builder = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -429,8 +430,23 @@ fn build_clients(
     };
     Ok(Clients {
         client: builder().build().map_err(failed)?,
-        http2: builder().http2_prior_knowledge().build().map_err(failed)?,
+        http2: Arc::new(LazyClient {
+            made: std::sync::OnceLock::new(),
+            make: Box::new(move || builder().http2_prior_knowledge().build().map_err(failed)),
+        }),
     })
+}
+
+/// A client made the first time it is needed.
+struct LazyClient {
+    made: std::sync::OnceLock<Result<reqwest::Client, TransportError>>,
+    make: Box<dyn Fn() -> Result<reqwest::Client, TransportError> + Send + Sync>,
+}
+
+impl LazyClient {
+    fn get(&self) -> Result<&reqwest::Client, TransportError> {
+        self.made.get_or_init(&self.make).as_ref().map_err(Clone::clone)
+    }
 }
 
 /// The bundle a network names, and when it last changed.
