@@ -271,14 +271,14 @@ fn run_campaign(
         .iter()
         .map(|t| (t.index, t.job.profile.name.clone()))
         .collect();
-    let name_of = |i: usize| {
+    let name_of = move |i: usize| {
         names
             .iter()
             .find(|(n, _)| *n == i)
-            .map(|(_, p)| p.as_str())
-            .unwrap_or("?")
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| "?".into())
     };
-    let invalid = Mutex::new(Vec::new());
+    let invalid = Arc::new(Mutex::new(Vec::new()));
     // One bar is not right for several providers at their own pace; notes only.
     let progress = Arc::new(Progress::new(false));
     let stop_starting = CancellationToken::new();
@@ -288,25 +288,36 @@ fn run_campaign(
         abandon.clone(),
         Arc::clone(&progress),
     ));
-    let report = rt.block_on(engine.send_campaign(job, stop_starting, abandon, &|event| {
-        if let CampaignEvent::Target { target, event } = &event {
-            match event {
-                EngineEvent::Invalid(e) => {
-                    if let Ok(mut all) = invalid.lock() {
-                        all.push(format!("{e} (profile `{}`)", name_of(*target)));
+    let emit = {
+        let (invalid, progress) = (Arc::clone(&invalid), Arc::clone(&progress));
+        move |event: CampaignEvent| {
+            if let CampaignEvent::Target { target, event } = &event {
+                match event {
+                    EngineEvent::Invalid(e) => {
+                        if let Ok(mut all) = invalid.lock() {
+                            all.push(format!("{e} (profile `{}`)", name_of(*target)));
+                        }
                     }
-                }
-                EngineEvent::Started { warnings, .. } => {
-                    for w in warnings {
-                        progress.say(&format!("pushdeck: note: {}: {w}", name_of(*target)));
+                    EngineEvent::Started { warnings, .. } => {
+                        for w in warnings {
+                            progress.say(&format!("pushdeck: note: {}: {w}", name_of(*target)));
+                        }
                     }
+                    _ => {}
                 }
-                _ => {}
             }
         }
-    }));
+    };
+    let report = super::send::on_worker(&rt, async move {
+        engine
+            .send_campaign(job, stop_starting, abandon, &emit)
+            .await
+    })?;
     ctrl_c.abort();
-    let invalid = invalid.into_inner().unwrap_or_default();
+    let invalid = invalid
+        .lock()
+        .map(|mut all| std::mem::take(&mut *all))
+        .unwrap_or_default();
     if !invalid.is_empty() {
         return Err(bad_input(format!(
             "{}; nothing was sent to any target",

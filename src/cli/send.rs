@@ -128,6 +128,19 @@ pub fn send(
 /// Sends a job (or resumes one) with the command line's conventions: a progress bar on a terminal,
 /// Ctrl-C stops starting requests (a second abandons those in flight), bad input exits 2 with
 /// nothing sent, and the report is printed.
+/// Runs `work` as a task on one of the runtime's workers and waits for it here. A send's loop
+/// is woken by every request that finishes: on a worker that is a cheap task wake-up, while a
+/// thread parked in `block_on` is woken by a system call (about one per request of a fan-out).
+pub(super) fn on_worker<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, Failure> {
+    rt.block_on(rt.spawn(work)).map_err(|e| Failure {
+        code: Exit::TransportFailure,
+        message: format!("the send stopped unexpectedly ({e}); history shows what was recorded"),
+    })
+}
+
 pub(super) fn run_job(
     ctx: &Context,
     job: SendJob,
@@ -138,7 +151,7 @@ pub(super) fn run_job(
     // exits 2 with nothing sent, and a costly fan-out is built only once.
     let engine = ctx.engine()?;
     let rt = runtime()?;
-    let invalid = Mutex::new(None);
+    let invalid = Arc::new(Mutex::new(None));
     let progress = Arc::new(Progress::new(!out.json && std::io::stderr().is_terminal()));
     let stop_starting = CancellationToken::new();
     let abandon = CancellationToken::new();
@@ -147,8 +160,9 @@ pub(super) fn run_job(
         abandon.clone(),
         Arc::clone(&progress),
     ));
-    let report = rt.block_on(
-        engine.send_as(job, resume, stop_starting, abandon, &|event| match &event {
+    let emit = {
+        let (invalid, progress) = (Arc::clone(&invalid), Arc::clone(&progress));
+        move |event: EngineEvent| match &event {
             EngineEvent::Invalid(e) => {
                 if let Ok(mut slot) = invalid.lock() {
                     *slot = Some(e.to_string());
@@ -162,11 +176,16 @@ pub(super) fn run_job(
             }
             EngineEvent::Result(_) => progress.done_one(),
             EngineEvent::Finished(_) => {}
-        }),
-    );
+        }
+    };
+    let report = on_worker(&rt, async move {
+        engine
+            .send_as(job, resume, stop_starting, abandon, &emit)
+            .await
+    })?;
     ctrl_c.abort();
     progress.finish();
-    if let Some(e) = invalid.into_inner().ok().flatten() {
+    if let Some(e) = invalid.lock().ok().and_then(|mut slot| slot.take()) {
         return Err(bad_input(e));
     }
     print_report(&report, out);

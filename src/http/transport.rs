@@ -445,7 +445,10 @@ struct LazyClient {
 
 impl LazyClient {
     fn get(&self) -> Result<&reqwest::Client, TransportError> {
-        self.made.get_or_init(&self.make).as_ref().map_err(Clone::clone)
+        self.made
+            .get_or_init(&self.make)
+            .as_ref()
+            .map_err(Clone::clone)
     }
 }
 
