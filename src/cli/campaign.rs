@@ -308,7 +308,7 @@ fn run_campaign(
             }
         }
     };
-    let report = super::send::on_worker(&rt, async move {
+    let report = super::context::on_worker(&rt, async move {
         engine
             .send_campaign(job, stop_starting, abandon, &emit)
             .await

@@ -175,6 +175,19 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         })
 }
 
+/// Runs `work` as a task on one of the runtime's workers and waits for it here. A send's loop
+/// is woken by every request that finishes: on a worker that is a cheap task wake-up, while a
+/// thread parked in `block_on` is woken by a system call (about one per request of a fan-out).
+pub fn on_worker<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, Failure> {
+    rt.block_on(rt.spawn(work)).map_err(|e| Failure {
+        code: Exit::TransportFailure,
+        message: format!("the send stopped unexpectedly ({e}); history shows what was recorded"),
+    })
+}
+
 /// A draft from a file, or from standard input for `-`.
 pub fn read_draft(path: &str) -> Result<Draft, Failure> {
     Draft::from_json(&read_text(path)?).map_err(|e| bad_input(format!("draft: {e}")))

@@ -128,19 +128,6 @@ pub fn send(
 /// Sends a job (or resumes one) with the command line's conventions: a progress bar on a terminal,
 /// Ctrl-C stops starting requests (a second abandons those in flight), bad input exits 2 with
 /// nothing sent, and the report is printed.
-/// Runs `work` as a task on one of the runtime's workers and waits for it here. A send's loop
-/// is woken by every request that finishes: on a worker that is a cheap task wake-up, while a
-/// thread parked in `block_on` is woken by a system call (about one per request of a fan-out).
-pub(super) fn on_worker<T: Send + 'static>(
-    rt: &tokio::runtime::Runtime,
-    work: impl std::future::Future<Output = T> + Send + 'static,
-) -> Result<T, Failure> {
-    rt.block_on(rt.spawn(work)).map_err(|e| Failure {
-        code: Exit::TransportFailure,
-        message: format!("the send stopped unexpectedly ({e}); history shows what was recorded"),
-    })
-}
-
 pub(super) fn run_job(
     ctx: &Context,
     job: SendJob,
@@ -178,7 +165,7 @@ pub(super) fn run_job(
             EngineEvent::Finished(_) => {}
         }
     };
-    let report = on_worker(&rt, async move {
+    let report = super::context::on_worker(&rt, async move {
         engine
             .send_as(job, resume, stop_starting, abandon, &emit)
             .await
