@@ -131,3 +131,55 @@ impl Exchange {
         }
     }
 }
+
+/// A response body as it arrives, kept up to `MAX_RESPONSE_BYTES` (what is beyond is dropped and
+/// the body marked truncated): the pooled clients and the lanes read answers alike.
+#[derive(Default)]
+pub(super) struct Collected {
+    bytes: Vec<u8>,
+    pub truncated: bool,
+}
+
+impl Collected {
+    /// Takes one chunk; `false` once the body is full (stop reading).
+    pub fn take(&mut self, chunk: &[u8]) -> bool {
+        let room = MAX_RESPONSE_BYTES.saturating_sub(self.bytes.len());
+        if chunk.len() > room {
+            self.bytes.extend_from_slice(&chunk[..room]);
+            self.truncated = true;
+            return false;
+        }
+        self.bytes.extend_from_slice(chunk);
+        true
+    }
+
+    /// Bytes received so far.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Text when it is UTF-8, bytes otherwise.
+    pub fn into_body(self) -> Body {
+        if self.bytes.is_empty() {
+            Body::Empty
+        } else {
+            match String::from_utf8(self.bytes) {
+                Ok(text) => Body::Text(text),
+                Err(e) => Body::Bytes(e.into_bytes().into()),
+            }
+        }
+    }
+}
+
+/// A response's headers as the dumps keep them.
+pub(super) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}

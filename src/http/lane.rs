@@ -24,7 +24,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls;
 
-use super::exchange::{MAX_RESPONSE_BYTES, ResponseDump, TransportError, TransportErrorKind};
+use super::exchange::{Collected, ResponseDump, TransportError, TransportErrorKind, header_pairs};
 use super::network::Route;
 use super::request::{Body, PreparedRequest};
 use super::transport_errors::{Failure, broken_answer, describe, error_chain};
@@ -240,50 +240,27 @@ impl Open {
         response: http::Response<Incoming>,
     ) -> Result<(ResponseDump, bool), (Failure, usize)> {
         let (head, mut body) = response.into_parts();
-        let mut bytes: Vec<u8> = Vec::new();
-        let mut truncated = false;
+        let mut collected = Collected::default();
         loop {
-            let frame = drive(&mut self.connection, &mut self.ended, body.frame()).await;
-            match frame {
+            match drive(&mut self.connection, &mut self.ended, body.frame()).await {
                 Some(Ok(frame)) => {
-                    let Ok(chunk) = frame.into_data() else {
-                        continue;
-                    };
-                    let room = MAX_RESPONSE_BYTES.saturating_sub(bytes.len());
-                    if chunk.len() > room {
-                        bytes.extend_from_slice(&chunk[..room]);
-                        truncated = true;
+                    if let Ok(chunk) = frame.into_data()
+                        && !collected.take(&chunk)
+                    {
                         break;
                     }
-                    bytes.extend_from_slice(&chunk);
                 }
                 None => break,
-                Some(Err(e)) => return Err((Failure::of(&e), bytes.len())),
+                Some(Err(e)) => return Err((Failure::of(&e), collected.len())),
             }
         }
-        let body = if bytes.is_empty() {
-            Body::Empty
-        } else {
-            match String::from_utf8(bytes) {
-                Ok(text) => Body::Text(text),
-                Err(e) => Body::Bytes(e.into_bytes().into()),
-            }
-        };
+        let truncated = collected.truncated;
         let dump = ResponseDump {
             status: head.status.as_u16(),
             reason: head.status.canonical_reason().unwrap_or("").to_string(),
             version: format!("{:?}", head.version),
-            headers: head
-                .headers
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
-                .collect(),
-            body,
+            headers: header_pairs(&head.headers),
+            body: collected.into_body(),
             truncated,
         };
         Ok((dump, !truncated))

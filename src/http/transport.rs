@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::exchange::{
-    Exchange, MAX_RESPONSE_BYTES, ResponseDump, TransportError, TransportErrorKind,
+    Collected, Exchange, ResponseDump, TransportError, TransportErrorKind, header_pairs,
 };
 use super::identity::ClientIdentity;
 use super::lane::{Lane, Opener};
@@ -293,51 +293,30 @@ impl Transport {
             return Err(proxy_refused_response(request, route));
         }
         let version = format!("{:?}", response.version());
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let mut bytes: Vec<u8> = Vec::new();
-        let mut truncated = false;
+        let headers = header_pairs(response.headers());
+        let mut collected = Collected::default();
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    let room = MAX_RESPONSE_BYTES.saturating_sub(bytes.len());
-                    if chunk.len() > room {
-                        bytes.extend_from_slice(&chunk[..room]);
-                        truncated = true;
+                    if !collected.take(&chunk) {
                         break;
                     }
-                    bytes.extend_from_slice(&chunk);
                 }
                 Ok(None) => break,
                 Err(e) => {
                     let mut err = classify(&e, request, route);
-                    err.message = broken_answer(request, bytes.len());
+                    err.message = broken_answer(request, collected.len());
                     return Err(err);
                 }
             }
         }
-        let body = if bytes.is_empty() {
-            Body::Empty
-        } else {
-            match String::from_utf8(bytes) {
-                Ok(text) => Body::Text(text),
-                Err(e) => Body::Bytes(e.into_bytes().into()),
-            }
-        };
+        let truncated = collected.truncated;
         Ok(ResponseDump {
             status: status.as_u16(),
             reason: status.canonical_reason().unwrap_or("").to_string(),
             version,
             headers,
-            body,
+            body: collected.into_body(),
             truncated,
         })
     }
