@@ -1,8 +1,12 @@
 //! Sends a batch of requests with bounded concurrency and pacing, retrying those the provider
 //! asks to retry after a wait; cancelled requests are recorded as such, never dropped.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use tokio_util::sync::CancellationToken;
 
@@ -129,35 +133,26 @@ pub(super) async fn run_stream(
         .filter(|r| *r > 0.0)
         .map(|r| Duration::from_secs_f64(1.0 / r));
     let next_start = Arc::new(tokio::sync::Mutex::new(tokio::time::Instant::now()));
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut ids = std::collections::HashMap::new();
+    // The requests in flight, polled by this task itself: a finished request is noticed where
+    // its answer is read, with no task of its own to schedule and no wake-up across threads.
+    let mut tasks = FuturesUnordered::new();
     let mut open = true;
     let mut batch = std::collections::VecDeque::new();
     let mut starting = Vec::with_capacity(window);
-    // Lanes between requests; a request's task takes one and gives it back with its result.
+    // Lanes between requests; a request takes one and gives it back with its result.
     let mut idle_lanes: Vec<Lane> = Vec::new();
     // A result awaited at the end of the previous turn, settled in this one.
     let mut landed = None;
-    let finish = |joined: Result<
-        (tokio::task::Id, (Done, Option<Lane>)),
-        tokio::task::JoinError,
-    >,
-                  ids: &mut std::collections::HashMap<
-        tokio::task::Id,
-        (usize, PreparedRequest),
-    >,
-                  idle_lanes: &mut Vec<Lane>| {
-        let (index, exchange, outcome, retried) = match joined {
-            Ok((id, (done, lane))) => {
-                ids.remove(&id);
+    let finish = |landed: Landed, idle_lanes: &mut Vec<Lane>| {
+        let (index, exchange, outcome, retried) = match landed {
+            Ok((done, lane)) => {
                 idle_lanes.extend(lane);
                 done
             }
-            // A task that panicked still gets its row: the request, and what happened.
-            Err(e) => {
-                let (index, request) = ids
-                    .remove(&e.id())
-                    .unwrap_or_else(|| (0, PreparedRequest::new("", "")));
+            // A request whose sending panicked still gets its row: the request, and what
+            // happened.
+            Err(lost) => {
+                let (index, request) = *lost;
                 let exchange = panicked(request);
                 let outcome = Outcome::from_transport(&exchange)
                     .unwrap_or_else(|| Outcome::refused("Pushdeck failed while sending"))
@@ -181,11 +176,11 @@ pub(super) async fn run_stream(
         // place in the window until its result is written: a kill leaves at most `concurrency`
         // requests answered but unrecorded.
         turn(true);
-        if let Some(joined) = landed.take() {
-            finish(joined, &mut ids, &mut idle_lanes);
+        if let Some(one) = landed.take() {
+            finish(one, &mut idle_lanes);
         }
-        while let Some(joined) = tasks.try_join_next_with_id() {
-            finish(joined, &mut ids, &mut idle_lanes);
+        while let Some(Some(one)) = tasks.next().now_or_never() {
+            finish(one, &mut idle_lanes);
         }
         while tasks.len() + starting.len() < window {
             let item = match batch.pop_front() {
@@ -238,15 +233,15 @@ pub(super) async fn run_stream(
             };
             let kept = head_of(&request);
             let lane = plan.lanes.then(|| idle_lanes.pop().unwrap_or_default());
-            let handle = tasks.spawn(one.send(index, *request, lane));
-            ids.insert(handle.id(), (index, kept));
+            let sending = AssertUnwindSafe(one.send(index, *request, lane)).catch_unwind();
+            tasks.push(sending.map(move |result| result.map_err(|_| Box::new((index, kept)))));
         }
         // Wait for a result, or (with room in the window and nothing queued) for more items.
         if tasks.len() < window && open {
             tokio::select! {
                 biased;
-                Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {
-                    landed = Some(joined);
+                Some(one) = tasks.next(), if !tasks.is_empty() => {
+                    landed = Some(one);
                 }
                 received = items.recv() => match received {
                     Some(more) => batch.extend(more),
@@ -254,7 +249,7 @@ pub(super) async fn run_stream(
                 },
             }
         } else if !tasks.is_empty() {
-            landed = tasks.join_next_with_id().await;
+            landed = tasks.next().await;
         } else {
             // Nothing in flight and nothing more to come (the window had room for all of it).
             break;
@@ -262,8 +257,12 @@ pub(super) async fn run_stream(
     }
 }
 
-/// What one request's task ends with: its index, last exchange, outcome and retried attempts.
+/// What one request ends with: its index, last exchange, outcome and retried attempts.
 type Done = (usize, Exchange, Outcome, Vec<Exchange>);
+
+/// A request in flight that landed: its result and lane, or (it panicked) its index and what is
+/// known of it.
+type Landed = Result<(Done, Option<Lane>), Box<(usize, PreparedRequest)>>;
 
 /// Everything one request's task needs.
 struct OneRequest {
