@@ -11,12 +11,14 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // Logs go to stderr, off by default; PUSHDECK_LOG=debug turns them on. Secrets never reach a
-    // log: only redacted dumps are ever formatted.
+    // Logs go to stderr, warnings only by default; PUSHDECK_LOG=debug turns them all on. Secrets
+    // never reach a log: only redacted dumps are ever formatted. The TLS verifier's own error
+    // line is off by default: the failed request's row says the same in words, with the fix.
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PUSHDECK_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+            tracing_subscriber::EnvFilter::try_from_env("PUSHDECK_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,rustls_platform_verifier=off")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -444,4 +444,9 @@ fn pushdecks_fan_out_over_tls_trusts_the_profiles_ca_and_refuses_without_it() {
         "each recipient's row says why: {text}"
     );
     assert!(text.contains("ca_certificates"), "and what to do: {text}");
+    assert!(
+        !stderr(&out).contains("ERROR"),
+        "no log line repeats it in a library's words: {}",
+        stderr(&out)
+    );
 }
