@@ -29,6 +29,31 @@ fn outcome(output: &Output) -> Value {
         .unwrap_or(doc)
 }
 
+/// Pushdeck's own send with a wrong secret in `env`: its first result says `said`, and the sink
+/// answered `status` with a ✗ finding that says why. The sink's record of it, for more checks.
+fn refused_send(
+    sandbox: &Sandbox,
+    sink: &Sink,
+    env: &[(&str, &str)],
+    draft: &Value,
+    said: &str,
+    status: u16,
+) -> Value {
+    let out = send(sandbox, env, draft);
+    assert!(
+        outcome(&out).to_string().contains(said),
+        "{}",
+        outcome(&out)
+    );
+    let a = sink.arrival();
+    assert_eq!(a["status"], status, "{a}");
+    assert!(
+        !findings(&a, "fail").is_empty(),
+        "a ✗ finding says why: {a}"
+    );
+    a
+}
+
 /// A sink started with `--profile NAME` (whose secret comes from `env`), the profile then
 /// pointed at the sink for Pushdeck's own sends.
 fn sink_with_profile(
@@ -114,21 +139,13 @@ fn sns_pushdeck_and_botocore_publish_verified_and_a_wrong_secret_is_signature_do
     );
     assert!(!a.to_string().contains(SNS_SECRET));
 
-    let out = send(
+    refused_send(
         &sandbox,
+        &sink,
         &[("PUSHDECK_SECRET_ACCESS_KEY", "not/the/secret")],
         &sns_draft("hi"),
-    );
-    assert!(
-        outcome(&out).to_string().contains("SignatureDoesNotMatch"),
-        "{}",
-        outcome(&out)
-    );
-    let a = sink.arrival();
-    assert_eq!(a["status"], 403, "{a}");
-    assert!(
-        !findings(&a, "fail").is_empty(),
-        "a ✗ finding says why: {a}"
+        "SignatureDoesNotMatch",
+        403,
     );
 
     // botocore: AWS's own signer and client, no code of ours on its side.
@@ -211,21 +228,13 @@ fn azure_pushdecks_send_is_verified_and_another_key_is_refused_401() {
     assert_eq!(a["level"], "ok", "the SAS signature verified: {a}");
 
     let wrong = azure_connection("AnotherKeyNotReal0123456789+/abcdefghijk=");
-    let out = send(
+    let a = refused_send(
         &sandbox,
+        &sink,
         &[("PUSHDECK_CONNECTION_STRING", &wrong)],
         &json!({"profile": "hub", "message": {"body": "hi"}, "audience": {"tags": ["vip"]}}),
-    );
-    assert!(
-        outcome(&out).to_string().contains("401"),
-        "{}",
-        outcome(&out)
-    );
-    let a = sink.arrival();
-    assert_eq!(a["status"], 401, "{a}");
-    assert!(
-        !findings(&a, "fail").is_empty(),
-        "a ✗ finding says why: {a}"
+        "401",
+        401,
     );
     assert!(!a.to_string().contains(AZURE_KEY));
 }
@@ -265,23 +274,13 @@ fn onesignal_pushdecks_send_is_checked_and_another_key_is_access_denied() {
     assert_eq!(a["status"], 200, "{a}");
     assert!(answered(&a)["id"].is_string(), "{a}");
 
-    let out = send(
+    let a = refused_send(
         &sandbox,
+        &sink,
         &[("PUSHDECK_API_KEY", "os_v2_app_wrongwrongwrong")],
         &onesignal_draft(),
-    );
-    assert!(
-        outcome(&out)
-            .to_string()
-            .contains("refused the API key (403)"),
-        "{}",
-        outcome(&out)
-    );
-    let a = sink.arrival();
-    assert_eq!(a["status"], 403, "{a}");
-    assert!(
-        !findings(&a, "fail").is_empty(),
-        "a ✗ finding says why: {a}"
+        "refused the API key (403)",
+        403,
     );
     assert!(!a.to_string().contains(ONESIGNAL_KEY));
 }
