@@ -33,6 +33,14 @@ fn webpush_window(desk: &Desk) -> (Window, SecretStore) {
     (h, keyring)
 }
 
+/// The Web Push window with a VAPID key made by its own Generate keys button.
+fn keyed_window(desk: &Desk) -> (Window, SecretStore) {
+    let (mut h, keyring) = webpush_window(desk);
+    h.get_by_label("Generate keys").click();
+    h.run();
+    (h, keyring)
+}
+
 /// The push service answers within this (a send encrypts for every subscription first).
 const SEND_WAIT: Duration = Duration::from_secs(20);
 
@@ -65,10 +73,7 @@ fn send_and_wait(h: &mut Window) {
 fn keys_subscriptions_send_and_gone() {
     let desk = Desk::new();
     let service = PushService::start_on(&desk.runtime);
-    let (mut h, keyring) = webpush_window(&desk);
-
-    h.get_by_label("Generate keys").click();
-    h.run();
+    let (mut h, keyring) = keyed_window(&desk);
     let public = public_key(&keyring);
     assert!(text_visible(&h, "Copy public key"));
     let profiles = ProfileStore::open(desk.paths().profiles_file()).expect("profiles");
@@ -129,9 +134,7 @@ fn keys_subscriptions_send_and_gone() {
 fn a_subscriptions_file_shows_its_count_and_a_sample_and_sends_to_each() {
     let desk = Desk::new();
     let service = PushService::start_on(&desk.runtime);
-    let (mut h, keyring) = webpush_window(&desk);
-    h.get_by_label("Generate keys").click();
-    h.run();
+    let (mut h, keyring) = keyed_window(&desk);
     let public = public_key(&keyring);
     let subs: Vec<serde_json::Value> = (0..40)
         .map(|i| service.subscribe(&format!("f{i:02}"), Some(&public)))
@@ -223,9 +226,7 @@ fn the_private_key_is_exported_to_the_clipboard_only_after_confirming() {
 fn a_fan_out_over_ten_is_confirmed_first() {
     let desk = Desk::new();
     let service = PushService::start_on(&desk.runtime);
-    let (mut h, _keyring) = webpush_window(&desk);
-    h.get_by_label("Generate keys").click();
-    h.run();
+    let (mut h, _keyring) = keyed_window(&desk);
     let subs: Vec<serde_json::Value> = (0..12)
         .map(|i| service.subscribe(&format!("s{i}"), None))
         .collect();
@@ -381,9 +382,7 @@ fn snapshot_webpush_tab() {
 fn remove_gone_rewrites_the_subscriptions_file() {
     let desk = Desk::new();
     let service = PushService::start_on(&desk.runtime);
-    let (mut h, keyring) = webpush_window(&desk);
-    h.get_by_label("Generate keys").click();
-    h.run();
+    let (mut h, keyring) = keyed_window(&desk);
     let public = public_key(&keyring);
     let ids: Vec<String> = (0..12)
         .map(|i| match i {
