@@ -46,13 +46,20 @@ fn start_ntfy(h: &mut Window) -> SocketAddr {
     h.run();
     pick(h, "Provider", "ntfy");
     set_port(h, "0");
+    start_listening(h).1
+}
+
+/// Starts the sink as the view is set up; its base URL and address once it listens.
+fn start_listening(h: &mut Window) -> (String, SocketAddr) {
     click(h, "Start listening");
     step_until(h, "the sink to listen", |app| app.sink.is_running());
     h.run();
     let url = h.state().sink.base_url().expect("listening").to_string();
-    url.trim_start_matches("http://")
+    let addr = url
+        .trim_start_matches("http://")
         .parse()
-        .expect("an address")
+        .expect("an address");
+    (url, addr)
 }
 
 /// POSTs JSON `body` to `path` on `addr` as HTTP/1.1 and returns the status the sink answered.
@@ -239,10 +246,7 @@ fn a_profile_verifies_the_token_which_stays_masked_until_revealed() {
     h.run();
     pick(&mut h, "Profile", "alerts");
     set_port(&mut h, "0");
-    click(&mut h, "Start listening");
-    step_until(&mut h, "the sink to listen", |app| app.sink.is_running());
-    let url = h.state().sink.base_url().expect("listening").to_string();
-    let addr: SocketAddr = url.trim_start_matches("http://").parse().expect("addr");
+    let (_, addr) = start_listening(&mut h);
     assert!(
         text_visible(&h, "profile alerts's access_token"),
         "the setup says so"
@@ -296,10 +300,7 @@ fn a_jwt_grant_shows_its_decoded_claims() {
     h.run();
     pick(&mut h, "Provider", "FCM");
     set_port(&mut h, "0");
-    click(&mut h, "Start listening");
-    step_until(&mut h, "the sink to listen", |app| app.sink.is_running());
-    let url = h.state().sink.base_url().expect("listening").to_string();
-    let addr: SocketAddr = url.trim_start_matches("http://").parse().expect("addr");
+    let (url, addr) = start_listening(&mut h);
     assert!(
         text_visible(&h, &format!("{url}/token")),
         "the token_uri to set"
@@ -389,10 +390,7 @@ fn only_the_providers_profiles_are_offered_and_switching_away_stops_it() {
     assert!(h.query_by_label("mobile").is_none(), "not the APNs one");
     h.get_by_label("alerts").click();
     h.run();
-    click(&mut h, "Start listening");
-    step_until(&mut h, "the sink to listen", |app| app.sink.is_running());
-    let addr = h.state().sink.base_url().expect("listening").to_string();
-    let addr: SocketAddr = addr.trim_start_matches("http://").parse().expect("addr");
+    let (_, addr) = start_listening(&mut h);
     // A provider tab leaves the view, and the listener stops.
     h.get_all_by_label("ntfy")
         .next()
