@@ -3,9 +3,9 @@
 //! in words, nothing sent. Recipients in doubt (started, never answered) are skipped unless
 //! `--include-in-doubt`. (Interrupted sends, killed mid-way: tests/durability.rs.)
 
-use crate::support::{assert_exit, stderr, stdout, stdout_json};
+use crate::support::{assert_exit, interrupt_after_first, stderr, stdout, stdout_json};
 use crate::webpush::Setup;
-use pushdeck::store::{HistoryStore, JournalHeader};
+use pushdeck::store::HistoryStore;
 use serde_json::{Value, json};
 
 impl Setup {
@@ -112,38 +112,10 @@ fn what_cannot_be_resumed_is_refused_in_words_and_nothing_is_sent() {
     assert_eq!(s.paths().len(), 2, "nothing more was sent");
 }
 
-/// Turns the finished send `id` into the journal it would have left had it been killed after the
-/// first recipient's answer, with the requests `in_doubt` (prepared indices) started on the wire
-/// and never answered: written with the store's own journal, as the engine writes it.
+/// `interrupt_after_first` on the sandbox's history.
 fn interrupt(s: &Setup, id: &str, in_doubt: &[usize]) -> String {
     let history = HistoryStore::new(s.sandbox.data_dir().join("history"));
-    let sent = history.get(id).expect("reads").expect("kept");
-    let header = JournalHeader {
-        id: HistoryStore::new_id(),
-        at: sent.at.clone(),
-        provider: sent.provider.clone(),
-        profile: sent.profile.clone(),
-        audience: sent.audience.clone(),
-        draft: sent.draft.clone(),
-        total: sent.recipient_count(),
-        recipients: sent.recipients.clone(),
-        recipient_count: sent.recipient_count,
-        recipients_digest: sent.recipients_digest.clone(),
-        source: None,
-        carried: Vec::new(),
-        carried_in_doubt: Vec::new(),
-        resumes: None,
-    };
-    let journal = history.start_journal(&header).expect("journal");
-    journal.started(0);
-    for i in in_doubt {
-        journal.started(*i);
-    }
-    let first = &sent.results[0];
-    journal.record(Some(0), &[], &first.exchange, &first.outcome);
-    drop(journal);
-    history.delete(id).expect("delete");
-    header.id
+    interrupt_after_first(&history, id, in_doubt)
 }
 
 /// Ben's and cy's requests were on the wire when the send was killed: they are in doubt. The

@@ -350,3 +350,41 @@ pub fn everything_on_disk(dir: &Path) -> String {
     });
     text
 }
+
+/// Turns the finished send `id` into the journal it would have left had it been killed after the
+/// first recipient's answer, with the requests `in_doubt` (prepared indices) started on the wire
+/// and never answered: written with the store's own journal, as the engine writes it. The
+/// journal's id.
+pub fn interrupt_after_first(
+    history: &pushdeck::store::HistoryStore,
+    id: &str,
+    in_doubt: &[usize],
+) -> String {
+    let sent = history.get(id).expect("reads").expect("kept");
+    let header = pushdeck::store::JournalHeader {
+        id: pushdeck::store::HistoryStore::new_id(),
+        at: sent.at.clone(),
+        provider: sent.provider.clone(),
+        profile: sent.profile.clone(),
+        audience: sent.audience.clone(),
+        draft: sent.draft.clone(),
+        total: sent.recipient_count(),
+        recipients: sent.recipients.clone(),
+        recipient_count: sent.recipient_count,
+        recipients_digest: sent.recipients_digest.clone(),
+        source: None,
+        carried: Vec::new(),
+        carried_in_doubt: Vec::new(),
+        resumes: None,
+    };
+    let journal = history.start_journal(&header).expect("journal");
+    journal.started(0);
+    for i in in_doubt {
+        journal.started(*i);
+    }
+    let first = &sent.results[0];
+    journal.record(Some(0), &[], &first.exchange, &first.outcome);
+    drop(journal);
+    history.delete(id).expect("delete");
+    header.id
+}

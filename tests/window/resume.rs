@@ -6,12 +6,13 @@ use std::time::Duration;
 
 use egui_kittest::kittest::Queryable as _;
 
+use crate::support::interrupt_after_first;
 use crate::support::stand_ins::webpush::PushService;
 use crate::support::window::{Desk, harness_sized, text_visible, wait_for_at_most};
 use pushdeck::draft::Draft;
 use pushdeck::engine::{DEFAULT_TIMEOUT, Engine, MAX_CONCURRENCY, SendJob};
 use pushdeck::provider::webpush::vapid::VapidKey;
-use pushdeck::store::{HistoryStore, JournalHeader, Profile, SecretStore};
+use pushdeck::store::{HistoryStore, Profile, SecretStore};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -69,32 +70,7 @@ fn interrupted_after_ana(
         .expect("kept");
     assert_eq!(sent.done, [0, 1, 2]);
     // …whose journal, had it been killed after ana's answer, would read so: its header, one line.
-    let journal = history
-        .start_journal(&JournalHeader {
-            id: HistoryStore::new_id(),
-            at: sent.at.clone(),
-            provider: sent.provider.clone(),
-            profile: sent.profile.clone(),
-            audience: sent.audience.clone(),
-            draft: sent.draft.clone(),
-            total: 3,
-            recipients: sent.recipients.clone(),
-            recipient_count: sent.recipient_count,
-            recipients_digest: sent.recipients_digest.clone(),
-            source: None,
-            carried: Vec::new(),
-            carried_in_doubt: Vec::new(),
-            resumes: None,
-        })
-        .expect("journal");
-    journal.started(0);
-    for i in started {
-        journal.started(*i);
-    }
-    let first = &sent.results[0];
-    journal.record(Some(0), &[], &first.exchange, &first.outcome);
-    drop(journal);
-    history.delete(&sent.id).expect("delete");
+    interrupt_after_first(&history, &sent.id, started);
     assert_eq!(service.delivered().len(), 3);
     (history, keyring)
 }
