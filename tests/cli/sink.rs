@@ -7,7 +7,7 @@ use std::process::{Command as Process, Output, Stdio};
 
 use serde_json::{Value, json};
 
-use super::sink_run::Sink;
+use super::sink_run::{Sink, sink_with_profile};
 use crate::support::{Keyring, Sandbox, assert_bad_input, assert_exit_output, stdout_json};
 
 /// An ntfy access token of ntfy's form (tk_ and 29 letters and digits).
@@ -153,15 +153,13 @@ fn send_and_curl_over_http1_and_h2c_arrive_checked_and_kept_in_history() {
 
 #[test]
 fn with_a_profile_a_wrong_token_is_refused_as_ntfy_refuses_it() {
-    let sandbox = Sandbox::with(Keyring::None, None);
-    sandbox.add_provider_profile("alerts", "ntfy", "http://127.0.0.1:1", &[]);
-    let sink = Sink::start(
-        &sandbox,
+    let (sink, sandbox) = sink_with_profile(
         "ntfy",
-        &["--profile", "alerts"],
+        "alerts",
+        &[],
+        &[],
         &[("PUSHDECK_ACCESS_TOKEN", TOKEN)],
     );
-    sandbox.add_provider_profile("alerts", "ntfy", &sink.base_url(), &[]);
 
     let sent = send(&sandbox, OTHER_TOKEN);
     assert_exit_output(&sent, 1);

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::sink_run::{Sink, answered, findings, peers};
+use super::sink_run::{Sink, answered, findings, peers, sink_with_profile};
 use crate::support::{Keyring, Sandbox};
 
 /// An ntfy access token of ntfy's form (tk_ and 29 letters and digits): apprise recognises the
@@ -72,12 +72,11 @@ fn apprises_ntfy_plugin_arrives_with_its_title_and_body_and_an_oversized_body_is
 
 #[test]
 fn with_a_profile_apprises_token_is_verified_and_a_wrong_one_is_401() {
-    let sandbox = Sandbox::with(Keyring::None, None);
-    sandbox.add_provider_profile("alerts", "ntfy", "http://127.0.0.1:1", &[]);
-    let sink = Sink::start(
-        &sandbox,
+    let (sink, _sandbox) = sink_with_profile(
         "ntfy",
-        &["--profile", "alerts"],
+        "alerts",
+        &[],
+        &[],
         &[("PUSHDECK_ACCESS_TOKEN", TOKEN)],
     );
 

@@ -10,8 +10,8 @@ use std::process::{Command as Process, Output};
 
 use serde_json::{Value, json};
 
-use super::sink_run::{Sink, answered, findings, peers, send};
-use crate::support::{Keyring, Sandbox, assert_exit_output, stdout_json};
+use super::sink_run::{Sink, answered, findings, peers, send, sink_with_profile};
+use crate::support::{Sandbox, assert_exit_output, stdout_json};
 
 const SNS_KEY_ID: &str = "AKIDEXAMPLE";
 const SNS_SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
@@ -52,24 +52,6 @@ fn refused_send(
         "a ✗ finding says why: {a}"
     );
     a
-}
-
-/// A sink started with `--profile NAME` (whose secret comes from `env`), the profile then
-/// pointed at the sink for Pushdeck's own sends.
-fn sink_with_profile(
-    provider: &str,
-    profile: &str,
-    settings: &[(&str, &str)],
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> (Sink, Sandbox) {
-    let sandbox = Sandbox::with(Keyring::None, None);
-    sandbox.add_provider_profile(profile, provider, "http://127.0.0.1:1", settings);
-    let mut all = vec!["--profile", profile];
-    all.extend_from_slice(args);
-    let sink = Sink::start(&sandbox, provider, &all, env);
-    sandbox.add_provider_profile(profile, provider, &sink.base_url(), settings);
-    (sink, sandbox)
 }
 
 // --- SNS ----------------------------------------------------------------------------------------

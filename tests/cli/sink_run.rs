@@ -182,3 +182,21 @@ pub fn send(sandbox: &Sandbox, env: &[(&str, &str)], draft: &Value) -> Output {
         .output()
         .expect("pushdeck send runs")
 }
+
+/// A sink started with `--profile NAME` (whose secret comes from `env`), the profile then
+/// pointed at the sink for Pushdeck's own sends.
+pub fn sink_with_profile(
+    provider: &str,
+    profile: &str,
+    settings: &[(&str, &str)],
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Sink, Sandbox) {
+    let sandbox = Sandbox::with(Keyring::None, None);
+    sandbox.add_provider_profile(profile, provider, "http://127.0.0.1:1", settings);
+    let mut all = vec!["--profile", profile];
+    all.extend_from_slice(args);
+    let sink = Sink::start(&sandbox, provider, &all, env);
+    sandbox.add_provider_profile(profile, provider, &sink.base_url(), settings);
+    (sink, sandbox)
+}
