@@ -20,8 +20,9 @@ fn secrets() -> Secrets {
     s
 }
 
-fn prepare(draft: &Draft) -> Result<Prepared, DraftError> {
-    Telegram.prepare(&PrepareContext {
+/// `f` given the context a send of `draft` with the test profile and bot token has.
+fn with_context<T>(draft: &Draft, f: impl FnOnce(&PrepareContext<'_>) -> T) -> T {
+    f(&PrepareContext {
         draft,
         profile: &profile(),
         secrets: &secrets(),
@@ -30,6 +31,10 @@ fn prepare(draft: &Draft) -> Result<Prepared, DraftError> {
         token: None,
         dry_run: false,
     })
+}
+
+fn prepare(draft: &Draft) -> Result<Prepared, DraftError> {
+    with_context(draft, |ctx| Telegram.prepare(ctx))
 }
 
 fn draft(json: serde_json::Value) -> Draft {

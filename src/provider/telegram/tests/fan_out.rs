@@ -3,11 +3,10 @@
 //! fingerprints either way.
 
 use serde_json::json;
-use time::macros::datetime;
 
-use super::{draft, prepare, profile, secrets};
+use super::{draft, prepare, with_context};
+use crate::provider::Provider;
 use crate::provider::telegram::Telegram;
-use crate::provider::{PrepareContext, Provider};
 
 #[test]
 fn a_chat_list_streams_one_request_per_chat_as_prepare_builds_it() {
@@ -17,16 +16,9 @@ fn a_chat_list_streams_one_request_per_chat_as_prepare_builds_it() {
     );
     assert!(Telegram.fan_out_source(&d).is_some());
     let whole = prepare(&d).expect("prepares");
-    let ctx = PrepareContext {
-        draft: &d,
-        profile: &profile(),
-        secrets: &secrets(),
-        now: datetime!(2026-11-24 12:00 UTC),
-        idempotency_key: "k",
-        token: None,
-        dry_run: false,
-    };
-    let fan_out = Telegram.fan_out(&ctx).expect("streams").expect("builds");
+    let fan_out = with_context(&d, |ctx| Telegram.fan_out(ctx))
+        .expect("streams")
+        .expect("builds");
     for (i, item) in [json!(42), json!("@acme_news"), json!("-1001234567890")]
         .iter()
         .enumerate()
@@ -47,16 +39,7 @@ fn a_chat_list_streams_one_request_per_chat_as_prepare_builds_it() {
 fn a_chat_listed_twice_is_refused_before_streaming_and_short_lists_do_not_stream() {
     let twice = draft(json!({"profile": "acme-bot", "message": {"body": "hi"},
         "audience": {"chat_ids": [42, 7, 42]}}));
-    let ctx = PrepareContext {
-        draft: &twice,
-        profile: &profile(),
-        secrets: &secrets(),
-        now: datetime!(2026-11-24 12:00 UTC),
-        idempotency_key: "k",
-        token: None,
-        dry_run: false,
-    };
-    let Some(Err(e)) = Telegram.fan_out(&ctx) else {
+    let Some(Err(e)) = with_context(&twice, |ctx| Telegram.fan_out(ctx)) else {
         panic!("refused");
     };
     assert_eq!(e.field, "audience.chat_ids[2]");
