@@ -34,8 +34,9 @@ fn secrets() -> Secrets {
     s
 }
 
-fn prepare_with(d: &Draft, p: &Profile) -> Result<Prepared, DraftError> {
-    Apns.prepare(&PrepareContext {
+/// `f` given the context a send of `d` through profile `p`, with the test key and JWT, has.
+fn with_context<T>(d: &Draft, p: &Profile, f: impl FnOnce(&PrepareContext<'_>) -> T) -> T {
+    f(&PrepareContext {
         draft: d,
         profile: p,
         secrets: &secrets(),
@@ -44,6 +45,10 @@ fn prepare_with(d: &Draft, p: &Profile) -> Result<Prepared, DraftError> {
         token: Some(JWT),
         dry_run: false,
     })
+}
+
+fn prepare_with(d: &Draft, p: &Profile) -> Result<Prepared, DraftError> {
+    with_context(d, p, |ctx| Apns.prepare(ctx))
 }
 
 fn prepare(d: &Draft) -> Result<Prepared, DraftError> {
@@ -339,16 +344,9 @@ fn a_token_list_streams_one_request_per_token_as_prepare_builds_it() {
     let d = draft(v.clone());
     assert!(Apns.fan_out_source(&d).is_some());
     let whole = prepare(&d).expect("prepares");
-    let ctx = PrepareContext {
-        draft: &d,
-        profile: &profile(),
-        secrets: &secrets(),
-        now: NOW,
-        idempotency_key: "k",
-        token: Some(JWT),
-        dry_run: false,
-    };
-    let fan_out = Apns.fan_out(&ctx).expect("streams").expect("builds");
+    let fan_out = with_context(&d, &profile(), |ctx| Apns.fan_out(ctx))
+        .expect("streams")
+        .expect("builds");
     for (i, token) in [DEVICE, other.as_str()].iter().enumerate() {
         let one = fan_out.prepare_one(&json!(token)).expect("one");
         assert_eq!(one.url, whole.requests[i].url);
