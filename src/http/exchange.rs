@@ -137,7 +137,7 @@ impl Exchange {
 #[derive(Default)]
 pub(super) struct Collected {
     bytes: Vec<u8>,
-    pub truncated: bool,
+    truncated: bool,
 }
 
 impl Collected {
@@ -158,15 +158,28 @@ impl Collected {
         self.bytes.len()
     }
 
-    /// Text when it is UTF-8, bytes otherwise.
-    pub fn into_body(self) -> Body {
-        if self.bytes.is_empty() {
+    /// The answer as the dumps keep it: the body as text when it is UTF-8, bytes otherwise.
+    pub fn into_dump(
+        self,
+        status: http::StatusCode,
+        version: http::Version,
+        headers: Vec<(String, String)>,
+    ) -> ResponseDump {
+        let body = if self.bytes.is_empty() {
             Body::Empty
         } else {
             match String::from_utf8(self.bytes) {
                 Ok(text) => Body::Text(text),
                 Err(e) => Body::Bytes(e.into_bytes().into()),
             }
+        };
+        ResponseDump {
+            status: status.as_u16(),
+            reason: status.canonical_reason().unwrap_or("").to_string(),
+            version: format!("{version:?}"),
+            headers,
+            body,
+            truncated: self.truncated,
         }
     }
 }

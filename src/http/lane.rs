@@ -254,16 +254,9 @@ impl Open {
                 Some(Err(e)) => return Err((Failure::of(&e), collected.len())),
             }
         }
-        let truncated = collected.truncated;
-        let dump = ResponseDump {
-            status: head.status.as_u16(),
-            reason: head.status.canonical_reason().unwrap_or("").to_string(),
-            version: format!("{:?}", head.version),
-            headers: header_pairs(&head.headers),
-            body: collected.into_body(),
-            truncated,
-        };
-        Ok((dump, !truncated))
+        let dump = collected.into_dump(head.status, head.version, header_pairs(&head.headers));
+        let complete = !dump.truncated;
+        Ok((dump, complete))
     }
 }
 

@@ -292,7 +292,7 @@ impl Transport {
         if status.as_u16() == 407 && route.is_proxy() {
             return Err(proxy_refused_response(request, route));
         }
-        let version = format!("{:?}", response.version());
+        let version = response.version();
         let headers = header_pairs(response.headers());
         let mut collected = Collected::default();
         loop {
@@ -310,15 +310,7 @@ impl Transport {
                 }
             }
         }
-        let truncated = collected.truncated;
-        Ok(ResponseDump {
-            status: status.as_u16(),
-            reason: status.canonical_reason().unwrap_or("").to_string(),
-            version,
-            headers,
-            body: collected.into_body(),
-            truncated,
-        })
+        Ok(collected.into_dump(status, version, headers))
     }
 }
 
