@@ -299,19 +299,11 @@ impl OneRequest {
             let exchange = if self.cancel.is_cancelled() || self.stop.is_cancelled() {
                 not_started(request)
             } else {
-                let sent = match &mut lane {
-                    Some(lane) => {
-                        self.transport
-                            .send_on(lane, request, self.timeout, &self.cancel)
-                            .await
-                    }
-                    None => {
-                        self.transport
-                            .send_unless(request, self.timeout, &self.cancel)
-                            .await
-                    }
-                };
-                match sent {
+                match self
+                    .transport
+                    .send_unless(request, self.timeout, &self.cancel, lane.as_mut())
+                    .await
+                {
                     Ok(exchange) => exchange,
                     Err(unanswered) => cancelled(unanswered.request),
                 }

@@ -6,7 +6,7 @@
 //! answer) cost about as much CPU as the HTTP itself. A lane writes the request and reads the
 //! answer in the caller's task, on a connection it keeps open. Only direct routes ride a lane:
 //! through a proxy, with a client certificate or HTTP/2 only, the request goes by the pooled
-//! clients as any other (`Transport::send_on` decides).
+//! clients as any other (`Transport::send_unless` decides).
 
 use std::future::Future;
 use std::io;

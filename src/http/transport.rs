@@ -104,28 +104,17 @@ impl Transport {
 
     /// `send`, unless `cancel` fires first: then the request comes back unanswered (as an
     /// exchange with neither response nor error), so the caller records it without having kept
-    /// a copy of every request it sends.
+    /// a copy of every request it sends. Given a `lane`, the request rides its connection when
+    /// it can (a direct route, no client certificate, not HTTP/2 only), the pooled clients
+    /// otherwise; the exchange is recorded the same either way.
     pub async fn send_unless(
         &self,
         request: PreparedRequest,
         timeout: Duration,
         cancel: &tokio_util::sync::CancellationToken,
+        lane: Option<&mut Lane>,
     ) -> Result<Exchange, Exchange> {
-        self.exchange(request, timeout, Some(cancel), None).await
-    }
-
-    /// `send_unless` on `lane`'s own connection when the request can ride it (a direct route,
-    /// no client certificate, not HTTP/2 only); by the pooled clients otherwise. The exchange is
-    /// recorded the same either way.
-    pub async fn send_on(
-        &self,
-        lane: &mut Lane,
-        request: PreparedRequest,
-        timeout: Duration,
-        cancel: &tokio_util::sync::CancellationToken,
-    ) -> Result<Exchange, Exchange> {
-        self.exchange(request, timeout, Some(cancel), Some(lane))
-            .await
+        self.exchange(request, timeout, Some(cancel), lane).await
     }
 
     async fn exchange(
