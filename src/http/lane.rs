@@ -88,12 +88,7 @@ impl Lane {
             Some(open) if open.origin == origin && !open.ended && !open.sender.is_closed() => {
                 (open, true)
             }
-            _ => (
-                Open::connect(origin.clone(), opener)
-                    .await
-                    .map_err(failed)?,
-                false,
-            ),
+            _ => (Open::connect(origin.clone(), opener, &failed).await?, false),
         };
         let response = match open.send(wire).await {
             Ok(response) => response,
@@ -103,7 +98,7 @@ impl Lane {
                     // A kept-alive connection the server had closed: the request never left, so
                     // it goes once more on a new connection.
                     Some(wire) if reused => {
-                        open = Open::connect(origin, opener).await.map_err(failed)?;
+                        open = Open::connect(origin, opener, &failed).await?;
                         open.send(wire)
                             .await
                             .map_err(|e| failed(Failure::of(e.error())))?
@@ -165,18 +160,31 @@ impl Failure {
 }
 
 impl Open {
-    async fn connect(origin: Origin, opener: &Opener<'_>) -> Result<Self, Failure> {
+    /// A new connection to `origin`. The TLS set-up's own error (an unreadable
+    /// `ca_certificates`) comes as the transport words it; what the network says goes through
+    /// `failed`.
+    async fn connect(
+        origin: Origin,
+        opener: &Opener<'_>,
+        failed: &(dyn Fn(Failure) -> TransportError + Sync),
+    ) -> Result<Self, TransportError> {
+        let tls = if origin.https {
+            Some((opener.tls)()?)
+        } else {
+            None
+        };
         let timed_out = || Failure {
             detail: format!("connect timeout after {:?}", opener.connect_timeout),
             connect: true,
             timeout: true,
         };
-        let stream = tokio::time::timeout(opener.connect_timeout, Self::stream(&origin, opener))
+        let stream = tokio::time::timeout(opener.connect_timeout, Self::stream(&origin, tls))
             .await
-            .map_err(|_| timed_out())??;
+            .map_err(|_| failed(timed_out()))?
+            .map_err(failed)?;
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
-            .map_err(|e| Failure::connecting(&e))?;
+            .map_err(|e| failed(Failure::connecting(&e)))?;
         Ok(Self {
             origin,
             sender,
@@ -185,20 +193,18 @@ impl Open {
         })
     }
 
-    async fn stream(origin: &Origin, opener: &Opener<'_>) -> Result<Stream, Failure> {
+    async fn stream(
+        origin: &Origin,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Result<Stream, Failure> {
         let tcp = TcpStream::connect((origin.host.as_str(), origin.port))
             .await
             .map_err(|e| Failure::connecting(&e))?;
         // Requests are small and answers awaited one by one: Nagle would only add delay.
         let _ = tcp.set_nodelay(true);
-        if !origin.https {
+        let Some(config) = tls else {
             return Ok(Stream::Plain(tcp));
-        }
-        let config = (opener.tls)().map_err(|e| Failure {
-            detail: e.detail,
-            connect: true,
-            timeout: false,
-        })?;
+        };
         let name = rustls::pki_types::ServerName::try_from(origin.host.clone())
             .map_err(|e| Failure::connecting(&e))?;
         let tls = tokio_rustls::TlsConnector::from(config)

@@ -449,4 +449,21 @@ fn pushdecks_fan_out_over_tls_trusts_the_profiles_ca_and_refuses_without_it() {
         "no log line repeats it in a library's words: {}",
         stderr(&out)
     );
+
+    // A bundle that cannot be read is named as such for each recipient, as for any send.
+    sandbox.add_profile_at(
+        "web",
+        "webpush",
+        None,
+        &[("ca_certificates", "/nonexistent/bundle.pem")],
+    );
+    let out = send(&sandbox, &env, &draft("web"));
+    assert!(!out.status.success(), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text.matches("`ca_certificates` file /nonexistent/bundle.pem cannot be read")
+            .count(),
+        3,
+        "{text}"
+    );
 }
