@@ -128,10 +128,13 @@ impl Origin {
         };
         Ok(Self {
             https: url.scheme() == "https",
-            host: match url.host() {
-                Some(url::Host::Domain(d)) => d.to_string(),
-                Some(url::Host::Ipv4(ip)) => ip.to_string(),
-                Some(url::Host::Ipv6(ip)) => ip.to_string(),
+            // As the URL already holds it (no formatting per request); an IPv6 address without
+            // its brackets, as a socket address and a TLS server name take it.
+            host: match url.host_str() {
+                Some(host) => host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string(),
                 None => return Err(refused("it has no host")),
             },
             port: url
@@ -310,15 +313,14 @@ fn to_wire(
             Body::Bytes(b) => b.clone(),
         }))
         .map_err(|e| invalid(format!("`{}` is not a valid URL", request.url), &e))?;
-    let host = match url.port() {
-        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
-        None => url.host_str().unwrap_or_default().to_string(),
-    };
     let headers = wire.headers_mut();
+    headers.reserve(request.headers.len() + 1);
     if request.header_value("host").is_none() {
+        // `host[:port]` exactly as the URL spells it: its authority without userinfo.
+        let host = &url[url::Position::BeforeHost..url::Position::AfterPort];
         headers.insert(
             http::header::HOST,
-            http::HeaderValue::from_str(&host)
+            http::HeaderValue::from_str(host)
                 .map_err(|e| invalid(format!("`{host}` is not a valid host"), &e))?,
         );
     }
@@ -392,6 +394,116 @@ impl AsyncWrite for Stream {
         match self.get_mut() {
             Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Transport;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn parsed(url: &str) -> url::Url {
+        url::Url::parse(url).expect("a URL")
+    }
+
+    #[test]
+    fn origin_and_host_header_come_from_the_url_as_written() {
+        let cases = [
+            (
+                "http://127.0.0.1:8630/push/1?x=1",
+                "127.0.0.1",
+                8630,
+                "127.0.0.1:8630",
+            ),
+            (
+                "https://fcm.googleapis.com/fcm/send/a",
+                "fcm.googleapis.com",
+                443,
+                "fcm.googleapis.com",
+            ),
+            ("http://[::1]:9000/p", "::1", 9000, "[::1]:9000"),
+            (
+                "https://user:pw@[2001:db8::1]/p",
+                "2001:db8::1",
+                443,
+                "[2001:db8::1]",
+            ),
+        ];
+        for (url, host, port, header) in cases {
+            let url = parsed(url);
+            let origin = Origin::of(&url).expect("an origin");
+            assert_eq!((origin.host.as_str(), origin.port), (host, port), "{url}");
+            let wire = to_wire(&url, &PreparedRequest::new("POST", url.as_str())).expect("wire");
+            assert_eq!(wire.headers()["host"], header, "{url}");
+            assert_eq!(
+                wire.uri().path_and_query().map(|p| p.as_str()),
+                Some(&url[url::Position::BeforePath..url::Position::AfterQuery]),
+            );
+        }
+    }
+
+    /// A lane to an IPv6 loopback address connects to the bare address and names it, with its
+    /// brackets, in `Host`; the connection is kept for the next request.
+    #[tokio::test]
+    async fn a_lane_reaches_an_ipv6_loopback_server_and_keeps_its_connection() {
+        let listener = tokio::net::TcpListener::bind("[::1]:0")
+            .await
+            .expect("binds ::1");
+        let port = listener.local_addr().expect("address").port();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accepts");
+            let mut heads = Vec::new();
+            let mut buffer = Vec::new();
+            while heads.len() < 2 {
+                let mut chunk = [0u8; 4096];
+                let n = socket.read(&mut chunk).await.expect("reads");
+                assert!(
+                    n > 0,
+                    "the connection closed after {} requests",
+                    heads.len()
+                );
+                buffer.extend_from_slice(&chunk[..n]);
+                while let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                    heads.push(String::from_utf8_lossy(&buffer[..end]).to_string());
+                    buffer.drain(..end + 4);
+                    socket
+                        .write_all(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
+                        .await
+                        .expect("answers");
+                }
+            }
+            heads
+        });
+        let transport = Transport::new(std::time::Duration::from_secs(5)).expect("transport");
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let mut lane = Lane::new();
+        for i in 0..2 {
+            let request = PreparedRequest::new("GET", format!("http://[::1]:{port}/push/{i}"));
+            let exchange = transport
+                .send_unless(
+                    request,
+                    std::time::Duration::from_secs(5),
+                    &cancel,
+                    Some(&mut lane),
+                )
+                .await
+                .expect("not cancelled");
+            let response = exchange.response.expect("answered");
+            assert_eq!(response.status, 201, "{:?}", exchange.error);
+        }
+        let heads = server.await.expect("the server ends");
+        for (i, head) in heads.iter().enumerate() {
+            assert!(
+                head.starts_with(&format!("GET /push/{i} HTTP/1.1")),
+                "{head}"
+            );
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains(&format!("host: [::1]:{port}")),
+                "{head}"
+            );
         }
     }
 }
