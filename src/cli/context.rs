@@ -163,10 +163,12 @@ impl Context {
     }
 }
 
-/// The runtime a command's requests run on.
+/// The runtime a command's requests run on. One worker polls every connection: the CPU-heavy
+/// part of a send (a fan-out's encryption) runs on blocking threads, and a second worker only
+/// passed the send loop back and forth, each hand-over a wake-up across threads.
 pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(1)
         .enable_all()
         .build()
         .map_err(|e| Failure {
