@@ -262,7 +262,7 @@ impl Recording {
         provider: &str,
         profile: &str,
         audience: String,
-        draft: &Draft,
+        draft: &std::sync::Arc<Draft>,
         total: usize,
     ) -> JournalHeader {
         JournalHeader {
@@ -271,7 +271,7 @@ impl Recording {
             provider: provider.to_string(),
             profile: profile.to_string(),
             audience,
-            draft: draft.clone(),
+            draft: std::sync::Arc::clone(draft),
             total,
             recipients: self.recipients.clone(),
             recipient_count: self.streamed.as_ref().map_or(0, |s| s.count),

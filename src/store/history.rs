@@ -92,7 +92,7 @@ impl HistoryStore {
             provider: header.provider,
             profile: header.profile,
             audience: header.audience,
-            draft: header.draft,
+            draft: std::sync::Arc::unwrap_or_clone(header.draft),
             results,
             state: if running {
                 EntryState::Running

@@ -42,7 +42,8 @@ pub struct JournalHeader {
     pub provider: String,
     pub profile: String,
     pub audience: String,
-    pub draft: Draft,
+    /// Shared with the send that writes it: a big inline audience is not copied for the header.
+    pub draft: std::sync::Arc<Draft>,
     /// Requests this send makes (the token exchange not counted).
     pub total: usize,
     /// One fingerprint per prepared request of the whole draft, in order: who each recipient is.

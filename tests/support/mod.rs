@@ -367,7 +367,7 @@ pub fn interrupt_after_first(
         provider: sent.provider.clone(),
         profile: sent.profile.clone(),
         audience: sent.audience.clone(),
-        draft: sent.draft.clone(),
+        draft: sent.draft.clone().into(),
         total: sent.recipient_count(),
         recipients: sent.recipients.clone(),
         recipient_count: sent.recipient_count,

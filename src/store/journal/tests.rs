@@ -9,7 +9,7 @@ fn header(id: &str) -> JournalHeader {
         provider: "webpush".into(),
         profile: "p".into(),
         audience: "3 subscriptions".into(),
-        draft: Draft::default(),
+        draft: Draft::default().into(),
         total: 3,
         recipients: vec!["a".into(), "b".into(), "c".into()],
         recipient_count: 0,
