@@ -131,13 +131,7 @@ pub fn print_rows(report: &SendReport) {
             Verdict::NotSent => "·",
             _ => "✗",
         };
-        let who = r
-            .exchange
-            .request
-            .redacted()
-            .recipient
-            .map(|w| format!("{w}: "))
-            .unwrap_or_default();
+        let who = recipient_label(&r.exchange.request);
         out!(
             "{mark} {who}{}{}",
             r.outcome.summary,
@@ -203,4 +197,32 @@ pub fn print_failure(result: &Arc<SendResult>, out: Output) -> Exit {
         }
     }
     Exit::of_result(Arc::clone(result))
+}
+
+/// `"who: "` for a row, or nothing: the recipient with any secret in it masked (only the
+/// recipient, not the whole request copied to mask it; a big fan-out lists a thousand rows).
+fn recipient_label(request: &crate::http::PreparedRequest) -> String {
+    request
+        .recipient
+        .as_deref()
+        .map(|w| format!("{}: ", crate::http::mask_all(w, &request.secrets)))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::PreparedRequest;
+
+    #[test]
+    fn a_rows_recipient_is_shown_with_its_secrets_masked() {
+        let mut request = PreparedRequest::new("POST", "https://example.com/");
+        assert_eq!(recipient_label(&request), "");
+        request.recipient = Some("chat 42 via bot 123:SECRETTOKEN".into());
+        request.add_secret("bot_token", "123:SECRETTOKEN");
+        let label = recipient_label(&request);
+        assert!(label.starts_with("chat 42 via bot "), "{label}");
+        assert!(!label.contains("SECRETTOKEN"), "{label}");
+        assert!(label.ends_with(": "), "{label}");
+    }
 }
