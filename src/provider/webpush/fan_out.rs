@@ -26,9 +26,16 @@ pub struct WebPushFanOut {
     shown: Option<String>,
     override_origin: Option<String>,
     now: OffsetDateTime,
-    /// One JWT per push-service origin: thousands of FCM subscriptions share one signature.
-    jwts: Mutex<HashMap<String, String>>,
+    /// One JWT per push-service origin (keyed by the endpoint up to its port): thousands of FCM
+    /// subscriptions share one signature.
+    jwts: Mutex<HashMap<String, Signed>>,
     warnings: Vec<String>,
+}
+
+#[derive(Clone)]
+struct Signed {
+    jwt: String,
+    authorization: String,
 }
 
 impl WebPushFanOut {
@@ -72,43 +79,57 @@ impl WebPushFanOut {
         })
     }
 
-    /// Where the request for `sub` goes, and its VAPID audience (the push service's origin).
-    /// From the endpoint parsed when it was read: no second parse per subscription.
-    fn target(&self, sub: &Subscription) -> Result<(String, String), String> {
+    /// Where the request for `sub` goes. From the endpoint parsed when it was read: no second
+    /// parse per subscription.
+    fn target(&self, sub: &Subscription) -> Result<String, String> {
         let parsed = sub.url();
         if parsed.host_str().is_none() {
             return Err("endpoint has no host".into());
         }
         Ok(match &self.override_origin {
-            Some(origin) => (replace_origin_of(parsed, origin), origin.clone()),
-            None => (sub.endpoint.clone(), parsed.origin().ascii_serialization()),
+            Some(origin) => replace_origin_of(parsed, origin),
+            None => sub.endpoint.clone(),
         })
     }
 
     fn identity(&self, sub: &Subscription) -> Result<Identity, String> {
-        let (url, _) = self.target(sub)?;
         Ok(Identity {
             method: "POST".into(),
-            url,
+            url: self.target(sub)?,
             recipient: Some(sub.display_name()),
         })
     }
 
-    fn jwt(&self, audience: &str) -> Result<String, String> {
-        if let Some(jwt) = self.jwts.lock().ok().and_then(|j| j.get(audience).cloned()) {
-            return Ok(jwt);
+    /// The VAPID JWT for `sub`'s push service (its origin is the audience) and the
+    /// `Authorization` value that carries it, both made once per origin.
+    fn signed(&self, sub: &Subscription) -> Result<Signed, String> {
+        // Looked up by the endpoint's text up to its port: no origin is serialized per request.
+        let key = match &self.override_origin {
+            Some(origin) => origin.as_str(),
+            None => &sub.url()[..url::Position::AfterPort],
+        };
+        if let Some(signed) = self.jwts.lock().ok().and_then(|j| j.get(key).cloned()) {
+            return Ok(signed);
         }
-        let jwt = self.key.jwt(audience, &self.subject, self.now)?;
+        let audience = match &self.override_origin {
+            Some(origin) => origin.clone(),
+            None => sub.url().origin().ascii_serialization(),
+        };
+        let jwt = self.key.jwt(&audience, &self.subject, self.now)?;
+        let signed = Signed {
+            authorization: format!("vapid t={jwt}, k={}", self.public),
+            jwt,
+        };
         if let Ok(mut jwts) = self.jwts.lock() {
-            jwts.insert(audience.to_string(), jwt.clone());
+            jwts.insert(key.to_string(), signed.clone());
         }
-        Ok(jwt)
+        Ok(signed)
     }
 
     /// The request for `sub`, signed; its body is not encrypted yet.
     pub fn request_for(&self, sub: &Subscription) -> Result<PreparedRequest, String> {
-        let (url, audience) = self.target(sub)?;
-        let jwt = self.jwt(&audience)?;
+        let url = self.target(sub)?;
+        let Signed { jwt, authorization } = self.signed(sub)?;
         let mut request = PreparedRequest::new("POST", url);
         for (name, value) in &self.headers {
             request = request.header(name, value.clone());
@@ -116,12 +137,7 @@ impl WebPushFanOut {
         let mut request = request
             .header("Content-Encoding", "aes128gcm")
             .header("Content-Type", "application/octet-stream")
-            .secret_header(
-                "Authorization",
-                format!("vapid t={jwt}, k={}", self.public),
-                "vapid_jwt",
-                &jwt,
-            );
+            .secret_header("Authorization", authorization, "vapid_jwt", &jwt);
         request.plaintext = self.shown.clone();
         request.recipient = Some(sub.display_name());
         Ok(request)
