@@ -371,6 +371,7 @@ impl Engine {
             resumes: resume.map(|r| r.of),
             offset: usize::from(token_result.is_some()),
             streamed: None,
+            ..Recording::default()
         };
         let header = recording.header(
             job.provider.info().id,

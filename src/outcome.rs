@@ -134,9 +134,13 @@ impl Outcome {
     /// The summary never carries a secret of the request.
     pub fn from_transport(exchange: &Exchange) -> Option<Outcome> {
         let outcome = if let Some(error) = exchange.error.as_ref() {
+            // The transport's words are the summary: a cancelled request's say whether it was
+            // kept from starting ("Not sent: …") or abandoned on its way (in doubt).
             let mut outcome = Outcome::new(Verdict::TransportFailed, error.message.clone());
-            if error.kind == TransportErrorKind::Cancelled {
-                outcome.summary = "Cancelled before an answer arrived.".into();
+            if error.kind == TransportErrorKind::Abandoned {
+                outcome.hint = Some(
+                    "Resuming the send skips it unless you include those in doubt: check with the recipient first if a second copy would hurt.".into(),
+                );
             }
             outcome
         } else {

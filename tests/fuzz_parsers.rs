@@ -1457,6 +1457,7 @@ fn transport_failures() {
         http::TransportErrorKind::Timeout,
         http::TransportErrorKind::Tls,
         http::TransportErrorKind::Cancelled,
+        http::TransportErrorKind::Abandoned,
         http::TransportErrorKind::Refused,
         http::TransportErrorKind::Other,
     ];

@@ -173,6 +173,23 @@ pub fn print_rows(report: &SendReport) {
             report.results.len(),
             report.results.len() - unanswered
         );
+        let abandoned = report
+            .results
+            .iter()
+            .filter(|r| {
+                r.exchange
+                    .error
+                    .as_ref()
+                    .is_some_and(|e| e.kind == TransportErrorKind::Abandoned)
+            })
+            .count();
+        if abandoned > 0 {
+            let _ = writeln!(
+                w,
+                "{}: `pushdeck resume` skips them unless given --include-in-doubt.",
+                crate::engine::in_doubt_words(abandoned)
+            );
+        }
     }
     let _ = w.flush();
 }
@@ -180,11 +197,12 @@ pub fn print_rows(report: &SendReport) {
 /// A request the user's stop kept from starting, or from being answered.
 fn stopped(result: &SendResult) -> bool {
     result.exchange.response.is_none()
-        && result
-            .exchange
-            .error
-            .as_ref()
-            .is_some_and(|e| e.kind == TransportErrorKind::Cancelled)
+        && result.exchange.error.as_ref().is_some_and(|e| {
+            matches!(
+                e.kind,
+                TransportErrorKind::Cancelled | TransportErrorKind::Abandoned
+            )
+        })
 }
 
 /// A side call that did not do what was asked: its outcome (and hint), and the status it ends with.

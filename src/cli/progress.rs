@@ -86,6 +86,8 @@ pub async fn watch_ctrl_c(
     );
     if tokio::signal::ctrl_c().await.is_ok() {
         abandon.cancel();
-        progress.say("pushdeck: stopped waiting: unanswered requests are recorded as such");
+        progress.say(
+            "pushdeck: stopped waiting: the requests still unanswered may have arrived and are recorded as in doubt",
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use super::report::SendResult;
 use crate::draft::{Draft, DraftError};
-use crate::http::PreparedRequest;
+use crate::http::{PreparedRequest, TransportErrorKind};
 use crate::provider::Identity;
 use crate::store::{EntryState, Finished, HistoryEntry, Journal, JournalHeader, Reached, Tally};
 
@@ -223,6 +223,8 @@ pub(super) struct Recording {
     pub carried: Reached,
     /// Prepared indices the send this one resumes left in doubt, and this one does not send to.
     pub carried_in_doubt: Vec<usize>,
+    /// Prepared indices of requests abandoned in flight (the send stopped waiting): in doubt.
+    pub abandoned: Mutex<Vec<usize>>,
     pub resumes: Option<String>,
     /// Result rows before the first request (a token exchange).
     pub offset: usize,
@@ -312,18 +314,32 @@ impl Recording {
         }
     }
 
-    /// Those in doubt once the send finished: every request it started has its result, so only
-    /// those it left alone (carried from the entry resumed) and not reached since.
+    /// Those in doubt once the send finished: those it left alone (carried from the entry
+    /// resumed) and not reached since, and those whose answer it stopped waiting for.
     pub fn in_doubt_at_the_end(&self, done: &Reached) -> Vec<usize> {
-        self.carried_in_doubt
+        let abandoned = self.abandoned.lock().map(|a| a.clone()).unwrap_or_default();
+        let mut in_doubt: Vec<usize> = self
+            .carried_in_doubt
             .iter()
             .copied()
+            .chain(abandoned)
             .filter(|i| !done.contains(*i))
-            .collect()
+            .collect();
+        in_doubt.sort_unstable();
+        in_doubt.dedup();
+        in_doubt
     }
 
     pub fn record(&self, r: &SendResult) {
         let request = self.request_of(r.index);
+        let abandoned = r
+            .exchange
+            .error
+            .as_ref()
+            .is_some_and(|e| e.kind == TransportErrorKind::Abandoned);
+        if abandoned && let (Some(i), Ok(mut list)) = (request, self.abandoned.lock()) {
+            list.push(i);
+        }
         if let (Some(streamed), Some(i)) = (&self.streamed, request) {
             if let Ok(mut tally) = streamed.tally.lock() {
                 tally.requests += 1;
@@ -338,7 +354,9 @@ impl Recording {
                 done[i / 64] |= 1 << (i % 64);
             }
         }
-        if let Some(journal) = &self.journal {
+        // An abandoned request keeps only its started mark in the journal: read after a kill, it
+        // is in doubt, as it is in the finished entry.
+        if let Some(journal) = self.journal.as_ref().filter(|_| !abandoned) {
             let request_ = &r.exchange.request;
             let fingerprint = match (&self.streamed, request) {
                 (Some(_), Some(i)) if !request_.url.is_empty() => Some(fingerprint(

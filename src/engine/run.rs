@@ -305,7 +305,7 @@ impl OneRequest {
                     .await
                 {
                     Ok(exchange) => exchange,
-                    Err(unanswered) => cancelled(unanswered.request),
+                    Err(unanswered) => abandoned(unanswered.request),
                 }
             };
             // Whatever a provider quotes from the answer, a secret of the request never
@@ -378,12 +378,13 @@ fn head_of(request: &PreparedRequest) -> PreparedRequest {
     head
 }
 
-fn cancelled(request: PreparedRequest) -> Exchange {
+/// Stopped while the transport had it: it may have reached the server (in doubt).
+fn abandoned(request: PreparedRequest) -> Exchange {
     failed(
         request,
-        TransportErrorKind::Cancelled,
-        "Cancelled before an answer arrived.",
-        "cancelled by the user",
+        TransportErrorKind::Abandoned,
+        "Cancelled while waiting for the answer: it may have arrived, so this recipient is in doubt.",
+        "abandoned by the user while waiting for the answer",
     )
 }
 

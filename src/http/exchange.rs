@@ -37,6 +37,9 @@ pub enum TransportErrorKind {
     Timeout,
     Tls,
     Cancelled,
+    /// Handed to the network, then the send stopped waiting for its answer (a second Ctrl-C, the
+    /// window's Stop): it may have arrived, so the recipient is in doubt, as after a kill.
+    Abandoned,
     Refused,
     Other,
 }

@@ -119,10 +119,8 @@ fn recipients(rows: &[Value], answered: bool) -> BTreeSet<String> {
 fn assert_stopped(rows: &[Value]) {
     for r in rows.iter().filter(|r| r["response"].is_null()) {
         assert_eq!(r["outcome"]["verdict"], "transport_failed", "{r}");
-        assert!(
-            r["outcome"]["summary"]
-                .as_str()
-                .is_some_and(|s| s.starts_with("Cancelled")),
+        assert_eq!(
+            r["outcome"]["summary"], "Not sent: the send was stopped before this request started.",
             "{r}"
         );
     }
@@ -172,10 +170,11 @@ fn ctrl_c_stops_a_fan_out_and_history_matches_what_the_server_received() {
     assert!(per_chat.values().all(|n| *n == 1), "{per_chat:?}");
 }
 
-/// A second Ctrl-C stops waiting: the requests in flight are abandoned (recorded as cancelled,
-/// without an answer) instead of holding the command for the slow server.
+/// A second Ctrl-C stops waiting: the requests in flight are abandoned instead of holding the
+/// command for the slow server, and since they may have arrived (the stand-in did receive them)
+/// their recipients are in doubt: `resume` sends to everyone else, and to nobody twice.
 #[test]
-fn a_second_ctrl_c_abandons_the_requests_in_flight() {
+fn a_second_ctrl_c_abandons_the_requests_in_flight_and_leaves_them_in_doubt() {
     let (standin, sandbox, child) = start_fan_out(Duration::from_secs(20));
     wait_for_sends(&standin, 3);
     let pid = child.id();
@@ -188,10 +187,69 @@ fn a_second_ctrl_c_abandons_the_requests_in_flight() {
     let received = received(&standin);
     assert!(!received.is_empty() && received.len() < 200, "{received:?}");
 
-    let (rows, _, reached) = rows_and_reached(&sandbox, &out);
+    let (rows, id, reached) = rows_and_reached(&sandbox, &out);
     assert!(recipients(&rows, true).is_empty(), "nothing was answered");
     assert_eq!(reached, 0);
-    assert_stopped(&rows);
+    let in_doubt = |r: &Value| {
+        r["outcome"]["summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Cancelled") && s.contains("in doubt"))
+    };
+    let abandoned: Vec<&Value> = rows.iter().filter(|r| in_doubt(r)).collect();
+    for r in &abandoned {
+        assert_eq!(r["outcome"]["verdict"], "transport_failed", "{r}");
+        assert!(
+            r["outcome"]["hint"]
+                .as_str()
+                .is_some_and(|h| h.contains("Resuming")),
+            "{r}"
+        );
+    }
+    // Every request the server received was on its way when the send stopped waiting.
+    assert!(
+        abandoned.len() >= received.len(),
+        "{} abandoned",
+        abandoned.len()
+    );
+    assert_stopped(
+        &rows
+            .iter()
+            .filter(|r| !in_doubt(r))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("stopped waiting"), "{stderr}");
+
+    let show = sandbox.run(&["history", "show", &id, "--json"]);
+    assert_exit_output(&show, 0);
+    let show: Value = serde_json::from_slice(&show.stdout).expect("history show --json");
+    assert_eq!(
+        show["in_doubt"].as_u64(),
+        Some(abandoned.len() as u64),
+        "the abandoned are in doubt"
+    );
+
+    // Resuming skips those in doubt (and says so): the server never gets a chat twice, and
+    // every chat not in doubt gets exactly one.
+    standin.set_delay(None);
+    let out = sandbox
+        .cmd()
+        .env("PUSHDECK_BOT_TOKEN", TOKEN)
+        .args(["resume", &id, "--yes"])
+        .output()
+        .expect("runs");
+    assert_exit_output(&out, 0);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{} recipient", abandoned.len()))
+            && stderr.contains("may already have it"),
+        "{stderr}"
+    );
+    let mut per_chat = std::collections::BTreeMap::<String, usize>::new();
+    for c in standin.calls().iter().filter(|c| c.method == "sendMessage") {
+        *per_chat.entry(c.params["chat_id"].to_string()).or_default() += 1;
+    }
+    assert!(per_chat.values().all(|n| *n == 1), "{per_chat:?}");
+    assert_eq!(per_chat.len(), 200 - abandoned.len() + received.len());
 }

@@ -72,6 +72,9 @@ fn a_silent_server_never_freezes_the_window_and_esc_cancels() {
     let history = history_of(&desk);
     assert_eq!(history.len(), 1, "the cancelled attempt is in history");
     assert!(!history[0].ok);
+    // The server had the request when Esc stopped the wait: it may have acted on it.
+    assert_eq!(history[0].in_doubt, 1, "the abandoned request is in doubt");
+    assert!(status.contains("in doubt"), "{status}");
 }
 
 #[test]

@@ -68,7 +68,7 @@ pub struct Telegram {
     next_message: AtomicI64,
     flooded_once: Mutex<BTreeSet<String>>,
     /// How long each answer waits after its request arrived (a slow Bot API).
-    delay: Option<std::time::Duration>,
+    delay: Mutex<Option<std::time::Duration>>,
 }
 
 pub type TelegramStandIn = StandIn<Telegram>;
@@ -276,7 +276,7 @@ impl Api for Telegram {
 
     fn answer(&self, request: &Seen, record: &Record) -> Reply {
         let reply = self.answer_now(request, record);
-        match self.delay {
+        match *self.delay.lock().expect("lock") {
             Some(delay) => reply.set_delay(delay),
             None => reply,
         }
@@ -506,8 +506,13 @@ impl TelegramStandIn {
             calls: Mutex::new(Vec::new()),
             next_message: AtomicI64::new(100),
             flooded_once: Mutex::new(BTreeSet::new()),
-            delay,
+            delay: Mutex::new(delay),
         })
+    }
+
+    /// From now on, answers wait `delay` (`None`: at once).
+    pub fn set_delay(&self, delay: Option<std::time::Duration>) {
+        *self.api().delay.lock().expect("lock") = delay;
     }
 
     /// The Bot API calls received, in order.
