@@ -173,16 +173,7 @@ pub fn print_rows(report: &SendReport) {
             report.results.len(),
             report.results.len() - unanswered
         );
-        let abandoned = report
-            .results
-            .iter()
-            .filter(|r| {
-                r.exchange
-                    .error
-                    .as_ref()
-                    .is_some_and(|e| e.kind == TransportErrorKind::Abandoned)
-            })
-            .count();
+        let abandoned = report.abandoned();
         if abandoned > 0 {
             let _ = writeln!(
                 w,

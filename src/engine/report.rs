@@ -48,6 +48,19 @@ pub struct SendReport {
 }
 
 impl SendReport {
+    /// Requests the send stopped waiting for: in doubt, since they may have arrived.
+    pub fn abandoned(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| {
+                r.exchange
+                    .error
+                    .as_ref()
+                    .is_some_and(|e| e.kind == crate::http::TransportErrorKind::Abandoned)
+            })
+            .count()
+    }
+
     /// Requests made and accepted, all of them counted.
     pub fn counts(&self) -> Tally {
         self.tally.unwrap_or_else(|| Tally {

@@ -494,11 +494,12 @@ fn summary(report: &SendReport, audience: &str) -> String {
         [.., last] if report.stepped => with_hint(&last.outcome),
         many => {
             let ok = many.iter().filter(|r| r.outcome.is_ok()).count();
-            format!(
-                "{ok} of {} accepted{}",
-                many.len(),
-                if report.cancelled { " (cancelled)" } else { "" }
-            )
+            let stopped = match (report.cancelled, report.abandoned()) {
+                (false, _) => String::new(),
+                (true, 0) => " (cancelled)".into(),
+                (true, k) => format!(" (cancelled; {k} in doubt: they may have arrived)"),
+            };
+            format!("{ok} of {} accepted{stopped}", many.len())
         }
     }
 }

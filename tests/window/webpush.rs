@@ -448,3 +448,57 @@ fn remove_gone_rewrites_the_subscriptions_file() {
         .collect();
     assert!(stray.is_empty(), "no temporary file left behind");
 }
+
+/// Stop while a fan-out waits on a push service that never answers: the requests it had on
+/// their way may have arrived, so the status line and history say they are in doubt.
+#[test]
+fn stopping_a_fan_out_in_flight_leaves_its_requests_in_doubt() {
+    use crate::support::fault_server::{Fault, FaultServer};
+    let desk = Desk::new();
+    let silent = FaultServer::start(Fault::Silent);
+    let service = PushService::start_on(&desk.runtime);
+    let mut profile = Profile::new("site", "webpush");
+    profile.environment = Environment::Staging;
+    profile
+        .settings
+        .insert("subject".into(), "mailto:ops@example.com".into());
+    // Every endpoint's origin is replaced by the silent server's.
+    profile.base_url = Some(silent.base_url());
+    let (app, keyring) = desk.app_and_keyring(profile, &[]);
+    let mut h = harness_sized(app, [1280.0, 860.0]);
+    h.run();
+    h.get_by_label("Generate keys").click();
+    h.run();
+    let public = public_key(&keyring);
+    let subs: Vec<_> = (0..3)
+        .map(|i| service.subscribe(&format!("s{i}"), Some(&public)))
+        .collect();
+    type_into(&mut h, "Paste subscription", &json!(subs).to_string());
+    h.get_by_label("Add").click();
+    h.run();
+    type_into(&mut h, "Body", "Stopped half-way");
+    click_starting(&mut h, "Send to ");
+    h.step();
+    // Frames keep coming while the send waits (a spinner): step, do not wait for the UI to settle.
+    let started = std::time::Instant::now();
+    while silent.hits() < 3 {
+        assert!(
+            started.elapsed() < SEND_WAIT,
+            "{} reached the server",
+            silent.hits()
+        );
+        h.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    h.key_press(eframe::egui::Key::Escape);
+    wait_for_at_most(&mut h, SEND_WAIT, "the stop", |h| !h.state().is_sending());
+    let (ok, status) = h.state().status.clone().expect("a status");
+    assert!(!ok);
+    assert!(
+        status.contains("0 of 3 accepted") && status.contains("3 in doubt"),
+        "{status}"
+    );
+    let history = pushdeck::store::HistoryStore::new(desk.paths().history_dir()).list();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].in_doubt, 3, "{:?}", history[0]);
+}
