@@ -116,6 +116,27 @@ fn recipients(rows: &[Value], answered: bool) -> BTreeSet<String> {
         .collect()
 }
 
+/// `pushdeck resume ID --yes` (it must succeed), and then how many messages each chat has had
+/// from the two sends together.
+fn resume(
+    standin: &TelegramStandIn,
+    sandbox: &Sandbox,
+    id: &str,
+) -> (Output, std::collections::BTreeMap<String, usize>) {
+    let out = sandbox
+        .cmd()
+        .env("PUSHDECK_BOT_TOKEN", TOKEN)
+        .args(["resume", id, "--yes"])
+        .output()
+        .expect("runs");
+    assert_exit_output(&out, 0);
+    let mut per_chat = std::collections::BTreeMap::<String, usize>::new();
+    for c in standin.calls().iter().filter(|c| c.method == "sendMessage") {
+        *per_chat.entry(c.params["chat_id"].to_string()).or_default() += 1;
+    }
+    (out, per_chat)
+}
+
 fn assert_stopped(rows: &[Value]) {
     for r in rows.iter().filter(|r| r["response"].is_null()) {
         assert_eq!(r["outcome"]["verdict"], "transport_failed", "{r}");
@@ -155,17 +176,7 @@ fn ctrl_c_stops_a_fan_out_and_history_matches_what_the_server_received() {
     assert!(stderr.contains("no new request starts"), "{stderr}");
 
     // Resuming sends exactly to the chats not reached: each of the 200 gets one message.
-    let out = sandbox
-        .cmd()
-        .env("PUSHDECK_BOT_TOKEN", TOKEN)
-        .args(["resume", &id, "--yes"])
-        .output()
-        .expect("runs");
-    assert_exit_output(&out, 0);
-    let mut per_chat = std::collections::BTreeMap::<String, usize>::new();
-    for c in standin.calls().iter().filter(|c| c.method == "sendMessage") {
-        *per_chat.entry(c.params["chat_id"].to_string()).or_default() += 1;
-    }
+    let (_, per_chat) = resume(&standin, &sandbox, &id);
     assert_eq!(per_chat.len(), 200);
     assert!(per_chat.values().all(|n| *n == 1), "{per_chat:?}");
 }
@@ -233,23 +244,13 @@ fn a_second_ctrl_c_abandons_the_requests_in_flight_and_leaves_them_in_doubt() {
     // Resuming skips those in doubt (and says so): the server never gets a chat twice, and
     // every chat not in doubt gets exactly one.
     standin.set_delay(None);
-    let out = sandbox
-        .cmd()
-        .env("PUSHDECK_BOT_TOKEN", TOKEN)
-        .args(["resume", &id, "--yes"])
-        .output()
-        .expect("runs");
-    assert_exit_output(&out, 0);
+    let (out, per_chat) = resume(&standin, &sandbox, &id);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(&format!("{} recipient", abandoned.len()))
             && stderr.contains("may already have it"),
         "{stderr}"
     );
-    let mut per_chat = std::collections::BTreeMap::<String, usize>::new();
-    for c in standin.calls().iter().filter(|c| c.method == "sendMessage") {
-        *per_chat.entry(c.params["chat_id"].to_string()).or_default() += 1;
-    }
     assert!(per_chat.values().all(|n| *n == 1), "{per_chat:?}");
     assert_eq!(per_chat.len(), 200 - abandoned.len() + received.len());
 }
