@@ -61,12 +61,18 @@ pub fn result_json(result: &SendResult, reveal: bool) -> Value {
     } else {
         result.exchange.redacted()
     };
-    json!({
+    let mut row = json!({
         "recipient": exchange.request.recipient,
         "request": dump::request_json(&exchange.request),
         "response": exchange.response.as_ref().map(|r| dump::response_json(r, exchange.elapsed_ms)),
         "outcome": outcome_json(&result.outcome),
-    })
+    });
+    // What the transport said when no usable answer came (masked like the rest): its kind lets a
+    // script tell "not started" (`cancelled`) from "in doubt" (`abandoned`) without the words.
+    if let Some(error) = &exchange.error {
+        row["error"] = json!(error);
+    }
+    row
 }
 
 /// ` (200 OK in 12 ms)`, or nothing when no answer came.

@@ -140,6 +140,7 @@ fn resume(
 fn assert_stopped(rows: &[Value]) {
     for r in rows.iter().filter(|r| r["response"].is_null()) {
         assert_eq!(r["outcome"]["verdict"], "transport_failed", "{r}");
+        assert_eq!(r["error"]["kind"], "cancelled", "{r}");
         assert_eq!(
             r["outcome"]["summary"], "Not sent: the send was stopped before this request started.",
             "{r}"
@@ -209,6 +210,7 @@ fn a_second_ctrl_c_abandons_the_requests_in_flight_and_leaves_them_in_doubt() {
     let abandoned: Vec<&Value> = rows.iter().filter(|r| in_doubt(r)).collect();
     for r in &abandoned {
         assert_eq!(r["outcome"]["verdict"], "transport_failed", "{r}");
+        assert_eq!(r["error"]["kind"], "abandoned", "{r}");
         assert!(
             r["outcome"]["hint"]
                 .as_str()

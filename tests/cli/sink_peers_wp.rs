@@ -437,12 +437,10 @@ fn pushdecks_fan_out_over_tls_trusts_the_profiles_ca_and_refuses_without_it() {
 
     let out = send(&sandbox, &env, &draft("untrusting"));
     assert!(!out.status.success(), "{}", stdout(&out));
+    for row in summaries_saying(&out, "certificate is not trusted") {
+        assert_eq!(row["error"]["kind"], "tls", "{row}");
+    }
     let text = stdout(&out);
-    assert_eq!(
-        text.matches("certificate is not trusted").count(),
-        3,
-        "each recipient's row says why: {text}"
-    );
     assert!(text.contains("ca_certificates"), "and what to do: {text}");
     assert!(
         !stderr(&out).contains("ERROR"),
@@ -459,11 +457,24 @@ fn pushdecks_fan_out_over_tls_trusts_the_profiles_ca_and_refuses_without_it() {
     );
     let out = send(&sandbox, &env, &draft("web"));
     assert!(!out.status.success(), "{}", stdout(&out));
-    let text = stdout(&out);
-    assert_eq!(
-        text.matches("`ca_certificates` file /nonexistent/bundle.pem cannot be read")
-            .count(),
-        3,
-        "{text}"
+    summaries_saying(
+        &out,
+        "`ca_certificates` file /nonexistent/bundle.pem cannot be read",
     );
+}
+
+/// The three rows of a `send --json` whose outcome each says `words` (why it failed).
+fn summaries_saying(out: &std::process::Output, words: &str) -> Vec<serde_json::Value> {
+    let text = stdout(out);
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("send --json");
+    let rows = doc["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 3, "{text}");
+    for row in &rows {
+        let summary = row["outcome"]["summary"].as_str().unwrap_or("");
+        assert!(
+            summary.contains(words),
+            "each row says why ({words}): {row}"
+        );
+    }
+    rows
 }
