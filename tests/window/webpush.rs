@@ -502,3 +502,33 @@ fn stopping_a_fan_out_in_flight_leaves_its_requests_in_doubt() {
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].in_doubt, 3, "{:?}", history[0]);
 }
+
+/// A profile whose public key setting is gone (added again from the command line) but whose
+/// private key is in the keyring: the row shows the key it has, worked out from the private
+/// half, instead of "none yet", and Generate stays behind Replace.
+#[test]
+fn a_stored_private_key_without_its_public_setting_still_shows_the_key() {
+    let desk = Desk::new();
+    let key = pushdeck::provider::webpush::vapid::VapidKey::generate().expect("a key");
+    let mut profile = Profile::new("site", "webpush");
+    profile
+        .settings
+        .insert("subject".into(), "mailto:ops@example.com".into());
+    let private = key.private_key_b64().expect("exports");
+    let (app, _keyring) = desk.app_and_keyring(profile, &[("vapid_private_key", &private)]);
+    let mut h = harness_sized(app, [1280.0, 860.0]);
+    h.run();
+    let public = key.public_key_b64();
+    assert!(
+        text_visible(&h, &public[..16]),
+        "its public half is shown: {public}"
+    );
+    h.get_by_label("Copy public key").click();
+    h.step();
+    assert!(copied(&h, &public), "and copied whole");
+    assert!(
+        h.query_all(By::new().label("Generate keys"))
+            .all(|n| n.accesskit_node().is_disabled()),
+        "no new key without Replace"
+    );
+}

@@ -117,9 +117,19 @@ pub fn profile(ui: &mut egui::Ui, view: &View<'_>, state: &mut State, actions: &
         .secrets
         .is_some_and(|s| s.get("vapid_private_key").is_some());
     ui.add_space(4.0);
+    // The profile's public key; or, when only the private key is known (a profile added again
+    // from the command line loses its settings), the public half worked out from it: the key
+    // exists, and "none yet" would say otherwise.
+    let public = profile
+        .setting("vapid_public_key")
+        .map(str::to_string)
+        .or_else(|| {
+            let private = view.secrets?.get("vapid_private_key")?;
+            VapidKey::import(private).ok().map(|k| k.public_key_b64())
+        });
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("VAPID keys").strong());
-        match profile.setting("vapid_public_key") {
+        match public.as_deref() {
             Some(public) => {
                 ui.monospace(format!(
                     "{}…{}",
