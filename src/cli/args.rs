@@ -11,7 +11,8 @@ Exit status:
   2    The command, its arguments, a draft or a profile was unusable: nothing was sent.
   3    At least one request got no answer (network, TLS, timeout).
   130  Stopped by Ctrl-C: requests not yet started were not sent; the partial result is
-       printed and kept in history.
+       printed and kept in history. A second Ctrl-C stops waiting for the requests already
+       sent: they may have arrived, so they are kept as in doubt (resume skips them).
 
 Environment:
   PUSHDECK_CONFIG_DIR  Folder for settings and profiles (default: the platform's config folder).
