@@ -371,7 +371,6 @@ impl Engine {
             resumes: resume.map(|r| r.of),
             offset: usize::from(token_result.is_some()),
             streamed: None,
-            ..Recording::default()
         };
         let header = recording.header(
             job.provider.info().id,
@@ -503,7 +502,7 @@ impl Engine {
                 .collect(),
         };
         let done = reached.union(&recording.carried);
-        let in_doubt = recording.in_doubt_at_the_end(&done);
+        let in_doubt = recording.in_doubt_at_the_end(&done, &report.results);
         // A streamed fan-out keeps a sample and every failure whole; the tally counts them all.
         let streamed = recording.streamed.is_some();
         let entry = HistoryEntry {

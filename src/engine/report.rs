@@ -52,12 +52,7 @@ impl SendReport {
     pub fn abandoned(&self) -> usize {
         self.results
             .iter()
-            .filter(|r| {
-                r.exchange
-                    .error
-                    .as_ref()
-                    .is_some_and(|e| e.kind == crate::http::TransportErrorKind::Abandoned)
-            })
+            .filter(|r| r.exchange.is_abandoned())
             .count()
     }
 

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use super::report::SendResult;
 use crate::draft::{Draft, DraftError};
-use crate::http::{PreparedRequest, TransportErrorKind};
+use crate::http::PreparedRequest;
 use crate::provider::Identity;
 use crate::store::{EntryState, Finished, HistoryEntry, Journal, JournalHeader, Reached, Tally};
 
@@ -223,8 +223,6 @@ pub(super) struct Recording {
     pub carried: Reached,
     /// Prepared indices the send this one resumes left in doubt, and this one does not send to.
     pub carried_in_doubt: Vec<usize>,
-    /// Prepared indices of requests abandoned in flight (the send stopped waiting): in doubt.
-    pub abandoned: Mutex<Vec<usize>>,
     pub resumes: Option<String>,
     /// Result rows before the first request (a token exchange).
     pub offset: usize,
@@ -315,9 +313,17 @@ impl Recording {
     }
 
     /// Those in doubt once the send finished: those it left alone (carried from the entry
-    /// resumed) and not reached since, and those whose answer it stopped waiting for.
-    pub fn in_doubt_at_the_end(&self, done: &Reached) -> Vec<usize> {
-        let abandoned = self.abandoned.lock().map(|a| a.clone()).unwrap_or_default();
+    /// resumed) and not reached since, and those whose answer it stopped waiting for (each has
+    /// its row in `results`: a fan-out's report keeps every failure).
+    pub fn in_doubt_at_the_end(
+        &self,
+        done: &Reached,
+        results: &[std::sync::Arc<SendResult>],
+    ) -> Vec<usize> {
+        let abandoned = results
+            .iter()
+            .filter(|r| r.exchange.is_abandoned())
+            .filter_map(|r| self.request_of(r.index));
         let mut in_doubt: Vec<usize> = self
             .carried_in_doubt
             .iter()
@@ -332,14 +338,7 @@ impl Recording {
 
     pub fn record(&self, r: &SendResult) {
         let request = self.request_of(r.index);
-        let abandoned = r
-            .exchange
-            .error
-            .as_ref()
-            .is_some_and(|e| e.kind == TransportErrorKind::Abandoned);
-        if abandoned && let (Some(i), Ok(mut list)) = (request, self.abandoned.lock()) {
-            list.push(i);
-        }
+        let abandoned = r.exchange.is_abandoned();
         if let (Some(streamed), Some(i)) = (&self.streamed, request) {
             if let Ok(mut tally) = streamed.tally.lock() {
                 tally.requests += 1;

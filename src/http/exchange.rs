@@ -92,6 +92,13 @@ impl ResponseDump {
 }
 
 impl Exchange {
+    /// Handed to the network, then abandoned while its answer was awaited: in doubt.
+    pub fn is_abandoned(&self) -> bool {
+        self.error
+            .as_ref()
+            .is_some_and(|e| e.kind == TransportErrorKind::Abandoned)
+    }
+
     /// A copy safe to show, store or print: every secret masked, request and response alike.
     pub fn redacted(&self) -> Exchange {
         let secrets = &self.request.secrets;
