@@ -469,18 +469,10 @@ fn read_bundle_der(
     path: &std::path::Path,
 ) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, TransportError> {
     use rustls::pki_types::pem::PemObject;
-    read_bundle(path)?;
-    let bytes = std::fs::read(path).unwrap_or_default();
+    let (bytes, _) = checked_bundle(path)?;
     rustls::pki_types::CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TransportError {
-            kind: TransportErrorKind::Refused,
-            message: format!(
-                "The profile's `ca_certificates` file {} is not a PEM bundle ({e}). Nothing was sent.",
-                path.display()
-            ),
-            detail: path.display().to_string(),
-        })
+        .map_err(|e| bundle_refused(path, format!("is not a PEM bundle ({e})")))
 }
 
 /// The client certificate as rustls takes it. The error never quotes the PEM: it holds the key.
@@ -498,19 +490,31 @@ fn read_identity(identity: &ClientIdentity) -> Result<reqwest::Identity, Transpo
 
 /// The certificates of a `ca_certificates` PEM bundle, or why they cannot be used.
 fn read_bundle(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, TransportError> {
-    let refused = |why: String| TransportError {
+    checked_bundle(path).map(|(_, certs)| certs)
+}
+
+/// The bundle's bytes, read once, and its certificates: refused in words when it cannot be read,
+/// is not PEM or holds none.
+fn checked_bundle(
+    path: &std::path::Path,
+) -> Result<(Vec<u8>, Vec<reqwest::Certificate>), TransportError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| bundle_refused(path, format!("cannot be read ({e})")))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&bytes)
+        .map_err(|e| bundle_refused(path, format!("is not a PEM bundle ({})", error_chain(&e))))?;
+    if certs.is_empty() {
+        return Err(bundle_refused(path, "holds no certificate".into()));
+    }
+    Ok((bytes, certs))
+}
+
+fn bundle_refused(path: &std::path::Path, why: String) -> TransportError {
+    TransportError {
         kind: TransportErrorKind::Refused,
         message: format!(
             "The profile's `ca_certificates` file {} {why}. Nothing was sent. Point the setting at a PEM file holding the certificate(s) to trust (-----BEGIN CERTIFICATE-----).",
             path.display()
         ),
         detail: path.display().to_string(),
-    };
-    let bytes = std::fs::read(path).map_err(|e| refused(format!("cannot be read ({e})")))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&bytes)
-        .map_err(|e| refused(format!("is not a PEM bundle ({})", error_chain(&e))))?;
-    if certs.is_empty() {
-        return Err(refused("holds no certificate".into()));
     }
-    Ok(certs)
 }
